@@ -1,0 +1,37 @@
+"""Plain settings the use cases need, filled in by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class TokenLifetimes:
+    verification: timedelta = timedelta(hours=24)
+    reset: timedelta = timedelta(hours=1)
+    access: timedelta = timedelta(minutes=15)
+    refresh: timedelta = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class Links:
+    """URL templates for the links in emails; `{token}` is replaced by the signed token."""
+
+    verify_email: str
+    reset_password: str
+
+    def verification(self, token: str) -> str:
+        return self.verify_email.replace("{token}", token)
+
+    def reset(self, token: str) -> str:
+        return self.reset_password.replace("{token}", token)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    max_attempts: int = 8
+    first_retry: timedelta = timedelta(seconds=30)
+    max_retry: timedelta = timedelta(hours=1)
+    lease: timedelta = timedelta(minutes=2)
+    batch_size: int = 50

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import hmac
+import uuid
+
+from application.account_emails import password_fingerprint
+from application.config import TokenLifetimes
+from application.ports import Clock, PasswordHasher, TokenPurpose, TokenService, UnitOfWork
+from domain.errors import InvalidToken, PasswordsMismatch
+from domain.password_policy import check_password
+
+
+class ConfirmReset:
+    """Sets a new password from a reset link; the link then dies, and so does every session."""
+
+    def __init__(self, uow: UnitOfWork, tokens: TokenService, hasher: PasswordHasher, clock: Clock,
+                 lifetimes: TokenLifetimes, common_passwords: frozenset[str] = frozenset()) -> None:
+        self._uow = uow
+        self._tokens = tokens
+        self._hasher = hasher
+        self._clock = clock
+        self._lifetimes = lifetimes
+        self._common_passwords = common_passwords
+
+    async def execute(self, token: str, new_password: str, confirm_new_password: str) -> None:
+        claims = self._tokens.load(TokenPurpose.RESET_PASSWORD, token, self._lifetimes.reset)
+        try:
+            user_id, fingerprint = uuid.UUID(claims["sub"]), str(claims["pwd"])
+        except (KeyError, ValueError, TypeError):
+            raise InvalidToken() from None
+        if new_password != confirm_new_password:
+            raise PasswordsMismatch()
+        check_password(new_password, self._common_passwords)
+        await self._check_current(user_id, fingerprint)
+        new_hash = await self._hasher.hash(new_password)
+        async with self._uow as uow:
+            # Checked again under a row lock: of two concurrent uses of one link, one wins.
+            user = await uow.users.get(user_id, for_update=True)
+            if user is None or not hmac.compare_digest(password_fingerprint(user.password_hash), fingerprint):
+                raise InvalidToken()
+            now = self._clock.now()
+            user.change_password(new_hash, now)
+            # Following the emailed link proves the mailbox is the user's.
+            user.verify_email(user.email)
+            await uow.users.save(user)
+            await uow.refresh_tokens.revoke_all_for_user(user.id, now)
+            await uow.commit()
+
+    async def _check_current(self, user_id: uuid.UUID, fingerprint: str) -> None:
+        # Refuse a used or superseded link before spending a hash on it.
+        async with self._uow as uow:
+            user = await uow.users.get(user_id)
+        if user is None or not hmac.compare_digest(password_fingerprint(user.password_hash), fingerprint):
+            raise InvalidToken()

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from application.ports import PasswordHasher, UnitOfWork
+from application.session_tokens import SessionIssuer
+from application.views import SessionTokens
+from domain.email import Email
+from domain.errors import InvalidCredentials, InvalidEmail
+
+
+class Login:
+    """Checks email and password and opens a session; one answer for an unknown email and a wrong password."""
+
+    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, sessions: SessionIssuer) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._sessions = sessions
+
+    async def execute(self, address: str, password: str) -> SessionTokens:
+        try:
+            email = Email.parse(address)
+        except InvalidEmail:
+            email = None
+        user = None
+        if email is not None:
+            async with self._uow as uow:
+                user = await uow.users.get_by_email(email)
+        # With no user the hasher still spends a hash, so timing does not tell which part was wrong.
+        if not await self._hasher.verify(user.password_hash if user else None, password) or user is None:
+            raise InvalidCredentials()
+        upgraded = await self._hasher.hash(password) if self._hasher.needs_rehash(user.password_hash) else None
+        async with self._uow as uow:
+            if upgraded is not None:
+                user.rehash_password(upgraded)
+                await uow.users.save(user)
+            session = await self._sessions.issue(uow, user)
+            await uow.commit()
+        return session

@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from application.ports import Clock, UnitOfWork
+from application.session_tokens import hash_refresh_token
+
+
+class Logout:
+    """Revokes the session a refresh token belongs to; an unknown token is already logged out."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, refresh_token: str) -> None:
+        async with self._uow as uow:
+            record = await uow.refresh_tokens.get(hash_refresh_token(refresh_token))
+            if record is None:
+                return
+            await uow.refresh_tokens.revoke_family(record.family_id, self._clock.now())
+            await uow.commit()

@@ -1,0 +1,35 @@
+"""Outgoing email as plain data, and the errors a delivery can end in."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EmailContent:
+    subject: str
+    text_body: str
+    html_body: str
+
+
+@dataclass(slots=True)
+class OutboxMessage:
+    """An email waiting in the outbox, written in the same transaction as the change that caused it."""
+
+    recipient: str
+    content: EmailContent
+    created_at: datetime
+    # Stable across retries, so a resend after an unclear failure is recognisable as the same message.
+    message_id: str = field(default_factory=lambda: f"<{uuid.uuid4().hex}@bookly-accounts>")
+    attempts: int = 0
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+class DeliveryError(Exception):
+    """Sending failed; `permanent` says a retry cannot help (a 5xx on the recipient)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent

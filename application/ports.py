@@ -1,0 +1,125 @@
+"""The ports: what the use cases need from the world, as small Protocols."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from application.mail import EmailContent, OutboxMessage
+from domain.email import Email
+from domain.user import User
+
+
+class Clock(Protocol):
+    """The current time, timezone-aware in UTC."""
+
+    def now(self) -> datetime: ...
+
+
+class UserRepository(Protocol):
+    """Stores users; `add` and `save` take effect when the unit of work commits."""
+
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None: ...
+    async def get_by_email(self, email: Email) -> User | None: ...
+    async def add(self, user: User) -> None: ...
+    async def save(self, user: User) -> None: ...
+    async def list(self, offset: int, limit: int) -> Sequence[User]: ...
+    async def count(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshTokenRecord:
+    token_hash: str
+    user_id: uuid.UUID
+    family_id: uuid.UUID
+    expires_at: datetime
+    used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class RefreshTokenRepository(Protocol):
+    """Stores refresh tokens by the hash of their value, grouped in families that rotate."""
+
+    async def add(self, token_hash: str, user_id: uuid.UUID, family_id: uuid.UUID,
+                  issued_at: datetime, expires_at: datetime) -> None: ...
+    async def get(self, token_hash: str) -> RefreshTokenRecord | None: ...
+    async def mark_used(self, token_hash: str, when: datetime) -> bool:
+        """Retire a token; False when it was already used or revoked (a concurrent reuse)."""
+        ...
+    async def revoke_family(self, family_id: uuid.UUID, when: datetime) -> None: ...
+    async def revoke_all_for_user(self, user_id: uuid.UUID, when: datetime) -> None: ...
+
+
+class Outbox(Protocol):
+    """Emails to send, written with the state change that caused them."""
+
+    async def add(self, message: OutboxMessage) -> None: ...
+    async def claim(self, limit: int, now: datetime, lease: timedelta) -> Sequence[OutboxMessage]:
+        """Take due messages no other worker holds; the claim lapses after `lease`."""
+        ...
+    async def mark_sent(self, message_id: uuid.UUID, when: datetime) -> None: ...
+    async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt; `retry_at` None means the message is dead."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction; leaving the block without `commit()` rolls it back."""
+
+    users: UserRepository
+    refresh_tokens: RefreshTokenRepository
+    outbox: Outbox
+
+    async def __aenter__(self) -> UnitOfWork: ...
+    async def __aexit__(self, *exc: object) -> None: ...
+    async def commit(self) -> None: ...
+
+
+class PasswordHasher(Protocol):
+    """Hashes and checks passwords without blocking the caller's event loop."""
+
+    async def hash(self, password: str) -> str: ...
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        """False for a wrong password; with no hash (no such user) it spends a hash and says False."""
+        ...
+    def needs_rehash(self, password_hash: str) -> bool: ...
+
+
+class TokenPurpose(str, enum.Enum):
+    VERIFY_EMAIL = "verify-email"
+    RESET_PASSWORD = "reset-password"
+
+
+class TokenService(Protocol):
+    """Signed, expiring tokens for links in emails; a token of one purpose is refused by another."""
+
+    def issue(self, purpose: TokenPurpose, claims: Mapping[str, Any]) -> str: ...
+    def load(self, purpose: TokenPurpose, token: str, max_age: timedelta) -> dict[str, Any]:
+        """The claims; raises InvalidToken or TokenExpired."""
+        ...
+
+
+class AccessTokenService(Protocol):
+    """Short-lived bearer tokens for API calls (JWT)."""
+
+    def issue(self, user_id: uuid.UUID, role: str, issued_at: datetime, ttl: timedelta) -> str: ...
+    def decode(self, token: str) -> tuple[uuid.UUID, datetime]:
+        """The user id and issue time; raises NotAuthenticated for a bad or expired token."""
+        ...
+
+
+class EmailRenderer(Protocol):
+    """Turns a named template and its values into the subject and both body parts."""
+
+    def render(self, template: str, values: Mapping[str, Any]) -> EmailContent: ...
+
+
+class MailSender(Protocol):
+    """Hands one message to a mail system; raises DeliveryError."""
+
+    async def send(self, message: OutboxMessage) -> None: ...
+    async def close(self) -> None: ...

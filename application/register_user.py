@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.account_emails import AccountEmails
+from application.ports import Clock, PasswordHasher, UnitOfWork
+from application.views import UserView
+from domain.email import Email
+from domain.errors import UserAlreadyExists
+from domain.password_policy import check_password
+from domain.user import User
+
+
+@dataclass(frozen=True, slots=True)
+class Signup:
+    email: str
+    password: str
+    username: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+class RegisterUser:
+    """Creates an unverified account and queues its verification email in the same transaction."""
+
+    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, emails: AccountEmails, clock: Clock,
+                 common_passwords: frozenset[str] = frozenset()) -> None:
+        self._uow = uow
+        self._hasher = hasher
+        self._emails = emails
+        self._clock = clock
+        self._common_passwords = common_passwords
+
+    async def execute(self, signup: Signup) -> UserView:
+        email = Email.parse(signup.email)
+        check_password(signup.password, self._common_passwords)
+        async with self._uow as uow:
+            if await uow.users.get_by_email(email) is not None:
+                raise UserAlreadyExists()
+        # Hash outside the transaction: no connection is held while the hash runs.
+        password_hash = await self._hasher.hash(signup.password)
+        user = User(email=email, password_hash=password_hash, created_at=self._clock.now(),
+                    username=signup.username, first_name=signup.first_name, last_name=signup.last_name)
+        async with self._uow as uow:
+            await uow.users.add(user)
+            await uow.outbox.add(self._emails.verification(user))
+            await uow.commit()  # a concurrent signup with the same address fails here with UserAlreadyExists
+        return UserView.of(user)

@@ -1,0 +1,33 @@
+"""Issuing a session: a short-lived access token and a stored, rotating refresh token."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from application.config import TokenLifetimes
+from application.ports import AccessTokenService, Clock, UnitOfWork
+from application.views import SessionTokens, UserView
+from domain.user import User
+
+
+def hash_refresh_token(token: str) -> str:
+    # Only the hash is stored: a leaked table does not hand out sessions.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SessionIssuer:
+    def __init__(self, access_tokens: AccessTokenService, clock: Clock, lifetimes: TokenLifetimes) -> None:
+        self._access_tokens = access_tokens
+        self._clock = clock
+        self._lifetimes = lifetimes
+
+    async def issue(self, uow: UnitOfWork, user: User, family_id: uuid.UUID | None = None) -> SessionTokens:
+        """Stores a new refresh token in `uow` (the caller commits) and returns both tokens."""
+        now = self._clock.now()
+        refresh_token = secrets.token_urlsafe(32)
+        await uow.refresh_tokens.add(hash_refresh_token(refresh_token), user.id, family_id or uuid.uuid4(),
+                                     now, now + self._lifetimes.refresh)
+        access_token = self._access_tokens.issue(user.id, user.role.value, now, self._lifetimes.access)
+        return SessionTokens(access_token=access_token, refresh_token=refresh_token, user=UserView.of(user))

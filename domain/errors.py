@@ -1,0 +1,78 @@
+"""Domain errors: each carries a stable code and the words a user needs."""
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    message = "The request could not be completed."
+    resolution = "Check the request and try again."
+
+    def __init__(self, message: str | None = None, resolution: str | None = None) -> None:
+        self.message = message or type(self).message
+        self.resolution = resolution or type(self).resolution
+        super().__init__(self.message)
+
+
+class InvalidEmail(DomainError):
+    code = "validation_error"
+    message = "That is not a valid email address."
+    resolution = "Give an address of the form name@example.com."
+
+
+class UserAlreadyExists(DomainError):
+    code = "user_exists"
+    message = "An account with this email address already exists."
+    resolution = "Log in, or reset your password if you forgot it."
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_email_or_password"
+    message = "Invalid email or password."
+    resolution = "Check your email and password, or reset your password."
+
+
+class InvalidToken(DomainError):
+    code = "invalid_token"
+    message = "This link or token is invalid."
+    resolution = "Request a new one."
+
+
+class TokenExpired(DomainError):
+    code = "token_expired"
+    message = "This link or token has expired."
+    resolution = "Request a new one."
+
+
+class NotAuthenticated(DomainError):
+    code = "not_authenticated"
+    message = "Authentication is required."
+    resolution = "Log in and send the access token as 'Authorization: Bearer <token>'."
+
+
+class AccountNotVerified(DomainError):
+    code = "account_not_verified"
+    message = "This account is not verified yet."
+    resolution = "Check your email for the verification link, or ask for a new one."
+
+
+class InsufficientPermissions(DomainError):
+    code = "insufficient_permissions"
+    message = "You do not have permission to do this."
+    resolution = "Ask an administrator for access."
+
+
+class UserNotFound(DomainError):
+    code = "user_not_found"
+    message = "No such user."
+    resolution = "Check the user id."
+
+
+class PasswordsMismatch(DomainError):
+    code = "passwords_mismatch"
+    message = "The two passwords do not match."
+    resolution = "Type the same new password twice."
+
+
+class WeakPassword(DomainError):
+    code = "weak_password"
+    message = "The password does not meet the policy."
+    resolution = "Choose a password of 8 to 128 characters that is not a common one."

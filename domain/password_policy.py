@@ -1,0 +1,22 @@
+"""Password rules after NIST SP 800-63B: length bounds and no common passwords, no composition rules."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from domain.errors import WeakPassword
+
+MIN_LENGTH = 8
+MAX_LENGTH = 128
+
+
+def check_password(password: str, common_passwords: Collection[str] = ()) -> None:
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword(f"The password is shorter than {MIN_LENGTH} characters.",
+                           f"Choose a password of at least {MIN_LENGTH} characters.")
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword(f"The password is longer than {MAX_LENGTH} characters.",
+                           f"Choose a password of at most {MAX_LENGTH} characters.")
+    if password.lower() in common_passwords:
+        raise WeakPassword("The password is on a list of commonly used passwords.",
+                           "Choose a password that is less common, such as a few unrelated words.")

@@ -1,0 +1,60 @@
+"""The user account and the rules of its life cycle."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.email import Email
+from domain.errors import AccountNotVerified, InsufficientPermissions
+
+
+class Role(str, enum.Enum):
+    USER = "user"
+    ADMIN = "admin"
+
+
+@dataclass(eq=False, slots=True)
+class User:
+    email: Email
+    password_hash: str
+    created_at: datetime
+    username: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    role: Role = Role.USER
+    is_verified: bool = False
+    password_changed_at: datetime | None = None
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    def verify_email(self, address: Email) -> bool:
+        """Mark the address verified if it is still the account's; False when nothing changed."""
+        if self.is_verified or address != self.email:
+            return False
+        self.is_verified = True
+        return True
+
+    def change_password(self, new_hash: str, now: datetime) -> None:
+        # Sessions and links issued before this moment stop working (see sessions_valid_since).
+        self.password_hash = new_hash
+        self.password_changed_at = now
+
+    def rehash_password(self, new_hash: str) -> None:
+        """Same password, stronger hash: no session is revoked."""
+        self.password_hash = new_hash
+
+    def issued_before_password_change(self, issued_at: datetime) -> bool:
+        return self.password_changed_at is not None and issued_at < self.password_changed_at
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def require_role(self, allowed: frozenset[Role]) -> None:
+        """An unverified account is refused before its role is looked at."""
+        if not self.is_verified:
+            raise AccountNotVerified()
+        if self.role not in allowed:
+            raise InsufficientPermissions()

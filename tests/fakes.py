@@ -1,0 +1,250 @@
+"""In-memory fakes of the ports: small, honest, and they record what happened."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from application.account_emails import AccountEmails
+from application.config import Links, TokenLifetimes
+from application.mail import DeliveryError, EmailContent, OutboxMessage
+from application.ports import RefreshTokenRecord, TokenPurpose
+from application.session_tokens import SessionIssuer
+from domain.email import Email
+from domain.errors import InvalidToken, NotAuthenticated, TokenExpired, UserAlreadyExists
+from domain.user import User
+
+
+class FakeClock:
+    def __init__(self, start: datetime = datetime(2026, 1, 1, 12, tzinfo=UTC)) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, delta: timedelta) -> None:
+        self.current += delta
+
+
+class Store:
+    """What the fake database holds; the unit of work copies it in and writes it back on commit."""
+
+    def __init__(self) -> None:
+        self.users: dict[uuid.UUID, User] = {}
+        self.refresh_tokens: dict[str, RefreshTokenRecord] = {}
+        self.outbox: dict[uuid.UUID, dict[str, Any]] = {}
+
+
+class FakeUsers:
+    def __init__(self, users: dict[uuid.UUID, User]) -> None:
+        self.users = users
+
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
+        return copy.deepcopy(self.users.get(user_id))
+
+    async def get_by_email(self, email: Email) -> User | None:
+        return copy.deepcopy(next((u for u in self.users.values() if u.email == email), None))
+
+    async def add(self, user: User) -> None:
+        if any(u.email == user.email for u in self.users.values()):
+            raise UserAlreadyExists()
+        self.users[user.id] = copy.deepcopy(user)
+
+    async def save(self, user: User) -> None:
+        self.users[user.id] = copy.deepcopy(user)
+
+    async def list(self, offset: int, limit: int) -> Sequence[User]:
+        return sorted(self.users.values(), key=lambda u: u.created_at)[offset:offset + limit]
+
+    async def count(self) -> int:
+        return len(self.users)
+
+
+class FakeRefreshTokens:
+    def __init__(self, tokens: dict[str, RefreshTokenRecord]) -> None:
+        self.tokens = tokens
+
+    async def add(self, token_hash, user_id, family_id, issued_at, expires_at) -> None:  # type: ignore[no-untyped-def]
+        self.tokens[token_hash] = RefreshTokenRecord(token_hash, user_id, family_id, expires_at)
+
+    async def get(self, token_hash: str) -> RefreshTokenRecord | None:
+        return self.tokens.get(token_hash)
+
+    async def mark_used(self, token_hash: str, when: datetime) -> bool:
+        record = self.tokens[token_hash]
+        if record.used_at or record.revoked_at:
+            return False
+        self.tokens[token_hash] = replace(record, used_at=when)
+        return True
+
+    async def revoke_family(self, family_id: uuid.UUID, when: datetime) -> None:
+        self._revoke(lambda r: r.family_id == family_id, when)
+
+    async def revoke_all_for_user(self, user_id: uuid.UUID, when: datetime) -> None:
+        self._revoke(lambda r: r.user_id == user_id, when)
+
+    def _revoke(self, match, when: datetime) -> None:  # type: ignore[no-untyped-def]
+        for key, record in list(self.tokens.items()):
+            if match(record) and record.revoked_at is None:
+                self.tokens[key] = replace(record, revoked_at=when)
+
+
+class FakeOutbox:
+    def __init__(self, rows: dict[uuid.UUID, dict[str, Any]]) -> None:
+        self.rows = rows
+
+    async def add(self, message: OutboxMessage) -> None:
+        self.rows[message.id] = {"message": message, "status": "pending", "due": message.created_at,
+                                 "claimed_until": None, "error": None, "attempts": 0}
+
+    async def claim(self, limit: int, now: datetime, lease: timedelta) -> Sequence[OutboxMessage]:
+        due = [r for r in self.rows.values() if r["status"] == "pending" and r["due"] <= now
+               and (r["claimed_until"] is None or r["claimed_until"] <= now)][:limit]
+        for row in due:
+            row["claimed_until"], row["attempts"] = now + lease, row["attempts"] + 1
+        return [replace(r["message"], attempts=r["attempts"]) for r in due]
+
+    async def mark_sent(self, message_id: uuid.UUID, when: datetime) -> None:
+        self.rows[message_id].update(status="sent", claimed_until=None)
+
+    async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None) -> None:
+        row = self.rows[message_id]
+        row.update(error=error, claimed_until=None)
+        row.update({"status": "dead"} if retry_at is None else {"due": retry_at})
+
+    def messages(self, status: str | None = None) -> list[OutboxMessage]:
+        return [r["message"] for r in self.rows.values() if status is None or r["status"] == status]
+
+
+class FakeUnitOfWork:
+    """Works on a copy of the store; commit() writes the copy back, leaving without it drops it."""
+
+    def __init__(self, store: Store | None = None, fail_commit: bool = False) -> None:
+        self.store = store or Store()
+        self.fail_commit = fail_commit
+        self.commits = 0
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        self._work = copy.deepcopy(self.store)
+        self.users = FakeUsers(self._work.users)
+        self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens)
+        self.outbox = FakeOutbox(self._work.outbox)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        del self._work
+
+    async def commit(self) -> None:
+        if self.fail_commit:
+            raise ConnectionError("the database went away during commit")
+        self.store.users, self.store.refresh_tokens = self._work.users, self._work.refresh_tokens
+        self.store.outbox = self._work.outbox
+        self.commits += 1
+        self._work = copy.deepcopy(self.store)
+        self.users, self.refresh_tokens = FakeUsers(self._work.users), FakeRefreshTokens(self._work.refresh_tokens)
+        self.outbox = FakeOutbox(self._work.outbox)
+
+    @property
+    def outbox_messages(self) -> list[OutboxMessage]:
+        return FakeOutbox(self.store.outbox).messages()
+
+
+class FakeHasher:
+    """Reversible 'hashes' with a scheme tag, so a rehash can be asked for."""
+
+    def __init__(self, scheme: str = "fake2") -> None:
+        self.scheme = scheme
+        self.verifications = 0
+
+    async def hash(self, password: str) -> str:
+        return f"{self.scheme}${password}"
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        self.verifications += 1
+        return password_hash is not None and password_hash.split("$", 1)[1] == password
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        return not password_hash.startswith(f"{self.scheme}$")
+
+
+class FakeTokens:
+    """Tokens as readable strings: purpose, issue time and claims; a wrong purpose is refused."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.issued: list[tuple[TokenPurpose, dict[str, Any], str]] = []
+
+    def issue(self, purpose: TokenPurpose, claims: Mapping[str, Any]) -> str:
+        token = f"tok{len(self.issued)}"
+        self.issued.append((purpose, dict(claims), token))
+        self._issued_at = getattr(self, "_issued_at", {})
+        self._issued_at[token] = self.clock.now()
+        return token
+
+    def load(self, purpose: TokenPurpose, token: str, max_age: timedelta) -> dict[str, Any]:
+        found = next((entry for entry in self.issued if entry[2] == token), None)
+        if found is None or found[0] is not purpose:
+            raise InvalidToken()
+        if self.clock.now() - self._issued_at[token] > max_age:
+            raise TokenExpired()
+        return dict(found[1])
+
+    def last(self, purpose: TokenPurpose) -> str:
+        return [t for p, _, t in self.issued if p is purpose][-1]
+
+
+class FakeAccessTokens:
+    def issue(self, user_id: uuid.UUID, role: str, issued_at: datetime, ttl: timedelta) -> str:
+        return f"access:{user_id}:{issued_at.isoformat()}"
+
+    def decode(self, token: str) -> tuple[uuid.UUID, datetime]:
+        try:
+            _, user_id, issued = token.split(":", 2)
+            return uuid.UUID(user_id), datetime.fromisoformat(issued)
+        except ValueError:
+            raise NotAuthenticated() from None
+
+
+class FakeRenderer:
+    def render(self, template: str, values: Mapping[str, Any]) -> EmailContent:
+        link = values.get("link", "")
+        return EmailContent(subject=template, text_body=f"{template} {link}", html_body=f"<p>{link}</p>")
+
+
+class FakeMailSender:
+    def __init__(self) -> None:
+        self.sent: list[OutboxMessage] = []
+        self.failures: list[DeliveryError] = []
+
+    def fail_next(self, *errors: DeliveryError) -> None:
+        self.failures.extend(errors)
+
+    async def send(self, message: OutboxMessage) -> None:
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(message)
+
+    async def close(self) -> None:
+        pass
+
+
+LINKS = Links("https://accounts.example.com/verify/{token}", "https://accounts.example.com/reset/{token}")
+
+
+class World:
+    """Every fake wired together, as the container wires the real adapters."""
+
+    def __init__(self) -> None:
+        self.clock = FakeClock()
+        self.uow = FakeUnitOfWork()
+        self.hasher = FakeHasher()
+        self.tokens = FakeTokens(self.clock)
+        self.access_tokens = FakeAccessTokens()
+        self.lifetimes = TokenLifetimes()
+        self.emails = AccountEmails(self.tokens, FakeRenderer(), LINKS, self.clock)
+        self.sessions = SessionIssuer(self.access_tokens, self.clock, self.lifetimes)
+        self.mail = FakeMailSender()

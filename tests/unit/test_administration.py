@@ -1,0 +1,46 @@
+import pytest
+
+from application.create_admin import CreateAdmin
+from application.list_users import ListUsers
+from application.register_user import RegisterUser, Signup
+from application.send_mail import SendMail
+from domain.errors import AccountNotVerified, InsufficientPermissions, UserAlreadyExists
+from domain.user import Role
+from tests.fakes import World
+
+
+async def test_create_admin_makes_a_verified_administrator() -> None:
+    world = World()
+    admin = await CreateAdmin(world.uow, world.hasher, world.clock).execute("Root@Example.com", "correct horse")
+    assert (admin.email, admin.role, admin.is_verified) == ("root@example.com", "admin", True)
+    with pytest.raises(UserAlreadyExists):
+        await CreateAdmin(world.uow, world.hasher, world.clock).execute("root@example.com", "correct horse")
+
+
+async def test_send_mail_queues_one_message_per_distinct_recipient() -> None:
+    world = World()
+    count = await SendMail(world.uow, world.emails).execute(["a@example.com", "B@example.com", "a@example.com"])
+    assert count == 2
+    assert sorted(m.recipient for m in world.uow.outbox_messages) == ["a@example.com", "b@example.com"]
+
+
+async def test_users_are_listed_a_page_at_a_time() -> None:
+    world = World()
+    for n in range(3):
+        await RegisterUser(world.uow, world.hasher, world.emails, world.clock).execute(
+            Signup(f"u{n}@example.com", "correct horse"))
+    page = await ListUsers(world.uow).execute(offset=1, limit=1)
+    assert (page.total, len(page.items)) == (3, 1)
+
+
+async def test_an_unverified_account_is_refused_before_its_role_is_looked_at() -> None:
+    world = World()
+    await RegisterUser(world.uow, world.hasher, world.emails, world.clock).execute(
+        Signup("ada@example.com", "correct horse"))
+    [user] = world.uow.store.users.values()
+    user.role = Role.ADMIN
+    with pytest.raises(AccountNotVerified):
+        user.require_role(frozenset({Role.ADMIN}))
+    user.is_verified, user.role = True, Role.USER
+    with pytest.raises(InsufficientPermissions):
+        user.require_role(frozenset({Role.ADMIN}))

@@ -1,0 +1,68 @@
+from datetime import timedelta
+
+import pytest
+
+from application.config import DeliveryPolicy
+from application.deliver_outbox import DeliverOutbox
+from application.mail import DeliveryError
+from tests.fakes import World
+
+
+@pytest.fixture
+async def world() -> World:
+    world = World()
+    async with world.uow as uow:
+        await uow.outbox.add(world.emails.custom("ada@example.com", "admin_message"))
+        await uow.commit()
+    return world
+
+
+def deliver(world: World, max_attempts: int = 3) -> DeliverOutbox:
+    return DeliverOutbox(world.uow, world.mail, world.clock,
+                         DeliveryPolicy(max_attempts=max_attempts, first_retry=timedelta(seconds=10)))
+
+
+def status(world: World) -> str:
+    [row] = world.uow.store.outbox.values()
+    return row["status"]
+
+
+async def test_a_due_message_is_sent_once(world: World) -> None:
+    assert await deliver(world).execute() == 1
+    assert await deliver(world).execute() == 0
+    assert [m.recipient for m in world.mail.sent] == ["ada@example.com"] and status(world) == "sent"
+
+
+async def test_a_temporary_failure_is_retried_after_a_backoff(world: World) -> None:
+    world.mail.fail_next(DeliveryError("451 try later"))
+    await deliver(world).execute()
+    assert status(world) == "pending" and world.mail.sent == []
+
+    assert await deliver(world).execute() == 0  # not due yet
+    world.clock.advance(timedelta(seconds=10))
+    await deliver(world).execute()
+    assert status(world) == "sent" and len(world.mail.sent) == 1
+
+
+async def test_a_permanent_failure_is_dead_at_once_with_its_error(world: World) -> None:
+    world.mail.fail_next(DeliveryError("550 no such user", permanent=True))
+    await deliver(world).execute()
+    [row] = world.uow.store.outbox.values()
+    assert (row["status"], row["error"]) == ("dead", "550 no such user")
+
+
+async def test_a_message_is_dead_after_the_last_attempt(world: World) -> None:
+    world.mail.fail_next(*[DeliveryError("timeout")] * 3)
+    for _ in range(3):
+        await deliver(world).execute()
+        world.clock.advance(timedelta(hours=1))
+    assert status(world) == "dead" and world.mail.sent == []
+
+
+async def test_the_same_message_id_is_used_on_every_attempt(world: World) -> None:
+    world.mail.fail_next(DeliveryError("timeout"))
+    [queued] = world.uow.outbox_messages
+    await deliver(world).execute()
+    world.clock.advance(timedelta(hours=1))
+    await deliver(world).execute()
+    assert world.mail.sent[0].message_id == queued.message_id

@@ -1,0 +1,96 @@
+from datetime import timedelta
+
+import pytest
+
+from application.ports import TokenPurpose
+from application.register_user import RegisterUser, Signup
+from application.resend_verification import ResendVerification
+from application.verify_email import VerifyEmail
+from domain.errors import InvalidEmail, InvalidToken, TokenExpired, UserAlreadyExists, WeakPassword
+from tests.fakes import FakeUnitOfWork, World
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def register(world: World) -> RegisterUser:
+    return RegisterUser(world.uow, world.hasher, world.emails, world.clock, frozenset({"password123"}))
+
+
+def verify(world: World) -> VerifyEmail:
+    return VerifyEmail(world.uow, world.tokens, world.lifetimes)
+
+
+async def test_signup_creates_an_unverified_user_and_queues_the_verification_link(world: World) -> None:
+    user = await register(world).execute(Signup("  Ada@Example.COM ", "correct horse", first_name="Ada"))
+
+    assert (user.email, user.role, user.is_verified) == ("ada@example.com", "user", False)
+    [message] = world.uow.outbox_messages
+    assert message.recipient == "ada@example.com"
+    assert f"https://accounts.example.com/verify/{world.tokens.last(TokenPurpose.VERIFY_EMAIL)}" in message.content.text_body
+
+
+async def test_a_second_signup_with_the_same_address_in_other_case_is_refused(world: World) -> None:
+    await register(world).execute(Signup("ada@example.com", "correct horse"))
+    with pytest.raises(UserAlreadyExists):
+        await register(world).execute(Signup("ADA@example.com", "another horse"))
+    assert len(world.uow.outbox_messages) == 1
+
+
+@pytest.mark.parametrize("password", ["short", "x" * 129, "Password123"])
+async def test_weak_passwords_are_refused_with_the_rule_that_failed(world: World, password: str) -> None:
+    with pytest.raises(WeakPassword):
+        await register(world).execute(Signup("ada@example.com", password))
+    assert world.uow.store.users == {}
+
+
+async def test_an_invalid_address_is_refused(world: World) -> None:
+    with pytest.raises(InvalidEmail):
+        await register(world).execute(Signup("not-an-address", "correct horse"))
+
+
+async def test_a_failed_commit_stores_neither_the_user_nor_the_email() -> None:
+    world = World()
+    world.uow = FakeUnitOfWork(fail_commit=True)
+    with pytest.raises(ConnectionError):
+        await RegisterUser(world.uow, world.hasher, world.emails, world.clock).execute(
+            Signup("ada@example.com", "correct horse"))
+    assert world.uow.store.users == {} and world.uow.outbox_messages == []
+
+
+async def test_following_the_link_verifies_once_and_then_changes_nothing(world: World) -> None:
+    user = await register(world).execute(Signup("ada@example.com", "correct horse"))
+    token = world.tokens.last(TokenPurpose.VERIFY_EMAIL)
+
+    assert await verify(world).execute(token) is True
+    assert await verify(world).execute(token) is False
+    assert world.uow.store.users[user.id].is_verified
+
+
+async def test_an_expired_verification_link_is_refused(world: World) -> None:
+    await register(world).execute(Signup("ada@example.com", "correct horse"))
+    world.clock.advance(timedelta(hours=24, seconds=1))
+    with pytest.raises(TokenExpired):
+        await verify(world).execute(world.tokens.last(TokenPurpose.VERIFY_EMAIL))
+
+
+async def test_a_reset_token_does_not_verify(world: World) -> None:
+    await register(world).execute(Signup("ada@example.com", "correct horse"))
+    reset_token = world.tokens.issue(TokenPurpose.RESET_PASSWORD, {"sub": "x", "pwd": "y"})
+    with pytest.raises(InvalidToken):
+        await verify(world).execute(reset_token)
+
+
+async def test_resend_queues_a_new_link_only_for_an_unverified_account(world: World) -> None:
+    await register(world).execute(Signup("ada@example.com", "correct horse"))
+    resend = ResendVerification(world.uow, world.emails)
+
+    await resend.execute("ada@example.com")
+    await resend.execute("nobody@example.com")
+    assert len(world.uow.outbox_messages) == 2
+
+    await verify(world).execute(world.tokens.last(TokenPurpose.VERIFY_EMAIL))
+    await resend.execute("ada@example.com")
+    assert len(world.uow.outbox_messages) == 2

@@ -1,0 +1,76 @@
+from datetime import timedelta
+
+import pytest
+
+from application.authenticate import Authenticate
+from application.login import Login
+from application.logout import Logout
+from application.refresh_session import RefreshSession
+from application.register_user import RegisterUser, Signup
+from domain.errors import InvalidCredentials, NotAuthenticated
+from tests.fakes import FakeHasher, World
+
+
+@pytest.fixture
+async def world() -> World:
+    world = World()
+    await RegisterUser(world.uow, world.hasher, world.emails, world.clock).execute(
+        Signup("ada@example.com", "correct horse"))
+    return world
+
+
+def login(world: World) -> Login:
+    return Login(world.uow, world.hasher, world.sessions)
+
+
+async def test_login_returns_tokens_and_the_user(world: World) -> None:
+    session = await login(world).execute("ADA@example.com", "correct horse")
+    assert session.user.email == "ada@example.com" and session.token_type == "bearer"
+    user = await Authenticate(world.uow, world.access_tokens).execute(session.access_token)
+    assert str(user.email) == "ada@example.com"
+
+
+@pytest.mark.parametrize("email, password", [("ada@example.com", "wrong horse"), ("bob@example.com", "x" * 9),
+                                             ("not an address", "x" * 9)])
+async def test_a_wrong_email_or_password_gets_one_answer_and_costs_a_hash(world: World, email: str,
+                                                                        password: str) -> None:
+    before = world.hasher.verifications
+    with pytest.raises(InvalidCredentials):
+        await login(world).execute(email, password)
+    assert world.hasher.verifications == before + 1
+
+
+async def test_a_hash_of_an_older_scheme_is_upgraded_on_login(world: World) -> None:
+    world.hasher = FakeHasher(scheme="fake3")
+    [user] = world.uow.store.users.values()
+    user.password_hash = "fake2$correct horse"
+    await login(world).execute("ada@example.com", "correct horse")
+    assert world.uow.store.users[user.id].password_hash == "fake3$correct horse"
+
+
+async def test_refresh_rotates_and_a_reused_token_revokes_the_family(world: World) -> None:
+    first = await login(world).execute("ada@example.com", "correct horse")
+    refresh = RefreshSession(world.uow, world.sessions, world.clock)
+
+    second = await refresh.execute(first.refresh_token)
+    assert second.refresh_token != first.refresh_token
+
+    with pytest.raises(NotAuthenticated):
+        await refresh.execute(first.refresh_token)
+    with pytest.raises(NotAuthenticated):  # the thief's reuse also ended the legitimate holder's session
+        await refresh.execute(second.refresh_token)
+
+
+async def test_an_expired_refresh_token_is_refused(world: World) -> None:
+    session = await login(world).execute("ada@example.com", "correct horse")
+    world.clock.advance(timedelta(days=15))
+    with pytest.raises(NotAuthenticated):
+        await RefreshSession(world.uow, world.sessions, world.clock).execute(session.refresh_token)
+
+
+async def test_logout_ends_the_refresh_token(world: World) -> None:
+    session = await login(world).execute("ada@example.com", "correct horse")
+    await Logout(world.uow, world.clock).execute(session.refresh_token)
+    await Logout(world.uow, world.clock).execute("never issued")
+    with pytest.raises(NotAuthenticated):
+        await RefreshSession(world.uow, world.sessions, world.clock).execute(session.refresh_token)
