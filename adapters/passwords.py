@@ -1,0 +1,45 @@
+"""argon2id password hashing in a bounded thread pool, so a hash never stalls the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+from argon2 import PasswordHasher as Argon2
+from argon2.exceptions import InvalidHashError, VerificationError
+
+
+class Argon2PasswordHasher:
+    def __init__(self, time_cost: int = 2, memory_kib: int = 19 * 1024, parallelism: int = 1,
+                 threads: int | None = None) -> None:
+        self._argon2 = Argon2(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+        # argon2-cffi releases the GIL while hashing, so threads up to the core count run in parallel.
+        self._executor = ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1,
+                                            thread_name_prefix="argon2")
+        # Checked against when the user does not exist, so that path costs one hash too.
+        self._dummy_hash = self._argon2.hash("no such user: spend the same time")
+
+    async def hash(self, password: str) -> str:
+        return await self._run(self._argon2.hash, password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        return await self._run(self._verify, password_hash or self._dummy_hash, password) and bool(password_hash)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        try:
+            return self._argon2.check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return True
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        try:
+            return self._argon2.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    async def _run(self, function, *args):  # type: ignore[no-untyped-def]
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.sqlalchemy.tables import outbox_messages as outbox
+from application.mail import EmailContent, OutboxMessage
+
+PENDING, SENT, DEAD = "pending", "sent", "dead"
+
+
+class SqlAlchemyOutbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, message: OutboxMessage) -> None:
+        content = message.content
+        await self._session.execute(insert(outbox).values(
+            id=message.id, message_id=message.message_id, recipient=message.recipient,
+            subject=content.subject, text_body=content.text_body, html_body=content.html_body,
+            status=PENDING, attempts=0, next_attempt_at=message.created_at, created_at=message.created_at))
+
+    async def claim(self, limit: int, now: datetime, lease: timedelta) -> Sequence[OutboxMessage]:
+        due = (
+            select(outbox.c.id)
+            .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now,
+                   or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now))
+            .order_by(outbox.c.next_attempt_at)
+            .limit(limit)
+            # Several workers on PostgreSQL each take rows no other holds; SQLite ignores this and runs one.
+            .with_for_update(skip_locked=True)
+        )
+        claimed = await self._session.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(due.scalar_subquery()))
+            .values(claimed_until=now + lease, attempts=outbox.c.attempts + 1)
+            .returning(*outbox.c))
+        return sorted((_to_message(row) for row in claimed.mappings()), key=lambda m: m.created_at)
+
+    async def mark_sent(self, message_id: uuid.UUID, when: datetime) -> None:
+        await self._session.execute(
+            update(outbox).where(outbox.c.id == message_id)
+            .values(status=SENT, sent_at=when, claimed_until=None, last_error=None, text_body=None, html_body=None))
+
+    async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None) -> None:
+        values: dict[str, Any] = {"last_error": error[:2000], "claimed_until": None}
+        values.update({"status": DEAD} if retry_at is None else {"next_attempt_at": retry_at})
+        await self._session.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+
+
+def _to_message(row: Any) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"], message_id=row["message_id"], recipient=row["recipient"], created_at=row["created_at"],
+        attempts=row["attempts"],
+        content=EmailContent(subject=row["subject"], text_body=row["text_body"] or "",
+                             html_body=row["html_body"] or ""))

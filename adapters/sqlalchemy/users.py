@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.sqlalchemy.tables import users
+from domain.email import Email
+from domain.errors import UserAlreadyExists
+from domain.user import Role, User
+
+
+class SqlAlchemyUserRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
+        query = select(users).where(users.c.id == user_id)
+        if for_update:
+            query = query.with_for_update()
+        row = (await self._session.execute(query)).mappings().first()
+        return _to_user(row) if row else None
+
+    async def get_by_email(self, email: Email) -> User | None:
+        row = (await self._session.execute(select(users).where(users.c.email == email.value))).mappings().first()
+        return _to_user(row) if row else None
+
+    async def add(self, user: User) -> None:
+        try:
+            await self._session.execute(insert(users).values(**_to_row(user)))
+        except IntegrityError as error:
+            # The transaction is spoilt either way; the unit of work rolls it back.
+            if "email" in str(error.orig):
+                raise UserAlreadyExists() from None
+            raise
+
+    async def save(self, user: User) -> None:
+        await self._session.execute(update(users).where(users.c.id == user.id).values(**_to_row(user)))
+
+    async def list(self, offset: int, limit: int) -> Sequence[User]:
+        query = select(users).order_by(users.c.created_at, users.c.id).offset(offset).limit(limit)
+        return [_to_user(row) for row in (await self._session.execute(query)).mappings()]
+
+    async def count(self) -> int:
+        return (await self._session.execute(select(func.count()).select_from(users))).scalar_one()
+
+
+def _to_row(user: User) -> dict[str, Any]:
+    return {"id": user.id, "email": user.email.value, "password_hash": user.password_hash,
+            "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
+            "role": user.role.value, "is_verified": user.is_verified, "created_at": user.created_at,
+            "password_changed_at": user.password_changed_at}
+
+
+def _to_user(row: Any) -> User:
+    # The stored address is already normal; it is trusted as it is rather than parsed again.
+    return User(id=row["id"], email=Email(row["email"]), password_hash=row["password_hash"],
+                username=row["username"], first_name=row["first_name"], last_name=row["last_name"],
+                role=Role(row["role"]), is_verified=row["is_verified"], created_at=row["created_at"],
+                password_changed_at=row["password_changed_at"])

@@ -1,0 +1,104 @@
+"""Real components for the tests: PostgreSQL (TEST_DATABASE_URL, else testcontainers), SQLite, SMTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.sqlalchemy.engine import create_engine
+from adapters.sqlalchemy.migrate import upgrade
+from adapters.sqlalchemy.tables import metadata
+from tests.smtp_server import smtp_server, smtp_tls_server  # noqa: F401  (fixtures)
+
+# CI sets this: there a missing real component is a failure, never a skip.
+REQUIRE_REAL = os.environ.get("REQUIRE_REAL_SERVICES") == "1"
+
+
+def unavailable(reason: str) -> None:
+    if REQUIRE_REAL:
+        pytest.fail(f"{reason} (REQUIRE_REAL_SERVICES=1, so this is a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+def _docker_answers() -> bool:
+    try:
+        import docker
+
+        docker.from_env(timeout=3).ping()
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield _fresh_schema(url)
+        return
+    if not _docker_answers():
+        unavailable("no PostgreSQL: set TEST_DATABASE_URL or start a Docker engine for testcontainers")
+    from testcontainers.postgres import PostgresContainer
+
+    with PostgresContainer("postgres:16-alpine", driver="asyncpg") as container:
+        yield _fresh_schema(container.get_connection_url())
+
+
+def _fresh_schema(url: str) -> str:
+    async def reset() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("DROP SCHEMA public CASCADE"))
+                await connection.execute(text("CREATE SCHEMA public"))
+        except OSError as error:
+            unavailable(f"PostgreSQL at TEST_DATABASE_URL does not answer: {error}")
+        finally:
+            await engine.dispose()
+
+    asyncio.run(reset())
+    upgrade(url)
+    return url
+
+
+async def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            tables = ", ".join(table.name for table in metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+def pg_url(postgres_url: str) -> str:
+    """The PostgreSQL database, emptied: truncated between tests rather than recreated."""
+    asyncio.run(_truncate(postgres_url))
+    return postgres_url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """The same test on both databases the service supports."""
+    return request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    yield engine
+    await engine.dispose()
