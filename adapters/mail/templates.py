@@ -1,0 +1,36 @@
+"""Renders emails from Jinja templates: a deployment's own folder first, then the ones shipped here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from application.mail import EmailContent
+
+SHIPPED = Path(__file__).parent / "templates"
+DEFAULT_PRODUCT = "Bookly Accounts"
+
+
+class JinjaEmailRenderer:
+    def __init__(self, templates_dir: Path | None = None) -> None:
+        folders = [templates_dir, SHIPPED] if templates_dir is not None else [SHIPPED]
+        self._env = Environment(
+            loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
+            # Escape values in HTML only: in the text part "&amp;" would be shown as it is.
+            autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+            # A misspelt value fails the render instead of sending an email with a hole in it.
+            undefined=StrictUndefined,
+        )
+
+    def render(self, template: str, values: Mapping[str, Any]) -> EmailContent:
+        values = {"product": DEFAULT_PRODUCT, **values}
+        subject = self._env.get_template(f"{template}.subject.txt").render(values)
+        return EmailContent(
+            # One line: a line break in a header value would be refused when the email is built.
+            subject=" ".join(subject.split()),
+            text_body=self._env.get_template(f"{template}.txt").render(values),
+            html_body=self._env.get_template(f"{template}.html").render(values),
+        )

@@ -1,0 +1,73 @@
+"""The shipped email templates, a deployment's override, and header safety of the built email."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from jinja2 import UndefinedError
+
+from adapters.mail.mime import build_mime
+from adapters.mail.templates import JinjaEmailRenderer
+from application.mail import DeliveryError, EmailContent, OutboxMessage
+
+LINK = "https://accounts.example.com/api/v1/auth/verify/abc.def-ghi"
+
+
+@pytest.mark.parametrize("template", ["verify_email", "reset_password"])
+def test_a_link_email_carries_the_link_in_both_parts(template):
+    content = JinjaEmailRenderer().render(template, {"name": "Ada", "link": LINK})
+
+    assert LINK in content.text_body and LINK in content.html_body
+    assert "Ada" in content.text_body and "Bookly Accounts" in content.subject
+    assert "\n" not in content.subject
+
+
+def test_the_reset_email_says_the_link_expires_and_can_be_ignored():
+    text = JinjaEmailRenderer().render("reset_password", {"name": "", "link": LINK}).text_body
+
+    assert "expires" in text and "ignore" in text
+
+
+def test_the_admin_message_needs_no_values_and_names_the_product():
+    content = JinjaEmailRenderer().render("admin_message", {"product": "Bookly"})
+
+    assert "Bookly" in content.text_body and "Bookly" in content.html_body and content.subject
+
+
+def test_html_in_a_name_is_escaped_in_the_html_part_only():
+    name = "<script>alert(1)</script>"
+    content = JinjaEmailRenderer().render("verify_email", {"name": name, "link": LINK})
+
+    assert name not in content.html_body and "&lt;script&gt;" in content.html_body
+    assert name in content.text_body  # plain text shows it as typed; nothing there runs it
+
+
+def test_a_missing_value_fails_the_render():
+    with pytest.raises(UndefinedError, match="link"):
+        JinjaEmailRenderer().render("verify_email", {"name": "Ada"})
+
+
+def test_a_templates_dir_overrides_a_shipped_template_file_by_file(tmp_path: Path):
+    (tmp_path / "verify_email.subject.txt").write_text("Welcome to {{ product }},\r\nplease confirm\n")
+
+    content = JinjaEmailRenderer(tmp_path).render("verify_email", {"name": "Ada", "link": LINK})
+
+    assert content.subject == "Welcome to Bookly Accounts, please confirm"
+    assert LINK in content.text_body  # the other parts still come from the shipped templates
+
+
+@pytest.mark.parametrize(("subject", "sender_name"), [
+    ("Hello\r\nBcc: x@y", "Bookly Accounts"),
+    ("Hello", "Bookly\r\nBcc: x@y"),
+    ("Hello\nBcc: x@y", "Bookly Accounts"),
+])
+def test_a_line_break_in_a_header_cannot_add_a_header(subject, sender_name):
+    message = OutboxMessage(recipient="reader@example.com", created_at=datetime.now(UTC),
+                            content=EmailContent(subject=subject, text_body="t", html_body="<p>h</p>"))
+
+    with pytest.raises(DeliveryError) as caught:
+        build_mime(message, "noreply@bookly.test", sender_name)
+
+    assert caught.value.permanent
