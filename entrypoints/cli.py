@@ -1,0 +1,100 @@
+"""The `accounts` command: serve, migrate, create-admin."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+
+from domain.errors import DomainError
+from entrypoints.settings import Settings, SettingsError, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="accounts", description="Bookly Accounts")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the HTTP API (and the outbox worker)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    commands.add_parser("migrate", help="bring the database schema up to date (Alembic upgrade head)")
+    admin = commands.add_parser("create-admin", help="create a verified administrator")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", help="prompted for when not given")
+    commands.add_parser("worker", help="run only the outbox delivery worker")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"accounts: {error}", file=sys.stderr)
+        return 2
+    try:
+        return _run(args, settings)
+    except DomainError as error:
+        print(f"accounts: {error.message} {error.resolution}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "serve":
+        import uvicorn
+
+        from entrypoints.http.app import create_app
+
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    elif args.command == "migrate":
+        from adapters.sqlalchemy.migrate import upgrade
+
+        upgrade(settings.DATABASE_URL)
+        print("database schema is up to date")
+    elif args.command == "create-admin":
+        password = args.password or _prompt_password()
+        user = asyncio.run(_create_admin(settings, args.email, password))
+        print(f"created administrator {user.email} ({user.id})")
+    elif args.command == "worker":
+        asyncio.run(_worker(settings))
+    return 0
+
+
+def _prompt_password() -> str:
+    password = getpass.getpass("Password: ")
+    if password != getpass.getpass("Password again: "):
+        raise SystemExit("accounts: the two passwords do not match")
+    return password
+
+
+async def _create_admin(settings: Settings, email: str, password: str):  # type: ignore[no-untyped-def]
+    from entrypoints.container import build_container
+
+    container = build_container(settings)
+    try:
+        return await container.create_admin().execute(email, password)
+    finally:
+        await container.engine().dispose()
+        container.hasher().close()
+
+
+async def _worker(settings: Settings) -> None:
+    import signal
+
+    from entrypoints.container import build_container
+    from entrypoints.worker import OutboxWorker
+
+    container = build_container(settings)
+    worker = OutboxWorker(container.deliver_outbox, settings.OUTBOX_POLL_SECONDS)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    worker.start()
+    await stop.wait()
+    await worker.stop()
+    await container.mail_sender().close()
+    await container.engine().dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

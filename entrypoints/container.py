@@ -1,0 +1,110 @@
+"""The composition root: the one place that knows every adapter, chosen from the settings."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dependency_injector import containers, providers
+
+from adapters.clock import SystemClock
+from adapters.jwt_tokens import JwtAccessTokenService
+from adapters.mail.console import ConsoleMailSender
+from adapters.mail.file import FileMailSender
+from adapters.mail.memory import MemoryMailSender
+from adapters.mail.smtp import SmtpConfig, SmtpMailSender
+from adapters.mail.templates import JinjaEmailRenderer
+from adapters.passwords import Argon2PasswordHasher
+from adapters.sqlalchemy.engine import create_engine, create_session_factory
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.tokens import ItsdangerousTokenService
+from application.account_emails import AccountEmails
+from application.authenticate import Authenticate
+from application.config import DeliveryPolicy, Links, TokenLifetimes
+from application.confirm_reset import ConfirmReset
+from application.create_admin import CreateAdmin
+from application.deliver_outbox import DeliverOutbox
+from application.list_users import ListUsers
+from application.login import Login
+from application.logout import Logout
+from application.refresh_session import RefreshSession
+from application.register_user import RegisterUser
+from application.request_reset import RequestReset
+from application.resend_verification import ResendVerification
+from application.send_mail import SendMail
+from application.session_tokens import SessionIssuer
+from application.verify_email import VerifyEmail
+from entrypoints.settings import Settings
+
+
+def _lifetimes(s: Settings) -> TokenLifetimes:
+    return TokenLifetimes(verification=timedelta(seconds=s.VERIFICATION_TOKEN_TTL_SECONDS),
+                          reset=timedelta(seconds=s.RESET_TOKEN_TTL_SECONDS),
+                          access=timedelta(seconds=s.ACCESS_TOKEN_TTL_SECONDS),
+                          refresh=timedelta(seconds=s.REFRESH_TOKEN_TTL_SECONDS))
+
+
+def _delivery_policy(s: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(max_attempts=s.OUTBOX_MAX_ATTEMPTS,
+                          first_retry=timedelta(seconds=s.OUTBOX_FIRST_RETRY_SECONDS))
+
+
+def _smtp_config(s: Settings) -> SmtpConfig:
+    return SmtpConfig(host=s.MAIL_SERVER, port=s.MAIL_PORT, username=s.MAIL_USERNAME,
+                      password=s.MAIL_PASSWORD.get_secret_value(), use_credentials=s.USE_CREDENTIALS,
+                      start_tls=s.MAIL_STARTTLS, ssl_tls=s.MAIL_SSL_TLS, validate_certs=s.VALIDATE_CERTS,
+                      timeout=s.MAIL_TIMEOUT_SECONDS, sender_address=s.MAIL_FROM, sender_name=s.MAIL_FROM_NAME)
+
+
+class Container(containers.DeclarativeContainer):
+    # Everything here is synchronous to build; async resources are opened and closed in the app's lifespan.
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    lifetimes = providers.Singleton(_lifetimes, settings)
+    links = providers.Singleton(lambda s: Links(s.verify_url_template, s.reset_url_template), settings)
+    common_passwords = providers.Object(frozenset())
+
+    engine = providers.Singleton(lambda s: create_engine(s.DATABASE_URL, s.DATABASE_POOL_SIZE,
+                                                         s.DATABASE_MAX_OVERFLOW), settings)
+    session_factory = providers.Singleton(create_session_factory, engine)
+    uow = providers.Factory(SqlAlchemyUnitOfWork, session_factory)
+
+    hasher = providers.Singleton(
+        lambda s: Argon2PasswordHasher(s.PASSWORD_HASH_TIME_COST, s.PASSWORD_HASH_MEMORY_KIB,
+                                       s.PASSWORD_HASH_PARALLELISM, s.PASSWORD_HASH_THREADS), settings)
+    tokens = providers.Singleton(lambda s, clock: ItsdangerousTokenService(s.JWT_SECRET.get_secret_value(), clock),
+                                 settings, clock)
+    access_tokens = providers.Singleton(
+        lambda s, clock: JwtAccessTokenService(s.JWT_SECRET.get_secret_value(), s.JWT_ALGORITHM, clock),
+        settings, clock)
+
+    renderer = providers.Singleton(lambda s: JinjaEmailRenderer(s.MAIL_TEMPLATES_DIR), settings)
+    mail_sender = providers.Selector(
+        providers.Callable(lambda s: s.MAIL_BACKEND.value, settings),
+        smtp=providers.Singleton(lambda s: SmtpMailSender(_smtp_config(s)), settings),
+        console=providers.Singleton(ConsoleMailSender),
+        file=providers.Singleton(lambda s: FileMailSender(s.MAIL_FILE_DIR, s.MAIL_FROM, s.MAIL_FROM_NAME), settings),
+        memory=providers.Singleton(MemoryMailSender),
+    )
+
+    emails = providers.Singleton(AccountEmails, tokens, renderer, links, clock)
+    sessions = providers.Singleton(SessionIssuer, access_tokens, clock, lifetimes)
+
+    register_user = providers.Factory(RegisterUser, uow, hasher, emails, clock, common_passwords)
+    verify_email = providers.Factory(VerifyEmail, uow, tokens, lifetimes)
+    resend_verification = providers.Factory(ResendVerification, uow, emails)
+    login = providers.Factory(Login, uow, hasher, sessions)
+    refresh_session = providers.Factory(RefreshSession, uow, sessions, clock)
+    logout = providers.Factory(Logout, uow, clock)
+    authenticate = providers.Factory(Authenticate, uow, access_tokens)
+    request_reset = providers.Factory(RequestReset, uow, emails)
+    confirm_reset = providers.Factory(ConfirmReset, uow, tokens, hasher, clock, lifetimes, common_passwords)
+    list_users = providers.Factory(ListUsers, uow)
+    send_mail = providers.Factory(SendMail, uow, emails)
+    create_admin = providers.Factory(CreateAdmin, uow, hasher, clock, common_passwords)
+    deliver_outbox = providers.Factory(DeliverOutbox, uow, mail_sender, clock,
+                                       providers.Singleton(_delivery_policy, settings))
+
+
+def build_container(settings: Settings) -> Container:
+    return Container(settings=settings)

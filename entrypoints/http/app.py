@@ -1,0 +1,42 @@
+"""The FastAPI application factory: nothing is built or opened before create_app is called."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from entrypoints.container import Container, build_container
+from entrypoints.http import auth, health, security, users
+from entrypoints.http.errors import install_error_handlers
+from entrypoints.settings import Settings, load_settings
+from entrypoints.worker import OutboxWorker
+
+
+def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    container = container or build_container(settings)
+    container.wire(modules=[auth, users, health, security])
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker = OutboxWorker(container.deliver_outbox, settings.OUTBOX_POLL_SECONDS)
+        if settings.OUTBOX_WORKER_ENABLED:
+            worker.start()
+        try:
+            yield
+        finally:
+            await worker.stop()
+            await container.mail_sender().close()
+            await container.engine().dispose()
+            container.hasher().close()
+
+    app = FastAPI(title="Bookly Accounts", version="0.1.0", lifespan=lifespan,
+                  description="Sign up, verify the email address, log in, reset a forgotten password.")
+    app.state.container = container
+    install_error_handlers(app)
+    app.include_router(auth.router)
+    app.include_router(users.router)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,116 @@
+"""/api/v1/auth: sign up, verify, log in, sessions, password reset."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Path, status
+
+from application.confirm_reset import ConfirmReset
+from application.login import Login
+from application.logout import Logout
+from application.refresh_session import RefreshSession
+from application.register_user import RegisterUser, Signup
+from application.request_reset import RequestReset
+from application.resend_verification import ResendVerification
+from application.send_mail import SendMail
+from application.verify_email import VerifyEmail
+from application.views import SessionTokens
+from domain.user import User
+from entrypoints.container import Container
+from entrypoints.http.errors import ErrorBody
+from entrypoints.http.schemas import (EmailIn, LoginIn, MessageOut, RefreshIn, ResetConfirmIn, SendMailIn,
+                                      SendMailOut, SessionOut, SignupIn, SignupOut, UserOut)
+from entrypoints.http.security import current_user, require_admin
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"],
+                   responses={422: {"model": ErrorBody, "description": "Validation error"}})
+
+Token = Annotated[str, Path(max_length=1024, description="The signed token from the emailed link")]
+CHECK_INBOX = "If an account with that address needs it, an email is on its way. Check your inbox."
+
+
+def _session(tokens: SessionTokens) -> SessionOut:
+    return SessionOut(access_token=tokens.access_token, refresh_token=tokens.refresh_token,
+                      token_type=tokens.token_type, user=UserOut.model_validate(tokens.user, from_attributes=True))
+
+
+@router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=SignupOut,
+             responses={409: {"model": ErrorBody}})
+@inject
+async def signup(body: SignupIn, use_case: RegisterUser = Depends(Provide[Container.register_user])) -> SignupOut:
+    user = await use_case.execute(Signup(**body.model_dump()))
+    return SignupOut(message="Account created. Check your email to verify your address.",
+                     user=UserOut.model_validate(user, from_attributes=True))
+
+
+@router.get("/verify/{token}", response_model=MessageOut, responses={400: {"model": ErrorBody}})
+@inject
+async def verify(token: Token, use_case: VerifyEmail = Depends(Provide[Container.verify_email])) -> MessageOut:
+    changed = await use_case.execute(token)
+    return MessageOut(message="Your email address is verified." if changed
+                      else "Your email address was already verified.")
+
+
+@router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut)
+@inject
+async def resend_verification(
+    body: EmailIn, use_case: ResendVerification = Depends(Provide[Container.resend_verification]),
+) -> MessageOut:
+    await use_case.execute(body.email)
+    return MessageOut(message=CHECK_INBOX)
+
+
+@router.post("/login", response_model=SessionOut, responses={401: {"model": ErrorBody}})
+@inject
+async def login(body: LoginIn, use_case: Login = Depends(Provide[Container.login])) -> SessionOut:
+    return _session(await use_case.execute(body.email, body.password))
+
+
+@router.post("/refresh", response_model=SessionOut, responses={401: {"model": ErrorBody}})
+@inject
+async def refresh(body: RefreshIn, use_case: RefreshSession = Depends(Provide[Container.refresh_session])) -> SessionOut:
+    return _session(await use_case.execute(body.refresh_token))
+
+
+@router.post("/logout", response_model=MessageOut)
+@inject
+async def logout(body: RefreshIn, use_case: Logout = Depends(Provide[Container.logout])) -> MessageOut:
+    await use_case.execute(body.refresh_token)
+    return MessageOut(message="Logged out.")
+
+
+@router.get("/me", response_model=UserOut, responses={401: {"model": ErrorBody}})
+async def me(user: User = Depends(current_user)) -> UserOut:
+    return UserOut(id=user.id, email=str(user.email), username=user.username, first_name=user.first_name,
+                   last_name=user.last_name, role=user.role.value, is_verified=user.is_verified,
+                   created_at=user.created_at)
+
+
+@router.post("/password-reset-request", response_model=MessageOut)
+@inject
+async def password_reset_request(
+    body: EmailIn, use_case: RequestReset = Depends(Provide[Container.request_reset]),
+) -> MessageOut:
+    await use_case.execute(body.email)
+    return MessageOut(message="If an account with that address exists, a reset link is on its way. "
+                              "Check your inbox.")
+
+
+@router.post("/password-reset-confirm/{token}", response_model=MessageOut, responses={400: {"model": ErrorBody}})
+@inject
+async def password_reset_confirm(
+    token: Token, body: ResetConfirmIn, use_case: ConfirmReset = Depends(Provide[Container.confirm_reset]),
+) -> MessageOut:
+    await use_case.execute(token, body.new_password, body.confirm_new_password)
+    return MessageOut(message="Your password has been reset. Log in with the new one.")
+
+
+@router.post("/send_mail", status_code=status.HTTP_202_ACCEPTED, response_model=SendMailOut,
+             responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+@inject
+async def send_mail(body: SendMailIn, _admin: User = Depends(require_admin),
+                    use_case: SendMail = Depends(Provide[Container.send_mail])) -> SendMailOut:
+    count = await use_case.execute(body.addresses)
+    return SendMailOut(message="Queued one message per recipient.", recipients=count)

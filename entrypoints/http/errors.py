@@ -1,0 +1,80 @@
+"""Every error leaves as {"message", "error_code", "resolution"}, the Bookly shape its clients parse."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain import errors
+
+logger = logging.getLogger("accounts.http")
+
+STATUS: dict[type[errors.DomainError], int] = {
+    errors.InvalidEmail: 422,
+    errors.WeakPassword: 422,
+    errors.UserAlreadyExists: 409,  # Bookly said 403; a conflict is what it is
+    errors.InvalidCredentials: 401,
+    errors.NotAuthenticated: 401,
+    errors.InvalidToken: 400,
+    errors.TokenExpired: 400,
+    errors.PasswordsMismatch: 400,
+    errors.AccountNotVerified: 403,
+    errors.InsufficientPermissions: 403,  # Bookly said 401; the caller is known, just not allowed
+    errors.UserNotFound: 404,
+}
+
+HTTP_CODES = {404: ("not_found", "Check the URL."), 405: ("method_not_allowed", "Check the HTTP method."),
+              413: ("request_too_large", "Send a smaller request.")}
+
+
+class ErrorBody(BaseModel):
+    message: str
+    error_code: str
+    resolution: str
+
+
+def error_response(status: int, message: str, code: str, resolution: str,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    body = {"message": message, "error_code": code, "resolution": resolution}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, errors.DomainError)
+    status = STATUS.get(type(error), 400)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return error_response(status, error.message, error.code, error.resolution, headers)
+
+
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(part) for part in item["loc"] if part != "body") or "body"
+        problems.append(f"{where}: {item['msg']}")
+    return error_response(422, "; ".join(problems) or "The request is not valid.", "validation_error",
+                          "Correct the fields named in the message and send the request again.")
+
+
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code, resolution = HTTP_CODES.get(error.status_code, ("http_error", "Check the request."))
+    return error_response(error.status_code, str(error.detail), code, resolution, getattr(error, "headers", None))
+
+
+async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+    logger.exception("unexpected error", exc_info=error)
+    return error_response(500, "Something went wrong on our side.", "server_error",
+                          "Try again later; if it persists, contact support.")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(errors.DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,40 @@
+"""Who is calling: the bearer token's user, and RoleChecker for endpoints that need a role."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from application.authenticate import Authenticate
+from domain.errors import NotAuthenticated
+from domain.user import Role, User
+from entrypoints.container import Container
+
+bearer = HTTPBearer(auto_error=False, description="The access_token from /api/v1/auth/login")
+
+
+@inject
+async def current_user(
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    authenticate: Authenticate = Depends(Provide[Container.authenticate]),
+) -> User:
+    if credentials is None:
+        raise NotAuthenticated()
+    return await authenticate.execute(credentials.credentials)
+
+
+class RoleChecker:
+    """Refuses an unverified account (403 account_not_verified) before it looks at the role."""
+
+    def __init__(self, allowed: Iterable[Role]) -> None:
+        self.allowed = frozenset(allowed)
+
+    async def __call__(self, user: User = Depends(current_user)) -> User:
+        user.require_role(self.allowed)
+        return user
+
+
+require_admin = RoleChecker([Role.ADMIN])

@@ -1,0 +1,31 @@
+"""/api/v1/users: administration."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Query
+
+from application.list_users import ListUsers
+from domain.user import User
+from entrypoints.container import Container
+from entrypoints.http.errors import ErrorBody
+from entrypoints.http.schemas import UserOut, UserPageOut
+from entrypoints.http.security import require_admin
+
+router = APIRouter(prefix="/api/v1/users", tags=["users"],
+                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+
+
+@router.get("/", response_model=UserPageOut)
+@inject
+async def list_users(
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    _admin: User = Depends(require_admin),
+    use_case: ListUsers = Depends(Provide[Container.list_users]),
+) -> UserPageOut:
+    page = await use_case.execute(offset, limit)
+    return UserPageOut(items=[UserOut.model_validate(u, from_attributes=True) for u in page.items],
+                       total=page.total, offset=page.offset, limit=page.limit)

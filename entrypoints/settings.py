@@ -1,0 +1,113 @@
+"""Settings from the environment and `.env`, under the Bookly tutorial's names where it had one."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "development-only-secret-do-not-deploy-0123456789"
+
+
+class Environment(str, Enum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class MailBackend(str, Enum):
+    SMTP = "smtp"
+    CONSOLE = "console"
+    FILE = "file"
+    MEMORY = "memory"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      case_sensitive=False)
+
+    ENVIRONMENT: Environment = Environment.DEVELOPMENT
+    DATABASE_URL: str = "sqlite+aiosqlite:///./accounts.db"
+    DATABASE_POOL_SIZE: int = Field(10, ge=1)
+    DATABASE_MAX_OVERFLOW: int = Field(20, ge=0)
+
+    JWT_SECRET: SecretStr = SecretStr(DEV_JWT_SECRET)
+    JWT_ALGORITHM: str = "HS256"
+    ACCESS_TOKEN_TTL_SECONDS: int = Field(900, gt=0)
+    REFRESH_TOKEN_TTL_SECONDS: int = Field(14 * 24 * 3600, gt=0)
+    VERIFICATION_TOKEN_TTL_SECONDS: int = Field(24 * 3600, gt=0)
+    RESET_TOKEN_TTL_SECONDS: int = Field(3600, gt=0)
+
+    DOMAIN: str = "localhost:8000"
+    PUBLIC_SCHEME: str = Field("http", pattern="^https?$")
+    VERIFY_URL_TEMPLATE: str | None = None
+    RESET_URL_TEMPLATE: str | None = None
+
+    MAIL_BACKEND: MailBackend = MailBackend.CONSOLE
+    MAIL_FILE_DIR: Path = Path("mail-out")
+    MAIL_USERNAME: str = ""
+    MAIL_PASSWORD: SecretStr = SecretStr("")
+    MAIL_FROM: str = "noreply@localhost"
+    MAIL_FROM_NAME: str = "Bookly Accounts"
+    MAIL_PORT: int = Field(587, ge=1, le=65535)
+    MAIL_SERVER: str = "localhost"
+    MAIL_STARTTLS: bool = True
+    MAIL_SSL_TLS: bool = False
+    USE_CREDENTIALS: bool = True
+    VALIDATE_CERTS: bool = True
+    MAIL_TIMEOUT_SECONDS: float = Field(10.0, gt=0)
+    MAIL_TEMPLATES_DIR: Path | None = None
+
+    OUTBOX_WORKER_ENABLED: bool = True
+    OUTBOX_POLL_SECONDS: float = Field(1.0, gt=0)
+    OUTBOX_MAX_ATTEMPTS: int = Field(8, ge=1)
+    OUTBOX_FIRST_RETRY_SECONDS: float = Field(30.0, gt=0)
+
+    PASSWORD_HASH_TIME_COST: int = Field(2, ge=1)
+    PASSWORD_HASH_MEMORY_KIB: int = Field(19 * 1024, ge=8)
+    PASSWORD_HASH_PARALLELISM: int = Field(1, ge=1)
+    PASSWORD_HASH_THREADS: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.MAIL_SSL_TLS and self.MAIL_STARTTLS:
+            raise ValueError("MAIL_SSL_TLS and MAIL_STARTTLS are both true: choose one "
+                             "(MAIL_SSL_TLS for implicit TLS, usually port 465; MAIL_STARTTLS for port 587)")
+        secret = self.JWT_SECRET.get_secret_value()
+        if self.ENVIRONMENT is not Environment.DEVELOPMENT:
+            if len(secret.encode()) < 32:
+                raise ValueError("JWT_SECRET is shorter than 32 bytes: set a long random value "
+                                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+            if secret == DEV_JWT_SECRET:
+                raise ValueError("JWT_SECRET is the development default: set a secret of your own")
+        return self
+
+    @property
+    def public_base_url(self) -> str:
+        return f"{self.PUBLIC_SCHEME}://{self.DOMAIN}"
+
+    @property
+    def verify_url_template(self) -> str:
+        return self.VERIFY_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/verify/{{token}}"
+
+    @property
+    def reset_url_template(self) -> str:
+        return self.RESET_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/password-reset-confirm/{{token}}"
+
+
+class SettingsError(Exception):
+    """Settings that cannot start the service, said in one line that names the setting."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = ".".join(str(part) for part in first["loc"]) or "settings"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        where = f"{name}: " if first["loc"] else ""
+        raise SettingsError(f"invalid setting {where}{message}") from None
