@@ -1,0 +1,17 @@
+FROM python:3.11-slim
+
+WORKDIR /app
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+COPY requirements.lock pyproject.toml README.md ./
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock
+COPY domain domain
+COPY application application
+COPY adapters adapters
+COPY entrypoints entrypoints
+RUN pip install --no-cache-dir --no-deps . && useradd --create-home accounts
+USER accounts
+
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --retries=5 \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/live', timeout=2)"
+CMD ["sh", "-c", "accounts migrate && accounts serve --host 0.0.0.0 --port 8000"]
