@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from application.config import DeliveryPolicy
@@ -19,31 +20,58 @@ class DeliverOutbox:
         self._policy = policy
         self._jitter = jitter or random.Random()
 
-    async def execute(self) -> int:
-        """How many messages this batch handled (sent or failed); 0 when nothing was due."""
+    async def execute(self, should_stop: Callable[[], bool] = lambda: False) -> int:
+        """How many messages this batch handled; 0 when nothing was due.
+
+        When `should_stop` turns true, the message in hand is finished and the rest are handed back.
+        """
         async with self._uow as uow:
             batch = await uow.outbox.claim(self._policy.batch_size, self._clock.now(), self._policy.lease)
             await uow.commit()
-        for message in batch:
-            await self._deliver(message)
+        lease_until = self._clock.now() + self._policy.lease
+        for index, message in enumerate(batch):
+            rest = batch[index:]
+            if should_stop():
+                await self._release(rest, self._clock.now())
+                return index
+            if self._clock.now() + self._policy.lease / 2 > lease_until:
+                # A slow server must not let the claim lapse while this worker still holds the messages.
+                lease_until = self._clock.now() + self._policy.lease
+                await self._renew(rest, lease_until)
+            error = await self._deliver(message)
+            if error is not None and error.server_unavailable and len(rest) > 1:
+                # The server is away: the others would fail alike, so they wait without spending an attempt.
+                await self._release(rest[1:], self._retry_at(1, error) or self._clock.now())
+                return index + 1
         return len(batch)
 
-    async def _deliver(self, message: OutboxMessage) -> None:
+    async def _deliver(self, message: OutboxMessage) -> DeliveryError | None:
         try:
             await self._sender.send(message)
         except DeliveryError as error:
-            retry_at = self._retry_at(message.attempts, error)  # the claim counted this attempt
             async with self._uow as uow:
-                await uow.outbox.mark_failed(message.id, str(error), retry_at)
+                # The claim counted this attempt.
+                await uow.outbox.mark_failed(message.id, str(error), self._retry_at(message.attempts, error))
                 await uow.commit()
-            return
+            return error
         async with self._uow as uow:
             await uow.outbox.mark_sent(message.id, self._clock.now())
+            await uow.commit()
+        return None
+
+    async def _renew(self, messages: Sequence[OutboxMessage], until: datetime) -> None:
+        async with self._uow as uow:
+            await uow.outbox.renew([m.id for m in messages], until)
+            await uow.commit()
+
+    async def _release(self, messages: Sequence[OutboxMessage], retry_at: datetime) -> None:
+        async with self._uow as uow:
+            await uow.outbox.release([m.id for m in messages], retry_at)
             await uow.commit()
 
     def _retry_at(self, attempts: int, error: DeliveryError) -> datetime | None:
         if error.permanent or attempts >= self._policy.max_attempts:
             return None
         backoff = min(self._policy.first_retry * 2 ** (attempts - 1), self._policy.max_retry)
-        # Full jitter spreads the retries of many messages that failed together.
+        # Jitter spreads the retries of many messages that failed together.
         return self._clock.now() + timedelta(seconds=self._jitter.uniform(0.5, 1.0) * backoff.total_seconds())

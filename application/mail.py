@@ -27,9 +27,22 @@ class OutboxMessage:
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
-class DeliveryError(Exception):
-    """Sending failed; `permanent` says a retry cannot help (a 5xx on the recipient)."""
+@dataclass(frozen=True, slots=True)
+class OutboxStats:
+    pending: int
+    sent: int
+    dead: int
+    oldest_pending_created_at: datetime | None
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+
+class DeliveryError(Exception):
+    """Sending failed.
+
+    `permanent`: a retry cannot help (a 5xx on the recipient). `server_unavailable`: the mail system
+    itself is unusable for now (down, too slow, refusing our login), so every other message would fail too.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False, server_unavailable: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.server_unavailable = server_unavailable

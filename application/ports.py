@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from application.mail import EmailContent, OutboxMessage
+from application.mail import EmailContent, OutboxMessage, OutboxStats
 from domain.email import Email
 from domain.user import User
 
@@ -65,6 +65,17 @@ class Outbox(Protocol):
     async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None) -> None:
         """Record a failed attempt; `retry_at` None means the message is dead."""
         ...
+    async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime) -> None:
+        """Extend this worker's claim on messages it still has to send."""
+        ...
+    async def release(self, message_ids: Sequence[uuid.UUID], retry_at: datetime) -> None:
+        """Give back claimed messages that were not attempted; their claim does not count as an attempt."""
+        ...
+    async def revive(self, now: datetime, message_id: uuid.UUID | None = None) -> int:
+        """Put dead messages (one, or all) back in the queue; how many."""
+        ...
+    async def prune_sent(self, sent_before: datetime) -> int: ...
+    async def stats(self) -> OutboxStats: ...
 
 
 class UnitOfWork(Protocol):

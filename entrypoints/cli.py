@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import logging
 import sys
+import uuid
 
 from domain.errors import DomainError
 from entrypoints.settings import Settings, SettingsError, load_settings
@@ -23,6 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--email", required=True)
     admin.add_argument("--password", help="prompted for when not given")
     commands.add_parser("worker", help="run only the outbox delivery worker")
+    outbox = commands.add_parser("outbox", help="look at and operate the email outbox")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
+    outbox_commands.add_parser("status", help="counts by state and the oldest pending message's age")
+    retry = outbox_commands.add_parser("retry", help="put dead messages back in the queue")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=uuid.UUID, help="one dead message, by its id")
+    which.add_argument("--dead", action="store_true", help="every dead message")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -57,6 +65,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"created administrator {user.email} ({user.id})")
     elif args.command == "worker":
         asyncio.run(_worker(settings))
+    elif args.command == "outbox":
+        print(asyncio.run(_outbox(settings, args)))
     return 0
 
 
@@ -78,14 +88,29 @@ async def _create_admin(settings: Settings, email: str, password: str):  # type:
         container.hasher().close()
 
 
+async def _outbox(settings: Settings, args: argparse.Namespace) -> str:
+    from entrypoints.container import build_container
+
+    container = build_container(settings)
+    try:
+        if args.outbox_command == "retry":
+            count = await container.revive_dead_messages().execute(args.id)
+            return f"{count} dead message(s) queued again"
+        stats = await container.outbox_status().execute()
+    finally:
+        await container.engine().dispose()
+    oldest = stats.oldest_pending_created_at
+    age = f"{(container.clock().now() - oldest).total_seconds():.0f} s" if oldest else "none pending"
+    return f"pending {stats.pending}\nsent {stats.sent}\ndead {stats.dead}\noldest pending age {age}"
+
+
 async def _worker(settings: Settings) -> None:
     import signal
 
     from entrypoints.container import build_container
-    from entrypoints.worker import OutboxWorker
-
+    
     container = build_container(settings)
-    worker = OutboxWorker(container.deliver_outbox, settings.OUTBOX_POLL_SECONDS)
+    worker = container.outbox_worker()
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):

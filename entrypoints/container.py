@@ -26,6 +26,7 @@ from application.deliver_outbox import DeliverOutbox
 from application.list_users import ListUsers
 from application.login import Login
 from application.logout import Logout
+from application.outbox_admin import OutboxStatus, PruneSentMessages, ReviveDeadMessages
 from application.refresh_session import RefreshSession
 from application.register_user import RegisterUser
 from application.request_reset import RequestReset
@@ -34,6 +35,7 @@ from application.send_mail import SendMail
 from application.session_tokens import SessionIssuer
 from application.verify_email import VerifyEmail
 from entrypoints.settings import Settings
+from entrypoints.worker import OutboxWorker
 
 
 def _lifetimes(s: Settings) -> TokenLifetimes:
@@ -44,8 +46,9 @@ def _lifetimes(s: Settings) -> TokenLifetimes:
 
 
 def _delivery_policy(s: Settings) -> DeliveryPolicy:
-    return DeliveryPolicy(max_attempts=s.OUTBOX_MAX_ATTEMPTS,
-                          first_retry=timedelta(seconds=s.OUTBOX_FIRST_RETRY_SECONDS))
+    return DeliveryPolicy(max_attempts=s.OUTBOX_MAX_ATTEMPTS, batch_size=s.OUTBOX_BATCH_SIZE,
+                          first_retry=timedelta(seconds=s.OUTBOX_FIRST_RETRY_SECONDS),
+                          lease=timedelta(seconds=s.OUTBOX_LEASE_SECONDS))
 
 
 def _smtp_config(s: Settings) -> SmtpConfig:
@@ -104,6 +107,14 @@ class Container(containers.DeclarativeContainer):
     create_admin = providers.Factory(CreateAdmin, uow, hasher, clock, common_passwords)
     deliver_outbox = providers.Factory(DeliverOutbox, uow, mail_sender, clock,
                                        providers.Singleton(_delivery_policy, settings))
+    outbox_status = providers.Factory(OutboxStatus, uow)
+    revive_dead_messages = providers.Factory(ReviveDeadMessages, uow, clock)
+    prune_sent_messages = providers.Factory(
+        PruneSentMessages, uow, clock,
+        providers.Callable(lambda s: timedelta(days=s.OUTBOX_RETENTION_DAYS) if s.OUTBOX_RETENTION_DAYS else None,
+                           settings))
+    outbox_worker = providers.Factory(OutboxWorker, deliver_outbox.provider,
+                                      settings.provided.OUTBOX_POLL_SECONDS, prune_sent_messages.provider)
 
 
 def build_container(settings: Settings) -> Container:

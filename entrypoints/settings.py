@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     OUTBOX_POLL_SECONDS: float = Field(1.0, gt=0)
     OUTBOX_MAX_ATTEMPTS: int = Field(8, ge=1)
     OUTBOX_FIRST_RETRY_SECONDS: float = Field(30.0, gt=0)
+    OUTBOX_BATCH_SIZE: int = Field(50, ge=1, le=1000)
+    OUTBOX_LEASE_SECONDS: float = Field(120.0, gt=0)
+    OUTBOX_RETENTION_DAYS: float | None = Field(None, gt=0)
 
     PASSWORD_HASH_TIME_COST: int = Field(2, ge=1)
     PASSWORD_HASH_MEMORY_KIB: int = Field(19 * 1024, ge=8)

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 from application.deliver_outbox import DeliverOutbox
+from application.outbox_admin import PruneSentMessages
 
 logger = logging.getLogger("accounts.worker")
+PRUNE_EVERY_SECONDS = 3600
 
 
 class OutboxWorker:
-    def __init__(self, deliver: Callable[[], DeliverOutbox], poll_seconds: float) -> None:
+    def __init__(self, deliver: Callable[[], DeliverOutbox], poll_seconds: float,
+                 prune: Callable[[], PruneSentMessages]) -> None:
         self._deliver = deliver
+        self._prune = prune
         self._poll_seconds = poll_seconds
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._pruned_at = float("-inf")
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="outbox-worker")
 
     async def stop(self) -> None:
-        """Lets the batch in hand finish, then returns."""
+        """Finishes the message in hand, hands the rest of its batch back, then returns."""
         self._stopping.set()
         if self._task is not None:
             await self._task
@@ -30,7 +36,8 @@ class OutboxWorker:
     async def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                handled = await self._deliver().execute()
+                await self._prune_now_and_then()
+                handled = await self._deliver().execute(should_stop=self._stopping.is_set)
             except Exception:  # the database may be away for a while; keep trying
                 logger.exception("outbox delivery failed; retrying in %.1f s", self._poll_seconds)
                 handled = 0
@@ -39,3 +46,10 @@ class OutboxWorker:
                     await asyncio.wait_for(self._stopping.wait(), self._poll_seconds)
                 except TimeoutError:
                     pass
+
+    async def _prune_now_and_then(self) -> None:
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = time.monotonic()
+        if count := await self._prune().execute():
+            logger.info("pruned %d sent messages past their retention", count)

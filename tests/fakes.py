@@ -11,7 +11,7 @@ from typing import Any
 
 from application.account_emails import AccountEmails
 from application.config import Links, TokenLifetimes
-from application.mail import DeliveryError, EmailContent, OutboxMessage
+from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
 from application.ports import RefreshTokenRecord, TokenPurpose
 from application.session_tokens import SessionIssuer
 from domain.email import Email
@@ -28,6 +28,19 @@ class FakeClock:
 
     def advance(self, delta: timedelta) -> None:
         self.current += delta
+
+
+class ShiftedClock:
+    """Real time, plus whatever the test has moved it on by: for a running service that must keep ticking."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
 
 
 class Store:
@@ -109,12 +122,39 @@ class FakeOutbox:
         return [replace(r["message"], attempts=r["attempts"]) for r in due]
 
     async def mark_sent(self, message_id: uuid.UUID, when: datetime) -> None:
-        self.rows[message_id].update(status="sent", claimed_until=None)
+        self.rows[message_id].update(status="sent", claimed_until=None, sent_at=when)
 
     async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None) -> None:
         row = self.rows[message_id]
         row.update(error=error, claimed_until=None)
         row.update({"status": "dead"} if retry_at is None else {"due": retry_at})
+
+    async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime) -> None:
+        for message_id in message_ids:
+            self.rows[message_id]["claimed_until"] = until
+
+    async def release(self, message_ids: Sequence[uuid.UUID], retry_at: datetime) -> None:
+        for message_id in message_ids:
+            row = self.rows[message_id]
+            row.update(claimed_until=None, due=retry_at, attempts=row["attempts"] - 1)
+
+    async def revive(self, now: datetime, message_id: uuid.UUID | None = None) -> int:
+        dead = [r for i, r in self.rows.items() if r["status"] == "dead" and message_id in (None, i)]
+        for row in dead:
+            row.update(status="pending", attempts=0, due=now)
+        return len(dead)
+
+    async def prune_sent(self, sent_before: datetime) -> int:
+        old = [i for i, r in self.rows.items() if r["status"] == "sent" and r["sent_at"] < sent_before]
+        for message_id in old:
+            del self.rows[message_id]
+        return len(old)
+
+    async def stats(self) -> OutboxStats:
+        by_status = [r["status"] for r in self.rows.values()]
+        pending = [r["message"].created_at for r in self.rows.values() if r["status"] == "pending"]
+        return OutboxStats(by_status.count("pending"), by_status.count("sent"), by_status.count("dead"),
+                           min(pending, default=None))
 
     def messages(self, status: str | None = None) -> list[OutboxMessage]:
         return [r["message"] for r in self.rows.values() if status is None or r["status"] == status]

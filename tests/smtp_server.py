@@ -47,6 +47,7 @@ class SmtpTestServer:
     def __init__(self, *, starttls: bool = False, require_starttls: bool = False,
                  auth: tuple[str, str] | None = None) -> None:
         self.messages: list[EmailMessage] = []
+        self.delay_seconds = 0.0  # how long each DATA takes to be accepted, for a slow server
         self.port = free_port()
         self._auth = auth
         self._failures: dict[str, deque[str]] = {"RCPT": deque(), "DATA": deque()}
@@ -112,6 +113,8 @@ class SmtpTestServer:
     async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:
         if self._failures["DATA"]:
             return self._failures["DATA"].popleft()
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         self.messages.append(BytesParser(policy=email.policy.default).parsebytes(envelope.content))
         return "250 Message accepted for delivery"
 

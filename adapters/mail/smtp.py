@@ -99,7 +99,7 @@ _SETUP_REFUSALS = (aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPHeloError)
 def _delivery_error(error: Exception, config: SmtpConfig) -> DeliveryError:
     where = f"SMTP server {config.host}:{config.port}"
     reply = _reply(error)
-    permanent = False
+    permanent, server_unavailable = False, True
     if isinstance(error, aiosmtplib.SMTPAuthenticationError):
         text = (f"{where} refused the login for user {config.username!r} ({error.code} {error.message}): "
                 "check MAIL_USERNAME and MAIL_PASSWORD")
@@ -119,14 +119,14 @@ def _delivery_error(error: Exception, config: SmtpConfig) -> DeliveryError:
                 "check MAIL_FROM, MAIL_STARTTLS and USE_CREDENTIALS")
     elif reply is not None:
         # A 5xx about this message or its recipient will not change on a retry; a 4xx may.
-        permanent = reply[0] >= 500
+        permanent, server_unavailable = reply[0] >= 500, False
         text = f"{where} refused the message: {reply[0]} {reply[1]}"
     else:
         text = (f"{where} failed: {str(error).rstrip('.')}; "
                 "check MAIL_SERVER, MAIL_PORT, MAIL_STARTTLS and USE_CREDENTIALS")
     if config.password:
         text = text.replace(config.password, "***")  # in case a server echoes it back
-    return DeliveryError(text, permanent=permanent)
+    return DeliveryError(text, permanent=permanent, server_unavailable=server_unavailable)
 
 
 def _reply(error: Exception) -> tuple[int, str] | None:

@@ -5,11 +5,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sqlalchemy.tables import outbox_messages as outbox
-from application.mail import EmailContent, OutboxMessage
+from application.mail import EmailContent, OutboxMessage, OutboxStats
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
 
@@ -51,6 +51,36 @@ class SqlAlchemyOutbox:
         values: dict[str, Any] = {"last_error": error[:2000], "claimed_until": None}
         values.update({"status": DEAD} if retry_at is None else {"next_attempt_at": retry_at})
         await self._session.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+
+
+    async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime) -> None:
+        await self._session.execute(update(outbox).where(outbox.c.id.in_(message_ids)).values(claimed_until=until))
+
+    async def release(self, message_ids: Sequence[uuid.UUID], retry_at: datetime) -> None:
+        await self._session.execute(
+            update(outbox).where(outbox.c.id.in_(message_ids), outbox.c.status == PENDING)
+            .values(claimed_until=None, next_attempt_at=retry_at, attempts=outbox.c.attempts - 1))
+
+    async def revive(self, now: datetime, message_id: uuid.UUID | None = None) -> int:
+        query = update(outbox).where(outbox.c.status == DEAD)
+        if message_id is not None:
+            query = query.where(outbox.c.id == message_id)
+        # The count starts again, so a revived message gets every retry once more.
+        result = await self._session.execute(query.values(status=PENDING, attempts=0, next_attempt_at=now))
+        return result.rowcount
+
+    async def prune_sent(self, sent_before: datetime) -> int:
+        result = await self._session.execute(
+            delete(outbox).where(outbox.c.status == SENT, outbox.c.sent_at < sent_before))
+        return result.rowcount
+
+    async def stats(self) -> OutboxStats:
+        counts = dict((await self._session.execute(
+            select(outbox.c.status, func.count()).group_by(outbox.c.status))).all())
+        oldest = (await self._session.execute(
+            select(func.min(outbox.c.created_at)).where(outbox.c.status == PENDING))).scalar_one()
+        return OutboxStats(pending=counts.get(PENDING, 0), sent=counts.get(SENT, 0), dead=counts.get(DEAD, 0),
+                           oldest_pending_created_at=oldest)
 
 
 def _to_message(row: Any) -> OutboxMessage:

@@ -11,7 +11,6 @@ from entrypoints.container import Container, build_container
 from entrypoints.http import auth, health, security, users
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.settings import Settings, load_settings
-from entrypoints.worker import OutboxWorker
 
 
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
@@ -21,7 +20,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        worker = OutboxWorker(container.deliver_outbox, settings.OUTBOX_POLL_SECONDS)
+        worker = container.outbox_worker()
         if settings.OUTBOX_WORKER_ENABLED:
             worker.start()
         try:

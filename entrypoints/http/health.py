@@ -7,9 +7,9 @@ import asyncio
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from application.outbox_admin import OutboxStatus
+from application.ports import Clock
 from entrypoints.container import Container
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -22,12 +22,16 @@ async def live() -> dict[str, str]:
 
 @router.get("/ready")
 @inject
-async def ready(engine: AsyncEngine = Depends(Provide[Container.engine])) -> JSONResponse:
+async def ready(status: OutboxStatus = Depends(Provide[Container.outbox_status]),
+                clock: Clock = Depends(Provide[Container.clock])) -> JSONResponse:
+    """Ready when the database answers; the body also tells the email backlog."""
     try:
         async with asyncio.timeout(2):
-            async with engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            stats = await status.execute()
     except Exception as error:  # any failure to reach the database means not ready
         reason = f"database unavailable: {type(error).__name__}"
         return JSONResponse({"status": "unavailable", "database": reason}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
+    oldest = stats.oldest_pending_created_at
+    return JSONResponse({"status": "ok", "database": "ok", "outbox": {
+        "pending": stats.pending, "dead": stats.dead,
+        "oldest_pending_age_seconds": round((clock.now() - oldest).total_seconds(), 1) if oldest else None}})

@@ -66,3 +66,49 @@ async def test_the_same_message_id_is_used_on_every_attempt(world: World) -> Non
     world.clock.advance(timedelta(hours=1))
     await deliver(world).execute()
     assert world.mail.sent[0].message_id == queued.message_id
+
+
+async def test_when_the_server_is_away_the_rest_of_the_batch_waits_without_spending_attempts() -> None:
+    world = World()
+    async with world.uow as uow:
+        for n in range(3):
+            await uow.outbox.add(world.emails.custom(f"r{n}@example.com", "admin_message"))
+        await uow.commit()
+    world.mail.fail_next(DeliveryError("connection refused", server_unavailable=True))
+
+    assert await deliver(world).execute() == 1
+    assert [r["attempts"] for r in world.uow.store.outbox.values()] == [1, 0, 0]
+    assert await deliver(world).execute() == 0  # everything waits for the retry time
+    world.clock.advance(timedelta(seconds=10))
+    assert await deliver(world).execute() == 3 and len(world.mail.sent) == 3
+
+
+async def test_a_stopping_worker_finishes_the_message_in_hand_and_hands_back_the_rest() -> None:
+    world = World()
+    async with world.uow as uow:
+        for n in range(3):
+            await uow.outbox.add(world.emails.custom(f"r{n}@example.com", "admin_message"))
+        await uow.commit()
+    stop_after_first = iter([False, True, True])
+
+    assert await deliver(world).execute(should_stop=lambda: next(stop_after_first)) == 1
+    assert len(world.mail.sent) == 1
+    assert await deliver(world).execute() == 2  # handed back at once, not after the lease
+    assert len(world.mail.sent) == 3
+
+
+async def test_a_slow_batch_renews_its_claim(world: World) -> None:
+    async with world.uow as uow:
+        await uow.outbox.add(world.emails.custom("second@example.com", "admin_message"))
+        await uow.commit()
+    policy = DeliveryPolicy(lease=timedelta(seconds=60))
+
+    class SlowSender(type(world.mail)):  # type: ignore[misc]
+        async def send(self, message):  # type: ignore[no-untyped-def]
+            world.clock.advance(timedelta(seconds=40))
+            await super().send(message)
+
+    sender = SlowSender()
+    await DeliverOutbox(world.uow, sender, world.clock, policy).execute()
+    assert len(sender.sent) == 2
+    assert all(row["status"] == "sent" for row in world.uow.store.outbox.values())

@@ -1,0 +1,152 @@
+"""The outbox drained to a real SMTP server from PostgreSQL: retries, dead letters, several workers, a crash."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from adapters.sqlalchemy.tables import outbox_messages
+from application.register_user import RegisterUser, Signup
+from entrypoints.container import Container, build_container
+from tests.fakes import FakeClock, FakeHasher
+from tests.settings import service_env, service_settings
+from tests.smtp_server import SmtpTestServer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def container(pg_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[Container]:
+    container = build_container(service_settings(pg_url, smtp_server.port))
+    with container.clock.override(FakeClock()):
+        yield container
+    await container.mail_sender().close()
+    await container.engine().dispose()
+
+
+async def queue(container: Container, count: int) -> None:
+    async with container.uow() as uow:
+        for n in range(count):
+            await uow.outbox.add(container.emails().custom(f"reader{n}@example.com", "admin_message"))
+        await uow.commit()
+
+
+async def rows(container: Container) -> list[dict]:
+    async with container.engine().connect() as connection:
+        return [dict(r) for r in (await connection.execute(select(outbox_messages))).mappings()]
+
+
+async def test_two_451_replies_then_delivery_on_the_third_attempt(container: Container,
+                                                                  smtp_server: SmtpTestServer) -> None:
+    await queue(container, 1)
+    smtp_server.fail_next(2, "451 4.3.0 try again later")
+    for _ in range(3):
+        await container.deliver_outbox().execute()
+        container.clock().advance(timedelta(minutes=5))
+
+    [row] = await rows(container)
+    assert (row["status"], row["attempts"], row["text_body"]) == ("sent", 3, None)
+    assert len(smtp_server.messages) == 1
+
+
+async def test_a_550_reply_is_dead_after_one_attempt_with_the_error_kept(container: Container,
+                                                                        smtp_server: SmtpTestServer) -> None:
+    await queue(container, 1)
+    smtp_server.fail_next(1, "550 5.1.1 no such user")
+    await container.deliver_outbox().execute()
+    container.clock().advance(timedelta(hours=2))
+    assert await container.deliver_outbox().execute() == 0
+
+    [row] = await rows(container)
+    assert (row["status"], row["attempts"]) == ("dead", 1)
+    assert "550" in row["last_error"] and "no such user" in row["last_error"]
+
+
+def start_worker(pg_url: str, smtp_port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, **service_env(pg_url, smtp_port, OUTBOX_LEASE_SECONDS=2, OUTBOX_BATCH_SIZE=20),
+           "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"], cwd=tmp_path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+async def wait_until(condition, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def delivered(smtp: SmtpTestServer) -> Counter[str]:
+    return Counter(message["Message-ID"] for message in smtp.messages)
+
+
+async def test_two_workers_deliver_500_messages_each_exactly_once(container: Container, pg_url: str,
+                                                                 smtp_server: SmtpTestServer,
+                                                                 tmp_path: Path) -> None:
+    await queue(container, 500)
+    workers = [start_worker(pg_url, smtp_server.port, tmp_path) for _ in range(2)]
+    try:
+        await wait_until(lambda: len(smtp_server.messages) >= 500)
+        await asyncio.sleep(0.5)  # time for a duplicate, were there one, to arrive
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        codes = [worker.wait(timeout=30) for worker in workers]
+
+    counts = delivered(smtp_server)
+    assert len(counts) == 500 and set(counts.values()) == {1}
+    assert codes == [0, 0]
+    assert {row["status"] for row in await rows(container)} == {"sent"}
+
+
+async def test_a_worker_killed_mid_batch_loses_nothing(container: Container, pg_url: str,
+                                                       smtp_server: SmtpTestServer, tmp_path: Path) -> None:
+    await queue(container, 100)
+    smtp_server.delay_seconds = 0.02
+    doomed = start_worker(pg_url, smtp_server.port, tmp_path)
+    await wait_until(lambda: len(smtp_server.messages) >= 10)
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(timeout=10)
+    assert len(smtp_server.messages) < 100, "the worker finished before it was killed"
+
+    successor = start_worker(pg_url, smtp_server.port, tmp_path)
+    try:
+        await wait_until(lambda: len(delivered(smtp_server)) >= 100)
+    finally:
+        successor.send_signal(signal.SIGTERM)
+        successor.wait(timeout=30)
+
+    counts = delivered(smtp_server)
+    assert len(counts) == 100
+    # At most the one message in hand at the kill can arrive twice, and with the same Message-ID.
+    assert sum(counts.values()) - 100 <= 1
+
+
+async def test_a_signup_whose_commit_fails_stores_neither_user_nor_email(database_url: str) -> None:
+    container = build_container(service_settings(database_url, 25))
+    uow = container.uow()
+
+    async def failing_commit() -> None:
+        await uow._session.flush()  # type: ignore[union-attr]  (every statement has reached the database)
+        raise ConnectionError("the connection dropped during COMMIT")
+
+    uow.commit = failing_commit  # type: ignore[method-assign]
+    use_case = RegisterUser(uow, FakeHasher(), container.emails(), container.clock())
+    with pytest.raises(ConnectionError):
+        await use_case.execute(Signup("ada@example.com", "correct horse"))
+
+    async with container.uow() as check:
+        assert await check.users.count() == 0
+        assert (await check.outbox.stats()).pending == 0
+    await container.engine().dispose()
