@@ -8,6 +8,7 @@ from application.config import TokenLifetimes
 from application.ports import Clock, PasswordHasher, TokenPurpose, TokenService, UnitOfWork
 from domain.errors import InvalidToken, PasswordsMismatch
 from domain.password_policy import check_password
+from domain.user import User
 
 
 class ConfirmReset:
@@ -31,13 +32,12 @@ class ConfirmReset:
         if new_password != confirm_new_password:
             raise PasswordsMismatch()
         check_password(new_password, self._common_passwords)
-        await self._check_current(user_id, fingerprint)
+        async with self._uow as uow:
+            await _user_of_link(uow, user_id, fingerprint)  # a used link is refused before a hash is spent
         new_hash = await self._hasher.hash(new_password)
         async with self._uow as uow:
-            # Checked again under a row lock: of two concurrent uses of one link, one wins.
-            user = await uow.users.get(user_id, for_update=True)
-            if user is None or not hmac.compare_digest(password_fingerprint(user.password_hash), fingerprint):
-                raise InvalidToken()
+            # Checked again under the row lock: of two concurrent uses of one link, exactly one wins.
+            user = await _user_of_link(uow, user_id, fingerprint, for_update=True)
             now = self._clock.now()
             user.change_password(new_hash, now)
             # Following the emailed link proves the mailbox is the user's.
@@ -46,9 +46,10 @@ class ConfirmReset:
             await uow.refresh_tokens.revoke_all_for_user(user.id, now)
             await uow.commit()
 
-    async def _check_current(self, user_id: uuid.UUID, fingerprint: str) -> None:
-        # Refuse a used or superseded link before spending a hash on it.
-        async with self._uow as uow:
-            user = await uow.users.get(user_id)
-        if user is None or not hmac.compare_digest(password_fingerprint(user.password_hash), fingerprint):
-            raise InvalidToken()
+
+async def _user_of_link(uow: UnitOfWork, user_id: uuid.UUID, fingerprint: str, for_update: bool = False) -> User:
+    """The account, if the link was issued for its current password; a used or superseded link is invalid."""
+    user = await uow.users.get(user_id, for_update=for_update)
+    if user is None or not hmac.compare_digest(password_fingerprint(user.password_hash), fingerprint):
+        raise InvalidToken()
+    return user

@@ -27,8 +27,13 @@ class Login:
         # With no user the hasher still spends a hash, so timing does not tell which part was wrong.
         if not await self._hasher.verify(user.password_hash if user else None, password) or user is None:
             raise InvalidCredentials()
-        upgraded = await self._hasher.hash(password) if self._hasher.needs_rehash(user.password_hash) else None
+        checked_hash = user.password_hash
+        upgraded = await self._hasher.hash(password) if self._hasher.needs_rehash(checked_hash) else None
         async with self._uow as uow:
+            # Locked and read again: a password reset that landed since the check must win, not this login.
+            user = await uow.users.get(user.id, for_update=True)
+            if user is None or user.password_hash != checked_hash:
+                raise InvalidCredentials()
             if upgraded is not None:
                 user.rehash_password(upgraded)
                 await uow.users.save(user)

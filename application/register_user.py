@@ -42,7 +42,7 @@ class RegisterUser:
         user = User(email=email, password_hash=password_hash, created_at=self._clock.now(),
                     username=signup.username, first_name=signup.first_name, last_name=signup.last_name)
         async with self._uow as uow:
-            await uow.users.add(user)
+            await uow.users.add(user)  # a concurrent signup with this address fails here: UserAlreadyExists
             await uow.outbox.add(self._emails.verification(user))
-            await uow.commit()  # a concurrent signup with the same address fails here with UserAlreadyExists
+            await uow.commit()
         return UserView.of(user)

@@ -24,7 +24,7 @@ class VerifyEmail:
         except (KeyError, ValueError, TypeError):
             raise InvalidToken() from None
         async with self._uow as uow:
-            user = await uow.users.get(user_id)
+            user = await uow.users.get(user_id, for_update=True)
             # A link for an address the account no longer has proves nothing.
             if user is None or user.email != address:
                 raise InvalidToken()

@@ -60,11 +60,6 @@ class InsufficientPermissions(DomainError):
     resolution = "Ask an administrator for access."
 
 
-class UserNotFound(DomainError):
-    code = "user_not_found"
-    message = "No such user."
-    resolution = "Check the user id."
-
 
 class PasswordsMismatch(DomainError):
     code = "passwords_mismatch"

@@ -17,6 +17,8 @@ def check_password(password: str, common_passwords: Collection[str] = ()) -> Non
     if len(password) > MAX_LENGTH:
         raise WeakPassword(f"The password is longer than {MAX_LENGTH} characters.",
                            f"Choose a password of at most {MAX_LENGTH} characters.")
+    if not password.strip():
+        raise WeakPassword("The password is only spaces.", "Choose a password with some other characters too.")
     if password.lower() in common_passwords:
         raise WeakPassword("The password is on a list of commonly used passwords.",
                            "Choose a password that is less common, such as a few unrelated words.")

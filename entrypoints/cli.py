@@ -10,6 +10,7 @@ import sys
 import uuid
 
 from domain.errors import DomainError
+from entrypoints.http.errors import DATABASE_OUTAGES
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 
@@ -45,6 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     except DomainError as error:
         print(f"accounts: {error.message} {error.resolution}", file=sys.stderr)
         return 1
+    except DATABASE_OUTAGES as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        print(f"accounts: could not reach the database named by DATABASE_URL: {reason}", file=sys.stderr)
+        return 1
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -53,6 +58,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         from entrypoints.http.app import create_app
 
+        if settings.DOMAIN is None:
+            # Links in emails must reach this server: follow its address unless DOMAIN says otherwise.
+            host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
+            settings = settings.model_copy(update={"DOMAIN": f"{host}:{args.port}"})
         uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     elif args.command == "migrate":
         from adapters.sqlalchemy.migrate import upgrade
@@ -71,8 +80,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _prompt_password() -> str:
-    password = getpass.getpass("Password: ")
-    if password != getpass.getpass("Password again: "):
+    try:
+        password = getpass.getpass("Password: ")
+        again = getpass.getpass("Password again: ")
+    except EOFError:
+        raise SystemExit("accounts: no password given: pass --password, or type it at the prompt") from None
+    if password != again:
         raise SystemExit("accounts: the two passwords do not match")
     return password
 

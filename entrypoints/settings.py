@@ -6,9 +6,12 @@ from enum import Enum
 from pathlib import Path
 from typing import Self
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
+ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
 DEV_JWT_SECRET = "development-only-secret-do-not-deploy-0123456789"
 
 
@@ -30,6 +33,7 @@ class Settings(BaseSettings):
                                       case_sensitive=False)
 
     ENVIRONMENT: Environment = Environment.DEVELOPMENT
+    MAX_BODY_BYTES: int = Field(64 * 1024, ge=1024)
     DATABASE_URL: str = "sqlite+aiosqlite:///./accounts.db"
     DATABASE_POOL_SIZE: int = Field(10, ge=1)
     DATABASE_MAX_OVERFLOW: int = Field(20, ge=0)
@@ -41,7 +45,8 @@ class Settings(BaseSettings):
     VERIFICATION_TOKEN_TTL_SECONDS: int = Field(24 * 3600, gt=0)
     RESET_TOKEN_TTL_SECONDS: int = Field(3600, gt=0)
 
-    DOMAIN: str = "localhost:8000"
+    # Unset, links follow `accounts serve --host/--port` (localhost:8000 by default).
+    DOMAIN: str | None = None
     PUBLIC_SCHEME: str = Field("http", pattern="^https?$")
     VERIFY_URL_TEMPLATE: str | None = None
     RESET_URL_TEMPLATE: str | None = None
@@ -74,6 +79,23 @@ class Settings(BaseSettings):
     PASSWORD_HASH_PARALLELISM: int = Field(1, ge=1)
     PASSWORD_HASH_THREADS: int | None = Field(None, ge=1)
 
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        """Bookly's URLs name the async driver already; a plain postgresql:// or sqlite:// gets it added."""
+        scheme, _, rest = url.partition("://")
+        backend = scheme.split("+")[0]
+        try:
+            make_url(url.replace("postgres://", "postgresql://", 1))
+        except ArgumentError:
+            raise ValueError("is not a database URL: use postgresql+asyncpg://user:pass@host:5432/db "
+                             "or sqlite+aiosqlite:///./accounts.db") from None
+        driver = ASYNC_DRIVERS.get(backend)
+        if driver is None:
+            raise ValueError(f"names an unsupported database {backend!r}: "
+                             "use PostgreSQL (postgresql+asyncpg://...) or SQLite (sqlite+aiosqlite:///...)")
+        return f"{driver}://{rest}"
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.MAIL_SSL_TLS and self.MAIL_STARTTLS:
@@ -86,11 +108,15 @@ class Settings(BaseSettings):
                                  "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
             if secret == DEV_JWT_SECRET:
                 raise ValueError("JWT_SECRET is the development default: set a secret of your own")
+        if self.ENVIRONMENT is Environment.PRODUCTION and self.MAIL_BACKEND in (MailBackend.CONSOLE,
+                                                                               MailBackend.MEMORY):
+            raise ValueError(f"MAIL_BACKEND is {self.MAIL_BACKEND.value} in production, where emails (and "
+                             "their live links) would go to the log or nowhere: set MAIL_BACKEND=smtp")
         return self
 
     @property
     def public_base_url(self) -> str:
-        return f"{self.PUBLIC_SCHEME}://{self.DOMAIN}"
+        return f"{self.PUBLIC_SCHEME}://{self.DOMAIN or 'localhost:8000'}"
 
     @property
     def verify_url_template(self) -> str:

@@ -71,7 +71,7 @@ class FakeUsers:
         self.users[user.id] = copy.deepcopy(user)
 
     async def list(self, offset: int, limit: int) -> Sequence[User]:
-        return sorted(self.users.values(), key=lambda u: u.created_at)[offset:offset + limit]
+        return copy.deepcopy(sorted(self.users.values(), key=lambda u: u.created_at)[offset:offset + limit])
 
     async def count(self) -> int:
         return len(self.users)
@@ -217,19 +217,19 @@ class FakeTokens:
     def __init__(self, clock: FakeClock) -> None:
         self.clock = clock
         self.issued: list[tuple[TokenPurpose, dict[str, Any], str]] = []
+        self.issued_at: dict[str, datetime] = {}
 
     def issue(self, purpose: TokenPurpose, claims: Mapping[str, Any]) -> str:
         token = f"tok{len(self.issued)}"
         self.issued.append((purpose, dict(claims), token))
-        self._issued_at = getattr(self, "_issued_at", {})
-        self._issued_at[token] = self.clock.now()
+        self.issued_at[token] = self.clock.now()
         return token
 
     def load(self, purpose: TokenPurpose, token: str, max_age: timedelta) -> dict[str, Any]:
         found = next((entry for entry in self.issued if entry[2] == token), None)
         if found is None or found[0] is not purpose:
             raise InvalidToken()
-        if self.clock.now() - self._issued_at[token] > max_age:
+        if self.clock.now() - self.issued_at[token] > max_age:
             raise TokenExpired()
         return dict(found[1])
 

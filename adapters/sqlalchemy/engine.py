@@ -11,7 +11,8 @@ def create_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> Asyn
     """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite); creating it opens no connection."""
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 30})
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
 
@@ -21,9 +22,18 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The driver would open transactions only at the first write, leaving earlier reads outside them;
+    # taking over BEGIN (below) makes each unit of work one transaction from its first read.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers go on while one writer writes; the foreign keys are off in SQLite unless asked.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # SQLite has no SELECT ... FOR UPDATE. Taking the write lock at BEGIN serialises read-modify-write
+    # units of work, as row locks do on PostgreSQL; the embedded database trades concurrency for that.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

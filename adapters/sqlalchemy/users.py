@@ -34,7 +34,7 @@ class SqlAlchemyUserRepository:
             await self._session.execute(insert(users).values(**_to_row(user)))
         except IntegrityError as error:
             # The transaction is spoilt either way; the unit of work rolls it back.
-            if "email" in str(error.orig):
+            if _violates_unique_email(error):
                 raise UserAlreadyExists() from None
             raise
 
@@ -47,6 +47,12 @@ class SqlAlchemyUserRepository:
 
     async def count(self) -> int:
         return (await self._session.execute(select(func.count()).select_from(users))).scalar_one()
+
+
+def _violates_unique_email(error: IntegrityError) -> bool:
+    # asyncpg names the constraint; SQLite only says "UNIQUE constraint failed: users.email".
+    constraint = getattr(error.orig.__cause__, "constraint_name", None) if error.orig else None
+    return constraint == "uq_users_email" or "UNIQUE constraint failed: users.email" in str(error.orig)
 
 
 def _to_row(user: User) -> dict[str, Any]:

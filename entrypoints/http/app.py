@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from entrypoints.container import Container, build_container
 from entrypoints.http import auth, health, security, users
+from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.settings import Settings, load_settings
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                   description="Sign up, verify the email address, log in, reset a forgotten password.")
     app.state.container = container
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(health.router)

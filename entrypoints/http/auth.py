@@ -16,7 +16,7 @@ from application.request_reset import RequestReset
 from application.resend_verification import ResendVerification
 from application.send_mail import SendMail
 from application.verify_email import VerifyEmail
-from application.views import SessionTokens
+from application.views import SessionTokens, UserView
 from domain.user import User
 from entrypoints.container import Container
 from entrypoints.http.errors import ErrorBody
@@ -28,12 +28,14 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"],
                    responses={422: {"model": ErrorBody, "description": "Validation error"}})
 
 Token = Annotated[str, Path(max_length=1024, description="The signed token from the emailed link")]
-CHECK_INBOX = "If an account with that address needs it, an email is on its way. Check your inbox."
+# The same words whether or not the address has an account: the answer must not tell.
+VERIFICATION_ON_ITS_WAY = "If an account with that address needs it, an email is on its way. Check your inbox."
+RESET_ON_ITS_WAY = "If an account with that address exists, a reset link is on its way. Check your inbox."
 
 
 def _session(tokens: SessionTokens) -> SessionOut:
     return SessionOut(access_token=tokens.access_token, refresh_token=tokens.refresh_token,
-                      token_type=tokens.token_type, user=UserOut.model_validate(tokens.user, from_attributes=True))
+                      token_type=tokens.token_type, user=UserOut.of(tokens.user))
 
 
 @router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=SignupOut,
@@ -42,7 +44,7 @@ def _session(tokens: SessionTokens) -> SessionOut:
 async def signup(body: SignupIn, use_case: RegisterUser = Depends(Provide[Container.register_user])) -> SignupOut:
     user = await use_case.execute(Signup(**body.model_dump()))
     return SignupOut(message="Account created. Check your email to verify your address.",
-                     user=UserOut.model_validate(user, from_attributes=True))
+                     user=UserOut.of(user))
 
 
 @router.get("/verify/{token}", response_model=MessageOut, responses={400: {"model": ErrorBody}})
@@ -59,7 +61,7 @@ async def resend_verification(
     body: EmailIn, use_case: ResendVerification = Depends(Provide[Container.resend_verification]),
 ) -> MessageOut:
     await use_case.execute(body.email)
-    return MessageOut(message=CHECK_INBOX)
+    return MessageOut(message=VERIFICATION_ON_ITS_WAY)
 
 
 @router.post("/login", response_model=SessionOut, responses={401: {"model": ErrorBody}})
@@ -83,9 +85,7 @@ async def logout(body: RefreshIn, use_case: Logout = Depends(Provide[Container.l
 
 @router.get("/me", response_model=UserOut, responses={401: {"model": ErrorBody}})
 async def me(user: User = Depends(current_user)) -> UserOut:
-    return UserOut(id=user.id, email=str(user.email), username=user.username, first_name=user.first_name,
-                   last_name=user.last_name, role=user.role.value, is_verified=user.is_verified,
-                   created_at=user.created_at)
+    return UserOut.of(UserView.of(user))
 
 
 @router.post("/password-reset-request", response_model=MessageOut)
@@ -94,8 +94,7 @@ async def password_reset_request(
     body: EmailIn, use_case: RequestReset = Depends(Provide[Container.request_reset]),
 ) -> MessageOut:
     await use_case.execute(body.email)
-    return MessageOut(message="If an account with that address exists, a reset link is on its way. "
-                              "Check your inbox.")
+    return MessageOut(message=RESET_ON_ITS_WAY)
 
 
 @router.post("/password-reset-confirm/{token}", response_model=MessageOut, responses={400: {"model": ErrorBody}})

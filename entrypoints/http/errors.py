@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from domain import errors
@@ -25,11 +26,12 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.PasswordsMismatch: 400,
     errors.AccountNotVerified: 403,
     errors.InsufficientPermissions: 403,  # Bookly said 401; the caller is known, just not allowed
-    errors.UserNotFound: 404,
 }
 
-HTTP_CODES = {404: ("not_found", "Check the URL."), 405: ("method_not_allowed", "Check the HTTP method."),
-              413: ("request_too_large", "Send a smaller request.")}
+# A refused or dropped connection; SQLAlchemy wraps some driver errors and lets others through as they are.
+DATABASE_OUTAGES: tuple[type[Exception], ...] = (OperationalError, InterfaceError, OSError, TimeoutError)
+
+HTTP_CODES = {404: ("not_found", "Check the URL."), 405: ("method_not_allowed", "Check the HTTP method.")}
 
 
 class ErrorBody(BaseModel):
@@ -55,8 +57,14 @@ async def _validation_error(_request: Request, error: Exception) -> JSONResponse
     assert isinstance(error, RequestValidationError)
     problems = []
     for item in error.errors():
+        if item["type"] == "json_invalid":
+            problems.append("the body is not valid JSON")
+            continue
         where = ".".join(str(part) for part in item["loc"] if part != "body") or "body"
-        problems.append(f"{where}: {item['msg']}")
+        message = item["msg"]
+        if where == "body" and item["type"] == "model_attributes_type":
+            message = "expected a JSON object (send it with Content-Type: application/json)"
+        problems.append(f"{where}: {message}")
     return error_response(422, "; ".join(problems) or "The request is not valid.", "validation_error",
                           "Correct the fields named in the message and send the request again.")
 
@@ -65,6 +73,16 @@ async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     code, resolution = HTTP_CODES.get(error.status_code, ("http_error", "Check the request."))
     return error_response(error.status_code, str(error.detail), code, resolution, getattr(error, "headers", None))
+
+
+async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
+    logger.error("database unavailable: %s", _first_line(error))
+    return error_response(503, "The service cannot reach its database right now.", "service_unavailable",
+                          "Try again in a little while.", {"Retry-After": "5"})
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
@@ -77,4 +95,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for outage in DATABASE_OUTAGES:
+        app.add_exception_handler(outage, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from domain.password_policy import MAX_LENGTH as MAX_PASSWORD_LENGTH
+from application.views import UserView
 
 
 def _no_control_characters(value: str | None) -> str | None:
@@ -19,8 +19,8 @@ def _no_control_characters(value: str | None) -> str | None:
 
 
 EmailField = Annotated[str, Field(max_length=320, examples=["ada@example.com"])]
-# Longer than the policy allows, so the policy can say which rule failed, but bounded before any hashing.
-PasswordField = Annotated[str, Field(max_length=4 * MAX_PASSWORD_LENGTH, examples=["correct horse battery"])]
+# No length bound here: the request body limit bounds it, and the policy says which rule a password fails.
+PasswordField = Annotated[str, Field(examples=["correct horse battery"])]
 NameField = Annotated[str | None, Field(default=None, max_length=100), AfterValidator(_no_control_characters)]
 
 
@@ -67,6 +67,10 @@ class UserOut(BaseModel):
     role: str
     is_verified: bool
     created_at: datetime
+
+    @classmethod
+    def of(cls, user: UserView) -> UserOut:
+        return cls.model_validate(user, from_attributes=True)
 
 
 class MessageOut(BaseModel):

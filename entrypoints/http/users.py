@@ -18,7 +18,8 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"],
                    responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
 
 
-@router.get("/", response_model=UserPageOut)
+@router.get("", response_model=UserPageOut)
+@router.get("/", response_model=UserPageOut, include_in_schema=False)
 @inject
 async def list_users(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
@@ -27,5 +28,5 @@ async def list_users(
     use_case: ListUsers = Depends(Provide[Container.list_users]),
 ) -> UserPageOut:
     page = await use_case.execute(offset, limit)
-    return UserPageOut(items=[UserOut.model_validate(u, from_attributes=True) for u in page.items],
-                       total=page.total, offset=page.offset, limit=page.limit)
+    return UserPageOut(items=[UserOut.of(u) for u in page.items], total=page.total, offset=page.offset,
+                       limit=page.limit)

@@ -71,6 +71,7 @@ async def running_service(database_url: str, smtp: SmtpTestServer, **overrides: 
 
 
 @pytest.fixture
-async def service(pg_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[Service]:
-    async with running_service(pg_url, smtp_server) as service:
+async def service(database_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[Service]:
+    """On PostgreSQL, and on the embedded SQLite default."""
+    async with running_service(database_url, smtp_server) as service:
         yield service

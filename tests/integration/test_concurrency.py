@@ -1,0 +1,65 @@
+"""Read-modify-write on an account is serialised, on PostgreSQL (row locks) and SQLite (BEGIN IMMEDIATE)."""
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from application.register_user import Signup
+from domain.errors import InvalidToken
+from entrypoints.container import build_container
+from tests.settings import service_settings
+
+
+@pytest.fixture
+async def container(database_url: str):  # type: ignore[no-untyped-def]
+    container = build_container(service_settings(database_url, 25))
+    yield container
+    await container.engine().dispose()
+    container.hasher().close()
+
+
+async def test_a_locked_account_waits_for_the_holder_and_then_sees_its_change(container) -> None:  # type: ignore[no-untyped-def]
+    user = await container.register_user().execute(Signup("ada@example.com", "correct horse"))
+    holder, waiter = container.uow(), container.uow()
+    async with holder:
+        held = await holder.users.get(user.id, for_update=True)
+
+        async def verify_meanwhile() -> bool:
+            async with waiter:
+                current = await waiter.users.get(user.id, for_update=True)
+                return current.is_verified
+
+        waiting = asyncio.create_task(verify_meanwhile())
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "a second read-for-update went through while the row was held"
+        held.verify_email(held.email)
+        await holder.users.save(held)
+        await holder.commit()
+    assert await waiting is True
+
+
+async def test_one_reset_link_used_five_times_at_once_works_exactly_once(container) -> None:  # type: ignore[no-untyped-def]
+    await container.register_user().execute(Signup("ada@example.com", "correct horse"))
+    await container.request_reset().execute("ada@example.com")
+    token = await link_token_in_outbox(container, "/password-reset-confirm/")
+
+    async def use(password: str) -> str:
+        try:
+            await container.confirm_reset().execute(token, password, password)
+            return password
+        except InvalidToken:
+            return "refused"
+
+    outcomes = await asyncio.gather(*(use(f"new password {n}") for n in range(5)))
+    winners = [o for o in outcomes if o != "refused"]
+    assert len(winners) == 1
+    session = await container.login().execute("ada@example.com", winners[0])
+    assert session.user.email == "ada@example.com"
+
+
+async def link_token_in_outbox(container, path: str) -> str:  # type: ignore[no-untyped-def]
+    async with container.uow() as uow:
+        messages = await uow.outbox.claim(10, container.clock().now(), timedelta(minutes=1))
+    [body] = [m.content.text_body for m in messages if path in m.content.text_body]
+    return body.split(path)[1].split()[0]
