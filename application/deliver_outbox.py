@@ -47,6 +47,9 @@ class DeliverOutbox:
 
     async def _deliver(self, message: OutboxMessage) -> DeliveryError | None:
         try:
+            if message.expires_at is not None and self._clock.now() >= message.expires_at:
+                raise DeliveryError("not sent: its link expired before the mail server took it; "
+                                    "the user can ask for a new one", permanent=True)
             await self._sender.send(message)
         except DeliveryError as error:
             async with self._uow as uow:

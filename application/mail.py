@@ -24,6 +24,8 @@ class OutboxMessage:
     # Stable across retries, so a resend after an unclear failure is recognisable as the same message.
     message_id: str = field(default_factory=lambda: f"<{uuid.uuid4().hex}@bookly-accounts>")
     attempts: int = 0
+    # When the message's link stops working: sending it later would only deliver a dead link.
+    expires_at: datetime | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 

@@ -90,7 +90,7 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(MemoryMailSender),
     )
 
-    emails = providers.Singleton(AccountEmails, tokens, renderer, links, clock)
+    emails = providers.Singleton(AccountEmails, tokens, renderer, links, clock, lifetimes)
     sessions = providers.Singleton(SessionIssuer, access_tokens, clock, lifetimes)
 
     register_user = providers.Factory(RegisterUser, uow, hasher, emails, clock, common_passwords)

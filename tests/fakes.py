@@ -285,6 +285,6 @@ class World:
         self.tokens = FakeTokens(self.clock)
         self.access_tokens = FakeAccessTokens()
         self.lifetimes = TokenLifetimes()
-        self.emails = AccountEmails(self.tokens, FakeRenderer(), LINKS, self.clock)
+        self.emails = AccountEmails(self.tokens, FakeRenderer(), LINKS, self.clock, self.lifetimes)
         self.sessions = SessionIssuer(self.access_tokens, self.clock, self.lifetimes)
         self.mail = FakeMailSender()

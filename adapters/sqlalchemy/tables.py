@@ -73,6 +73,7 @@ outbox_messages = Table(
     Column("claimed_until", UtcDateTime),
     Column("last_error", Text),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime),
     Column("sent_at", UtcDateTime),
     Index("ix_outbox_messages_due", "status", "next_attempt_at"),
 )

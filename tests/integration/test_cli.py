@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from entrypoints.settings import Settings
+
 
 def accounts(*args: str, cwd: Path, env: dict[str, str] | None = None,
              stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -45,7 +47,38 @@ def test_invalid_settings_stop_start_up_with_one_line_naming_the_setting(tmp_pat
     assert line.startswith("accounts: invalid setting") and named in line
 
 
-def test_a_bookly_env_file_is_read(tmp_path: Path) -> None:
+BOOKLY_ENV = """\
+DATABASE_URL=sqlite+aiosqlite:///./bookly.db
+JWT_SECRET=a-bookly-secret-that-is-long-enough-for-production
+JWT_ALGORITHM=HS256
+REDIS_URL=redis://localhost:6379/0
+MAIL_USERNAME=bookly@example.com
+MAIL_PASSWORD=app-password
+MAIL_SERVER=smtp.example.com
+MAIL_PORT=587
+MAIL_FROM=bookly@example.com
+MAIL_FROM_NAME=Bookly
+MAIL_STARTTLS=True
+MAIL_SSL_TLS=False
+USE_CREDENTIALS=True
+VALIDATE_CERTS=True
+DOMAIN=bookly.example.com
+"""
+
+
+def test_a_bookly_env_file_works_unchanged(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(BOOKLY_ENV)
+    assert accounts("migrate", cwd=tmp_path).returncode == 0
+    assert (tmp_path / "bookly.db").exists()
+    status = accounts("outbox", "status", cwd=tmp_path)
+    assert status.returncode == 0 and "pending 0" in status.stdout
+
+    settings = Settings(_env_file=tmp_path / ".env")
+    assert (settings.MAIL_SERVER, settings.MAIL_PORT, settings.MAIL_FROM_NAME) == ("smtp.example.com", 587, "Bookly")
+    assert settings.reset_url_template.startswith("http://bookly.example.com/api/v1/auth/")
+
+
+def test_a_bad_value_in_env_stops_start_up(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("MAIL_PORT=not-a-port\n")
     result = accounts("migrate", cwd=tmp_path)
     assert result.returncode == 2 and "MAIL_PORT" in result.stderr

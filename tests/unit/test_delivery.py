@@ -5,6 +5,8 @@ import pytest
 from application.config import DeliveryPolicy
 from application.deliver_outbox import DeliverOutbox
 from application.mail import DeliveryError
+from domain.email import Email
+from domain.user import User
 from tests.fakes import World
 
 
@@ -112,3 +114,17 @@ async def test_a_slow_batch_renews_its_claim(world: World) -> None:
     await DeliverOutbox(world.uow, sender, world.clock, policy).execute()
     assert len(sender.sent) == 2
     assert all(row["status"] == "sent" for row in world.uow.store.outbox.values())
+
+
+async def test_a_link_that_expired_in_the_queue_is_not_sent() -> None:
+    world = World()
+    async with world.uow as uow:
+        await uow.users.add(User(email=Email.parse("ada@example.com"), password_hash="h", created_at=world.clock.now()))
+        user = await uow.users.get_by_email(Email.parse("ada@example.com"))
+        await uow.outbox.add(world.emails.password_reset(user))  # type: ignore[arg-type]
+        await uow.commit()
+    world.clock.advance(world.lifetimes.reset)
+
+    await deliver(world).execute()
+    [row] = world.uow.store.outbox.values()
+    assert world.mail.sent == [] and row["status"] == "dead" and "expired" in row["error"]
