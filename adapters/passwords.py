@@ -18,13 +18,17 @@ class Argon2PasswordHasher:
         self._executor = ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1,
                                             thread_name_prefix="argon2")
         # Checked against when the user does not exist, so that path costs one hash too.
-        self._dummy_hash = self._argon2.hash("no such user: spend the same time")
+        self._dummy_hash: str | None = None
 
     async def hash(self, password: str) -> str:
         return await self._run(self._argon2.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
-        return await self._run(self._verify, password_hash or self._dummy_hash, password) and bool(password_hash)
+        if password_hash is None:
+            self._dummy_hash = self._dummy_hash or await self.hash("no such user: spend the same time")
+            await self._run(self._verify, self._dummy_hash, password)
+            return False
+        return await self._run(self._verify, password_hash, password)
 
     def needs_rehash(self, password_hash: str) -> bool:
         try:

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import asyncio
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from application.config import DeliveryPolicy
 from application.mail import DeliveryError, OutboxMessage
 from application.ports import Clock, MailSender, UnitOfWork
+
+Outcome = tuple[OutboxMessage, DeliveryError | None]
 
 
 class DeliverOutbox:
@@ -29,38 +32,50 @@ class DeliverOutbox:
             batch = await uow.outbox.claim(self._policy.batch_size, self._clock.now(), self._policy.lease)
             await uow.commit()
         lease_until = self._clock.now() + self._policy.lease
-        for index, message in enumerate(batch):
-            rest = batch[index:]
-            if should_stop():
-                await self._release(rest, self._clock.now())
-                return index
-            if self._clock.now() + self._policy.lease / 2 > lease_until:
-                # A slow server must not let the claim lapse while this worker still holds the messages.
-                lease_until = self._clock.now() + self._policy.lease
-                await self._renew(rest, lease_until)
-            error = await self._deliver(message)
-            if error is not None and error.server_unavailable and len(rest) > 1:
-                # The server is away: the others would fail alike, so they wait without spending an attempt.
-                await self._release(rest[1:], self._retry_at(1, error) or self._clock.now())
-                return index + 1
-        return len(batch)
+        outcomes = _Outcomes(self._record)
+        try:
+            for index, message in enumerate(batch):
+                rest = batch[index:]
+                if should_stop():
+                    await outcomes.flush()
+                    await self._release(rest, self._clock.now())
+                    return index
+                if self._clock.now() + self._policy.lease / 2 > lease_until:
+                    # A slow server must not let the claim lapse while this worker still holds the messages.
+                    lease_until = self._clock.now() + self._policy.lease
+                    await outcomes.flush()
+                    await self._renew(rest, lease_until)
+                error = await self._send(message)
+                outcomes.add(message, error)
+                if error is not None and error.server_unavailable and len(rest) > 1:
+                    # The server is away: the others would fail alike, so they wait without spending an attempt.
+                    await outcomes.flush()
+                    await self._release(rest[1:], self._retry_at(1, error) or self._clock.now())
+                    return index + 1
+            return len(batch)
+        finally:
+            await outcomes.flush()
 
-    async def _deliver(self, message: OutboxMessage) -> DeliveryError | None:
+    async def _send(self, message: OutboxMessage) -> DeliveryError | None:
         try:
             if message.expires_at is not None and self._clock.now() >= message.expires_at:
                 raise DeliveryError("not sent: its link expired before the mail server took it; "
                                     "the user can ask for a new one", permanent=True)
             await self._sender.send(message)
         except DeliveryError as error:
-            async with self._uow as uow:
-                # The claim counted this attempt.
-                await uow.outbox.mark_failed(message.id, str(error), self._retry_at(message.attempts, error))
-                await uow.commit()
             return error
-        async with self._uow as uow:
-            await uow.outbox.mark_sent(message.id, self._clock.now())
-            await uow.commit()
         return None
+
+    async def _record(self, outcomes: Sequence[Outcome]) -> None:
+        async with self._uow as uow:
+            sent = [message.id for message, error in outcomes if error is None]
+            if sent:
+                await uow.outbox.mark_sent(sent, self._clock.now())
+            for message, error in outcomes:
+                if error is not None:
+                    # The claim counted this attempt.
+                    await uow.outbox.mark_failed(message.id, str(error), self._retry_at(message.attempts, error))
+            await uow.commit()
 
     async def _renew(self, messages: Sequence[OutboxMessage], until: datetime) -> None:
         async with self._uow as uow:
@@ -78,3 +93,33 @@ class DeliverOutbox:
         backoff = min(self._policy.first_retry * 2 ** (attempts - 1), self._policy.max_retry)
         # Jitter spreads the retries of many messages that failed together.
         return self._clock.now() + timedelta(seconds=self._jitter.uniform(0.5, 1.0) * backoff.total_seconds())
+
+
+class _Outcomes:
+    """Records outcomes while the next message is sent, as soon as each is known.
+
+    What arrives while a write is under way goes into the next write, so a busy worker commits several
+    outcomes at once (group commit) without ever holding one back.
+    """
+
+    def __init__(self, write: Callable[[Sequence[Outcome]], Awaitable[None]]) -> None:
+        self._write = write
+        self._pending: list[Outcome] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    def add(self, message: OutboxMessage, error: DeliveryError | None) -> None:
+        self._pending.append((message, error))
+        if self._writer is None or self._writer.done():
+            if self._writer is not None:
+                self._writer.result()  # a failed write surfaces here rather than vanishing
+            self._writer = asyncio.create_task(self._drain())
+
+    async def flush(self) -> None:
+        """Returns when every outcome added so far is committed (the unit of work is free again)."""
+        if self._writer is not None:
+            await self._writer
+
+    async def _drain(self) -> None:
+        while self._pending:
+            outcomes, self._pending = self._pending, []
+            await self._write(outcomes)

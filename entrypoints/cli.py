@@ -6,10 +6,15 @@ import argparse
 import asyncio
 import getpass
 import logging
+import signal
 import sys
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+from application.views import UserView
 from domain.errors import DomainError
+from entrypoints.container import Container, build_container, close_container
 from entrypoints.http.errors import DATABASE_OUTAGES
 from entrypoints.settings import Settings, SettingsError, load_settings
 
@@ -90,49 +95,41 @@ def _prompt_password() -> str:
     return password
 
 
-async def _create_admin(settings: Settings, email: str, password: str):  # type: ignore[no-untyped-def]
-    from entrypoints.container import build_container
-
+@asynccontextmanager
+async def _container(settings: Settings) -> AsyncIterator[Container]:
     container = build_container(settings)
     try:
-        return await container.create_admin().execute(email, password)
+        yield container
     finally:
-        await container.engine().dispose()
-        container.hasher().close()
+        await close_container(container)
+
+
+async def _create_admin(settings: Settings, email: str, password: str) -> UserView:
+    async with _container(settings) as container:
+        return await container.create_admin().execute(email, password)
 
 
 async def _outbox(settings: Settings, args: argparse.Namespace) -> str:
-    from entrypoints.container import build_container
-
-    container = build_container(settings)
-    try:
+    async with _container(settings) as container:
         if args.outbox_command == "retry":
             count = await container.revive_dead_messages().execute(args.id)
             return f"{count} dead message(s) queued again"
         stats = await container.outbox_status().execute()
-    finally:
-        await container.engine().dispose()
+        now = container.clock().now()
     oldest = stats.oldest_pending_created_at
-    age = f"{(container.clock().now() - oldest).total_seconds():.0f} s" if oldest else "none pending"
+    age = f"{(now - oldest).total_seconds():.0f} s" if oldest else "none pending"
     return f"pending {stats.pending}\nsent {stats.sent}\ndead {stats.dead}\noldest pending age {age}"
 
 
 async def _worker(settings: Settings) -> None:
-    import signal
-
-    from entrypoints.container import build_container
-    
-    container = build_container(settings)
-    worker = container.outbox_worker()
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    worker.start()
-    await stop.wait()
-    await worker.stop()
-    await container.mail_sender().close()
-    await container.engine().dispose()
+    async with _container(settings) as container:
+        worker = container.outbox_worker()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        worker.start()
+        await stop.wait()
+        await worker.stop()
 
 
 if __name__ == "__main__":

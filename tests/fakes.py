@@ -121,8 +121,9 @@ class FakeOutbox:
             row["claimed_until"], row["attempts"] = now + lease, row["attempts"] + 1
         return [replace(r["message"], attempts=r["attempts"]) for r in due]
 
-    async def mark_sent(self, message_id: uuid.UUID, when: datetime) -> None:
-        self.rows[message_id].update(status="sent", claimed_until=None, sent_at=when)
+    async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime) -> None:
+        for message_id in message_ids:
+            self.rows[message_id].update(status="sent", claimed_until=None, sent_at=when)
 
     async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None) -> None:
         row = self.rows[message_id]

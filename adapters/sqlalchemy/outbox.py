@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.tables import outbox_messages as outbox
 from application.mail import EmailContent, OutboxMessage, OutboxStats
@@ -15,12 +15,12 @@ PENDING, SENT, DEAD = "pending", "sent", "dead"
 
 
 class SqlAlchemyOutbox:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def add(self, message: OutboxMessage) -> None:
         content = message.content
-        await self._session.execute(insert(outbox).values(
+        await self._connection.execute(insert(outbox).values(
             id=message.id, message_id=message.message_id, recipient=message.recipient,
             subject=content.subject, text_body=content.text_body, html_body=content.html_body,
             status=PENDING, attempts=0, next_attempt_at=message.created_at, created_at=message.created_at,
@@ -36,29 +36,29 @@ class SqlAlchemyOutbox:
             # Several workers on PostgreSQL each take rows no other holds; SQLite ignores this and runs one.
             .with_for_update(skip_locked=True)
         )
-        claimed = await self._session.execute(
+        claimed = await self._connection.execute(
             update(outbox)
             .where(outbox.c.id.in_(due.scalar_subquery()))
             .values(claimed_until=now + lease, attempts=outbox.c.attempts + 1)
             .returning(*outbox.c))
         return sorted((_to_message(row) for row in claimed.mappings()), key=lambda m: m.created_at)
 
-    async def mark_sent(self, message_id: uuid.UUID, when: datetime) -> None:
-        await self._session.execute(
-            update(outbox).where(outbox.c.id == message_id)
+    async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime) -> None:
+        await self._connection.execute(
+            update(outbox).where(outbox.c.id.in_(message_ids))
             .values(status=SENT, sent_at=when, claimed_until=None, last_error=None, text_body=None, html_body=None))
 
     async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None) -> None:
         values: dict[str, Any] = {"last_error": error[:2000], "claimed_until": None}
         values.update({"status": DEAD} if retry_at is None else {"next_attempt_at": retry_at})
-        await self._session.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+        await self._connection.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
 
 
     async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime) -> None:
-        await self._session.execute(update(outbox).where(outbox.c.id.in_(message_ids)).values(claimed_until=until))
+        await self._connection.execute(update(outbox).where(outbox.c.id.in_(message_ids)).values(claimed_until=until))
 
     async def release(self, message_ids: Sequence[uuid.UUID], retry_at: datetime) -> None:
-        await self._session.execute(
+        await self._connection.execute(
             update(outbox).where(outbox.c.id.in_(message_ids), outbox.c.status == PENDING)
             .values(claimed_until=None, next_attempt_at=retry_at, attempts=outbox.c.attempts - 1))
 
@@ -67,18 +67,18 @@ class SqlAlchemyOutbox:
         if message_id is not None:
             query = query.where(outbox.c.id == message_id)
         # The count starts again, so a revived message gets every retry once more.
-        result = await self._session.execute(query.values(status=PENDING, attempts=0, next_attempt_at=now))
+        result = await self._connection.execute(query.values(status=PENDING, attempts=0, next_attempt_at=now))
         return result.rowcount
 
     async def prune_sent(self, sent_before: datetime) -> int:
-        result = await self._session.execute(
+        result = await self._connection.execute(
             delete(outbox).where(outbox.c.status == SENT, outbox.c.sent_at < sent_before))
         return result.rowcount
 
     async def stats(self) -> OutboxStats:
-        counts = dict((await self._session.execute(
+        counts = dict((await self._connection.execute(
             select(outbox.c.status, func.count()).group_by(outbox.c.status))).all())
-        oldest = (await self._session.execute(
+        oldest = (await self._connection.execute(
             select(func.min(outbox.c.created_at)).where(outbox.c.status == PENDING))).scalar_one()
         return OutboxStats(pending=counts.get(PENDING, 0), sent=counts.get(SENT, 0), dead=counts.get(DEAD, 0),
                            oldest_pending_created_at=oldest)

@@ -4,24 +4,24 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.tables import refresh_tokens
 from application.ports import RefreshTokenRecord
 
 
 class SqlAlchemyRefreshTokenRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def add(self, token_hash: str, user_id: uuid.UUID, family_id: uuid.UUID,
                   issued_at: datetime, expires_at: datetime) -> None:
-        await self._session.execute(insert(refresh_tokens).values(
+        await self._connection.execute(insert(refresh_tokens).values(
             token_hash=token_hash, user_id=user_id, family_id=family_id, issued_at=issued_at,
             expires_at=expires_at))
 
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
-        row = (await self._session.execute(
+        row = (await self._connection.execute(
             select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash))).mappings().first()
         if row is None:
             return None
@@ -31,7 +31,7 @@ class SqlAlchemyRefreshTokenRepository:
 
     async def mark_used(self, token_hash: str, when: datetime) -> bool:
         # Conditional update: of two concurrent refreshes with one token, exactly one succeeds.
-        result = await self._session.execute(
+        result = await self._connection.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.token_hash == token_hash, refresh_tokens.c.used_at.is_(None),
                    refresh_tokens.c.revoked_at.is_(None))
@@ -39,13 +39,13 @@ class SqlAlchemyRefreshTokenRepository:
         return result.rowcount == 1
 
     async def revoke_family(self, family_id: uuid.UUID, when: datetime) -> None:
-        await self._session.execute(
+        await self._connection.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=when))
 
     async def revoke_all_for_user(self, user_id: uuid.UUID, when: datetime) -> None:
-        await self._session.execute(
+        await self._connection.execute(
             update(refresh_tokens)
             .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=when))

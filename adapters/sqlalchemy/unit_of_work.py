@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.sqlalchemy.refresh_tokens import SqlAlchemyRefreshTokenRepository
@@ -8,27 +8,31 @@ from adapters.sqlalchemy.users import SqlAlchemyUserRepository
 
 
 class SqlAlchemyUnitOfWork:
-    """One session, one transaction; leaving the block without commit() rolls back."""
+    """One connection, one transaction; leaving the block without commit() rolls back.
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        self._session_factory = session_factory
-        self._session: AsyncSession | None = None
+    The repositories speak SQLAlchemy Core on a plain connection: there are no ORM objects to track,
+    so an ORM session would only add work to every request.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._connection: AsyncConnection | None = None
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
-        self._session = self._session_factory()
-        self.users = SqlAlchemyUserRepository(self._session)
-        self.refresh_tokens = SqlAlchemyRefreshTokenRepository(self._session)
-        self.outbox = SqlAlchemyOutbox(self._session)
+        self._connection = await self._engine.connect()
+        self.users = SqlAlchemyUserRepository(self._connection)
+        self.refresh_tokens = SqlAlchemyRefreshTokenRepository(self._connection)
+        self.outbox = SqlAlchemyOutbox(self._connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        assert self._session is not None
+        assert self._connection is not None
         try:
-            await self._session.rollback()
+            await self._connection.rollback()
         finally:
-            await self._session.close()
-            self._session = None
+            await self._connection.close()
+            self._connection = None
 
     async def commit(self) -> None:
-        assert self._session is not None
-        await self._session.commit()
+        assert self._connection is not None
+        await self._connection.commit()

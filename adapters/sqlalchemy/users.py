@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.tables import users
 from domain.email import Email
@@ -15,23 +15,23 @@ from domain.user import Role, User
 
 
 class SqlAlchemyUserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
 
     async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
         query = select(users).where(users.c.id == user_id)
         if for_update:
             query = query.with_for_update()
-        row = (await self._session.execute(query)).mappings().first()
+        row = (await self._connection.execute(query)).mappings().first()
         return _to_user(row) if row else None
 
     async def get_by_email(self, email: Email) -> User | None:
-        row = (await self._session.execute(select(users).where(users.c.email == email.value))).mappings().first()
+        row = (await self._connection.execute(select(users).where(users.c.email == email.value))).mappings().first()
         return _to_user(row) if row else None
 
     async def add(self, user: User) -> None:
         try:
-            await self._session.execute(insert(users).values(**_to_row(user)))
+            await self._connection.execute(insert(users).values(**_to_row(user)))
         except IntegrityError as error:
             # The transaction is spoilt either way; the unit of work rolls it back.
             if _violates_unique_email(error):
@@ -39,14 +39,14 @@ class SqlAlchemyUserRepository:
             raise
 
     async def save(self, user: User) -> None:
-        await self._session.execute(update(users).where(users.c.id == user.id).values(**_to_row(user)))
+        await self._connection.execute(update(users).where(users.c.id == user.id).values(**_to_row(user)))
 
     async def list(self, offset: int, limit: int) -> Sequence[User]:
         query = select(users).order_by(users.c.created_at, users.c.id).offset(offset).limit(limit)
-        return [_to_user(row) for row in (await self._session.execute(query)).mappings()]
+        return [_to_user(row) for row in (await self._connection.execute(query)).mappings()]
 
     async def count(self) -> int:
-        return (await self._session.execute(select(func.count()).select_from(users))).scalar_one()
+        return (await self._connection.execute(select(func.count()).select_from(users))).scalar_one()
 
 
 def _violates_unique_email(error: IntegrityError) -> bool:

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from entrypoints.container import Container, build_container
+from entrypoints.container import Container, build_container, close_container
 from entrypoints.http import auth, health, security, users
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.errors import install_error_handlers
@@ -28,9 +28,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             yield
         finally:
             await worker.stop()
-            await container.mail_sender().close()
-            await container.engine().dispose()
-            container.hasher().close()
+            await close_container(container)
 
     app = FastAPI(title="Bookly Accounts", version="0.1.0", lifespan=lifespan,
                   description="Sign up, verify the email address, log in, reset a forgotten password.")

@@ -3,7 +3,7 @@
 import asyncio
 from datetime import timedelta
 
-from entrypoints.container import build_container
+from entrypoints.container import build_container, close_container
 from tests.e2e.conftest import Service
 
 
@@ -13,7 +13,7 @@ async def verified_admin(service: Service, email: str = "root@example.com") -> d
     try:
         await admin_container.create_admin().execute(email, "admin password 1")
     finally:
-        await admin_container.engine().dispose()
+        await close_container(admin_container)
     response = await service.login(email, "admin password 1")
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 

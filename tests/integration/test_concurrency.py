@@ -7,7 +7,7 @@ import pytest
 
 from application.register_user import Signup
 from domain.errors import InvalidToken
-from entrypoints.container import build_container
+from entrypoints.container import build_container, close_container
 from tests.settings import service_settings
 
 
@@ -15,8 +15,7 @@ from tests.settings import service_settings
 async def container(database_url: str):  # type: ignore[no-untyped-def]
     container = build_container(service_settings(database_url, 25))
     yield container
-    await container.engine().dispose()
-    container.hasher().close()
+    await close_container(container)
 
 
 async def test_a_locked_account_waits_for_the_holder_and_then_sees_its_change(container) -> None:  # type: ignore[no-untyped-def]

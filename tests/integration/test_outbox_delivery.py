@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from adapters.sqlalchemy.tables import outbox_messages
 from application.register_user import RegisterUser, Signup
-from entrypoints.container import Container, build_container
+from entrypoints.container import Container, build_container, close_container
 from tests.fakes import FakeClock, FakeHasher
 from tests.settings import service_env, service_settings
 from tests.smtp_server import SmtpTestServer
@@ -30,8 +30,7 @@ async def container(pg_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[C
     container = build_container(service_settings(pg_url, smtp_server.port))
     with container.clock.override(FakeClock()):
         yield container
-    await container.mail_sender().close()
-    await container.engine().dispose()
+    await close_container(container)
 
 
 async def queue(container: Container, count: int) -> None:
@@ -138,7 +137,7 @@ async def test_a_signup_whose_commit_fails_stores_neither_user_nor_email(databas
     uow = container.uow()
 
     async def failing_commit() -> None:
-        await uow._session.flush()  # type: ignore[union-attr]  (every statement has reached the database)
+        # Every statement has reached the database (Core executes at once); then the COMMIT is lost.
         raise ConnectionError("the connection dropped during COMMIT")
 
     uow.commit = failing_commit  # type: ignore[method-assign]
@@ -149,4 +148,4 @@ async def test_a_signup_whose_commit_fails_stores_neither_user_nor_email(databas
     async with container.uow() as check:
         assert await check.users.count() == 0
         assert (await check.outbox.stats()).pending == 0
-    await container.engine().dispose()
+    await close_container(container)

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sqlalchemy.engine import create_session_factory
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.mail import EmailContent, OutboxMessage
 from domain.email import Email
@@ -22,7 +21,7 @@ def new_user(address: str = "ada@example.com") -> User:
 
 @pytest.fixture
 def uow(engine: AsyncEngine) -> SqlAlchemyUnitOfWork:
-    return SqlAlchemyUnitOfWork(create_session_factory(engine))
+    return SqlAlchemyUnitOfWork(engine)
 
 
 async def test_a_user_round_trips_with_aware_utc_times(uow: SqlAlchemyUnitOfWork) -> None:
@@ -114,7 +113,7 @@ async def test_a_sent_message_loses_its_body_and_a_failed_one_waits(uow: SqlAlch
         await uow.commit()
     async with uow:
         await uow.outbox.claim(10, NOW + timedelta(seconds=5), timedelta(minutes=2))
-        await uow.outbox.mark_sent(first.id, NOW)
+        await uow.outbox.mark_sent([first.id], NOW)
         await uow.outbox.mark_failed(second.id, "451 later", NOW + timedelta(hours=1))
         await uow.commit()
     async with uow:
@@ -132,5 +131,5 @@ async def _outbox_rows(uow: SqlAlchemyUnitOfWork) -> dict:
     from adapters.sqlalchemy.tables import outbox_messages
 
     async with uow:
-        result = await uow._session.execute(select(outbox_messages))  # type: ignore[union-attr]
+        result = await uow._connection.execute(select(outbox_messages))  # type: ignore[union-attr]
         return {row["id"]: row for row in result.mappings()}
