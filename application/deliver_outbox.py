@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
@@ -10,6 +11,9 @@ from application.mail import DeliveryError, OutboxMessage
 from application.ports import Clock, MailSender, UnitOfWork
 
 Outcome = tuple[OutboxMessage, DeliveryError | None]
+# Outcomes are committed this many at a time, or what this many seconds brought (see _Outcomes).
+OUTCOME_GROUP = 8
+OUTCOME_GROUP_SECONDS = 0.1
 
 
 class DeliverOutbox:
@@ -46,7 +50,7 @@ class DeliverOutbox:
                     await outcomes.flush()
                     await self._renew(rest, lease_until)
                 error = await self._send(message)
-                outcomes.add(message, error)
+                await outcomes.add(message, error)
                 if error is not None and error.server_unavailable and len(rest) > 1:
                     # The server is away: the others would fail alike, so they wait without spending an attempt.
                     await outcomes.flush()
@@ -96,30 +100,38 @@ class DeliverOutbox:
 
 
 class _Outcomes:
-    """Records outcomes while the next message is sent, as soon as each is known.
+    """Records outcomes in the background while the next messages are sent.
 
-    What arrives while a write is under way goes into the next write, so a busy worker commits several
-    outcomes at once (group commit) without ever holding one back.
+    Outcomes are written a few at a time: one write per message would cost the drain a fifth of its speed
+    against a fast server. The price is bounded: a worker killed outright has at most 2 * OUTCOME_GROUP
+    unrecorded messages, which are sent again with their Message-IDs.
     """
 
     def __init__(self, write: Callable[[Sequence[Outcome]], Awaitable[None]]) -> None:
         self._write = write
         self._pending: list[Outcome] = []
+        self._oldest = 0.0
         self._writer: asyncio.Task[None] | None = None
 
-    def add(self, message: OutboxMessage, error: DeliveryError | None) -> None:
+    async def add(self, message: OutboxMessage, error: DeliveryError | None) -> None:
+        if not self._pending:
+            self._oldest = time.monotonic()
         self._pending.append((message, error))
+        full = len(self._pending) >= OUTCOME_GROUP
+        if not full and time.monotonic() - self._oldest < OUTCOME_GROUP_SECONDS:
+            return
+        if self._writer is not None and (full or self._writer.done()):
+            await self._writer  # a slow database holds the sender back rather than letting outcomes pile up
         if self._writer is None or self._writer.done():
-            if self._writer is not None:
-                self._writer.result()  # a failed write surfaces here rather than vanishing
-            self._writer = asyncio.create_task(self._drain())
+            self._writer = asyncio.create_task(self._write(self._take()))
 
     async def flush(self) -> None:
         """Returns when every outcome added so far is committed (the unit of work is free again)."""
         if self._writer is not None:
             await self._writer
+        if self._pending:
+            await self._write(self._take())
 
-    async def _drain(self) -> None:
-        while self._pending:
-            outcomes, self._pending = self._pending, []
-            await self._write(outcomes)
+    def _take(self) -> list[Outcome]:
+        outcomes, self._pending = self._pending, []
+        return outcomes

@@ -70,11 +70,6 @@ class Container(containers.DeclarativeContainer):
     engine = providers.Singleton(lambda s: create_engine(s.DATABASE_URL, s.DATABASE_POOL_SIZE,
                                                          s.DATABASE_MAX_OVERFLOW), settings)
     uow = providers.Factory(SqlAlchemyUnitOfWork, engine)
-    # The delivery worker's writes (claims, sent and failed marks) may be lost in a database crash at no
-    # cost but a resend with the same Message-ID, so they skip waiting for the disk: drains ~20% faster.
-    worker_engine = providers.Singleton(lambda s: create_engine(s.DATABASE_URL, 2, 2, durable_commits=False),
-                                        settings)
-    worker_uow = providers.Factory(SqlAlchemyUnitOfWork, worker_engine)
 
     hasher = providers.Singleton(
         lambda s: Argon2PasswordHasher(s.PASSWORD_HASH_TIME_COST, s.PASSWORD_HASH_MEMORY_KIB,
@@ -109,12 +104,12 @@ class Container(containers.DeclarativeContainer):
     list_users = providers.Factory(ListUsers, uow)
     send_mail = providers.Factory(SendMail, uow, emails)
     create_admin = providers.Factory(CreateAdmin, uow, hasher, clock, common_passwords)
-    deliver_outbox = providers.Factory(DeliverOutbox, worker_uow, mail_sender, clock,
+    deliver_outbox = providers.Factory(DeliverOutbox, uow, mail_sender, clock,
                                        providers.Singleton(_delivery_policy, settings))
     outbox_status = providers.Factory(OutboxStatus, uow)
     revive_dead_messages = providers.Factory(ReviveDeadMessages, uow, clock)
     prune_sent_messages = providers.Factory(
-        PruneSentMessages, worker_uow, clock,
+        PruneSentMessages, uow, clock,
         providers.Callable(lambda s: timedelta(days=s.OUTBOX_RETENTION_DAYS) if s.OUTBOX_RETENTION_DAYS else None,
                            settings))
     outbox_worker = providers.Factory(OutboxWorker, deliver_outbox.provider,
@@ -129,5 +124,4 @@ async def close_container(container: Container) -> None:
     """Closes what the container may have opened: the mail connection, the database pools, the hash threads."""
     await container.mail_sender().close()
     await container.engine().dispose()
-    await container.worker_engine().dispose()
     container.hasher().close()

@@ -7,12 +7,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
-def create_engine(url: str, pool_size: int = 10, max_overflow: int = 20, durable_commits: bool = True) -> AsyncEngine:
-    """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite); creating it opens no connection.
-
-    `durable_commits=False` lets PostgreSQL acknowledge a commit before it reaches the disk: a server crash
-    can then forget the last moments' commits (never corrupt them). Only for writes whose loss is harmless.
-    """
+def create_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+    """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite); creating it opens no connection."""
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
@@ -20,9 +16,7 @@ def create_engine(url: str, pool_size: int = 10, max_overflow: int = 20, durable
         return engine
     # No pre-ping: it would cost a round trip per checkout. A connection found dead raises a disconnect
     # error (503 to that one request), and SQLAlchemy then replaces the whole pool.
-    server_settings = {} if durable_commits else {"synchronous_commit": "off"}
-    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow,
-                               connect_args={"server_settings": server_settings})
+    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -128,3 +128,17 @@ async def test_a_link_that_expired_in_the_queue_is_not_sent() -> None:
     await deliver(world).execute()
     [row] = world.uow.store.outbox.values()
     assert world.mail.sent == [] and row["status"] == "dead" and "expired" in row["error"]
+
+
+async def test_every_outcome_of_a_long_batch_is_recorded() -> None:
+    world = World()
+    async with world.uow as uow:
+        for n in range(30):
+            await uow.outbox.add(world.emails.custom(f"r{n}@example.com", "admin_message"))
+        await uow.commit()
+    world.mail.fail_next(DeliveryError("550 no such user", permanent=True))
+
+    assert await deliver(world).execute() == 30
+    statuses = [row["status"] for row in world.uow.store.outbox.values()]
+    assert statuses.count("sent") == 29 and statuses.count("dead") == 1
+    assert world.uow.commits < 30  # outcomes are committed a few at a time
