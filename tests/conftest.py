@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.migrate import upgrade
-from adapters.sqlalchemy.tables import metadata
+from tests.database import truncate
 from tests.smtp_server import smtp_server, smtp_tls_server  # noqa: F401  (fixtures)
 
 # CI sets this: there a missing real component is a failure, never a skip.
@@ -67,20 +67,10 @@ def _fresh_schema(url: str) -> str:
     return url
 
 
-async def _truncate(url: str) -> None:
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            tables = ", ".join(table.name for table in metadata.sorted_tables)
-            await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture
 def pg_url(postgres_url: str) -> str:
     """The PostgreSQL database, emptied: truncated between tests rather than recreated."""
-    asyncio.run(_truncate(postgres_url))
+    asyncio.run(truncate(postgres_url))
     return postgres_url
 
 

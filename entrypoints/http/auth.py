@@ -19,13 +19,12 @@ from application.verify_email import VerifyEmail
 from application.views import SessionTokens, UserView
 from domain.user import User
 from entrypoints.container import Container
-from entrypoints.http.errors import ErrorBody
+from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
 from entrypoints.http.schemas import (EmailIn, LoginIn, MessageOut, RefreshIn, ResetConfirmIn, SendMailIn,
                                       SendMailOut, SessionOut, SignupIn, SignupOut, UserOut)
 from entrypoints.http.security import current_user, require_admin
 
-router = APIRouter(prefix="/api/v1/auth", tags=["auth"],
-                   responses={422: {"model": ErrorBody, "description": "Validation error"}})
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=COMMON_RESPONSES)
 
 Token = Annotated[str, Path(max_length=1024, description="The signed token from the emailed link")]
 # The same words whether or not the address has an account: the answer must not tell.
@@ -47,7 +46,7 @@ async def signup(body: SignupIn, use_case: RegisterUser = Depends(Provide[Contai
                      user=UserOut.of(user))
 
 
-@router.get("/verify/{token}", response_model=MessageOut, responses={400: {"model": ErrorBody}})
+@router.get("/verify/{token}", response_model=MessageOut)
 @inject
 async def verify(token: Token, use_case: VerifyEmail = Depends(Provide[Container.verify_email])) -> MessageOut:
     changed = await use_case.execute(token)
@@ -97,7 +96,7 @@ async def password_reset_request(
     return MessageOut(message=RESET_ON_ITS_WAY)
 
 
-@router.post("/password-reset-confirm/{token}", response_model=MessageOut, responses={400: {"model": ErrorBody}})
+@router.post("/password-reset-confirm/{token}", response_model=MessageOut)
 @inject
 async def password_reset_confirm(
     token: Token, body: ResetConfirmIn, use_case: ConfirmReset = Depends(Provide[Container.confirm_reset]),

@@ -31,13 +31,23 @@ STATUS: dict[type[errors.DomainError], int] = {
 # A refused or dropped connection; SQLAlchemy wraps some driver errors and lets others through as they are.
 DATABASE_OUTAGES: tuple[type[Exception], ...] = (OperationalError, InterfaceError, OSError, TimeoutError)
 
-HTTP_CODES = {404: ("not_found", "Check the URL."), 405: ("method_not_allowed", "Check the HTTP method.")}
+HTTP_CODES = {400: ("malformed_request", "Send the body as UTF-8 JSON."),
+              404: ("not_found", "Check the URL."), 405: ("method_not_allowed", "Check the HTTP method.")}
 
 
 class ErrorBody(BaseModel):
     message: str
     error_code: str
     resolution: str
+
+
+# Answers any endpoint can give, published in the OpenAPI document with the error shape.
+COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorBody, "description": "Malformed request, or an invalid or expired token"},
+    413: {"model": ErrorBody, "description": "Request body too large"},
+    422: {"model": ErrorBody, "description": "Validation error"},
+    503: {"model": ErrorBody, "description": "The database is unreachable; try again shortly"},
+}
 
 
 def error_response(status: int, message: str, code: str, resolution: str,

@@ -10,12 +10,12 @@ from fastapi import APIRouter, Depends, Query
 from application.list_users import ListUsers
 from domain.user import User
 from entrypoints.container import Container
-from entrypoints.http.errors import ErrorBody
+from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
 from entrypoints.http.schemas import UserOut, UserPageOut
 from entrypoints.http.security import require_admin
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"],
-                   responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+                   responses={**COMMON_RESPONSES, 401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
 
 
 @router.get("", response_model=UserPageOut)

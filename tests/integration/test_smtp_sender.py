@@ -10,7 +10,7 @@ import pytest
 
 from adapters.mail.smtp import SmtpConfig, SmtpMailSender
 from application.mail import DeliveryError, EmailContent, OutboxMessage
-from tests.smtp_server import SmtpTestServer, free_port, smtp_server, smtp_tls_server  # noqa: F401
+from tests.smtp_server import free_port
 
 LINK = "http://localhost:8000/api/v1/auth/verify/abc.def"
 
