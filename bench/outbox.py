@@ -6,7 +6,7 @@
 2. outbox drain rate to a local SMTP sink, over a plain aiosmtplib loop sending the same messages on one
    connection to the same sink (target: at least 0.8).
 
-    .venv/bin/python bench/outbox.py [--signups 200] [--messages 2000]
+    .venv/bin/python bench/outbox.py [--signups 400] [--messages 2000]
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ async def drain_rate(count: int, rounds: int = 5) -> float:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--signups", type=int, default=200, help="signups counted per service")
+    parser.add_argument("--signups", type=int, default=400, help="signups counted per service")
     parser.add_argument("--messages", type=int, default=2000, help="messages drained")
     args = parser.parse_args()
     os.environ.setdefault("PYTHONPATH", str(Path(__file__).resolve().parents[1]))

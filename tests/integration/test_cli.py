@@ -82,3 +82,20 @@ def test_a_bad_value_in_env_stops_start_up(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("MAIL_PORT=not-a-port\n")
     result = accounts("migrate", cwd=tmp_path)
     assert result.returncode == 2 and "MAIL_PORT" in result.stderr
+
+
+def test_create_admin_prompts_for_the_password_when_it_is_not_given(tmp_path: Path) -> None:
+    assert accounts("migrate", cwd=tmp_path).returncode == 0
+    created = accounts("create-admin", "--email", "root@example.com", cwd=tmp_path,
+                       stdin="admin password 1\nadmin password 1\n")
+    assert created.returncode == 0, created.stderr
+    mismatch = accounts("create-admin", "--email", "two@example.com", cwd=tmp_path, stdin="one password\nother\n")
+    assert mismatch.returncode != 0 and "do not match" in mismatch.stderr
+
+
+def test_outbox_retry_puts_dead_messages_back(tmp_path: Path) -> None:
+    assert accounts("migrate", cwd=tmp_path).returncode == 0
+    retried = accounts("outbox", "retry", "--dead", cwd=tmp_path)
+    assert retried.returncode == 0 and "0 dead message(s) queued again" in retried.stdout
+    usage = accounts("outbox", "retry", cwd=tmp_path)
+    assert usage.returncode == 2 and "--id" in usage.stderr
