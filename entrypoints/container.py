@@ -7,6 +7,7 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
+from adapters.common_passwords import common_passwords
 from adapters.jwt_tokens import JwtAccessTokenService
 from adapters.mail.console import ConsoleMailSender
 from adapters.mail.file import FileMailSender
@@ -65,7 +66,7 @@ class Container(containers.DeclarativeContainer):
     clock = providers.Singleton(SystemClock)
     lifetimes = providers.Singleton(_lifetimes, settings)
     links = providers.Singleton(lambda s: Links(s.verify_url_template, s.reset_url_template), settings)
-    common_passwords = providers.Object(frozenset())
+    common_passwords = providers.Singleton(common_passwords)
 
     engine = providers.Singleton(lambda s: create_engine(s.DATABASE_URL, s.DATABASE_POOL_SIZE,
                                                          s.DATABASE_MAX_OVERFLOW), settings)

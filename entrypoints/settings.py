@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -34,6 +34,8 @@ class Settings(BaseSettings):
 
     ENVIRONMENT: Environment = Environment.DEVELOPMENT
     MAX_BODY_BYTES: int = Field(64 * 1024, ge=1024)
+    # Browser origins allowed to call the API with credentials (comma-separated); none by default.
+    CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     DATABASE_URL: str = "sqlite+aiosqlite:///./accounts.db"
     DATABASE_POOL_SIZE: int = Field(10, ge=1)
     DATABASE_MAX_OVERFLOW: int = Field(20, ge=0)
@@ -79,6 +81,13 @@ class Settings(BaseSettings):
     PASSWORD_HASH_PARALLELISM: int = Field(1, ge=1)
     PASSWORD_HASH_THREADS: int | None = Field(None, ge=1)
 
+    @field_validator("CORS_ORIGINS", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
     @field_validator("DATABASE_URL")
     @classmethod
     def _async_driver(cls, url: str) -> str:
@@ -108,6 +117,13 @@ class Settings(BaseSettings):
                                  "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
             if secret == DEV_JWT_SECRET:
                 raise ValueError("JWT_SECRET is the development default: set a secret of your own")
+        if "*" in self.CORS_ORIGINS:
+            raise ValueError("CORS_ORIGINS is '*': name the origins of your front ends; any origin together "
+                             "with credentials would let every site act for a logged-in user")
+        if self.ENVIRONMENT is not Environment.DEVELOPMENT and secret in (
+                self.MAIL_PASSWORD.get_secret_value(), make_url(self.DATABASE_URL).password):
+            raise ValueError("JWT_SECRET is the same as another secret (MAIL_PASSWORD or the database "
+                             "password): give each its own")
         if self.ENVIRONMENT is Environment.PRODUCTION and self.MAIL_BACKEND in (MailBackend.CONSOLE,
                                                                                MailBackend.MEMORY):
             raise ValueError(f"MAIL_BACKEND is {self.MAIL_BACKEND.value} in production, where emails (and "

@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, build_container, close_container
 from entrypoints.http import auth, health, security, users
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.errors import install_error_handlers
+from entrypoints.http.log_masking import install_log_masking
 from entrypoints.settings import Settings, load_settings
 
 
@@ -34,7 +36,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
                   description="Sign up, verify the email address, log in, reset a forgotten password.")
     app.state.container = container
     install_error_handlers(app)
+    install_log_masking()
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
+    if settings.CORS_ORIGINS:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS, allow_credentials=True,
+                           allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
     app.include_router(auth.router)
     app.include_router(users.router)
     app.include_router(health.router)

@@ -67,3 +67,9 @@ async def test_the_openapi_document_and_docs_are_served(service: Service) -> Non
     assert "/api/v1/auth/signup" in schema["paths"] and "/api/v1/users" in schema["paths"]
     assert (await service.client.get("/docs")).status_code == 200
     assert isinstance(service.client, httpx.AsyncClient)
+
+
+async def test_a_common_password_is_refused_with_the_rule_named(service: Service) -> None:
+    response = await service.signup("ada@example.com", password="iloveyou1")
+    assert response.status_code == 422 and response.json()["error_code"] == "weak_password"
+    assert "common" in response.json()["message"]

@@ -38,6 +38,11 @@ def test_migrate_then_create_admin_on_the_default_sqlite_file(tmp_path: Path) ->
     ({"MAIL_SSL_TLS": "true", "MAIL_STARTTLS": "true"}, "MAIL_SSL_TLS"),
     ({"MAIL_BACKEND": "pigeon"}, "MAIL_BACKEND"),
     ({"ENVIRONMENT": "production", "JWT_SECRET": "too-short"}, "JWT_SECRET"),
+    ({"ENVIRONMENT": "production", "MAIL_BACKEND": "smtp"}, "JWT_SECRET is the development default"),
+    ({"ENVIRONMENT": "test", "JWT_SECRET": "s" * 40, "MAIL_PASSWORD": "s" * 40}, "JWT_SECRET is the same"),
+    ({"ENVIRONMENT": "production", "JWT_SECRET": "s" * 40}, "MAIL_BACKEND is console"),
+    ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS"),
+    ({"DATABASE_URL": "mysql://db/accounts"}, "DATABASE_URL"),
 ])
 def test_invalid_settings_stop_start_up_with_one_line_naming_the_setting(tmp_path: Path, env: dict[str, str],
                                                                         named: str) -> None:
