@@ -9,12 +9,14 @@ from typing import Any
 from application.config import Links, TokenLifetimes
 from application.mail import OutboxMessage
 from application.ports import Clock, EmailRenderer, TokenPurpose, TokenService
+from domain.email import Email
 from domain.user import User
 
 
-def password_fingerprint(password_hash: str) -> str:
-    # A reset token carries this, so it dies as soon as the password (hence its hash) changes.
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+def reset_fingerprint(user: User) -> str:
+    """A reset link carries this, so it dies when the password, the address or the latest request changes."""
+    material = "\n".join((user.password_hash, user.email.value, user.reset_nonce or ""))
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
 
 
 class AccountEmails:
@@ -32,9 +34,24 @@ class AccountEmails:
                              link=self._links.verification(token))
 
     def password_reset(self, user: User) -> OutboxMessage:
-        token = self._tokens.issue(TokenPurpose.RESET_PASSWORD,
-                                   {"sub": str(user.id), "pwd": password_fingerprint(user.password_hash)})
-        return self._message(user, "reset_password", self._lifetimes.reset, link=self._links.reset(token))
+        return self._message(user, "reset_password", self._lifetimes.reset, link=self._reset_link(user))
+
+    def existing_account(self, user: User) -> OutboxMessage:
+        """For a sign-up with an address that has an account already: a note to its owner instead."""
+        return self._message(user, "existing_account", self._lifetimes.reset, link=self._reset_link(user))
+
+    def email_change(self, user: User, new_email: Email) -> OutboxMessage:
+        token = self._tokens.issue(TokenPurpose.CHANGE_EMAIL,
+                                   {"sub": str(user.id), "old": str(user.email), "new": str(new_email)})
+        return self.custom(str(new_email), "confirm_new_email", self._lifetimes.verification, name=_name(user),
+                           link=self._links.email_change(token))
+
+    def email_change_notice(self, user: User, new_email: Email) -> OutboxMessage:
+        return self.custom(str(user.email), "email_change_notice", name=_name(user), new_email=str(new_email))
+
+    def _reset_link(self, user: User) -> str:
+        token = self._tokens.issue(TokenPurpose.RESET_PASSWORD, {"sub": str(user.id), "fp": reset_fingerprint(user)})
+        return self._links.reset(token)
 
     def custom(self, recipient: str, template: str, link_lifetime: timedelta | None = None,
                **values: Any) -> OutboxMessage:
@@ -44,5 +61,8 @@ class AccountEmails:
                              expires_at=now + link_lifetime if link_lifetime else None)
 
     def _message(self, user: User, template: str, link_lifetime: timedelta, **values: Any) -> OutboxMessage:
-        return self.custom(str(user.email), template, link_lifetime,
-                           name=user.first_name or user.username or "", **values)
+        return self.custom(str(user.email), template, link_lifetime, name=_name(user), **values)
+
+
+def _name(user: User) -> str:
+    return user.first_name or user.username or ""

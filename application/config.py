@@ -20,12 +20,16 @@ class Links:
 
     verify_email: str
     reset_password: str
+    change_email: str
 
     def verification(self, token: str) -> str:
         return self.verify_email.replace("{token}", token)
 
     def reset(self, token: str) -> str:
         return self.reset_password.replace("{token}", token)
+
+    def email_change(self, token: str) -> str:
+        return self.change_email.replace("{token}", token)
 
 
 @dataclass(frozen=True, slots=True)

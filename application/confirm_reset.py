@@ -3,7 +3,7 @@ from __future__ import annotations
 import hmac
 import uuid
 
-from application.account_emails import password_fingerprint
+from application.account_emails import reset_fingerprint
 from application.config import TokenLifetimes
 from application.ports import Clock, PasswordHasher, TokenPurpose, TokenService, UnitOfWork
 from domain.errors import InvalidToken, PasswordsMismatch
@@ -26,7 +26,7 @@ class ConfirmReset:
     async def execute(self, token: str, new_password: str, confirm_new_password: str) -> None:
         claims = self._tokens.load(TokenPurpose.RESET_PASSWORD, token, self._lifetimes.reset)
         try:
-            user_id, fingerprint = uuid.UUID(claims["sub"]), str(claims["pwd"])
+            user_id, fingerprint = uuid.UUID(claims["sub"]), str(claims["fp"])
         except (KeyError, ValueError, TypeError):
             raise InvalidToken() from None
         if new_password != confirm_new_password:
@@ -48,8 +48,8 @@ class ConfirmReset:
 
 
 async def _user_of_link(uow: UnitOfWork, user_id: uuid.UUID, fingerprint: str, for_update: bool = False) -> User:
-    """The account, if the link was issued for its current password; a used or superseded link is invalid."""
+    """The account, if the link matches its current state; a used or superseded link is invalid."""
     user = await uow.users.get(user_id, for_update=for_update)
-    if user is None or not hmac.compare_digest(password_fingerprint(user.password_hash), fingerprint):
+    if user is None or not hmac.compare_digest(reset_fingerprint(user), fingerprint):
         raise InvalidToken()
     return user

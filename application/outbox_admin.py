@@ -34,18 +34,25 @@ class ReviveDeadMessages:
         return count
 
 
-class PruneSentMessages:
-    """Deletes sent messages older than the retention, if one is set; nothing else is ever deleted."""
+class Housekeeping:
+    """Deletes what has served its purpose: old rate-limit windows and answered email requests, and sent
+    messages past the retention if one is set. Pending and dead messages are never deleted."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, retention: timedelta | None) -> None:
+    KEEP_COUNTERS = timedelta(days=2)
+    KEEP_REQUESTS = timedelta(days=7)
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, sent_retention: timedelta | None) -> None:
         self._uow = uow
         self._clock = clock
-        self._retention = retention
+        self._sent_retention = sent_retention
 
     async def execute(self) -> int:
-        if self._retention is None:
-            return 0
+        """How many rows went."""
+        now = self._clock.now()
         async with self._uow as uow:
-            count = await uow.outbox.prune_sent(self._clock.now() - self._retention)
+            count = await uow.rate_limits.prune(now - self.KEEP_COUNTERS)
+            count += await uow.email_requests.prune(now - self.KEEP_REQUESTS)
+            if self._sent_retention is not None:
+                count += await uow.outbox.prune_sent(now - self._sent_retention)
             await uow.commit()
         return count

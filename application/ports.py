@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -78,12 +78,49 @@ class Outbox(Protocol):
     async def stats(self) -> OutboxStats: ...
 
 
+class RateLimitCounters(Protocol):
+    """Counts events per key in fixed time windows, in storage every instance of the service shares."""
+
+    async def hit(self, key: str, window_start: datetime) -> int:
+        """Counts one event; the window's count with it."""
+        ...
+    async def count(self, key: str, window_start: datetime) -> int: ...
+    async def prune(self, before: datetime) -> int: ...
+
+
+class EmailRequestKind(str, enum.Enum):
+    RESET_PASSWORD = "reset-password"
+    VERIFY_EMAIL = "verify-email"
+    EXISTING_ACCOUNT = "existing-account"
+
+
+@dataclass(frozen=True, slots=True)
+class EmailRequest:
+    kind: EmailRequestKind
+    email: Email
+    created_at: datetime
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+class EmailRequests(Protocol):
+    """Requests for an email about an address, answered later by the worker whether or not it has an account."""
+
+    async def add(self, request: EmailRequest) -> None: ...
+    async def claim(self, limit: int) -> Sequence[EmailRequest]:
+        """Unanswered requests, oldest first, that no other worker holds (locked until the commit)."""
+        ...
+    async def mark_processed(self, request_ids: Sequence[uuid.UUID], when: datetime) -> None: ...
+    async def prune(self, processed_before: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction; leaving the block without `commit()` rolls it back."""
 
     users: UserRepository
     refresh_tokens: RefreshTokenRepository
     outbox: Outbox
+    rate_limits: RateLimitCounters
+    email_requests: EmailRequests
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...
@@ -103,6 +140,7 @@ class PasswordHasher(Protocol):
 class TokenPurpose(str, enum.Enum):
     VERIFY_EMAIL = "verify-email"
     RESET_PASSWORD = "reset-password"
+    CHANGE_EMAIL = "change-email"
 
 
 class TokenService(Protocol):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.account_emails import AccountEmails
-from application.ports import Clock, PasswordHasher, UnitOfWork
+from application.ports import Clock, EmailRequest, EmailRequestKind, PasswordHasher, UnitOfWork
 from application.views import UserView
 from domain.email import Email
 from domain.errors import UserAlreadyExists
@@ -24,25 +24,32 @@ class RegisterUser:
     """Creates an unverified account and queues its verification email in the same transaction."""
 
     def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, emails: AccountEmails, clock: Clock,
-                 common_passwords: frozenset[str] = frozenset()) -> None:
+                 common_passwords: frozenset[str] = frozenset(), reveal_existing: bool = True) -> None:
         self._uow = uow
         self._hasher = hasher
         self._emails = emails
         self._clock = clock
         self._common_passwords = common_passwords
+        # False: a taken address gets the answer a new one gets, and its owner an email instead.
+        self._reveal_existing = reveal_existing
 
     async def execute(self, signup: Signup) -> UserView:
         email = Email.parse(signup.email)
         check_password(signup.password, self._common_passwords)
         async with self._uow as uow:
-            if await uow.users.get_by_email(email) is not None:
-                raise UserAlreadyExists()
-        # Hash outside the transaction: no connection is held while the hash runs.
+            taken = await uow.users.get_by_email(email) is not None
+        if taken and self._reveal_existing:
+            raise UserAlreadyExists()
+        # Hash outside the transaction: no connection is held while the hash runs. A taken address
+        # spends the hash too, so the answer's timing matches a new account's.
         password_hash = await self._hasher.hash(signup.password)
         user = User(email=email, password_hash=password_hash, created_at=self._clock.now(),
                     username=signup.username, first_name=signup.first_name, last_name=signup.last_name)
         async with self._uow as uow:
-            await uow.users.add(user)  # a concurrent signup with this address fails here: UserAlreadyExists
-            await uow.outbox.add(self._emails.verification(user))
+            if taken:
+                await uow.email_requests.add(EmailRequest(EmailRequestKind.EXISTING_ACCOUNT, email, user.created_at))
+            else:
+                await uow.users.add(user)  # a concurrent signup with this address fails here: UserAlreadyExists
+                await uow.outbox.add(self._emails.verification(user))
             await uow.commit()
         return UserView.of(user)

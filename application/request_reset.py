@@ -1,22 +1,30 @@
 from __future__ import annotations
 
-from application.account_emails import AccountEmails
-from application.ports import UnitOfWork
+from application.ports import Clock, EmailRequest, EmailRequestKind, UnitOfWork
 from domain.email import Email
 
 
-class RequestReset:
-    """Queues a password-reset email when the account exists; the caller learns nothing either way."""
+class RecordEmailRequest:
+    """Records a request for a reset or verification email; the worker answers it.
 
-    def __init__(self, uow: UnitOfWork, emails: AccountEmails) -> None:
+    The request does the same work whether or not the address has an account (one insert, no lookup,
+    no hash), so neither its answer nor its timing tells an account exists.
+    """
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, kind: EmailRequestKind) -> None:
         self._uow = uow
-        self._emails = emails
+        self._clock = clock
+        self._kind = kind
 
     async def execute(self, address: str) -> None:
-        email = Email.parse(address)
+        request = EmailRequest(self._kind, Email.parse(address), self._clock.now())
         async with self._uow as uow:
-            user = await uow.users.get_by_email(email)
-            if user is None:
-                return
-            await uow.outbox.add(self._emails.password_reset(user))
+            await uow.email_requests.add(request)
             await uow.commit()
+
+
+class RequestReset(RecordEmailRequest):
+    """Asks for a password-reset link for an address."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        super().__init__(uow, clock, EmailRequestKind.RESET_PASSWORD)

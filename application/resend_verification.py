@@ -1,22 +1,11 @@
 from __future__ import annotations
 
-from application.account_emails import AccountEmails
-from application.ports import UnitOfWork
-from domain.email import Email
+from application.ports import Clock, EmailRequestKind, UnitOfWork
+from application.request_reset import RecordEmailRequest
 
 
-class ResendVerification:
-    """Queues a new verification email for an unverified account; says nothing about the address."""
+class ResendVerification(RecordEmailRequest):
+    """Asks for a new verification link for an address (sent only if it has an unverified account)."""
 
-    def __init__(self, uow: UnitOfWork, emails: AccountEmails) -> None:
-        self._uow = uow
-        self._emails = emails
-
-    async def execute(self, address: str) -> None:
-        email = Email.parse(address)
-        async with self._uow as uow:
-            user = await uow.users.get_by_email(email)
-            if user is None or user.is_verified:
-                return
-            await uow.outbox.add(self._emails.verification(user))
-            await uow.commit()
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        super().__init__(uow, clock, EmailRequestKind.VERIFY_EMAIL)

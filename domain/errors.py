@@ -71,3 +71,18 @@ class WeakPassword(DomainError):
     code = "weak_password"
     message = "The password does not meet the policy."
     resolution = "Choose a password of 8 to 128 characters that is not a common one."
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    message = "Too many requests."
+
+    def __init__(self, retry_after_seconds: int) -> None:
+        self.retry_after_seconds = max(1, retry_after_seconds)
+        super().__init__(resolution=f"Try again in {self.retry_after_seconds} seconds.")
+
+
+class WrongPassword(DomainError):
+    code = "invalid_password"
+    message = "The current password is not correct."
+    resolution = "Type your current password, or reset it by email if you forgot it."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,8 @@ class User:
     role: Role = Role.USER
     is_verified: bool = False
     password_changed_at: datetime | None = None
+    # Changed by every reset request: a reset link carries it, so a newer request retires older links.
+    reset_nonce: str | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     def verify_email(self, address: Email) -> bool:
@@ -40,6 +43,14 @@ class User:
         # Sessions and links issued before this moment stop working (see sessions_valid_since).
         self.password_hash = new_hash
         self.password_changed_at = now
+
+    def start_password_reset(self) -> None:
+        self.reset_nonce = secrets.token_hex(16)
+
+    def change_email(self, new_email: Email) -> None:
+        """The new address was proven by a link sent to it, so it counts as verified."""
+        self.email = new_email
+        self.is_verified = True
 
     def rehash_password(self, new_hash: str) -> None:
         """Same password, stronger hash: no session is revoked."""

@@ -20,6 +20,8 @@ from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.tokens import ItsdangerousTokenService
 from application.account_emails import AccountEmails
 from application.authenticate import Authenticate
+from application.change_email import ChangeEmail, ConfirmEmailChange
+from application.change_password import ChangePassword
 from application.config import DeliveryPolicy, Links, TokenLifetimes
 from application.confirm_reset import ConfirmReset
 from application.create_admin import CreateAdmin
@@ -27,7 +29,9 @@ from application.deliver_outbox import DeliverOutbox
 from application.list_users import ListUsers
 from application.login import Login
 from application.logout import Logout
-from application.outbox_admin import OutboxStatus, PruneSentMessages, ReviveDeadMessages
+from application.outbox_admin import Housekeeping, OutboxStatus, ReviveDeadMessages
+from application.process_email_requests import ProcessEmailRequests
+from application.rate_limits import CheckRequestRate, RateLimit
 from application.refresh_session import RefreshSession
 from application.register_user import RegisterUser
 from application.request_reset import RequestReset
@@ -65,7 +69,14 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     lifetimes = providers.Singleton(_lifetimes, settings)
-    links = providers.Singleton(lambda s: Links(s.verify_url_template, s.reset_url_template), settings)
+    links = providers.Singleton(
+        lambda s: Links(s.verify_url_template, s.reset_url_template, s.change_email_url_template), settings)
+    per_ip = providers.Singleton(lambda s: RateLimit(s.RATE_LIMIT_PER_IP_PER_MINUTE, timedelta(minutes=1)), settings)
+    per_address = providers.Singleton(lambda s: RateLimit(s.EMAILS_PER_ADDRESS_PER_HOUR, timedelta(hours=1)),
+                                      settings)
+    login_failures = providers.Singleton(
+        lambda s: RateLimit(s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)),
+        settings)
     common_passwords = providers.Singleton(common_passwords)
 
     engine = providers.Singleton(lambda s: create_engine(s.DATABASE_URL, s.DATABASE_POOL_SIZE,
@@ -93,14 +104,20 @@ class Container(containers.DeclarativeContainer):
     emails = providers.Singleton(AccountEmails, tokens, renderer, links, clock, lifetimes)
     sessions = providers.Singleton(SessionIssuer, access_tokens, clock, lifetimes)
 
-    register_user = providers.Factory(RegisterUser, uow, hasher, emails, clock, common_passwords)
+    register_user = providers.Factory(RegisterUser, uow, hasher, emails, clock, common_passwords,
+                                      settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
     verify_email = providers.Factory(VerifyEmail, uow, tokens, lifetimes)
-    resend_verification = providers.Factory(ResendVerification, uow, emails)
-    login = providers.Factory(Login, uow, hasher, sessions)
+    resend_verification = providers.Factory(ResendVerification, uow, clock)
+    login = providers.Factory(Login, uow, hasher, sessions, clock, login_failures)
     refresh_session = providers.Factory(RefreshSession, uow, sessions, clock)
     logout = providers.Factory(Logout, uow, clock)
     authenticate = providers.Factory(Authenticate, uow, access_tokens)
-    request_reset = providers.Factory(RequestReset, uow, emails)
+    request_reset = providers.Factory(RequestReset, uow, clock)
+    process_email_requests = providers.Factory(ProcessEmailRequests, uow, emails, clock, per_address)
+    check_request_rate = providers.Factory(CheckRequestRate, uow, clock, per_ip)
+    change_password = providers.Factory(ChangePassword, uow, hasher, sessions, clock, common_passwords)
+    change_email = providers.Factory(ChangeEmail, uow, hasher, emails)
+    confirm_email_change = providers.Factory(ConfirmEmailChange, uow, tokens, lifetimes)
     confirm_reset = providers.Factory(ConfirmReset, uow, tokens, hasher, clock, lifetimes, common_passwords)
     list_users = providers.Factory(ListUsers, uow)
     send_mail = providers.Factory(SendMail, uow, emails)
@@ -109,12 +126,12 @@ class Container(containers.DeclarativeContainer):
                                        providers.Singleton(_delivery_policy, settings))
     outbox_status = providers.Factory(OutboxStatus, uow)
     revive_dead_messages = providers.Factory(ReviveDeadMessages, uow, clock)
-    prune_sent_messages = providers.Factory(
-        PruneSentMessages, uow, clock,
+    housekeeping = providers.Factory(
+        Housekeeping, uow, clock,
         providers.Callable(lambda s: timedelta(days=s.OUTBOX_RETENTION_DAYS) if s.OUTBOX_RETENTION_DAYS else None,
                            settings))
-    outbox_worker = providers.Factory(OutboxWorker, deliver_outbox.provider,
-                                      settings.provided.OUTBOX_POLL_SECONDS, prune_sent_messages.provider)
+    outbox_worker = providers.Factory(OutboxWorker, deliver_outbox.provider, settings.provided.OUTBOX_POLL_SECONDS,
+                                      process_email_requests.provider, housekeeping.provider)
 
 
 def build_container(settings: Settings) -> Container:

@@ -52,6 +52,14 @@ class Settings(BaseSettings):
     PUBLIC_SCHEME: str = Field("http", pattern="^https?$")
     VERIFY_URL_TEMPLATE: str | None = None
     RESET_URL_TEMPLATE: str | None = None
+    CHANGE_EMAIL_URL_TEMPLATE: str | None = None
+
+    RATE_LIMIT_PER_IP_PER_MINUTE: int = Field(30, ge=1)
+    EMAILS_PER_ADDRESS_PER_HOUR: int = Field(5, ge=1)
+    LOGIN_FAILURES_PER_ACCOUNT: int = Field(10, ge=1)
+    LOGIN_FAILURE_WINDOW_SECONDS: int = Field(900, ge=1)
+    # False makes sign-up enumeration-safe: a taken address gets a 201 and its owner an email.
+    SIGNUP_REVEALS_EXISTING_ACCOUNTS: bool = True
 
     MAIL_BACKEND: MailBackend = MailBackend.CONSOLE
     MAIL_FILE_DIR: Path = Path("mail-out")
@@ -137,6 +145,10 @@ class Settings(BaseSettings):
     @property
     def verify_url_template(self) -> str:
         return self.VERIFY_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/verify/{{token}}"
+
+    @property
+    def change_email_url_template(self) -> str:
+        return self.CHANGE_EMAIL_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/confirm-email/{{token}}"
 
     @property
     def reset_url_template(self) -> str:

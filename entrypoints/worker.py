@@ -1,4 +1,4 @@
-"""Drains the outbox in the background: inside `accounts serve`, or alone as `accounts worker`."""
+"""The background worker: answers email requests and drains the outbox, inside `accounts serve` or alone."""
 
 from __future__ import annotations
 
@@ -8,21 +8,23 @@ import time
 from collections.abc import Callable
 
 from application.deliver_outbox import DeliverOutbox
-from application.outbox_admin import PruneSentMessages
+from application.outbox_admin import Housekeeping
+from application.process_email_requests import ProcessEmailRequests
 
 logger = logging.getLogger("accounts.worker")
-PRUNE_EVERY_SECONDS = 3600
+HOUSEKEEPING_EVERY_SECONDS = 3600
 
 
 class OutboxWorker:
     def __init__(self, deliver: Callable[[], DeliverOutbox], poll_seconds: float,
-                 prune: Callable[[], PruneSentMessages]) -> None:
+                 requests: Callable[[], ProcessEmailRequests], housekeeping: Callable[[], Housekeeping]) -> None:
         self._deliver = deliver
-        self._prune = prune
+        self._requests = requests
+        self._housekeeping = housekeeping
         self._poll_seconds = poll_seconds
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._pruned_at = float("-inf")
+        self._housekept_at = float("-inf")
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="outbox-worker")
@@ -36,10 +38,11 @@ class OutboxWorker:
     async def run(self) -> None:
         while not self._stopping.is_set():
             try:
-                await self._prune_now_and_then()
-                handled = await self._deliver().execute(should_stop=self._stopping.is_set)
+                await self._housekeep_now_and_then()
+                handled = await self._requests().execute()
+                handled += await self._deliver().execute(should_stop=self._stopping.is_set)
             except Exception:  # the database may be away for a while; keep trying
-                logger.exception("outbox delivery failed; retrying in %.1f s", self._poll_seconds)
+                logger.exception("the worker's round failed; retrying in %.1f s", self._poll_seconds)
                 handled = 0
             if handled == 0:
                 try:
@@ -47,9 +50,9 @@ class OutboxWorker:
                 except TimeoutError:
                     pass
 
-    async def _prune_now_and_then(self) -> None:
-        if time.monotonic() - self._pruned_at < PRUNE_EVERY_SECONDS:
+    async def _housekeep_now_and_then(self) -> None:
+        if time.monotonic() - self._housekept_at < HOUSEKEEPING_EVERY_SECONDS:
             return
-        self._pruned_at = time.monotonic()
-        if count := await self._prune().execute():
-            logger.info("pruned %d sent messages past their retention", count)
+        self._housekept_at = time.monotonic()
+        if count := await self._housekeeping().execute():
+            logger.info("housekeeping deleted %d rows past their time", count)

@@ -12,7 +12,10 @@ from typing import Any
 from application.account_emails import AccountEmails
 from application.config import Links, TokenLifetimes
 from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
-from application.ports import RefreshTokenRecord, TokenPurpose
+from application.ports import EmailRequest, RefreshTokenRecord, TokenPurpose
+from application.login import Login
+from application.process_email_requests import ProcessEmailRequests
+from application.rate_limits import RateLimit
 from application.session_tokens import SessionIssuer
 from domain.email import Email
 from domain.errors import InvalidToken, NotAuthenticated, TokenExpired, UserAlreadyExists
@@ -50,6 +53,47 @@ class Store:
         self.users: dict[uuid.UUID, User] = {}
         self.refresh_tokens: dict[str, RefreshTokenRecord] = {}
         self.outbox: dict[uuid.UUID, dict[str, Any]] = {}
+        self.counters: dict[tuple[str, datetime], int] = {}
+        self.email_requests: dict[uuid.UUID, tuple[EmailRequest, datetime | None]] = {}
+
+
+class FakeRateLimitCounters:
+    def __init__(self, counters: dict[tuple[str, datetime], int]) -> None:
+        self.counters = counters
+
+    async def hit(self, key: str, window_start: datetime) -> int:
+        self.counters[key, window_start] = self.counters.get((key, window_start), 0) + 1
+        return self.counters[key, window_start]
+
+    async def count(self, key: str, window_start: datetime) -> int:
+        return self.counters.get((key, window_start), 0)
+
+    async def prune(self, before: datetime) -> int:
+        old = [k for k in self.counters if k[1] < before]
+        for key in old:
+            del self.counters[key]
+        return len(old)
+
+
+class FakeEmailRequests:
+    def __init__(self, requests: dict[uuid.UUID, tuple[EmailRequest, datetime | None]]) -> None:
+        self.requests = requests
+
+    async def add(self, request: EmailRequest) -> None:
+        self.requests[request.id] = (request, None)
+
+    async def claim(self, limit: int) -> Sequence[EmailRequest]:
+        return [r for r, processed in self.requests.values() if processed is None][:limit]
+
+    async def mark_processed(self, request_ids: Sequence[uuid.UUID], when: datetime) -> None:
+        for request_id in request_ids:
+            self.requests[request_id] = (self.requests[request_id][0], when)
+
+    async def prune(self, processed_before: datetime) -> int:
+        old = [i for i, (_, at) in self.requests.items() if at is not None and at < processed_before]
+        for request_id in old:
+            del self.requests[request_id]
+        return len(old)
 
 
 class FakeUsers:
@@ -170,11 +214,16 @@ class FakeUnitOfWork:
         self.commits = 0
 
     async def __aenter__(self) -> FakeUnitOfWork:
+        self._begin()
+        return self
+
+    def _begin(self) -> None:
         self._work = copy.deepcopy(self.store)
         self.users = FakeUsers(self._work.users)
         self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens)
         self.outbox = FakeOutbox(self._work.outbox)
-        return self
+        self.rate_limits = FakeRateLimitCounters(self._work.counters)
+        self.email_requests = FakeEmailRequests(self._work.email_requests)
 
     async def __aexit__(self, *exc: object) -> None:
         del self._work
@@ -182,12 +231,9 @@ class FakeUnitOfWork:
     async def commit(self) -> None:
         if self.fail_commit:
             raise ConnectionError("the database went away during commit")
-        self.store.users, self.store.refresh_tokens = self._work.users, self._work.refresh_tokens
-        self.store.outbox = self._work.outbox
+        self.store = self._work
         self.commits += 1
-        self._work = copy.deepcopy(self.store)
-        self.users, self.refresh_tokens = FakeUsers(self._work.users), FakeRefreshTokens(self._work.refresh_tokens)
-        self.outbox = FakeOutbox(self._work.outbox)
+        self._begin()
 
     @property
     def outbox_messages(self) -> list[OutboxMessage]:
@@ -273,7 +319,8 @@ class FakeMailSender:
         pass
 
 
-LINKS = Links("https://accounts.example.com/verify/{token}", "https://accounts.example.com/reset/{token}")
+LINKS = Links("https://accounts.example.com/verify/{token}", "https://accounts.example.com/reset/{token}",
+              "https://accounts.example.com/confirm-email/{token}")
 
 
 class World:
@@ -289,3 +336,12 @@ class World:
         self.emails = AccountEmails(self.tokens, FakeRenderer(), LINKS, self.clock, self.lifetimes)
         self.sessions = SessionIssuer(self.access_tokens, self.clock, self.lifetimes)
         self.mail = FakeMailSender()
+        self.per_address = RateLimit(5, timedelta(hours=1))
+        self.login_failures = RateLimit(10, timedelta(minutes=15))
+
+    def login(self) -> Login:
+        return Login(self.uow, self.hasher, self.sessions, self.clock, self.login_failures)
+
+    async def answer_email_requests(self) -> int:
+        """What the worker does with recorded reset and verification requests."""
+        return await ProcessEmailRequests(self.uow, self.emails, self.clock, self.per_address).execute()

@@ -45,6 +45,7 @@ users = Table(
     Column("is_verified", Boolean, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("password_changed_at", UtcDateTime),
+    Column("reset_nonce", String(32)),
 )
 
 refresh_tokens = Table(
@@ -76,4 +77,25 @@ outbox_messages = Table(
     Column("expires_at", UtcDateTime),
     Column("sent_at", UtcDateTime),
     Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+)
+
+# Fixed-window counters: one row per key and window, shared by every instance of the service.
+rate_limits = Table(
+    "rate_limits", metadata,
+    Column("key", String(400), primary_key=True),
+    Column("window_start", UtcDateTime, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Index("ix_rate_limits_window_start", "window_start"),
+)
+
+# Reset and verification requests, recorded alike for known and unknown addresses and answered by the
+# worker, so the request itself takes the same path whoever asks.
+email_requests = Table(
+    "email_requests", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("processed_at", UtcDateTime),
+    Index("ix_email_requests_processed_at", "processed_at", "created_at"),
 )

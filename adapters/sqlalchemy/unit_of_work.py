@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.sqlalchemy.email_requests import SqlAlchemyEmailRequests
 from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
+from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
 from adapters.sqlalchemy.refresh_tokens import SqlAlchemyRefreshTokenRepository
 from adapters.sqlalchemy.users import SqlAlchemyUserRepository
 
@@ -23,6 +25,8 @@ class SqlAlchemyUnitOfWork:
         self.users = SqlAlchemyUserRepository(self._connection)
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(self._connection)
         self.outbox = SqlAlchemyOutbox(self._connection)
+        self.rate_limits = SqlAlchemyRateLimitCounters(self._connection)
+        self.email_requests = SqlAlchemyEmailRequests(self._connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -59,7 +59,7 @@ def _to_row(user: User) -> dict[str, Any]:
     return {"id": user.id, "email": user.email.value, "password_hash": user.password_hash,
             "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
             "role": user.role.value, "is_verified": user.is_verified, "created_at": user.created_at,
-            "password_changed_at": user.password_changed_at}
+            "password_changed_at": user.password_changed_at, "reset_nonce": user.reset_nonce}
 
 
 def _to_user(row: Any) -> User:
@@ -67,4 +67,4 @@ def _to_user(row: Any) -> User:
     return User(id=row["id"], email=Email(row["email"]), password_hash=row["password_hash"],
                 username=row["username"], first_name=row["first_name"], last_name=row["last_name"],
                 role=Role(row["role"]), is_verified=row["is_verified"], created_at=row["created_at"],
-                password_changed_at=row["password_changed_at"])
+                password_changed_at=row["password_changed_at"], reset_nonce=row["reset_nonce"])

@@ -7,6 +7,8 @@ from typing import Annotated
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Path, status
 
+from application.change_email import ChangeEmail, ConfirmEmailChange
+from application.change_password import ChangePassword
 from application.confirm_reset import ConfirmReset
 from application.login import Login
 from application.logout import Logout
@@ -20,9 +22,10 @@ from application.views import SessionTokens, UserView
 from domain.user import User
 from entrypoints.container import Container
 from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
-from entrypoints.http.schemas import (EmailIn, LoginIn, MessageOut, RefreshIn, ResetConfirmIn, SendMailIn,
-                                      SendMailOut, SessionOut, SignupIn, SignupOut, UserOut)
-from entrypoints.http.security import current_user, require_admin
+from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, EmailIn, LoginIn, MessageOut, RefreshIn,
+                                      ResetConfirmIn, SendMailIn, SendMailOut, SessionOut, SignupIn, SignupOut,
+                                      UserMessageOut, UserOut)
+from entrypoints.http.security import ClientRateLimit, current_user, require_admin, require_verified
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=COMMON_RESPONSES)
 
@@ -38,7 +41,7 @@ def _session(tokens: SessionTokens) -> SessionOut:
 
 
 @router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=SignupOut,
-             responses={409: {"model": ErrorBody}})
+             responses={409: {"model": ErrorBody}}, dependencies=[Depends(ClientRateLimit("signup"))])
 @inject
 async def signup(body: SignupIn, use_case: RegisterUser = Depends(Provide[Container.register_user])) -> SignupOut:
     user = await use_case.execute(Signup(**body.model_dump()))
@@ -54,7 +57,8 @@ async def verify(token: Token, use_case: VerifyEmail = Depends(Provide[Container
                       else "Your email address was already verified.")
 
 
-@router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut)
+@router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,
+             dependencies=[Depends(ClientRateLimit("resend-verification"))])
 @inject
 async def resend_verification(
     body: EmailIn, use_case: ResendVerification = Depends(Provide[Container.resend_verification]),
@@ -63,7 +67,8 @@ async def resend_verification(
     return MessageOut(message=VERIFICATION_ON_ITS_WAY)
 
 
-@router.post("/login", response_model=SessionOut, responses={401: {"model": ErrorBody}})
+@router.post("/login", response_model=SessionOut, responses={401: {"model": ErrorBody}},
+             dependencies=[Depends(ClientRateLimit("login"))])
 @inject
 async def login(body: LoginIn, use_case: Login = Depends(Provide[Container.login])) -> SessionOut:
     return _session(await use_case.execute(body.email, body.password))
@@ -87,7 +92,8 @@ async def me(user: User = Depends(current_user)) -> UserOut:
     return UserOut.of(UserView.of(user))
 
 
-@router.post("/password-reset-request", response_model=MessageOut)
+@router.post("/password-reset-request", response_model=MessageOut,
+             dependencies=[Depends(ClientRateLimit("password-reset-request"))])
 @inject
 async def password_reset_request(
     body: EmailIn, use_case: RequestReset = Depends(Provide[Container.request_reset]),
@@ -112,3 +118,31 @@ async def send_mail(body: SendMailIn, _admin: User = Depends(require_admin),
                     use_case: SendMail = Depends(Provide[Container.send_mail])) -> SendMailOut:
     count = await use_case.execute(body.addresses)
     return SendMailOut(message="Queued one message per recipient.", recipients=count)
+
+
+@router.post("/change-password", response_model=SessionOut, responses={401: {"model": ErrorBody},
+                                                                        403: {"model": ErrorBody}})
+@inject
+async def change_password(body: ChangePasswordIn, user: User = Depends(require_verified),
+                          use_case: ChangePassword = Depends(Provide[Container.change_password])) -> SessionOut:
+    """Every other session ends; the answer carries new tokens for this one."""
+    return _session(await use_case.execute(user, body.current_password, body.new_password))
+
+
+@router.post("/change-email", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,
+             responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 409: {"model": ErrorBody}})
+@inject
+async def change_email(body: ChangeEmailIn, user: User = Depends(require_verified),
+                       use_case: ChangeEmail = Depends(Provide[Container.change_email])) -> MessageOut:
+    await use_case.execute(user, body.new_email, body.password)
+    return MessageOut(message="Check the new address for a confirmation link; until it is opened, "
+                              "the account keeps its current address.")
+
+
+@router.get("/confirm-email/{token}", response_model=UserMessageOut, responses={409: {"model": ErrorBody}})
+@inject
+async def confirm_email(
+    token: Token, use_case: ConfirmEmailChange = Depends(Provide[Container.confirm_email_change]),
+) -> UserMessageOut:
+    user = await use_case.execute(token)
+    return UserMessageOut(message="Your new email address is confirmed.", user=UserOut.of(UserView.of(user)))

@@ -26,6 +26,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.PasswordsMismatch: 400,
     errors.AccountNotVerified: 403,
     errors.InsufficientPermissions: 403,  # Bookly said 401; the caller is known, just not allowed
+    errors.WrongPassword: 400,
+    errors.RateLimited: 429,
 }
 
 # A refused or dropped connection; SQLAlchemy wraps some driver errors and lets others through as they are.
@@ -45,6 +47,7 @@ class ErrorBody(BaseModel):
 COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorBody, "description": "Malformed request, or an invalid or expired token"},
     413: {"model": ErrorBody, "description": "Request body too large"},
+    429: {"model": ErrorBody, "description": "Too many requests; Retry-After says when to try again"},
     422: {"model": ErrorBody, "description": "Validation error"},
     503: {"model": ErrorBody, "description": "The database is unreachable; try again shortly"},
 }
@@ -60,6 +63,8 @@ async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, errors.DomainError)
     status = STATUS.get(type(error), 400)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, errors.RateLimited):
+        headers = {"Retry-After": str(error.retry_after_seconds)}
     return error_response(status, error.message, error.code, error.resolution, headers)
 
 

@@ -54,6 +54,16 @@ class ResetConfirmIn(Strict):
     confirm_new_password: PasswordField
 
 
+class ChangePasswordIn(Strict):
+    current_password: PasswordField
+    new_password: PasswordField
+
+
+class ChangeEmailIn(Strict):
+    new_email: EmailField
+    password: PasswordField
+
+
 class SendMailIn(Strict):
     addresses: Annotated[list[EmailField], Field(min_length=1, max_length=50)]
 
@@ -86,6 +96,11 @@ class SessionOut(BaseModel):
     access_token: str
     refresh_token: str
     token_type: str
+    user: UserOut
+
+
+class UserMessageOut(BaseModel):
+    message: str
     user: UserOut
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from application.authenticate import Authenticate
+from application.rate_limits import CheckRequestRate
 from domain.errors import NotAuthenticated
 from domain.user import Role, User
 from entrypoints.container import Container
@@ -38,3 +39,16 @@ class RoleChecker:
 
 
 require_admin = RoleChecker([Role.ADMIN])
+require_verified = RoleChecker(Role)
+
+
+class ClientRateLimit:
+    """Counts the request against its client address's limit for `action` (429 past it)."""
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+
+    @inject
+    async def __call__(self, request: Request,
+                       check: CheckRequestRate = Depends(Provide[Container.check_request_rate])) -> None:
+        await check.execute(self.action, request.client.host if request.client else "unknown")

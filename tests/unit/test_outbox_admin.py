@@ -3,7 +3,7 @@ from datetime import timedelta
 from application.config import DeliveryPolicy
 from application.deliver_outbox import DeliverOutbox
 from application.mail import DeliveryError
-from application.outbox_admin import OutboxStatus, PruneSentMessages, ReviveDeadMessages
+from application.outbox_admin import Housekeeping, OutboxStatus, ReviveDeadMessages
 from tests.fakes import World
 
 
@@ -43,7 +43,7 @@ async def test_only_sent_messages_past_the_retention_are_pruned() -> None:
     await DeliverOutbox(world.uow, world.mail, world.clock, DeliveryPolicy(batch_size=1)).execute()
     world.clock.advance(timedelta(days=31))
 
-    assert await PruneSentMessages(world.uow, world.clock, None).execute() == 0
-    assert await PruneSentMessages(world.uow, world.clock, timedelta(days=30)).execute() == 1
+    assert await Housekeeping(world.uow, world.clock, None).execute() == 0
+    assert await Housekeeping(world.uow, world.clock, timedelta(days=30)).execute() == 1
     stats = await OutboxStatus(world.uow).execute()
     assert (stats.pending, stats.sent) == (1, 0)

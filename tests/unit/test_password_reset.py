@@ -4,7 +4,6 @@ import pytest
 
 from application.authenticate import Authenticate
 from application.confirm_reset import ConfirmReset
-from application.login import Login
 from application.ports import TokenPurpose
 from application.refresh_session import RefreshSession
 from application.register_user import RegisterUser, Signup
@@ -26,26 +25,36 @@ def confirm(world: World) -> ConfirmReset:
 
 
 async def reset_token(world: World) -> str:
-    await RequestReset(world.uow, world.emails).execute("ada@example.com")
+    await RequestReset(world.uow, world.clock).execute("ada@example.com")
+    await world.answer_email_requests()
     return world.tokens.last(TokenPurpose.RESET_PASSWORD)
 
 
 async def test_an_unknown_address_queues_nothing_and_says_nothing(world: World) -> None:
     before = len(world.uow.outbox_messages)
-    assert await RequestReset(world.uow, world.emails).execute("nobody@example.com") is None
+    assert await RequestReset(world.uow, world.clock).execute("nobody@example.com") is None
+    assert await world.answer_email_requests() == 1
     assert len(world.uow.outbox_messages) == before
 
 
+async def test_a_newer_reset_link_retires_the_older_one(world: World) -> None:
+    older = await reset_token(world)
+    newer = await reset_token(world)
+    with pytest.raises(InvalidToken):
+        await confirm(world).execute(older, "battery staple", "battery staple")
+    await confirm(world).execute(newer, "battery staple", "battery staple")
+
+
 async def test_reset_sets_the_new_password_and_ends_every_session(world: World) -> None:
-    old = await Login(world.uow, world.hasher, world.sessions).execute("ada@example.com", "correct horse")
+    old = await world.login().execute("ada@example.com", "correct horse")
     token = await reset_token(world)
     world.clock.advance(timedelta(seconds=1))
 
     await confirm(world).execute(token, "battery staple", "battery staple")
 
     with pytest.raises(InvalidCredentials):
-        await Login(world.uow, world.hasher, world.sessions).execute("ada@example.com", "correct horse")
-    await Login(world.uow, world.hasher, world.sessions).execute("ada@example.com", "battery staple")
+        await world.login().execute("ada@example.com", "correct horse")
+    await world.login().execute("ada@example.com", "battery staple")
     with pytest.raises(NotAuthenticated):
         await RefreshSession(world.uow, world.sessions, world.clock).execute(old.refresh_token)
     with pytest.raises(NotAuthenticated):

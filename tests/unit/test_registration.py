@@ -78,19 +78,40 @@ async def test_an_expired_verification_link_is_refused(world: World) -> None:
 
 async def test_a_reset_token_does_not_verify(world: World) -> None:
     await register(world).execute(Signup("ada@example.com", "correct horse"))
-    reset_token = world.tokens.issue(TokenPurpose.RESET_PASSWORD, {"sub": "x", "pwd": "y"})
+    reset_token = world.tokens.issue(TokenPurpose.RESET_PASSWORD, {"sub": "x", "fp": "y"})
     with pytest.raises(InvalidToken):
         await verify(world).execute(reset_token)
 
 
 async def test_resend_queues_a_new_link_only_for_an_unverified_account(world: World) -> None:
     await register(world).execute(Signup("ada@example.com", "correct horse"))
-    resend = ResendVerification(world.uow, world.emails)
+    resend = ResendVerification(world.uow, world.clock)
 
     await resend.execute("ada@example.com")
     await resend.execute("nobody@example.com")
+    assert await world.answer_email_requests() == 2
     assert len(world.uow.outbox_messages) == 2
 
     await verify(world).execute(world.tokens.last(TokenPurpose.VERIFY_EMAIL))
     await resend.execute("ada@example.com")
+    await world.answer_email_requests()
     assert len(world.uow.outbox_messages) == 2
+
+
+async def test_an_address_gets_no_more_emails_than_its_limit_and_no_error_past_it(world: World) -> None:
+    await register(world).execute(Signup("ada@example.com", "correct horse"))
+    for _ in range(8):
+        await ResendVerification(world.uow, world.clock).execute("ada@example.com")
+    await world.answer_email_requests()
+    assert len(world.uow.outbox_messages) == 1 + world.per_address.limit
+
+
+async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one(world: World) -> None:
+    safe = RegisterUser(world.uow, world.hasher, world.emails, world.clock, reveal_existing=False)
+    first = await safe.execute(Signup("ada@example.com", "correct horse"))
+    second = await safe.execute(Signup("ada@example.com", "another horse"))
+
+    assert (second.email, second.is_verified, second.role) == (first.email, False, "user")
+    assert len(world.uow.store.users) == 1
+    await world.answer_email_requests()
+    assert [m.content.subject for m in world.uow.outbox_messages] == ["verify_email", "existing_account"]

@@ -7,7 +7,7 @@ from application.login import Login
 from application.logout import Logout
 from application.refresh_session import RefreshSession
 from application.register_user import RegisterUser, Signup
-from domain.errors import InvalidCredentials, NotAuthenticated
+from domain.errors import InvalidCredentials, NotAuthenticated, RateLimited
 from tests.fakes import FakeHasher, World
 
 
@@ -20,7 +20,7 @@ async def world() -> World:
 
 
 def login(world: World) -> Login:
-    return Login(world.uow, world.hasher, world.sessions)
+    return world.login()
 
 
 async def test_login_returns_tokens_and_the_user(world: World) -> None:
@@ -74,3 +74,15 @@ async def test_logout_ends_the_refresh_token(world: World) -> None:
     await Logout(world.uow, world.clock).execute("never issued")
     with pytest.raises(NotAuthenticated):
         await RefreshSession(world.uow, world.sessions, world.clock).execute(session.refresh_token)
+
+
+async def test_repeated_failures_lock_the_address_for_a_while_whether_or_not_it_exists(world: World) -> None:
+    for address in ("ada@example.com", "nobody@example.com"):
+        for _ in range(world.login_failures.limit):
+            with pytest.raises(InvalidCredentials):
+                await login(world).execute(address, "wrong horse")
+        with pytest.raises(RateLimited) as locked:
+            await login(world).execute(address, "correct horse")
+        assert 0 < locked.value.retry_after_seconds <= 15 * 60 + 1
+    world.clock.advance(timedelta(minutes=15))
+    await login(world).execute("ada@example.com", "correct horse")  # the lock lifts with its window

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.sqlalchemy.tables import email_requests
+from application.ports import EmailRequest, EmailRequestKind
+from domain.email import Email
+
+
+class SqlAlchemyEmailRequests:
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add(self, request: EmailRequest) -> None:
+        await self._connection.execute(insert(email_requests).values(
+            id=request.id, kind=request.kind.value, email=request.email.value, created_at=request.created_at))
+
+    async def claim(self, limit: int) -> Sequence[EmailRequest]:
+        rows = await self._connection.execute(
+            select(email_requests)
+            .where(email_requests.c.processed_at.is_(None))
+            .order_by(email_requests.c.created_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True))
+        return [EmailRequest(kind=EmailRequestKind(row["kind"]), email=Email(row["email"]),
+                             created_at=row["created_at"], id=row["id"]) for row in rows.mappings()]
+
+    async def mark_processed(self, request_ids: Sequence[uuid.UUID], when: datetime) -> None:
+        await self._connection.execute(
+            update(email_requests).where(email_requests.c.id.in_(request_ids)).values(processed_at=when))
+
+    async def prune(self, processed_before: datetime) -> int:
+        result = await self._connection.execute(
+            delete(email_requests).where(email_requests.c.processed_at < processed_before))
+        return result.rowcount

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from application.account_emails import AccountEmails
+from application.mail import OutboxMessage
+from application.ports import Clock, EmailRequest, EmailRequestKind, UnitOfWork
+from application.rate_limits import RateLimit
+from domain.user import User
+
+
+class ProcessEmailRequests:
+    """Answers a batch of recorded email requests: queues the email when the account calls for one.
+
+    An address gets at most `per_address` emails in its window; past that, requests are answered with
+    silence, as for an unknown address, so the limit reveals nothing either.
+    """
+
+    def __init__(self, uow: UnitOfWork, emails: AccountEmails, clock: Clock, per_address: RateLimit,
+                 batch_size: int = 50) -> None:
+        self._uow = uow
+        self._emails = emails
+        self._clock = clock
+        self._per_address = per_address
+        self._batch_size = batch_size
+
+    async def execute(self) -> int:
+        """How many requests were answered; 0 when none waited."""
+        async with self._uow as uow:
+            requests = await uow.email_requests.claim(self._batch_size)
+            for request in requests:
+                user = await uow.users.get_by_email(request.email)
+                message = self._answer(request, user)
+                if message is None or not await self._within_limit(uow, request):
+                    continue
+                if request.kind is EmailRequestKind.RESET_PASSWORD:
+                    await uow.users.save(user)  # type: ignore[arg-type]  (its new reset nonce)
+                await uow.outbox.add(message)
+            await uow.email_requests.mark_processed([r.id for r in requests], self._clock.now())
+            await uow.commit()
+        return len(requests)
+
+    def _answer(self, request: EmailRequest, user: User | None) -> OutboxMessage | None:
+        if user is None:
+            return None
+        if request.kind is EmailRequestKind.RESET_PASSWORD:
+            user.start_password_reset()  # the links sent before this one stop working
+            return self._emails.password_reset(user)
+        if request.kind is EmailRequestKind.VERIFY_EMAIL:
+            return None if user.is_verified else self._emails.verification(user)
+        return self._emails.existing_account(user)
+
+    async def _within_limit(self, uow: UnitOfWork, request: EmailRequest) -> bool:
+        window = self._per_address.window_start(self._clock.now())
+        return await uow.rate_limits.hit(f"emails:{request.email}", window) <= self._per_address.limit

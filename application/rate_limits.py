@@ -1,0 +1,46 @@
+"""Limits counted in fixed windows shared by every instance of the service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from application.ports import Clock, UnitOfWork
+from domain.errors import RateLimited
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimit:
+    limit: int
+    window: timedelta
+
+    def window_start(self, now: datetime) -> datetime:
+        seconds = self.window.total_seconds()
+        return datetime.fromtimestamp(now.timestamp() // seconds * seconds, UTC)
+
+    def retry_after(self, now: datetime) -> int:
+        """Whole seconds until the current window ends."""
+        return int((self.window_start(now) + self.window - now).total_seconds()) + 1
+
+
+async def count_hit(uow: UnitOfWork, key: str, rule: RateLimit, now: datetime) -> None:
+    """Counts one event in `uow` (the caller commits); raises RateLimited past the limit."""
+    if await uow.rate_limits.hit(key, rule.window_start(now)) > rule.limit:
+        raise RateLimited(rule.retry_after(now))
+
+
+class CheckRequestRate:
+    """Counts a request against its client's limit for an action; past it, RateLimited."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, rule: RateLimit) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._rule = rule
+
+    async def execute(self, action: str, client: str) -> None:
+        now = self._clock.now()
+        async with self._uow as uow:
+            try:
+                await count_hit(uow, f"{action}:{client}", self._rule, now)
+            finally:
+                await uow.commit()  # a refused request counts too, or a flood would cost nothing
