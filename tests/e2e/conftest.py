@@ -8,6 +8,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from email.message import EmailMessage
 
 import httpx
 import pytest
@@ -23,6 +24,10 @@ from tests.smtp_server import SmtpTestServer
 LINK = re.compile(r"https?://\S+?/api/v1/auth/[\w-]+/[\w.-]+")
 
 
+def link_in(message: EmailMessage) -> str:
+    return LINK.findall(message.get_body(("plain",)).get_content())[0]
+
+
 @dataclass
 class Service:
     client: httpx.AsyncClient
@@ -32,9 +37,7 @@ class Service:
 
     async def link_in_email(self, count: int) -> str:
         """The link in the `count`-th email received, read from the SMTP server."""
-        message = (await self.smtp.wait_for(count))[count - 1]
-        text = message.get_body(("plain",)).get_content()
-        return LINK.findall(text)[0]
+        return link_in((await self.smtp.wait_for(count))[count - 1])
 
     async def signup(self, email: str, password: str = "correct horse battery", **extra: str) -> httpx.Response:
         return await self.client.post("/api/v1/auth/signup", json={"email": email, "password": password, **extra})
