@@ -4,7 +4,12 @@ import uuid
 
 from application.account_emails import AccountEmails
 from application.config import TokenLifetimes
-from application.ports import Clock, PasswordHasher, TokenPurpose, TokenService, UnitOfWork
+from application.ports import (
+    PasswordHasher,
+    TokenPurpose,
+    TokenService,
+    UnitOfWork,
+)
 from domain.email import Email
 from domain.errors import InvalidToken, UserAlreadyExists, WrongPassword
 from domain.user import User

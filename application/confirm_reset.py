@@ -5,7 +5,13 @@ import uuid
 
 from application.account_emails import reset_fingerprint
 from application.config import TokenLifetimes
-from application.ports import Clock, PasswordHasher, TokenPurpose, TokenService, UnitOfWork
+from application.ports import (
+    Clock,
+    PasswordHasher,
+    TokenPurpose,
+    TokenService,
+    UnitOfWork,
+)
 from domain.errors import InvalidToken, PasswordsMismatch
 from domain.password_policy import check_password
 from domain.user import User

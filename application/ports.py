@@ -55,27 +55,32 @@ class RefreshTokenRepository(Protocol):
 
 
 class Outbox(Protocol):
-    """Emails to send, written with the state change that caused them."""
+    """Emails to send, written with the state change that caused them.
+
+    A worker claims messages under a `claimant` token of its own; only the holder of a claim may settle,
+    renew or release it, so a message whose claim lapsed and passed to another worker is the other's.
+    """
 
     async def add(self, message: OutboxMessage) -> None: ...
-    async def claim(self, limit: int, now: datetime, lease: timedelta) -> Sequence[OutboxMessage]:
-        """Take due messages no other worker holds; the claim lapses after `lease`."""
+    async def claim(self, limit: int, now: datetime, lease: timedelta, claimant: str) -> Sequence[OutboxMessage]:
+        """Take due messages no other worker holds, counting an attempt each; the claim lapses after `lease`."""
         ...
-    async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime) -> None: ...
-    async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None) -> None:
+    async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime, claimant: str) -> None: ...
+    async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None,
+                          claimant: str) -> None:
         """Record a failed attempt; `retry_at` None means the message is dead."""
         ...
-    async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime) -> None:
-        """Extend this worker's claim on messages it still has to send."""
+    async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime, claimant: str) -> set[uuid.UUID]:
+        """Extend the claim on messages still to send; the ids still held."""
         ...
-    async def release(self, message_ids: Sequence[uuid.UUID], retry_at: datetime) -> None:
+    async def release(self, message_ids: Sequence[uuid.UUID], retry_at: datetime, claimant: str) -> None:
         """Give back claimed messages that were not attempted; their claim does not count as an attempt."""
         ...
     async def revive(self, now: datetime, message_id: uuid.UUID | None = None) -> int:
         """Put dead messages (one, or all) back in the queue; how many."""
         ...
     async def prune_sent(self, sent_before: datetime) -> int: ...
-    async def stats(self) -> OutboxStats: ...
+    async def stats(self, count_sent: bool = True) -> OutboxStats: ...
 
 
 class RateLimitCounters(Protocol):

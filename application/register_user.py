@@ -3,7 +3,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.account_emails import AccountEmails
-from application.ports import Clock, EmailRequest, EmailRequestKind, PasswordHasher, UnitOfWork
+from application.ports import (
+    Clock,
+    EmailRequest,
+    EmailRequestKind,
+    PasswordHasher,
+    UnitOfWork,
+)
 from application.views import UserView
 from domain.email import Email
 from domain.errors import UserAlreadyExists

@@ -1,4 +1,4 @@
-"""The `accounts` command: serve, migrate, create-admin."""
+"""The `accounts` command: serve, worker, migrate, create-admin, outbox status and retry."""
 
 from __future__ import annotations
 
@@ -113,6 +113,9 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> str:
     async with _container(settings) as container:
         if args.outbox_command == "retry":
             count = await container.revive_dead_messages().execute(args.id)
+            if args.id is not None and count == 0:
+                raise SystemExit(f"accounts: no dead message has the id {args.id}; "
+                                 "`accounts outbox status` counts the dead ones")
             return f"{count} dead message(s) queued again"
         stats = await container.outbox_status().execute()
         now = container.clock().now()

@@ -125,6 +125,9 @@ class Settings(BaseSettings):
                                  "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
             if secret == DEV_JWT_SECRET:
                 raise ValueError("JWT_SECRET is the development default: set a secret of your own")
+        if self.OUTBOX_LEASE_SECONDS < 4 * self.MAIL_TIMEOUT_SECONDS:
+            raise ValueError("OUTBOX_LEASE_SECONDS is under 4 x MAIL_TIMEOUT_SECONDS: one slow send could outlast "
+                             "a worker's claim and let another worker send the same message")
         if "*" in self.CORS_ORIGINS:
             raise ValueError("CORS_ORIGINS is '*': name the origins of your front ends; any origin together "
                              "with credentials would let every site act for a logged-in user")

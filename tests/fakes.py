@@ -156,32 +156,38 @@ class FakeOutbox:
 
     async def add(self, message: OutboxMessage) -> None:
         self.rows[message.id] = {"message": message, "status": "pending", "due": message.created_at,
-                                 "claimed_until": None, "error": None, "attempts": 0}
+                                 "claimed_until": None, "claimed_by": None, "error": None, "attempts": 0}
 
-    async def claim(self, limit: int, now: datetime, lease: timedelta) -> Sequence[OutboxMessage]:
+    async def claim(self, limit: int, now: datetime, lease: timedelta, claimant: str) -> Sequence[OutboxMessage]:
         due = [r for r in self.rows.values() if r["status"] == "pending" and r["due"] <= now
                and (r["claimed_until"] is None or r["claimed_until"] <= now)][:limit]
         for row in due:
-            row["claimed_until"], row["attempts"] = now + lease, row["attempts"] + 1
+            row.update(claimed_until=now + lease, claimed_by=claimant, attempts=row["attempts"] + 1)
         return [replace(r["message"], attempts=r["attempts"]) for r in due]
 
-    async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime) -> None:
-        for message_id in message_ids:
-            self.rows[message_id].update(status="sent", claimed_until=None, sent_at=when)
+    def _held(self, message_ids: Sequence[uuid.UUID], claimant: str) -> list[dict[str, Any]]:
+        return [self.rows[i] for i in message_ids
+                if self.rows[i]["claimed_by"] == claimant and self.rows[i]["status"] == "pending"]
 
-    async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None) -> None:
-        row = self.rows[message_id]
-        row.update(error=error, claimed_until=None)
-        row.update({"status": "dead"} if retry_at is None else {"due": retry_at})
+    async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime, claimant: str) -> None:
+        for row in self._held(message_ids, claimant):
+            row.update(status="sent", claimed_until=None, claimed_by=None, sent_at=when)
 
-    async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime) -> None:
-        for message_id in message_ids:
-            self.rows[message_id]["claimed_until"] = until
+    async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None,
+                          claimant: str) -> None:
+        for row in self._held([message_id], claimant):
+            row.update(error=error, claimed_until=None, claimed_by=None)
+            row.update({"status": "dead"} if retry_at is None else {"due": retry_at})
 
-    async def release(self, message_ids: Sequence[uuid.UUID], retry_at: datetime) -> None:
-        for message_id in message_ids:
-            row = self.rows[message_id]
-            row.update(claimed_until=None, due=retry_at, attempts=row["attempts"] - 1)
+    async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime, claimant: str) -> set[uuid.UUID]:
+        held = self._held(message_ids, claimant)
+        for row in held:
+            row["claimed_until"] = until
+        return {row["message"].id for row in held}
+
+    async def release(self, message_ids: Sequence[uuid.UUID], retry_at: datetime, claimant: str) -> None:
+        for row in self._held(message_ids, claimant):
+            row.update(claimed_until=None, claimed_by=None, due=retry_at, attempts=row["attempts"] - 1)
 
     async def revive(self, now: datetime, message_id: uuid.UUID | None = None) -> int:
         dead = [r for i, r in self.rows.items() if r["status"] == "dead" and message_id in (None, i)]
@@ -195,11 +201,11 @@ class FakeOutbox:
             del self.rows[message_id]
         return len(old)
 
-    async def stats(self) -> OutboxStats:
+    async def stats(self, count_sent: bool = True) -> OutboxStats:
         by_status = [r["status"] for r in self.rows.values()]
         pending = [r["message"].created_at for r in self.rows.values() if r["status"] == "pending"]
-        return OutboxStats(by_status.count("pending"), by_status.count("sent"), by_status.count("dead"),
-                           min(pending, default=None))
+        return OutboxStats(by_status.count("pending"), by_status.count("sent") if count_sent else 0,
+                           by_status.count("dead"), min(pending, default=None))
 
     def messages(self, status: str | None = None) -> list[OutboxMessage]:
         return [r["message"] for r in self.rows.values() if status is None or r["status"] == status]

@@ -26,7 +26,7 @@ class SqlAlchemyOutbox:
             status=PENDING, attempts=0, next_attempt_at=message.created_at, created_at=message.created_at,
             expires_at=message.expires_at))
 
-    async def claim(self, limit: int, now: datetime, lease: timedelta) -> Sequence[OutboxMessage]:
+    async def claim(self, limit: int, now: datetime, lease: timedelta, claimant: str) -> Sequence[OutboxMessage]:
         due = (
             select(outbox.c.id)
             .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now,
@@ -39,28 +39,31 @@ class SqlAlchemyOutbox:
         claimed = await self._connection.execute(
             update(outbox)
             .where(outbox.c.id.in_(due.scalar_subquery()))
-            .values(claimed_until=now + lease, attempts=outbox.c.attempts + 1)
+            .values(claimed_until=now + lease, claimed_by=claimant, attempts=outbox.c.attempts + 1)
             .returning(*outbox.c))
         return sorted((_to_message(row) for row in claimed.mappings()), key=lambda m: m.created_at)
 
-    async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime) -> None:
+    async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime, claimant: str) -> None:
         await self._connection.execute(
-            update(outbox).where(outbox.c.id.in_(message_ids))
-            .values(status=SENT, sent_at=when, claimed_until=None, last_error=None, text_body=None, html_body=None))
+            update(outbox).where(*_held(message_ids, claimant))
+            .values(status=SENT, sent_at=when, claimed_until=None, claimed_by=None, last_error=None,
+                    text_body=None, html_body=None))
 
-    async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None) -> None:
-        values: dict[str, Any] = {"last_error": error[:2000], "claimed_until": None}
+    async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None,
+                          claimant: str) -> None:
+        values: dict[str, Any] = {"last_error": error[:2000], "claimed_until": None, "claimed_by": None}
         values.update({"status": DEAD} if retry_at is None else {"next_attempt_at": retry_at})
-        await self._connection.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+        await self._connection.execute(update(outbox).where(*_held([message_id], claimant)).values(**values))
 
+    async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime, claimant: str) -> set[uuid.UUID]:
+        renewed = await self._connection.execute(
+            update(outbox).where(*_held(message_ids, claimant)).values(claimed_until=until).returning(outbox.c.id))
+        return set(renewed.scalars())
 
-    async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime) -> None:
-        await self._connection.execute(update(outbox).where(outbox.c.id.in_(message_ids)).values(claimed_until=until))
-
-    async def release(self, message_ids: Sequence[uuid.UUID], retry_at: datetime) -> None:
+    async def release(self, message_ids: Sequence[uuid.UUID], retry_at: datetime, claimant: str) -> None:
         await self._connection.execute(
-            update(outbox).where(outbox.c.id.in_(message_ids), outbox.c.status == PENDING)
-            .values(claimed_until=None, next_attempt_at=retry_at, attempts=outbox.c.attempts - 1))
+            update(outbox).where(*_held(message_ids, claimant))
+            .values(claimed_until=None, claimed_by=None, next_attempt_at=retry_at, attempts=outbox.c.attempts - 1))
 
     async def revive(self, now: datetime, message_id: uuid.UUID | None = None) -> int:
         query = update(outbox).where(outbox.c.status == DEAD)
@@ -75,13 +78,21 @@ class SqlAlchemyOutbox:
             delete(outbox).where(outbox.c.status == SENT, outbox.c.sent_at < sent_before))
         return result.rowcount
 
-    async def stats(self) -> OutboxStats:
+    async def stats(self, count_sent: bool = True) -> OutboxStats:
+        # Sent rows pile up for as long as they are kept; a frequent caller (a health probe) skips them.
+        states = [PENDING, DEAD, SENT] if count_sent else [PENDING, DEAD]
         counts = dict((await self._connection.execute(
-            select(outbox.c.status, func.count()).group_by(outbox.c.status))).all())
+            select(outbox.c.status, func.count()).where(outbox.c.status.in_(states)).group_by(outbox.c.status))).all())
         oldest = (await self._connection.execute(
             select(func.min(outbox.c.created_at)).where(outbox.c.status == PENDING))).scalar_one()
         return OutboxStats(pending=counts.get(PENDING, 0), sent=counts.get(SENT, 0), dead=counts.get(DEAD, 0),
                            oldest_pending_created_at=oldest)
+
+
+def _held(message_ids: Sequence[uuid.UUID], claimant: str) -> tuple[Any, ...]:
+    # Only the worker holding the claim may settle a message: one whose claim lapsed and passed to another
+    # worker is that worker's now.
+    return outbox.c.id.in_(message_ids), outbox.c.claimed_by == claimant, outbox.c.status == PENDING
 
 
 def _to_message(row: Any) -> OutboxMessage:

@@ -72,6 +72,7 @@ outbox_messages = Table(
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UtcDateTime, nullable=False),
     Column("claimed_until", UtcDateTime),
+    Column("claimed_by", String(32)),
     Column("last_error", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime),

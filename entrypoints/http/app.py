@@ -29,8 +29,10 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         try:
             yield
         finally:
-            await worker.stop()
-            await close_container(container)
+            try:
+                await worker.stop()
+            finally:
+                await close_container(container)
 
     app = FastAPI(title="Bookly Accounts", version="0.1.0", lifespan=lifespan,
                   description="Sign up, verify the email address, log in, reset a forgotten password.")

@@ -27,7 +27,7 @@ async def ready(status: OutboxStatus = Depends(Provide[Container.outbox_status])
     """Ready when the database answers; the body also tells the email backlog."""
     try:
         async with asyncio.timeout(2):
-            stats = await status.execute()
+            stats = await status.execute(count_sent=False)
     except Exception as error:  # any failure to reach the database means not ready
         reason = f"database unavailable: {type(error).__name__}"
         return JSONResponse({"status": "unavailable", "database": reason}, status_code=503)

@@ -60,6 +60,6 @@ async def test_one_reset_link_used_five_times_at_once_works_exactly_once(contain
 
 async def link_token_in_outbox(container, path: str) -> str:  # type: ignore[no-untyped-def]
     async with container.uow() as uow:
-        messages = await uow.outbox.claim(10, container.clock().now(), timedelta(minutes=1))
+        messages = await uow.outbox.claim(10, container.clock().now(), timedelta(minutes=1), "test")
     [body] = [m.content.text_body for m in messages if path in m.content.text_body]
     return body.split(path)[1].split()[0]

@@ -9,14 +9,16 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy import select
 
 from adapters.sqlalchemy.tables import outbox_messages
-from application.deliver_outbox import OUTCOME_GROUP
+from application.outcome_recorder import OUTCOME_GROUP
 from application.register_user import RegisterUser, Signup
 from entrypoints.container import Container, build_container, close_container
 from tests.fakes import FakeClock, FakeHasher
@@ -73,7 +75,8 @@ async def test_a_550_reply_is_dead_after_one_attempt_with_the_error_kept(contain
 
 
 def start_worker(pg_url: str, smtp_port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **service_env(pg_url, smtp_port, OUTBOX_LEASE_SECONDS=2, OUTBOX_BATCH_SIZE=20),
+    env = {**os.environ, **service_env(pg_url, smtp_port, OUTBOX_LEASE_SECONDS=2, MAIL_TIMEOUT_SECONDS=0.5,
+                                       OUTBOX_BATCH_SIZE=20),
            "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"], cwd=tmp_path, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -106,7 +109,7 @@ async def test_two_workers_deliver_500_messages_each_exactly_once(container: Con
 
     counts = delivered(smtp_server)
     assert len(counts) == 500 and set(counts.values()) == {1}
-    assert codes == [0, 0]
+    assert codes == [0, 0] and smtp_server.connections >= 2  # both workers sent
     assert {row["status"] for row in await rows(container)} == {"sent"}
 
 
@@ -133,20 +136,26 @@ async def test_a_worker_killed_mid_batch_loses_nothing(container: Container, pg_
     assert sum(counts.values()) - 100 <= 2 * OUTCOME_GROUP
 
 
-async def test_a_signup_whose_commit_fails_stores_neither_user_nor_email(database_url: str) -> None:
+async def test_a_signup_whose_transaction_fails_stores_neither_user_nor_email(database_url: str) -> None:
     container = build_container(service_settings(database_url, 25))
-    uow = container.uow()
+    emails = container.emails()
+    taken = emails.custom("someone@example.com", "admin_message")
+    async with container.uow() as uow:
+        await uow.outbox.add(taken)
+        await uow.commit()
 
-    async def failing_commit() -> None:
-        # Every statement has reached the database (Core executes at once); then the COMMIT is lost.
-        raise ConnectionError("the connection dropped during COMMIT")
+    class CollidingEmails(type(emails)):  # type: ignore[misc]
+        def verification(self, user):  # type: ignore[no-untyped-def]
+            # The same id as a stored message: the outbox insert fails after the user's insert went through.
+            return replace(super().verification(user), id=taken.id)
 
-    uow.commit = failing_commit  # type: ignore[method-assign]
-    use_case = RegisterUser(uow, FakeHasher(), container.emails(), container.clock())
-    with pytest.raises(ConnectionError):
-        await use_case.execute(Signup("ada@example.com", "correct horse"))
+    colliding = CollidingEmails(container.tokens(), container.renderer(), container.links(), container.clock(),
+                                container.lifetimes())
+    with pytest.raises(IntegrityError):
+        await RegisterUser(container.uow(), FakeHasher(), colliding, container.clock()).execute(
+            Signup("ada@example.com", "correct horse"))
 
     async with container.uow() as check:
         assert await check.users.count() == 0
-        assert (await check.outbox.stats()).pending == 0
+        assert (await check.outbox.stats()).pending == 1  # only the message stored before
     await close_container(container)

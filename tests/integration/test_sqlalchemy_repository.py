@@ -95,12 +95,12 @@ async def test_a_claimed_message_is_not_claimed_again_until_its_lease_lapses(uow
         await uow.outbox.add(message())
         await uow.commit()
     async with uow:
-        [claimed] = await uow.outbox.claim(10, NOW, timedelta(minutes=2))
+        [claimed] = await uow.outbox.claim(10, NOW, timedelta(minutes=2), "w1")
         await uow.commit()
     assert claimed.attempts == 1 and claimed.content.text_body.startswith("text")
     async with uow:
-        assert await uow.outbox.claim(10, NOW + timedelta(minutes=1), timedelta(minutes=2)) == []
-        [again] = await uow.outbox.claim(10, NOW + timedelta(minutes=3), timedelta(minutes=2))
+        assert await uow.outbox.claim(10, NOW + timedelta(minutes=1), timedelta(minutes=2), "w2") == []
+        [again] = await uow.outbox.claim(10, NOW + timedelta(minutes=3), timedelta(minutes=2), "w2")
         await uow.commit()
     assert again.message_id == claimed.message_id and again.attempts == 2
 
@@ -112,13 +112,13 @@ async def test_a_sent_message_loses_its_body_and_a_failed_one_waits(uow: SqlAlch
         await uow.outbox.add(second)
         await uow.commit()
     async with uow:
-        await uow.outbox.claim(10, NOW + timedelta(seconds=5), timedelta(minutes=2))
-        await uow.outbox.mark_sent([first.id], NOW)
-        await uow.outbox.mark_failed(second.id, "451 later", NOW + timedelta(hours=1))
+        await uow.outbox.claim(10, NOW + timedelta(seconds=5), timedelta(minutes=2), "w1")
+        await uow.outbox.mark_sent([first.id], NOW, "w1")
+        await uow.outbox.mark_failed(second.id, "451 later", NOW + timedelta(hours=1), "w1")
         await uow.commit()
     async with uow:
-        assert await uow.outbox.claim(10, NOW + timedelta(minutes=30), timedelta(minutes=2)) == []
-        [retried] = await uow.outbox.claim(10, NOW + timedelta(hours=2), timedelta(minutes=2))
+        assert await uow.outbox.claim(10, NOW + timedelta(minutes=30), timedelta(minutes=2), "w1") == []
+        [retried] = await uow.outbox.claim(10, NOW + timedelta(hours=2), timedelta(minutes=2), "w1")
     assert retried.id == second.id
     rows = await _outbox_rows(uow)
     assert rows[first.id]["text_body"] is None and rows[first.id]["status"] == "sent"
@@ -133,3 +133,49 @@ async def _outbox_rows(uow: SqlAlchemyUnitOfWork) -> dict:
     async with uow:
         result = await uow._connection.execute(select(outbox_messages))  # type: ignore[union-attr]
         return {row["id"]: row for row in result.mappings()}
+
+
+async def test_only_the_holder_of_a_claim_settles_renews_or_releases_it(uow: SqlAlchemyUnitOfWork) -> None:
+    lease = timedelta(minutes=2)
+    async with uow:
+        await uow.outbox.add(message())
+        await uow.commit()
+    async with uow:
+        [mine] = await uow.outbox.claim(10, NOW, lease, "w1")
+        # w1 stalls past its lease; w2 takes the message over.
+        [theirs] = await uow.outbox.claim(10, NOW + timedelta(minutes=3), lease, "w2")
+        assert await uow.outbox.renew([mine.id], NOW + timedelta(minutes=4), "w1") == set()
+        await uow.outbox.release([mine.id], NOW, "w1")
+        await uow.outbox.mark_failed(mine.id, "late", None, "w1")
+        await uow.outbox.mark_sent([mine.id], NOW, "w1")
+        assert await uow.outbox.renew([theirs.id], NOW + timedelta(minutes=4), "w2") == {theirs.id}
+        await uow.commit()
+    row = (await _outbox_rows(uow))[mine.id]
+    assert (row["status"], row["claimed_by"], row["attempts"]) == ("pending", "w2", 2)
+
+
+async def test_release_gives_back_an_attempt_and_revive_and_prune_work(uow: SqlAlchemyUnitOfWork) -> None:
+    lease = timedelta(minutes=2)
+    first, second = message(0), message(1)
+    async with uow:
+        await uow.outbox.add(first)
+        await uow.outbox.add(second)
+        await uow.commit()
+    async with uow:
+        await uow.outbox.claim(10, NOW + timedelta(seconds=5), lease, "w1")
+        await uow.outbox.release([first.id], NOW + timedelta(seconds=5), "w1")
+        await uow.outbox.mark_failed(second.id, "550 no such user", None, "w1")
+        await uow.commit()
+    rows = await _outbox_rows(uow)
+    assert (rows[first.id]["attempts"], rows[first.id]["claimed_by"]) == (0, None)
+    assert rows[second.id]["status"] == "dead"
+
+    async with uow:
+        assert await uow.outbox.revive(NOW, second.id) == 1
+        assert await uow.outbox.revive(NOW) == 0
+        claimed = await uow.outbox.claim(10, NOW + timedelta(seconds=6), lease, "w1")
+        await uow.outbox.mark_sent([m.id for m in claimed], NOW + timedelta(days=1), "w1")
+        stats = await uow.outbox.stats()
+        assert (stats.pending, stats.sent, stats.dead) == (0, 2, 0)
+        assert await uow.outbox.prune_sent(NOW + timedelta(days=2)) == 2
+        await uow.commit()

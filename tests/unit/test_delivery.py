@@ -7,7 +7,7 @@ from application.deliver_outbox import DeliverOutbox
 from application.mail import DeliveryError
 from domain.email import Email
 from domain.user import User
-from tests.fakes import World
+from tests.fakes import FakeUnitOfWork, World
 
 
 @pytest.fixture
@@ -99,21 +99,41 @@ async def test_a_stopping_worker_finishes_the_message_in_hand_and_hands_back_the
     assert len(world.mail.sent) == 3
 
 
-async def test_a_slow_batch_renews_its_claim(world: World) -> None:
+async def test_a_slow_batch_renews_its_claim_so_no_other_worker_takes_its_messages(world: World) -> None:
     async with world.uow as uow:
         await uow.outbox.add(world.emails.custom("second@example.com", "admin_message"))
         await uow.commit()
     policy = DeliveryPolicy(lease=timedelta(seconds=60))
+    taken_by_other: list[object] = []
 
     class SlowSender(type(world.mail)):  # type: ignore[misc]
         async def send(self, message):  # type: ignore[no-untyped-def]
             world.clock.advance(timedelta(seconds=40))
+            # Past the first claim's lease (60 s) during the second send: only a renewed claim holds.
+            async with FakeUnitOfWork(world.uow.store) as other:
+                taken_by_other.extend(await other.outbox.claim(10, world.clock.now(), policy.lease, "other"))
+                await other.commit()
             await super().send(message)
 
     sender = SlowSender()
     await DeliverOutbox(world.uow, sender, world.clock, policy).execute()
-    assert len(sender.sent) == 2
+    assert len(sender.sent) == 2 and taken_by_other == []
     assert all(row["status"] == "sent" for row in world.uow.store.outbox.values())
+
+
+async def test_a_sender_that_fails_unexpectedly_costs_an_attempt_not_the_worker() -> None:
+    world = World()
+    async with world.uow as uow:
+        await uow.outbox.add(world.emails.custom("ada@example.com", "admin_message"))
+        await uow.commit()
+
+    class BrokenSender(type(world.mail)):  # type: ignore[misc]
+        async def send(self, message):  # type: ignore[no-untyped-def]
+            raise RuntimeError("template engine exploded")
+
+    await DeliverOutbox(world.uow, BrokenSender(), world.clock, DeliveryPolicy()).execute()
+    [row] = world.uow.store.outbox.values()
+    assert row["status"] == "pending" and row["attempts"] == 1 and "template engine exploded" in row["error"]
 
 
 async def test_a_link_that_expired_in_the_queue_is_not_sent() -> None:
