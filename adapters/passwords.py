@@ -1,4 +1,7 @@
-"""argon2id password hashing in a bounded thread pool, so a hash never stalls the event loop."""
+"""argon2id password hashing in a bounded thread pool, so a hash never stalls the event loop.
+
+Bcrypt hashes (the Bookly tutorial's, through passlib) are still checked, and upgraded on the next login.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,12 @@ import asyncio
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+import bcrypt
 from argon2 import PasswordHasher as Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
+
+
+BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 
 
 class Argon2PasswordHasher:
@@ -31,6 +38,8 @@ class Argon2PasswordHasher:
         return await self._run(self._verify, password_hash, password)
 
     def needs_rehash(self, password_hash: str) -> bool:
+        if password_hash.startswith(BCRYPT_PREFIXES):
+            return True
         try:
             return self._argon2.check_needs_rehash(password_hash)
         except InvalidHashError:
@@ -40,6 +49,12 @@ class Argon2PasswordHasher:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
     def _verify(self, password_hash: str, password: str) -> bool:
+        if password_hash.startswith(BCRYPT_PREFIXES):
+            # passlib cut passwords at bcrypt's 72 bytes; bcrypt 5 refuses longer ones, so cut the same way.
+            try:
+                return bcrypt.checkpw(password.encode()[:72], password_hash.encode())
+            except ValueError:
+                return False
         try:
             return self._argon2.verify(password_hash, password)
         except (VerificationError, InvalidHashError):

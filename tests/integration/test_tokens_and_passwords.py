@@ -4,6 +4,7 @@ import asyncio
 import uuid
 from datetime import timedelta
 
+import bcrypt
 import pytest
 
 from adapters.jwt_tokens import JwtAccessTokenService
@@ -83,6 +84,17 @@ async def test_argon2id_with_owasp_parameters_and_upgrade_of_weaker_hashes() -> 
     finally:
         hasher.close()
         weak.close()
+
+
+async def test_a_bookly_bcrypt_hash_still_verifies_and_asks_for_an_upgrade() -> None:
+    hasher = Argon2PasswordHasher()
+    legacy = bcrypt.hashpw(b"correct horse", bcrypt.gensalt(rounds=4)).decode()
+    try:
+        assert await hasher.verify(legacy, "correct horse")
+        assert not await hasher.verify(legacy, "wrong horse")
+        assert hasher.needs_rehash(legacy)
+    finally:
+        hasher.close()
 
 
 async def test_hashing_does_not_stall_the_event_loop() -> None:
