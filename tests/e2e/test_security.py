@@ -66,6 +66,7 @@ async def test_a_newer_reset_email_retires_the_older_link(service: Service) -> N
 
 async def test_changing_the_email_takes_effect_only_through_the_link_to_the_new_address(service: Service) -> None:
     session = await verified_session(service, "di@example.com")
+    old_verification = await service.link_in_email(1)
     await service.client.post("/api/v1/auth/password-reset-request", json={"email": "di@example.com"})
     old_reset = await service.link_in_email(2)
 
@@ -85,6 +86,7 @@ async def test_changing_the_email_takes_effect_only_through_the_link_to_the_new_
     body = {"new_password": "new secret words", "confirm_new_password": "new secret words"}
     assert (await service.client.post(old_reset, json=body)).json()["error_code"] == "invalid_token"
     assert (await service.client.get(confirm)).json()["error_code"] == "invalid_token"
+    assert (await service.client.get(old_verification)).json()["error_code"] == "invalid_token"
 
 
 async def test_too_many_requests_from_one_client_get_429_with_retry_after(pg_url: str,
