@@ -10,13 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 def create_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
     """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite); creating it opens no connection."""
     if make_url(url).get_backend_name() == "sqlite":
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     # No pre-ping: it would cost a round trip per checkout. A connection found dead raises a disconnect
     # error (503 to that one request), and SQLAlchemy then replaces the whole pool.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    # hide_parameters: an error logged with its SQL must not carry a hash, a token or an email's link.
+    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
