@@ -179,3 +179,10 @@ async def test_release_gives_back_an_attempt_and_revive_and_prune_work(uow: SqlA
         assert (stats.pending, stats.sent, stats.dead) == (0, 2, 0)
         assert await uow.outbox.prune_sent(NOW + timedelta(days=2)) == 2
         await uow.commit()
+
+
+async def test_a_naive_datetime_never_reaches_the_database(uow: SqlAlchemyUnitOfWork) -> None:
+    naive = User(email=Email.parse("ada@example.com"), password_hash="h", created_at=datetime(2026, 1, 1))
+    with pytest.raises(Exception, match="naive datetime"):
+        async with uow:
+            await uow.users.add(naive)
