@@ -30,11 +30,7 @@ class ConfirmReset:
         self._common_passwords = common_passwords
 
     async def execute(self, token: str, new_password: str, confirm_new_password: str) -> None:
-        claims = self._tokens.load(TokenPurpose.RESET_PASSWORD, token, self._lifetimes.reset)
-        try:
-            user_id, fingerprint = uuid.UUID(claims["sub"]), str(claims["fp"])
-        except (KeyError, ValueError, TypeError):
-            raise InvalidToken() from None
+        user_id, fingerprint = _reset_claims(self._tokens, token, self._lifetimes)
         if new_password != confirm_new_password:
             raise PasswordsMismatch()
         check_password(new_password, self._common_passwords)
@@ -51,6 +47,29 @@ class ConfirmReset:
             await uow.users.save(user)
             await uow.refresh_tokens.revoke_all_for_user(user.id, now)
             await uow.commit()
+
+
+class CheckResetLink:
+    """Whether a reset link still works, without using it: for the page that shows its form."""
+
+    def __init__(self, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes) -> None:
+        self._uow = uow
+        self._tokens = tokens
+        self._lifetimes = lifetimes
+
+    async def execute(self, token: str) -> None:
+        """Raises InvalidToken or TokenExpired when the link does not work."""
+        user_id, fingerprint = _reset_claims(self._tokens, token, self._lifetimes)
+        async with self._uow as uow:
+            await _user_of_link(uow, user_id, fingerprint)
+
+
+def _reset_claims(tokens: TokenService, token: str, lifetimes: TokenLifetimes) -> tuple[uuid.UUID, str]:
+    claims = tokens.load(TokenPurpose.RESET_PASSWORD, token, lifetimes.reset)
+    try:
+        return uuid.UUID(claims["sub"]), str(claims["fp"])
+    except (KeyError, ValueError, TypeError):
+        raise InvalidToken() from None
 
 
 async def _user_of_link(uow: UnitOfWork, user_id: uuid.UUID, fingerprint: str, for_update: bool = False) -> User:

@@ -23,7 +23,7 @@ from application.authenticate import Authenticate
 from application.change_email import ChangeEmail, ConfirmEmailChange
 from application.change_password import ChangePassword
 from application.config import DeliveryPolicy, Links, TokenLifetimes
-from application.confirm_reset import ConfirmReset
+from application.confirm_reset import CheckResetLink, ConfirmReset
 from application.create_admin import CreateAdmin
 from application.deliver_outbox import DeliverOutbox
 from application.list_users import ListUsers
@@ -39,6 +39,7 @@ from application.resend_verification import ResendVerification
 from application.send_mail import SendMail
 from application.session_tokens import SessionIssuer
 from application.verify_email import VerifyEmail
+from entrypoints.http.pages import Pages
 from entrypoints.settings import Settings
 from entrypoints.worker import OutboxWorker
 
@@ -92,7 +93,7 @@ class Container(containers.DeclarativeContainer):
         lambda s, clock: JwtAccessTokenService(s.JWT_SECRET.get_secret_value(), s.JWT_ALGORITHM, clock),
         settings, clock)
 
-    renderer = providers.Singleton(lambda s: JinjaEmailRenderer(s.MAIL_TEMPLATES_DIR), settings)
+    renderer = providers.Singleton(lambda s: JinjaEmailRenderer(s.MAIL_TEMPLATES_DIR, s.PRODUCT_NAME), settings)
     mail_sender = providers.Selector(
         providers.Callable(lambda s: s.MAIL_BACKEND.value, settings),
         smtp=providers.Singleton(lambda s: SmtpMailSender(_smtp_config(s)), settings),
@@ -118,6 +119,9 @@ class Container(containers.DeclarativeContainer):
     change_password = providers.Factory(ChangePassword, uow, hasher, sessions, clock, common_passwords)
     change_email = providers.Factory(ChangeEmail, uow, hasher, emails)
     confirm_email_change = providers.Factory(ConfirmEmailChange, uow, tokens, lifetimes)
+    check_reset_link = providers.Factory(CheckResetLink, uow, tokens, lifetimes)
+    pages = providers.Singleton(lambda s: Pages(s.PAGES_TEMPLATES_DIR, s.PRODUCT_NAME, s.LOGIN_URL,
+                                                s.JWT_SECRET.get_secret_value()), settings)
     confirm_reset = providers.Factory(ConfirmReset, uow, tokens, hasher, clock, lifetimes, common_passwords)
     list_users = providers.Factory(ListUsers, uow)
     send_mail = providers.Factory(SendMail, uow, emails)

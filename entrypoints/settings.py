@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     # False makes sign-up enumeration-safe: a taken address gets a 201 and its owner an email.
     SIGNUP_REVEALS_EXISTING_ACCOUNTS: bool = True
 
+    PRODUCT_NAME: str = "Bookly Accounts"
+    PAGES_TEMPLATES_DIR: Path | None = None
+    LOGIN_URL: str | None = None
+
     MAIL_BACKEND: MailBackend = MailBackend.CONSOLE
     MAIL_FILE_DIR: Path = Path("mail-out")
     MAIL_USERNAME: str = ""

@@ -15,7 +15,8 @@ DEFAULT_PRODUCT = "Bookly Accounts"
 
 
 class JinjaEmailRenderer:
-    def __init__(self, templates_dir: Path | None = None) -> None:
+    def __init__(self, templates_dir: Path | None = None, product: str = DEFAULT_PRODUCT) -> None:
+        self._product = product
         folders = [templates_dir, SHIPPED] if templates_dir is not None else [SHIPPED]
         self._env = Environment(
             loader=ChoiceLoader([FileSystemLoader(folder) for folder in folders]),
@@ -26,7 +27,7 @@ class JinjaEmailRenderer:
         )
 
     def render(self, template: str, values: Mapping[str, Any]) -> EmailContent:
-        values = {"product": DEFAULT_PRODUCT, **values}
+        values = {"product": self._product, **values}
         subject = self._env.get_template(f"{template}.subject.txt").render(values)
         return EmailContent(
             # One line: a line break in a header value would be refused when the email is built.

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Request, status
 
 from application.change_email import ChangeEmail, ConfirmEmailChange
 from application.change_password import ChangePassword
@@ -19,9 +19,12 @@ from application.resend_verification import ResendVerification
 from application.send_mail import SendMail
 from application.verify_email import VerifyEmail
 from application.views import SessionTokens, UserView
+from domain.errors import InvalidToken, TokenExpired
 from domain.user import User
 from entrypoints.container import Container
+from entrypoints.http.browser import link_problem
 from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
+from entrypoints.http.pages import Pages, wants_html
 from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, EmailIn, LoginIn, MessageOut, RefreshIn,
                                       ResetConfirmIn, SendMailIn, SendMailOut, SessionOut, SignupIn, SignupOut,
                                       UserMessageOut, UserOut)
@@ -49,12 +52,22 @@ async def signup(body: SignupIn, use_case: RegisterUser = Depends(Provide[Contai
                      user=UserOut.of(user))
 
 
-@router.get("/verify/{token}", response_model=MessageOut)
+@router.get("/verify/{token}", response_model=MessageOut,
+            responses={200: {"content": {"text/html": {}}},
+                       400: {"model": ErrorBody, "content": {"text/html": {}}}})
 @inject
-async def verify(token: Token, use_case: VerifyEmail = Depends(Provide[Container.verify_email])) -> MessageOut:
-    changed = await use_case.execute(token)
-    return MessageOut(message="Your email address is verified." if changed
-                      else "Your email address was already verified.")
+async def verify(token: Token, request: Request, use_case: VerifyEmail = Depends(Provide[Container.verify_email]),
+                 pages: Pages = Depends(Provide[Container.pages])) -> Any:
+    """JSON for API clients; a page for a browser that follows the emailed link."""
+    if not wants_html(request):
+        changed = await use_case.execute(token)
+        return MessageOut(message="Your email address is verified." if changed
+                          else "Your email address was already verified.")
+    try:
+        changed = await use_case.execute(token)
+    except (InvalidToken, TokenExpired) as problem:
+        return link_problem(pages, problem, for_reset=False)
+    return pages.render("verified", already=not changed)
 
 
 @router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,

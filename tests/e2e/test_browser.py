@@ -1,0 +1,96 @@
+"""Both flows finished from the inbox in a real browser: Debian's Chromium, driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright
+
+from tests.conftest import unavailable
+from tests.e2e.conftest import Service
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        unavailable("no Chromium: install Debian's chromium package (apt-get install chromium)")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def page(browser: Browser) -> AsyncIterator[Page]:
+    context = await browser.new_context(viewport={"width": 390, "height": 844})  # a phone's screen
+    yield await context.new_page()
+    await context.close()
+
+
+async def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+async def test_a_person_verifies_and_resets_from_the_inbox(service: Service, page: Page) -> None:
+    await service.signup("ada@example.com", first_name="Ada")
+    response = await page.goto(await service.link_in_email(1))
+    assert response is not None and response.status == 200
+    assert await page.locator("h1").inner_text() == "Your email address is verified"
+    await shot(page, "verified")
+
+    await service.client.post("/api/v1/auth/password-reset-request", json={"email": "ada@example.com"})
+    response = await page.goto(await service.link_in_email(2))
+    assert response is not None
+    assert response.headers["cache-control"] == "no-store" and response.headers["referrer-policy"] == "no-referrer"
+    await page.get_by_label("New password", exact=True).fill("a brand new secret")
+    await page.get_by_label("New password, again").fill("a different secret")
+    await page.get_by_role("button", name="Set new password").click()
+    mismatch = page.locator("#confirm_new_password-error")
+    assert "do not match" in await mismatch.inner_text()
+    assert await page.get_by_label("New password, again").get_attribute("aria-invalid") == "true"
+    await shot(page, "reset-mismatch")
+
+    await page.get_by_label("New password", exact=True).fill("a brand new secret")
+    await page.get_by_label("New password, again").fill("a brand new secret")
+    await page.get_by_role("button", name="Set new password").click()
+    assert await page.locator("h1").inner_text() == "Your password has been reset"
+    await shot(page, "reset-done")
+
+    assert (await service.login("ada@example.com", "a brand new secret")).status_code == 200
+    assert (await service.login("ada@example.com")).status_code == 401
+
+
+async def test_an_expired_link_explains_itself_and_offers_a_new_one(service: Service, page: Page) -> None:
+    await service.signup("bo@example.com")
+    link = await service.link_in_email(1)
+    service.clock.advance(timedelta(hours=25))
+    response = await page.goto(link)
+    assert response is not None and response.status == 400
+    assert await page.locator("h1").inner_text() == "This link has expired"
+    await shot(page, "expired")
+
+    service.clock.advance(timedelta(hours=-25))
+    await page.get_by_label("Email address").fill("bo@example.com")
+    await page.get_by_role("button", name="Send a new verification link").click()
+    assert await page.locator("h1").inner_text() == "Check your inbox"
+    assert "/api/v1/auth/verify/" in await service.link_in_email(2)
+
+
+async def test_a_weak_password_is_explained_next_to_its_field(service: Service, page: Page) -> None:
+    await service.signup("cy@example.com")
+    await service.client.post("/api/v1/auth/password-reset-request", json={"email": "cy@example.com"})
+    await page.goto(await service.link_in_email(2))
+    await page.get_by_label("New password", exact=True).fill("iloveyou1")
+    await page.get_by_label("New password, again").fill("iloveyou1")
+    await page.get_by_role("button", name="Set new password").click()
+    assert "common" in await page.locator("#new_password-error").inner_text()

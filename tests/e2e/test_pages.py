@@ -1,0 +1,54 @@
+"""The pages behind the emailed links, as plain HTTP: CSRF, headers, overrides, a front end's own links."""
+
+from pathlib import Path
+
+from tests.e2e.conftest import Service, running_service
+from tests.smtp_server import SmtpTestServer
+
+HTML = {"Accept": "text/html,application/xhtml+xml"}
+
+
+async def reset_link(service: Service, email: str) -> str:
+    await service.signup(email)
+    await service.client.post("/api/v1/auth/password-reset-request", json={"email": email})
+    return await service.link_in_email(2)
+
+
+async def test_a_form_post_without_its_csrf_token_is_refused(service: Service) -> None:
+    token = (await reset_link(service, "ada@example.com")).rsplit("/", 1)[1]
+    fields = {"token": token, "new_password": "a brand new secret", "confirm_new_password": "a brand new secret"}
+    for csrf in ({}, {"csrf_token": "0" * 64}):
+        refused = await service.client.post("/api/v1/auth/password-reset-form", data={**fields, **csrf})
+        assert refused.status_code == 403 and "start again" in refused.text
+    assert (await service.login("ada@example.com", "a brand new secret")).status_code == 401
+
+
+async def test_the_verification_link_answers_json_to_api_clients_and_a_page_to_browsers(service: Service) -> None:
+    await service.signup("bo@example.com")
+    link = await service.link_in_email(1)
+    page = await service.client.get(link, headers=HTML)
+    assert page.headers["content-type"].startswith("text/html") and "verified" in page.text
+    assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
+    api = await service.client.get(link, headers={"Accept": "application/json"})
+    assert api.json() == {"message": "Your email address was already verified."}
+
+
+async def test_a_deployment_overrides_the_templates_and_the_product_name(pg_url: str, smtp_server: SmtpTestServer,
+                                                                        tmp_path: Path) -> None:
+    (tmp_path / "verified.html").write_text("<h1>{{ product }} says welcome</h1>")
+    async with running_service(pg_url, smtp_server, PAGES_TEMPLATES_DIR=tmp_path, PRODUCT_NAME="Shelfie") as service:
+        await service.signup("cy@example.com")
+        page = await service.client.get(await service.link_in_email(1), headers=HTML)
+        assert page.text == "<h1>Shelfie says welcome</h1>"
+        assert "Shelfie" in service.smtp.messages[0]["Subject"]
+
+
+async def test_a_front_end_of_its_own_gets_the_links_and_the_pages_are_not_linked(
+        pg_url: str, smtp_server: SmtpTestServer) -> None:
+    async with running_service(pg_url, smtp_server, VERIFY_URL_TEMPLATE="https://app.example.com/verify?t={token}",
+                               RESET_URL_TEMPLATE="https://app.example.com/reset#{token}") as service:
+        await service.signup("di@example.com")
+        await service.client.post("/api/v1/auth/password-reset-request", json={"email": "di@example.com"})
+        texts = [m.get_body(("plain",)).get_content() for m in await service.smtp.wait_for(2)]
+    assert "https://app.example.com/verify?t=" in texts[0] and "https://app.example.com/reset#" in texts[1]
+    assert all("/api/v1/auth/" not in text for text in texts)
