@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
-import logging
 import signal
 import sys
 import uuid
@@ -16,6 +15,7 @@ from application.views import UserView
 from domain.errors import DomainError
 from entrypoints.container import Container, build_container, close_container
 from entrypoints.http.errors import DATABASE_OUTAGES
+from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings, SettingsError, load_settings
 
 
@@ -39,13 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     which.add_argument("--dead", action="store_true", help="every dead message")
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin, every run
     try:
         settings = load_settings()
     except SettingsError as error:
         print(f"accounts: {error}", file=sys.stderr)
         return 2
+    configure_logging(json_lines=settings.LOG_FORMAT == "json")
     try:
         return _run(args, settings)
     except DomainError as error:
@@ -67,7 +66,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             # Links in emails must reach this server: follow its address unless DOMAIN says otherwise.
             host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
             settings = settings.model_copy(update={"DOMAIN": f"{host}:{args.port}"})
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        # log_config=None: uvicorn's lines go through the handler configured above (format, masking, ids).
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
     elif args.command == "migrate":
         from adapters.sqlalchemy.migrate import upgrade
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -33,6 +33,7 @@ class Settings(BaseSettings):
                                       case_sensitive=False)
 
     ENVIRONMENT: Environment = Environment.DEVELOPMENT
+    LOG_FORMAT: Literal["text", "json"] = "text"
     MAX_BODY_BYTES: int = Field(64 * 1024, ge=1024)
     # Browser origins allowed to call the API with credentials (comma-separated); none by default.
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []

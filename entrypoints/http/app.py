@@ -13,6 +13,7 @@ from entrypoints.http import auth, browser, health, security, users
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.log_masking import install_log_masking
+from entrypoints.logs import RequestIdMiddleware
 from entrypoints.settings import Settings, load_settings
 
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if settings.CORS_ORIGINS:
         app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS, allow_credentials=True,
                            allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(RequestIdMiddleware)  # added last, so it wraps the rest: every line has the id
     app.include_router(auth.router)
     app.include_router(browser.router)
     app.include_router(users.router)
