@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the HTTP API (and the outbox worker)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="API processes sharing the port (SO_REUSEPORT)")
     commands.add_parser("migrate", help="bring the database schema up to date (Alembic upgrade head)")
     admin = commands.add_parser("create-admin", help="create a verified administrator")
     admin.add_argument("--email", required=True)
@@ -58,16 +59,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
-        import uvicorn
-
-        from entrypoints.http.app import create_app
+        from entrypoints.serve import serve
 
         if settings.DOMAIN is None:
             # Links in emails must reach this server: follow its address unless DOMAIN says otherwise.
             host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
             settings = settings.model_copy(update={"DOMAIN": f"{host}:{args.port}"})
-        # log_config=None: uvicorn's lines go through the handler configured above (format, masking, ids).
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_config=None)
+        return serve(settings, args.host, args.port, args.workers)
     elif args.command == "migrate":
         from adapters.sqlalchemy.migrate import upgrade
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends
@@ -16,8 +17,9 @@ router = APIRouter(prefix="/health", tags=["health"])
 
 
 @router.get("/live")
-async def live() -> dict[str, str]:
-    return {"status": "ok"}
+async def live() -> dict[str, str | int]:
+    """Also names the process, so an operator can tell which instance answered."""
+    return {"status": "ok", "pid": os.getpid()}
 
 
 @router.get("/ready")

@@ -1,0 +1,74 @@
+"""`accounts serve`: one process, or several that each bind the port with SO_REUSEPORT.
+
+With one shared listening socket (uvicorn's --workers), whichever process wakes first takes the
+connections of a burst, and one core can end up doing most of the work. With SO_REUSEPORT each process
+has a socket of its own and the kernel spreads new connections over them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import socket
+import sys
+
+import uvicorn
+
+from entrypoints.http.app import create_app
+from entrypoints.logs import configure_logging
+from entrypoints.settings import Settings
+
+
+def serve(settings: Settings, host: str, port: int, processes: int) -> int:
+    if processes <= 1:
+        _serve_one(settings, _listen(host, port, reuse_port=False))
+        return 0
+    context = multiprocessing.get_context("spawn")
+    children = [context.Process(target=_child, args=(_for_child(settings, n), host, port), name=f"api-{n}")
+                for n in range(processes)]
+    for child in children:
+        child.start()
+
+    def stop(_signum: int, _frame: object) -> None:
+        for child in children:
+            if child.is_alive():
+                child.terminate()  # SIGTERM: uvicorn finishes the requests in flight, the worker its message
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        child.join()
+    return max((child.exitcode or 0) for child in children)
+
+
+def _for_child(settings: Settings, n: int) -> Settings:
+    # SQLite takes one outbox worker; PostgreSQL's SKIP LOCKED lets every process run one.
+    if n > 0 and settings.DATABASE_URL.startswith("sqlite"):
+        return settings.model_copy(update={"OUTBOX_WORKER_ENABLED": False})
+    return settings
+
+
+def _child(settings: Settings, host: str, port: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when the children stop
+    configure_logging(json_lines=settings.LOG_FORMAT == "json")
+    _serve_one(settings, _listen(host, port, reuse_port=True))
+
+
+def _serve_one(settings: Settings, sock: socket.socket) -> None:
+    # log_config=None: uvicorn's lines go through the handler the CLI configured (format, masking, ids).
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_config=None))
+    server.run(sockets=[sock])
+    if not server.started:
+        sys.exit(1)
+
+
+def _listen(host: str, port: int, reuse_port: bool) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
