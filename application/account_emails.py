@@ -15,8 +15,16 @@ from domain.user import User
 
 def reset_fingerprint(user: User) -> str:
     """A reset link carries this, so it dies when the password, the address or the latest request changes."""
-    material = "\n".join((user.password_hash, user.email.value, user.reset_nonce or ""))
-    return hashlib.sha256(material.encode()).hexdigest()[:32]
+    return _digest(user.password_hash, user.email.value, user.reset_nonce or "")
+
+
+def credentials_fingerprint(user: User) -> str:
+    """An email-change link carries this, so a password change or reset retires a pending change."""
+    return _digest(user.password_hash, user.email.value)
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
 class AccountEmails:
@@ -41,8 +49,8 @@ class AccountEmails:
         return self._message(user, "existing_account", self._lifetimes.reset, link=self._reset_link(user))
 
     def email_change(self, user: User, new_email: Email) -> OutboxMessage:
-        token = self._tokens.issue(TokenPurpose.CHANGE_EMAIL,
-                                   {"sub": str(user.id), "old": str(user.email), "new": str(new_email)})
+        token = self._tokens.issue(TokenPurpose.CHANGE_EMAIL, {"sub": str(user.id), "new": str(new_email),
+                                                               "fp": credentials_fingerprint(user)})
         return self.custom(str(new_email), "confirm_new_email", self._lifetimes.verification, name=_name(user),
                            link=self._links.email_change(token))
 

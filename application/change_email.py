@@ -1,15 +1,12 @@
 from __future__ import annotations
 
+import hmac
 import uuid
 
-from application.account_emails import AccountEmails
+from application.account_emails import AccountEmails, credentials_fingerprint
 from application.config import TokenLifetimes
-from application.ports import (
-    PasswordHasher,
-    TokenPurpose,
-    TokenService,
-    UnitOfWork,
-)
+from application.ports import Clock, PasswordHasher, TokenPurpose, TokenService, UnitOfWork
+from application.rate_limits import RateLimit
 from domain.email import Email
 from domain.errors import InvalidToken, UserAlreadyExists, WrongPassword
 from domain.user import User
@@ -18,20 +15,29 @@ from domain.user import User
 class ChangeEmail:
     """Sends a confirmation link to the new address and a notice to the old; nothing changes until the link."""
 
-    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, emails: AccountEmails) -> None:
+    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, emails: AccountEmails, clock: Clock,
+                 per_address: RateLimit, reveal_existing: bool = True) -> None:
         self._uow = uow
         self._hasher = hasher
         self._emails = emails
+        self._clock = clock
+        self._per_address = per_address
+        # False where sign-up hides taken addresses: then a taken one gets the usual answer, and no link.
+        self._reveal_existing = reveal_existing
 
     async def execute(self, user: User, new_address: str, password: str) -> None:
         new_email = Email.parse(new_address)
         if not await self._hasher.verify(user.password_hash, password):
             raise WrongPassword()
+        window = self._per_address.window_start(self._clock.now())
         async with self._uow as uow:
-            if new_email != user.email and await uow.users.get_by_email(new_email) is not None:
+            taken = new_email != user.email and await uow.users.get_by_email(new_email) is not None
+            if taken and self._reveal_existing:
                 raise UserAlreadyExists("Another account uses this email address.", "Choose another address.")
-            await uow.outbox.add(self._emails.email_change(user, new_email))
-            await uow.outbox.add(self._emails.email_change_notice(user, new_email))
+            # The new address is anyone's: it gets no more emails than the per-address limit, silently.
+            if not taken and await uow.rate_limits.hit(f"emails:{new_email}", window) <= self._per_address.limit:
+                await uow.outbox.add(self._emails.email_change(user, new_email))
+                await uow.outbox.add(self._emails.email_change_notice(user, new_email))
             await uow.commit()
 
 
@@ -46,13 +52,14 @@ class ConfirmEmailChange:
     async def execute(self, token: str) -> User:
         claims = self._tokens.load(TokenPurpose.CHANGE_EMAIL, token, self._lifetimes.verification)
         try:
-            user_id, old, new = uuid.UUID(claims["sub"]), Email.parse(claims["old"]), Email.parse(claims["new"])
+            user_id, new, fingerprint = uuid.UUID(claims["sub"]), Email.parse(claims["new"]), str(claims["fp"])
         except (KeyError, ValueError, TypeError):
             raise InvalidToken() from None
         async with self._uow as uow:
             user = await uow.users.get(user_id, for_update=True)
-            if user is None or user.email != old:
-                raise InvalidToken()  # used already, or the address changed another way since
+            # Used already, or the address or password changed since (a reset retires a pending change).
+            if user is None or not hmac.compare_digest(credentials_fingerprint(user), fingerprint):
+                raise InvalidToken()
             user.change_email(new)
             await uow.users.save(user)  # another account taking the address first fails here: UserAlreadyExists
             await uow.commit()

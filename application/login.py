@@ -14,34 +14,39 @@ class Login:
     """Checks email and password and opens a session; one answer for an unknown email and a wrong password."""
 
     def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, sessions: SessionIssuer, clock: Clock,
-                 failures: RateLimit) -> None:
+                 failures: RateLimit, allow_unverified: bool = True) -> None:
         self._uow = uow
         self._hasher = hasher
         self._sessions = sessions
         self._clock = clock
         self._failures = failures
+        # False where sign-up hides taken addresses: an unverified account's login would tell one exists.
+        self._allow_unverified = allow_unverified
 
-    async def execute(self, address: str, password: str) -> SessionTokens:
+    async def execute(self, address: str, password: str, client: str = "") -> SessionTokens:
         try:
             email: Email | None = Email.parse(address)
         except InvalidEmail:
             email = None
-        # Failures count per address, known or not, so the lock tells nothing; it lifts when its window ends.
-        # Not an address at all: counted under a digest, since such text (a NUL, say) may not even be storable.
-        failures_key = f"login-failures:{email or hashlib.sha256(address.strip().lower().encode()).hexdigest()}"
-        now = self._clock.now()
-        user = None
+        # Guesses count per address and client, known address or not, so the lock tells nothing, and one
+        # attacker cannot lock the person out from the person's own address; it lifts when its window ends.
+        # Text that is no address (a NUL, say) is counted under a digest, as it may not even be storable.
+        subject = str(email) if email else hashlib.sha256(address.strip().lower().encode()).hexdigest()
+        guesses_key, window = f"login-guesses:{subject}:{client}", self._failures.window_start(self._clock.now())
         async with self._uow as uow:
-            if await uow.rate_limits.count(failures_key, self._failures.window_start(now)) >= self._failures.limit:
-                raise RateLimited(self._failures.retry_after(now))
-            if email is not None:
-                user = await uow.users.get_by_email(email)
+            # Counted before the check, in one statement: concurrent guesses cannot slip past the limit.
+            over = await uow.rate_limits.hit(guesses_key, window) > self._failures.limit
+            await uow.commit()
+            if over:
+                raise RateLimited(self._failures.retry_after(self._clock.now()))
+            user = await uow.users.get_by_email(email) if email is not None else None
         # With no user the hasher still spends a hash, so timing does not tell which part was wrong.
-        if not await self._hasher.verify(user.password_hash if user else None, password) or user is None:
-            async with self._uow as uow:
-                await uow.rate_limits.hit(failures_key, self._failures.window_start(now))
-                await uow.commit()
+        valid = await self._hasher.verify(user.password_hash if user else None, password)
+        if user is None or not valid or not (user.is_verified or self._allow_unverified):
             raise InvalidCredentials()
+        async with self._uow as uow:
+            await uow.rate_limits.hit(guesses_key, window, -1)  # a right password is no guess
+            await uow.commit()
         checked_hash = user.password_hash
         upgraded = await self._hasher.hash(password) if self._hasher.needs_rehash(checked_hash) else None
         async with self._uow as uow:

@@ -86,8 +86,8 @@ class Outbox(Protocol):
 class RateLimitCounters(Protocol):
     """Counts events per key in fixed time windows, in storage every instance of the service shares."""
 
-    async def hit(self, key: str, window_start: datetime) -> int:
-        """Counts one event; the window's count with it."""
+    async def hit(self, key: str, window_start: datetime, amount: int = 1) -> int:
+        """Adds `amount` (one event, or -1 to take one back); the window's count after it."""
         ...
     async def count(self, key: str, window_start: datetime) -> int: ...
     async def prune(self, before: datetime) -> int: ...

@@ -109,7 +109,8 @@ class Container(containers.DeclarativeContainer):
                                       settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
     verify_email = providers.Factory(VerifyEmail, uow, tokens, lifetimes)
     resend_verification = providers.Factory(ResendVerification, uow, clock)
-    login = providers.Factory(Login, uow, hasher, sessions, clock, login_failures)
+    login = providers.Factory(Login, uow, hasher, sessions, clock, login_failures,
+                              settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
     refresh_session = providers.Factory(RefreshSession, uow, sessions, clock)
     logout = providers.Factory(Logout, uow, clock)
     authenticate = providers.Factory(Authenticate, uow, access_tokens)
@@ -117,7 +118,8 @@ class Container(containers.DeclarativeContainer):
     process_email_requests = providers.Factory(ProcessEmailRequests, uow, emails, clock, per_address)
     check_request_rate = providers.Factory(CheckRequestRate, uow, clock, per_ip)
     change_password = providers.Factory(ChangePassword, uow, hasher, sessions, clock, common_passwords)
-    change_email = providers.Factory(ChangeEmail, uow, hasher, emails)
+    change_email = providers.Factory(ChangeEmail, uow, hasher, emails, clock, per_address,
+                                     settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
     confirm_email_change = providers.Factory(ConfirmEmailChange, uow, tokens, lifetimes)
     check_reset_link = providers.Factory(CheckResetLink, uow, tokens, lifetimes)
     pages = providers.Singleton(lambda s: Pages(s.PAGES_TEMPLATES_DIR, s.PRODUCT_NAME, s.LOGIN_URL,

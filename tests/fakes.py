@@ -61,8 +61,8 @@ class FakeRateLimitCounters:
     def __init__(self, counters: dict[tuple[str, datetime], int]) -> None:
         self.counters = counters
 
-    async def hit(self, key: str, window_start: datetime) -> int:
-        self.counters[key, window_start] = self.counters.get((key, window_start), 0) + 1
+    async def hit(self, key: str, window_start: datetime, amount: int = 1) -> int:
+        self.counters[key, window_start] = self.counters.get((key, window_start), 0) + amount
         return self.counters[key, window_start]
 
     async def count(self, key: str, window_start: datetime) -> int:

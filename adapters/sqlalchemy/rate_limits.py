@@ -13,13 +13,13 @@ class SqlAlchemyRateLimitCounters:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
-    async def hit(self, key: str, window_start: datetime) -> int:
+    async def hit(self, key: str, window_start: datetime, amount: int = 1) -> int:
         # One statement, atomic under concurrency: insert the window's row, or add one to it.
         dialect = postgresql if self._connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(rate_limits).values(key=key, window_start=window_start, count=1)
+        statement = dialect.insert(rate_limits).values(key=key, window_start=window_start, count=amount)
         statement = statement.on_conflict_do_update(
             index_elements=[rate_limits.c.key, rate_limits.c.window_start],
-            set_={"count": rate_limits.c.count + 1},
+            set_={"count": rate_limits.c.count + amount},
         ).returning(rate_limits.c.count)
         return (await self._connection.execute(statement)).scalar_one()
 

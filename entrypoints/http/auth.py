@@ -28,7 +28,7 @@ from entrypoints.http.pages import Pages, wants_html
 from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, EmailIn, LoginIn, MessageOut, RefreshIn,
                                       ResetConfirmIn, SendMailIn, SendMailOut, SessionOut, SignupIn, SignupOut,
                                       UserMessageOut, UserOut)
-from entrypoints.http.security import ClientRateLimit, current_user, require_admin, require_verified
+from entrypoints.http.security import ClientRateLimit, client_key, current_user, require_admin, require_verified
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=COMMON_RESPONSES)
 
@@ -83,8 +83,8 @@ async def resend_verification(
 @router.post("/login", response_model=SessionOut, responses={401: {"model": ErrorBody}},
              dependencies=[Depends(ClientRateLimit("login"))])
 @inject
-async def login(body: LoginIn, use_case: Login = Depends(Provide[Container.login])) -> SessionOut:
-    return _session(await use_case.execute(body.email, body.password))
+async def login(body: LoginIn, request: Request, use_case: Login = Depends(Provide[Container.login])) -> SessionOut:
+    return _session(await use_case.execute(body.email, body.password, client_key(request)))
 
 
 @router.post("/refresh", response_model=SessionOut, responses={401: {"model": ErrorBody}})
@@ -133,8 +133,8 @@ async def send_mail(body: SendMailIn, _admin: User = Depends(require_admin),
     return SendMailOut(message="Queued one message per recipient.", recipients=count)
 
 
-@router.post("/change-password", response_model=SessionOut, responses={401: {"model": ErrorBody},
-                                                                        403: {"model": ErrorBody}})
+@router.post("/change-password", response_model=SessionOut, dependencies=[Depends(ClientRateLimit("account"))],
+             responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
 @inject
 async def change_password(body: ChangePasswordIn, user: User = Depends(require_verified),
                           use_case: ChangePassword = Depends(Provide[Container.change_password])) -> SessionOut:
@@ -143,6 +143,7 @@ async def change_password(body: ChangePasswordIn, user: User = Depends(require_v
 
 
 @router.post("/change-email", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,
+             dependencies=[Depends(ClientRateLimit("account"))],
              responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 409: {"model": ErrorBody}})
 @inject
 async def change_email(body: ChangeEmailIn, user: User = Depends(require_verified),

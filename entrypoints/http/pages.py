@@ -44,4 +44,5 @@ class Pages:
         return hmac.new(self._csrf_key, reset_token.encode(), hashlib.sha256).hexdigest()
 
     def csrf_matches(self, reset_token: str, offered: str) -> bool:
-        return hmac.compare_digest(self.csrf_token(reset_token), offered)
+        # As bytes: compare_digest refuses a str with characters beyond ASCII, which a form can send.
+        return hmac.compare_digest(self.csrf_token(reset_token).encode(), offered.encode())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable
 
 from dependency_injector.wiring import Provide, inject
@@ -51,4 +52,16 @@ class ClientRateLimit:
     @inject
     async def __call__(self, request: Request,
                        check: CheckRequestRate = Depends(Provide[Container.check_request_rate])) -> None:
-        await check.execute(self.action, request.client.host if request.client else "unknown")
+        await check.execute(self.action, client_key(request))
+
+
+def client_key(request: Request) -> str:
+    """The client's address for limits; IPv6 by its /64, which one subscriber usually holds whole."""
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return host

@@ -64,6 +64,7 @@ async def test_a_person_verifies_and_resets_from_the_inbox(service: Service, pag
     await page.get_by_label("New password, again").fill("a brand new secret")
     await page.get_by_role("button", name="Set new password").click()
     assert await page.locator("h1").inner_text() == "Your password has been reset"
+    assert "log in with your new password" in await page.locator("main").inner_text()
     await shot(page, "reset-done")
 
     assert (await service.login("ada@example.com", "a brand new secret")).status_code == 200
@@ -94,3 +95,17 @@ async def test_a_weak_password_is_explained_next_to_its_field(service: Service, 
     await page.get_by_label("New password, again").fill("iloveyou1")
     await page.get_by_role("button", name="Set new password").click()
     assert "common" in await page.locator("#new_password-error").inner_text()
+
+
+async def test_an_expired_reset_link_offers_a_new_one(service: Service, page: Page) -> None:
+    await service.signup("di@example.com")
+    await service.client.post("/api/v1/auth/password-reset-request", json={"email": "di@example.com"})
+    link = await service.link_in_email(2)
+    service.clock.advance(timedelta(hours=2))
+    await page.goto(link)
+    assert await page.locator("h1").inner_text() == "This link has expired"
+    service.clock.advance(timedelta(hours=-2))
+    await page.get_by_label("Email address").fill("di@example.com")
+    await page.get_by_role("button", name="Send a new reset link").click()
+    assert await page.locator("h1").inner_text() == "Check your inbox"
+    assert "/password-reset-confirm/" in await service.link_in_email(3)

@@ -6,14 +6,11 @@ No answer may be a 500, and every answer must match the schema the service publi
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 from collections.abc import Iterator
 
 import httpx
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -24,8 +21,8 @@ from entrypoints.container import build_container, close_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.database import truncate
+from tests.live_server import serving_in_thread
 from tests.settings import service_settings
-
 
 ADMIN, ADMIN_PASSWORD = "root@example.com", "admin password 1"
 
@@ -40,20 +37,11 @@ def live_api(request: pytest.FixtureRequest,
     else:
         database_url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('fuzz') / 'accounts.db'}"
         upgrade(database_url)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
     settings_ = service_settings(database_url, 25, MAIL_BACKEND="memory")
-    server = uvicorn.Server(uvicorn.Config(create_app(settings_), log_level="error"))
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve(sockets=[sock])), daemon=True)
-    thread.start()
-    while not server.started:
-        thread.join(0.05)
-    base_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    asyncio.run(_create_admin(settings_))
-    login = httpx.post(f"{base_url}/api/v1/auth/login", json={"email": ADMIN, "password": ADMIN_PASSWORD})
-    yield base_url, {"Authorization": f"Bearer {login.json()['access_token']}"}
-    server.should_exit = True
-    thread.join(10)
+    with serving_in_thread(create_app(settings_)) as base_url:
+        asyncio.run(_create_admin(settings_))
+        login = httpx.post(f"{base_url}/api/v1/auth/login", json={"email": ADMIN, "password": ADMIN_PASSWORD})
+        yield base_url, {"Authorization": f"Bearer {login.json()['access_token']}"}
 
 
 async def _create_admin(settings_: Settings) -> None:

@@ -13,7 +13,7 @@ from tests.settings import service_settings
 
 @pytest.fixture
 async def container(database_url: str):  # type: ignore[no-untyped-def]
-    container = build_container(service_settings(database_url, 25))
+    container = build_container(service_settings(database_url, 25, LOGIN_FAILURES_PER_ACCOUNT=3))
     yield container
     await close_container(container)
 
@@ -63,3 +63,17 @@ async def link_token_in_outbox(container, path: str) -> str:  # type: ignore[no-
         messages = await uow.outbox.claim(10, container.clock().now(), timedelta(minutes=1), "test")
     [body] = [m.content.text_body for m in messages if path in m.content.text_body]
     return body.split(path)[1].split()[0]
+
+
+async def test_concurrent_guesses_cannot_pass_the_failed_login_limit(container) -> None:  # type: ignore[no-untyped-def]
+    await container.register_user().execute(Signup("ada@example.com", "correct horse"))
+
+    async def guess() -> str:
+        try:
+            await container.login().execute("ada@example.com", "wrong horse", client="203.0.113.9")
+        except Exception as refusal:  # noqa: BLE001
+            return type(refusal).__name__
+        return "logged in"
+
+    outcomes = await asyncio.gather(*(guess() for _ in range(20)))
+    assert outcomes.count("InvalidCredentials") == 3 and outcomes.count("RateLimited") == 17

@@ -115,3 +115,34 @@ async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one
     assert len(world.uow.store.users) == 1
     await world.answer_email_requests()
     assert [m.content.subject for m in world.uow.outbox_messages] == ["verify_email", "existing_account"]
+
+
+async def test_an_email_change_link_dies_when_the_password_is_reset(world: World) -> None:
+    from application.change_email import ChangeEmail, ConfirmEmailChange
+    from application.confirm_reset import ConfirmReset
+    from application.request_reset import RequestReset
+
+    await register(world).execute(Signup("ada@example.com", "correct horse"))
+    [user] = world.uow.store.users.values()
+    await ChangeEmail(world.uow, world.hasher, world.emails, world.clock, world.per_address).execute(
+        user, "thief@example.com", "correct horse")
+    pending = world.tokens.last(TokenPurpose.CHANGE_EMAIL)
+
+    await RequestReset(world.uow, world.clock).execute("ada@example.com")
+    await world.answer_email_requests()
+    await ConfirmReset(world.uow, world.tokens, world.hasher, world.clock, world.lifetimes).execute(
+        world.tokens.last(TokenPurpose.RESET_PASSWORD), "battery staple", "battery staple")
+    with pytest.raises(InvalidToken):
+        await ConfirmEmailChange(world.uow, world.tokens, world.lifetimes).execute(pending)
+
+
+async def test_an_email_change_sends_no_more_than_the_per_address_limit(world: World) -> None:
+    from application.change_email import ChangeEmail
+
+    await register(world).execute(Signup("ada@example.com", "correct horse"))
+    [user] = world.uow.store.users.values()
+    for _ in range(12):
+        await ChangeEmail(world.uow, world.hasher, world.emails, world.clock, world.per_address).execute(
+            user, "victim@example.com", "correct horse")
+    to_victim = [m for m in world.uow.outbox_messages if m.recipient == "victim@example.com"]
+    assert len(to_victim) == world.per_address.limit

@@ -86,3 +86,18 @@ async def test_repeated_failures_lock_the_address_for_a_while_whether_or_not_it_
         assert 0 < locked.value.retry_after_seconds <= 15 * 60 + 1
     world.clock.advance(timedelta(minutes=15))
     await login(world).execute("ada@example.com", "correct horse")  # the lock lifts with its window
+
+
+async def test_an_attackers_guesses_do_not_lock_the_person_out_from_their_own_address(world: World) -> None:
+    for _ in range(world.login_failures.limit + 5):
+        with pytest.raises((InvalidCredentials, RateLimited)):
+            await login(world).execute("ada@example.com", "wrong horse", client="203.0.113.9")
+    session = await login(world).execute("ada@example.com", "correct horse", client="198.51.100.7")
+    assert session.user.email == "ada@example.com"
+
+
+async def test_where_signup_hides_taken_addresses_an_unverified_account_cannot_log_in(world: World) -> None:
+    hiding = Login(world.uow, world.hasher, world.sessions, world.clock, world.login_failures,
+                   allow_unverified=False)
+    with pytest.raises(InvalidCredentials):
+        await hiding.execute("ada@example.com", "correct horse")
