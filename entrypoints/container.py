@@ -12,6 +12,7 @@ from adapters.jwt_tokens import JwtAccessTokenService
 from adapters.mail.console import ConsoleMailSender
 from adapters.mail.file import FileMailSender
 from adapters.mail.memory import MemoryMailSender
+from adapters.mail.metered import MeteredMailSender
 from adapters.mail.smtp import SmtpConfig, SmtpMailSender
 from adapters.mail.templates import JinjaEmailRenderer
 from adapters.passwords import Argon2PasswordHasher
@@ -39,6 +40,7 @@ from application.resend_verification import ResendVerification
 from application.send_mail import SendMail
 from application.session_tokens import SessionIssuer
 from application.verify_email import VerifyEmail
+from entrypoints.http.metrics_registry import Metrics
 from entrypoints.http.pages import Pages
 from entrypoints.settings import Settings
 from entrypoints.worker import OutboxWorker
@@ -94,13 +96,15 @@ class Container(containers.DeclarativeContainer):
         settings, clock)
 
     renderer = providers.Singleton(lambda s: JinjaEmailRenderer(s.MAIL_TEMPLATES_DIR, s.PRODUCT_NAME), settings)
-    mail_sender = providers.Selector(
+    metrics = providers.Singleton(Metrics)
+    chosen_mail_sender = providers.Selector(
         providers.Callable(lambda s: s.MAIL_BACKEND.value, settings),
         smtp=providers.Singleton(lambda s: SmtpMailSender(_smtp_config(s)), settings),
         console=providers.Singleton(ConsoleMailSender),
         file=providers.Singleton(lambda s: FileMailSender(s.MAIL_FILE_DIR, s.MAIL_FROM, s.MAIL_FROM_NAME), settings),
         memory=providers.Singleton(MemoryMailSender),
     )
+    mail_sender = providers.Singleton(MeteredMailSender, chosen_mail_sender, metrics.provided.count_email)
 
     emails = providers.Singleton(AccountEmails, tokens, renderer, links, clock, lifetimes)
     sessions = providers.Singleton(SessionIssuer, access_tokens, clock, lifetimes)

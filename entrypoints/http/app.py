@@ -9,10 +9,11 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, build_container, close_container
-from entrypoints.http import auth, browser, health, security, users
+from entrypoints.http import auth, browser, health, metrics, security, users
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.log_masking import install_log_masking
+from entrypoints.http.metrics_registry import MetricsMiddleware
 from entrypoints.logs import RequestIdMiddleware
 from entrypoints.settings import Settings, load_settings
 
@@ -20,7 +21,7 @@ from entrypoints.settings import Settings, load_settings
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     settings = settings or load_settings()
     container = container or build_container(settings)
-    container.wire(modules=[auth, browser, users, health, security])
+    container.wire(modules=[auth, browser, users, health, metrics, security])
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -44,9 +45,11 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if settings.CORS_ORIGINS:
         app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS, allow_credentials=True,
                            allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(MetricsMiddleware, metrics=container.metrics())
     app.add_middleware(RequestIdMiddleware)  # added last, so it wraps the rest: every line has the id
     app.include_router(auth.router)
     app.include_router(browser.router)
     app.include_router(users.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     return app

@@ -1,0 +1,25 @@
+"""Counts what a mail sender does, for the service's metrics, whatever the sender is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from application.mail import DeliveryError, OutboxMessage
+from application.ports import MailSender
+
+
+class MeteredMailSender:
+    def __init__(self, inner: MailSender, count: Callable[[str], None]) -> None:
+        self._inner = inner
+        self._count = count
+
+    async def send(self, message: OutboxMessage) -> None:
+        try:
+            await self._inner.send(message)
+        except DeliveryError:
+            self._count("failed")
+            raise
+        self._count("sent")
+
+    async def close(self) -> None:
+        await self._inner.close()

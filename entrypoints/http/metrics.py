@@ -1,0 +1,28 @@
+"""Prometheus metrics at /metrics: requests by route, emails sent and failed, the outbox's backlog."""
+
+from __future__ import annotations
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from application.outbox_admin import OutboxStatus
+from application.ports import Clock
+from entrypoints.container import Container
+from entrypoints.http.metrics_registry import Metrics
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/metrics")
+@inject
+async def metrics(registry: Metrics = Depends(Provide[Container.metrics]),
+                  status: OutboxStatus = Depends(Provide[Container.outbox_status]),
+                  clock: Clock = Depends(Provide[Container.clock])) -> Response:
+    stats = await status.execute(count_sent=False)
+    registry.outbox_pending.set(stats.pending)
+    registry.outbox_dead.set(stats.dead)
+    oldest = stats.oldest_pending_created_at
+    registry.outbox_oldest.set((clock.now() - oldest).total_seconds() if oldest else 0)
+    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
