@@ -34,6 +34,8 @@ class Settings(BaseSettings):
 
     ENVIRONMENT: Environment = Environment.DEVELOPMENT
     LOG_FORMAT: Literal["text", "json"] = "text"
+    # bench/load.py's yardstick: a bare endpoint doing one primary-key SELECT through the same pool.
+    BENCH_ENDPOINTS: bool = False
     MAX_BODY_BYTES: int = Field(64 * 1024, ge=1024)
     # Browser origins allowed to call the API with credentials (comma-separated); none by default.
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, build_container, close_container
-from entrypoints.http import auth, browser, health, metrics, security, users
+from entrypoints.http import auth, bench_probe, browser, health, metrics, security, users
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.log_masking import install_log_masking
@@ -21,7 +21,7 @@ from entrypoints.settings import Settings, load_settings
 def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
     settings = settings or load_settings()
     container = container or build_container(settings)
-    container.wire(modules=[auth, browser, users, health, metrics, security])
+    container.wire(modules=[auth, bench_probe, browser, users, health, metrics, security])
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -52,4 +52,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(users.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
+    if settings.BENCH_ENDPOINTS:
+        app.include_router(bench_probe.router)
     return app

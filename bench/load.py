@@ -1,0 +1,194 @@
+"""Issue 6's load benchmark: each endpoint's throughput as a ratio to the limit that bounds it, in one run.
+
+    .venv/bin/python bench/load.py [--users 50000] [--concurrency 16]
+
+It serves `accounts serve` on a PostgreSQL database of its own (bench_load) seeded with --users accounts,
+drives it from one asyncio client whose connections open once, and measures in the same run:
+- the hashing limit: argon2id hashes per second on all cores with the service's parameters (signup, login);
+- the framework limit: a bare endpoint in the same server doing one primary-key SELECT through the same pool
+  (verify, reset request, refresh, me);
+- GET /me's p99 while logins saturate the hashing threads, over its p99 unloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import os
+import secrets
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+from argon2 import PasswordHasher
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from adapters.clock import SystemClock  # noqa: E402
+from adapters.jwt_tokens import JwtAccessTokenService  # noqa: E402
+from adapters.tokens import ItsdangerousTokenService  # noqa: E402
+from application.ports import TokenPurpose  # noqa: E402
+from bench.common import PG, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
+
+SECRET = "benchmark-secret-" + "x" * 40
+PASSWORD = "bench password 1"
+ARGON2 = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}  # the service's defaults
+
+
+@dataclass
+class Result:
+    name: str
+    count: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds
+
+    def line(self, limit: float | None = None, limit_name: str = "") -> str:
+        ratio = f"  {self.rate / limit:5.2f} of the {limit_name}" if limit else ""
+        return (f"  {self.name:24} {self.rate:8.0f} req/s  p50 {percentile(self.latencies, 50) * 1000:7.1f} ms  "
+                f"p99 {percentile(self.latencies, 99) * 1000:7.1f} ms{ratio}")
+
+
+async def load(name: str, request: Callable[[int], Awaitable[httpx.Response]], count: int,
+               concurrency: int, ok: tuple[int, ...] = (200,)) -> Result:
+    latencies: list[float] = []
+    next_index = iter(range(count))
+
+    async def runner() -> None:
+        for n in next_index:
+            started = time.perf_counter()
+            response = await request(n)
+            latencies.append(time.perf_counter() - started)
+            assert response.status_code in ok, (name, response.status_code, response.text[:200])
+
+    started = time.perf_counter()
+    await asyncio.gather(*(runner() for _ in range(concurrency)))
+    return Result(name, count, time.perf_counter() - started, latencies)
+
+
+def hashing_limit(count: int) -> float:
+    """argon2id hashes per second with the service's parameters, on every core."""
+    hasher = PasswordHasher(**ARGON2)
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        started = time.perf_counter()
+        list(pool.map(hasher.hash, [PASSWORD] * count))
+        return count / (time.perf_counter() - started)
+
+
+async def seed(url: str, users: int, unverified: int, sessions: int) -> dict:
+    """Accounts in bulk (one hash shared by all: seeding is not what is measured), and ready-made tokens."""
+    password_hash = PasswordHasher(**ARGON2).hash(PASSWORD)
+    now = datetime.now(UTC)
+    rows = [(uuid.uuid4(), f"user{n}@bench.example", password_hash, None, None, None, "user", n >= unverified,
+             now, None, None) for n in range(users)]
+    refresh = [secrets.token_urlsafe(32) for _ in range(sessions)]
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await connection.copy_records_to_table("users", records=rows, columns=[
+            "id", "email", "password_hash", "username", "first_name", "last_name", "role", "is_verified",
+            "created_at", "password_changed_at", "reset_nonce"])
+        await connection.copy_records_to_table("refresh_tokens", records=[
+            (hashlib.sha256(token.encode()).hexdigest(), rows[n][0], uuid.uuid4(), now, now + timedelta(days=1),
+             None, None) for n, token in enumerate(refresh)], columns=[
+            "token_hash", "user_id", "family_id", "issued_at", "expires_at", "used_at", "revoked_at"])
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+    links = ItsdangerousTokenService(SECRET, SystemClock())
+    access = JwtAccessTokenService(SECRET, "HS256", SystemClock())
+    return {
+        "ids": [row[0] for row in rows], "emails": [row[1] for row in rows], "refresh": refresh,
+        "verify": [links.issue(TokenPurpose.VERIFY_EMAIL, {"sub": str(rows[n][0]), "email": rows[n][1]})
+                   for n in range(unverified)],
+        "access": [access.issue(rows[n][0], "user", now, timedelta(hours=1)) for n in range(unverified, users)],
+    }
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=50_000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=2000, help="per endpoint without a hash")
+    parser.add_argument("--hashed", type=int, default=200, help="per endpoint with a hash")
+    args = parser.parse_args()
+    os.environ.setdefault("PYTHONPATH", str(Path(__file__).resolve().parents[1]))
+
+    url = await fresh_database("bench_load")
+    data = await seed(url, args.users, unverified=args.requests, sessions=args.requests)
+    port = free_port()
+    server = start("serve-load", ["-m", "entrypoints.cli", "serve", "--port", str(port)], {
+        "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
+        "BENCH_ENDPOINTS": "true", "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
+        "LOGIN_FAILURES_PER_ACCOUNT": "100000000", "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
+        "DOMAIN": f"127.0.0.1:{port}"})
+    try:
+        wait_port(port)
+        await run(f"http://127.0.0.1:{port}", data, args)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+async def run(base_url: str, data: dict, args: argparse.Namespace) -> None:
+    c, n, h = args.concurrency, args.requests, args.hashed
+    limits = httpx.Limits(max_connections=c + 2, max_keepalive_connections=c + 2)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+        ids, emails = data["ids"], data["emails"]
+        await load("warm-up", lambda i: client.get(f"/bench/pk/{ids[i]}"), 200, c)
+        print(f"{len(ids)} users in the table; {c} concurrent connections; {os.cpu_count()} cores")
+        hashes = hashing_limit(h)
+        framework = await load("framework limit (pk)", lambda i: client.get(f"/bench/pk/{ids[i % len(ids)]}"), n, c)
+        results = [
+            (await load("signup", lambda i: client.post("/api/v1/auth/signup", json={
+                "email": f"new{i}@bench.example", "password": PASSWORD}), h, c, (201,)), hashes, "hashing limit"),
+            (await load("login", lambda i: client.post("/api/v1/auth/login", json={
+                "email": emails[-1 - i], "password": PASSWORD}), h, c), hashes, "hashing limit"),
+            (await load("verify (first)", lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}"), n, c),
+             framework.rate, "framework limit"),
+            (await load("verify (repeated)", lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}"), n, c),
+             framework.rate, "framework limit"),
+            (await load("reset request (known)", lambda i: client.post("/api/v1/auth/password-reset-request",
+                                                                       json={"email": emails[i]}), n, c),
+             framework.rate, "framework limit"),
+            (await load("reset request (unknown)", lambda i: client.post("/api/v1/auth/password-reset-request",
+                                                                         json={"email": f"nobody{i}@bench.example"}),
+                        n, c), framework.rate, "framework limit"),
+            (await load("refresh", lambda i: client.post("/api/v1/auth/refresh",
+                                                         json={"refresh_token": data["refresh"][i]}), n, c),
+             framework.rate, "framework limit"),
+            (await load("me", lambda i: client.get("/api/v1/auth/me", headers={
+                "Authorization": f"Bearer {data['access'][i % len(data['access'])]}"}), n, c),
+             framework.rate, "framework limit"),
+        ]
+        me_alone = await load("me, unloaded", lambda i: client.get("/api/v1/auth/me", headers={
+            "Authorization": f"Bearer {data['access'][i]}"}), 300, 1)
+        logins = asyncio.create_task(load("login (saturating)", lambda i: client.post("/api/v1/auth/login", json={
+            "email": emails[-1 - i], "password": PASSWORD}), h, c))
+        await asyncio.sleep(1)
+        me_loaded = await load("me, during logins", lambda i: client.get("/api/v1/auth/me", headers={
+            "Authorization": f"Bearer {data['access'][i]}"}), 300, 1)
+        await logins
+
+    print(f"  {'argon2id hashes (limit)':24} {hashes:8.0f} hashes/s on all cores")
+    print(framework.line())
+    for result, limit, limit_name in results:
+        print(result.line(limit, limit_name))
+    print(me_alone.line())
+    print(me_loaded.line())
+    ratio = percentile(me_loaded.latencies, 99) / percentile(me_alone.latencies, 99)
+    print(f"  GET /me p99 while logins saturate the hash threads / unloaded: {ratio:.2f}  (target < 5)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
