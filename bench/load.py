@@ -36,7 +36,7 @@ from adapters.clock import SystemClock  # noqa: E402
 from adapters.jwt_tokens import JwtAccessTokenService  # noqa: E402
 from adapters.tokens import ItsdangerousTokenService  # noqa: E402
 from application.ports import TokenPurpose  # noqa: E402
-from bench.common import PG, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
+from bench.common import fresh_database, free_port, percentile, start, wait_port  # noqa: E402
 
 SECRET = "benchmark-secret-" + "x" * 40
 PASSWORD = "bench password 1"

@@ -11,14 +11,19 @@ from typing import Any
 
 from application.account_emails import AccountEmails
 from application.config import Links, TokenLifetimes
+from application.login import Login
 from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
 from application.ports import EmailRequest, RefreshTokenRecord, TokenPurpose
-from application.login import Login
 from application.process_email_requests import ProcessEmailRequests
 from application.rate_limits import RateLimit
 from application.session_tokens import SessionIssuer
 from domain.email import Email
-from domain.errors import InvalidToken, NotAuthenticated, TokenExpired, UserAlreadyExists
+from domain.errors import (
+    InvalidToken,
+    NotAuthenticated,
+    TokenExpired,
+    UserAlreadyExists,
+)
 from domain.user import User
 
 

@@ -2,23 +2,17 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 
+from tests.live_server import free_port, wait_until_serving
+
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "eyJzdWIiOiI0MiJ9.aBcDeF.c2lnbmF0dXJl"
 PASSWORD = "a very secret passphrase"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_json_lines_carry_the_request_id_and_never_a_password_or_token(tmp_path: Path) -> None:
@@ -32,12 +26,7 @@ def test_json_lines_carry_the_request_id_and_never_a_password_or_token(tmp_path:
                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                httpx.get(f"{base}/health/live")
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        wait_until_serving(base)
         signup = httpx.post(f"{base}/api/v1/auth/signup", json={"email": "ada@example.com", "password": PASSWORD})
         verify = httpx.get(f"{base}/api/v1/auth/verify/{TOKEN}", headers={"X-Request-ID": "req-42"})
         assert signup.status_code == 201 and verify.status_code == 400

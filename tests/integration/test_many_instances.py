@@ -6,27 +6,20 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.live_server import free_port, wait_until_serving
 from tests.settings import service_env
 from tests.smtp_server import SmtpTestServer
 
 ROOT = Path(__file__).resolve().parents[2]
 LINK = re.compile(r"https?://\S+?/api/v1/auth/[\w-]+/[\w.-]+")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -43,12 +36,7 @@ def cluster(pg_url: str, smtp_server: SmtpTestServer, tmp_path: Path) -> Iterato
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         for base in bases:
-            for _ in range(200):
-                try:
-                    httpx.get(f"{base}/health/live")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.05)
+            wait_until_serving(base)
         yield bases
     finally:
         for process in processes:

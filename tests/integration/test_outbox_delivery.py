@@ -14,8 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy.tables import outbox_messages
 from application.outcome_recorder import OUTCOME_GROUP

@@ -19,6 +19,15 @@ async def world() -> World:
     return world
 
 
+async def world_with_queued(count: int) -> World:
+    world = World()
+    async with world.uow as uow:
+        for n in range(count):
+            await uow.outbox.add(world.emails.custom(f"r{n}@example.com", "admin_message"))
+        await uow.commit()
+    return world
+
+
 def deliver(world: World, max_attempts: int = 3) -> DeliverOutbox:
     return DeliverOutbox(world.uow, world.mail, world.clock,
                          DeliveryPolicy(max_attempts=max_attempts, first_retry=timedelta(seconds=10)))
@@ -71,11 +80,7 @@ async def test_the_same_message_id_is_used_on_every_attempt(world: World) -> Non
 
 
 async def test_when_the_server_is_away_the_rest_of_the_batch_waits_without_spending_attempts() -> None:
-    world = World()
-    async with world.uow as uow:
-        for n in range(3):
-            await uow.outbox.add(world.emails.custom(f"r{n}@example.com", "admin_message"))
-        await uow.commit()
+    world = await world_with_queued(3)
     world.mail.fail_next(DeliveryError("connection refused", server_unavailable=True))
 
     assert await deliver(world).execute() == 1
@@ -86,11 +91,7 @@ async def test_when_the_server_is_away_the_rest_of_the_batch_waits_without_spend
 
 
 async def test_a_stopping_worker_finishes_the_message_in_hand_and_hands_back_the_rest() -> None:
-    world = World()
-    async with world.uow as uow:
-        for n in range(3):
-            await uow.outbox.add(world.emails.custom(f"r{n}@example.com", "admin_message"))
-        await uow.commit()
+    world = await world_with_queued(3)
     stop_after_first = iter([False, True, True])
 
     assert await deliver(world).execute(should_stop=lambda: next(stop_after_first)) == 1
@@ -151,11 +152,7 @@ async def test_a_link_that_expired_in_the_queue_is_not_sent() -> None:
 
 
 async def test_every_outcome_of_a_long_batch_is_recorded() -> None:
-    world = World()
-    async with world.uow as uow:
-        for n in range(30):
-            await uow.outbox.add(world.emails.custom(f"r{n}@example.com", "admin_message"))
-        await uow.commit()
+    world = await world_with_queued(30)
     world.mail.fail_next(DeliveryError("550 no such user", permanent=True))
 
     assert await deliver(world).execute() == 30

@@ -8,7 +8,13 @@ from application.ports import TokenPurpose
 from application.refresh_session import RefreshSession
 from application.register_user import RegisterUser, Signup
 from application.request_reset import RequestReset
-from domain.errors import InvalidCredentials, InvalidToken, NotAuthenticated, PasswordsMismatch, TokenExpired
+from domain.errors import (
+    InvalidCredentials,
+    InvalidToken,
+    NotAuthenticated,
+    PasswordsMismatch,
+    TokenExpired,
+)
 from tests.fakes import World
 
 

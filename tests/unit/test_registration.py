@@ -6,7 +6,13 @@ from application.ports import TokenPurpose
 from application.register_user import RegisterUser, Signup
 from application.resend_verification import ResendVerification
 from application.verify_email import VerifyEmail
-from domain.errors import InvalidEmail, InvalidToken, TokenExpired, UserAlreadyExists, WeakPassword
+from domain.errors import (
+    InvalidEmail,
+    InvalidToken,
+    TokenExpired,
+    UserAlreadyExists,
+    WeakPassword,
+)
 from tests.fakes import FakeUnitOfWork, World
 
 
