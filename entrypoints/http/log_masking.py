@@ -12,8 +12,15 @@ def mask(text: str) -> str:
     return TOKEN_IN_PATH.sub(r"\1***", text)
 
 
+# The console mail backend's whole purpose is to show the email, link included, in development; production
+# refuses that backend (see Settings), so its lines pass unmasked.
+UNMASKED_LOGGERS = frozenset({"accounts.mail"})
+
+
 class MaskTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name in UNMASKED_LOGGERS:
+            return True
         record.msg = mask(str(record.msg))
         if isinstance(record.args, tuple):
             record.args = tuple(mask(arg) if isinstance(arg, str) else arg for arg in record.args)

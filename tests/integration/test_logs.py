@@ -1,6 +1,8 @@
 """`accounts serve` as run in production: JSON log lines with request ids, and no secret in any of them."""
 
 import json
+import re
+import time
 import os
 import subprocess
 import sys
@@ -40,3 +42,23 @@ def test_json_lines_carry_the_request_id_and_never_a_password_or_token(tmp_path:
     access = [line for line in lines if "/api/v1/auth/verify/" in line["message"]]
     assert access and access[0]["request_id"] == "req-42"
     assert TOKEN not in output and PASSWORD not in output
+
+
+def test_the_console_mail_backend_still_shows_the_link_to_follow(tmp_path: Path) -> None:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "DATABASE_"))},
+           "PYTHONPATH": str(ROOT), "PASSWORD_HASH_MEMORY_KIB": "1024", "PASSWORD_HASH_TIME_COST": "1"}
+    subprocess.run([sys.executable, "-m", "entrypoints.cli", "migrate"], cwd=tmp_path, env=env, check=True,
+                   capture_output=True)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
+                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}")
+        httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/signup",
+                   json={"email": "ada@example.com", "password": PASSWORD})
+        time.sleep(2)  # the worker polls once a second
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0]
+    [link] = re.findall(rf"http://localhost:{port}/api/v1/auth/verify/\S+", output)
+    assert "***" not in link
