@@ -21,7 +21,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def fresh_database(name: str) -> str:
+async def fresh_database(name: str, migrate: bool = True) -> str:
     """Drops and creates database `name` on the benchmark's PostgreSQL; its SQLAlchemy URL."""
     admin = await asyncpg.connect(f"{PG}/postgres")
     try:
@@ -30,6 +30,8 @@ async def fresh_database(name: str) -> str:
     finally:
         await admin.close()
     url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+    if not migrate:
+        return url
     subprocess.run([sys.executable, "-m", "entrypoints.cli", "migrate"], env={**os.environ, "DATABASE_URL": url},
                    cwd=ROOT, check=True, capture_output=True)
     return url

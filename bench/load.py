@@ -7,7 +7,9 @@ drives it from one asyncio client whose connections open once, and measures in t
 - the hashing limit: argon2id hashes per second on all cores with the service's parameters (signup, login);
 - the framework limit: a bare endpoint in the same server doing one primary-key SELECT through the same pool
   (verify, reset request, refresh, me);
-- GET /me's p99 while logins saturate the hashing threads, over its p99 unloaded.
+- GET /me's p99 while logins saturate the hashing threads, over its p99 unloaded;
+- the peer a user would pick instead, fastapi-users (bench/peer/app.py, from a virtualenv of its own made
+  from bench/peer/requirements.lock in bench/out/), on the same endpoints, the same data, served the same way.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import asyncio
 import hashlib
 import os
 import secrets
+import subprocess
 import sys
 import time
 import uuid
@@ -28,6 +31,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import jwt
 from argon2 import PasswordHasher
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -36,7 +40,7 @@ from adapters.clock import SystemClock  # noqa: E402
 from adapters.jwt_tokens import JwtAccessTokenService  # noqa: E402
 from adapters.tokens import ItsdangerousTokenService  # noqa: E402
 from application.ports import TokenPurpose  # noqa: E402
-from bench.common import fresh_database, free_port, percentile, start, wait_port  # noqa: E402
+from bench.common import OUT, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
 
 SECRET = "benchmark-secret-" + "x" * 40
 PASSWORD = "bench password 1"
@@ -108,7 +112,7 @@ async def seed(url: str, users: int, unverified: int, sessions: int) -> dict:
     links = ItsdangerousTokenService(SECRET, SystemClock())
     access = JwtAccessTokenService(SECRET, "HS256", SystemClock())
     return {
-        "ids": [row[0] for row in rows], "emails": [row[1] for row in rows], "refresh": refresh,
+        "hash": password_hash, "ids": [row[0] for row in rows], "emails": [row[1] for row in rows], "refresh": refresh,
         "verify": [links.issue(TokenPurpose.VERIFY_EMAIL, {"sub": str(rows[n][0]), "email": rows[n][1]})
                    for n in range(unverified)],
         "access": [access.issue(rows[n][0], "user", now, timedelta(hours=1)) for n in range(unverified, users)],
@@ -126,6 +130,7 @@ async def main() -> None:
 
     url = await fresh_database("bench_load")
     data = await seed(url, args.users, unverified=args.requests, sessions=args.requests)
+    peer = await start_peer(data)
     port = free_port()
     server = start("serve-load", ["-m", "entrypoints.cli", "serve", "--port", str(port)], {
         "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
@@ -134,13 +139,80 @@ async def main() -> None:
         "DOMAIN": f"127.0.0.1:{port}"})
     try:
         wait_port(port)
-        await run(f"http://127.0.0.1:{port}", data, args)
+        ours = await run(f"http://127.0.0.1:{port}", data, args)
+        theirs = await run_peer(peer[1], data, args)
     finally:
-        server.terminate()
-        server.wait()
+        for process in (server, peer[0]):
+            process.terminate()
+            process.wait()
+    print("ahead of fastapi-users? (requests/s, ours / theirs; p99, theirs / ours)")
+    for name, result in theirs.items():
+        print(f"  {name:24} throughput {ours[name].rate / result.rate:5.2f}   "
+              f"p99 {percentile(result.latencies, 99) / percentile(ours[name].latencies, 99):5.2f}")
 
 
-async def run(base_url: str, data: dict, args: argparse.Namespace) -> None:
+PEER = Path(__file__).resolve().parent / "peer"
+
+
+async def start_peer(data: dict) -> tuple:
+    """fastapi-users on its own database, seeded with the same accounts; the process and its base URL."""
+    venv = OUT / "peer-venv"
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only the peer's own packages
+        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--require-hashes", "-r",
+                        str(PEER / "requirements.lock")], check=True, env=clean)
+    url = await fresh_database("bench_peer", migrate=False)
+    port = free_port()
+    process = subprocess.Popen([str(venv / "bin" / "python"), str(PEER / "app.py"), "--port", str(port),
+                                "--database-url", url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(port)  # its lifespan has made the table by now
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        await connection.copy_records_to_table("user", records=[
+            (user_id, email, data["hash"], True, False, n >= len(data["verify"]))
+            for n, (user_id, email) in enumerate(zip(data["ids"], data["emails"], strict=True))],
+            columns=["id", "email", "hashed_password", "is_active", "is_superuser", "is_verified"])
+        await connection.execute("ANALYZE")
+    finally:
+        await connection.close()
+    return process, f"http://127.0.0.1:{port}"
+
+
+def peer_token(claims: dict, audience: str) -> str:
+    return jwt.encode({**claims, "aud": [audience], "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256")
+
+
+async def run_peer(base_url: str, data: dict, args: argparse.Namespace) -> dict[str, Result]:
+    """The same loads on fastapi-users, where it has the endpoint (it has no refresh token)."""
+    c, n, h = args.concurrency, args.requests, args.hashed
+    ids, emails = data["ids"], data["emails"]
+    verify = [peer_token({"sub": str(ids[i]), "email": emails[i]}, "fastapi-users:verify") for i in range(n)]
+    access = [peer_token({"sub": str(ids[-1 - i])}, "fastapi-users:auth") for i in range(n)]
+    limits = httpx.Limits(max_connections=c + 2, max_keepalive_connections=c + 2)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+        await load("warm-up", lambda i: client.get("/users/me", headers={
+            "Authorization": f"Bearer {access[i]}"}), 200, c)
+        results = [
+            await load("signup", lambda i: client.post("/auth/register", json={
+                "email": f"new{i}@bench.example", "password": PASSWORD}), h, c, (201,)),
+            await load("login", lambda i: client.post("/auth/jwt/login", data={
+                "username": emails[-1 - i], "password": PASSWORD}), h, c),
+            await load("verify (first)", lambda i: client.post("/auth/verify", json={"token": verify[i]}), n, c),
+            await load("reset request (known)", lambda i: client.post("/auth/forgot-password",
+                                                                      json={"email": emails[i]}), n, c, (202,)),
+            await load("reset request (unknown)", lambda i: client.post("/auth/forgot-password", json={
+                "email": f"nobody{i}@bench.example"}), n, c, (202,)),
+            await load("me", lambda i: client.get("/users/me", headers={"Authorization": f"Bearer {access[i]}"}),
+                       n, c),
+        ]
+    print("fastapi-users, the same loads:")
+    for result in results:
+        print(result.line())
+    return {result.name: result for result in results}
+
+
+async def run(base_url: str, data: dict, args: argparse.Namespace) -> dict[str, Result]:
     c, n, h = args.concurrency, args.requests, args.hashed
     limits = httpx.Limits(max_connections=c + 2, max_keepalive_connections=c + 2)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
@@ -188,6 +260,7 @@ async def run(base_url: str, data: dict, args: argparse.Namespace) -> None:
     print(me_loaded.line())
     ratio = percentile(me_loaded.latencies, 99) / percentile(me_alone.latencies, 99)
     print(f"  GET /me p99 while logins saturate the hash threads / unloaded: {ratio:.2f}  (target < 5)")
+    return {result.name: result for result, _, _ in results}
 
 
 if __name__ == "__main__":
