@@ -98,6 +98,7 @@ async def test_two_workers_deliver_500_messages_each_exactly_once(container: Con
                                                                  smtp_server: SmtpTestServer,
                                                                  tmp_path: Path) -> None:
     await queue(container, 500)
+    smtp_server.delay_seconds = 0.005  # long enough a drain that neither worker can finish before the other starts
     workers = [start_worker(pg_url, smtp_server.port, tmp_path) for _ in range(2)]
     try:
         await wait_until(lambda: len(smtp_server.messages) >= 500)
