@@ -28,26 +28,26 @@ class ProcessEmailRequests:
             requests = await uow.email_requests.claim(self._batch_size)
             for request in requests:
                 user = await uow.users.get_by_email(request.email)
-                message = self._answer(request, user)
-                if message is None or not await self._within_limit(uow, request):
-                    continue
-                if request.kind is EmailRequestKind.RESET_PASSWORD:
-                    await uow.users.save(user)  # type: ignore[arg-type]  (its new reset nonce)
-                await uow.outbox.add(message)
+                if user is not None and _calls_for_email(request, user) and await self._within_limit(uow, request):
+                    await uow.outbox.add(await self._email(uow, request, user))
             await uow.email_requests.mark_processed([r.id for r in requests], self._clock.now())
             await uow.commit()
         return len(requests)
 
-    def _answer(self, request: EmailRequest, user: User | None) -> OutboxMessage | None:
-        if user is None:
-            return None
+    async def _email(self, uow: UnitOfWork, request: EmailRequest, user: User) -> OutboxMessage:
         if request.kind is EmailRequestKind.RESET_PASSWORD:
             user.start_password_reset()  # the links sent before this one stop working
+            await uow.users.save(user)
             return self._emails.password_reset(user)
         if request.kind is EmailRequestKind.VERIFY_EMAIL:
-            return None if user.is_verified else self._emails.verification(user)
+            return self._emails.verification(user)
         return self._emails.existing_account(user)
 
     async def _within_limit(self, uow: UnitOfWork, request: EmailRequest) -> bool:
         window = self._per_address.window_start(self._clock.now())
         return await uow.rate_limits.hit(f"emails:{request.email}", window) <= self._per_address.limit
+
+
+def _calls_for_email(request: EmailRequest, user: User) -> bool:
+    # A verification email for an address verified already would only be noise.
+    return request.kind is not EmailRequestKind.VERIFY_EMAIL or not user.is_verified
