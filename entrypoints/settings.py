@@ -34,6 +34,9 @@ class Settings(BaseSettings):
 
     ENVIRONMENT: Environment = Environment.DEVELOPMENT
     LOG_FORMAT: Literal["text", "json"] = "text"
+    # uvicorn's event loop and HTTP parser: "auto" takes uvloop and httptools, which are installed.
+    SERVER_LOOP: Literal["auto", "asyncio", "uvloop"] = "auto"
+    SERVER_HTTP: Literal["auto", "h11", "httptools"] = "auto"
     # bench/load.py's yardstick: a bare endpoint doing one primary-key SELECT through the same pool.
     BENCH_ENDPOINTS: bool = False
     MAX_BODY_BYTES: int = Field(64 * 1024, ge=1024)
