@@ -36,17 +36,14 @@ class Login:
         async with self._uow as uow:
             # Counted before the check, in one statement: concurrent guesses cannot slip past the limit.
             over = await uow.rate_limits.hit(guesses_key, window) > self._failures.limit
+            user = await uow.users.get_by_email(email) if email is not None and not over else None
             await uow.commit()
-            if over:
-                raise RateLimited(self._failures.retry_after(self._clock.now()))
-            user = await uow.users.get_by_email(email) if email is not None else None
+        if over:
+            raise RateLimited(self._failures.retry_after(self._clock.now()))
         # With no user the hasher still spends a hash, so timing does not tell which part was wrong.
         valid = await self._hasher.verify(user.password_hash if user else None, password)
         if user is None or not valid or not (user.is_verified or self._allow_unverified):
             raise InvalidCredentials()
-        async with self._uow as uow:
-            await uow.rate_limits.hit(guesses_key, window, -1)  # a right password is no guess
-            await uow.commit()
         checked_hash = user.password_hash
         upgraded = await self._hasher.hash(password) if self._hasher.needs_rehash(checked_hash) else None
         async with self._uow as uow:
@@ -57,6 +54,7 @@ class Login:
             if upgraded is not None:
                 user.rehash_password(upgraded)
                 await uow.users.save(user)
+            await uow.rate_limits.hit(guesses_key, window, -1)  # a right password is no guess
             session = await self._sessions.issue(uow, user)
             await uow.commit()
         return session

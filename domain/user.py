@@ -59,10 +59,6 @@ class User:
     def issued_before_password_change(self, issued_at: datetime) -> bool:
         return self.password_changed_at is not None and issued_at < self.password_changed_at
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role is Role.ADMIN
-
     def require_role(self, allowed: frozenset[Role]) -> None:
         """An unverified account is refused before its role is looked at."""
         if not self.is_verified:

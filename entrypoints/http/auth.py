@@ -22,7 +22,7 @@ from application.views import SessionTokens, UserView
 from domain.errors import InvalidToken, TokenExpired
 from domain.user import User
 from entrypoints.container import Container
-from entrypoints.http.browser import link_problem
+from entrypoints.http.browser import LINK_ON_ITS_WAY, link_problem
 from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
 from entrypoints.http.pages import Pages, wants_html
 from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, EmailIn, LoginIn, MessageOut, RefreshIn,
@@ -34,7 +34,6 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=COMMON_RESPON
 
 Token = Annotated[str, Path(max_length=1024, description="The signed token from the emailed link")]
 # The same words whether or not the address has an account: the answer must not tell.
-VERIFICATION_ON_ITS_WAY = "If an account with that address needs it, an email is on its way. Check your inbox."
 RESET_ON_ITS_WAY = "If an account with that address exists, a reset link is on its way. Check your inbox."
 
 
@@ -77,7 +76,7 @@ async def resend_verification(
     body: EmailIn, use_case: ResendVerification = Depends(Provide[Container.resend_verification]),
 ) -> MessageOut:
     await use_case.execute(body.email)
-    return MessageOut(message=VERIFICATION_ON_ITS_WAY)
+    return MessageOut(message=LINK_ON_ITS_WAY)
 
 
 @router.post("/login", response_model=SessionOut, responses={401: {"model": ErrorBody}},

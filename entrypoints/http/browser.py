@@ -25,6 +25,8 @@ Token = Annotated[str, Path(max_length=1024)]
 RESET_FORM = "/api/v1/auth/password-reset-form"
 NEW_RESET_FORM = "/api/v1/auth/password-reset-request-form"
 NEW_VERIFICATION_FORM = "/api/v1/auth/resend-verification-form"
+# The same words whether or not the address has an account: the page must not tell.
+LINK_ON_ITS_WAY = "If an account with that address needs it, an email is on its way. Check your inbox."
 
 
 def link_problem(pages: Pages, problem: Exception, for_reset: bool, **values: object) -> HTMLResponse:
@@ -86,8 +88,7 @@ async def _ask_for_link(request: Request, use_case: RequestReset | ResendVerific
         await use_case.execute(email)
     except InvalidEmail as problem:
         return link_problem(pages, problem, for_reset, email=email, email_error=problem.message)
-    return pages.render("check_inbox", message="If an account with that address needs it, an email is on "
-                                               "its way. The link in it works for a limited time.")
+    return pages.render("check_inbox", message=LINK_ON_ITS_WAY)
 
 
 @router.post(NEW_RESET_FORM.removeprefix("/api/v1/auth"), response_class=HTMLResponse,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from application.send_mail import MAX_RECIPIENTS
 from application.views import UserView
 
 
@@ -65,7 +66,7 @@ class ChangeEmailIn(Strict):
 
 
 class SendMailIn(Strict):
-    addresses: Annotated[list[EmailField], Field(min_length=1, max_length=50)]
+    addresses: Annotated[list[EmailField], Field(min_length=1, max_length=MAX_RECIPIENTS)]
 
 
 class UserOut(BaseModel):

@@ -85,6 +85,13 @@ async def test_a_refresh_token_is_used_once_and_revoked_by_family(uow: SqlAlchem
     assert record is not None and record.revoked_at == NOW
 
 
+async def store(uow: SqlAlchemyUnitOfWork, *messages: OutboxMessage) -> None:
+    async with uow:
+        for queued in messages:
+            await uow.outbox.add(queued)
+        await uow.commit()
+
+
 def message(n: int = 0) -> OutboxMessage:
     return OutboxMessage(recipient=f"r{n}@example.com", created_at=NOW + timedelta(seconds=n),
                          content=EmailContent("Hello", "text https://x/verify/t", "<p>html</p>"))
@@ -107,10 +114,7 @@ async def test_a_claimed_message_is_not_claimed_again_until_its_lease_lapses(uow
 
 async def test_a_sent_message_loses_its_body_and_a_failed_one_waits(uow: SqlAlchemyUnitOfWork) -> None:
     first, second = message(0), message(1)
-    async with uow:
-        await uow.outbox.add(first)
-        await uow.outbox.add(second)
-        await uow.commit()
+    await store(uow, first, second)
     async with uow:
         await uow.outbox.claim(10, NOW + timedelta(seconds=5), timedelta(minutes=2), "w1")
         await uow.outbox.mark_sent([first.id], NOW, "w1")
@@ -157,10 +161,7 @@ async def test_only_the_holder_of_a_claim_settles_renews_or_releases_it(uow: Sql
 async def test_release_gives_back_an_attempt_and_revive_and_prune_work(uow: SqlAlchemyUnitOfWork) -> None:
     lease = timedelta(minutes=2)
     first, second = message(0), message(1)
-    async with uow:
-        await uow.outbox.add(first)
-        await uow.outbox.add(second)
-        await uow.commit()
+    await store(uow, first, second)
     async with uow:
         await uow.outbox.claim(10, NOW + timedelta(seconds=5), lease, "w1")
         await uow.outbox.release([first.id], NOW + timedelta(seconds=5), "w1")
