@@ -3,7 +3,7 @@
     .venv/bin/python bench/load.py [--users 50000] [--concurrency 16]
 
 It serves `accounts serve` on a PostgreSQL database of its own (bench_load) seeded with --users accounts,
-drives it from one asyncio client whose connections open once, and measures in the same run:
+drives it from one asyncio client (bench/client.py) whose connections open once, and measures in the same run:
 - the hashing limit: argon2id hashes per second on all cores with the service's parameters (signup, login);
 - the framework limit: a bare endpoint in the same server doing one primary-key SELECT through the same pool
   (verify, reset request, refresh, me);
@@ -30,7 +30,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-import httpx
 import jwt
 from argon2 import PasswordHasher
 
@@ -40,6 +39,7 @@ from adapters.clock import SystemClock  # noqa: E402
 from adapters.jwt_tokens import JwtAccessTokenService  # noqa: E402
 from adapters.tokens import ItsdangerousTokenService  # noqa: E402
 from application.ports import TokenPurpose  # noqa: E402
+from bench.client import LeanClient, Response  # noqa: E402
 from bench.common import OUT, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
 
 SECRET = "benchmark-secret-" + "x" * 40
@@ -64,7 +64,7 @@ class Result:
                 f"p99 {percentile(self.latencies, 99) * 1000:7.1f} ms{ratio}")
 
 
-async def load(name: str, request: Callable[[int], Awaitable[httpx.Response]], count: int,
+async def load(name: str, request: Callable[[int], Awaitable[Response]], count: int,
                concurrency: int, ok: tuple[int, ...] = (200,)) -> Result:
     latencies: list[float] = []
     next_index = iter(range(count))
@@ -139,7 +139,7 @@ async def main() -> None:
         "DOMAIN": f"127.0.0.1:{port}"})
     try:
         wait_port(port)
-        ours = await run(f"http://127.0.0.1:{port}", data, args)
+        ours = await run(port, data, args)
         theirs = await run_peer(peer[1], data, args)
     finally:
         for process in (server, peer[0]):
@@ -155,7 +155,7 @@ PEER = Path(__file__).resolve().parent / "peer"
 
 
 async def start_peer(data: dict) -> tuple:
-    """fastapi-users on its own database, seeded with the same accounts; the process and its base URL."""
+    """fastapi-users on its own database, seeded with the same accounts; the process and its port."""
     venv = OUT / "peer-venv"
     if not (venv / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
@@ -176,21 +176,20 @@ async def start_peer(data: dict) -> tuple:
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
-    return process, f"http://127.0.0.1:{port}"
+    return process, port
 
 
 def peer_token(claims: dict, audience: str) -> str:
     return jwt.encode({**claims, "aud": [audience], "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256")
 
 
-async def run_peer(base_url: str, data: dict, args: argparse.Namespace) -> dict[str, Result]:
+async def run_peer(port: int, data: dict, args: argparse.Namespace) -> dict[str, Result]:
     """The same loads on fastapi-users, where it has the endpoint (it has no refresh token)."""
     c, n, h = args.concurrency, args.requests, args.hashed
     ids, emails = data["ids"], data["emails"]
     verify = [peer_token({"sub": str(ids[i]), "email": emails[i]}, "fastapi-users:verify") for i in range(n)]
     access = [peer_token({"sub": str(ids[-1 - i])}, "fastapi-users:auth") for i in range(n)]
-    limits = httpx.Limits(max_connections=c + 2, max_keepalive_connections=c + 2)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+    async with LeanClient("127.0.0.1", port, c + 2) as client:
         await load("warm-up", lambda i: client.get("/users/me", headers={
             "Authorization": f"Bearer {access[i]}"}), 200, c)
         results = [
@@ -212,10 +211,9 @@ async def run_peer(base_url: str, data: dict, args: argparse.Namespace) -> dict[
     return {result.name: result for result in results}
 
 
-async def run(base_url: str, data: dict, args: argparse.Namespace) -> dict[str, Result]:
+async def run(port: int, data: dict, args: argparse.Namespace) -> dict[str, Result]:
     c, n, h = args.concurrency, args.requests, args.hashed
-    limits = httpx.Limits(max_connections=c + 2, max_keepalive_connections=c + 2)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=60) as client:
+    async with LeanClient("127.0.0.1", port, c + 2) as client:
         ids, emails = data["ids"], data["emails"]
         await load("warm-up", lambda i: client.get(f"/bench/pk/{ids[i]}"), 200, c)
         print(f"{len(ids)} users in the table; {c} concurrent connections; {os.cpu_count()} cores")
@@ -264,4 +262,6 @@ async def run(base_url: str, data: dict, args: argparse.Namespace) -> dict[str, 
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    import uvloop  # the client's loop costs less CPU too, which the server under test shares
+
+    uvloop.run(main())
