@@ -43,8 +43,11 @@ class Settings(BaseSettings):
     # Browser origins allowed to call the API with credentials (comma-separated); none by default.
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     DATABASE_URL: str = "sqlite+aiosqlite:///./accounts.db"
-    DATABASE_POOL_SIZE: int = Field(10, ge=1)
-    DATABASE_MAX_OVERFLOW: int = Field(20, ge=0)
+    # Connections kept open per process. Overflow connections are closed as soon as they are returned,
+    # so a load past the pool would open and close one per request; with none, a request past the pool
+    # waits for a connection instead (bench/RESULTS.md measures the difference).
+    DATABASE_POOL_SIZE: int = Field(20, ge=1)
+    DATABASE_MAX_OVERFLOW: int = Field(0, ge=0)
 
     JWT_SECRET: SecretStr = SecretStr(DEV_JWT_SECRET)
     JWT_ALGORITHM: str = "HS256"

@@ -7,7 +7,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
-def create_engine(url: str, pool_size: int = 10, max_overflow: int = 20) -> AsyncEngine:
+def create_engine(url: str, pool_size: int = 20, max_overflow: int = 0) -> AsyncEngine:
     """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite); creating it opens no connection."""
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
