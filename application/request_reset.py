@@ -1,24 +1,35 @@
 from __future__ import annotations
 
 from application.ports import Clock, EmailRequest, EmailRequestKind, UnitOfWork
+from application.rate_limits import RateLimit, count_hit
 from domain.email import Email
+from domain.errors import RateLimited
 
 
 class RecordEmailRequest:
     """Records a request for a reset or verification email; the worker answers it.
 
     The request does the same work whether or not the address has an account (one insert, no lookup,
-    no hash), so neither its answer nor its timing tells an account exists.
+    no hash), so neither its answer nor its timing tells an account exists. The client's request count
+    is kept in the same transaction: one commit a request.
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, kind: EmailRequestKind) -> None:
+    def __init__(self, uow: UnitOfWork, clock: Clock, per_client: RateLimit, kind: EmailRequestKind,
+                 action: str) -> None:
         self._uow = uow
         self._clock = clock
+        self._per_client = per_client
         self._kind = kind
+        self._action = action
 
-    async def execute(self, address: str) -> None:
+    async def execute(self, address: str, client: str) -> None:
         request = EmailRequest(self._kind, Email.parse(address), self._clock.now())
         async with self._uow as uow:
+            try:
+                await count_hit(uow, f"{self._action}:{client}", self._per_client, request.created_at)
+            except RateLimited:
+                await uow.commit()  # a refused request counts too, or a flood would cost nothing
+                raise
             await uow.email_requests.add(request)
             await uow.commit()
 
@@ -26,5 +37,5 @@ class RecordEmailRequest:
 class RequestReset(RecordEmailRequest):
     """Asks for a password-reset link for an address."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
-        super().__init__(uow, clock, EmailRequestKind.RESET_PASSWORD)
+    def __init__(self, uow: UnitOfWork, clock: Clock, per_client: RateLimit) -> None:
+        super().__init__(uow, clock, per_client, EmailRequestKind.RESET_PASSWORD, "password-reset-request")

@@ -112,13 +112,13 @@ class Container(containers.DeclarativeContainer):
     register_user = providers.Factory(RegisterUser, uow, hasher, emails, clock, common_passwords,
                                       settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
     verify_email = providers.Factory(VerifyEmail, uow, tokens, lifetimes)
-    resend_verification = providers.Factory(ResendVerification, uow, clock)
+    resend_verification = providers.Factory(ResendVerification, uow, clock, per_ip)
     login = providers.Factory(Login, uow, hasher, sessions, clock, login_failures,
                               settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
     refresh_session = providers.Factory(RefreshSession, uow, sessions, clock)
     logout = providers.Factory(Logout, uow, clock)
     authenticate = providers.Factory(Authenticate, uow, access_tokens)
-    request_reset = providers.Factory(RequestReset, uow, clock)
+    request_reset = providers.Factory(RequestReset, uow, clock, per_ip)
     process_email_requests = providers.Factory(ProcessEmailRequests, uow, emails, clock, per_address)
     check_request_rate = providers.Factory(CheckRequestRate, uow, clock, per_ip)
     change_password = providers.Factory(ChangePassword, uow, hasher, sessions, clock, common_passwords)

@@ -16,6 +16,8 @@ from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxS
 from application.ports import EmailRequest, RefreshTokenRecord, TokenPurpose
 from application.process_email_requests import ProcessEmailRequests
 from application.rate_limits import RateLimit
+from application.request_reset import RequestReset
+from application.resend_verification import ResendVerification
 from application.session_tokens import SessionIssuer
 from domain.email import Email
 from domain.errors import (
@@ -330,6 +332,7 @@ class FakeMailSender:
         pass
 
 
+CLIENT = "203.0.113.7"  # a client address, for the per-client limits
 LINKS = Links("https://accounts.example.com/verify/{token}", "https://accounts.example.com/reset/{token}",
               "https://accounts.example.com/confirm-email/{token}")
 
@@ -348,10 +351,17 @@ class World:
         self.sessions = SessionIssuer(self.access_tokens, self.clock, self.lifetimes)
         self.mail = FakeMailSender()
         self.per_address = RateLimit(5, timedelta(hours=1))
+        self.per_client = RateLimit(20, timedelta(minutes=1))
         self.login_failures = RateLimit(10, timedelta(minutes=15))
 
     def login(self) -> Login:
         return Login(self.uow, self.hasher, self.sessions, self.clock, self.login_failures)
+
+    def request_reset(self) -> RequestReset:
+        return RequestReset(self.uow, self.clock, self.per_client)
+
+    def resend_verification(self) -> ResendVerification:
+        return ResendVerification(self.uow, self.clock, self.per_client)
 
     async def answer_email_requests(self) -> int:
         """What the worker does with recorded reset and verification requests."""

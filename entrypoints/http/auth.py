@@ -69,13 +69,13 @@ async def verify(token: Token, request: Request, use_case: VerifyEmail = Depends
     return pages.render("verified", already=not changed)
 
 
-@router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,
-             dependencies=[Depends(ClientRateLimit("resend-verification"))])
+@router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut)
 @inject
 async def resend_verification(
-    body: EmailIn, use_case: ResendVerification = Depends(Provide[Container.resend_verification]),
+    body: EmailIn, request: Request,
+    use_case: ResendVerification = Depends(Provide[Container.resend_verification]),
 ) -> MessageOut:
-    await use_case.execute(body.email)
+    await use_case.execute(body.email, client_key(request))
     return MessageOut(message=LINK_ON_ITS_WAY)
 
 
@@ -104,13 +104,12 @@ async def me(user: User = Depends(current_user)) -> UserOut:
     return UserOut.of(UserView.of(user))
 
 
-@router.post("/password-reset-request", response_model=MessageOut,
-             dependencies=[Depends(ClientRateLimit("password-reset-request"))])
+@router.post("/password-reset-request", response_model=MessageOut)
 @inject
 async def password_reset_request(
-    body: EmailIn, use_case: RequestReset = Depends(Provide[Container.request_reset]),
+    body: EmailIn, request: Request, use_case: RequestReset = Depends(Provide[Container.request_reset]),
 ) -> MessageOut:
-    await use_case.execute(body.email)
+    await use_case.execute(body.email, client_key(request))
     return MessageOut(message=RESET_ON_ITS_WAY)
 
 

@@ -18,7 +18,7 @@ from application.resend_verification import ResendVerification
 from domain.errors import InvalidEmail, InvalidToken, PasswordsMismatch, TokenExpired, WeakPassword
 from entrypoints.container import Container
 from entrypoints.http.pages import Pages
-from entrypoints.http.security import ClientRateLimit
+from entrypoints.http.security import client_key
 
 router = APIRouter(prefix="/api/v1/auth", include_in_schema=False)
 Token = Annotated[str, Path(max_length=1024)]
@@ -85,22 +85,20 @@ async def _ask_for_link(request: Request, use_case: RequestReset | ResendVerific
                         for_reset: bool) -> HTMLResponse:
     email = (await form_fields(request)).get("email", "")
     try:
-        await use_case.execute(email)
+        await use_case.execute(email, client_key(request))
     except InvalidEmail as problem:
         return link_problem(pages, problem, for_reset, email=email, email_error=problem.message)
     return pages.render("check_inbox", message=LINK_ON_ITS_WAY)
 
 
-@router.post(NEW_RESET_FORM.removeprefix("/api/v1/auth"), response_class=HTMLResponse,
-             dependencies=[Depends(ClientRateLimit("password-reset-request"))])
+@router.post(NEW_RESET_FORM.removeprefix("/api/v1/auth"), response_class=HTMLResponse)
 @inject
 async def new_reset_link(request: Request, use_case: RequestReset = Depends(Provide[Container.request_reset]),
                          pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
     return await _ask_for_link(request, use_case, pages, for_reset=True)
 
 
-@router.post(NEW_VERIFICATION_FORM.removeprefix("/api/v1/auth"), response_class=HTMLResponse,
-             dependencies=[Depends(ClientRateLimit("resend-verification"))])
+@router.post(NEW_VERIFICATION_FORM.removeprefix("/api/v1/auth"), response_class=HTMLResponse)
 @inject
 async def new_verification_link(
     request: Request, use_case: ResendVerification = Depends(Provide[Container.resend_verification]),

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from application.register_user import Signup
-from domain.errors import InvalidToken
+from domain.errors import InvalidToken, NotAuthenticated
 from entrypoints.container import build_container, close_container
 from tests.settings import service_settings
 
@@ -40,9 +40,7 @@ async def test_a_locked_account_waits_for_the_holder_and_then_sees_its_change(co
 
 async def test_one_reset_link_used_five_times_at_once_works_exactly_once(container) -> None:  # type: ignore[no-untyped-def]
     await container.register_user().execute(Signup("ada@example.com", "correct horse"))
-    await container.request_reset().execute("ada@example.com")
-    await container.process_email_requests().execute()
-    token = await link_token_in_outbox(container, "/password-reset-confirm/")
+    token = await reset_link_token(container)
 
     async def use(password: str) -> str:
         try:
@@ -56,6 +54,30 @@ async def test_one_reset_link_used_five_times_at_once_works_exactly_once(contain
     assert len(winners) == 1
     session = await container.login().execute("ada@example.com", winners[0])
     assert session.user.email == "ada@example.com"
+
+
+async def test_no_session_refreshed_during_a_reset_outlives_it(container) -> None:  # type: ignore[no-untyped-def]
+    await container.register_user().execute(Signup("ada@example.com", "correct horse"))
+    sessions = [await container.login().execute("ada@example.com", "correct horse") for _ in range(6)]
+    token = await reset_link_token(container)
+
+    async def refresh(refresh_token: str) -> str | None:
+        try:
+            return (await container.refresh_session().execute(refresh_token)).refresh_token
+        except NotAuthenticated:
+            return None
+
+    *refreshed, _ = await asyncio.gather(*(refresh(s.refresh_token) for s in sessions),
+                                         container.confirm_reset().execute(token, "battery staple", "battery staple"))
+    for refresh_token in filter(None, refreshed):
+        with pytest.raises(NotAuthenticated):
+            await container.refresh_session().execute(refresh_token)
+
+
+async def reset_link_token(container) -> str:  # type: ignore[no-untyped-def]
+    await container.request_reset().execute("ada@example.com", "192.0.2.1")
+    await container.process_email_requests().execute()
+    return await link_token_in_outbox(container, "/password-reset-confirm/")
 
 
 async def link_token_in_outbox(container, path: str) -> str:  # type: ignore[no-untyped-def]

@@ -7,15 +7,15 @@ from application.confirm_reset import ConfirmReset
 from application.ports import TokenPurpose
 from application.refresh_session import RefreshSession
 from application.register_user import RegisterUser, Signup
-from application.request_reset import RequestReset
 from domain.errors import (
     InvalidCredentials,
     InvalidToken,
     NotAuthenticated,
     PasswordsMismatch,
+    RateLimited,
     TokenExpired,
 )
-from tests.fakes import World
+from tests.fakes import CLIENT, World
 
 
 @pytest.fixture
@@ -31,16 +31,28 @@ def confirm(world: World) -> ConfirmReset:
 
 
 async def reset_token(world: World) -> str:
-    await RequestReset(world.uow, world.clock).execute("ada@example.com")
+    await world.request_reset().execute("ada@example.com", CLIENT)
     await world.answer_email_requests()
     return world.tokens.last(TokenPurpose.RESET_PASSWORD)
 
 
 async def test_an_unknown_address_queues_nothing_and_says_nothing(world: World) -> None:
     before = len(world.uow.outbox_messages)
-    assert await RequestReset(world.uow, world.clock).execute("nobody@example.com") is None
+    assert await world.request_reset().execute("nobody@example.com", CLIENT) is None
     assert await world.answer_email_requests() == 1
     assert len(world.uow.outbox_messages) == before
+
+
+async def test_past_its_limit_a_client_is_refused_and_nothing_is_recorded(world: World) -> None:
+    for _ in range(world.per_client.limit):
+        await world.request_reset().execute("nobody@example.com", CLIENT)
+    for _ in range(2):
+        with pytest.raises(RateLimited):
+            await world.request_reset().execute("nobody@example.com", CLIENT)
+    assert await world.answer_email_requests() == world.per_client.limit
+    await world.request_reset().execute("nobody@example.com", "198.51.100.1")  # another client is not held up
+    world.clock.advance(timedelta(minutes=1))
+    await world.request_reset().execute("nobody@example.com", CLIENT)
 
 
 async def test_a_newer_reset_link_retires_the_older_one(world: World) -> None:

@@ -4,7 +4,6 @@ import pytest
 
 from application.ports import TokenPurpose
 from application.register_user import RegisterUser, Signup
-from application.resend_verification import ResendVerification
 from application.verify_email import VerifyEmail
 from domain.errors import (
     InvalidEmail,
@@ -13,7 +12,7 @@ from domain.errors import (
     UserAlreadyExists,
     WeakPassword,
 )
-from tests.fakes import FakeUnitOfWork, World
+from tests.fakes import CLIENT, FakeUnitOfWork, World
 
 
 @pytest.fixture
@@ -91,15 +90,15 @@ async def test_a_reset_token_does_not_verify(world: World) -> None:
 
 async def test_resend_queues_a_new_link_only_for_an_unverified_account(world: World) -> None:
     await register(world).execute(Signup("ada@example.com", "correct horse"))
-    resend = ResendVerification(world.uow, world.clock)
+    resend = world.resend_verification()
 
-    await resend.execute("ada@example.com")
-    await resend.execute("nobody@example.com")
+    await resend.execute("ada@example.com", CLIENT)
+    await resend.execute("nobody@example.com", CLIENT)
     assert await world.answer_email_requests() == 2
     assert len(world.uow.outbox_messages) == 2
 
     await verify(world).execute(world.tokens.last(TokenPurpose.VERIFY_EMAIL))
-    await resend.execute("ada@example.com")
+    await resend.execute("ada@example.com", CLIENT)
     await world.answer_email_requests()
     assert len(world.uow.outbox_messages) == 2
 
@@ -107,7 +106,7 @@ async def test_resend_queues_a_new_link_only_for_an_unverified_account(world: Wo
 async def test_an_address_gets_no_more_emails_than_its_limit_and_no_error_past_it(world: World) -> None:
     await register(world).execute(Signup("ada@example.com", "correct horse"))
     for _ in range(8):
-        await ResendVerification(world.uow, world.clock).execute("ada@example.com")
+        await world.resend_verification().execute("ada@example.com", CLIENT)
     await world.answer_email_requests()
     assert len(world.uow.outbox_messages) == 1 + world.per_address.limit
 
@@ -126,15 +125,14 @@ async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one
 async def test_an_email_change_link_dies_when_the_password_is_reset(world: World) -> None:
     from application.change_email import ChangeEmail, ConfirmEmailChange
     from application.confirm_reset import ConfirmReset
-    from application.request_reset import RequestReset
-
+    
     await register(world).execute(Signup("ada@example.com", "correct horse"))
     [user] = world.uow.store.users.values()
     await ChangeEmail(world.uow, world.hasher, world.emails, world.clock, world.per_address).execute(
         user, "thief@example.com", "correct horse")
     pending = world.tokens.last(TokenPurpose.CHANGE_EMAIL)
 
-    await RequestReset(world.uow, world.clock).execute("ada@example.com")
+    await world.request_reset().execute("ada@example.com", CLIENT)
     await world.answer_email_requests()
     await ConfirmReset(world.uow, world.tokens, world.hasher, world.clock, world.lifetimes).execute(
         world.tokens.last(TokenPurpose.RESET_PASSWORD), "battery staple", "battery staple")
