@@ -18,15 +18,18 @@ class RefreshSession:
         token_hash = hash_refresh_token(refresh_token)
         now = self._clock.now()
         async with self._uow as uow:
-            found = await uow.refresh_tokens.get(token_hash)
-            # The account's row is locked first, as a password reset locks it: a reset that revokes every
-            # token either lands before (and this refresh sees the token revoked) or waits for it.
-            user = await uow.users.get(found.user_id, for_update=True) if found else None
             record = await uow.refresh_tokens.get(token_hash)
-            if record is None or user is None or record.revoked_at is not None or record.expires_at <= now:
+            if record is None or record.revoked_at is not None or record.expires_at <= now:
+                raise _refused()
+            # The account's row is locked before the token is spent, as a password reset locks it before it
+            # revokes every token: a reset either lands first, and mark_used below (which reads the token
+            # afresh) finds it revoked, or it waits until this new token exists and revokes it too.
+            user = await uow.users.get(record.user_id, for_update=True)
+            if user is None:
                 raise _refused()
             if not await uow.refresh_tokens.mark_used(token_hash, now):
-                # Reuse of a rotated token: someone else holds a copy, so no token of the family is trusted.
+                # Used or revoked since it was read: a rotated token shown again means someone else holds
+                # a copy, so no token of the family is trusted (after a revocation this changes nothing).
                 await uow.refresh_tokens.revoke_family(record.family_id, now)
                 await uow.commit()
                 raise _refused()
