@@ -40,11 +40,12 @@ async def fresh_database(name: str, migrate: bool = True) -> str:
 OUT = ROOT / "bench" / "out"
 
 
-def start(name: str, args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def start(name: str, args: list[str], env: dict[str, str] | None = None,
+          cwd: Path = ROOT) -> subprocess.Popen[bytes]:
     """A child process whose output goes to bench/out/NAME.log."""
     OUT.mkdir(exist_ok=True)
     log = open(OUT / f"{name}.log", "wb")  # noqa: SIM115 (the child keeps it)
-    return subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ, **(env or {})},
+    return subprocess.Popen([sys.executable, *args], cwd=cwd, env={**os.environ, **(env or {})},
                             stdout=log, stderr=subprocess.STDOUT)
 
 

@@ -1,0 +1,134 @@
+"""What a change gains: two builds of the service served side by side, loaded in alternating rounds, one run.
+
+    .venv/bin/python bench/compare.py BEFORE AFTER [--requests 3000] [--rounds 6] [--endpoints me,pk,...]
+
+BEFORE and AFTER each name a build: a git revision, then optionally a colon and settings.
+    HEAD~1 HEAD                                   a commit against its parent
+    :SERVER_LOOP=asyncio,SERVER_HTTP=h11 :        a setting against the working tree's defaults
+A revision is exported with `git archive` into bench/out/ and served by the same virtualenv; the working
+tree is served as it is. Both serve one PostgreSQL database (migrated by the working tree) with 50,000
+users. Each round loads every endpoint on both, in an order that alternates, so a machine that slows
+down mid-run slows both alike. The answer is AFTER's requests/s over BEFORE's, per endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from adapters.clock import SystemClock  # noqa: E402
+from adapters.jwt_tokens import JwtAccessTokenService  # noqa: E402
+from bench.client import LeanClient, Response  # noqa: E402
+from bench.common import OUT, ROOT, fresh_database, free_port, start, wait_port  # noqa: E402
+from bench.load import SECRET, load, seed  # noqa: E402
+
+Request = Callable[[LeanClient, int], Awaitable[Response]]
+
+
+def endpoints(data: dict) -> dict[str, tuple[Request, tuple[int, ...]]]:
+    """Each endpoint's request for index i; an index is used once, so one-time tokens stay fresh."""
+    token = JwtAccessTokenService(SECRET, "HS256", SystemClock()).issue(
+        data["ids"][-1], "user", datetime.now(UTC), timedelta(hours=1))
+    ids = data["ids"]
+    return {
+        "pk": (lambda c, i: c.get(f"/bench/pk/{ids[i % len(ids)]}"), (200,)),
+        "me": (lambda c, i: c.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}), (200,)),
+        "verify": (lambda c, i: c.get(f"/api/v1/auth/verify/{data['verify'][i]}"), (200,)),
+        "reset": (lambda c, i: c.post("/api/v1/auth/password-reset-request",
+                                      json={"email": f"nobody{i}@bench.example"}), (200,)),
+        "refresh": (lambda c, i: c.post("/api/v1/auth/refresh", json={"refresh_token": data["refresh"][i]}),
+                    (200,)),
+    }
+
+
+def build(spec: str) -> tuple[Path, dict[str, str]]:
+    """The source folder and the settings that REVISION[:NAME=VALUE,...] names."""
+    revision, _, settings = spec.partition(":")
+    env = dict(pair.split("=", 1) for pair in settings.split(",") if pair)
+    if not revision:
+        return ROOT, env
+    sha = subprocess.run(["git", "rev-parse", "--short", revision], cwd=ROOT, check=True, capture_output=True,
+                         text=True).stdout.strip()
+    folder = OUT / f"rev-{sha}"
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", sha], cwd=ROOT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder, env
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("before")
+    parser.add_argument("after")
+    parser.add_argument("--requests", type=int, default=3000, help="per endpoint and build, over all rounds")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--endpoints", default="pk,me,verify,reset,refresh")
+    args = parser.parse_args()
+    chosen = args.endpoints.split(",")
+    url = await fresh_database("bench_compare")
+    data = await seed(url, 50_000, unverified=2 * args.requests, sessions=2 * args.requests)
+    requests = endpoints(data)
+    builds, processes = {}, []
+    try:
+        for label, spec in (("before", args.before), ("after", args.after)):
+            folder, env = build(spec)
+            port = free_port()
+            processes.append(start(f"compare-{label}", ["-m", "entrypoints.cli", "serve", "--port", str(port)], {
+                "PYTHONPATH": str(folder), "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET,
+                "MAIL_BACKEND": "memory", "BENCH_ENDPOINTS": "true", "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
+                "EMAILS_PER_ADDRESS_PER_HOUR": "100000000", **env}, cwd=folder))
+            wait_port(port)
+            builds[label] = port
+        seconds = await alternate(builds, requests, chosen, args)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait()
+    print(f"{args.after!r} over {args.before!r}: requests/s, {args.requests} requests per endpoint and build, "
+          f"{args.concurrency} connections, {args.rounds} rounds")
+    for name in chosen:
+        print(f"  {name:8} {args.requests / seconds['before', name]:7.0f} -> "
+              f"{args.requests / seconds['after', name]:7.0f} req/s   {seconds['before', name] / seconds['after', name]:.2f}x")
+
+
+async def alternate(builds: dict[str, int], requests: dict, chosen: list[str],
+                    args: argparse.Namespace) -> dict[tuple[str, str], float]:
+    per_round = args.requests // args.rounds
+    seconds: dict[tuple[str, str], float] = {}
+    clients = {label: LeanClient("127.0.0.1", port, args.concurrency) for label, port in builds.items()}
+    for client in clients.values():
+        await client.__aenter__()
+    try:
+        warm_up, _ = requests["pk"]
+        for client in clients.values():  # connections, pools, statement caches
+            await load("warm-up", lambda i, c=client: warm_up(c, i), 400, args.concurrency)
+        for n in range(args.rounds):
+            order = list(clients) if n % 2 == 0 else list(reversed(clients))
+            for name in chosen:
+                request, ok = requests[name]
+                for label in order:
+                    offset = (0 if label == "before" else args.requests) + n * per_round
+                    started = time.perf_counter()
+                    await load(name, lambda i, c=clients[label], o=offset, r=request: r(c, o + i), per_round,
+                               args.concurrency, ok)
+                    seconds[label, name] = seconds.get((label, name), 0.0) + time.perf_counter() - started
+    finally:
+        for client in clients.values():
+            await client.__aexit__()
+    return seconds
+
+
+if __name__ == "__main__":
+    import uvloop
+
+    uvloop.run(main())
