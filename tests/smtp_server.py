@@ -48,6 +48,7 @@ class SmtpTestServer:
                  auth: tuple[str, str] | None = None) -> None:
         self.messages: list[EmailMessage] = []
         self.delay_seconds = 0.0  # how long each DATA takes to be accepted, for a slow server
+        self.data_started = 0  # DATA commands begun, accepted or not: a message is on its way in
         self.port = free_port()
         self._auth = auth
         self._failures: dict[str, deque[str]] = {"RCPT": deque(), "DATA": deque()}
@@ -111,6 +112,7 @@ class SmtpTestServer:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Any, envelope: Any) -> str:
+        self.data_started += 1
         if self._failures["DATA"]:
             return self._failures["DATA"].popleft()
         if self.delay_seconds:
