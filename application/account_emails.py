@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -29,8 +30,9 @@ def _digest(*parts: str) -> str:
 
 class AccountEmails:
     def __init__(self, tokens: TokenService, renderer: EmailRenderer, links: Links, clock: Clock,
-                 lifetimes: TokenLifetimes) -> None:
+                 lifetimes: TokenLifetimes, sender_domain: str = "localhost") -> None:
         self._tokens = tokens
+        self._sender_domain = sender_domain  # a Message-ID names a domain its sender answers for
         self._lifetimes = lifetimes
         self._renderer = renderer
         self._links = links
@@ -66,6 +68,7 @@ class AccountEmails:
         content = self._renderer.render(template, values)
         now = self._clock.now()
         return OutboxMessage(recipient=recipient, content=content, created_at=now,
+                             message_id=f"<{uuid.uuid4().hex}@{self._sender_domain}>",
                              expires_at=now + link_lifetime if link_lifetime else None)
 
     def _message(self, user: User, template: str, link_lifetime: timedelta, **values: Any) -> OutboxMessage:

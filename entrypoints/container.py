@@ -106,7 +106,8 @@ class Container(containers.DeclarativeContainer):
     )
     mail_sender = providers.Singleton(MeteredMailSender, chosen_mail_sender, metrics.provided.count_email)
 
-    emails = providers.Singleton(AccountEmails, tokens, renderer, links, clock, lifetimes)
+    sender_domain = providers.Callable(lambda s: s.MAIL_FROM.rpartition("@")[2], settings)
+    emails = providers.Singleton(AccountEmails, tokens, renderer, links, clock, lifetimes, sender_domain)
     sessions = providers.Singleton(SessionIssuer, access_tokens, clock, lifetimes)
 
     register_user = providers.Factory(RegisterUser, uow, hasher, emails, clock, common_passwords,

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 
+from application.account_emails import AccountEmails
 from application.ports import TokenPurpose
 from application.register_user import RegisterUser, Signup
 from application.verify_email import VerifyEmail
@@ -12,7 +13,7 @@ from domain.errors import (
     UserAlreadyExists,
     WeakPassword,
 )
-from tests.fakes import CLIENT, FakeUnitOfWork, World
+from tests.fakes import CLIENT, LINKS, FakeRenderer, FakeUnitOfWork, World
 
 
 @pytest.fixture
@@ -150,3 +151,12 @@ async def test_an_email_change_sends_no_more_than_the_per_address_limit(world: W
             user, "victim@example.com", "correct horse")
     to_victim = [m for m in world.uow.outbox_messages if m.recipient == "victim@example.com"]
     assert len(to_victim) == world.per_address.limit
+
+
+async def test_an_email_message_id_names_the_sender_domain(world: World) -> None:
+    user = await register(world).execute(Signup("ada@example.com", "correct horse"))
+    emails = AccountEmails(world.tokens, FakeRenderer(), LINKS, world.clock, world.lifetimes, "bookly.example")
+
+    first, second = emails.verification(user), emails.verification(user)
+    assert first.message_id.endswith("@bookly.example>") and first.message_id.startswith("<")
+    assert first.message_id != second.message_id
