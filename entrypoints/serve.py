@@ -8,9 +8,12 @@ has a socket of its own and the kernel spreads new connections over them.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 
 import uvicorn
 
@@ -23,13 +26,29 @@ def serve(settings: Settings, host: str, port: int, processes: int) -> int:
     if processes <= 1:
         _serve_one(settings, _listen(host, port, reuse_port=False))
         return 0
+    metrics_dir = None
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Spawned children import prometheus_client afresh and, seeing this, count into shared files.
+        metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="accounts-metrics-")
+    try:
+        return _serve_many(settings, host, port, processes)
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _serve_many(settings: Settings, host: str, port: int, processes: int) -> int:
     context = multiprocessing.get_context("spawn")
     children = [context.Process(target=_child, args=(_for_child(settings, n), host, port), name=f"api-{n}")
                 for n in range(processes)]
     for child in children:
         child.start()
 
+    stopping = False
+
     def stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
         for child in children:
             if child.is_alive():
                 child.terminate()  # SIGTERM: uvicorn finishes the requests in flight, the worker its message
@@ -38,7 +57,10 @@ def serve(settings: Settings, host: str, port: int, processes: int) -> int:
     signal.signal(signal.SIGINT, stop)
     for child in children:
         child.join()
-    return max((child.exitcode or 0) for child in children)
+    # A child that stopped because it was told to (uvicorn re-raises SIGTERM once it has shut down
+    # gracefully) ended well; any other ending is a failure of the service.
+    ended_well = {0, -signal.SIGTERM} if stopping else {0}
+    return 0 if all(child.exitcode in ended_well for child in children) else 1
 
 
 def _for_child(settings: Settings, n: int) -> Settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from application.outbox_admin import OutboxStatus
 from application.ports import Clock
@@ -25,4 +25,4 @@ async def metrics(registry: Metrics = Depends(Provide[Container.metrics]),
     registry.outbox_dead.set(stats.dead)
     oldest = stats.oldest_pending_created_at
     registry.outbox_oldest.set((clock.now() - oldest).total_seconds() if oldest else 0)
-    return Response(generate_latest(registry.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(registry.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class Metrics:
-    """One registry per app, so that several apps in one process (tests) do not share counts."""
+    """One registry per app, so that several apps in one process (tests) do not share counts.
+
+    Under `accounts serve --workers N` each process counts into files of its own in PROMETHEUS_MULTIPROC_DIR
+    (set before the processes start), and whichever process answers a scrape adds up all of them.
+    """
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -20,10 +25,21 @@ class Metrics:
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
         self.emails = Counter("accounts_emails", "Emails handed to the mail system, by outcome", ["outcome"],
                               registry=self.registry)
-        self.outbox_pending = Gauge("accounts_outbox_pending", "Emails waiting to be sent", registry=self.registry)
-        self.outbox_dead = Gauge("accounts_outbox_dead", "Emails that will not be sent", registry=self.registry)
+        # Read from the database at each scrape, the same for every process: the latest reading holds.
+        self.outbox_pending = Gauge("accounts_outbox_pending", "Emails waiting to be sent", registry=self.registry,
+                                    multiprocess_mode="mostrecent")
+        self.outbox_dead = Gauge("accounts_outbox_dead", "Emails that will not be sent", registry=self.registry,
+                                 multiprocess_mode="mostrecent")
         self.outbox_oldest = Gauge("accounts_outbox_oldest_pending_age_seconds",
-                                   "Age of the oldest email waiting (0 when none waits)", registry=self.registry)
+                                   "Age of the oldest email waiting (0 when none waits)", registry=self.registry,
+                                   multiprocess_mode="mostrecent")
+
+    def exposition(self) -> bytes:
+        if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+            return generate_latest(self.registry)
+        everyone = CollectorRegistry()
+        multiprocess.MultiProcessCollector(everyone)
+        return generate_latest(everyone)
 
     def count_email(self, outcome: str) -> None:
         self.emails.labels(outcome).inc()

@@ -78,3 +78,23 @@ async def test_the_flows_and_the_limits_hold_across_instances(cluster: list[str]
         assert [a.status_code for a in answers] == [200, 200, 200, 200, 200, 429]
         await asyncio.sleep(0.5)
         assert len(smtp_server.messages) == 2  # each email sent once by one of the two workers
+
+
+def test_serve_with_two_processes_answers_metrics_for_both(pg_url: str, smtp_server: SmtpTestServer,
+                                                            tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **service_env(pg_url, smtp_server.port)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    server = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--workers", "2", "--port",
+                               str(port)], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(base)
+        for _ in range(40):  # a new connection each, which the kernel hands to either process
+            assert httpx.get(f"{base}/api/v1/auth/me").status_code == 401
+        counted = 'accounts_http_requests_total{method="GET",route="/api/v1/auth/me",status="401"} 40.0'
+        for _ in range(6):  # whichever process answers the scrape, it counts for both
+            assert counted in httpx.get(f"{base}/metrics").text
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
