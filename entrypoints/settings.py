@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # uvicorn's event loop and HTTP parser: "auto" takes uvloop and httptools, which are installed.
     SERVER_LOOP: Literal["auto", "asyncio", "uvloop"] = "auto"
     SERVER_HTTP: Literal["auto", "h11", "httptools"] = "auto"
+    # Proxies whose X-Forwarded-For names the client (comma-separated addresses or networks, or "*"):
+    # limits count by client address, so behind a load balancer set this to the balancer's addresses.
+    FORWARDED_ALLOW_IPS: str = "127.0.0.1,::1"
     # bench/load.py's yardstick: a bare endpoint doing one primary-key SELECT through the same pool.
     BENCH_ENDPOINTS: bool = False
     MAX_BODY_BYTES: int = Field(64 * 1024, ge=1024)
