@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import bcrypt
@@ -15,6 +16,17 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 
 BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
+HASH_THREAD_NICENESS = 10
+
+
+def _yield_to_the_event_loop() -> None:
+    # With a hash thread on every core, the event loop would queue for a core behind them and every
+    # request would wait. At a lower priority (on Linux, nice applies to this thread alone) the hashes
+    # give way whenever the loop has work, and still use every core when it has none.
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICENESS)
+    except (AttributeError, OSError):
+        pass  # elsewhere the threads keep the process's priority
 
 
 class Argon2PasswordHasher:
@@ -23,7 +35,7 @@ class Argon2PasswordHasher:
         self._argon2 = Argon2(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
         # argon2-cffi releases the GIL while hashing, so threads up to the core count run in parallel.
         self._executor = ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1,
-                                            thread_name_prefix="argon2")
+                                            thread_name_prefix="argon2", initializer=_yield_to_the_event_loop)
         # Checked against when the user does not exist, so that path costs one hash too.
         self._dummy_hash: str | None = None
 
