@@ -57,9 +57,17 @@ class LeanClient:
             lines.append(f"Content-Type: {content_type}")
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
         reader, writer = await self._idle.get()
+        request = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
         try:
-            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
-            head = await reader.readuntil(b"\r\n\r\n")
+            writer.write(request)
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except (asyncio.IncompleteReadError, ConnectionResetError):
+                # The server closes a connection left idle past its keep-alive timeout; send again on a new one.
+                writer.close()
+                reader, writer = await asyncio.open_connection(self._host, self._port)
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
             status_line, *header_lines = head.decode("latin-1").split("\r\n")
             fields = dict(line.split(":", 1) for line in header_lines if ":" in line)
             length = {name.lower(): value for name, value in fields.items()}.get("content-length")

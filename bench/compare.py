@@ -5,7 +5,8 @@
 BEFORE and AFTER each name a build: a git revision, then optionally a colon and settings.
     HEAD~1 HEAD                                   a commit against its parent
     :SERVER_LOOP=asyncio,SERVER_HTTP=h11 :        a setting against the working tree's defaults
-A revision is exported with `git archive` into bench/out/ and served by the same virtualenv; the working
+me-under-logins is GET /me, one at a time, while logins keep the hash threads busy: its p99 is what
+the event loop's waiting for a core costs. A revision is exported with `git archive` into bench/out/ and served by the same virtualenv; the working
 tree is served as it is. Both serve one PostgreSQL database (migrated by the working tree) with 50,000
 users. Each round loads every endpoint on both, in an order that alternates, so a machine that slows
 down mid-run slows both alike. The answer is AFTER's requests/s over BEFORE's, per endpoint.
@@ -28,7 +29,8 @@ from adapters.clock import SystemClock  # noqa: E402
 from adapters.jwt_tokens import JwtAccessTokenService  # noqa: E402
 from bench.client import LeanClient, Response  # noqa: E402
 from bench.common import OUT, ROOT, fresh_database, free_port, start, wait_port  # noqa: E402
-from bench.load import SECRET, load, seed  # noqa: E402
+from bench.common import percentile  # noqa: E402
+from bench.load import PASSWORD, SECRET, Result, load, seed  # noqa: E402
 
 Request = Callable[[LeanClient, int], Awaitable[Response]]
 
@@ -46,6 +48,8 @@ def endpoints(data: dict) -> dict[str, tuple[Request, tuple[int, ...]]]:
                                       json={"email": f"nobody{i}@bench.example"}), (200,)),
         "refresh": (lambda c, i: c.post("/api/v1/auth/refresh", json={"refresh_token": data["refresh"][i]}),
                     (200,)),
+        "login": (lambda c, i: c.post("/api/v1/auth/login", json={"email": data["emails"][-1 - i % 1000],
+                                                                  "password": PASSWORD}), (200,)),
     }
 
 
@@ -72,7 +76,8 @@ async def main() -> None:
     parser.add_argument("--requests", type=int, default=3000, help="per endpoint and build, over all rounds")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--endpoints", default="pk,me,verify,reset,refresh")
+    parser.add_argument("--endpoints", default="pk,me,verify,reset,refresh",
+                        help="of pk, me, verify, reset, refresh, login, me-under-logins")
     args = parser.parse_args()
     chosen = args.endpoints.split(",")
     url = await fresh_database("bench_compare")
@@ -89,7 +94,7 @@ async def main() -> None:
                 "EMAILS_PER_ADDRESS_PER_HOUR": "100000000", **env}, cwd=folder))
             wait_port(port)
             builds[label] = port
-        seconds = await alternate(builds, requests, chosen, args)
+        seconds, latencies = await alternate(builds, requests, chosen, args)
     finally:
         for process in processes:
             process.terminate()
@@ -97,16 +102,21 @@ async def main() -> None:
     print(f"{args.after!r} over {args.before!r}: requests/s, {args.requests} requests per endpoint and build, "
           f"{args.concurrency} connections, {args.rounds} rounds")
     for name in chosen:
-        print(f"  {name:8} {args.requests / seconds['before', name]:7.0f} -> "
-              f"{args.requests / seconds['after', name]:7.0f} req/s   {seconds['before', name] / seconds['after', name]:.2f}x")
+        rates = [len(latencies[label, name]) / seconds[label, name] for label in ("before", "after")]
+        p99s = [percentile(latencies[label, name], 99) * 1000 for label in ("before", "after")]
+        print(f"  {name:16} {rates[0]:7.0f} -> {rates[1]:7.0f} req/s  {rates[1] / rates[0]:5.2f}x   "
+              f"p99 {p99s[0]:7.1f} -> {p99s[1]:7.1f} ms")
 
 
 async def alternate(builds: dict[str, int], requests: dict, chosen: list[str],
                     args: argparse.Namespace) -> dict[tuple[str, str], float]:
     per_round = args.requests // args.rounds
     seconds: dict[tuple[str, str], float] = {}
+    latencies: dict[tuple[str, str], list[float]] = {}
     clients = {label: LeanClient("127.0.0.1", port, args.concurrency) for label, port in builds.items()}
-    for client in clients.values():
+    # GET /me under logins gets a connection of its own: in a shared pool the logins would starve it.
+    side = {label: LeanClient("127.0.0.1", port, 1) for label, port in builds.items()}
+    for client in [*clients.values(), *side.values()]:
         await client.__aenter__()
     try:
         warm_up, _ = requests["pk"]
@@ -115,17 +125,44 @@ async def alternate(builds: dict[str, int], requests: dict, chosen: list[str],
         for n in range(args.rounds):
             order = list(clients) if n % 2 == 0 else list(reversed(clients))
             for name in chosen:
-                request, ok = requests[name]
+                request, ok = requests.get(name, (None, ()))
                 for label in order:
                     offset = (0 if label == "before" else args.requests) + n * per_round
-                    started = time.perf_counter()
-                    await load(name, lambda i, c=clients[label], o=offset, r=request: r(c, o + i), per_round,
-                               args.concurrency, ok)
-                    seconds[label, name] = seconds.get((label, name), 0.0) + time.perf_counter() - started
+                    client = clients[label]
+                    if name == "me-under-logins":
+                        result = await me_under_logins(client, side[label], requests, per_round, args.concurrency)
+                    else:
+                        result = await load(name, lambda i, c=client, o=offset, r=request: r(c, o + i), per_round,
+                                            args.concurrency, ok)
+                    seconds[label, name] = seconds.get((label, name), 0.0) + result.seconds
+                    latencies.setdefault((label, name), []).extend(result.latencies)
     finally:
-        for client in clients.values():
+        for client in [*clients.values(), *side.values()]:
             await client.__aexit__()
-    return seconds
+    return seconds, latencies
+
+
+async def me_under_logins(client: LeanClient, me_client: LeanClient, requests: dict, count: int,
+                          concurrency: int) -> Result:
+    """GET /me one at a time while `concurrency` logins keep the hash threads busy."""
+    login, _ = requests["login"]
+    me, _ = requests["me"]
+    busy = asyncio.Event()
+
+    async def keep_logging_in(k: int) -> None:
+        for i in range(k, 10**9, concurrency):
+            await login(client, i)
+            busy.set()
+            if stop.is_set():
+                return
+
+    stop = asyncio.Event()
+    logins = [asyncio.create_task(keep_logging_in(k)) for k in range(concurrency)]
+    await busy.wait()
+    result = await load("me-under-logins", lambda i: me(me_client, i), count, 1)
+    stop.set()
+    await asyncio.gather(*logins)
+    return result
 
 
 if __name__ == "__main__":
