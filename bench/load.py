@@ -7,6 +7,8 @@ drives it from one asyncio client (bench/client.py) whose connections open once,
 - the hashing limit: argon2id hashes per second on all cores with the service's parameters (signup, login);
 - the framework limit: a bare endpoint in the same server doing one primary-key SELECT through the same pool
   (verify, reset request, refresh, me);
+- the write floor: a bare endpoint committing one upsert through the same pool, for the endpoints that must
+  commit a write (reset request, refresh), whose cost the read-only framework limit does not include;
 - GET /me's p99 while logins saturate the hashing threads, over its p99 unloaded;
 - the peer a user would pick instead, fastapi-users (bench/peer/app.py, from a virtualenv of its own made
   from bench/peer/requirements.lock in bench/out/), on the same endpoints, the same data, served the same way.
@@ -45,6 +47,9 @@ from bench.common import OUT, fresh_database, free_port, percentile, start, wait
 SECRET = "benchmark-secret-" + "x" * 40
 PASSWORD = "bench password 1"
 ARGON2 = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}  # the service's defaults
+
+
+WRITERS = ("reset request (known)", "reset request (unknown)", "refresh")  # endpoints that must commit
 
 
 @dataclass
@@ -219,6 +224,7 @@ async def run(port: int, data: dict, args: argparse.Namespace) -> dict[str, Resu
         print(f"{len(ids)} users in the table; {c} concurrent connections; {os.cpu_count()} cores")
         hashes = hashing_limit(h)
         framework = await load("framework limit (pk)", lambda i: client.get(f"/bench/pk/{ids[i % len(ids)]}"), n, c)
+        writes = await load("write floor (upsert)", lambda i: client.post(f"/bench/write/{i}"), n, c)
         results = [
             (await load("signup", lambda i: client.post("/api/v1/auth/signup", json={
                 "email": f"new{i}@bench.example", "password": PASSWORD}), h, c, (201,)), hashes, "hashing limit"),
@@ -252,8 +258,10 @@ async def run(port: int, data: dict, args: argparse.Namespace) -> dict[str, Resu
 
     print(f"  {'argon2id hashes (limit)':24} {hashes:8.0f} hashes/s on all cores")
     print(framework.line())
+    print(writes.line(framework.rate, "framework limit"))
     for result, limit, limit_name in results:
-        print(result.line(limit, limit_name))
+        floor = f"  {result.rate / writes.rate:5.2f} of the write floor" if result.name in WRITERS else ""
+        print(result.line(limit, limit_name) + floor)
     print(me_alone.line())
     print(me_loaded.line())
     ratio = percentile(me_loaded.latencies, 99) / percentile(me_alone.latencies, 99)
