@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,8 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from adapters.clock import SystemClock  # noqa: E402
 from adapters.jwt_tokens import JwtAccessTokenService  # noqa: E402
 from bench.client import LeanClient, Response  # noqa: E402
-from bench.common import OUT, ROOT, fresh_database, free_port, start, wait_port  # noqa: E402
-from bench.common import percentile  # noqa: E402
+from bench.common import OUT, ROOT, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
 from bench.load import PASSWORD, SECRET, Result, load, seed  # noqa: E402
 
 Request = Callable[[LeanClient, int], Awaitable[Response]]
