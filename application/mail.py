@@ -22,7 +22,8 @@ class OutboxMessage:
     content: EmailContent
     created_at: datetime
     # Stable across retries, so a resend after an unclear failure is recognisable as the same message.
-    message_id: str = field(default_factory=lambda: f"<{uuid.uuid4().hex}@bookly-accounts>")
+    # AccountEmails names the sender's domain; this default is for messages made by hand (tests, tools).
+    message_id: str = field(default_factory=lambda: f"<{uuid.uuid4().hex}@localhost>")
     attempts: int = 0
     # When the message's link stops working: sending it later would only deliver a dead link.
     expires_at: datetime | None = None

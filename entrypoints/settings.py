@@ -37,8 +37,9 @@ class Settings(BaseSettings):
     # uvicorn's event loop and HTTP parser: "auto" takes uvloop and httptools, which are installed.
     SERVER_LOOP: Literal["auto", "asyncio", "uvloop"] = "auto"
     SERVER_HTTP: Literal["auto", "h11", "httptools"] = "auto"
-    # Proxies whose X-Forwarded-For names the client (comma-separated addresses or networks, or "*"):
-    # limits count by client address, so behind a load balancer set this to the balancer's addresses.
+    # Proxies whose X-Forwarded-For names the client (comma-separated addresses or networks): limits
+    # count by client address, so behind a load balancer set this to the balancer's addresses. Never "*"
+    # where clients can reach the service directly: each could name a new address and escape every limit.
     FORWARDED_ALLOW_IPS: str = "127.0.0.1,::1"
     # bench/load.py's yardstick: a bare endpoint doing one primary-key SELECT through the same pool.
     BENCH_ENDPOINTS: bool = False
@@ -111,6 +112,14 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
         return value
+
+    @field_validator("MAIL_FROM")
+    @classmethod
+    def _bare_address(cls, address: str) -> str:
+        local, at, domain = address.strip().rpartition("@")
+        if not (local and at and domain) or any(c in address for c in "<> ,"):
+            raise ValueError("must be a bare address such as noreply@example.com; the name goes in MAIL_FROM_NAME")
+        return address.strip()
 
     @field_validator("DATABASE_URL")
     @classmethod

@@ -43,6 +43,7 @@ def test_migrate_then_create_admin_on_the_default_sqlite_file(tmp_path: Path) ->
     ({"ENVIRONMENT": "production", "JWT_SECRET": "s" * 40}, "MAIL_BACKEND is console"),
     ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS"),
     ({"DATABASE_URL": "mysql://db/accounts"}, "DATABASE_URL"),
+    ({"MAIL_FROM": "Bookly <noreply@example.com>"}, "MAIL_FROM"),
 ])
 def test_invalid_settings_stop_start_up_with_one_line_naming_the_setting(tmp_path: Path, env: dict[str, str],
                                                                         named: str) -> None:
