@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import bcrypt
@@ -16,17 +16,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 
 BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
-HASH_THREAD_NICENESS = 10
+HASH_THREAD_NICENESS = 10  # added to the process's own, so relative to the event loop
 
 
 def _yield_to_the_event_loop() -> None:
     # With a hash thread on every core, the event loop would queue for a core behind them and every
-    # request would wait. At a lower priority (on Linux, nice applies to this thread alone) the hashes
-    # give way whenever the loop has work, and still use every core when it has none.
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_THREAD_NICENESS)
-    except (AttributeError, OSError):
-        pass  # elsewhere the threads keep the process's priority
+    # request would wait. At a lower priority the hashes give way whenever the loop has work, and still
+    # use every core when it has none. Only on Linux is a thread's nice value its own; elsewhere nice()
+    # would lower the whole process, event loop included, so the threads keep its priority there.
+    if sys.platform == "linux":
+        os.nice(HASH_THREAD_NICENESS)
 
 
 class Argon2PasswordHasher:
