@@ -3,7 +3,6 @@ from __future__ import annotations
 from application.ports import Clock, EmailRequest, EmailRequestKind, UnitOfWork
 from application.rate_limits import RateLimit, count_hit
 from domain.email import Email
-from domain.errors import RateLimited
 
 
 class RecordEmailRequest:
@@ -11,7 +10,8 @@ class RecordEmailRequest:
 
     The request does the same work whether or not the address has an account (one insert, no lookup,
     no hash), so neither its answer nor its timing tells an account exists. The client's request count
-    is kept in the same transaction: one commit a request.
+    is kept in the same transaction: one commit a request. An address that is not one is refused before
+    any of that, and is not counted.
     """
 
     def __init__(self, uow: UnitOfWork, clock: Clock, per_client: RateLimit, kind: EmailRequestKind,
@@ -25,12 +25,11 @@ class RecordEmailRequest:
     async def execute(self, address: str, client: str) -> None:
         request = EmailRequest(self._kind, Email.parse(address), self._clock.now())
         async with self._uow as uow:
-            try:
-                await count_hit(uow, f"{self._action}:{client}", self._per_client, request.created_at)
-            except RateLimited:
-                await uow.commit()  # a refused request counts too, or a flood would cost nothing
-                raise
             await uow.email_requests.add(request)
+            # Counted last: the client's counter row stays locked from here to the commit, and requests
+            # from one client (a backend calling for its users, a proxy) queue on it. Past the limit the
+            # whole transaction rolls back: a refused request writes nothing.
+            await count_hit(uow, f"{self._action}:{client}", self._per_client, request.created_at)
             await uow.commit()
 
 
