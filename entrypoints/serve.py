@@ -34,6 +34,7 @@ def serve(settings: Settings, host: str, port: int, processes: int) -> int:
         return _serve_many(settings, host, port, processes)
     finally:
         if metrics_dir:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 

@@ -25,8 +25,10 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(pg_url: str, tmp_path: P
                                                         answers: list[int]) -> None:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT),
-           **service_env(pg_url, 25, MAIL_BACKEND="memory", RATE_LIMIT_PER_IP_PER_MINUTE=1,
-                         FORWARDED_ALLOW_IPS=trusted)}
+           **service_env(pg_url, 25, MAIL_BACKEND="memory", RATE_LIMIT_PER_IP_PER_MINUTE=1)}
+    # From the deployment's .env, which uvicorn itself never reads: the setting must reach it through ours.
+    env.pop("FORWARDED_ALLOW_IPS", None)
+    (tmp_path / ".env").write_text(f"FORWARDED_ALLOW_IPS={trusted}\n")
     server = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
                               cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -126,7 +126,7 @@ async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one
 async def test_an_email_change_link_dies_when_the_password_is_reset(world: World) -> None:
     from application.change_email import ChangeEmail, ConfirmEmailChange
     from application.confirm_reset import ConfirmReset
-    
+
     await register(world).execute(Signup("ada@example.com", "correct horse"))
     [user] = world.uow.store.users.values()
     await ChangeEmail(world.uow, world.hasher, world.emails, world.clock, world.per_address).execute(
