@@ -5,17 +5,22 @@
 BEFORE and AFTER each name a build: a git revision, then optionally a colon and settings.
     HEAD~1 HEAD                                   a commit against its parent
     :SERVER_LOOP=asyncio,SERVER_HTTP=h11 :        a setting against the working tree's defaults
-me-under-logins is GET /me, one at a time, while logins keep the hash threads busy: its p99 is what
-the event loop's waiting for a core costs. A revision is exported with `git archive` into bench/out/ and served by the same virtualenv; the working
+A revision is exported with `git archive` into bench/out/ and served by the same virtualenv; the working
 tree is served as it is. Both serve one PostgreSQL database (migrated by the working tree) with 50,000
-users. Each round loads every endpoint on both, in an order that alternates, so a machine that slows
-down mid-run slows both alike. The answer is AFTER's requests/s over BEFORE's, per endpoint.
+users, with no outbox worker inside (OUTBOX_WORKER_ENABLED=false unless a build sets it), so neither
+drains the other's backlog while it is timed. Each round loads every endpoint on both, in an order that
+alternates, so a machine that slows down mid-run slows both alike. The answer is AFTER's requests/s
+over BEFORE's, per endpoint, with each one's p99.
+
+me-under-logins is GET /me, one at a time, while logins keep the hash threads busy: its p99 is what the
+event loop's waiting for a core costs.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -28,9 +33,12 @@ from adapters.clock import SystemClock  # noqa: E402
 from adapters.jwt_tokens import JwtAccessTokenService  # noqa: E402
 from bench.client import LeanClient, Response  # noqa: E402
 from bench.common import OUT, ROOT, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
-from bench.load import PASSWORD, SECRET, Result, load, seed  # noqa: E402
+from bench.load import PASSWORD, SECRET, Result, load, seed, user_at  # noqa: E402
 
 Request = Callable[[LeanClient, int], Awaitable[Response]]
+
+
+ENDPOINTS = ("pk", "me", "verify", "reset", "refresh", "login")
 
 
 def endpoints(data: dict) -> dict[str, tuple[Request, tuple[int, ...]]]:
@@ -43,7 +51,7 @@ def endpoints(data: dict) -> dict[str, tuple[Request, tuple[int, ...]]]:
         "me": (lambda c, i: c.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}), (200,)),
         "verify": (lambda c, i: c.get(f"/api/v1/auth/verify/{data['verify'][i]}"), (200,)),
         "reset": (lambda c, i: c.post("/api/v1/auth/password-reset-request",
-                                      json={"email": f"nobody{i}@bench.example"}), (200,)),
+                                      json={"email": f"nobody{i}@bench.example"}, headers=user_at(i)), (200,)),
         "refresh": (lambda c, i: c.post("/api/v1/auth/refresh", json={"refresh_token": data["refresh"][i]}),
                     (200,)),
         "login": (lambda c, i: c.post("/api/v1/auth/login", json={"email": data["emails"][-1 - i % 1000],
@@ -60,10 +68,13 @@ def build(spec: str) -> tuple[Path, dict[str, str]]:
     sha = subprocess.run(["git", "rev-parse", "--short", revision], cwd=ROOT, check=True, capture_output=True,
                          text=True).stdout.strip()
     folder = OUT / f"rev-{sha}"
-    if not folder.exists():
-        folder.mkdir(parents=True)
+    if not folder.exists():  # extracted beside it and renamed, so a failed extraction leaves no half folder
+        partial = OUT / f"rev-{sha}.partial"
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir(parents=True)
         archive = subprocess.run(["git", "archive", sha], cwd=ROOT, check=True, capture_output=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+        subprocess.run(["tar", "-x", "-C", str(partial)], input=archive, check=True)
+        partial.rename(folder)
     return folder, env
 
 
@@ -78,6 +89,10 @@ async def main() -> None:
                         help="of pk, me, verify, reset, refresh, login, me-under-logins")
     args = parser.parse_args()
     chosen = args.endpoints.split(",")
+    unknown = set(chosen) - {*ENDPOINTS, "me-under-logins"}
+    if unknown:
+        parser.error(f"unknown endpoints {', '.join(sorted(unknown))}; choose from {', '.join(ENDPOINTS)}, "
+                     "me-under-logins")
     url = await fresh_database("bench_compare")
     data = await seed(url, 50_000, unverified=2 * args.requests, sessions=2 * args.requests)
     requests = endpoints(data)
@@ -88,7 +103,8 @@ async def main() -> None:
             port = free_port()
             processes.append(start(f"compare-{label}", ["-m", "entrypoints.cli", "serve", "--port", str(port)], {
                 "PYTHONPATH": str(folder), "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET,
-                "MAIL_BACKEND": "memory", "BENCH_ENDPOINTS": "true", "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
+                "MAIL_BACKEND": "memory", "BENCH_ENDPOINTS": "true", "OUTBOX_WORKER_ENABLED": "false",
+                "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
                 "EMAILS_PER_ADDRESS_PER_HOUR": "100000000", **env}, cwd=folder))
             wait_port(port)
             builds[label] = port
@@ -106,8 +122,8 @@ async def main() -> None:
               f"p99 {p99s[0]:7.1f} -> {p99s[1]:7.1f} ms")
 
 
-async def alternate(builds: dict[str, int], requests: dict, chosen: list[str],
-                    args: argparse.Namespace) -> dict[tuple[str, str], float]:
+async def alternate(builds: dict[str, int], requests: dict, chosen: list[str], args: argparse.Namespace,
+                    ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], list[float]]]:
     per_round = args.requests // args.rounds
     seconds: dict[tuple[str, str], float] = {}
     latencies: dict[tuple[str, str], list[float]] = {}
