@@ -3,6 +3,7 @@
     .venv/bin/python bench/load.py [--users 50000] [--concurrency 16]
 
 It serves `accounts serve` on a PostgreSQL database of its own (bench_load) seeded with --users accounts,
+with `accounts worker` apart sending the emails (DEPLOYMENT.md's production shape),
 drives it from one asyncio client (bench/client.py) whose connections open once, and measures in the same run:
 - the hashing limit: argon2id hashes per second on all cores with the service's parameters (signup, login);
 - the framework limit: a bare endpoint in the same server doing one primary-key SELECT through the same pool
@@ -143,17 +144,19 @@ async def main() -> None:
     data = await seed(url, args.users, unverified=args.requests, sessions=args.requests)
     peer = await start_peer(data)
     port = free_port()
-    server = start("serve-load", ["-m", "entrypoints.cli", "serve", "--port", str(port)], {
-        "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
-        "BENCH_ENDPOINTS": "true", "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
-        "LOGIN_FAILURES_PER_ACCOUNT": "100000000", "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
-        "DOMAIN": f"127.0.0.1:{port}"})
+    env = {"ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
+           "BENCH_ENDPOINTS": "true", "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
+           "LOGIN_FAILURES_PER_ACCOUNT": "100000000", "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
+           "DOMAIN": f"127.0.0.1:{port}", "OUTBOX_WORKER_ENABLED": "false"}
+    # DEPLOYMENT.md's shape: the API process serves, a worker process apart sends the emails.
+    server = start("serve-load", ["-m", "entrypoints.cli", "serve", "--port", str(port)], env)
+    worker = start("worker-load", ["-m", "entrypoints.cli", "worker"], env)
     try:
         wait_port(port)
         ours = await run(port, data, args)
         theirs = await run_peer(peer[1], data, args)
     finally:
-        for process in (server, peer[0]):
+        for process in (server, worker, peer[0]):
             process.terminate()
             process.wait()
     print("ahead of fastapi-users? (requests/s, ours / theirs; p99, theirs / ours)")
