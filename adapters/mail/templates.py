@@ -24,6 +24,8 @@ class JinjaEmailRenderer:
             autoescape=select_autoescape(enabled_extensions=("html",), default=False),
             # A misspelt value fails the render instead of sending an email with a hole in it.
             undefined=StrictUndefined,
+            # Templates do not change while the service runs: no stat() of each file at every render.
+            auto_reload=False,
         )
 
     def render(self, template: str, values: Mapping[str, Any]) -> EmailContent:

@@ -11,13 +11,15 @@ from adapters.sqlalchemy.tables import email_requests
 from application.ports import EmailRequest, EmailRequestKind
 from domain.email import Email
 
+_INSERT = insert(email_requests)  # built once; the values come as parameters
+
 
 class SqlAlchemyEmailRequests:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
 
     async def add(self, request: EmailRequest) -> None:
-        await self._connection.execute(insert(email_requests).values(
+        await self._connection.execute(_INSERT, dict(
             id=request.id, kind=request.kind.value, email=request.email.value, created_at=request.created_at))
 
     async def claim(self, limit: int) -> Sequence[EmailRequest]:

@@ -13,6 +13,9 @@ from application.mail import EmailContent, OutboxMessage, OutboxStats
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
 
+# Built once: the values come as parameters, so no statement is built and keyed for the cache per call.
+_INSERT = insert(outbox)
+
 
 class SqlAlchemyOutbox:
     def __init__(self, connection: AsyncConnection) -> None:
@@ -20,7 +23,7 @@ class SqlAlchemyOutbox:
 
     async def add(self, message: OutboxMessage) -> None:
         content = message.content
-        await self._connection.execute(insert(outbox).values(
+        await self._connection.execute(_INSERT, dict(
             id=message.id, message_id=message.message_id, recipient=message.recipient,
             subject=content.subject, text_body=content.text_body, html_body=content.html_body,
             status=PENDING, attempts=0, next_attempt_at=message.created_at, created_at=message.created_at,

@@ -1,12 +1,27 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.tables import rate_limits
+
+
+def _hit(dialect: Any) -> Any:
+    # One statement, atomic under concurrency: insert the window's row, or add to it. Built once per
+    # dialect, with the values as parameters, as it runs on every limited request.
+    amount = bindparam("amount")
+    return (dialect.insert(rate_limits)
+            .values(key=bindparam("key"), window_start=bindparam("window_start"), count=amount)
+            .on_conflict_do_update(index_elements=[rate_limits.c.key, rate_limits.c.window_start],
+                                   set_={"count": rate_limits.c.count + amount})
+            .returning(rate_limits.c.count))
+
+
+_HIT = {"postgresql": _hit(postgresql), "sqlite": _hit(sqlite)}
 
 
 class SqlAlchemyRateLimitCounters:
@@ -14,14 +29,9 @@ class SqlAlchemyRateLimitCounters:
         self._connection = connection
 
     async def hit(self, key: str, window_start: datetime, amount: int = 1) -> int:
-        # One statement, atomic under concurrency: insert the window's row, or add one to it.
-        dialect = postgresql if self._connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(rate_limits).values(key=key, window_start=window_start, count=amount)
-        statement = statement.on_conflict_do_update(
-            index_elements=[rate_limits.c.key, rate_limits.c.window_start],
-            set_={"count": rate_limits.c.count + amount},
-        ).returning(rate_limits.c.count)
-        return (await self._connection.execute(statement)).scalar_one()
+        statement = _HIT[self._connection.dialect.name]
+        found = await self._connection.execute(statement, {"key": key, "window_start": window_start, "amount": amount})
+        return found.scalar_one()
 
     async def count(self, key: str, window_start: datetime) -> int:
         found = await self._connection.execute(

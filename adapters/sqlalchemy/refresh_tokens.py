@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.sqlalchemy.tables import refresh_tokens
 from application.ports import RefreshTokenRecord
 
+_INSERT = insert(refresh_tokens)  # built once; the values come as parameters
+
 
 class SqlAlchemyRefreshTokenRepository:
     def __init__(self, connection: AsyncConnection) -> None:
@@ -16,7 +18,7 @@ class SqlAlchemyRefreshTokenRepository:
 
     async def add(self, token_hash: str, user_id: uuid.UUID, family_id: uuid.UUID,
                   issued_at: datetime, expires_at: datetime) -> None:
-        await self._connection.execute(insert(refresh_tokens).values(
+        await self._connection.execute(_INSERT, dict(
             token_hash=token_hash, user_id=user_id, family_id=family_id, issued_at=issued_at,
             expires_at=expires_at))
 

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -12,6 +12,10 @@ from adapters.sqlalchemy.tables import users
 from domain.email import Email
 from domain.errors import UserAlreadyExists
 from domain.user import Role, User
+
+# Built once, the values coming as parameters: a statement built per call costs more than it runs.
+_INSERT = insert(users)
+_UPDATE = update(users).where(users.c.id == bindparam("user_id"))
 
 
 class SqlAlchemyUserRepository:
@@ -31,7 +35,7 @@ class SqlAlchemyUserRepository:
 
     async def add(self, user: User) -> None:
         try:
-            await self._connection.execute(insert(users).values(**_to_row(user)))
+            await self._connection.execute(_INSERT, _to_row(user))
         except IntegrityError as error:
             # The transaction is spoilt either way; the unit of work rolls it back.
             if _violates_unique_email(error):
@@ -39,7 +43,9 @@ class SqlAlchemyUserRepository:
             raise
 
     async def save(self, user: User) -> None:
-        await self._connection.execute(update(users).where(users.c.id == user.id).values(**_to_row(user)))
+        row = _to_row(user)
+        row["user_id"] = row.pop("id")  # the WHERE's; the id itself is never set
+        await self._connection.execute(_UPDATE, row)
 
     async def list(self, offset: int, limit: int) -> Sequence[User]:
         query = select(users).order_by(users.c.created_at, users.c.id).offset(offset).limit(limit)

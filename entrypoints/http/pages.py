@@ -29,7 +29,7 @@ class Pages:
     def __init__(self, templates_dir: Path | None, product: str, login_url: str | None, secret: str) -> None:
         folders = [templates_dir, SHIPPED] if templates_dir is not None else [SHIPPED]
         self._env = Environment(loader=ChoiceLoader([FileSystemLoader(f) for f in folders]),
-                                autoescape=select_autoescape(default=True))
+                                autoescape=select_autoescape(default=True), auto_reload=False)
         self._product = product
         self._login_url = login_url
         self._csrf_key = hashlib.sha256(f"bookly-accounts/csrf\n{secret}".encode()).digest()
