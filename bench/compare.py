@@ -38,7 +38,7 @@ from bench.load import PASSWORD, SECRET, Result, load, seed, user_at  # noqa: E4
 Request = Callable[[LeanClient, int], Awaitable[Response]]
 
 
-ENDPOINTS = ("pk", "me", "verify", "reset", "refresh", "login")
+ENDPOINTS = ("pk", "me", "verify", "reset", "refresh", "signup", "login")
 
 
 def endpoints(data: dict) -> dict[str, tuple[Request, tuple[int, ...]]]:
@@ -54,6 +54,9 @@ def endpoints(data: dict) -> dict[str, tuple[Request, tuple[int, ...]]]:
                                       json={"email": f"nobody{i}@bench.example"}, headers=user_at(i)), (200,)),
         "refresh": (lambda c, i: c.post("/api/v1/auth/refresh", json={"refresh_token": data["refresh"][i]}),
                     (200,)),
+        "signup": (lambda c, i: c.post("/api/v1/auth/signup", json={"email": f"new{i}@bench.example",
+                                                                    "password": PASSWORD}, headers=user_at(i)),
+                   (201,)),
         "login": (lambda c, i: c.post("/api/v1/auth/login", json={"email": data["emails"][-1 - i % 1000],
                                                                   "password": PASSWORD}), (200,)),
     }
@@ -86,7 +89,7 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--endpoints", default="pk,me,verify,reset,refresh",
-                        help="of pk, me, verify, reset, refresh, login, me-under-logins")
+                        help="of pk, me, verify, reset, refresh, signup, login, me-under-logins")
     args = parser.parse_args()
     chosen = args.endpoints.split(",")
     unknown = set(chosen) - {*ENDPOINTS, "me-under-logins"}
