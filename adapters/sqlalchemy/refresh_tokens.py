@@ -3,13 +3,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.sqlalchemy.tables import refresh_tokens
 from application.ports import RefreshTokenRecord
 
-_INSERT = insert(refresh_tokens)  # built once; the values come as parameters
+# Built once, the values coming as parameters: they run on every refresh.
+_INSERT = insert(refresh_tokens)
+_BY_HASH = select(refresh_tokens).where(refresh_tokens.c.token_hash == bindparam("token_hash"))
+_MARK_USED = (update(refresh_tokens)
+              .where(refresh_tokens.c.token_hash == bindparam("used_hash"), refresh_tokens.c.used_at.is_(None),
+                     refresh_tokens.c.revoked_at.is_(None))
+              .values(used_at=bindparam("when")))
 
 
 class SqlAlchemyRefreshTokenRepository:
@@ -23,8 +29,7 @@ class SqlAlchemyRefreshTokenRepository:
             expires_at=expires_at))
 
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
-        row = (await self._connection.execute(
-            select(refresh_tokens).where(refresh_tokens.c.token_hash == token_hash))).mappings().first()
+        row = (await self._connection.execute(_BY_HASH, {"token_hash": token_hash})).mappings().first()
         if row is None:
             return None
         return RefreshTokenRecord(token_hash=row["token_hash"], user_id=row["user_id"], family_id=row["family_id"],
@@ -33,11 +38,7 @@ class SqlAlchemyRefreshTokenRepository:
 
     async def mark_used(self, token_hash: str, when: datetime) -> bool:
         # Conditional update: of two concurrent refreshes with one token, exactly one succeeds.
-        result = await self._connection.execute(
-            update(refresh_tokens)
-            .where(refresh_tokens.c.token_hash == token_hash, refresh_tokens.c.used_at.is_(None),
-                   refresh_tokens.c.revoked_at.is_(None))
-            .values(used_at=when))
+        result = await self._connection.execute(_MARK_USED, {"used_hash": token_hash, "when": when})
         return result.rowcount == 1
 
     async def revoke_family(self, family_id: uuid.UUID, when: datetime) -> None:

@@ -16,6 +16,9 @@ from domain.user import Role, User
 # Built once, the values coming as parameters: a statement built per call costs more than it runs.
 _INSERT = insert(users)
 _UPDATE = update(users).where(users.c.id == bindparam("user_id"))
+_BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
+_BY_EMAIL = select(users).where(users.c.email == bindparam("email"))
 
 
 class SqlAlchemyUserRepository:
@@ -23,14 +26,12 @@ class SqlAlchemyUserRepository:
         self._connection = connection
 
     async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
-        query = select(users).where(users.c.id == user_id)
-        if for_update:
-            query = query.with_for_update()
-        row = (await self._connection.execute(query)).mappings().first()
+        query = _BY_ID_FOR_UPDATE if for_update else _BY_ID
+        row = (await self._connection.execute(query, {"user_id": user_id})).mappings().first()
         return _to_user(row) if row else None
 
     async def get_by_email(self, email: Email) -> User | None:
-        row = (await self._connection.execute(select(users).where(users.c.email == email.value))).mappings().first()
+        row = (await self._connection.execute(_BY_EMAIL, {"email": email.value})).mappings().first()
         return _to_user(row) if row else None
 
     async def add(self, user: User) -> None:
