@@ -18,14 +18,14 @@ class RefreshSession:
         token_hash = hash_refresh_token(refresh_token)
         now = self._clock.now()
         async with self._uow as uow:
-            record = await uow.refresh_tokens.get(token_hash)
-            if record is None or record.revoked_at is not None or record.expires_at <= now:
-                raise _refused()
             # The account's row is locked before the token is spent, as a password reset locks it before it
             # revokes every token: a reset either lands first, and mark_used below (which reads the token
             # afresh) finds it revoked, or it waits until this new token exists and revokes it too.
-            user = await uow.users.get(record.user_id, for_update=True)
-            if user is None:
+            found = await uow.refresh_tokens.get_with_account(token_hash)
+            if found is None:
+                raise _refused()
+            record, user = found
+            if record.revoked_at is not None or record.expires_at <= now:
                 raise _refused()
             if not await uow.refresh_tokens.mark_used(token_hash, now):
                 # Used or revoked since it was read: a rotated token shown again means someone else holds

@@ -129,14 +129,20 @@ class FakeUsers:
 
 
 class FakeRefreshTokens:
-    def __init__(self, tokens: dict[str, RefreshTokenRecord]) -> None:
+    def __init__(self, tokens: dict[str, RefreshTokenRecord], users: dict[uuid.UUID, User]) -> None:
         self.tokens = tokens
+        self.users = users
 
     async def add(self, token_hash, user_id, family_id, issued_at, expires_at) -> None:  # type: ignore[no-untyped-def]
         self.tokens[token_hash] = RefreshTokenRecord(token_hash, user_id, family_id, expires_at)
 
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
         return self.tokens.get(token_hash)
+
+    async def get_with_account(self, token_hash: str) -> tuple[RefreshTokenRecord, User] | None:
+        record = self.tokens.get(token_hash)
+        user = self.users.get(record.user_id) if record else None
+        return (record, copy.deepcopy(user)) if record and user else None
 
     async def mark_used(self, token_hash: str, when: datetime) -> bool:
         record = self.tokens[token_hash]
@@ -233,7 +239,7 @@ class FakeUnitOfWork:
     def _begin(self) -> None:
         self._work = copy.deepcopy(self.store)
         self.users = FakeUsers(self._work.users)
-        self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens)
+        self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens, self._work.users)
         self.outbox = FakeOutbox(self._work.outbox)
         self.rate_limits = FakeRateLimitCounters(self._work.counters)
         self.email_requests = FakeEmailRequests(self._work.email_requests)

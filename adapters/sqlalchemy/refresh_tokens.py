@@ -2,16 +2,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.sqlalchemy.tables import refresh_tokens
+from adapters.sqlalchemy.tables import refresh_tokens, users
+from adapters.sqlalchemy.users import user_from_row
 from application.ports import RefreshTokenRecord
+from domain.user import User
 
 # Built once, the values coming as parameters: they run on every refresh.
 _INSERT = insert(refresh_tokens)
 _BY_HASH = select(refresh_tokens).where(refresh_tokens.c.token_hash == bindparam("token_hash"))
+# Under READ COMMITTED a reset that changed the account while this waited for its lock gives the account
+# as the reset left it; the token's columns may be older, which mark_used, reading afresh, makes up for.
+_WITH_ACCOUNT = (select(refresh_tokens, users).join(users, users.c.id == refresh_tokens.c.user_id)
+                 .where(refresh_tokens.c.token_hash == bindparam("token_hash")).with_for_update(of=users))
 _MARK_USED = (update(refresh_tokens)
               .where(refresh_tokens.c.token_hash == bindparam("used_hash"), refresh_tokens.c.used_at.is_(None),
                      refresh_tokens.c.revoked_at.is_(None))
@@ -30,11 +37,11 @@ class SqlAlchemyRefreshTokenRepository:
 
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
         row = (await self._connection.execute(_BY_HASH, {"token_hash": token_hash})).mappings().first()
-        if row is None:
-            return None
-        return RefreshTokenRecord(token_hash=row["token_hash"], user_id=row["user_id"], family_id=row["family_id"],
-                                  expires_at=row["expires_at"], used_at=row["used_at"],
-                                  revoked_at=row["revoked_at"])
+        return _to_record(row) if row else None
+
+    async def get_with_account(self, token_hash: str) -> tuple[RefreshTokenRecord, User] | None:
+        row = (await self._connection.execute(_WITH_ACCOUNT, {"token_hash": token_hash})).mappings().first()
+        return (_to_record(row), user_from_row(row)) if row else None
 
     async def mark_used(self, token_hash: str, when: datetime) -> bool:
         # Conditional update: of two concurrent refreshes with one token, exactly one succeeds.
@@ -52,3 +59,8 @@ class SqlAlchemyRefreshTokenRepository:
             update(refresh_tokens)
             .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
             .values(revoked_at=when))
+
+
+def _to_record(row: Any) -> RefreshTokenRecord:
+    return RefreshTokenRecord(token_hash=row["token_hash"], user_id=row["user_id"], family_id=row["family_id"],
+                              expires_at=row["expires_at"], used_at=row["used_at"], revoked_at=row["revoked_at"])

@@ -28,11 +28,11 @@ class SqlAlchemyUserRepository:
     async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
         query = _BY_ID_FOR_UPDATE if for_update else _BY_ID
         row = (await self._connection.execute(query, {"user_id": user_id})).mappings().first()
-        return _to_user(row) if row else None
+        return user_from_row(row) if row else None
 
     async def get_by_email(self, email: Email) -> User | None:
         row = (await self._connection.execute(_BY_EMAIL, {"email": email.value})).mappings().first()
-        return _to_user(row) if row else None
+        return user_from_row(row) if row else None
 
     async def add(self, user: User) -> None:
         try:
@@ -50,7 +50,7 @@ class SqlAlchemyUserRepository:
 
     async def list(self, offset: int, limit: int) -> Sequence[User]:
         query = select(users).order_by(users.c.created_at, users.c.id).offset(offset).limit(limit)
-        return [_to_user(row) for row in (await self._connection.execute(query)).mappings()]
+        return [user_from_row(row) for row in (await self._connection.execute(query)).mappings()]
 
     async def count(self) -> int:
         return (await self._connection.execute(select(func.count()).select_from(users))).scalar_one()
@@ -69,7 +69,7 @@ def _to_row(user: User) -> dict[str, Any]:
             "password_changed_at": user.password_changed_at, "reset_nonce": user.reset_nonce}
 
 
-def _to_user(row: Any) -> User:
+def user_from_row(row: Any) -> User:
     # The stored address is already normal; it is trusted as it is rather than parsed again.
     return User(id=row["id"], email=Email(row["email"]), password_hash=row["password_hash"],
                 username=row["username"], first_name=row["first_name"], last_name=row["last_name"],

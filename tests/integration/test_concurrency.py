@@ -56,6 +56,21 @@ async def test_one_reset_link_used_five_times_at_once_works_exactly_once(contain
     assert session.user.email == "ada@example.com"
 
 
+async def test_a_refresh_waits_for_a_reset_holding_the_account_and_then_is_refused(container) -> None:  # type: ignore[no-untyped-def]
+    user = await container.register_user().execute(Signup("ada@example.com", "correct horse"))
+    session = await container.login().execute("ada@example.com", "correct horse")
+    reset = container.uow()
+    async with reset:  # what ConfirmReset does: lock the account, then revoke every token
+        await reset.users.get(user.id, for_update=True)
+        refreshing = asyncio.create_task(container.refresh_session().execute(session.refresh_token))
+        await asyncio.sleep(0.3)
+        assert not refreshing.done(), "a refresh went ahead while a reset held the account"
+        await reset.refresh_tokens.revoke_all_for_user(user.id, container.clock().now())
+        await reset.commit()
+    with pytest.raises(NotAuthenticated):
+        await refreshing
+
+
 async def test_no_session_refreshed_during_a_reset_outlives_it(container) -> None:  # type: ignore[no-untyped-def]
     await container.register_user().execute(Signup("ada@example.com", "password 0 of ada"))
 

@@ -82,7 +82,10 @@ async def test_a_refresh_token_is_used_once_and_revoked_by_family(uow: SqlAlchem
         await uow.commit()
     async with uow:
         record = await uow.refresh_tokens.get("b" * 64)
+        found = await uow.refresh_tokens.get_with_account("b" * 64)
+        assert await uow.refresh_tokens.get_with_account("c" * 64) is None
     assert record is not None and record.revoked_at == NOW
+    assert found is not None and found[0] == record and found[1].email == user.email
 
 
 async def store(uow: SqlAlchemyUnitOfWork, *messages: OutboxMessage) -> None:
