@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 
 from application.ports import Clock, PasswordHasher, UnitOfWork
-from application.rate_limits import RateLimit
+from application.rate_limits import RateLimit, count_hit
 from application.session_tokens import SessionIssuer
 from application.views import SessionTokens
 from domain.email import Email
@@ -14,8 +14,9 @@ class Login:
     """Checks email and password and opens a session; one answer for an unknown email and a wrong password."""
 
     def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, sessions: SessionIssuer, clock: Clock,
-                 failures: RateLimit, allow_unverified: bool = True) -> None:
+                 failures: RateLimit, per_client: RateLimit, allow_unverified: bool = True) -> None:
         self._uow = uow
+        self._per_client = per_client
         self._hasher = hasher
         self._sessions = sessions
         self._clock = clock
@@ -32,9 +33,12 @@ class Login:
         # attacker cannot lock the person out from the person's own address; it lifts when its window ends.
         # Text that is no address (a NUL, say) is counted under a digest, as it may not even be storable.
         subject = str(email) if email else hashlib.sha256(address.strip().lower().encode()).hexdigest()
-        guesses_key, window = f"login-guesses:{subject}:{client}", self._failures.window_start(self._clock.now())
+        now = self._clock.now()
+        guesses_key, window = f"login-guesses:{subject}:{client}", self._failures.window_start(now)
         async with self._uow as uow:
-            # Counted before the check, in one statement: concurrent guesses cannot slip past the limit.
+            # The client's requests, then its guesses at this address, each counted in one statement before
+            # the check, and committed with the lookup: concurrent guesses cannot slip past the limit.
+            await count_hit(uow, f"login:{client}", self._per_client, now)
             over = await uow.rate_limits.hit(guesses_key, window) > self._failures.limit
             user = await uow.users.get_by_email(email) if email is not None and not over else None
             await uow.commit()

@@ -114,7 +114,7 @@ class Container(containers.DeclarativeContainer):
                                       settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
     verify_email = providers.Factory(VerifyEmail, uow, tokens, lifetimes)
     resend_verification = providers.Factory(ResendVerification, uow, clock, per_ip)
-    login = providers.Factory(Login, uow, hasher, sessions, clock, login_failures,
+    login = providers.Factory(Login, uow, hasher, sessions, clock, login_failures, per_ip,
                               settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
     refresh_session = providers.Factory(RefreshSession, uow, sessions, clock)
     logout = providers.Factory(Logout, uow, clock)

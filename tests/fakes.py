@@ -357,11 +357,11 @@ class World:
         self.sessions = SessionIssuer(self.access_tokens, self.clock, self.lifetimes)
         self.mail = FakeMailSender()
         self.per_address = RateLimit(5, timedelta(hours=1))
-        self.per_client = RateLimit(20, timedelta(minutes=1))
+        self.per_client = RateLimit(40, timedelta(minutes=1))
         self.login_failures = RateLimit(10, timedelta(minutes=15))
 
     def login(self) -> Login:
-        return Login(self.uow, self.hasher, self.sessions, self.clock, self.login_failures)
+        return Login(self.uow, self.hasher, self.sessions, self.clock, self.login_failures, self.per_client)
 
     def request_reset(self) -> RequestReset:
         return RequestReset(self.uow, self.clock, self.per_client)

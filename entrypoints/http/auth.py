@@ -79,8 +79,7 @@ async def resend_verification(
     return MessageOut(message=LINK_ON_ITS_WAY)
 
 
-@router.post("/login", response_model=SessionOut, responses={401: {"model": ErrorBody}},
-             dependencies=[Depends(ClientRateLimit("login"))])
+@router.post("/login", response_model=SessionOut, responses={401: {"model": ErrorBody}})
 @inject
 async def login(body: LoginIn, request: Request, use_case: Login = Depends(Provide[Container.login])) -> SessionOut:
     return _session(await use_case.execute(body.email, body.password, client_key(request)))

@@ -97,7 +97,7 @@ async def test_an_attackers_guesses_do_not_lock_the_person_out_from_their_own_ad
 
 
 async def test_where_signup_hides_taken_addresses_an_unverified_account_cannot_log_in(world: World) -> None:
-    hiding = Login(world.uow, world.hasher, world.sessions, world.clock, world.login_failures,
+    hiding = Login(world.uow, world.hasher, world.sessions, world.clock, world.login_failures, world.per_client,
                    allow_unverified=False)
     with pytest.raises(InvalidCredentials):
         await hiding.execute("ada@example.com", "correct horse")
