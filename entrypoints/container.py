@@ -111,7 +111,7 @@ class Container(containers.DeclarativeContainer):
     sessions = providers.Singleton(SessionIssuer, access_tokens, clock, lifetimes)
 
     register_user = providers.Factory(RegisterUser, uow, hasher, emails, clock, common_passwords,
-                                      settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
+                                      settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS, per_ip)
     verify_email = providers.Factory(VerifyEmail, uow, tokens, lifetimes)
     resend_verification = providers.Factory(ResendVerification, uow, clock, per_ip)
     login = providers.Factory(Login, uow, hasher, sessions, clock, login_failures, per_ip,

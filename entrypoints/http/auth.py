@@ -43,10 +43,11 @@ def _session(tokens: SessionTokens) -> SessionOut:
 
 
 @router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=SignupOut,
-             responses={409: {"model": ErrorBody}}, dependencies=[Depends(ClientRateLimit("signup"))])
+             responses={409: {"model": ErrorBody}})
 @inject
-async def signup(body: SignupIn, use_case: RegisterUser = Depends(Provide[Container.register_user])) -> SignupOut:
-    user = await use_case.execute(Signup(**body.model_dump()))
+async def signup(body: SignupIn, request: Request,
+                 use_case: RegisterUser = Depends(Provide[Container.register_user])) -> SignupOut:
+    user = await use_case.execute(Signup(**body.model_dump()), client_key(request))
     return SignupOut(message="Account created. Check your email to verify your address.",
                      user=UserOut.of(user))
 
