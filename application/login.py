@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 
 from application.ports import Clock, PasswordHasher, UnitOfWork
-from application.rate_limits import RateLimit, count_hit
+from application.rate_limits import RateLimit, count_request
 from application.session_tokens import SessionIssuer
 from application.views import SessionTokens
 from domain.email import Email
@@ -38,7 +38,7 @@ class Login:
         async with self._uow as uow:
             # The client's requests, then its guesses at this address, each counted in one statement before
             # the check, and committed with the lookup: concurrent guesses cannot slip past the limit.
-            await count_hit(uow, f"login:{client}", self._per_client, now)
+            await count_request(uow, "login", client, self._per_client, now)
             over = await uow.rate_limits.hit(guesses_key, window) > self._failures.limit
             user = await uow.users.get_by_email(email) if email is not None and not over else None
             await uow.commit()

@@ -23,9 +23,9 @@ class RateLimit:
         return int((self.window_start(now) + self.window - now).total_seconds()) + 1
 
 
-async def count_hit(uow: UnitOfWork, key: str, rule: RateLimit, now: datetime) -> None:
-    """Counts one event in `uow` (the caller commits); raises RateLimited past the limit."""
-    if await uow.rate_limits.hit(key, rule.window_start(now)) > rule.limit:
+async def count_request(uow: UnitOfWork, action: str, client: str, rule: RateLimit, now: datetime) -> None:
+    """Counts a client's request for `action` in `uow` (the caller commits); past the limit, RateLimited."""
+    if await uow.rate_limits.hit(f"{action}:{client}", rule.window_start(now)) > rule.limit:
         raise RateLimited(rule.retry_after(now))
 
 
@@ -41,6 +41,6 @@ class CheckRequestRate:
         now = self._clock.now()
         async with self._uow as uow:
             try:
-                await count_hit(uow, f"{action}:{client}", self._rule, now)
+                await count_request(uow, action, client, self._rule, now)
             finally:
                 await uow.commit()  # a refused request counts too, or a flood would cost nothing

@@ -10,7 +10,7 @@ from application.ports import (
     PasswordHasher,
     UnitOfWork,
 )
-from application.rate_limits import RateLimit, count_hit
+from application.rate_limits import RateLimit, count_request
 from application.views import UserView
 from domain.email import Email
 from domain.errors import UserAlreadyExists
@@ -31,10 +31,10 @@ class RegisterUser:
     """Creates an unverified account and queues its verification email in the same transaction."""
 
     def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, emails: AccountEmails, clock: Clock,
-                 common_passwords: frozenset[str] = frozenset(), reveal_existing: bool = True,
-                 per_client: RateLimit | None = None) -> None:
+                 per_client: RateLimit, common_passwords: frozenset[str] = frozenset(),
+                 reveal_existing: bool = True) -> None:
         self._uow = uow
-        self._per_client = per_client  # sign-ups a client may ask for in a window; None: no limit
+        self._per_client = per_client
         self._hasher = hasher
         self._emails = emails
         self._clock = clock
@@ -48,8 +48,7 @@ class RegisterUser:
         async with self._uow as uow:
             # The client's sign-ups are counted before the hash, which is what a flood would cost us,
             # and committed with the look-up: one transaction.
-            if self._per_client is not None:
-                await count_hit(uow, f"signup:{client}", self._per_client, self._clock.now())
+            await count_request(uow, "signup", client, self._per_client, self._clock.now())
             taken = await uow.users.get_by_email(email) is not None
             await uow.commit()
         if taken and self._reveal_existing:

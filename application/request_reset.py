@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from application.ports import Clock, EmailRequest, EmailRequestKind, UnitOfWork
-from application.rate_limits import RateLimit, count_hit
+from application.rate_limits import RateLimit, count_request
 from domain.email import Email
 
 
@@ -29,7 +29,7 @@ class RecordEmailRequest:
             # Counted last: the client's counter row stays locked from here to the commit, and requests
             # from one client (a backend calling for its users, a proxy) queue on it. Past the limit the
             # whole transaction rolls back: a refused request writes nothing.
-            await count_hit(uow, f"{self._action}:{client}", self._per_client, request.created_at)
+            await count_request(uow, self._action, client, self._per_client, request.created_at)
             await uow.commit()
 
 

@@ -110,8 +110,8 @@ class Container(containers.DeclarativeContainer):
     emails = providers.Singleton(AccountEmails, tokens, renderer, links, clock, lifetimes, sender_domain)
     sessions = providers.Singleton(SessionIssuer, access_tokens, clock, lifetimes)
 
-    register_user = providers.Factory(RegisterUser, uow, hasher, emails, clock, common_passwords,
-                                      settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS, per_ip)
+    register_user = providers.Factory(RegisterUser, uow, hasher, emails, clock, per_ip, common_passwords,
+                                      settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
     verify_email = providers.Factory(VerifyEmail, uow, tokens, lifetimes)
     resend_verification = providers.Factory(ResendVerification, uow, clock, per_ip)
     login = providers.Factory(Login, uow, hasher, sessions, clock, login_failures, per_ip,

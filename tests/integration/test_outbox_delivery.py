@@ -153,7 +153,7 @@ async def test_a_signup_whose_transaction_fails_stores_neither_user_nor_email(da
     colliding = CollidingEmails(container.tokens(), container.renderer(), container.links(), container.clock(),
                                 container.lifetimes())
     with pytest.raises(IntegrityError):
-        await RegisterUser(container.uow(), FakeHasher(), colliding, container.clock()).execute(
+        await RegisterUser(container.uow(), FakeHasher(), colliding, container.clock(), container.per_ip()).execute(
             Signup("ada@example.com", "correct horse"))
 
     async with container.uow() as check:

@@ -27,7 +27,7 @@ async def test_send_mail_queues_one_message_per_distinct_recipient() -> None:
 async def test_users_are_listed_a_page_at_a_time() -> None:
     world = World()
     for n in range(3):
-        await RegisterUser(world.uow, world.hasher, world.emails, world.clock).execute(
+        await RegisterUser(world.uow, world.hasher, world.emails, world.clock, world.per_client).execute(
             Signup(f"u{n}@example.com", "correct horse"))
     page = await ListUsers(world.uow).execute(offset=1, limit=1)
     assert (page.total, len(page.items)) == (3, 1)
@@ -35,7 +35,7 @@ async def test_users_are_listed_a_page_at_a_time() -> None:
 
 async def test_an_unverified_account_is_refused_before_its_role_is_looked_at() -> None:
     world = World()
-    await RegisterUser(world.uow, world.hasher, world.emails, world.clock).execute(
+    await RegisterUser(world.uow, world.hasher, world.emails, world.clock, world.per_client).execute(
         Signup("ada@example.com", "correct horse"))
     [user] = world.uow.store.users.values()
     user.role = Role.ADMIN

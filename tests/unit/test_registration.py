@@ -22,7 +22,8 @@ def world() -> World:
 
 
 def register(world: World) -> RegisterUser:
-    return RegisterUser(world.uow, world.hasher, world.emails, world.clock, frozenset({"password123"}))
+    return RegisterUser(world.uow, world.hasher, world.emails, world.clock, world.per_client,
+                        frozenset({"password123"}))
 
 
 def verify(world: World) -> VerifyEmail:
@@ -61,7 +62,7 @@ async def test_a_failed_commit_stores_neither_the_user_nor_the_email() -> None:
     world = World()
     world.uow = FakeUnitOfWork(fail_commit=True)
     with pytest.raises(ConnectionError):
-        await RegisterUser(world.uow, world.hasher, world.emails, world.clock).execute(
+        await RegisterUser(world.uow, world.hasher, world.emails, world.clock, world.per_client).execute(
             Signup("ada@example.com", "correct horse"))
     assert world.uow.store.users == {} and world.uow.outbox_messages == []
 
@@ -113,7 +114,7 @@ async def test_an_address_gets_no_more_emails_than_its_limit_and_no_error_past_i
 
 
 async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one(world: World) -> None:
-    safe = RegisterUser(world.uow, world.hasher, world.emails, world.clock, reveal_existing=False)
+    safe = RegisterUser(world.uow, world.hasher, world.emails, world.clock, world.per_client, reveal_existing=False)
     first = await safe.execute(Signup("ada@example.com", "correct horse"))
     second = await safe.execute(Signup("ada@example.com", "another horse"))
 

@@ -14,7 +14,7 @@ from tests.fakes import FakeHasher, World
 @pytest.fixture
 async def world() -> World:
     world = World()
-    await RegisterUser(world.uow, world.hasher, world.emails, world.clock).execute(
+    await RegisterUser(world.uow, world.hasher, world.emails, world.clock, world.per_client).execute(
         Signup("ada@example.com", "correct horse"))
     return world
 
