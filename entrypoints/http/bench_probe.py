@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.sqlalchemy.tables import rate_limits, users
+from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
+from adapters.sqlalchemy.tables import users
 from entrypoints.container import Container
 
 router = APIRouter(include_in_schema=False)
@@ -32,8 +32,6 @@ async def primary_key_select(user_id: uuid.UUID, engine: AsyncEngine = Depends(P
 @router.post("/bench/write/{key}")
 @inject
 async def one_upsert_committed(key: str, engine: AsyncEngine = Depends(Provide[Container.engine])) -> dict:
-    statement = insert(rate_limits).values(key=f"bench:{key}", window_start=datetime.now(UTC), count=1)
-    async with engine.begin() as connection:
-        await connection.execute(statement.on_conflict_do_update(
-            index_elements=[rate_limits.c.key, rate_limits.c.window_start], set_={"count": rate_limits.c.count + 1}))
+    async with engine.begin() as connection:  # the service's own counter upsert, alone in its transaction
+        await SqlAlchemyRateLimitCounters(connection).hit(f"bench:{key}", datetime.now(UTC))
     return {"written": True}
