@@ -55,7 +55,9 @@ COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
 
 def error_response(status: int, message: str, code: str, resolution: str,
                    headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"message": message, "error_code": code, "resolution": resolution}
+    # A message may quote a field's name as the client sent it, lone surrogates and all: never let it
+    # fail the UTF-8 encoding of the answer.
+    body = {"message": _encodable(message), "error_code": code, "resolution": resolution}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -94,6 +96,10 @@ async def _database_unavailable(_request: Request, error: Exception) -> JSONResp
     logger.error("database unavailable: %s", _first_line(error))
     return error_response(503, "The service cannot reach its database right now.", "service_unavailable",
                           "Try again in a little while.", {"Retry-After": "5"})
+
+
+def _encodable(text: str) -> str:
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def _first_line(error: Exception) -> str:

@@ -6,17 +6,30 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from application.send_mail import MAX_RECIPIENTS
 from application.views import UserView
 
+# Characters that can reorder or break what a reader sees: the bidi overrides and isolates, and the
+# line and paragraph separators, which some mail clients and terminals honour as line breaks.
+_DECEPTIVE = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
 
 def _no_control_characters(value: str | None) -> str | None:
-    # A name ends up in emails; a line break in it must never reach a header.
-    if value is not None and any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ValueError("must not contain control characters or line breaks")
+    # A name ends up in emails and pages; a line break in it must never reach a header, and no one may
+    # reverse the text around it.
+    if value is not None and any(ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in _DECEPTIVE for ch in value):
+        raise ValueError("must not contain control characters, line breaks or text-direction overrides")
     return value
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
 
 
 EmailField = Annotated[str, Field(max_length=320, examples=["ada@example.com"])]
@@ -27,6 +40,15 @@ NameField = Annotated[str | None, Field(default=None, max_length=100), AfterVali
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _valid_text(cls, value: object) -> object:
+        # JSON can escape half of a UTF-16 pair ("\udfff"), which no UTF-8 encoder (a hasher, a database
+        # driver) accepts: such text is refused here, where every field comes in.
+        if _has_lone_surrogate(value):
+            raise ValueError("contains an unpaired surrogate (\\ud800-\\udfff), which is not text")
+        return value
 
 
 class SignupIn(Strict):

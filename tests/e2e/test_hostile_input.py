@@ -1,0 +1,51 @@
+"""Input an attacker chooses: text no encoder takes, names that deceive, addresses that smuggle recipients."""
+
+import pytest
+
+from tests.e2e.conftest import Service
+
+PASSWORD = "correct horse battery"
+LONE = "\\udfff"  # as JSON escapes it: half of a UTF-16 pair, which no UTF-8 encoder accepts
+
+
+async def verified_bearer(service: Service, email: str) -> dict[str, str]:
+    await service.signup(email)
+    await service.client.get(await service.link_in_email(1))
+    session = (await service.login(email)).json()
+    return {"Authorization": f"Bearer {session['access_token']}"}
+
+
+def raw_json(text: str) -> dict:
+    return {"content": text.encode(), "headers": {"content-type": "application/json"}}
+
+
+async def test_a_lone_surrogate_in_any_password_field_is_invalid_input(service: Service) -> None:
+    bearer = await verified_bearer(service, "ada@example.com")
+    cases = [
+        ("/api/v1/auth/signup", f'{{"email": "bo@example.com", "password": "ab{LONE}cdefgh"}}', {}),
+        ("/api/v1/auth/login", f'{{"email": "ada@example.com", "password": "{LONE}"}}', {}),
+        ("/api/v1/auth/login", f'{{"email": "{LONE}@example.com", "password": "x"}}', {}),
+        ("/api/v1/auth/change-password",
+         f'{{"current_password": "{LONE}", "new_password": "new secret words"}}', bearer),
+        ("/api/v1/auth/change-password",
+         f'{{"current_password": "{PASSWORD}", "new_password": "new {LONE} words"}}', bearer),
+        ("/api/v1/auth/change-email", f'{{"new_email": "new@example.com", "password": "{LONE}"}}', bearer),
+        ("/api/v1/auth/password-reset-confirm/some.token",
+         f'{{"new_password": "{LONE}xxxxxxxx", "confirm_new_password": "{LONE}xxxxxxxx"}}', {}),
+        ("/api/v1/auth/signup", f'{{"email": "cy@example.com", "password": "{PASSWORD}", "first_name": "{LONE}"}}',
+         {}),
+        ("/api/v1/auth/signup", f'{{"email": "cy@example.com", "password": "{PASSWORD}", "{LONE}": 1}}', {}),
+    ]
+    for path, body, headers in cases:
+        request = raw_json(body)
+        response = await service.client.post(path, content=request["content"],
+                                             headers={**request["headers"], **headers})
+        assert response.status_code == 422, (path, body, response.text)
+        assert response.json()["error_code"] == "validation_error"
+    assert (await service.login("ada@example.com")).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["Ada\u202eevil", "Ada\u2028Bcc", "Ada\u2066x\u2069", "Ada\u0085", "Ada\x1b[31m"])
+async def test_a_name_that_reverses_or_breaks_the_text_is_refused(service: Service, name: str) -> None:
+    response = await service.signup("ada@example.com", first_name=name)
+    assert response.status_code == 422 and response.json()["error_code"] == "validation_error"
