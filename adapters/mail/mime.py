@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
+from email.headerregistry import Address
 from email.message import EmailMessage
 
 from application.mail import DeliveryError, OutboxMessage
@@ -13,15 +14,31 @@ def build_mime(message: OutboxMessage, sender_address: str, sender_name: str) ->
     # The SMTP policy refuses a CR or LF in a header value, so no value can smuggle in a header.
     mime = EmailMessage(policy=email.policy.SMTP)
     try:
-        mime["From"] = email.utils.formataddr((sender_name, sender_address))
-        mime["To"] = message.recipient
+        mime["From"] = _address(sender_address, sender_name)
+        mime["To"] = _address(message.recipient)
         mime["Subject"] = message.content.subject
         # The outbox's id, never a fresh one: a retry is then recognisable as the same email.
         mime["Message-ID"] = message.message_id
         mime["Date"] = email.utils.format_datetime(message.created_at)
+        _one_recipient(mime, message.recipient)
     except ValueError as error:
         # Rebuilding cannot fix this, so retrying would only repeat the failure.
         raise DeliveryError(f"cannot build email {message.message_id}: {error}", permanent=True) from None
     mime.set_content(message.content.text_body)
     mime.add_alternative(message.content.html_body, subtype="html")
     return mime
+
+
+def _address(addr_spec: str, display_name: str = "") -> Address:
+    username, at, domain = addr_spec.rpartition("@")
+    if not (username and at and domain) or "=?" in addr_spec:
+        raise ValueError(f"{addr_spec!r} is not a plain address")
+    return Address(display_name=display_name, username=username, domain=domain)
+
+
+def _one_recipient(mime: EmailMessage, recipient: str) -> None:
+    # A header is written out and read back as text, encoded words decoded: check that what a mail
+    # program will read is the one address the outbox holds, and nobody else.
+    addresses = mime["To"].addresses
+    if len(addresses) != 1 or addresses[0].addr_spec != recipient:
+        raise ValueError(f"the To header would not name exactly {recipient!r}")

@@ -49,3 +49,11 @@ async def test_a_lone_surrogate_in_any_password_field_is_invalid_input(service: 
 async def test_a_name_that_reverses_or_breaks_the_text_is_refused(service: Service, name: str) -> None:
     response = await service.signup("ada@example.com", first_name=name)
     assert response.status_code == 422 and response.json()["error_code"] == "validation_error"
+
+
+@pytest.mark.parametrize("address", ["=?utf-8?q?a=2C_ceo=40victim=2Eexample=2C_b?=@attacker.example",
+                                     "ada@ex\u2024ample.com"])
+async def test_an_address_that_would_reach_someone_else_is_refused(service: Service, address: str) -> None:
+    response = await service.signup(address)
+    assert response.status_code == 422 and response.json()["error_code"] == "validation_error"
+    assert (await service.signup("ada@faß.de")).json()["user"]["email"] == "ada@xn--fa-hia.de"

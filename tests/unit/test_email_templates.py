@@ -71,3 +71,26 @@ def test_a_line_break_in_a_header_cannot_add_a_header(subject, sender_name):
         build_mime(message, "noreply@bookly.test", sender_name)
 
     assert caught.value.permanent
+
+
+@pytest.mark.parametrize("recipient", ["=?utf-8?q?a=2C_ceo=40victim=2Eexample=2C_b?=@attacker.example",
+                                       "a@x.example, ceo@victim.example", "no-at-sign"])
+def test_a_stored_address_cannot_become_other_recipients(recipient):
+    message = OutboxMessage(recipient=recipient, created_at=datetime.now(UTC),
+                            content=EmailContent(subject="Hello", text_body="t", html_body="<p>h</p>"))
+
+    with pytest.raises(DeliveryError) as caught:
+        build_mime(message, "noreply@bookly.test", "Bookly Accounts")
+
+    assert caught.value.permanent
+
+
+def test_the_to_header_names_the_one_recipient():
+    message = OutboxMessage(recipient="ada@example.com", created_at=datetime.now(UTC),
+                            content=EmailContent(subject="Hello", text_body="t", html_body="<p>h</p>"))
+
+    mime = build_mime(message, "noreply@bookly.test", "Bookly, Accounts")
+
+    assert [a.addr_spec for a in mime["To"].addresses] == ["ada@example.com"]
+    assert [(a.display_name, a.addr_spec) for a in mime["From"].addresses] == [("Bookly, Accounts",
+                                                                                 "noreply@bookly.test")]
