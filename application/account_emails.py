@@ -53,7 +53,8 @@ class AccountEmails:
     def email_change(self, user: User, new_email: Email) -> OutboxMessage:
         token = self._tokens.issue(TokenPurpose.CHANGE_EMAIL, {"sub": str(user.id), "new": str(new_email),
                                                                "fp": credentials_fingerprint(user)})
-        return self.custom(str(new_email), "confirm_new_email", self._lifetimes.verification, name=_name(user),
+        # The new address is not proven yet: its reader is greeted by no name the account chose.
+        return self.custom(str(new_email), "confirm_new_email", self._lifetimes.verification, name="",
                            link=self._links.email_change(token))
 
     def email_change_notice(self, user: User, new_email: Email) -> OutboxMessage:
@@ -76,4 +77,8 @@ class AccountEmails:
 
 
 def _name(user: User) -> str:
+    # Whoever signs up chooses the name and the address: until the address is proven, a name in the
+    # email would be the requester's words sent to a stranger under our sender ("URGENT: log in at ...").
+    if not user.is_verified:
+        return ""
     return user.first_name or user.username or ""

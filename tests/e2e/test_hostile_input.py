@@ -57,3 +57,21 @@ async def test_an_address_that_would_reach_someone_else_is_refused(service: Serv
     response = await service.signup(address)
     assert response.status_code == 422 and response.json()["error_code"] == "validation_error"
     assert (await service.signup("ada@faß.de")).json()["user"]["email"] == "ada@xn--fa-hia.de"
+
+
+async def test_an_email_to_an_unproven_address_greets_no_one_by_the_name_the_requester_chose(
+        service: Service) -> None:
+    lure = "URGENT log in at https://evil.example"
+    await service.signup("ada@example.com", first_name=lure)
+    verification = (await service.smtp.wait_for(1))[0]
+    assert lure not in verification.get_body(("plain",)).get_content()
+    assert lure not in verification.get_body(("html",)).get_content()
+
+    await service.client.post("/api/v1/auth/password-reset-request", json={"email": "ada@example.com"})
+    unverified_reset = (await service.smtp.wait_for(2))[1]
+    assert lure not in unverified_reset.get_body(("plain",)).get_content()
+
+    await service.client.get(await service.link_in_email(1))
+    await service.client.post("/api/v1/auth/password-reset-request", json={"email": "ada@example.com"})
+    verified_reset = (await service.smtp.wait_for(3))[2]
+    assert f"Hello {lure}," in verified_reset.get_body(("plain",)).get_content()  # the owner's own name, now
