@@ -61,6 +61,10 @@ class ConfirmEmailChange:
             if user is None or not hmac.compare_digest(credentials_fingerprint(user), fingerprint):
                 raise InvalidToken()
             user.change_email(new)
-            await uow.users.save(user)  # another account taking the address first fails here: UserAlreadyExists
+            try:
+                await uow.users.save(user)
+            except UserAlreadyExists:
+                raise UserAlreadyExists("Another account has taken this address since the link was sent.",
+                                        "Ask for the change again with another address.") from None
             await uow.commit()
         return user

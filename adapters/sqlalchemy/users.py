@@ -35,18 +35,21 @@ class SqlAlchemyUserRepository:
         return user_from_row(row) if row else None
 
     async def add(self, user: User) -> None:
+        await self._execute_unique(_INSERT, _to_row(user))
+
+    async def save(self, user: User) -> None:
+        row = _to_row(user)
+        row["user_id"] = row.pop("id")  # the WHERE's; the id itself is never set
+        await self._execute_unique(_UPDATE, row)
+
+    async def _execute_unique(self, statement: Any, row: dict[str, Any]) -> None:
         try:
-            await self._connection.execute(_INSERT, _to_row(user))
+            await self._connection.execute(statement, row)
         except IntegrityError as error:
             # The transaction is spoilt either way; the unit of work rolls it back.
             if _violates_unique_email(error):
                 raise UserAlreadyExists() from None
             raise
-
-    async def save(self, user: User) -> None:
-        row = _to_row(user)
-        row["user_id"] = row.pop("id")  # the WHERE's; the id itself is never set
-        await self._connection.execute(_UPDATE, row)
 
     async def list(self, offset: int, limit: int) -> Sequence[User]:
         query = select(users).order_by(users.c.created_at, users.c.id).offset(offset).limit(limit)

@@ -161,3 +161,17 @@ async def test_known_and_unknown_addresses_take_the_same_time(service: Service, 
     known, unknown = (statistics.median(t) for t in timings.values())
     # The same work on both paths (one insert); the ratio allows for a shared, noisy machine.
     assert 0.67 < known / unknown < 1.5, (known, unknown)
+
+
+async def test_confirming_a_change_to_an_address_taken_meanwhile_is_a_conflict(service: Service) -> None:
+    session = await verified_session(service, "ada@example.com")
+    await service.client.post("/api/v1/auth/change-email", headers=bearer(session),
+                              json={"new_email": "wanted@example.com", "password": PASSWORD})
+    messages = await service.smtp.wait_for(3)
+    confirm = link_in(next(m for m in messages if m["To"] == "wanted@example.com"))
+    assert (await service.signup("wanted@example.com")).status_code == 201  # someone else takes it first
+
+    conflict = await service.client.get(confirm)
+    assert conflict.status_code == 409 and conflict.json()["error_code"] == "user_exists"
+    assert (await service.login("ada@example.com")).status_code == 200  # both accounts as they were
+    assert (await service.login("wanted@example.com")).status_code == 200
