@@ -107,7 +107,7 @@ async def main() -> None:
             processes.append(start(f"compare-{label}", ["-m", "entrypoints.cli", "serve", "--port", str(port)], {
                 "PYTHONPATH": str(folder), "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET,
                 "MAIL_BACKEND": "memory", "BENCH_ENDPOINTS": "true", "OUTBOX_WORKER_ENABLED": "false",
-                "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
+                "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000", "FORWARDED_ALLOW_IPS": "127.0.0.1",
                 "EMAILS_PER_ADDRESS_PER_HOUR": "100000000", **env}, cwd=folder))
             wait_port(port)
             builds[label] = port

@@ -147,7 +147,8 @@ async def main() -> None:
     env = {"ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
            "BENCH_ENDPOINTS": "true", "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
            "LOGIN_FAILURES_PER_ACCOUNT": "100000000", "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
-           "DOMAIN": f"127.0.0.1:{port}", "OUTBOX_WORKER_ENABLED": "false"}
+           "DOMAIN": f"127.0.0.1:{port}", "OUTBOX_WORKER_ENABLED": "false",
+           "FORWARDED_ALLOW_IPS": "127.0.0.1"}  # the load client names a client per user, as a proxy would
     # DEPLOYMENT.md's shape: the API process serves, a worker process apart sends the emails.
     server = start("serve-load", ["-m", "entrypoints.cli", "serve", "--port", str(port)], env)
     worker = start("worker-load", ["-m", "entrypoints.cli", "worker"], env)

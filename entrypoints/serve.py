@@ -80,8 +80,9 @@ def _child(settings: Settings, host: str, port: int) -> None:
 def _serve_one(settings: Settings, sock: socket.socket) -> None:
     # log_config=None: uvicorn's lines go through the handler the CLI configured (format, masking, ids).
     server = uvicorn.Server(uvicorn.Config(create_app(settings), log_config=None, loop=settings.SERVER_LOOP,
-                                           http=settings.SERVER_HTTP, proxy_headers=True,
-                                           forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS))
+                                           http=settings.SERVER_HTTP,
+                                           # The app takes the client from X-Forwarded-For itself (ForwardedFor).
+                                           proxy_headers=False))
     server.run(sockets=[sock])
     if not server.started:
         sys.exit(1)

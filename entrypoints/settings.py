@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -38,9 +39,10 @@ class Settings(BaseSettings):
     SERVER_LOOP: Literal["auto", "asyncio", "uvloop"] = "auto"
     SERVER_HTTP: Literal["auto", "h11", "httptools"] = "auto"
     # Proxies whose X-Forwarded-For names the client (comma-separated addresses or networks): limits
-    # count by client address, so behind a load balancer set this to the balancer's addresses. Never "*"
-    # where clients can reach the service directly: each could name a new address and escape every limit.
-    FORWARDED_ALLOW_IPS: str = "127.0.0.1,::1"
+    # count by client address, so behind a load balancer set this to the balancer's addresses. None by
+    # default: whoever could reach the port (a local process, a co-located app) would otherwise choose
+    # its own identity. Never "*" where clients can reach the service directly.
+    FORWARDED_ALLOW_IPS: str = ""
     # bench/load.py's yardstick: a bare endpoint doing one primary-key SELECT through the same pool.
     BENCH_ENDPOINTS: bool = False
     MAX_BODY_BYTES: int = Field(64 * 1024, ge=1024)
@@ -113,6 +115,15 @@ class Settings(BaseSettings):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
         return value
 
+    @field_validator("FORWARDED_ALLOW_IPS")
+    @classmethod
+    def _proxies(cls, spec: str) -> str:
+        try:
+            trusted_networks(spec)
+        except ValueError as error:
+            raise ValueError(f"must be comma-separated IP addresses or networks: {error}") from None
+        return spec
+
     @field_validator("MAIL_FROM")
     @classmethod
     def _bare_address(cls, address: str) -> str:
@@ -167,6 +178,11 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def trusted_proxies(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
+        """FORWARDED_ALLOW_IPS as networks; None for '*', every peer."""
+        return trusted_networks(self.FORWARDED_ALLOW_IPS)
+
+    @property
     def public_base_url(self) -> str:
         return f"{self.PUBLIC_SCHEME}://{self.DOMAIN or 'localhost:8000'}"
 
@@ -181,6 +197,13 @@ class Settings(BaseSettings):
     @property
     def reset_url_template(self) -> str:
         return self.RESET_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/password-reset-confirm/{{token}}"
+
+
+def trusted_networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
+    entries = [entry.strip() for entry in spec.split(",") if entry.strip()]
+    if "*" in entries:
+        return None
+    return [ipaddress.ip_network(entry, strict=False) for entry in entries]
 
 
 class SettingsError(Exception):

@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from entrypoints.container import Container, build_container, close_container
 from entrypoints.http import auth, bench_probe, browser, health, metrics, security, users
 from entrypoints.http.body_limit import BodySizeLimit
+from entrypoints.http.client_address import ForwardedFor
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.log_masking import install_log_masking
 from entrypoints.http.metrics_registry import MetricsMiddleware
@@ -46,7 +47,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS, allow_credentials=True,
                            allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(MetricsMiddleware, metrics=container.metrics())
-    app.add_middleware(RequestIdMiddleware)  # added last, so it wraps the rest: every line has the id
+    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ForwardedFor, trusted=settings.trusted_proxies)  # added last, so it wraps the rest
     app.include_router(auth.router)
     app.include_router(browser.router)
     app.include_router(users.router)

@@ -28,7 +28,8 @@ from entrypoints.http.pages import Pages, wants_html
 from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, EmailIn, LoginIn, MessageOut, RefreshIn,
                                       ResetConfirmIn, SendMailIn, SendMailOut, SessionOut, SignupIn, SignupOut,
                                       UserMessageOut, UserOut)
-from entrypoints.http.security import ClientRateLimit, client_key, current_user, require_admin, require_verified
+from entrypoints.http.client_address import client_key
+from entrypoints.http.security import ClientRateLimit, current_user, require_admin, require_verified
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=COMMON_RESPONSES)
 

@@ -18,7 +18,7 @@ from application.resend_verification import ResendVerification
 from domain.errors import InvalidEmail, InvalidToken, PasswordsMismatch, TokenExpired, WeakPassword
 from entrypoints.container import Container
 from entrypoints.http.pages import Pages
-from entrypoints.http.security import client_key
+from entrypoints.http.client_address import client_key
 
 router = APIRouter(prefix="/api/v1/auth", include_in_schema=False)
 Token = Annotated[str, Path(max_length=1024)]

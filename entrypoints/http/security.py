@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 
 from dependency_injector.wiring import Provide, inject
@@ -14,6 +13,7 @@ from application.rate_limits import CheckRequestRate
 from domain.errors import NotAuthenticated
 from domain.user import Role, User
 from entrypoints.container import Container
+from entrypoints.http.client_address import client_key
 
 bearer = HTTPBearer(auto_error=False, description="The access_token from /api/v1/auth/login")
 
@@ -53,15 +53,3 @@ class ClientRateLimit:
     async def __call__(self, request: Request,
                        check: CheckRequestRate = Depends(Provide[Container.check_request_rate])) -> None:
         await check.execute(self.action, client_key(request))
-
-
-def client_key(request: Request) -> str:
-    """The client's address for limits; IPv6 by its /64, which one subscriber usually holds whole."""
-    host = request.client.host if request.client else "unknown"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    if address.version == 6:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return host

@@ -58,7 +58,7 @@ async def running_service(database_url: str, smtp: SmtpTestServer, **overrides: 
     clock = ShiftedClock()
     with container.clock.override(clock):
         app = create_app(settings, container)
-        server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning"))
+        server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning", proxy_headers=False))
         task = asyncio.create_task(server.serve(sockets=[sock]))
         while not server.started:
             if task.done():

@@ -75,3 +75,20 @@ async def test_an_email_to_an_unproven_address_greets_no_one_by_the_name_the_req
     await service.client.post("/api/v1/auth/password-reset-request", json={"email": "ada@example.com"})
     verified_reset = (await service.smtp.wait_for(3))[2]
     assert f"Hello {lure}," in verified_reset.get_body(("plain",)).get_content()  # the owner's own name, now
+
+
+async def test_a_forwarded_for_that_is_no_address_counts_the_peer(pg_url: str, smtp_server) -> None:  # type: ignore[no-untyped-def]
+    from tests.e2e.conftest import running_service
+
+    async with running_service(pg_url, smtp_server, FORWARDED_ALLOW_IPS="127.0.0.1",
+                               RATE_LIMIT_PER_IP_PER_MINUTE=3) as service:
+        statuses = []
+        for n, junk in enumerate(["x" * 500, "<script>", "198.51.100.1, garbage", "1.2.3.4.5" * 100]):
+            headers = {"X-Forwarded-For": junk}
+            statuses.append((await service.client.post("/api/v1/auth/password-reset-request", headers=headers,
+                                                       json={"email": f"u{n}@example.com"})).status_code)
+        # None of them is an address: all four are the peer's, which has three a minute.
+        assert statuses == [200, 200, 200, 429]
+        named = await service.client.post("/api/v1/auth/signup", headers={"X-Forwarded-For": "198.51.100.1"},
+                                          json={"email": "ada@example.com", "password": PASSWORD})
+        assert named.status_code == 201
