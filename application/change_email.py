@@ -6,9 +6,9 @@ import uuid
 from application.account_emails import AccountEmails, credentials_fingerprint
 from application.config import TokenLifetimes
 from application.ports import Clock, PasswordHasher, TokenPurpose, TokenService, UnitOfWork
-from application.rate_limits import RateLimit
+from application.rate_limits import RateLimit, password_guesses_key
 from domain.email import Email
-from domain.errors import InvalidToken, UserAlreadyExists, WrongPassword
+from domain.errors import InvalidToken, RateLimited, UserAlreadyExists, WrongPassword
 from domain.user import User
 
 
@@ -16,21 +16,30 @@ class ChangeEmail:
     """Sends a confirmation link to the new address and a notice to the old; nothing changes until the link."""
 
     def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, emails: AccountEmails, clock: Clock,
-                 per_address: RateLimit, reveal_existing: bool = True) -> None:
+                 per_address: RateLimit, failures: RateLimit, reveal_existing: bool = True) -> None:
         self._uow = uow
         self._hasher = hasher
         self._emails = emails
         self._clock = clock
         self._per_address = per_address
+        self._failures = failures
         # False where sign-up hides taken addresses: then a taken one gets the usual answer, and no link.
         self._reveal_existing = reveal_existing
 
-    async def execute(self, user: User, new_address: str, password: str) -> None:
+    async def execute(self, user: User, new_address: str, password: str, client: str = "") -> None:
         new_email = Email.parse(new_address)
+        guesses_key = password_guesses_key(str(user.email), client)
+        guesses_window = self._failures.window_start(self._clock.now())
+        async with self._uow as uow:
+            over = await uow.rate_limits.hit(guesses_key, guesses_window) > self._failures.limit
+            await uow.commit()
+        if over:
+            raise RateLimited(self._failures.retry_after(self._clock.now()))
         if not await self._hasher.verify(user.password_hash, password):
             raise WrongPassword()
         window = self._per_address.window_start(self._clock.now())
         async with self._uow as uow:
+            await uow.rate_limits.hit(guesses_key, guesses_window, -1)  # a right password is no guess
             taken = new_email != user.email and await uow.users.get_by_email(new_email) is not None
             if taken and self._reveal_existing:
                 raise UserAlreadyExists("Another account uses this email address.", "Choose another address.")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 
 from application.ports import Clock, PasswordHasher, UnitOfWork
-from application.rate_limits import RateLimit, count_request
+from application.rate_limits import RateLimit, count_request, password_guesses_key
 from application.session_tokens import SessionIssuer
 from application.views import SessionTokens
 from domain.email import Email
@@ -34,7 +34,7 @@ class Login:
         # Text that is no address (a NUL, say) is counted under a digest, as it may not even be storable.
         subject = str(email) if email else hashlib.sha256(address.strip().lower().encode()).hexdigest()
         now = self._clock.now()
-        guesses_key, window = f"login-guesses:{subject}:{client}", self._failures.window_start(now)
+        guesses_key, window = password_guesses_key(subject, client), self._failures.window_start(now)
         async with self._uow as uow:
             # The client's requests, then its guesses at this address, each counted in one statement before
             # the check, and committed with the lookup: concurrent guesses cannot slip past the limit.

@@ -29,6 +29,12 @@ async def count_request(uow: UnitOfWork, action: str, client: str, rule: RateLim
         raise RateLimited(rule.retry_after(now))
 
 
+def password_guesses_key(subject: str, client: str) -> str:
+    """Guesses at one account's password from one client: login and every endpoint that asks for the
+    password again count into the same key, so a stolen access token buys no extra guesses."""
+    return f"login-guesses:{subject}:{client}"
+
+
 class CheckRequestRate:
     """Counts a request against its client's limit for an action; past it, RateLimited."""
 

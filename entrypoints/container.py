@@ -122,8 +122,9 @@ class Container(containers.DeclarativeContainer):
     request_reset = providers.Factory(RequestReset, uow, clock, per_ip)
     process_email_requests = providers.Factory(ProcessEmailRequests, uow, emails, clock, per_address)
     check_request_rate = providers.Factory(CheckRequestRate, uow, clock, per_ip)
-    change_password = providers.Factory(ChangePassword, uow, hasher, sessions, clock, common_passwords)
-    change_email = providers.Factory(ChangeEmail, uow, hasher, emails, clock, per_address,
+    change_password = providers.Factory(ChangePassword, uow, hasher, sessions, clock, login_failures,
+                                        common_passwords)
+    change_email = providers.Factory(ChangeEmail, uow, hasher, emails, clock, per_address, login_failures,
                                      settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
     confirm_email_change = providers.Factory(ConfirmEmailChange, uow, tokens, lifetimes)
     check_reset_link = providers.Factory(CheckResetLink, uow, tokens, lifetimes)

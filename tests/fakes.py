@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from application.account_emails import AccountEmails
+from application.change_password import ChangePassword
 from application.config import Links, TokenLifetimes
 from application.login import Login
 from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
@@ -362,6 +363,9 @@ class World:
 
     def login(self) -> Login:
         return Login(self.uow, self.hasher, self.sessions, self.clock, self.login_failures, self.per_client)
+
+    def change_password(self) -> ChangePassword:
+        return ChangePassword(self.uow, self.hasher, self.sessions, self.clock, self.login_failures)
 
     def request_reset(self) -> RequestReset:
         return RequestReset(self.uow, self.clock, self.per_client)

@@ -135,19 +135,19 @@ async def send_mail(body: SendMailIn, _admin: User = Depends(require_admin),
 @router.post("/change-password", response_model=SessionOut, dependencies=[Depends(ClientRateLimit("account"))],
              responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
 @inject
-async def change_password(body: ChangePasswordIn, user: User = Depends(require_verified),
+async def change_password(body: ChangePasswordIn, request: Request, user: User = Depends(require_verified),
                           use_case: ChangePassword = Depends(Provide[Container.change_password])) -> SessionOut:
     """Every other session ends; the answer carries new tokens for this one."""
-    return _session(await use_case.execute(user, body.current_password, body.new_password))
+    return _session(await use_case.execute(user, body.current_password, body.new_password, client_key(request)))
 
 
 @router.post("/change-email", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,
              dependencies=[Depends(ClientRateLimit("account"))],
              responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 409: {"model": ErrorBody}})
 @inject
-async def change_email(body: ChangeEmailIn, user: User = Depends(require_verified),
+async def change_email(body: ChangeEmailIn, request: Request, user: User = Depends(require_verified),
                        use_case: ChangeEmail = Depends(Provide[Container.change_email])) -> MessageOut:
-    await use_case.execute(user, body.new_email, body.password)
+    await use_case.execute(user, body.new_email, body.password, client_key(request))
     return MessageOut(message="Check the new address for a confirmation link; until it is opened, "
                               "the account keeps its current address.")
 

@@ -130,7 +130,8 @@ async def test_an_email_change_link_dies_when_the_password_is_reset(world: World
 
     await register(world).execute(Signup("ada@example.com", "correct horse"))
     [user] = world.uow.store.users.values()
-    await ChangeEmail(world.uow, world.hasher, world.emails, world.clock, world.per_address).execute(
+    await ChangeEmail(world.uow, world.hasher, world.emails, world.clock, world.per_address,
+                          world.login_failures).execute(
         user, "thief@example.com", "correct horse")
     pending = world.tokens.last(TokenPurpose.CHANGE_EMAIL)
 
@@ -148,7 +149,8 @@ async def test_an_email_change_sends_no_more_than_the_per_address_limit(world: W
     await register(world).execute(Signup("ada@example.com", "correct horse"))
     [user] = world.uow.store.users.values()
     for _ in range(12):
-        await ChangeEmail(world.uow, world.hasher, world.emails, world.clock, world.per_address).execute(
+        await ChangeEmail(world.uow, world.hasher, world.emails, world.clock, world.per_address,
+                          world.login_failures).execute(
             user, "victim@example.com", "correct horse")
     to_victim = [m for m in world.uow.outbox_messages if m.recipient == "victim@example.com"]
     assert len(to_victim) == world.per_address.limit
