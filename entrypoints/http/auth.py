@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Path, Request, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 
 from application.change_email import ChangeEmail, ConfirmEmailChange
 from application.change_password import ChangePassword
@@ -36,6 +36,12 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=COMMON_RESPON
 Token = Annotated[str, Path(max_length=1024, description="The signed token from the emailed link")]
 # The same words whether or not the address has an account: the answer must not tell.
 RESET_ON_ITS_WAY = "If an account with that address exists, a reset link is on its way. Check your inbox."
+
+
+def no_store(response: Response) -> None:
+    """An answer with tokens in it is kept by no cache (RFC 6749 section 5.1)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
 
 
 def _session(tokens: SessionTokens) -> SessionOut:
@@ -81,13 +87,15 @@ async def resend_verification(
     return MessageOut(message=LINK_ON_ITS_WAY)
 
 
-@router.post("/login", response_model=SessionOut, responses={401: {"model": ErrorBody}})
+@router.post("/login", response_model=SessionOut, responses={401: {"model": ErrorBody}},
+             dependencies=[Depends(no_store)])
 @inject
 async def login(body: LoginIn, request: Request, use_case: Login = Depends(Provide[Container.login])) -> SessionOut:
     return _session(await use_case.execute(body.email, body.password, client_key(request)))
 
 
-@router.post("/refresh", response_model=SessionOut, responses={401: {"model": ErrorBody}})
+@router.post("/refresh", response_model=SessionOut, responses={401: {"model": ErrorBody}},
+             dependencies=[Depends(no_store)])
 @inject
 async def refresh(body: RefreshIn, use_case: RefreshSession = Depends(Provide[Container.refresh_session])) -> SessionOut:
     return _session(await use_case.execute(body.refresh_token))
@@ -132,7 +140,8 @@ async def send_mail(body: SendMailIn, _admin: User = Depends(require_admin),
     return SendMailOut(message="Queued one message per recipient.", recipients=count)
 
 
-@router.post("/change-password", response_model=SessionOut, dependencies=[Depends(ClientRateLimit("account"))],
+@router.post("/change-password", response_model=SessionOut,
+             dependencies=[Depends(ClientRateLimit("account")), Depends(no_store)],
              responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
 @inject
 async def change_password(body: ChangePasswordIn, request: Request, user: User = Depends(require_verified),

@@ -175,3 +175,14 @@ async def test_confirming_a_change_to_an_address_taken_meanwhile_is_a_conflict(s
     assert conflict.status_code == 409 and conflict.json()["error_code"] == "user_exists"
     assert (await service.login("ada@example.com")).status_code == 200  # both accounts as they were
     assert (await service.login("wanted@example.com")).status_code == 200
+
+
+async def test_answers_that_carry_tokens_are_kept_by_no_cache(service: Service) -> None:
+    session = await verified_session(service, "ada@example.com")
+    login = await service.login("ada@example.com")
+    refreshed = await service.client.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
+    changed = await service.client.post("/api/v1/auth/change-password", headers=bearer(login.json()),
+                                        json={"current_password": PASSWORD, "new_password": "new secret words"})
+    for answer in (login, refreshed, changed):
+        assert answer.status_code == 200
+        assert (answer.headers["cache-control"], answer.headers["pragma"]) == ("no-store", "no-cache")
