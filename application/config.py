@@ -12,6 +12,8 @@ class TokenLifetimes:
     reset: timedelta = timedelta(hours=1)
     access: timedelta = timedelta(minutes=15)
     refresh: timedelta = timedelta(days=14)
+    # However often it is refreshed, a session ends this long after its login.
+    session: timedelta = timedelta(days=30)
 
 
 @dataclass(frozen=True, slots=True)

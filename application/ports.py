@@ -39,13 +39,17 @@ class RefreshTokenRecord:
     expires_at: datetime
     used_at: datetime | None = None
     revoked_at: datetime | None = None
+    # When the session (the family) ends, however often it is refreshed; no token of it outlives this.
+    session_expires_at: datetime | None = None
 
 
 class RefreshTokenRepository(Protocol):
     """Stores refresh tokens by the hash of their value, grouped in families that rotate."""
 
     async def add(self, token_hash: str, user_id: uuid.UUID, family_id: uuid.UUID,
-                  issued_at: datetime, expires_at: datetime) -> None: ...
+                  issued_at: datetime, expires_at: datetime, session_expires_at: datetime | None = None) -> None:
+        """`session_expires_at` defaults to `expires_at`."""
+        ...
     async def get(self, token_hash: str) -> RefreshTokenRecord | None: ...
     async def get_with_account(self, token_hash: str) -> tuple[RefreshTokenRecord, User] | None:
         """The token and its account, in one read; the account's row stays locked until the work ends."""

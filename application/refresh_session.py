@@ -33,7 +33,7 @@ class RefreshSession:
                 await uow.refresh_tokens.revoke_family(record.family_id, now)
                 await uow.commit()
                 raise _refused()
-            session = await self._sessions.issue(uow, user, record.family_id)
+            session = await self._sessions.issue(uow, user, record.family_id, record.session_expires_at)
             await uow.commit()
         return session
 

@@ -50,7 +50,8 @@ def _lifetimes(s: Settings) -> TokenLifetimes:
     return TokenLifetimes(verification=timedelta(seconds=s.VERIFICATION_TOKEN_TTL_SECONDS),
                           reset=timedelta(seconds=s.RESET_TOKEN_TTL_SECONDS),
                           access=timedelta(seconds=s.ACCESS_TOKEN_TTL_SECONDS),
-                          refresh=timedelta(seconds=s.REFRESH_TOKEN_TTL_SECONDS))
+                          refresh=timedelta(seconds=s.REFRESH_TOKEN_TTL_SECONDS),
+                          session=timedelta(seconds=s.SESSION_MAX_SECONDS))
 
 
 def _delivery_policy(s: Settings) -> DeliveryPolicy:

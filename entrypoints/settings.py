@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     JWT_ALGORITHM: str = "HS256"
     ACCESS_TOKEN_TTL_SECONDS: int = Field(900, gt=0)
     REFRESH_TOKEN_TTL_SECONDS: int = Field(14 * 24 * 3600, gt=0)
+    # A session ends this long after its login, however often it is refreshed.
+    SESSION_MAX_SECONDS: int = Field(30 * 24 * 3600, gt=0)
     VERIFICATION_TOKEN_TTL_SECONDS: int = Field(24 * 3600, gt=0)
     RESET_TOKEN_TTL_SECONDS: int = Field(3600, gt=0)
 

@@ -134,8 +134,10 @@ class FakeRefreshTokens:
         self.tokens = tokens
         self.users = users
 
-    async def add(self, token_hash, user_id, family_id, issued_at, expires_at) -> None:  # type: ignore[no-untyped-def]
-        self.tokens[token_hash] = RefreshTokenRecord(token_hash, user_id, family_id, expires_at)
+    async def add(self, token_hash, user_id, family_id, issued_at, expires_at,  # type: ignore[no-untyped-def]
+                  session_expires_at=None) -> None:
+        self.tokens[token_hash] = RefreshTokenRecord(token_hash, user_id, family_id, expires_at,
+                                                     session_expires_at=session_expires_at or expires_at)
 
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
         return self.tokens.get(token_hash)

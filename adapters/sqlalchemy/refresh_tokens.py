@@ -30,10 +30,10 @@ class SqlAlchemyRefreshTokenRepository:
         self._connection = connection
 
     async def add(self, token_hash: str, user_id: uuid.UUID, family_id: uuid.UUID,
-                  issued_at: datetime, expires_at: datetime) -> None:
+                  issued_at: datetime, expires_at: datetime, session_expires_at: datetime | None = None) -> None:
         await self._connection.execute(_INSERT, dict(
             token_hash=token_hash, user_id=user_id, family_id=family_id, issued_at=issued_at,
-            expires_at=expires_at))
+            expires_at=expires_at, session_expires_at=session_expires_at or expires_at))
 
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
         row = (await self._connection.execute(_BY_HASH, {"token_hash": token_hash})).mappings().first()
@@ -63,4 +63,5 @@ class SqlAlchemyRefreshTokenRepository:
 
 def _to_record(row: Any) -> RefreshTokenRecord:
     return RefreshTokenRecord(token_hash=row["token_hash"], user_id=row["user_id"], family_id=row["family_id"],
-                              expires_at=row["expires_at"], used_at=row["used_at"], revoked_at=row["revoked_at"])
+                              expires_at=row["expires_at"], used_at=row["used_at"], revoked_at=row["revoked_at"],
+                              session_expires_at=row["session_expires_at"])

@@ -57,6 +57,7 @@ refresh_tokens = Table(
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime),
     Column("revoked_at", UtcDateTime),
+    Column("session_expires_at", UtcDateTime, nullable=False),
 )
 
 outbox_messages = Table(

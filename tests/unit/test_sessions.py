@@ -101,3 +101,14 @@ async def test_where_signup_hides_taken_addresses_an_unverified_account_cannot_l
                    allow_unverified=False)
     with pytest.raises(InvalidCredentials):
         await hiding.execute("ada@example.com", "correct horse")
+
+
+async def test_a_session_ends_at_its_absolute_lifetime_however_often_it_is_refreshed(world: World) -> None:
+    session = await login(world).execute("ada@example.com", "correct horse")
+    refresh = RefreshSession(world.uow, world.sessions, world.clock)
+    for _ in range(3):  # every nine days, well within the refresh token's fourteen
+        world.clock.advance(timedelta(days=9))
+        session = await refresh.execute(session.refresh_token)
+    world.clock.advance(timedelta(days=4))  # 31 days after the login
+    with pytest.raises(NotAuthenticated):
+        await refresh.execute(session.refresh_token)
