@@ -133,7 +133,7 @@ class Container(containers.DeclarativeContainer):
                                                 s.JWT_SECRET.get_secret_value()), settings)
     confirm_reset = providers.Factory(ConfirmReset, uow, tokens, hasher, clock, lifetimes, common_passwords)
     list_users = providers.Factory(ListUsers, uow)
-    send_mail = providers.Factory(SendMail, uow, emails)
+    send_mail = providers.Factory(SendMail, uow, emails, clock, per_address)
     create_admin = providers.Factory(CreateAdmin, uow, hasher, clock, common_passwords)
     deliver_outbox = providers.Factory(DeliverOutbox, uow, mail_sender, clock,
                                        providers.Singleton(_delivery_policy, settings))

@@ -136,8 +136,11 @@ async def password_reset_confirm(
 @inject
 async def send_mail(body: SendMailIn, _admin: User = Depends(require_admin),
                     use_case: SendMail = Depends(Provide[Container.send_mail])) -> SendMailOut:
-    count = await use_case.execute(body.addresses)
-    return SendMailOut(message="Queued one message per recipient.", recipients=count)
+    queued = await use_case.execute(body.addresses)
+    message = "Queued one message per recipient."
+    if queued.skipped:
+        message += f" {queued.skipped} address(es) had their hourly share of email already and got none."
+    return SendMailOut(message=message, recipients=queued.recipients, skipped=queued.skipped)
 
 
 @router.post("/change-password", response_model=SessionOut,

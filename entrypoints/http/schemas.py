@@ -130,6 +130,7 @@ class UserMessageOut(BaseModel):
 class SendMailOut(BaseModel):
     message: str
     recipients: int
+    skipped: int
 
 
 class UserPageOut(BaseModel):

@@ -19,8 +19,9 @@ async def test_create_admin_makes_a_verified_administrator() -> None:
 
 async def test_send_mail_queues_one_message_per_distinct_recipient() -> None:
     world = World()
-    count = await SendMail(world.uow, world.emails).execute(["a@example.com", "B@example.com", "a@example.com"])
-    assert count == 2
+    queued = await SendMail(world.uow, world.emails, world.clock, world.per_address).execute(
+        ["a@example.com", "B@example.com", "a@example.com"])
+    assert queued.recipients == 2
     assert sorted(m.recipient for m in world.uow.outbox_messages) == ["a@example.com", "b@example.com"]
 
 
@@ -44,3 +45,12 @@ async def test_an_unverified_account_is_refused_before_its_role_is_looked_at() -
     user.is_verified, user.role = True, Role.USER
     with pytest.raises(InsufficientPermissions):
         user.require_role(frozenset({Role.ADMIN}))
+
+
+async def test_send_mail_floods_no_inbox() -> None:
+    world = World()
+    send = SendMail(world.uow, world.emails, world.clock, world.per_address)
+    outcomes = [await send.execute(["victim@example.com", f"other{n}@example.com"]) for n in range(8)]
+    to_victim = [m for m in world.uow.outbox_messages if m.recipient == "victim@example.com"]
+    assert len(to_victim) == world.per_address.limit
+    assert [o.skipped for o in outcomes] == [0] * world.per_address.limit + [1] * (8 - world.per_address.limit)
