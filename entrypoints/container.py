@@ -41,6 +41,7 @@ from application.send_mail import SendMail
 from application.session_tokens import SessionIssuer
 from application.verify_email import VerifyEmail
 from entrypoints.http.metrics_registry import Metrics
+from entrypoints.http.operator_access import OperatorAccess
 from entrypoints.http.pages import Pages
 from entrypoints.settings import Settings
 from entrypoints.worker import OutboxWorker
@@ -98,6 +99,9 @@ class Container(containers.DeclarativeContainer):
 
     renderer = providers.Singleton(lambda s: JinjaEmailRenderer(s.MAIL_TEMPLATES_DIR, s.PRODUCT_NAME), settings)
     metrics = providers.Singleton(Metrics)
+    operator_access = providers.Singleton(
+        lambda s: OperatorAccess(token=s.METRICS_TOKEN.get_secret_value() if s.METRICS_TOKEN else None,
+                                 listener_port=s.metrics_listener[1] if s.metrics_listener else None), settings)
     chosen_mail_sender = providers.Selector(
         providers.Callable(lambda s: s.MAIL_BACKEND.value, settings),
         smtp=providers.Singleton(lambda s: SmtpMailSender(_smtp_config(s)), settings),

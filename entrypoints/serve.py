@@ -24,7 +24,7 @@ from entrypoints.settings import Settings
 
 def serve(settings: Settings, host: str, port: int, processes: int) -> int:
     if processes <= 1:
-        _serve_one(settings, _listen(host, port, reuse_port=False))
+        _serve_one(settings, _sockets(settings, host, port, reuse_port=False))
         return 0
     metrics_dir = None
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
@@ -74,16 +74,24 @@ def _for_child(settings: Settings, n: int) -> Settings:
 def _child(settings: Settings, host: str, port: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when the children stop
     configure_logging(json_lines=settings.LOG_FORMAT == "json")
-    _serve_one(settings, _listen(host, port, reuse_port=True))
+    _serve_one(settings, _sockets(settings, host, port, reuse_port=True))
 
 
-def _serve_one(settings: Settings, sock: socket.socket) -> None:
+def _sockets(settings: Settings, host: str, port: int, reuse_port: bool) -> list[socket.socket]:
+    """The public socket, and the operators' listener (METRICS_LISTEN) when there is one."""
+    sockets = [_listen(host, port, reuse_port)]
+    if settings.metrics_listener is not None:
+        sockets.append(_listen(*settings.metrics_listener, reuse_port))
+    return sockets
+
+
+def _serve_one(settings: Settings, sockets: list[socket.socket]) -> None:
     # log_config=None: uvicorn's lines go through the handler the CLI configured (format, masking, ids).
     server = uvicorn.Server(uvicorn.Config(create_app(settings), log_config=None, loop=settings.SERVER_LOOP,
                                            http=settings.SERVER_HTTP,
                                            # The app takes the client from X-Forwarded-For itself (ForwardedFor).
                                            proxy_headers=False))
-    server.run(sockets=[sock])
+    server.run(sockets=sockets)
     if not server.started:
         sys.exit(1)
 

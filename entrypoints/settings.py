@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # default: whoever could reach the port (a local process, a co-located app) would otherwise choose
     # its own identity. Never "*" where clients can reach the service directly.
     FORWARDED_ALLOW_IPS: str = ""
+    # Operator data (/metrics, the outbox backlog in /health/ready): served to a scraper that presents
+    # this as a bearer token, and/or on a listener of its own ("127.0.0.1:9100") off the public port.
+    METRICS_TOKEN: SecretStr | None = None
+    METRICS_LISTEN: str | None = None
     # bench/load.py's yardstick: a bare endpoint doing one primary-key SELECT through the same pool.
     BENCH_ENDPOINTS: bool = False
     MAX_BODY_BYTES: int = Field(64 * 1024, ge=1024)
@@ -126,6 +130,24 @@ class Settings(BaseSettings):
             raise ValueError(f"must be comma-separated IP addresses or networks: {error}") from None
         return spec
 
+    @field_validator("METRICS_LISTEN")
+    @classmethod
+    def _listener(cls, value: str | None) -> str | None:
+        if value:
+            host, colon, port = value.rpartition(":")
+            if not colon or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError("must be host:port, such as 127.0.0.1:9100")
+        return value or None
+
+    @field_validator("METRICS_TOKEN")
+    @classmethod
+    def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("is shorter than 16 characters: set a long random value")
+        return value
+
     @field_validator("MAIL_FROM")
     @classmethod
     def _bare_address(cls, address: str) -> str:
@@ -178,6 +200,13 @@ class Settings(BaseSettings):
             raise ValueError(f"MAIL_BACKEND is {self.MAIL_BACKEND.value} in production, where emails (and "
                              "their live links) would go to the log or nowhere: set MAIL_BACKEND=smtp")
         return self
+
+    @property
+    def metrics_listener(self) -> tuple[str, int] | None:
+        if not self.METRICS_LISTEN:
+            return None
+        host, _, port = self.METRICS_LISTEN.rpartition(":")
+        return host.strip("[]") or "127.0.0.1", int(port)
 
     @property
     def trusted_proxies(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from entrypoints.settings import Settings
 
 TEST_SECRET = "test-secret-" + "x" * 40
+METRICS_TOKEN = "test-metrics-token-" + "m" * 20
+OPERATOR = {"Authorization": f"Bearer {METRICS_TOKEN}"}  # what a Prometheus scraper presents
 
 
 def service_env(database_url: str, smtp_port: int, **overrides: object) -> dict[str, str]:
     values: dict[str, object] = dict(
-        ENVIRONMENT="test", DATABASE_URL=database_url, JWT_SECRET=TEST_SECRET,
+        ENVIRONMENT="test", DATABASE_URL=database_url, JWT_SECRET=TEST_SECRET, METRICS_TOKEN=METRICS_TOKEN,
         MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_STARTTLS=False,
         USE_CREDENTIALS=False, OUTBOX_POLL_SECONDS=0.05, OUTBOX_FIRST_RETRY_SECONDS=0.2,
         # Cheaper hashes keep the suite quick; the real parameters are tested with the hasher itself.

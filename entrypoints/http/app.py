@@ -15,6 +15,7 @@ from entrypoints.http.client_address import ForwardedFor
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.log_masking import install_log_masking
 from entrypoints.http.metrics_registry import MetricsMiddleware
+from entrypoints.http.operator_access import OperatorListener
 from entrypoints.logs import RequestIdMiddleware
 from entrypoints.settings import Settings, load_settings
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     if settings.CORS_ORIGINS:
         app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS, allow_credentials=True,
                            allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
+    app.add_middleware(OperatorListener, access=container.operator_access())
     app.add_middleware(MetricsMiddleware, metrics=container.metrics())
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(ForwardedFor, trusted=settings.trusted_proxies)  # added last, so it wraps the rest

@@ -1,4 +1,4 @@
-"""Liveness and readiness for orchestrators and load balancers."""
+"""Liveness and readiness for orchestrators and load balancers; the details are for operators."""
 
 from __future__ import annotations
 
@@ -6,34 +6,47 @@ import asyncio
 import os
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from application.outbox_admin import OutboxStatus
 from application.ports import Clock
 from entrypoints.container import Container
+from entrypoints.http.operator_access import OperatorAccess
 
 router = APIRouter(prefix="/health", tags=["health"])
 
 
 @router.get("/live")
-async def live() -> dict[str, str | int]:
-    """Also names the process, so an operator can tell which instance answered."""
-    return {"status": "ok", "pid": os.getpid()}
+@inject
+async def live(request: Request,
+               access: OperatorAccess = Depends(Provide[Container.operator_access])) -> dict[str, str | int]:
+    """An operator also sees the process id, to tell which instance answered."""
+    if access.allows(request):
+        return {"status": "ok", "pid": os.getpid()}
+    return {"status": "ok"}
 
 
 @router.get("/ready")
 @inject
-async def ready(status: OutboxStatus = Depends(Provide[Container.outbox_status]),
-                clock: Clock = Depends(Provide[Container.clock])) -> JSONResponse:
-    """Ready when the database answers; the body also tells the email backlog."""
+async def ready(request: Request, status: OutboxStatus = Depends(Provide[Container.outbox_status]),
+                clock: Clock = Depends(Provide[Container.clock]),
+                access: OperatorAccess = Depends(Provide[Container.operator_access])) -> JSONResponse:
+    """Ready when the database answers; an operator also sees the email backlog."""
+    operator = access.allows(request)
     try:
         async with asyncio.timeout(2):
             stats = await status.execute(count_sent=False)
     except Exception as error:  # any failure to reach the database means not ready
-        reason = f"database unavailable: {type(error).__name__}"
-        return JSONResponse({"status": "unavailable", "database": reason}, status_code=503)
-    oldest = stats.oldest_pending_created_at
-    return JSONResponse({"status": "ok", "database": "ok", "outbox": {
-        "pending": stats.pending, "dead": stats.dead,
-        "oldest_pending_age_seconds": round((clock.now() - oldest).total_seconds(), 1) if oldest else None}})
+        body = {"status": "unavailable", "database": "unavailable"}
+        if operator:
+            body["reason"] = type(error).__name__
+        return JSONResponse(body, status_code=503)
+    body: dict[str, object] = {"status": "ok", "database": "ok"}
+    if operator:
+        # The backlog moves when an email is queued: shown to anyone, it would tell whether a reset
+        # request named an address with an account.
+        oldest = stats.oldest_pending_created_at
+        body["outbox"] = {"pending": stats.pending, "dead": stats.dead, "oldest_pending_age_seconds":
+                          round((clock.now() - oldest).total_seconds(), 1) if oldest else None}
+    return JSONResponse(body)

@@ -45,6 +45,11 @@ class Metrics:
         self.emails.labels(outcome).inc()
 
 
+# Labelled as they are; anything else (h11 accepts invented methods) is "other", or each one would make new
+# series without bound.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -67,5 +72,6 @@ class MetricsMiddleware:
         finally:
             # The route's template, never the path itself: a path holds tokens, and would grow without end.
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
-            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
+            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+            self.metrics.requests.labels(method, route, str(status)).inc()

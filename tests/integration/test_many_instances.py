@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.live_server import free_port, wait_until_serving
-from tests.settings import service_env
+from tests.settings import OPERATOR, service_env
 from tests.smtp_server import SmtpTestServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,7 +94,7 @@ def test_serve_with_two_processes_answers_metrics_for_both(pg_url: str, smtp_ser
             assert httpx.get(f"{base}/api/v1/auth/me").status_code == 401
         counted = 'accounts_http_requests_total{method="GET",route="/api/v1/auth/me",status="401"} 40.0'
         for _ in range(6):  # whichever process answers the scrape, it counts for both
-            assert counted in httpx.get(f"{base}/metrics").text
+            assert counted in httpx.get(f"{base}/metrics", headers=OPERATOR).text
     finally:
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=30)
