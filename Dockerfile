@@ -1,7 +1,9 @@
 FROM python:3.11-slim
 
 WORKDIR /app
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# An image is a deployment: production checks apply, so it starts only with a JWT_SECRET of its own
+# (and MAIL_BACKEND=smtp); nothing in it signs with a value anyone could read here.
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ENVIRONMENT=production
 COPY requirements.lock pyproject.toml README.md ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY domain domain

@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(json_lines=settings.LOG_FORMAT == "json")
     try:
         return _run(args, settings)
+    except SettingsError as error:
+        print(f"accounts: {error}", file=sys.stderr)
+        return 2
     except DomainError as error:
         print(f"accounts: {error.message} {error.resolution}", file=sys.stderr)
         return 1
@@ -59,8 +62,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "serve":
+        from entrypoints.development_secret import with_development_secret
         from entrypoints.serve import serve
 
+        settings = with_development_secret(settings)  # once, before any process of --workers N starts
         if settings.DOMAIN is None:
             # Links in emails must reach this server: follow its address unless DOMAIN says otherwise.
             host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host

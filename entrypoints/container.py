@@ -43,6 +43,7 @@ from application.verify_email import VerifyEmail
 from entrypoints.http.metrics_registry import Metrics
 from entrypoints.http.operator_access import OperatorAccess
 from entrypoints.http.pages import Pages
+from entrypoints.development_secret import with_development_secret
 from entrypoints.settings import Settings
 from entrypoints.worker import OutboxWorker
 
@@ -152,7 +153,7 @@ class Container(containers.DeclarativeContainer):
 
 
 def build_container(settings: Settings) -> Container:
-    return Container(settings=settings)
+    return Container(settings=with_development_secret(settings))
 
 
 async def close_container(container: Container) -> None:

@@ -13,7 +13,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
-DEV_JWT_SECRET = "development-only-secret-do-not-deploy-0123456789"
+# Secrets that were ever written in public (this repository's old development default, the tutorial's
+# example): whoever has read them can forge tokens and links, in any environment.
+KNOWN_SECRETS = frozenset({"development-only-secret-do-not-deploy-0123456789", "secret", "changeme",
+                           "your-secret-key", "supersecretkey"})
 
 
 class Environment(str, Enum):
@@ -59,7 +62,9 @@ class Settings(BaseSettings):
     DATABASE_POOL_SIZE: int = Field(20, ge=1)
     DATABASE_MAX_OVERFLOW: int = Field(0, ge=0)
 
-    JWT_SECRET: SecretStr = SecretStr(DEV_JWT_SECRET)
+    # Unset in development: a secret generated on the first start and kept in the database (see
+    # entrypoints/development_secret.py). Required everywhere else.
+    JWT_SECRET: SecretStr | None = None
     JWT_ALGORITHM: str = "HS256"
     ACCESS_TOKEN_TTL_SECONDS: int = Field(900, gt=0)
     REFRESH_TOKEN_TTL_SECONDS: int = Field(14 * 24 * 3600, gt=0)
@@ -178,20 +183,23 @@ class Settings(BaseSettings):
         if self.MAIL_SSL_TLS and self.MAIL_STARTTLS:
             raise ValueError("MAIL_SSL_TLS and MAIL_STARTTLS are both true: choose one "
                              "(MAIL_SSL_TLS for implicit TLS, usually port 465; MAIL_STARTTLS for port 587)")
-        secret = self.JWT_SECRET.get_secret_value()
+        secret = self.JWT_SECRET.get_secret_value() if self.JWT_SECRET is not None else None
+        make_one = "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        if secret is not None and secret.lower() in KNOWN_SECRETS:
+            raise ValueError("JWT_SECRET is a value published elsewhere, which anyone could sign with: "
+                             f"set a secret of your own {make_one}")
         if self.ENVIRONMENT is not Environment.DEVELOPMENT:
+            if secret is None:
+                raise ValueError(f"JWT_SECRET is not set: outside development it is required {make_one}")
             if len(secret.encode()) < 32:
-                raise ValueError("JWT_SECRET is shorter than 32 bytes: set a long random value "
-                                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
-            if secret == DEV_JWT_SECRET:
-                raise ValueError("JWT_SECRET is the development default: set a secret of your own")
+                raise ValueError(f"JWT_SECRET is shorter than 32 bytes: set a long random value {make_one}")
         if self.OUTBOX_LEASE_SECONDS < 4 * self.MAIL_TIMEOUT_SECONDS:
             raise ValueError("OUTBOX_LEASE_SECONDS is under 4 x MAIL_TIMEOUT_SECONDS: one slow send could outlast "
                              "a worker's claim and let another worker send the same message")
         if "*" in self.CORS_ORIGINS:
             raise ValueError("CORS_ORIGINS is '*': name the origins of your front ends; any origin together "
                              "with credentials would let every site act for a logged-in user")
-        if self.ENVIRONMENT is not Environment.DEVELOPMENT and secret in (
+        if secret is not None and self.ENVIRONMENT is not Environment.DEVELOPMENT and secret in (
                 self.MAIL_PASSWORD.get_secret_value(), make_url(self.DATABASE_URL).password):
             raise ValueError("JWT_SECRET is the same as another secret (MAIL_PASSWORD or the database "
                              "password): give each its own")

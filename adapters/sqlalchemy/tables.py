@@ -101,3 +101,11 @@ email_requests = Table(
     Column("processed_at", UtcDateTime),
     Index("ix_email_requests_processed_at", "processed_at", "created_at"),
 )
+
+# Secrets the service generated for itself: in development, the signing secret when JWT_SECRET is unset.
+generated_secrets = Table(
+    "generated_secrets", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(255), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -1,0 +1,19 @@
+"""The image and the compose file start as deployments: production checks on, a secret of their own."""
+
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_image_runs_in_production_and_carries_no_secret() -> None:
+    instructions = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if not line.startswith("#")]
+    assert any("ENVIRONMENT=production" in line for line in instructions)
+    assert not any("JWT_SECRET" in line for line in instructions)  # the operator gives it at run time
+
+
+def test_compose_requires_a_secret_of_its_own() -> None:
+    app = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["app"]["environment"]
+    assert app["ENVIRONMENT"] == "production"
+    assert app["JWT_SECRET"].startswith("${JWT_SECRET:?")  # compose refuses to start without one
