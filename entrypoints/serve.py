@@ -18,6 +18,7 @@ import tempfile
 import uvicorn
 
 from entrypoints.http.app import create_app
+from entrypoints.http.guarded_protocol import RequestBounds, guarded
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
 
@@ -87,8 +88,13 @@ def _sockets(settings: Settings, host: str, port: int, reuse_port: bool) -> list
 
 def _serve_one(settings: Settings, sockets: list[socket.socket]) -> None:
     # log_config=None: uvicorn's lines go through the handler the CLI configured (format, masking, ids).
+    bounds = RequestBounds(max_header_bytes=settings.MAX_REQUEST_HEADER_BYTES,
+                           header_seconds=settings.REQUEST_HEADER_TIMEOUT_SECONDS,
+                           body_seconds=settings.REQUEST_BODY_TIMEOUT_SECONDS,
+                           body_chunk_seconds=settings.REQUEST_BODY_CHUNK_TIMEOUT_SECONDS)
     server = uvicorn.Server(uvicorn.Config(create_app(settings), log_config=None, loop=settings.SERVER_LOOP,
-                                           http=settings.SERVER_HTTP,
+                                           http=guarded(settings.SERVER_HTTP, bounds),
+                                           h11_max_incomplete_event_size=settings.MAX_REQUEST_HEADER_BYTES,
                                            # The app takes the client from X-Forwarded-For itself (ForwardedFor).
                                            proxy_headers=False))
     server.run(sockets=sockets)

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     # bench/load.py's yardstick: a bare endpoint doing one primary-key SELECT through the same pool.
     BENCH_ENDPOINTS: bool = False
     MAX_BODY_BYTES: int = Field(64 * 1024, ge=1024)
+    # What a client may take to send a request, and how large its headers may be (431 past it): without
+    # these a connection is held for as long as a client likes (entrypoints/http/guarded_protocol.py).
+    MAX_REQUEST_HEADER_BYTES: int = Field(16 * 1024, ge=1024)
+    REQUEST_HEADER_TIMEOUT_SECONDS: float = Field(10.0, gt=0)
+    REQUEST_BODY_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
+    REQUEST_BODY_CHUNK_TIMEOUT_SECONDS: float = Field(10.0, gt=0)
     # Browser origins allowed to call the API with credentials (comma-separated); none by default.
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     DATABASE_URL: str = "sqlite+aiosqlite:///./accounts.db"
