@@ -4,7 +4,7 @@ import asyncio
 
 from alembic import context
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from adapters.sqlalchemy.tables import metadata
 
@@ -19,19 +19,26 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-async def _run_async(url: str) -> None:
-    engine = create_async_engine(url)
+async def _run_async(url: str, engine: AsyncEngine | None = None) -> None:
+    own = engine is None
+    engine = engine or create_async_engine(url)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
     finally:
-        await engine.dispose()
+        if own:
+            await engine.dispose()
 
 
 url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+given = config.attributes.get("connection")  # a caller's own connection (the schema tests pass one)
 if context.is_offline_mode():
     context.configure(url=url, target_metadata=metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
+elif isinstance(given, AsyncEngine):
+    asyncio.run(_run_async(url, given))
+elif given is not None:
+    _run(given)
 else:
     asyncio.run(_run_async(url))
