@@ -11,10 +11,10 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from application.errors import StorageError, StorageNotMigrated
 from application.views import UserView
 from domain.errors import DomainError
 from entrypoints.container import Container, build_container, close_container
-from entrypoints.http.errors import DATABASE_OUTAGES
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings, SettingsError, load_settings
 
@@ -54,9 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     except DomainError as error:
         print(f"accounts: {error.message} {error.resolution}", file=sys.stderr)
         return 1
-    except DATABASE_OUTAGES as error:
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        print(f"accounts: could not reach the database named by DATABASE_URL: {reason}", file=sys.stderr)
+    except StorageNotMigrated as error:
+        print(f"accounts: the database schema is not up to date: run `accounts migrate` first ({error})",
+              file=sys.stderr)
+        return 1
+    except StorageError as error:
+        print(f"accounts: could not reach the database named by DATABASE_URL: {error}", file=sys.stderr)
         return 1
 
 

@@ -25,7 +25,12 @@ from entrypoints.settings import Settings
 
 def serve(settings: Settings, host: str, port: int, processes: int) -> int:
     if processes <= 1:
-        _serve_one(settings, _sockets(settings, host, port, reuse_port=False))
+        try:
+            sockets = _sockets(settings, host, port, reuse_port=False)
+        except CannotListen as error:
+            print(f"accounts: {error}", file=sys.stderr)
+            return 1
+        _serve_one(settings, sockets)
         return 0
     metrics_dir = None
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
@@ -75,7 +80,12 @@ def _for_child(settings: Settings, n: int) -> Settings:
 def _child(settings: Settings, host: str, port: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when the children stop
     configure_logging(json_lines=settings.LOG_FORMAT == "json")
-    _serve_one(settings, _sockets(settings, host, port, reuse_port=True))
+    try:
+        sockets = _sockets(settings, host, port, reuse_port=True)
+    except CannotListen as error:
+        print(f"accounts: {error}", file=sys.stderr)
+        sys.exit(1)
+    _serve_one(settings, sockets)
 
 
 def _sockets(settings: Settings, host: str, port: int, reuse_port: bool) -> list[socket.socket]:
@@ -102,13 +112,22 @@ def _serve_one(settings: Settings, sockets: list[socket.socket]) -> None:
         sys.exit(1)
 
 
+class CannotListen(Exception):
+    """The address to listen on is taken, or not this machine's: a port problem, not the database's."""
+
+
 def _listen(host: str, port: int, reuse_port: bool) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if reuse_port:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise CannotListen(f"cannot listen on {host}:{port}: {error.strerror or error}; choose another --port "
+                           "(or METRICS_LISTEN), or stop what listens there") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

@@ -9,8 +9,8 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+
+from adapters.sqlalchemy.engine import backend_of, password_of
 
 ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
 # Secrets that were ever written in public (this repository's old development default, the tutorial's
@@ -174,8 +174,8 @@ class Settings(BaseSettings):
         scheme, _, rest = url.partition("://")
         backend = scheme.split("+")[0]
         try:
-            make_url(url.replace("postgres://", "postgresql://", 1))
-        except ArgumentError:
+            backend_of(url.replace("postgres://", "postgresql://", 1))
+        except ValueError:
             raise ValueError("is not a database URL: use postgresql+asyncpg://user:pass@host:5432/db "
                              "or sqlite+aiosqlite:///./accounts.db") from None
         driver = ASYNC_DRIVERS.get(backend)
@@ -206,7 +206,7 @@ class Settings(BaseSettings):
             raise ValueError("CORS_ORIGINS is '*': name the origins of your front ends; any origin together "
                              "with credentials would let every site act for a logged-in user")
         if secret is not None and self.ENVIRONMENT is not Environment.DEVELOPMENT and secret in (
-                self.MAIL_PASSWORD.get_secret_value(), make_url(self.DATABASE_URL).password):
+                self.MAIL_PASSWORD.get_secret_value(), password_of(self.DATABASE_URL)):
             raise ValueError("JWT_SECRET is the same as another secret (MAIL_PASSWORD or the database "
                              "password): give each its own")
         if self.ENVIRONMENT is Environment.PRODUCTION and self.MAIL_BACKEND in (MailBackend.CONSOLE,

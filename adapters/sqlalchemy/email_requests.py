@@ -5,8 +5,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import email_requests
 from application.ports import EmailRequest, EmailRequestKind
 from domain.email import Email
@@ -15,7 +15,7 @@ _INSERT = insert(email_requests)  # built once; the values come as parameters
 
 
 class SqlAlchemyEmailRequests:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: StorageConnection) -> None:
         self._connection = connection
 
     async def add(self, request: EmailRequest) -> None:

@@ -4,6 +4,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
@@ -18,6 +19,18 @@ def create_engine(url: str, pool_size: int = 20, max_overflow: int = 0) -> Async
     # error (503 to that one request), and SQLAlchemy then replaces the whole pool.
     # hide_parameters: an error logged with its SQL must not carry a hash, a token or an email's link.
     return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True)
+
+
+def backend_of(url: str) -> str:
+    """The database a URL names ('postgresql', 'sqlite', ...); ValueError if it is no database URL."""
+    try:
+        return make_url(url).get_backend_name()
+    except ArgumentError:
+        raise ValueError(url) from None
+
+
+def password_of(url: str) -> str | None:
+    return make_url(url).password
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

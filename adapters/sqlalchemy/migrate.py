@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from adapters.sqlalchemy.storage_errors import storage_error
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -19,4 +21,10 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Blocking (it runs its own event loop): call it from a thread inside async code."""
-    command.upgrade(alembic_config(database_url), revision)
+    try:
+        command.upgrade(alembic_config(database_url), revision)
+    except Exception as error:
+        translated = storage_error(error)
+        if translated is None:
+            raise
+        raise translated from error

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import outbox_messages as outbox
 from application.mail import EmailContent, OutboxMessage, OutboxStats
 
@@ -18,7 +18,7 @@ _INSERT = insert(outbox)
 
 
 class SqlAlchemyOutbox:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: StorageConnection) -> None:
         self._connection = connection
 
     async def add(self, message: OutboxMessage) -> None:

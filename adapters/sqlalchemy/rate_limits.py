@@ -5,8 +5,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import rate_limits
 
 
@@ -25,7 +25,7 @@ _HIT = {"postgresql": _hit(postgresql), "sqlite": _hit(sqlite)}
 
 
 class SqlAlchemyRateLimitCounters:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: StorageConnection) -> None:
         self._connection = connection
 
     async def hit(self, key: str, window_start: datetime, amount: int = 1) -> int:

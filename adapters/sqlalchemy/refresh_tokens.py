@@ -5,8 +5,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import refresh_tokens, users
 from adapters.sqlalchemy.users import user_from_row
 from application.ports import RefreshTokenRecord
@@ -26,7 +26,7 @@ _MARK_USED = (update(refresh_tokens)
 
 
 class SqlAlchemyRefreshTokenRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: StorageConnection) -> None:
         self._connection = connection
 
     async def add(self, token_hash: str, user_id: uuid.UUID, family_id: uuid.UUID,

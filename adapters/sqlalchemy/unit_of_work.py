@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.email_requests import SqlAlchemyEmailRequests
 from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
+from adapters.sqlalchemy.storage_errors import StorageConnection, connect
 from adapters.sqlalchemy.refresh_tokens import SqlAlchemyRefreshTokenRepository
 from adapters.sqlalchemy.users import SqlAlchemyUserRepository
 
@@ -18,10 +19,10 @@ class SqlAlchemyUnitOfWork:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._connection: AsyncConnection | None = None
+        self._connection: StorageConnection | None = None
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
-        self._connection = await self._engine.connect()
+        self._connection = await connect(self._engine)
         self.users = SqlAlchemyUserRepository(self._connection)
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(self._connection)
         self.outbox = SqlAlchemyOutbox(self._connection)

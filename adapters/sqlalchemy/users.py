@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import users
 from domain.email import Email
 from domain.errors import UserAlreadyExists
@@ -22,7 +22,7 @@ _BY_EMAIL = select(users).where(users.c.email == bindparam("email"))
 
 
 class SqlAlchemyUserRepository:
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: StorageConnection) -> None:
         self._connection = connection
 
     async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:

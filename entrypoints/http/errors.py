@@ -8,9 +8,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from application.errors import StorageError, StorageNotMigrated
 from domain import errors
 
 logger = logging.getLogger("accounts.http")
@@ -29,9 +29,6 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.WrongPassword: 400,
     errors.RateLimited: 429,
 }
-
-# A refused or dropped connection; SQLAlchemy wraps some driver errors and lets others through as they are.
-DATABASE_OUTAGES: tuple[type[Exception], ...] = (OperationalError, InterfaceError, OSError, TimeoutError)
 
 HTTP_CODES = {400: ("malformed_request", "Send the body as UTF-8 JSON."),
               404: ("not_found", "Check the URL."), 405: ("method_not_allowed", "Check the HTTP method.")}
@@ -93,17 +90,16 @@ async def _http_error(_request: Request, error: Exception) -> JSONResponse:
 
 
 async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
-    logger.error("database unavailable: %s", _first_line(error))
+    if isinstance(error, StorageNotMigrated):
+        logger.error("the database schema is not up to date (run `accounts migrate`): %s", error)
+    else:
+        logger.error("database unavailable: %s", error)
     return error_response(503, "The service cannot reach its database right now.", "service_unavailable",
                           "Try again in a little while.", {"Retry-After": "5"})
 
 
 def _encodable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
-
-
-def _first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
@@ -116,6 +112,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for outage in DATABASE_OUTAGES:
-        app.add_exception_handler(outage, _database_unavailable)
+    app.add_exception_handler(StorageError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

@@ -106,3 +106,22 @@ def test_outbox_retry_puts_dead_messages_back(tmp_path: Path) -> None:
     assert retried.returncode == 0 and "0 dead message(s) queued again" in retried.stdout
     usage = accounts("outbox", "retry", cwd=tmp_path)
     assert usage.returncode == 2 and "--id" in usage.stderr
+
+
+def test_a_taken_port_is_reported_as_a_port_problem(tmp_path: Path) -> None:
+    import socket
+
+    assert accounts("migrate", cwd=tmp_path).returncode == 0
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        result = accounts("serve", "--port", str(taken.getsockname()[1]), cwd=tmp_path,
+                          env={"JWT_SECRET": "s" * 40})
+    assert result.returncode == 1
+    assert "cannot listen on 127.0.0.1:" in result.stderr and "database" not in result.stderr
+
+
+def test_a_database_that_does_not_answer_is_named(tmp_path: Path) -> None:
+    result = accounts("migrate", cwd=tmp_path, env={"DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:9/none"})
+    assert result.returncode == 1 and "could not reach the database named by DATABASE_URL" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -73,7 +73,7 @@ def test_a_default_deployment_signs_with_a_secret_of_its_own_kept_across_starts(
 def test_a_default_deployment_refuses_to_start_without_its_schema(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(free_port())],
                             cwd=tmp_path, env=development_env(), capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and "run `accounts migrate` first" in result.stderr
+    assert result.returncode == 1 and "run `accounts migrate` first" in result.stderr
 
 
 async def test_instances_starting_at_once_agree_on_one_secret(pg_url: str) -> None:
