@@ -12,7 +12,7 @@ from domain.errors import NotAuthenticated
 
 
 class JwtAccessTokenService:
-    def __init__(self, secret: str, algorithm: str, clock: Clock) -> None:
+    def __init__(self, *, secret: str, algorithm: str, clock: Clock) -> None:
         self._secret = secret
         self._algorithm = algorithm
         self._clock = clock

@@ -12,8 +12,11 @@ from application.ports import Clock, TokenPurpose
 from domain.errors import InvalidToken, TokenExpired
 
 
+MAX_TOKEN_LENGTH = 2048
+
+
 class ItsdangerousTokenService:
-    def __init__(self, secret: str, clock: Clock) -> None:
+    def __init__(self, *, secret: str, clock: Clock) -> None:
         signer = _clock_signer(clock)
         # The salt is the purpose: a token signed for one purpose never loads for another.
         self._serializers = {
@@ -25,6 +28,8 @@ class ItsdangerousTokenService:
         return self._serializers[purpose].dumps(dict(claims))
 
     def load(self, purpose: TokenPurpose, token: str, max_age: timedelta) -> dict[str, Any]:
+        if len(token) > MAX_TOKEN_LENGTH:
+            raise InvalidToken()  # none of ours is this long: not worth decoding
         try:
             claims = self._serializers[purpose].loads(token, max_age=int(max_age.total_seconds()))
         except SignatureExpired:

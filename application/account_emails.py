@@ -29,7 +29,7 @@ def _digest(*parts: str) -> str:
 
 
 class AccountEmails:
-    def __init__(self, tokens: TokenService, renderer: EmailRenderer, links: Links, clock: Clock,
+    def __init__(self, *, tokens: TokenService, renderer: EmailRenderer, links: Links, clock: Clock,
                  lifetimes: TokenLifetimes, sender_domain: str = "localhost") -> None:
         self._tokens = tokens
         self._sender_domain = sender_domain  # a Message-ID names a domain its sender answers for

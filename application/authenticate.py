@@ -1,21 +1,30 @@
 from __future__ import annotations
 
+from collections.abc import Set
+
 from application.ports import AccessTokenService, UnitOfWork
+from application.views import UserView
 from domain.errors import NotAuthenticated
-from domain.user import User
+from domain.user import Role
 
 
 class Authenticate:
-    """Resolves a bearer access token to its user; tokens issued before a password change are refused."""
+    """Resolves a bearer access token to its account; tokens issued before a password change are refused.
 
-    def __init__(self, uow: UnitOfWork, access_tokens: AccessTokenService) -> None:
+    With `roles`, the account must hold one of them, and an unverified account is refused before its role
+    is looked at.
+    """
+
+    def __init__(self, *, uow: UnitOfWork, access_tokens: AccessTokenService) -> None:
         self._uow = uow
         self._access_tokens = access_tokens
 
-    async def execute(self, access_token: str) -> User:
+    async def execute(self, access_token: str, roles: Set[Role] | None = None) -> UserView:
         user_id, issued_at = self._access_tokens.decode(access_token)
         async with self._uow as uow:
             user = await uow.users.get(user_id)
         if user is None or user.issued_before_password_change(issued_at):
             raise NotAuthenticated("The access token is no longer valid.", "Log in again.")
-        return user
+        if roles is not None:
+            user.require_role(frozenset(roles))
+        return UserView.of(user)

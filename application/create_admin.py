@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from application.ports import Clock, PasswordHasher, UnitOfWork
 from application.views import UserView
 from domain.email import Email
@@ -8,24 +10,30 @@ from domain.password_policy import check_password
 from domain.user import Role, User
 
 
+@dataclass(frozen=True, slots=True)
+class NewAdmin:
+    email: str
+    password: str
+
+
 class CreateAdmin:
     """Creates a verified administrator (from the command line, where the operator is trusted)."""
 
-    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock,
+    def __init__(self, *, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock,
                  common_passwords: frozenset[str] = frozenset()) -> None:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
         self._common_passwords = common_passwords
 
-    async def execute(self, address: str, password: str) -> UserView:
-        email = Email.parse(address)
-        check_password(password, self._common_passwords)
-        user = User(email=email, password_hash=await self._hasher.hash(password), created_at=self._clock.now(),
+    async def execute(self, admin: NewAdmin) -> UserView:
+        email = Email.parse(admin.email)
+        check_password(admin.password, self._common_passwords)
+        user = User(email=email, password_hash=await self._hasher.hash(admin.password), created_at=self._clock.now(),
                     role=Role.ADMIN, is_verified=True)
         async with self._uow as uow:
             if await uow.users.get_by_email(email) is not None:
-                raise UserAlreadyExists()
+                raise UserAlreadyExists(f"An account with {email} already exists.", "Choose another address.")
             await uow.users.add(user)
             await uow.commit()
         return UserView.of(user)

@@ -14,7 +14,7 @@ from application.ports import Clock, MailSender, UnitOfWork
 class DeliverOutbox:
     """Sends one batch of due outbox messages; a failure is retried later with backoff, or ends dead."""
 
-    def __init__(self, uow: UnitOfWork, sender: MailSender, clock: Clock, policy: DeliveryPolicy,
+    def __init__(self, *, uow: UnitOfWork, sender: MailSender, clock: Clock, policy: DeliveryPolicy,
                  jitter: random.Random | None = None) -> None:
         self._uow = uow
         self._sender = sender

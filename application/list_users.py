@@ -1,17 +1,25 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from application.ports import UnitOfWork
 from application.views import UserPage, UserView
+
+
+@dataclass(frozen=True, slots=True)
+class UserQuery:
+    offset: int = 0
+    limit: int = 20
 
 
 class ListUsers:
     """A page of users, oldest first."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, *, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def execute(self, offset: int, limit: int) -> UserPage:
+    async def execute(self, query: UserQuery) -> UserPage:
         async with self._uow as uow:
-            users = await uow.users.list(offset, limit)
+            users = await uow.users.list(query.offset, query.limit)
             total = await uow.users.count()
-        return UserPage(items=[UserView.of(u) for u in users], total=total, offset=offset, limit=limit)
+        return UserPage(items=[UserView.of(u) for u in users], total=total, offset=query.offset, limit=query.limit)

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from application.ports import Clock, UnitOfWork
-from application.session_tokens import hash_refresh_token
+from application.session_issuer import hash_refresh_token
 
 
 class Logout:
     """Revokes the session a refresh token belongs to; an unknown token is already logged out."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

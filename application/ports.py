@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from application.mail import EmailContent, OutboxMessage, OutboxStats
+from application.throttle import Rule, Spent
 from domain.email import Email
 from domain.user import User
 
@@ -21,9 +22,13 @@ class Clock(Protocol):
 
 
 class UserRepository(Protocol):
-    """Stores users; `add` and `save` take effect when the unit of work commits."""
+    """Stores accounts; `add` and `save` take effect when the unit of work commits, and raise
+    UserAlreadyExists when the address is another account's."""
 
-    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None: ...
+    async def get(self, user_id: uuid.UUID) -> User | None: ...
+    async def get_for_change(self, user_id: uuid.UUID) -> User | None:
+        """The account, held until the unit of work ends: a concurrent change of it waits, then sees this one."""
+        ...
     async def get_by_email(self, email: Email) -> User | None: ...
     async def add(self, user: User) -> None: ...
     async def save(self, user: User) -> None: ...
@@ -43,6 +48,21 @@ class RefreshTokenRecord:
     session_expires_at: datetime | None = None
 
 
+class SpendOutcome(enum.Enum):
+    SPENT = "spent"  # retired now: its holder gets the next token of the family
+    REUSED = "reused"  # retired before: someone else holds a copy
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Spend:
+    outcome: SpendOutcome
+    token: RefreshTokenRecord | None = None
+    user: User | None = None  # for SPENT: the account, held as get_for_change holds it
+
+
 class RefreshTokenRepository(Protocol):
     """Stores refresh tokens by the hash of their value, grouped in families that rotate."""
 
@@ -51,11 +71,9 @@ class RefreshTokenRepository(Protocol):
         """`session_expires_at` defaults to `expires_at`."""
         ...
     async def get(self, token_hash: str) -> RefreshTokenRecord | None: ...
-    async def get_with_account(self, token_hash: str) -> tuple[RefreshTokenRecord, User] | None:
-        """The token and its account, in one read; the account's row stays locked until the work ends."""
-        ...
-    async def mark_used(self, token_hash: str, when: datetime) -> bool:
-        """Retire a token; False when it was already used or revoked (a concurrent reuse)."""
+    async def spend(self, token_hash: str, when: datetime) -> Spend:
+        """Retires a token, once: of two concurrent spends of one token, one is SPENT and the other REUSED.
+        A token revoked by a change that held its account first is REVOKED, however the two raced."""
         ...
     async def revoke_family(self, family_id: uuid.UUID, when: datetime) -> None: ...
     async def revoke_all_for_user(self, user_id: uuid.UUID, when: datetime) -> None: ...
@@ -96,8 +114,21 @@ class RateLimitCounters(Protocol):
     async def hit(self, key: str, window_start: datetime, amount: int = 1) -> int:
         """Adds `amount` (one event, or -1 to take one back); the window's count after it."""
         ...
-    async def count(self, key: str, window_start: datetime) -> int: ...
     async def prune(self, before: datetime) -> int: ...
+
+
+class Throttle(Protocol):
+    """Counts requests under named rules (application/throttle.py), in the unit of work's transaction."""
+
+    async def spend(self, rule: Rule, *subject: str) -> Spent:
+        """Counts one request; past the rule's limit raises RateLimited."""
+        ...
+    async def allows(self, rule: Rule, *subject: str) -> bool:
+        """Counts one request; False past the limit, for a limit that stays silent."""
+        ...
+    async def refund(self, spent: Spent) -> None:
+        """Gives back what was counted: it turned out to be no abuse (a right password)."""
+        ...
 
 
 class EmailRequestKind(str, enum.Enum):
@@ -131,6 +162,7 @@ class UnitOfWork(Protocol):
     users: UserRepository
     refresh_tokens: RefreshTokenRepository
     outbox: Outbox
+    throttle: Throttle
     rate_limits: RateLimitCounters
     email_requests: EmailRequests
 

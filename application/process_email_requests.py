@@ -3,23 +3,21 @@ from __future__ import annotations
 from application.account_emails import AccountEmails
 from application.mail import OutboxMessage
 from application.ports import Clock, EmailRequest, EmailRequestKind, UnitOfWork
-from application.rate_limits import RateLimit
+from application.throttle import Rule
 from domain.user import User
 
 
 class ProcessEmailRequests:
     """Answers a batch of recorded email requests: queues the email when the account calls for one.
 
-    An address gets at most `per_address` emails in its window; past that, requests are answered with
+    An address gets at most its share of emails in a window; past that, requests are answered with
     silence, as for an unknown address, so the limit reveals nothing either.
     """
 
-    def __init__(self, uow: UnitOfWork, emails: AccountEmails, clock: Clock, per_address: RateLimit,
-                 batch_size: int = 50) -> None:
+    def __init__(self, *, uow: UnitOfWork, emails: AccountEmails, clock: Clock, batch_size: int = 50) -> None:
         self._uow = uow
         self._emails = emails
         self._clock = clock
-        self._per_address = per_address
         self._batch_size = batch_size
 
     async def execute(self) -> int:
@@ -28,7 +26,8 @@ class ProcessEmailRequests:
             requests = await uow.email_requests.claim(self._batch_size)
             for request in requests:
                 user = await uow.users.get_by_email(request.email)
-                if user is not None and _calls_for_email(request, user) and await self._within_limit(uow, request):
+                if user is not None and _calls_for_email(request, user) and \
+                        await uow.throttle.allows(Rule.EMAILS_PER_ADDRESS, str(request.email)):
                     await uow.outbox.add(await self._email(uow, request, user))
             await uow.email_requests.mark_processed([r.id for r in requests], self._clock.now())
             await uow.commit()
@@ -42,10 +41,6 @@ class ProcessEmailRequests:
         if request.kind is EmailRequestKind.VERIFY_EMAIL:
             return self._emails.verification(user)
         return self._emails.existing_account(user)
-
-    async def _within_limit(self, uow: UnitOfWork, request: EmailRequest) -> bool:
-        window = self._per_address.window_start(self._clock.now())
-        return await uow.rate_limits.hit(f"emails:{request.email}", window) <= self._per_address.limit
 
 
 def _calls_for_email(request: EmailRequest, user: User) -> bool:

@@ -3,14 +3,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.account_emails import AccountEmails
-from application.ports import (
-    Clock,
-    EmailRequest,
-    EmailRequestKind,
-    PasswordHasher,
-    UnitOfWork,
-)
-from application.rate_limits import RateLimit, count_request
+from application.ports import Clock, EmailRequest, EmailRequestKind, PasswordHasher, UnitOfWork
+from application.throttle import Rule
 from application.views import UserView
 from domain.email import Email
 from domain.errors import UserAlreadyExists
@@ -25,44 +19,40 @@ class Signup:
     username: str | None = None
     first_name: str | None = None
     last_name: str | None = None
+    client: str = ""
 
 
 class RegisterUser:
     """Creates an unverified account and queues its verification email in the same transaction."""
 
-    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, emails: AccountEmails, clock: Clock,
-                 per_client: RateLimit, common_passwords: frozenset[str] = frozenset(),
-                 reveal_existing: bool = True) -> None:
+    def __init__(self, *, uow: UnitOfWork, hasher: PasswordHasher, emails: AccountEmails, clock: Clock,
+                 common_passwords: frozenset[str] = frozenset(), reveal_existing_accounts: bool = True) -> None:
         self._uow = uow
-        self._per_client = per_client
         self._hasher = hasher
         self._emails = emails
         self._clock = clock
         self._common_passwords = common_passwords
         # False: a taken address gets the answer a new one gets, and its owner an email instead.
-        self._reveal_existing = reveal_existing
+        self._reveal_existing_accounts = reveal_existing_accounts
 
-    async def execute(self, signup: Signup, client: str = "") -> UserView:
+    async def execute(self, signup: Signup) -> UserView:
         email = Email.parse(signup.email)
         check_password(signup.password, self._common_passwords)
         async with self._uow as uow:
-            # The client's sign-ups are counted before the hash, which is what a flood would cost us,
-            # and committed with the look-up: one transaction.
-            await count_request(uow, "signup", client, self._per_client, self._clock.now())
+            # Counted before the hash, which is what a flood would cost us.
+            await uow.throttle.spend(Rule.SIGNUP_PER_CLIENT, signup.client)
             taken = await uow.users.get_by_email(email) is not None
             await uow.commit()
-        if taken and self._reveal_existing:
+        if taken and self._reveal_existing_accounts:
             raise UserAlreadyExists()
-        # Hash outside the transaction: no connection is held while the hash runs. A taken address
-        # spends the hash too, so the answer's timing matches a new account's.
-        password_hash = await self._hasher.hash(signup.password)
-        user = User(email=email, password_hash=password_hash, created_at=self._clock.now(),
+        # A taken address spends the hash too, so the answer's timing matches a new account's.
+        user = User(email=email, password_hash=await self._hasher.hash(signup.password), created_at=self._clock.now(),
                     username=signup.username, first_name=signup.first_name, last_name=signup.last_name)
         async with self._uow as uow:
             if taken:
                 await uow.email_requests.add(EmailRequest(EmailRequestKind.EXISTING_ACCOUNT, email, user.created_at))
             else:
-                await uow.users.add(user)  # a concurrent signup with this address fails here: UserAlreadyExists
+                await uow.users.add(user)
                 await uow.outbox.add(self._emails.verification(user))
             await uow.commit()
         return UserView.of(user)

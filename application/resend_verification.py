@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from application.ports import Clock, EmailRequestKind, UnitOfWork
-from application.rate_limits import RateLimit
-from application.request_reset import RecordEmailRequest
+from application.email_requests import RecordEmailRequest
+from application.ports import EmailRequestKind
+from application.throttle import Rule
 
 
 class ResendVerification(RecordEmailRequest):
     """Asks for a new verification link for an address (sent only if it has an unverified account)."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, per_client: RateLimit) -> None:
-        super().__init__(uow, clock, per_client, EmailRequestKind.VERIFY_EMAIL, "resend-verification")
+    kind = EmailRequestKind.VERIFY_EMAIL
+    per_client = Rule.VERIFICATION_REQUESTS_PER_CLIENT

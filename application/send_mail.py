@@ -4,8 +4,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from application.account_emails import AccountEmails
-from application.ports import Clock, UnitOfWork
-from application.rate_limits import RateLimit
+from application.ports import UnitOfWork
+from application.throttle import Rule
 from domain.email import Email
 
 MAX_RECIPIENTS = 50
@@ -21,19 +21,16 @@ class MailQueued:
 class SendMail:
     """An administrator's message, queued once per recipient so no one sees the others."""
 
-    def __init__(self, uow: UnitOfWork, emails: AccountEmails, clock: Clock, per_address: RateLimit) -> None:
+    def __init__(self, *, uow: UnitOfWork, emails: AccountEmails) -> None:
         self._uow = uow
         self._emails = emails
-        self._clock = clock
-        self._per_address = per_address
 
     async def execute(self, addresses: Sequence[str]) -> MailQueued:
         recipients = list(dict.fromkeys(str(Email.parse(a)) for a in addresses))
-        window = self._per_address.window_start(self._clock.now())
         queued = 0
         async with self._uow as uow:
             for recipient in recipients:
-                if await uow.rate_limits.hit(f"emails:{recipient}", window) <= self._per_address.limit:
+                if await uow.throttle.allows(Rule.EMAILS_PER_ADDRESS, recipient):
                     await uow.outbox.add(self._emails.custom(recipient, "admin_message"))
                     queued += 1
             await uow.commit()

@@ -11,7 +11,7 @@ from domain.errors import InvalidToken
 class VerifyEmail:
     """Marks the address verified when the link's token is good; a second click changes nothing."""
 
-    def __init__(self, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes) -> None:
+    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes) -> None:
         self._uow = uow
         self._tokens = tokens
         self._lifetimes = lifetimes
@@ -24,7 +24,7 @@ class VerifyEmail:
         except (KeyError, ValueError, TypeError):
             raise InvalidToken() from None
         async with self._uow as uow:
-            user = await uow.users.get(user_id, for_update=True)
+            user = await uow.users.get_for_change(user_id)
             # A link for an address the account no longer has proves nothing.
             if user is None or user.email != address:
                 raise InvalidToken()

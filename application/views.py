@@ -1,9 +1,9 @@
-"""What the use cases hand back: plain data, never a password hash."""
+"""What the use cases hand back: plain data, never a password hash, never a domain object."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from domain.user import User
@@ -22,9 +22,9 @@ class UserView:
 
     @classmethod
     def of(cls, user: User) -> UserView:
-        return cls(id=user.id, email=str(user.email), username=user.username,
-                   first_name=user.first_name, last_name=user.last_name, role=user.role.value,
-                   is_verified=user.is_verified, created_at=user.created_at)
+        # Field by field, by name: a plain new field of the account needs only its line above.
+        values = {f.name: getattr(user, f.name) for f in fields(cls)}
+        return cls(**{**values, "email": str(user.email), "role": user.role.value})
 
 
 @dataclass(frozen=True, slots=True)

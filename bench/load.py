@@ -121,8 +121,8 @@ async def seed(url: str, users: int, unverified: int, sessions: int) -> dict:
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
-    links = ItsdangerousTokenService(SECRET, SystemClock())
-    access = JwtAccessTokenService(SECRET, "HS256", SystemClock())
+    links = ItsdangerousTokenService(secret=SECRET, clock=SystemClock())
+    access = JwtAccessTokenService(secret=SECRET, algorithm="HS256", clock=SystemClock())
     return {
         "hash": password_hash, "ids": [row[0] for row in rows], "emails": [row[1] for row in rows], "refresh": refresh,
         "verify": [links.issue(TokenPurpose.VERIFY_EMAIL, {"sub": str(rows[n][0]), "email": rows[n][1]})
@@ -145,12 +145,13 @@ async def main() -> None:
     peer = await start_peer(data)
     port = free_port()
     env = {"ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
-           "BENCH_ENDPOINTS": "true", "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
+           "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
            "LOGIN_FAILURES_PER_ACCOUNT": "100000000", "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
            "DOMAIN": f"127.0.0.1:{port}", "OUTBOX_WORKER_ENABLED": "false",
            "FORWARDED_ALLOW_IPS": "127.0.0.1"}  # the load client names a client per user, as a proxy would
     # DEPLOYMENT.md's shape: the API process serves, a worker process apart sends the emails.
-    server = start("serve-load", ["-m", "entrypoints.cli", "serve", "--port", str(port)], env)
+    # `accounts serve` with bench/probe.py's yardsticks mounted beside the service's endpoints.
+    server = start("serve-load", ["-m", "bench.probe", "serve", "--port", str(port)], env)
     worker = start("worker-load", ["-m", "entrypoints.cli", "worker"], env)
     try:
         wait_port(port)

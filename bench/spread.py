@@ -59,7 +59,7 @@ async def main() -> None:
     args = parser.parse_args()
     url = await fresh_database("bench_spread")
     data = await seed(url, 10_000, unverified=0, sessions=0)
-    token = JwtAccessTokenService(SECRET, "HS256", SystemClock()).issue(
+    token = JwtAccessTokenService(secret=SECRET, algorithm="HS256", clock=SystemClock()).issue(
         data["ids"][0], "user", datetime.now(UTC), timedelta(hours=1))
     env = {"ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
            "OUTBOX_WORKER_ENABLED": "false", "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000"}

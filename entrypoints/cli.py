@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import signal
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
+from application.create_admin import NewAdmin
 from application.errors import StorageError, StorageNotMigrated
 from application.views import UserView
 from domain.errors import DomainError
@@ -18,28 +21,13 @@ from entrypoints.container import Container, build_container, close_container
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings, SettingsError, load_settings
 
+logger = logging.getLogger("accounts")
+PASSWORD_TRIES = 3
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="accounts", description="Bookly Accounts")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the HTTP API (and the outbox worker)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1, help="API processes sharing the port (SO_REUSEPORT)")
-    commands.add_parser("migrate", help="bring the database schema up to date (Alembic upgrade head)")
-    admin = commands.add_parser("create-admin", help="create a verified administrator")
-    admin.add_argument("--email", required=True)
-    admin.add_argument("--password", help="prompted for when not given")
-    commands.add_parser("worker", help="run only the outbox delivery worker")
-    outbox = commands.add_parser("outbox", help="look at and operate the email outbox")
-    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
-    outbox_commands.add_parser("status", help="counts by state and the oldest pending message's age")
-    retry = outbox_commands.add_parser("retry", help="put dead messages back in the queue")
-    which = retry.add_mutually_exclusive_group(required=True)
-    which.add_argument("--id", type=uuid.UUID, help="one dead message, by its id")
-    which.add_argument("--dead", action="store_true", help="every dead message")
-    args = parser.parse_args(argv)
 
+def main(argv: list[str] | None = None, app_factory: Callable[[Settings], Any] | None = None) -> int:
+    """`app_factory`: what `serve` serves, the service's own app unless a benchmark mounts more."""
+    args = _parser().parse_args(argv)
     try:
         settings = load_settings()
     except SettingsError as error:
@@ -47,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(json_lines=settings.LOG_FORMAT == "json")
     try:
-        return _run(args, settings)
+        return _run(args, settings, app_factory)
     except SettingsError as error:
         print(f"accounts: {error}", file=sys.stderr)
         return 2
@@ -63,42 +51,81 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _run(args: argparse.Namespace, settings: Settings) -> int:
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="accounts", description="Bookly Accounts")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the HTTP API (and the outbox worker)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="API processes sharing the port (SO_REUSEPORT)")
+    commands.add_parser("migrate", help="bring the database schema up to date (Alembic upgrade head)")
+    admin = commands.add_parser("create-admin", help="create a verified administrator")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", help="asked for when not given (or read from standard input when piped)")
+    commands.add_parser("worker", help="run only the outbox delivery worker")
+    outbox = commands.add_parser("outbox", help="look at and operate the email outbox")
+    outbox_commands = outbox.add_subparsers(dest="outbox_command", required=True)
+    outbox_commands.add_parser("status", help="counts by state and the oldest pending message's age")
+    retry = outbox_commands.add_parser("retry", help="put dead messages back in the queue")
+    which = retry.add_mutually_exclusive_group(required=True)
+    which.add_argument("--id", type=uuid.UUID, help="one dead message, by its id")
+    which.add_argument("--dead", action="store_true", help="every dead message")
+    return parser
+
+
+def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Settings], Any] | None) -> int:
     if args.command == "serve":
         from entrypoints.development_secret import with_development_secret
         from entrypoints.serve import serve
 
+        _warn_of_production_risks(settings)
         settings = with_development_secret(settings)  # once, before any process of --workers N starts
         if settings.DOMAIN is None:
             # Links in emails must reach this server: follow its address unless DOMAIN says otherwise.
             host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
             settings = settings.model_copy(update={"DOMAIN": f"{host}:{args.port}"})
-        return serve(settings, args.host, args.port, args.workers)
-    elif args.command == "migrate":
+        return serve(settings, args.host, args.port, args.workers, app_factory)
+    if args.command == "migrate":
         from adapters.sqlalchemy.migrate import upgrade
 
         upgrade(settings.DATABASE_URL)
         print("database schema is up to date")
     elif args.command == "create-admin":
-        password = args.password or _prompt_password()
-        user = asyncio.run(_create_admin(settings, args.email, password))
+        password = args.password or _read_password()
+        user = asyncio.run(_create_admin(settings, NewAdmin(args.email, password)))
         print(f"created administrator {user.email} ({user.id})")
     elif args.command == "worker":
+        _warn_of_production_risks(settings)
         asyncio.run(_worker(settings))
     elif args.command == "outbox":
         print(asyncio.run(_outbox(settings, args)))
     return 0
 
 
-def _prompt_password() -> str:
-    try:
-        password = getpass.getpass("Password: ")
-        again = getpass.getpass("Password again: ")
-    except EOFError:
-        raise SystemExit("accounts: no password given: pass --password, or type it at the prompt") from None
-    if password != again:
-        raise SystemExit("accounts: the two passwords do not match")
-    return password
+def _warn_of_production_risks(settings: Settings) -> None:
+    for warning in settings.production_warnings():
+        logger.warning("%s", warning)
+
+
+def _read_password() -> str:
+    """From the terminal, typed twice (again on a mismatch); from a pipe, its first line (and, if a second
+    line follows, it must be the same)."""
+    if not sys.stdin.isatty():
+        lines = sys.stdin.read().splitlines()
+        if not lines or not lines[0]:
+            raise SystemExit("accounts: no password on standard input: pipe one in, or pass --password")
+        if len(lines) > 1 and lines[1] != lines[0]:
+            raise SystemExit("accounts: the two passwords do not match")
+        return lines[0]
+    for _ in range(PASSWORD_TRIES):
+        try:
+            password, again = getpass.getpass("Password: "), getpass.getpass("Password again: ")
+        except EOFError:
+            raise SystemExit("accounts: no password given: type it at the prompt, or pass --password") from None
+        if password == again:
+            return password
+        print("The two passwords do not match; type them again.", file=sys.stderr)
+    raise SystemExit(f"accounts: the two passwords did not match {PASSWORD_TRIES} times; no administrator made")
 
 
 @asynccontextmanager
@@ -110,9 +137,9 @@ async def _container(settings: Settings) -> AsyncIterator[Container]:
         await close_container(container)
 
 
-async def _create_admin(settings: Settings, email: str, password: str) -> UserView:
+async def _create_admin(settings: Settings, admin: NewAdmin) -> UserView:
     async with _container(settings) as container:
-        return await container.create_admin().execute(email, password)
+        return await container.create_admin().execute(admin)
 
 
 async def _outbox(settings: Settings, args: argparse.Namespace) -> str:

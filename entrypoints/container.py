@@ -1,4 +1,8 @@
-"""The composition root: the one place that knows every adapter, chosen from the settings."""
+"""The composition root: the one place that knows every adapter, chosen from the settings.
+
+Every setting is read once, in the first block, into a value named for what it does; below, every
+argument is passed by keyword.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dependency_injector import containers, providers
 from adapters.clock import SystemClock
 from adapters.common_passwords import common_passwords
 from adapters.jwt_tokens import JwtAccessTokenService
+from adapters.key_derivation import derive_key
 from adapters.mail.console import ConsoleMailSender
 from adapters.mail.file import FileMailSender
 from adapters.mail.memory import MemoryMailSender
@@ -21,29 +26,34 @@ from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.tokens import ItsdangerousTokenService
 from application.account_emails import AccountEmails
 from application.authenticate import Authenticate
-from application.change_email import ChangeEmail, ConfirmEmailChange
+from application.change_email import ChangeEmail
 from application.change_password import ChangePassword
+from application.check_reset_link import CheckResetLink
 from application.config import DeliveryPolicy, Links, TokenLifetimes
-from application.confirm_reset import CheckResetLink, ConfirmReset
+from application.confirm_email_change import ConfirmEmailChange
+from application.confirm_reset import ConfirmReset
 from application.create_admin import CreateAdmin
+from application.current_password import CurrentPassword
 from application.deliver_outbox import DeliverOutbox
+from application.housekeeping import Housekeeping
 from application.list_users import ListUsers
 from application.login import Login
 from application.logout import Logout
-from application.outbox_admin import Housekeeping, OutboxStatus, ReviveDeadMessages
+from application.outbox_status import OutboxStatus
 from application.process_email_requests import ProcessEmailRequests
-from application.rate_limits import CheckRequestRate, RateLimit
 from application.refresh_session import RefreshSession
 from application.register_user import RegisterUser
 from application.request_reset import RequestReset
 from application.resend_verification import ResendVerification
+from application.revive_dead_messages import ReviveDeadMessages
 from application.send_mail import SendMail
-from application.session_tokens import SessionIssuer
+from application.session_issuer import SessionIssuer
+from application.throttle import Limits, RateLimit, Rule
 from application.verify_email import VerifyEmail
+from entrypoints.development_secret import with_development_secret
 from entrypoints.http.metrics_registry import Metrics
 from entrypoints.http.operator_access import OperatorAccess
 from entrypoints.http.pages import Pages
-from entrypoints.development_secret import with_development_secret
 from entrypoints.settings import Settings
 from entrypoints.worker import OutboxWorker
 
@@ -54,6 +64,20 @@ def _lifetimes(s: Settings) -> TokenLifetimes:
                           access=timedelta(seconds=s.ACCESS_TOKEN_TTL_SECONDS),
                           refresh=timedelta(seconds=s.REFRESH_TOKEN_TTL_SECONDS),
                           session=timedelta(seconds=s.SESSION_MAX_SECONDS))
+
+
+def _limits(s: Settings) -> Limits:
+    """Every rate limit of the service, its window and its count."""
+    per_client = RateLimit(s.RATE_LIMIT_PER_IP_PER_MINUTE, timedelta(minutes=1))
+    return {
+        Rule.SIGNUP_PER_CLIENT: per_client,
+        Rule.LOGIN_PER_CLIENT: per_client,
+        Rule.RESET_REQUESTS_PER_CLIENT: per_client,
+        Rule.VERIFICATION_REQUESTS_PER_CLIENT: per_client,
+        Rule.ACCOUNT_CHANGES_PER_CLIENT: per_client,
+        Rule.PASSWORD_GUESSES: RateLimit(s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)),
+        Rule.EMAILS_PER_ADDRESS: RateLimit(s.EMAILS_PER_ADDRESS_PER_HOUR, timedelta(hours=1)),
+    }
 
 
 def _delivery_policy(s: Settings) -> DeliveryPolicy:
@@ -69,87 +93,100 @@ def _smtp_config(s: Settings) -> SmtpConfig:
                       timeout=s.MAIL_TIMEOUT_SECONDS, sender_address=s.MAIL_FROM, sender_name=s.MAIL_FROM_NAME)
 
 
+def _secret(s: Settings) -> str:
+    assert s.JWT_SECRET is not None, "build the container with build_container(), which sees to the secret"
+    return s.JWT_SECRET.get_secret_value()
+
+
 class Container(containers.DeclarativeContainer):
     # Everything here is synchronous to build; async resources are opened and closed in the app's lifespan.
     settings = providers.Dependency(instance_of=Settings)
 
-    clock = providers.Singleton(SystemClock)
+    secret = providers.Singleton(_secret, settings)
     lifetimes = providers.Singleton(_lifetimes, settings)
-    links = providers.Singleton(
-        lambda s: Links(s.verify_url_template, s.reset_url_template, s.change_email_url_template), settings)
-    per_ip = providers.Singleton(lambda s: RateLimit(s.RATE_LIMIT_PER_IP_PER_MINUTE, timedelta(minutes=1)), settings)
-    per_address = providers.Singleton(lambda s: RateLimit(s.EMAILS_PER_ADDRESS_PER_HOUR, timedelta(hours=1)),
-                                      settings)
-    login_failures = providers.Singleton(
-        lambda s: RateLimit(s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)),
-        settings)
+    limits = providers.Singleton(_limits, settings)
+    delivery_policy = providers.Singleton(_delivery_policy, settings)
+    smtp_config = providers.Singleton(_smtp_config, settings)
+    links = providers.Singleton(lambda s: Links(verify_email=s.verify_url_template, reset_password=s.reset_url_template,
+                                                change_email=s.change_email_url_template), settings)
+    reveal_existing_accounts = providers.Callable(lambda s: s.SIGNUP_REVEALS_EXISTING_ACCOUNTS, settings)
+    sent_retention = providers.Callable(
+        lambda s: timedelta(days=s.OUTBOX_RETENTION_DAYS) if s.OUTBOX_RETENTION_DAYS else None, settings)
+    sender_domain = providers.Callable(lambda s: s.MAIL_FROM.rpartition("@")[2], settings)
+    metrics_token = providers.Callable(lambda s: s.METRICS_TOKEN.get_secret_value() if s.METRICS_TOKEN else None,
+                                       settings)
+    metrics_port = providers.Callable(lambda s: s.metrics_listener[1] if s.metrics_listener else None, settings)
+
+    clock = providers.Singleton(SystemClock)
     common_passwords = providers.Singleton(common_passwords)
+    engine = providers.Singleton(create_engine, url=settings.provided.DATABASE_URL,
+                                 pool_size=settings.provided.DATABASE_POOL_SIZE,
+                                 max_overflow=settings.provided.DATABASE_MAX_OVERFLOW)
+    uow = providers.Factory(SqlAlchemyUnitOfWork, engine=engine, limits=limits, clock=clock)
+    hasher = providers.Singleton(Argon2PasswordHasher, time_cost=settings.provided.PASSWORD_HASH_TIME_COST,
+                                 memory_kib=settings.provided.PASSWORD_HASH_MEMORY_KIB,
+                                 parallelism=settings.provided.PASSWORD_HASH_PARALLELISM,
+                                 threads=settings.provided.PASSWORD_HASH_THREADS)
+    tokens = providers.Singleton(ItsdangerousTokenService, secret=secret, clock=clock)
+    access_tokens = providers.Singleton(JwtAccessTokenService, secret=secret,
+                                        algorithm=settings.provided.JWT_ALGORITHM, clock=clock)
 
-    engine = providers.Singleton(lambda s: create_engine(s.DATABASE_URL, s.DATABASE_POOL_SIZE,
-                                                         s.DATABASE_MAX_OVERFLOW), settings)
-    uow = providers.Factory(SqlAlchemyUnitOfWork, engine)
-
-    hasher = providers.Singleton(
-        lambda s: Argon2PasswordHasher(s.PASSWORD_HASH_TIME_COST, s.PASSWORD_HASH_MEMORY_KIB,
-                                       s.PASSWORD_HASH_PARALLELISM, s.PASSWORD_HASH_THREADS), settings)
-    tokens = providers.Singleton(lambda s, clock: ItsdangerousTokenService(s.JWT_SECRET.get_secret_value(), clock),
-                                 settings, clock)
-    access_tokens = providers.Singleton(
-        lambda s, clock: JwtAccessTokenService(s.JWT_SECRET.get_secret_value(), s.JWT_ALGORITHM, clock),
-        settings, clock)
-
-    renderer = providers.Singleton(lambda s: JinjaEmailRenderer(s.MAIL_TEMPLATES_DIR, s.PRODUCT_NAME), settings)
+    renderer = providers.Singleton(JinjaEmailRenderer, templates_dir=settings.provided.MAIL_TEMPLATES_DIR,
+                                   product=settings.provided.PRODUCT_NAME)
     metrics = providers.Singleton(Metrics)
-    operator_access = providers.Singleton(
-        lambda s: OperatorAccess(token=s.METRICS_TOKEN.get_secret_value() if s.METRICS_TOKEN else None,
-                                 listener_port=s.metrics_listener[1] if s.metrics_listener else None), settings)
+    operator_access = providers.Singleton(OperatorAccess, token=metrics_token, listener_port=metrics_port)
+    pages = providers.Singleton(Pages, templates_dir=settings.provided.PAGES_TEMPLATES_DIR,
+                                product=settings.provided.PRODUCT_NAME, login_url=settings.provided.LOGIN_URL,
+                                csrf_key=providers.Singleton(derive_key, secret=secret, purpose="csrf"))
     chosen_mail_sender = providers.Selector(
         providers.Callable(lambda s: s.MAIL_BACKEND.value, settings),
-        smtp=providers.Singleton(lambda s: SmtpMailSender(_smtp_config(s)), settings),
+        smtp=providers.Singleton(SmtpMailSender, config=smtp_config),
         console=providers.Singleton(ConsoleMailSender),
-        file=providers.Singleton(lambda s: FileMailSender(s.MAIL_FILE_DIR, s.MAIL_FROM, s.MAIL_FROM_NAME), settings),
+        file=providers.Singleton(FileMailSender, directory=settings.provided.MAIL_FILE_DIR,
+                                 sender_address=settings.provided.MAIL_FROM,
+                                 sender_name=settings.provided.MAIL_FROM_NAME),
         memory=providers.Singleton(MemoryMailSender),
     )
-    mail_sender = providers.Singleton(MeteredMailSender, chosen_mail_sender, metrics.provided.count_email)
+    mail_sender = providers.Singleton(MeteredMailSender, inner=chosen_mail_sender, count=metrics.provided.count_email)
 
-    sender_domain = providers.Callable(lambda s: s.MAIL_FROM.rpartition("@")[2], settings)
-    emails = providers.Singleton(AccountEmails, tokens, renderer, links, clock, lifetimes, sender_domain)
-    sessions = providers.Singleton(SessionIssuer, access_tokens, clock, lifetimes)
+    emails = providers.Singleton(AccountEmails, tokens=tokens, renderer=renderer, links=links, clock=clock,
+                                 lifetimes=lifetimes, sender_domain=sender_domain)
+    sessions = providers.Singleton(SessionIssuer, access_tokens=access_tokens, clock=clock, lifetimes=lifetimes)
+    current_password = providers.Factory(CurrentPassword, uow=uow, hasher=hasher)
 
-    register_user = providers.Factory(RegisterUser, uow, hasher, emails, clock, per_ip, common_passwords,
-                                      settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
-    verify_email = providers.Factory(VerifyEmail, uow, tokens, lifetimes)
-    resend_verification = providers.Factory(ResendVerification, uow, clock, per_ip)
-    login = providers.Factory(Login, uow, hasher, sessions, clock, login_failures, per_ip,
-                              settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
-    refresh_session = providers.Factory(RefreshSession, uow, sessions, clock)
-    logout = providers.Factory(Logout, uow, clock)
-    authenticate = providers.Factory(Authenticate, uow, access_tokens)
-    request_reset = providers.Factory(RequestReset, uow, clock, per_ip)
-    process_email_requests = providers.Factory(ProcessEmailRequests, uow, emails, clock, per_address)
-    check_request_rate = providers.Factory(CheckRequestRate, uow, clock, per_ip)
-    change_password = providers.Factory(ChangePassword, uow, hasher, sessions, clock, login_failures,
-                                        common_passwords)
-    change_email = providers.Factory(ChangeEmail, uow, hasher, emails, clock, per_address, login_failures,
-                                     settings.provided.SIGNUP_REVEALS_EXISTING_ACCOUNTS)
-    confirm_email_change = providers.Factory(ConfirmEmailChange, uow, tokens, lifetimes)
-    check_reset_link = providers.Factory(CheckResetLink, uow, tokens, lifetimes)
-    pages = providers.Singleton(lambda s: Pages(s.PAGES_TEMPLATES_DIR, s.PRODUCT_NAME, s.LOGIN_URL,
-                                                s.JWT_SECRET.get_secret_value()), settings)
-    confirm_reset = providers.Factory(ConfirmReset, uow, tokens, hasher, clock, lifetimes, common_passwords)
-    list_users = providers.Factory(ListUsers, uow)
-    send_mail = providers.Factory(SendMail, uow, emails, clock, per_address)
-    create_admin = providers.Factory(CreateAdmin, uow, hasher, clock, common_passwords)
-    deliver_outbox = providers.Factory(DeliverOutbox, uow, mail_sender, clock,
-                                       providers.Singleton(_delivery_policy, settings))
-    outbox_status = providers.Factory(OutboxStatus, uow)
-    revive_dead_messages = providers.Factory(ReviveDeadMessages, uow, clock)
-    housekeeping = providers.Factory(
-        Housekeeping, uow, clock,
-        providers.Callable(lambda s: timedelta(days=s.OUTBOX_RETENTION_DAYS) if s.OUTBOX_RETENTION_DAYS else None,
-                           settings))
-    outbox_worker = providers.Factory(OutboxWorker, deliver_outbox.provider, settings.provided.OUTBOX_POLL_SECONDS,
-                                      process_email_requests.provider, housekeeping.provider)
+    register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, emails=emails, clock=clock,
+                                      common_passwords=common_passwords,
+                                      reveal_existing_accounts=reveal_existing_accounts)
+    verify_email = providers.Factory(VerifyEmail, uow=uow, tokens=tokens, lifetimes=lifetimes)
+    resend_verification = providers.Factory(ResendVerification, uow=uow, clock=clock)
+    login = providers.Factory(Login, uow=uow, hasher=hasher, sessions=sessions,
+                              reveal_existing_accounts=reveal_existing_accounts)
+    refresh_session = providers.Factory(RefreshSession, uow=uow, sessions=sessions, clock=clock)
+    logout = providers.Factory(Logout, uow=uow, clock=clock)
+    authenticate = providers.Factory(Authenticate, uow=uow, access_tokens=access_tokens)
+    request_reset = providers.Factory(RequestReset, uow=uow, clock=clock)
+    check_reset_link = providers.Factory(CheckResetLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
+    confirm_reset = providers.Factory(ConfirmReset, uow=uow, tokens=tokens, hasher=hasher, clock=clock,
+                                      lifetimes=lifetimes, common_passwords=common_passwords)
+    change_password = providers.Factory(ChangePassword, uow=uow, current_password=current_password, hasher=hasher,
+                                        sessions=sessions, clock=clock, common_passwords=common_passwords)
+    change_email = providers.Factory(ChangeEmail, uow=uow, current_password=current_password, emails=emails,
+                                     reveal_existing_accounts=reveal_existing_accounts)
+    confirm_email_change = providers.Factory(ConfirmEmailChange, uow=uow, tokens=tokens, lifetimes=lifetimes)
+    list_users = providers.Factory(ListUsers, uow=uow)
+    send_mail = providers.Factory(SendMail, uow=uow, emails=emails)
+    create_admin = providers.Factory(CreateAdmin, uow=uow, hasher=hasher, clock=clock,
+                                     common_passwords=common_passwords)
+
+    process_email_requests = providers.Factory(ProcessEmailRequests, uow=uow, emails=emails, clock=clock)
+    deliver_outbox = providers.Factory(DeliverOutbox, uow=uow, sender=mail_sender, clock=clock,
+                                       policy=delivery_policy)
+    outbox_status = providers.Factory(OutboxStatus, uow=uow)
+    revive_dead_messages = providers.Factory(ReviveDeadMessages, uow=uow, clock=clock)
+    housekeeping = providers.Factory(Housekeeping, uow=uow, clock=clock, sent_retention=sent_retention)
+    outbox_worker = providers.Factory(OutboxWorker, deliver=deliver_outbox.provider,
+                                      poll_seconds=settings.provided.OUTBOX_POLL_SECONDS,
+                                      requests=process_email_requests.provider, housekeeping=housekeeping.provider)
 
 
 def build_container(settings: Settings) -> Container:

@@ -7,6 +7,7 @@ has a socket of its own and the kernel spreads new connections over them.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import shutil
@@ -14,40 +15,54 @@ import signal
 import socket
 import sys
 import tempfile
+from collections.abc import Callable
 
 import uvicorn
+from fastapi import FastAPI
 
 from entrypoints.http.app import create_app
 from entrypoints.http.guarded_protocol import RequestBounds, guarded
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings
 
+logger = logging.getLogger("accounts")
+AppFactory = Callable[[Settings], FastAPI]
 
-def serve(settings: Settings, host: str, port: int, processes: int) -> int:
+
+class CannotListen(Exception):
+    """The address to listen on is taken, or not this machine's: a port problem, not the database's."""
+
+
+def serve(settings: Settings, host: str, port: int, processes: int, app_factory: AppFactory | None = None) -> int:
+    app_factory = app_factory or create_app
+    if settings.metrics_listener is not None and settings.metrics_listener[1] == port:
+        print(f"accounts: METRICS_LISTEN names port {port}, the API's: give the operators' listener a port of "
+              "its own", file=sys.stderr)
+        return 2
     if processes <= 1:
         try:
             sockets = _sockets(settings, host, port, reuse_port=False)
         except CannotListen as error:
             print(f"accounts: {error}", file=sys.stderr)
             return 1
-        _serve_one(settings, sockets)
+        _serve_one(settings, sockets, app_factory)
         return 0
     metrics_dir = None
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Spawned children import prometheus_client afresh and, seeing this, count into shared files.
         metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="accounts-metrics-")
     try:
-        return _serve_many(settings, host, port, processes)
+        return _serve_many(settings, host, port, processes, app_factory)
     finally:
         if metrics_dir:
             del os.environ["PROMETHEUS_MULTIPROC_DIR"]
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _serve_many(settings: Settings, host: str, port: int, processes: int) -> int:
+def _serve_many(settings: Settings, host: str, port: int, processes: int, app_factory: AppFactory) -> int:
     context = multiprocessing.get_context("spawn")
-    children = [context.Process(target=_child, args=(_for_child(settings, n), host, port), name=f"api-{n}")
-                for n in range(processes)]
+    children = [context.Process(target=_child, args=(_for_child(settings, n), host, port, app_factory),
+                                name=f"api-{n}") for n in range(processes)]
     for child in children:
         child.start()
 
@@ -77,7 +92,7 @@ def _for_child(settings: Settings, n: int) -> Settings:
     return settings
 
 
-def _child(settings: Settings, host: str, port: int) -> None:
+def _child(settings: Settings, host: str, port: int, app_factory: AppFactory) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when the children stop
     configure_logging(json_lines=settings.LOG_FORMAT == "json")
     try:
@@ -85,7 +100,7 @@ def _child(settings: Settings, host: str, port: int) -> None:
     except CannotListen as error:
         print(f"accounts: {error}", file=sys.stderr)
         sys.exit(1)
-    _serve_one(settings, sockets)
+    _serve_one(settings, sockets, app_factory)
 
 
 def _sockets(settings: Settings, host: str, port: int, reuse_port: bool) -> list[socket.socket]:
@@ -96,24 +111,27 @@ def _sockets(settings: Settings, host: str, port: int, reuse_port: bool) -> list
     return sockets
 
 
-def _serve_one(settings: Settings, sockets: list[socket.socket]) -> None:
-    # log_config=None: uvicorn's lines go through the handler the CLI configured (format, masking, ids).
+def _serve_one(settings: Settings, sockets: list[socket.socket], app_factory: AppFactory) -> None:
     bounds = RequestBounds(max_header_bytes=settings.MAX_REQUEST_HEADER_BYTES,
                            header_seconds=settings.REQUEST_HEADER_TIMEOUT_SECONDS,
                            body_seconds=settings.REQUEST_BODY_TIMEOUT_SECONDS,
                            body_chunk_seconds=settings.REQUEST_BODY_CHUNK_TIMEOUT_SECONDS)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), log_config=None, loop=settings.SERVER_LOOP,
+    # log_config=None: uvicorn's lines go through the handler the CLI configured (format, masking, ids).
+    server = uvicorn.Server(uvicorn.Config(app_factory(settings), log_config=None, loop=settings.SERVER_LOOP,
                                            http=guarded(settings.SERVER_HTTP, bounds),
                                            h11_max_incomplete_event_size=settings.MAX_REQUEST_HEADER_BYTES,
                                            # The app takes the client from X-Forwarded-For itself (ForwardedFor).
                                            proxy_headers=False))
+    public, *operators = (_address(sock) for sock in sockets)
+    logger.info("listening on http://%s%s", public, f" (operators: http://{operators[0]})" if operators else "")
     server.run(sockets=sockets)
     if not server.started:
         sys.exit(1)
 
 
-class CannotListen(Exception):
-    """The address to listen on is taken, or not this machine's: a port problem, not the database's."""
+def _address(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def _listen(host: str, port: int, reuse_port: bool) -> socket.socket:

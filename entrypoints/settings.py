@@ -50,8 +50,6 @@ class Settings(BaseSettings):
     # this as a bearer token, and/or on a listener of its own ("127.0.0.1:9100") off the public port.
     METRICS_TOKEN: SecretStr | None = None
     METRICS_LISTEN: str | None = None
-    # bench/load.py's yardstick: a bare endpoint doing one primary-key SELECT through the same pool.
-    BENCH_ENDPOINTS: bool = False
     MAX_BODY_BYTES: int = Field(64 * 1024, ge=1024)
     # What a client may take to send a request, and how large its headers may be (431 past it): without
     # these a connection is held for as long as a client likes (entrypoints/http/guarded_protocol.py).
@@ -214,6 +212,22 @@ class Settings(BaseSettings):
             raise ValueError(f"MAIL_BACKEND is {self.MAIL_BACKEND.value} in production, where emails (and "
                              "their live links) would go to the log or nowhere: set MAIL_BACKEND=smtp")
         return self
+
+    def production_warnings(self) -> list[str]:
+        """What is allowed in production but most likely a mistake there, one line each."""
+        if self.ENVIRONMENT is not Environment.PRODUCTION:
+            return []
+        warnings = []
+        if self.PUBLIC_SCHEME == "http":
+            warnings.append("PUBLIC_SCHEME is http in production: the links in emails carry tokens in the clear; "
+                            "set PUBLIC_SCHEME=https")
+        if (self.DOMAIN or "localhost").split(":")[0] in ("localhost", "127.0.0.1", "::1", "[::1]"):
+            warnings.append(f"DOMAIN is {self.DOMAIN or 'unset'} in production: the links in emails lead to "
+                            "the reader's own machine; set DOMAIN to the public host")
+        if self.DATABASE_URL.startswith("sqlite"):
+            warnings.append("the database is SQLite in production: one process, one machine, no replica; "
+                            "set DATABASE_URL to PostgreSQL")
+        return warnings
 
     @property
     def metrics_listener(self) -> tuple[str, int] | None:

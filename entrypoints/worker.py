@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 
 from application.deliver_outbox import DeliverOutbox
-from application.outbox_admin import Housekeeping
+from application.housekeeping import Housekeeping
 from application.process_email_requests import ProcessEmailRequests
 
 logger = logging.getLogger("accounts.worker")
@@ -16,7 +16,7 @@ HOUSEKEEPING_EVERY_SECONDS = 3600
 
 
 class OutboxWorker:
-    def __init__(self, deliver: Callable[[], DeliverOutbox], poll_seconds: float,
+    def __init__(self, *, deliver: Callable[[], DeliverOutbox], poll_seconds: float,
                  requests: Callable[[], ProcessEmailRequests], housekeeping: Callable[[], Housekeeping]) -> None:
         self._deliver = deliver
         self._requests = requests

@@ -9,17 +9,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from application.account_emails import AccountEmails
-from application.change_password import ChangePassword
-from application.config import Links, TokenLifetimes
-from application.login import Login
 from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
-from application.ports import EmailRequest, RefreshTokenRecord, TokenPurpose
-from application.process_email_requests import ProcessEmailRequests
-from application.rate_limits import RateLimit
-from application.request_reset import RequestReset
-from application.resend_verification import ResendVerification
-from application.session_tokens import SessionIssuer
+from application.ports import Clock, EmailRequest, RefreshTokenRecord, Spend, SpendOutcome, TokenPurpose
+from application.throttle import CountingThrottle, Limits, RateLimit, Rule
 from domain.email import Email
 from domain.errors import (
     InvalidToken,
@@ -28,6 +20,13 @@ from domain.errors import (
     UserAlreadyExists,
 )
 from domain.user import User
+
+
+PER_CLIENT = RateLimit(40, timedelta(minutes=1))
+PER_ADDRESS = RateLimit(5, timedelta(hours=1))
+LOGIN_FAILURES = RateLimit(10, timedelta(minutes=15))
+LIMITS: Limits = {rule: PER_CLIENT for rule in Rule} | {Rule.EMAILS_PER_ADDRESS: PER_ADDRESS,
+                                                       Rule.PASSWORD_GUESSES: LOGIN_FAILURES}
 
 
 class FakeClock:
@@ -73,9 +72,6 @@ class FakeRateLimitCounters:
         self.counters[key, window_start] = self.counters.get((key, window_start), 0) + amount
         return self.counters[key, window_start]
 
-    async def count(self, key: str, window_start: datetime) -> int:
-        return self.counters.get((key, window_start), 0)
-
     async def prune(self, before: datetime) -> int:
         old = [k for k in self.counters if k[1] < before]
         for key in old:
@@ -108,8 +104,11 @@ class FakeUsers:
     def __init__(self, users: dict[uuid.UUID, User]) -> None:
         self.users = users
 
-    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
+    async def get(self, user_id: uuid.UUID) -> User | None:
         return copy.deepcopy(self.users.get(user_id))
+
+    async def get_for_change(self, user_id: uuid.UUID) -> User | None:
+        return await self.get(user_id)  # one unit of work at a time here: nothing to wait for
 
     async def get_by_email(self, email: Email) -> User | None:
         return copy.deepcopy(next((u for u in self.users.values() if u.email == email), None))
@@ -142,17 +141,18 @@ class FakeRefreshTokens:
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
         return self.tokens.get(token_hash)
 
-    async def get_with_account(self, token_hash: str) -> tuple[RefreshTokenRecord, User] | None:
+    async def spend(self, token_hash: str, when: datetime) -> Spend:
         record = self.tokens.get(token_hash)
-        user = self.users.get(record.user_id) if record else None
-        return (record, copy.deepcopy(user)) if record and user else None
-
-    async def mark_used(self, token_hash: str, when: datetime) -> bool:
-        record = self.tokens[token_hash]
-        if record.used_at or record.revoked_at:
-            return False
+        if record is None or record.user_id not in self.users:
+            return Spend(SpendOutcome.UNKNOWN)
+        if record.revoked_at is not None:
+            return Spend(SpendOutcome.REVOKED, record)
+        if record.expires_at <= when:
+            return Spend(SpendOutcome.EXPIRED, record)
+        if record.used_at is not None:
+            return Spend(SpendOutcome.REUSED, record)
         self.tokens[token_hash] = replace(record, used_at=when)
-        return True
+        return Spend(SpendOutcome.SPENT, record, copy.deepcopy(self.users[record.user_id]))
 
     async def revoke_family(self, family_id: uuid.UUID, when: datetime) -> None:
         self._revoke(lambda r: r.family_id == family_id, when)
@@ -230,10 +230,13 @@ class FakeOutbox:
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy back, leaving without it drops it."""
 
-    def __init__(self, store: Store | None = None, fail_commit: bool = False) -> None:
+    def __init__(self, store: Store | None = None, fail_commit: bool = False, *, limits: Limits | None = None,
+                 clock: Clock | None = None) -> None:
         self.store = store or Store()
         self.fail_commit = fail_commit
         self.commits = 0
+        self._limits = limits if limits is not None else LIMITS
+        self._clock = clock or FakeClock()
 
     async def __aenter__(self) -> FakeUnitOfWork:
         self._begin()
@@ -245,6 +248,7 @@ class FakeUnitOfWork:
         self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens, self._work.users)
         self.outbox = FakeOutbox(self._work.outbox)
         self.rate_limits = FakeRateLimitCounters(self._work.counters)
+        self.throttle = CountingThrottle(self.rate_limits, self._limits, self._clock)
         self.email_requests = FakeEmailRequests(self._work.email_requests)
 
     async def __aexit__(self, *exc: object) -> None:
@@ -339,42 +343,3 @@ class FakeMailSender:
 
     async def close(self) -> None:
         pass
-
-
-CLIENT = "203.0.113.7"  # a client address, for the per-client limits
-LINKS = Links("https://accounts.example.com/verify/{token}", "https://accounts.example.com/reset/{token}",
-              "https://accounts.example.com/confirm-email/{token}")
-
-
-class World:
-    """Every fake wired together, as the container wires the real adapters."""
-
-    def __init__(self) -> None:
-        self.clock = FakeClock()
-        self.uow = FakeUnitOfWork()
-        self.hasher = FakeHasher()
-        self.tokens = FakeTokens(self.clock)
-        self.access_tokens = FakeAccessTokens()
-        self.lifetimes = TokenLifetimes()
-        self.emails = AccountEmails(self.tokens, FakeRenderer(), LINKS, self.clock, self.lifetimes)
-        self.sessions = SessionIssuer(self.access_tokens, self.clock, self.lifetimes)
-        self.mail = FakeMailSender()
-        self.per_address = RateLimit(5, timedelta(hours=1))
-        self.per_client = RateLimit(40, timedelta(minutes=1))
-        self.login_failures = RateLimit(10, timedelta(minutes=15))
-
-    def login(self) -> Login:
-        return Login(self.uow, self.hasher, self.sessions, self.clock, self.login_failures, self.per_client)
-
-    def change_password(self) -> ChangePassword:
-        return ChangePassword(self.uow, self.hasher, self.sessions, self.clock, self.login_failures)
-
-    def request_reset(self) -> RequestReset:
-        return RequestReset(self.uow, self.clock, self.per_client)
-
-    def resend_verification(self) -> ResendVerification:
-        return ResendVerification(self.uow, self.clock, self.per_client)
-
-    async def answer_email_requests(self) -> int:
-        """What the worker does with recorded reset and verification requests."""
-        return await ProcessEmailRequests(self.uow, self.emails, self.clock, self.per_address).execute()

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.storage_errors import StorageConnection
@@ -32,11 +32,6 @@ class SqlAlchemyRateLimitCounters:
         statement = _HIT[self._connection.dialect.name]
         found = await self._connection.execute(statement, {"key": key, "window_start": window_start, "amount": amount})
         return found.scalar_one()
-
-    async def count(self, key: str, window_start: datetime) -> int:
-        found = await self._connection.execute(
-            select(rate_limits.c.count).where(rate_limits.c.key == key, rate_limits.c.window_start == window_start))
-        return found.scalar_one_or_none() or 0
 
     async def prune(self, before: datetime) -> int:
         result = await self._connection.execute(delete(rate_limits).where(rate_limits.c.window_start < before))

@@ -9,14 +9,14 @@ from sqlalchemy import bindparam, insert, select, update
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import refresh_tokens, users
 from adapters.sqlalchemy.users import user_from_row
-from application.ports import RefreshTokenRecord
-from domain.user import User
+from application.ports import RefreshTokenRecord, Spend, SpendOutcome
 
 # Built once, the values coming as parameters: they run on every refresh.
 _INSERT = insert(refresh_tokens)
 _BY_HASH = select(refresh_tokens).where(refresh_tokens.c.token_hash == bindparam("token_hash"))
-# Under READ COMMITTED a reset that changed the account while this waited for its lock gives the account
-# as the reset left it; the token's columns may be older, which mark_used, reading afresh, makes up for.
+# The token with its account, whose row is locked first, as a reset locks it before it revokes every token
+# (users.py keeps that order): a reset either lands first, and the conditional update below (which reads
+# the token afresh) finds it revoked, or it waits until the next token exists and revokes that too.
 _WITH_ACCOUNT = (select(refresh_tokens, users).join(users, users.c.id == refresh_tokens.c.user_id)
                  .where(refresh_tokens.c.token_hash == bindparam("token_hash")).with_for_update(of=users))
 _MARK_USED = (update(refresh_tokens)
@@ -39,14 +39,21 @@ class SqlAlchemyRefreshTokenRepository:
         row = (await self._connection.execute(_BY_HASH, {"token_hash": token_hash})).mappings().first()
         return _to_record(row) if row else None
 
-    async def get_with_account(self, token_hash: str) -> tuple[RefreshTokenRecord, User] | None:
+    async def spend(self, token_hash: str, when: datetime) -> Spend:
         row = (await self._connection.execute(_WITH_ACCOUNT, {"token_hash": token_hash})).mappings().first()
-        return (_to_record(row), user_from_row(row)) if row else None
-
-    async def mark_used(self, token_hash: str, when: datetime) -> bool:
-        # Conditional update: of two concurrent refreshes with one token, exactly one succeeds.
+        if row is None:
+            return Spend(SpendOutcome.UNKNOWN)
+        token = _to_record(row)
+        if token.revoked_at is not None:
+            return Spend(SpendOutcome.REVOKED, token)
+        if token.expires_at <= when:
+            return Spend(SpendOutcome.EXPIRED, token)
+        # Under READ COMMITTED the row read above may predate a change that held the account meanwhile;
+        # this update reads the token afresh, and of two concurrent spends exactly one changes a row.
         result = await self._connection.execute(_MARK_USED, {"used_hash": token_hash, "when": when})
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            return Spend(SpendOutcome.REUSED, token)
+        return Spend(SpendOutcome.SPENT, token, user_from_row(row))
 
     async def revoke_family(self, family_id: uuid.UUID, when: datetime) -> None:
         await self._connection.execute(

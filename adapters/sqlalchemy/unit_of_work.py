@@ -5,9 +5,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sqlalchemy.email_requests import SqlAlchemyEmailRequests
 from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
-from adapters.sqlalchemy.storage_errors import StorageConnection, connect
 from adapters.sqlalchemy.refresh_tokens import SqlAlchemyRefreshTokenRepository
+from adapters.sqlalchemy.storage_errors import StorageConnection, connect
 from adapters.sqlalchemy.users import SqlAlchemyUserRepository
+from application.ports import Clock
+from application.throttle import CountingThrottle, Limits
 
 
 class SqlAlchemyUnitOfWork:
@@ -17,8 +19,10 @@ class SqlAlchemyUnitOfWork:
     so an ORM session would only add work to every request.
     """
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, limits: Limits, clock: Clock) -> None:
         self._engine = engine
+        self._limits = limits
+        self._clock = clock
         self._connection: StorageConnection | None = None
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
@@ -27,6 +31,7 @@ class SqlAlchemyUnitOfWork:
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(self._connection)
         self.outbox = SqlAlchemyOutbox(self._connection)
         self.rate_limits = SqlAlchemyRateLimitCounters(self._connection)
+        self.throttle = CountingThrottle(self.rate_limits, self._limits, self._clock)
         self.email_requests = SqlAlchemyEmailRequests(self._connection)
         return self
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
@@ -17,39 +18,49 @@ from domain.user import Role, User
 _INSERT = insert(users)
 _UPDATE = update(users).where(users.c.id == bindparam("user_id"))
 _BY_ID = select(users).where(users.c.id == bindparam("user_id"))
-_BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
+# Row locks, taken in one order everywhere: the account's row before any of its tokens' rows, so a change
+# of the account (a reset, a refresh) and another never wait for each other in a circle.
+_BY_ID_FOR_CHANGE = _BY_ID.with_for_update()
 _BY_EMAIL = select(users).where(users.c.email == bindparam("email"))
+
+# The account is stored field by field under the same names; these two are stored by their value.
+_TO_COLUMN = {"email": lambda email: email.value, "role": lambda role: role.value}
+_FROM_COLUMN = {"email": Email, "role": Role}  # the stored address is normal already: not parsed again
+
+
+def user_to_row(user: User) -> dict[str, Any]:
+    return {f.name: _TO_COLUMN.get(f.name, _same)(getattr(user, f.name)) for f in fields(User)}
+
+
+def user_from_row(row: Any) -> User:
+    return User(**{f.name: _FROM_COLUMN.get(f.name, _same)(row[f.name]) for f in fields(User)})
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 class SqlAlchemyUserRepository:
     def __init__(self, connection: StorageConnection) -> None:
         self._connection = connection
 
-    async def get(self, user_id: uuid.UUID, *, for_update: bool = False) -> User | None:
-        query = _BY_ID_FOR_UPDATE if for_update else _BY_ID
-        row = (await self._connection.execute(query, {"user_id": user_id})).mappings().first()
-        return user_from_row(row) if row else None
+    async def get(self, user_id: uuid.UUID) -> User | None:
+        return await self._one(_BY_ID, {"user_id": user_id})
+
+    async def get_for_change(self, user_id: uuid.UUID) -> User | None:
+        # SQLite has no row locks: there every unit of work holds the write lock from its start (engine.py).
+        return await self._one(_BY_ID_FOR_CHANGE, {"user_id": user_id})
 
     async def get_by_email(self, email: Email) -> User | None:
-        row = (await self._connection.execute(_BY_EMAIL, {"email": email.value})).mappings().first()
-        return user_from_row(row) if row else None
+        return await self._one(_BY_EMAIL, {"email": email.value})
 
     async def add(self, user: User) -> None:
-        await self._execute_unique(_INSERT, _to_row(user))
+        await self._write(_INSERT, user_to_row(user))
 
     async def save(self, user: User) -> None:
-        row = _to_row(user)
+        row = user_to_row(user)
         row["user_id"] = row.pop("id")  # the WHERE's; the id itself is never set
-        await self._execute_unique(_UPDATE, row)
-
-    async def _execute_unique(self, statement: Any, row: dict[str, Any]) -> None:
-        try:
-            await self._connection.execute(statement, row)
-        except IntegrityError as error:
-            # The transaction is spoilt either way; the unit of work rolls it back.
-            if _violates_unique_email(error):
-                raise UserAlreadyExists() from None
-            raise
+        await self._write(_UPDATE, row)
 
     async def list(self, offset: int, limit: int) -> Sequence[User]:
         query = select(users).order_by(users.c.created_at, users.c.id).offset(offset).limit(limit)
@@ -58,23 +69,21 @@ class SqlAlchemyUserRepository:
     async def count(self) -> int:
         return (await self._connection.execute(select(func.count()).select_from(users))).scalar_one()
 
+    async def _one(self, query: Any, parameters: dict[str, Any]) -> User | None:
+        row = (await self._connection.execute(query, parameters)).mappings().first()
+        return user_from_row(row) if row else None
+
+    async def _write(self, statement: Any, row: dict[str, Any]) -> None:
+        try:
+            await self._connection.execute(statement, row)
+        except IntegrityError as error:
+            # The transaction is spoilt either way; the unit of work rolls it back.
+            if _violates_unique_email(error):
+                raise UserAlreadyExists() from None
+            raise
+
 
 def _violates_unique_email(error: IntegrityError) -> bool:
     # asyncpg names the constraint; SQLite only says "UNIQUE constraint failed: users.email".
     constraint = getattr(error.orig.__cause__, "constraint_name", None) if error.orig else None
     return constraint == "uq_users_email" or "UNIQUE constraint failed: users.email" in str(error.orig)
-
-
-def _to_row(user: User) -> dict[str, Any]:
-    return {"id": user.id, "email": user.email.value, "password_hash": user.password_hash,
-            "username": user.username, "first_name": user.first_name, "last_name": user.last_name,
-            "role": user.role.value, "is_verified": user.is_verified, "created_at": user.created_at,
-            "password_changed_at": user.password_changed_at, "reset_nonce": user.reset_nonce}
-
-
-def user_from_row(row: Any) -> User:
-    # The stored address is already normal; it is trusted as it is rather than parsed again.
-    return User(id=row["id"], email=Email(row["email"]), password_hash=row["password_hash"],
-                username=row["username"], first_name=row["first_name"], last_name=row["last_name"],
-                role=Role(row["role"]), is_verified=row["is_verified"], created_at=row["created_at"],
-                password_changed_at=row["password_changed_at"], reset_nonce=row["reset_nonce"])

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, build_container, close_container
-from entrypoints.http import auth, bench_probe, browser, health, metrics, security, users
+from entrypoints.http import auth, browser, health, metrics, security, users
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.client_address import ForwardedFor
 from entrypoints.http.errors import install_error_handlers
@@ -20,10 +20,12 @@ from entrypoints.logs import RequestIdMiddleware
 from entrypoints.settings import Settings, load_settings
 
 
-def create_app(settings: Settings | None = None, container: Container | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, container: Container | None = None,
+               extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
+    """`extra_routers` are mounted beside the service's own (bench/probe.py's yardsticks)."""
     settings = settings or load_settings()
     container = container or build_container(settings)
-    container.wire(modules=[auth, bench_probe, browser, users, health, metrics, security])
+    container.wire(modules=[auth, browser, users, health, metrics, security])
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +58,6 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(users.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
-    if settings.BENCH_ENDPOINTS:
-        app.include_router(bench_probe.router)
+    for router in extra_routers:
+        app.include_router(router)
     return app

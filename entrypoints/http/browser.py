@@ -12,7 +12,9 @@ from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 
-from application.confirm_reset import CheckResetLink, ConfirmReset
+from application.check_reset_link import CheckResetLink
+from application.confirm_reset import ConfirmReset, ResetConfirmation
+from application.email_requests import LinkRequest
 from application.request_reset import RequestReset
 from application.resend_verification import ResendVerification
 from domain.errors import InvalidEmail, InvalidToken, PasswordsMismatch, TokenExpired, WeakPassword
@@ -21,7 +23,7 @@ from entrypoints.http.pages import Pages
 from entrypoints.http.client_address import client_key
 
 router = APIRouter(prefix="/api/v1/auth", include_in_schema=False)
-Token = Annotated[str, Path(max_length=1024)]
+Token = Annotated[str, Path()]
 RESET_FORM = "/api/v1/auth/password-reset-form"
 NEW_RESET_FORM = "/api/v1/auth/password-reset-request-form"
 NEW_VERIFICATION_FORM = "/api/v1/auth/resend-verification-form"
@@ -67,11 +69,12 @@ def reset_form(pages: Pages, token: str, status_code: int = 200, **errors: str) 
 async def reset_form_post(request: Request, use_case: ConfirmReset = Depends(Provide[Container.confirm_reset]),
                           pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
     fields = await form_fields(request)
-    token = fields.get("token", "")[:1024]
+    token = fields.get("token", "")
     if not token or not pages.csrf_matches(token, fields.get("csrf_token", "")):
         return pages.render("form_expired", 403)
     try:
-        await use_case.execute(token, fields.get("new_password", ""), fields.get("confirm_new_password", ""))
+        await use_case.execute(ResetConfirmation(token, fields.get("new_password", ""),
+                                                 fields.get("confirm_new_password", "")))
     except (InvalidToken, TokenExpired) as problem:
         return link_problem(pages, problem, for_reset=True)
     except PasswordsMismatch as problem:
@@ -85,7 +88,7 @@ async def _ask_for_link(request: Request, use_case: RequestReset | ResendVerific
                         for_reset: bool) -> HTMLResponse:
     email = (await form_fields(request)).get("email", "")
     try:
-        await use_case.execute(email, client_key(request))
+        await use_case.execute(LinkRequest(email, client_key(request)))
     except InvalidEmail as problem:
         return link_problem(pages, problem, for_reset, email=email, email_error=problem.message)
     return pages.render("check_inbox", message=LINK_ON_ITS_WAY)

@@ -9,7 +9,7 @@ from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from application.outbox_admin import OutboxStatus
+from application.outbox_status import OutboxStatus
 from application.ports import Clock
 from entrypoints.container import Container
 from entrypoints.http.operator_access import OperatorAccess

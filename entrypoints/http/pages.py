@@ -26,13 +26,13 @@ def wants_html(request: Request) -> bool:
 
 
 class Pages:
-    def __init__(self, templates_dir: Path | None, product: str, login_url: str | None, secret: str) -> None:
+    def __init__(self, *, templates_dir: Path | None, product: str, login_url: str | None, csrf_key: bytes) -> None:
         folders = [templates_dir, SHIPPED] if templates_dir is not None else [SHIPPED]
         self._env = Environment(loader=ChoiceLoader([FileSystemLoader(f) for f in folders]),
                                 autoescape=select_autoescape(default=True), auto_reload=False)
         self._product = product
         self._login_url = login_url
-        self._csrf_key = hashlib.sha256(f"bookly-accounts/csrf\n{secret}".encode()).digest()
+        self._csrf_key = csrf_key
 
     def render(self, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         html = self._env.get_template(f"{template}.html").render(

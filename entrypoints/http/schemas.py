@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from application.send_mail import MAX_RECIPIENTS
-from application.views import UserView
+from application.views import SessionTokens, UserPage, UserView
 
 # Characters that can reorder or break what a reader sees: the bidi overrides and isolates, and the
 # line and paragraph separators, which some mail clients and terminals honour as line breaks.
@@ -69,7 +69,8 @@ class LoginIn(Strict):
 
 
 class RefreshIn(Strict):
-    refresh_token: Annotated[str, Field(max_length=512)]
+    # No length bound: a refresh token of any length that is not ours gets 401, like any other.
+    refresh_token: str
 
 
 class ResetConfirmIn(Strict):
@@ -121,6 +122,11 @@ class SessionOut(BaseModel):
     token_type: str
     user: UserOut
 
+    @classmethod
+    def of(cls, tokens: SessionTokens) -> SessionOut:
+        return cls(access_token=tokens.access_token, refresh_token=tokens.refresh_token,
+                   token_type=tokens.token_type, user=UserOut.of(tokens.user))
+
 
 class UserMessageOut(BaseModel):
     message: str
@@ -138,3 +144,8 @@ class UserPageOut(BaseModel):
     total: int
     offset: int
     limit: int
+
+    @classmethod
+    def of(cls, page: UserPage) -> UserPageOut:
+        return cls(items=[UserOut.of(user) for user in page.items], total=page.total, offset=page.offset,
+                   limit=page.limit)

@@ -7,11 +7,11 @@ from typing import Annotated
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Query
 
-from application.list_users import ListUsers
-from domain.user import User
+from application.list_users import ListUsers, UserQuery
+from application.views import UserView
 from entrypoints.container import Container
 from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
-from entrypoints.http.schemas import UserOut, UserPageOut
+from entrypoints.http.schemas import UserPageOut
 from entrypoints.http.security import require_admin
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"],
@@ -24,9 +24,7 @@ router = APIRouter(prefix="/api/v1/users", tags=["users"],
 async def list_users(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    _admin: User = Depends(require_admin),
+    _admin: UserView = Depends(require_admin),
     use_case: ListUsers = Depends(Provide[Container.list_users]),
 ) -> UserPageOut:
-    page = await use_case.execute(offset, limit)
-    return UserPageOut(items=[UserOut.of(u) for u in page.items], total=page.total, offset=page.offset,
-                       limit=page.limit)
+    return UserPageOut.of(await use_case.execute(UserQuery(offset, limit)))

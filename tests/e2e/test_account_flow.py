@@ -3,6 +3,7 @@
 import asyncio
 from datetime import timedelta
 
+from application.create_admin import NewAdmin
 from entrypoints.container import build_container, close_container
 from tests.e2e.conftest import Service
 
@@ -11,7 +12,7 @@ async def verified_admin(service: Service, email: str = "root@example.com") -> d
     # Made as `accounts create-admin` makes it: through a container of its own.
     admin_container = build_container(service.settings)
     try:
-        await admin_container.create_admin().execute(email, "admin password 1")
+        await admin_container.create_admin().execute(NewAdmin(email, "admin password 1"))
     finally:
         await close_container(admin_container)
     response = await service.login(email, "admin password 1")

@@ -18,6 +18,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
 from adapters.sqlalchemy.migrate import upgrade
+from application.create_admin import NewAdmin
 from entrypoints.container import build_container, close_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -48,7 +49,7 @@ def live_api(request: pytest.FixtureRequest,
 async def _create_admin(settings_: Settings) -> None:
     container = build_container(settings_)
     try:
-        await container.create_admin().execute(ADMIN, ADMIN_PASSWORD)
+        await container.create_admin().execute(NewAdmin(ADMIN, ADMIN_PASSWORD))
     finally:
         await close_container(container)
 

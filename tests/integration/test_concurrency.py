@@ -5,6 +5,9 @@ from datetime import timedelta
 
 import pytest
 
+from application.confirm_reset import ResetConfirmation
+from application.email_requests import LinkRequest
+from application.login import Credentials
 from application.register_user import Signup
 from domain.errors import InvalidToken, NotAuthenticated
 from entrypoints.container import build_container, close_container
@@ -22,11 +25,11 @@ async def test_a_locked_account_waits_for_the_holder_and_then_sees_its_change(co
     user = await container.register_user().execute(Signup("ada@example.com", "correct horse"))
     holder, waiter = container.uow(), container.uow()
     async with holder:
-        held = await holder.users.get(user.id, for_update=True)
+        held = await holder.users.get_for_change(user.id)
 
         async def verify_meanwhile() -> bool:
             async with waiter:
-                current = await waiter.users.get(user.id, for_update=True)
+                current = await waiter.users.get_for_change(user.id)
                 return current.is_verified
 
         waiting = asyncio.create_task(verify_meanwhile())
@@ -44,7 +47,7 @@ async def test_one_reset_link_used_five_times_at_once_works_exactly_once(contain
 
     async def use(password: str) -> str:
         try:
-            await container.confirm_reset().execute(token, password, password)
+            await container.confirm_reset().execute(ResetConfirmation(token, password, password))
             return password
         except InvalidToken:
             return "refused"
@@ -52,16 +55,16 @@ async def test_one_reset_link_used_five_times_at_once_works_exactly_once(contain
     outcomes = await asyncio.gather(*(use(f"new password {n}") for n in range(5)))
     winners = [o for o in outcomes if o != "refused"]
     assert len(winners) == 1
-    session = await container.login().execute("ada@example.com", winners[0])
+    session = await container.login().execute(Credentials("ada@example.com", winners[0]))
     assert session.user.email == "ada@example.com"
 
 
 async def test_a_refresh_waits_for_a_reset_holding_the_account_and_then_is_refused(container) -> None:  # type: ignore[no-untyped-def]
     user = await container.register_user().execute(Signup("ada@example.com", "correct horse"))
-    session = await container.login().execute("ada@example.com", "correct horse")
+    session = await container.login().execute(Credentials("ada@example.com", "correct horse"))
     reset = container.uow()
     async with reset:  # what ConfirmReset does: lock the account, then revoke every token
-        await reset.users.get(user.id, for_update=True)
+        await reset.users.get_for_change(user.id)
         refreshing = asyncio.create_task(container.refresh_session().execute(session.refresh_token))
         await asyncio.sleep(0.3)
         assert not refreshing.done(), "a refresh went ahead while a reset held the account"
@@ -82,11 +85,13 @@ async def test_no_session_refreshed_during_a_reset_outlives_it(container) -> Non
 
     rotated, survivors = [], []
     for n in range(4):  # the race is the scheduler's to decide: a few rounds, so some refreshes land first
-        sessions = [await container.login().execute("ada@example.com", f"password {n} of ada") for _ in range(6)]
+        sessions = [await container.login().execute(Credentials("ada@example.com", f"password {n} of ada"))
+                    for _ in range(6)]
         token = await reset_link_token(container)
         new_password = f"password {n + 1} of ada"
         *refreshed, _ = await asyncio.gather(*(refresh(s.refresh_token) for s in sessions),
-                                             container.confirm_reset().execute(token, new_password, new_password))
+                                             container.confirm_reset().execute(
+                                                 ResetConfirmation(token, new_password, new_password)))
         rotated += filter(None, refreshed)
         survivors += [t for t in refreshed if t and await refresh(t)]
     assert rotated, "no refresh went through during a reset: the race was not run"
@@ -94,7 +99,7 @@ async def test_no_session_refreshed_during_a_reset_outlives_it(container) -> Non
 
 
 async def reset_link_token(container) -> str:  # type: ignore[no-untyped-def]
-    await container.request_reset().execute("ada@example.com", "192.0.2.1")
+    await container.request_reset().execute(LinkRequest("ada@example.com", "192.0.2.1"))
     await container.process_email_requests().execute()
     return await link_token_in_outbox(container, "/password-reset-confirm/")
 
@@ -112,7 +117,7 @@ async def test_concurrent_guesses_cannot_pass_the_failed_login_limit(container) 
 
     async def guess() -> str:
         try:
-            await container.login().execute("ada@example.com", "wrong horse", client="203.0.113.9")
+            await container.login().execute(Credentials("ada@example.com", "wrong horse", client="203.0.113.9"))
         except Exception as refusal:  # noqa: BLE001
             return type(refusal).__name__
         return "logged in"

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import bcrypt
 
+from application.login import Credentials
 from domain.email import Email
 from domain.user import User
 from entrypoints.container import build_container, close_container
@@ -18,11 +19,11 @@ async def test_a_bcrypt_hash_is_upgraded_at_login_and_sessions_survive_it(databa
         async with container.uow() as uow:
             await uow.users.add(user)
             await uow.commit()
-        await container.login().execute("bookly@example.com", "correct horse")
+        await container.login().execute(Credentials("bookly@example.com", "correct horse"))
         async with container.uow() as uow:
             upgraded = await uow.users.get(user.id)
         assert upgraded is not None and upgraded.password_hash.startswith("$argon2id$")
         assert upgraded.password_changed_at is None  # the same password: no session was ended
-        await container.login().execute("bookly@example.com", "correct horse")
+        await container.login().execute(Credentials("bookly@example.com", "correct horse"))
     finally:
         await close_container(container)

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy.tables import outbox_messages
 from application.outcome_recorder import OUTCOME_GROUP
-from application.register_user import RegisterUser, Signup
+from application.register_user import Signup
 from entrypoints.container import Container, build_container, close_container
 from tests.fakes import FakeClock, FakeHasher
 from tests.settings import service_env, service_settings
@@ -150,11 +150,11 @@ async def test_a_signup_whose_transaction_fails_stores_neither_user_nor_email(da
             # The same id as a stored message: the outbox insert fails after the user's insert went through.
             return replace(super().verification(user), id=taken.id)
 
-    colliding = CollidingEmails(container.tokens(), container.renderer(), container.links(), container.clock(),
-                                container.lifetimes())
-    with pytest.raises(IntegrityError):
-        await RegisterUser(container.uow(), FakeHasher(), colliding, container.clock(), container.per_ip()).execute(
-            Signup("ada@example.com", "correct horse"))
+    colliding = CollidingEmails(tokens=container.tokens(), renderer=container.renderer(), links=container.links(),
+                                clock=container.clock(), lifetimes=container.lifetimes())
+    with container.emails.override(colliding), container.hasher.override(FakeHasher()), \
+            pytest.raises(IntegrityError):
+        await container.register_user().execute(Signup("ada@example.com", "correct horse"))
 
     async with container.uow() as check:
         assert await check.users.count() == 0

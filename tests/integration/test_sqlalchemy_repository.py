@@ -7,10 +7,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from application.ports import SpendOutcome
 from application.mail import EmailContent, OutboxMessage
 from domain.email import Email
 from domain.errors import UserAlreadyExists
 from domain.user import User
+from tests.fakes import LIMITS, FakeClock
 
 NOW = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
@@ -21,7 +23,7 @@ def new_user(address: str = "ada@example.com") -> User:
 
 @pytest.fixture
 def uow(engine: AsyncEngine) -> SqlAlchemyUnitOfWork:
-    return SqlAlchemyUnitOfWork(engine)
+    return SqlAlchemyUnitOfWork(engine, LIMITS, FakeClock(NOW))
 
 
 async def test_a_user_round_trips_with_aware_utc_times(uow: SqlAlchemyUnitOfWork) -> None:
@@ -59,7 +61,7 @@ async def test_save_updates_and_list_pages(uow: SqlAlchemyUnitOfWork) -> None:
             await uow.users.add(user)
         await uow.commit()
     async with uow:
-        user = await uow.users.get(users[0].id, for_update=True)
+        user = await uow.users.get_for_change(users[0].id)
         assert user is not None and user.verify_email(user.email)
         await uow.users.save(user)
         await uow.commit()
@@ -76,16 +78,18 @@ async def test_a_refresh_token_is_used_once_and_revoked_by_family(uow: SqlAlchem
         await uow.refresh_tokens.add("b" * 64, user.id, family, NOW, NOW + timedelta(days=1))
         await uow.commit()
     async with uow:
-        assert await uow.refresh_tokens.mark_used("a" * 64, NOW)
-        assert not await uow.refresh_tokens.mark_used("a" * 64, NOW)
+        spent = await uow.refresh_tokens.spend("a" * 64, NOW)
+        assert spent.outcome is SpendOutcome.SPENT and spent.user is not None and spent.user.email == user.email
+        assert (await uow.refresh_tokens.spend("a" * 64, NOW)).outcome is SpendOutcome.REUSED
         await uow.refresh_tokens.revoke_family(family, NOW)
         await uow.commit()
     async with uow:
         record = await uow.refresh_tokens.get("b" * 64)
-        found = await uow.refresh_tokens.get_with_account("b" * 64)
-        assert await uow.refresh_tokens.get_with_account("c" * 64) is None
+        revoked = await uow.refresh_tokens.spend("b" * 64, NOW)
+        assert (await uow.refresh_tokens.spend("c" * 64, NOW)).outcome is SpendOutcome.UNKNOWN
+        assert (await uow.refresh_tokens.spend("b" * 64, NOW + timedelta(days=2))).outcome is SpendOutcome.REVOKED
     assert record is not None and record.revoked_at == NOW
-    assert found is not None and found[0] == record and found[1].email == user.email
+    assert revoked.outcome is SpendOutcome.REVOKED and revoked.token == record
 
 
 async def store(uow: SqlAlchemyUnitOfWork, *messages: OutboxMessage) -> None:

@@ -24,7 +24,7 @@ def clock() -> FakeClock:
 
 
 def test_a_token_loads_for_its_purpose_only(clock: FakeClock) -> None:
-    tokens = ItsdangerousTokenService(SECRET, clock)
+    tokens = ItsdangerousTokenService(secret=SECRET, clock=clock)
     token = tokens.issue(TokenPurpose.VERIFY_EMAIL, {"sub": "42"})
     assert tokens.load(TokenPurpose.VERIFY_EMAIL, token, DAY) == {"sub": "42"}
     with pytest.raises(InvalidToken):
@@ -34,19 +34,19 @@ def test_a_token_loads_for_its_purpose_only(clock: FakeClock) -> None:
 @pytest.mark.parametrize("spoil", [lambda t: t[:-2], lambda t: t[:10], lambda t: t + "x", lambda t: "é" + t,
                                    lambda t: t.replace(".", "", 1), lambda t: ""])
 def test_a_tampered_or_truncated_token_is_invalid(clock: FakeClock, spoil) -> None:  # type: ignore[no-untyped-def]
-    tokens = ItsdangerousTokenService(SECRET, clock)
+    tokens = ItsdangerousTokenService(secret=SECRET, clock=clock)
     with pytest.raises(InvalidToken):
         tokens.load(TokenPurpose.VERIFY_EMAIL, spoil(tokens.issue(TokenPurpose.VERIFY_EMAIL, {"sub": "1"})), DAY)
 
 
 def test_a_token_signed_with_another_secret_is_invalid(clock: FakeClock) -> None:
-    foreign = ItsdangerousTokenService("o" * 40, clock).issue(TokenPurpose.VERIFY_EMAIL, {"sub": "1"})
+    foreign = ItsdangerousTokenService(secret="o" * 40, clock=clock).issue(TokenPurpose.VERIFY_EMAIL, {"sub": "1"})
     with pytest.raises(InvalidToken):
-        ItsdangerousTokenService(SECRET, clock).load(TokenPurpose.VERIFY_EMAIL, foreign, DAY)
+        ItsdangerousTokenService(secret=SECRET, clock=clock).load(TokenPurpose.VERIFY_EMAIL, foreign, DAY)
 
 
 def test_expiry_follows_the_clock(clock: FakeClock) -> None:
-    tokens = ItsdangerousTokenService(SECRET, clock)
+    tokens = ItsdangerousTokenService(secret=SECRET, clock=clock)
     token = tokens.issue(TokenPurpose.RESET_PASSWORD, {"sub": "1"})
     clock.advance(timedelta(minutes=59))
     tokens.load(TokenPurpose.RESET_PASSWORD, token, timedelta(hours=1))
@@ -56,12 +56,12 @@ def test_expiry_follows_the_clock(clock: FakeClock) -> None:
 
 
 def test_access_tokens_expire_and_reject_forgeries(clock: FakeClock) -> None:
-    jwts = JwtAccessTokenService(SECRET, "HS256", clock)
+    jwts = JwtAccessTokenService(secret=SECRET, algorithm="HS256", clock=clock)
     user_id = uuid.uuid4()
     token = jwts.issue(user_id, "user", clock.now(), timedelta(minutes=15))
     assert jwts.decode(token) == (user_id, clock.now())
     with pytest.raises(NotAuthenticated):
-        JwtAccessTokenService("o" * 40, "HS256", clock).decode(token)
+        JwtAccessTokenService(secret="o" * 40, algorithm="HS256", clock=clock).decode(token)
     with pytest.raises(NotAuthenticated):
         jwts.decode(token[:-4])
     clock.advance(timedelta(minutes=16))

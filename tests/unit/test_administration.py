@@ -1,43 +1,47 @@
 import pytest
 
-from application.create_admin import CreateAdmin
-from application.list_users import ListUsers
-from application.register_user import RegisterUser, Signup
-from application.send_mail import SendMail
+from application.create_admin import NewAdmin
+from application.list_users import UserQuery
+from application.register_user import Signup
 from domain.errors import AccountNotVerified, InsufficientPermissions, UserAlreadyExists
 from domain.user import Role
-from tests.fakes import World
+from tests.world import World
 
 
 async def test_create_admin_makes_a_verified_administrator() -> None:
     world = World()
-    admin = await CreateAdmin(world.uow, world.hasher, world.clock).execute("Root@Example.com", "correct horse")
+    admin = await world.create_admin().execute(NewAdmin("Root@Example.com", "correct horse"))
     assert (admin.email, admin.role, admin.is_verified) == ("root@example.com", "admin", True)
     with pytest.raises(UserAlreadyExists):
-        await CreateAdmin(world.uow, world.hasher, world.clock).execute("root@example.com", "correct horse")
+        await world.create_admin().execute(NewAdmin("root@example.com", "correct horse"))
 
 
 async def test_send_mail_queues_one_message_per_distinct_recipient() -> None:
     world = World()
-    queued = await SendMail(world.uow, world.emails, world.clock, world.per_address).execute(
-        ["a@example.com", "B@example.com", "a@example.com"])
+    queued = await world.send_mail().execute(["a@example.com", "B@example.com", "a@example.com"])
     assert queued.recipients == 2
     assert sorted(m.recipient for m in world.uow.outbox_messages) == ["a@example.com", "b@example.com"]
+
+
+async def test_send_mail_floods_no_inbox() -> None:
+    world = World()
+    outcomes = [await world.send_mail().execute(["victim@example.com", f"other{n}@example.com"]) for n in range(8)]
+    to_victim = [m for m in world.uow.outbox_messages if m.recipient == "victim@example.com"]
+    assert len(to_victim) == world.per_address.limit
+    assert [o.skipped for o in outcomes] == [0] * world.per_address.limit + [1] * (8 - world.per_address.limit)
 
 
 async def test_users_are_listed_a_page_at_a_time() -> None:
     world = World()
     for n in range(3):
-        await RegisterUser(world.uow, world.hasher, world.emails, world.clock, world.per_client).execute(
-            Signup(f"u{n}@example.com", "correct horse"))
-    page = await ListUsers(world.uow).execute(offset=1, limit=1)
+        await world.register_user().execute(Signup(f"u{n}@example.com", "correct horse"))
+    page = await world.list_users().execute(UserQuery(offset=1, limit=1))
     assert (page.total, len(page.items)) == (3, 1)
 
 
 async def test_an_unverified_account_is_refused_before_its_role_is_looked_at() -> None:
     world = World()
-    await RegisterUser(world.uow, world.hasher, world.emails, world.clock, world.per_client).execute(
-        Signup("ada@example.com", "correct horse"))
+    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     [user] = world.uow.store.users.values()
     user.role = Role.ADMIN
     with pytest.raises(AccountNotVerified):
@@ -45,12 +49,3 @@ async def test_an_unverified_account_is_refused_before_its_role_is_looked_at() -
     user.is_verified, user.role = True, Role.USER
     with pytest.raises(InsufficientPermissions):
         user.require_role(frozenset({Role.ADMIN}))
-
-
-async def test_send_mail_floods_no_inbox() -> None:
-    world = World()
-    send = SendMail(world.uow, world.emails, world.clock, world.per_address)
-    outcomes = [await send.execute(["victim@example.com", f"other{n}@example.com"]) for n in range(8)]
-    to_victim = [m for m in world.uow.outbox_messages if m.recipient == "victim@example.com"]
-    assert len(to_victim) == world.per_address.limit
-    assert [o.skipped for o in outcomes] == [0] * world.per_address.limit + [1] * (8 - world.per_address.limit)

@@ -7,7 +7,8 @@ from application.deliver_outbox import DeliverOutbox
 from application.mail import DeliveryError
 from domain.email import Email
 from domain.user import User
-from tests.fakes import FakeUnitOfWork, World
+from tests.fakes import FakeUnitOfWork
+from tests.world import World
 
 
 @pytest.fixture
@@ -29,8 +30,8 @@ async def world_with_queued(count: int) -> World:
 
 
 def deliver(world: World, max_attempts: int = 3) -> DeliverOutbox:
-    return DeliverOutbox(world.uow, world.mail, world.clock,
-                         DeliveryPolicy(max_attempts=max_attempts, first_retry=timedelta(seconds=10)))
+    world.delivery_policy = DeliveryPolicy(max_attempts=max_attempts, first_retry=timedelta(seconds=10))
+    return world.deliver_outbox()
 
 
 def status(world: World) -> str:
@@ -104,7 +105,7 @@ async def test_a_slow_batch_renews_its_claim_so_no_other_worker_takes_its_messag
     async with world.uow as uow:
         await uow.outbox.add(world.emails.custom("second@example.com", "admin_message"))
         await uow.commit()
-    policy = DeliveryPolicy(lease=timedelta(seconds=60))
+    policy = world.delivery_policy = DeliveryPolicy(lease=timedelta(seconds=60))
     taken_by_other: list[object] = []
 
     class SlowSender(type(world.mail)):  # type: ignore[misc]
@@ -117,7 +118,7 @@ async def test_a_slow_batch_renews_its_claim_so_no_other_worker_takes_its_messag
             await super().send(message)
 
     sender = SlowSender()
-    await DeliverOutbox(world.uow, sender, world.clock, policy).execute()
+    await world.deliver_outbox(sender).execute()
     assert len(sender.sent) == 2 and taken_by_other == []
     assert all(row["status"] == "sent" for row in world.uow.store.outbox.values())
 
@@ -132,7 +133,7 @@ async def test_a_sender_that_fails_unexpectedly_costs_an_attempt_not_the_worker(
         async def send(self, message):  # type: ignore[no-untyped-def]
             raise RuntimeError("template engine exploded")
 
-    await DeliverOutbox(world.uow, BrokenSender(), world.clock, DeliveryPolicy()).execute()
+    await world.deliver_outbox(BrokenSender()).execute()
     [row] = world.uow.store.outbox.values()
     assert row["status"] == "pending" and row["attempts"] == 1 and "template engine exploded" in row["error"]
 

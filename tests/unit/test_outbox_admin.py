@@ -1,10 +1,8 @@
 from datetime import timedelta
 
 from application.config import DeliveryPolicy
-from application.deliver_outbox import DeliverOutbox
 from application.mail import DeliveryError
-from application.outbox_admin import Housekeeping, OutboxStatus, ReviveDeadMessages
-from tests.fakes import World
+from tests.world import World
 
 
 async def queue(world: World, count: int) -> None:
@@ -18,9 +16,10 @@ async def test_status_counts_by_state_and_tells_the_oldest_pending() -> None:
     world = World()
     await queue(world, 3)
     world.mail.fail_next(DeliveryError("550 no such user", permanent=True))
-    await DeliverOutbox(world.uow, world.mail, world.clock, DeliveryPolicy(batch_size=2)).execute()
+    world.delivery_policy = DeliveryPolicy(batch_size=2)
+    await world.deliver_outbox().execute()
 
-    stats = await OutboxStatus(world.uow).execute()
+    stats = await world.outbox_status().execute()
     assert (stats.pending, stats.sent, stats.dead) == (1, 1, 1)
     assert stats.oldest_pending_created_at == world.clock.now()
 
@@ -29,21 +28,22 @@ async def test_a_revived_dead_message_is_delivered() -> None:
     world = World()
     await queue(world, 1)
     world.mail.fail_next(DeliveryError("550 mailbox full", permanent=True))
-    deliver = DeliverOutbox(world.uow, world.mail, world.clock, DeliveryPolicy())
+    deliver = world.deliver_outbox()
     await deliver.execute()
 
-    assert await ReviveDeadMessages(world.uow, world.clock).execute() == 1
+    assert await world.revive_dead_messages().execute() == 1
     await deliver.execute()
-    assert len(world.mail.sent) == 1 and await ReviveDeadMessages(world.uow, world.clock).execute() == 0
+    assert len(world.mail.sent) == 1 and await world.revive_dead_messages().execute() == 0
 
 
 async def test_only_sent_messages_past_the_retention_are_pruned() -> None:
     world = World()
     await queue(world, 2)
-    await DeliverOutbox(world.uow, world.mail, world.clock, DeliveryPolicy(batch_size=1)).execute()
+    world.delivery_policy = DeliveryPolicy(batch_size=1)
+    await world.deliver_outbox().execute()
     world.clock.advance(timedelta(days=31))
 
-    assert await Housekeeping(world.uow, world.clock, None).execute() == 0
-    assert await Housekeeping(world.uow, world.clock, timedelta(days=30)).execute() == 1
-    stats = await OutboxStatus(world.uow).execute()
+    assert await world.housekeeping().execute() == 0
+    assert await world.housekeeping(timedelta(days=30)).execute() == 1
+    stats = await world.outbox_status().execute()
     assert (stats.pending, stats.sent) == (1, 0)

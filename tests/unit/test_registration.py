@@ -3,9 +3,11 @@ from datetime import timedelta
 import pytest
 
 from application.account_emails import AccountEmails
+from application.change_email import EmailChange
+from application.confirm_reset import ResetConfirmation
+from application.email_requests import LinkRequest
 from application.ports import TokenPurpose
-from application.register_user import RegisterUser, Signup
-from application.verify_email import VerifyEmail
+from application.register_user import Signup
 from domain.errors import (
     InvalidEmail,
     InvalidToken,
@@ -13,7 +15,8 @@ from domain.errors import (
     UserAlreadyExists,
     WeakPassword,
 )
-from tests.fakes import CLIENT, LINKS, FakeRenderer, FakeUnitOfWork, World
+from tests.fakes import FakeRenderer
+from tests.world import CLIENT, LINKS, World
 
 
 @pytest.fixture
@@ -21,17 +24,8 @@ def world() -> World:
     return World()
 
 
-def register(world: World) -> RegisterUser:
-    return RegisterUser(world.uow, world.hasher, world.emails, world.clock, world.per_client,
-                        frozenset({"password123"}))
-
-
-def verify(world: World) -> VerifyEmail:
-    return VerifyEmail(world.uow, world.tokens, world.lifetimes)
-
-
 async def test_signup_creates_an_unverified_user_and_queues_the_verification_link(world: World) -> None:
-    user = await register(world).execute(Signup("  Ada@Example.COM ", "correct horse", first_name="Ada"))
+    user = await world.register_user().execute(Signup("  Ada@Example.COM ", "correct horse", first_name="Ada"))
 
     assert (user.email, user.role, user.is_verified) == ("ada@example.com", "user", False)
     [message] = world.uow.outbox_messages
@@ -40,83 +34,81 @@ async def test_signup_creates_an_unverified_user_and_queues_the_verification_lin
 
 
 async def test_a_second_signup_with_the_same_address_in_other_case_is_refused(world: World) -> None:
-    await register(world).execute(Signup("ada@example.com", "correct horse"))
+    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     with pytest.raises(UserAlreadyExists):
-        await register(world).execute(Signup("ADA@example.com", "another horse"))
+        await world.register_user().execute(Signup("ADA@example.com", "another horse"))
     assert len(world.uow.outbox_messages) == 1
 
 
 @pytest.mark.parametrize("password", ["short", "x" * 129, "Password123"])
 async def test_weak_passwords_are_refused_with_the_rule_that_failed(world: World, password: str) -> None:
     with pytest.raises(WeakPassword):
-        await register(world).execute(Signup("ada@example.com", password))
+        await world.register_user().execute(Signup("ada@example.com", password))
     assert world.uow.store.users == {}
 
 
 async def test_an_invalid_address_is_refused(world: World) -> None:
     with pytest.raises(InvalidEmail):
-        await register(world).execute(Signup("not-an-address", "correct horse"))
+        await world.register_user().execute(Signup("not-an-address", "correct horse"))
 
 
 async def test_a_failed_commit_stores_neither_the_user_nor_the_email() -> None:
-    world = World()
-    world.uow = FakeUnitOfWork(fail_commit=True)
+    world = World(fail_commit=True)
     with pytest.raises(ConnectionError):
-        await RegisterUser(world.uow, world.hasher, world.emails, world.clock, world.per_client).execute(
-            Signup("ada@example.com", "correct horse"))
+        await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     assert world.uow.store.users == {} and world.uow.outbox_messages == []
 
 
 async def test_following_the_link_verifies_once_and_then_changes_nothing(world: World) -> None:
-    user = await register(world).execute(Signup("ada@example.com", "correct horse"))
+    user = await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     token = world.tokens.last(TokenPurpose.VERIFY_EMAIL)
 
-    assert await verify(world).execute(token) is True
-    assert await verify(world).execute(token) is False
+    assert await world.verify_email().execute(token) is True
+    assert await world.verify_email().execute(token) is False
     assert world.uow.store.users[user.id].is_verified
 
 
 async def test_an_expired_verification_link_is_refused(world: World) -> None:
-    await register(world).execute(Signup("ada@example.com", "correct horse"))
+    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     world.clock.advance(timedelta(hours=24, seconds=1))
     with pytest.raises(TokenExpired):
-        await verify(world).execute(world.tokens.last(TokenPurpose.VERIFY_EMAIL))
+        await world.verify_email().execute(world.tokens.last(TokenPurpose.VERIFY_EMAIL))
 
 
 async def test_a_reset_token_does_not_verify(world: World) -> None:
-    await register(world).execute(Signup("ada@example.com", "correct horse"))
+    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     reset_token = world.tokens.issue(TokenPurpose.RESET_PASSWORD, {"sub": "x", "fp": "y"})
     with pytest.raises(InvalidToken):
-        await verify(world).execute(reset_token)
+        await world.verify_email().execute(reset_token)
 
 
 async def test_resend_queues_a_new_link_only_for_an_unverified_account(world: World) -> None:
-    await register(world).execute(Signup("ada@example.com", "correct horse"))
+    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     resend = world.resend_verification()
 
-    await resend.execute("ada@example.com", CLIENT)
-    await resend.execute("nobody@example.com", CLIENT)
+    await resend.execute(LinkRequest("ada@example.com", CLIENT))
+    await resend.execute(LinkRequest("nobody@example.com", CLIENT))
     assert await world.answer_email_requests() == 2
     assert len(world.uow.outbox_messages) == 2
 
-    await verify(world).execute(world.tokens.last(TokenPurpose.VERIFY_EMAIL))
-    await resend.execute("ada@example.com", CLIENT)
+    await world.verify_email().execute(world.tokens.last(TokenPurpose.VERIFY_EMAIL))
+    await resend.execute(LinkRequest("ada@example.com", CLIENT))
     await world.answer_email_requests()
     assert len(world.uow.outbox_messages) == 2
 
 
 async def test_an_address_gets_no_more_emails_than_its_limit_and_no_error_past_it(world: World) -> None:
-    await register(world).execute(Signup("ada@example.com", "correct horse"))
+    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     for _ in range(8):
-        await world.resend_verification().execute("ada@example.com", CLIENT)
+        await world.resend_verification().execute(LinkRequest("ada@example.com", CLIENT))
     await world.answer_email_requests()
     assert len(world.uow.outbox_messages) == 1 + world.per_address.limit
 
 
-async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one(world: World) -> None:
-    safe = RegisterUser(world.uow, world.hasher, world.emails, world.clock, world.per_client, reveal_existing=False)
-    first = await safe.execute(Signup("ada@example.com", "correct horse"))
-    second = await safe.execute(Signup("ada@example.com", "another horse"))
+async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one() -> None:
+    world = World(reveal_existing_accounts=False)
+    first = await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    second = await world.register_user().execute(Signup("ada@example.com", "another horse"))
 
     assert (second.email, second.is_verified, second.role) == (first.email, False, "user")
     assert len(world.uow.store.users) == 1
@@ -125,40 +117,31 @@ async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one
 
 
 async def test_an_email_change_link_dies_when_the_password_is_reset(world: World) -> None:
-    from application.change_email import ChangeEmail, ConfirmEmailChange
-    from application.confirm_reset import ConfirmReset
-
-    await register(world).execute(Signup("ada@example.com", "correct horse"))
-    [user] = world.uow.store.users.values()
-    await ChangeEmail(world.uow, world.hasher, world.emails, world.clock, world.per_address,
-                          world.login_failures).execute(
-        user, "thief@example.com", "correct horse")
+    user = await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    await world.change_email().execute(EmailChange(user.id, "thief@example.com", "correct horse"))
     pending = world.tokens.last(TokenPurpose.CHANGE_EMAIL)
 
-    await world.request_reset().execute("ada@example.com", CLIENT)
+    await world.request_reset().execute(LinkRequest("ada@example.com", CLIENT))
     await world.answer_email_requests()
-    await ConfirmReset(world.uow, world.tokens, world.hasher, world.clock, world.lifetimes).execute(
-        world.tokens.last(TokenPurpose.RESET_PASSWORD), "battery staple", "battery staple")
+    await world.confirm_reset().execute(
+        ResetConfirmation(world.tokens.last(TokenPurpose.RESET_PASSWORD), "battery staple", "battery staple"))
     with pytest.raises(InvalidToken):
-        await ConfirmEmailChange(world.uow, world.tokens, world.lifetimes).execute(pending)
+        await world.confirm_email_change().execute(pending)
 
 
 async def test_an_email_change_sends_no_more_than_the_per_address_limit(world: World) -> None:
-    from application.change_email import ChangeEmail
-
-    await register(world).execute(Signup("ada@example.com", "correct horse"))
-    [user] = world.uow.store.users.values()
+    user = await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     for _ in range(12):
-        await ChangeEmail(world.uow, world.hasher, world.emails, world.clock, world.per_address,
-                          world.login_failures).execute(
-            user, "victim@example.com", "correct horse")
+        await world.change_email().execute(EmailChange(user.id, "victim@example.com", "correct horse"))
     to_victim = [m for m in world.uow.outbox_messages if m.recipient == "victim@example.com"]
     assert len(to_victim) == world.per_address.limit
 
 
 async def test_an_email_message_id_names_the_sender_domain(world: World) -> None:
-    user = await register(world).execute(Signup("ada@example.com", "correct horse"))
-    emails = AccountEmails(world.tokens, FakeRenderer(), LINKS, world.clock, world.lifetimes, "bookly.example")
+    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    [user] = world.uow.store.users.values()
+    emails = AccountEmails(tokens=world.tokens, renderer=FakeRenderer(), links=LINKS, clock=world.clock,
+                           lifetimes=world.lifetimes, sender_domain="bookly.example")
 
     first, second = emails.verification(user), emails.verification(user)
     assert first.message_id.endswith("@bookly.example>") and first.message_id.startswith("<")

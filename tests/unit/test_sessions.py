@@ -2,32 +2,29 @@ from datetime import timedelta
 
 import pytest
 
-from application.authenticate import Authenticate
-from application.login import Login
-from application.logout import Logout
-from application.refresh_session import RefreshSession
-from application.register_user import RegisterUser, Signup
+from application.login import Credentials
+from application.register_user import Signup
 from domain.errors import InvalidCredentials, NotAuthenticated, RateLimited
-from tests.fakes import FakeHasher, World
+from tests.fakes import FakeHasher
+from tests.world import World
 
 
 @pytest.fixture
 async def world() -> World:
     world = World()
-    await RegisterUser(world.uow, world.hasher, world.emails, world.clock, world.per_client).execute(
-        Signup("ada@example.com", "correct horse"))
+    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     return world
 
 
-def login(world: World) -> Login:
-    return world.login()
+def ada(password: str = "correct horse", client: str = "") -> Credentials:
+    return Credentials("ada@example.com", password, client)
 
 
 async def test_login_returns_tokens_and_the_user(world: World) -> None:
-    session = await login(world).execute("ADA@example.com", "correct horse")
+    session = await world.login().execute(Credentials("ADA@example.com", "correct horse"))
     assert session.user.email == "ada@example.com" and session.token_type == "bearer"
-    user = await Authenticate(world.uow, world.access_tokens).execute(session.access_token)
-    assert str(user.email) == "ada@example.com"
+    user = await world.authenticate().execute(session.access_token)
+    assert user.email == "ada@example.com"
 
 
 @pytest.mark.parametrize("email, password", [("ada@example.com", "wrong horse"), ("bob@example.com", "x" * 9),
@@ -36,7 +33,7 @@ async def test_a_wrong_email_or_password_gets_one_answer_and_costs_a_hash(world:
                                                                         password: str) -> None:
     before = world.hasher.verifications
     with pytest.raises(InvalidCredentials):
-        await login(world).execute(email, password)
+        await world.login().execute(Credentials(email, password))
     assert world.hasher.verifications == before + 1
 
 
@@ -44,13 +41,13 @@ async def test_a_hash_of_an_older_scheme_is_upgraded_on_login(world: World) -> N
     world.hasher = FakeHasher(scheme="fake3")
     [user] = world.uow.store.users.values()
     user.password_hash = "fake2$correct horse"
-    await login(world).execute("ada@example.com", "correct horse")
+    await world.login().execute(ada())
     assert world.uow.store.users[user.id].password_hash == "fake3$correct horse"
 
 
 async def test_refresh_rotates_and_a_reused_token_revokes_the_family(world: World) -> None:
-    first = await login(world).execute("ada@example.com", "correct horse")
-    refresh = RefreshSession(world.uow, world.sessions, world.clock)
+    first = await world.login().execute(ada())
+    refresh = world.refresh_session()
 
     second = await refresh.execute(first.refresh_token)
     assert second.refresh_token != first.refresh_token
@@ -62,50 +59,49 @@ async def test_refresh_rotates_and_a_reused_token_revokes_the_family(world: Worl
 
 
 async def test_an_expired_refresh_token_is_refused(world: World) -> None:
-    session = await login(world).execute("ada@example.com", "correct horse")
+    session = await world.login().execute(ada())
     world.clock.advance(timedelta(days=15))
     with pytest.raises(NotAuthenticated):
-        await RefreshSession(world.uow, world.sessions, world.clock).execute(session.refresh_token)
+        await world.refresh_session().execute(session.refresh_token)
 
 
 async def test_logout_ends_the_refresh_token(world: World) -> None:
-    session = await login(world).execute("ada@example.com", "correct horse")
-    await Logout(world.uow, world.clock).execute(session.refresh_token)
-    await Logout(world.uow, world.clock).execute("never issued")
+    session = await world.login().execute(ada())
+    await world.logout().execute(session.refresh_token)
+    await world.logout().execute("never issued")
     with pytest.raises(NotAuthenticated):
-        await RefreshSession(world.uow, world.sessions, world.clock).execute(session.refresh_token)
+        await world.refresh_session().execute(session.refresh_token)
 
 
 async def test_repeated_failures_lock_the_address_for_a_while_whether_or_not_it_exists(world: World) -> None:
     for address in ("ada@example.com", "nobody@example.com"):
         for _ in range(world.login_failures.limit):
             with pytest.raises(InvalidCredentials):
-                await login(world).execute(address, "wrong horse")
+                await world.login().execute(Credentials(address, "wrong horse"))
         with pytest.raises(RateLimited) as locked:
-            await login(world).execute(address, "correct horse")
+            await world.login().execute(Credentials(address, "correct horse"))
         assert 0 < locked.value.retry_after_seconds <= 15 * 60 + 1
     world.clock.advance(timedelta(minutes=15))
-    await login(world).execute("ada@example.com", "correct horse")  # the lock lifts with its window
+    await world.login().execute(ada())  # the lock lifts with its window
 
 
 async def test_an_attackers_guesses_do_not_lock_the_person_out_from_their_own_address(world: World) -> None:
     for _ in range(world.login_failures.limit + 5):
         with pytest.raises((InvalidCredentials, RateLimited)):
-            await login(world).execute("ada@example.com", "wrong horse", client="203.0.113.9")
-    session = await login(world).execute("ada@example.com", "correct horse", client="198.51.100.7")
+            await world.login().execute(ada("wrong horse", client="203.0.113.9"))
+    session = await world.login().execute(ada(client="198.51.100.7"))
     assert session.user.email == "ada@example.com"
 
 
 async def test_where_signup_hides_taken_addresses_an_unverified_account_cannot_log_in(world: World) -> None:
-    hiding = Login(world.uow, world.hasher, world.sessions, world.clock, world.login_failures, world.per_client,
-                   allow_unverified=False)
+    world.reveal_existing_accounts = False
     with pytest.raises(InvalidCredentials):
-        await hiding.execute("ada@example.com", "correct horse")
+        await world.login().execute(ada())
 
 
 async def test_a_session_ends_at_its_absolute_lifetime_however_often_it_is_refreshed(world: World) -> None:
-    session = await login(world).execute("ada@example.com", "correct horse")
-    refresh = RefreshSession(world.uow, world.sessions, world.clock)
+    session = await world.login().execute(ada())
+    refresh = world.refresh_session()
     for _ in range(3):  # every nine days, well within the refresh token's fourteen
         world.clock.advance(timedelta(days=9))
         session = await refresh.execute(session.refresh_token)

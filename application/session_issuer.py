@@ -15,7 +15,7 @@ from domain.user import User
 
 def hash_refresh_token(token: str) -> str:
     # Only the hash is stored: a leaked table does not hand out sessions.
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class SessionIssuer:

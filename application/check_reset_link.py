@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from application.config import TokenLifetimes
+from application.ports import TokenService, UnitOfWork
+from application.reset_link import ResetLink
+
+
+class CheckResetLink:
+    """Whether a reset link still works, without using it: for the page that shows its form."""
+
+    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes) -> None:
+        self._uow = uow
+        self._tokens = tokens
+        self._lifetimes = lifetimes
+
+    async def execute(self, token: str) -> None:
+        """Raises InvalidToken or TokenExpired when the link does not work."""
+        link = ResetLink.load(self._tokens, token, self._lifetimes)
+        async with self._uow as uow:
+            await link.account(uow.users)

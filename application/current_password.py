@@ -1,0 +1,38 @@
+"""Asking a logged-in person for their password again, before a change that needs it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from application.ports import PasswordHasher, UnitOfWork
+from application.throttle import Rule, Spent
+from domain.errors import NotAuthenticated, WrongPassword
+from domain.user import User
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    user: User
+    guess: Spent  # refunded by the change that follows: a right password is no guess
+
+
+class CurrentPassword:
+    """Checks the account's current password, each try counted as login counts a guess (per account and
+    client), so a stolen access token buys no extra guesses."""
+
+    def __init__(self, *, uow: UnitOfWork, hasher: PasswordHasher) -> None:
+        self._uow = uow
+        self._hasher = hasher
+
+    async def confirm(self, user_id: uuid.UUID, password: str, client: str) -> Confirmed:
+        async with self._uow as uow:
+            await uow.throttle.spend(Rule.ACCOUNT_CHANGES_PER_CLIENT, client)
+            user = await uow.users.get(user_id)
+            if user is None:
+                raise NotAuthenticated()
+            guess = await uow.throttle.spend(Rule.PASSWORD_GUESSES, str(user.email), client)
+            await uow.commit()
+        if not await self._hasher.verify(user.password_hash, password):
+            raise WrongPassword()
+        return Confirmed(user, guess)

@@ -1,0 +1,51 @@
+"""The framework's limits, for bench/load.py and bench/compare.py: the least an endpoint can do, one
+primary-key SELECT, and the least a writing endpoint can do, one upsert committed.
+
+They are no part of the service: `python -m bench.probe serve` runs `accounts serve` with these endpoints
+mounted through the app factory, in the same process, server and pool as the real ones.
+"""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy import select
+
+from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
+from adapters.sqlalchemy.storage_errors import connect
+from adapters.sqlalchemy.tables import users
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/bench/pk/{user_id}")
+async def primary_key_select(user_id: uuid.UUID, request: Request) -> dict:
+    async with request.app.state.container.engine().connect() as connection:
+        found = (await connection.execute(select(users.c.id).where(users.c.id == user_id))).first()
+    return {"found": found is not None}
+
+
+@router.post("/bench/write/{key}")
+async def one_upsert_committed(key: str, request: Request) -> dict:
+    connection = await connect(request.app.state.container.engine())
+    try:  # the service's own counter upsert, alone in its transaction
+        await SqlAlchemyRateLimitCounters(connection).hit(f"bench:{key}", datetime.now(UTC))
+        await connection.commit()
+    finally:
+        await connection.close()
+    return {"written": True}
+
+
+def create_probe_app(settings: Settings) -> FastAPI:
+    return create_app(settings, extra_routers=[router])
+
+
+if __name__ == "__main__":
+    from entrypoints.cli import main
+
+    sys.exit(main(sys.argv[1:], app_factory=create_probe_app))

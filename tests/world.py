@@ -1,0 +1,133 @@
+"""The one bootstrap of the unit tests: every use case, built on the fakes as the container builds it on
+the real adapters. A test changes a fake or a setting on the world, then asks for the use case."""
+
+from __future__ import annotations
+
+from application.account_emails import AccountEmails
+from application.authenticate import Authenticate
+from application.change_email import ChangeEmail
+from application.change_password import ChangePassword
+from application.check_reset_link import CheckResetLink
+from application.config import DeliveryPolicy, Links, TokenLifetimes
+from application.confirm_email_change import ConfirmEmailChange
+from application.confirm_reset import ConfirmReset
+from application.create_admin import CreateAdmin
+from application.current_password import CurrentPassword
+from application.deliver_outbox import DeliverOutbox
+from application.housekeeping import Housekeeping
+from application.list_users import ListUsers
+from application.login import Login
+from application.logout import Logout
+from application.outbox_status import OutboxStatus
+from application.process_email_requests import ProcessEmailRequests
+from application.refresh_session import RefreshSession
+from application.register_user import RegisterUser
+from application.request_reset import RequestReset
+from application.resend_verification import ResendVerification
+from application.revive_dead_messages import ReviveDeadMessages
+from application.send_mail import SendMail
+from application.session_issuer import SessionIssuer
+from application.verify_email import VerifyEmail
+from tests.fakes import (LIMITS, LOGIN_FAILURES, PER_ADDRESS, PER_CLIENT, FakeAccessTokens, FakeClock, FakeHasher,
+                         FakeMailSender, FakeRenderer, FakeTokens, FakeUnitOfWork)
+
+CLIENT = "203.0.113.7"  # a client address, for the per-client limits
+LINKS = Links("https://accounts.example.com/verify/{token}", "https://accounts.example.com/reset/{token}",
+              "https://accounts.example.com/confirm-email/{token}")
+
+
+class World:
+    """Every fake wired together, as the container wires the real adapters."""
+
+    def __init__(self, *, reveal_existing_accounts: bool = True, fail_commit: bool = False) -> None:
+        self.clock = FakeClock()
+        self.uow = FakeUnitOfWork(fail_commit=fail_commit, limits=LIMITS, clock=self.clock)
+        self.hasher = FakeHasher()
+        self.tokens = FakeTokens(self.clock)
+        self.access_tokens = FakeAccessTokens()
+        self.lifetimes = TokenLifetimes()
+        self.mail = FakeMailSender()
+        self.emails = AccountEmails(tokens=self.tokens, renderer=FakeRenderer(), links=LINKS, clock=self.clock,
+                                    lifetimes=self.lifetimes)
+        self.sessions = SessionIssuer(access_tokens=self.access_tokens, clock=self.clock, lifetimes=self.lifetimes)
+        self.per_client, self.per_address, self.login_failures = PER_CLIENT, PER_ADDRESS, LOGIN_FAILURES
+        self.common_passwords: frozenset[str] = frozenset({"password123"})
+        self.reveal_existing_accounts = reveal_existing_accounts
+        self.delivery_policy = DeliveryPolicy()
+
+    def register_user(self) -> RegisterUser:
+        return RegisterUser(uow=self.uow, hasher=self.hasher, emails=self.emails, clock=self.clock,
+                            common_passwords=self.common_passwords,
+                            reveal_existing_accounts=self.reveal_existing_accounts)
+
+    def verify_email(self) -> VerifyEmail:
+        return VerifyEmail(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes)
+
+    def resend_verification(self) -> ResendVerification:
+        return ResendVerification(uow=self.uow, clock=self.clock)
+
+    def login(self) -> Login:
+        return Login(uow=self.uow, hasher=self.hasher, sessions=self.sessions,
+                     reveal_existing_accounts=self.reveal_existing_accounts)
+
+    def refresh_session(self) -> RefreshSession:
+        return RefreshSession(uow=self.uow, sessions=self.sessions, clock=self.clock)
+
+    def logout(self) -> Logout:
+        return Logout(uow=self.uow, clock=self.clock)
+
+    def authenticate(self) -> Authenticate:
+        return Authenticate(uow=self.uow, access_tokens=self.access_tokens)
+
+    def request_reset(self) -> RequestReset:
+        return RequestReset(uow=self.uow, clock=self.clock)
+
+    def check_reset_link(self) -> CheckResetLink:
+        return CheckResetLink(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes)
+
+    def confirm_reset(self) -> ConfirmReset:
+        return ConfirmReset(uow=self.uow, tokens=self.tokens, hasher=self.hasher, clock=self.clock,
+                            lifetimes=self.lifetimes, common_passwords=self.common_passwords)
+
+    def current_password(self) -> CurrentPassword:
+        return CurrentPassword(uow=self.uow, hasher=self.hasher)
+
+    def change_password(self) -> ChangePassword:
+        return ChangePassword(uow=self.uow, current_password=self.current_password(), hasher=self.hasher,
+                              sessions=self.sessions, clock=self.clock, common_passwords=self.common_passwords)
+
+    def change_email(self) -> ChangeEmail:
+        return ChangeEmail(uow=self.uow, current_password=self.current_password(), emails=self.emails,
+                           reveal_existing_accounts=self.reveal_existing_accounts)
+
+    def confirm_email_change(self) -> ConfirmEmailChange:
+        return ConfirmEmailChange(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes)
+
+    def list_users(self) -> ListUsers:
+        return ListUsers(uow=self.uow)
+
+    def send_mail(self) -> SendMail:
+        return SendMail(uow=self.uow, emails=self.emails)
+
+    def create_admin(self) -> CreateAdmin:
+        return CreateAdmin(uow=self.uow, hasher=self.hasher, clock=self.clock, common_passwords=self.common_passwords)
+
+    def process_email_requests(self) -> ProcessEmailRequests:
+        return ProcessEmailRequests(uow=self.uow, emails=self.emails, clock=self.clock)
+
+    def deliver_outbox(self, sender: object | None = None) -> DeliverOutbox:
+        return DeliverOutbox(uow=self.uow, sender=sender or self.mail, clock=self.clock,  # type: ignore[arg-type]
+                             policy=self.delivery_policy)
+
+    def outbox_status(self) -> OutboxStatus:
+        return OutboxStatus(uow=self.uow)
+
+    def revive_dead_messages(self) -> ReviveDeadMessages:
+        return ReviveDeadMessages(uow=self.uow, clock=self.clock)
+
+    def housekeeping(self, sent_retention=None) -> Housekeeping:  # type: ignore[no-untyped-def]
+        return Housekeeping(uow=self.uow, clock=self.clock, sent_retention=sent_retention)
+
+    async def answer_email_requests(self) -> int:
+        """What the worker does with recorded reset and verification requests."""
+        return await self.process_email_requests().execute()
