@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     # Unset in development: a secret generated on the first start and kept in the database (see
     # entrypoints/development_secret.py). Required everywhere else.
     JWT_SECRET: SecretStr | None = None
-    JWT_ALGORITHM: str = "HS256"
+    JWT_ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"
     ACCESS_TOKEN_TTL_SECONDS: int = Field(900, gt=0)
     REFRESH_TOKEN_TTL_SECONDS: int = Field(14 * 24 * 3600, gt=0)
     # A session ends this long after its login, however often it is refreshed.
@@ -139,6 +139,11 @@ class Settings(BaseSettings):
             raise ValueError(f"must be comma-separated IP addresses or networks: {error}") from None
         return spec
 
+    @field_validator("JWT_SECRET", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if value == "" else value  # a blank line in .env (JWT_SECRET=) means unset, not an empty key
+
     @field_validator("METRICS_LISTEN")
     @classmethod
     def _listener(cls, value: str | None) -> str | None:
@@ -189,13 +194,16 @@ class Settings(BaseSettings):
                              "(MAIL_SSL_TLS for implicit TLS, usually port 465; MAIL_STARTTLS for port 587)")
         secret = self.JWT_SECRET.get_secret_value() if self.JWT_SECRET is not None else None
         make_one = "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-        if secret is not None and secret.lower() in KNOWN_SECRETS:
+        if secret is not None and not secret.strip():
+            raise ValueError(f"JWT_SECRET is blank: set a long random value {make_one}, or leave it out in "
+                             "development to have one generated")
+        if secret is not None and secret.strip().lower() in KNOWN_SECRETS:
             raise ValueError("JWT_SECRET is a value published elsewhere, which anyone could sign with: "
                              f"set a secret of your own {make_one}")
         if self.ENVIRONMENT is not Environment.DEVELOPMENT:
             if secret is None:
                 raise ValueError(f"JWT_SECRET is not set: outside development it is required {make_one}")
-            if len(secret.encode()) < 32:
+            if len(secret.strip().encode()) < 32:
                 raise ValueError(f"JWT_SECRET is shorter than 32 bytes: set a long random value {make_one}")
         if self.OUTBOX_LEASE_SECONDS < 4 * self.MAIL_TIMEOUT_SECONDS:
             raise ValueError("OUTBOX_LEASE_SECONDS is under 4 x MAIL_TIMEOUT_SECONDS: one slow send could outlast "

@@ -41,10 +41,22 @@ def link_problem(pages: Pages, problem: Exception, for_reset: bool, **values: ob
     return pages.render("link_problem", 400, expired=isinstance(problem, TokenExpired), **offer, **values)
 
 
+class UnreadableForm(Exception):
+    """The form's bytes are not UTF-8: what they say cannot be known, so nothing is done with them."""
+
+
 async def form_fields(request: Request) -> dict[str, str]:
-    # Forms post application/x-www-form-urlencoded; the body limit has bounded what is read.
-    fields = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+    # Forms post application/x-www-form-urlencoded; the body limit has bounded what is read. Decoded
+    # strictly: a password of replacement characters is not what the person typed.
+    try:
+        fields = parse_qs((await request.body()).decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        raise UnreadableForm() from None
     return {name: values[0] for name, values in fields.items()}
+
+
+def unreadable_form(pages: Pages) -> HTMLResponse:
+    return pages.render("form_expired", 400)
 
 
 @router.get("/password-reset-confirm/{token}", response_class=HTMLResponse)
@@ -68,7 +80,10 @@ def reset_form(pages: Pages, token: str, status_code: int = 200, **errors: str) 
 @inject
 async def reset_form_post(request: Request, use_case: ConfirmReset = Depends(Provide[Container.confirm_reset]),
                           pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
-    fields = await form_fields(request)
+    try:
+        fields = await form_fields(request)
+    except UnreadableForm:
+        return unreadable_form(pages)
     token = fields.get("token", "")
     if not token or not pages.csrf_matches(token, fields.get("csrf_token", "")):
         return pages.render("form_expired", 403)
@@ -86,7 +101,10 @@ async def reset_form_post(request: Request, use_case: ConfirmReset = Depends(Pro
 
 async def _ask_for_link(request: Request, use_case: RequestReset | ResendVerification, pages: Pages,
                         for_reset: bool) -> HTMLResponse:
-    email = (await form_fields(request)).get("email", "")
+    try:
+        email = (await form_fields(request)).get("email", "")
+    except UnreadableForm:
+        return unreadable_form(pages)
     try:
         await use_case.execute(LinkRequest(email, client_key(request)))
     except InvalidEmail as problem:

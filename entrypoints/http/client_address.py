@@ -48,9 +48,11 @@ class ForwardedFor:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope.get("client") and (self.trusted is None or self.trusted):
             peer = ip_or_none(scope["client"][0])
-            header = next((value for name, value in scope["headers"] if name == b"x-forwarded-for"), None)
-            if header is not None and self._trusts(peer):
-                client = self._client(header.decode("latin-1"))
+            # Every line of the header, in order, as one list: a proxy may add a line of its own (HAProxy
+            # does) rather than append to the client's, and the client's own line must not be the one read.
+            lines = [value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"]
+            if lines and self._trusts(peer):
+                client = self._client(",".join(lines))
                 if client is not None:
                     scope = {**scope, "client": (str(client), 0)}
         await self.app(scope, receive, send)

@@ -51,6 +51,7 @@ class GuardedRequests:
         self._header_bytes = 0
         self._body_deadline = 0.0
         self._refused = False
+        self._tail = b""
         self._await_headers()  # a connection that never sends a byte is cut too
 
     def connection_lost(self, exc: Exception | None) -> None:
@@ -62,27 +63,37 @@ class GuardedRequests:
             return  # what a refused client still sends is read and dropped, so that it can read the refusal
         if not self._awaiting_headers and self._between_requests():
             self._await_headers()
-        if self._awaiting_headers:
-            self._header_bytes += len(data)
+        if self._awaiting_headers and self._headers_too_large(data):
+            self._refuse(431, b"Request Header Fields Too Large",
+                         f"The request headers are larger than {self.bounds.max_header_bytes} bytes.",
+                         "request_header_too_large")
+            return
         super().data_received(data)  # type: ignore[misc]
         if self.transport.is_closing():
             return
-        if self._awaiting_headers:
-            if self.cycle is not self._cycle_before:  # the parser made the request: its headers are in
-                self._awaiting_headers = False
-                self._cancel_timer()
-                self._body_deadline = self.loop.time() + self.bounds.body_seconds
-            elif self._header_bytes > self.bounds.max_header_bytes:
-                self._refuse(431, b"Request Header Fields Too Large",
-                             f"The request headers are larger than {self.bounds.max_header_bytes} bytes.",
-                             "request_header_too_large")
-                return
+        if self._awaiting_headers and self.cycle is not self._cycle_before:  # the parser made the request
+            self._awaiting_headers = False
+            self._cancel_timer()
+            self._body_deadline = self.loop.time() + self.bounds.body_seconds
         if not self._awaiting_headers and self.cycle is not None and self.cycle.more_body:
             # Re-armed at each piece of the body, never past the deadline of the whole body.
             self._arm(min(self.bounds.body_chunk_seconds, self._body_deadline - self.loop.time()),
                       "The request body did not arrive in time.")
         elif not self._awaiting_headers:
             self._cancel_timer()
+
+    def _headers_too_large(self, data: bytes) -> bool:
+        """Counted before the parser sees the bytes, up to the blank line that ends the headers, whether they
+        come in one read or in many."""
+        seen = self._tail + data
+        ends = [end for end in (seen.find(b"\r\n\r\n"), seen.find(b"\n\n")) if end >= 0]
+        if ends:
+            size = self._header_bytes + min(ends) - len(self._tail)
+        else:
+            self._header_bytes += len(data)
+            size = self._header_bytes
+        self._tail = seen[-3:]
+        return size > self.bounds.max_header_bytes
 
     def _between_requests(self) -> bool:
         return self.cycle is None or (self.cycle.response_complete and not self.cycle.more_body)
@@ -91,6 +102,7 @@ class GuardedRequests:
         self._awaiting_headers = True
         self._cycle_before = self.cycle
         self._header_bytes = 0
+        self._tail = b""
         self._arm(self.bounds.header_seconds, "The request headers did not arrive in time.")
 
     def _arm(self, seconds: float, message: str) -> None:

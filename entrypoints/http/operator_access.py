@@ -26,22 +26,30 @@ class OperatorAccess:
         return self.listener_port is not None and bool(server) and server[1] == self.listener_port
 
     def allows(self, request: Request) -> bool:
-        if self.on_listener(request.scope):
+        return self.allows_scope(request.scope)
+
+    def allows_scope(self, scope: Scope) -> bool:
+        if self.on_listener(scope):
             return True
-        offered = request.headers.get("authorization", "").encode("latin-1")
+        offered = next((value for name, value in scope["headers"] if name == b"authorization"), b"")
         return self._token is not None and hmac.compare_digest(offered, self._token)
 
 
 class OperatorListener:
-    """On the operators' listener, only the operator endpoints answer; the API is not served there."""
+    """On the operators' listener, only the operator endpoints answer; the API is not served there. And for
+    anyone but an operator /metrics does not exist, by any method."""
 
     def __init__(self, app: ASGIApp, access: OperatorAccess) -> None:
         self.app = app
         self.access = access
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and self.access.on_listener(scope) and scope["path"] not in OPERATOR_PATHS:
-            await error_response(404, "Not Found", "not_found", "This listener serves /metrics and "
-                                 "/health only.")(scope, receive, send)
-            return
+        if scope["type"] == "http":
+            if self.access.on_listener(scope) and scope["path"] not in OPERATOR_PATHS:
+                await error_response(404, "Not Found", "not_found", "This listener serves /metrics and "
+                                     "/health only.")(scope, receive, send)
+                return
+            if scope["path"] == "/metrics" and not self.access.allows_scope(scope):
+                await error_response(404, "Not Found", "not_found", "Check the URL.")(scope, receive, send)
+                return
         await self.app(scope, receive, send)

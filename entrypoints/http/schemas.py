@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated
@@ -11,17 +12,26 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from application.send_mail import MAX_RECIPIENTS
 from application.views import SessionTokens, UserPage, UserView
 
-# Characters that can reorder or break what a reader sees: the bidi overrides and isolates, and the
-# line and paragraph separators, which some mail clients and terminals honour as line breaks.
-_DECEPTIVE = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# What a name may not hold: controls and line or paragraph separators (a line break must never reach a
+# header), format characters (bidi overrides, isolates and marks, zero-width spaces, tags: text that reorders
+# or hides what a reader sees), private-use characters, and the Hangul fillers that show as nothing. The
+# zero-width (non-)joiners stay: Persian, Indic scripts and emoji sequences need them.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Zl", "Zp"})
+_ALLOWED_FORMAT = frozenset("\u200c\u200d")
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 
 def _no_control_characters(value: str | None) -> str | None:
-    # A name ends up in emails and pages; a line break in it must never reach a header, and no one may
-    # reverse the text around it.
-    if value is not None and any(ord(ch) < 32 or 127 <= ord(ch) < 160 or ch in _DECEPTIVE for ch in value):
-        raise ValueError("must not contain control characters, line breaks or text-direction overrides")
+    if value is not None and any(_refused_in_names(ch) for ch in value):
+        raise ValueError("must not contain control, format or invisible characters (line breaks, "
+                         "text-direction marks, zero-width spaces)")
     return value
+
+
+def _refused_in_names(ch: str) -> bool:
+    if ch in _ALLOWED_FORMAT:
+        return False
+    return unicodedata.category(ch) in _REFUSED_CATEGORIES or ch in _BLANK_LETTERS
 
 
 def _has_lone_surrogate(value: object) -> bool:

@@ -45,7 +45,8 @@ async def test_a_lone_surrogate_in_any_password_field_is_invalid_input(service: 
     assert (await service.login("ada@example.com")).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["Ada\u202eevil", "Ada\u2028Bcc", "Ada\u2066x\u2069", "Ada\u0085", "Ada\x1b[31m"])
+@pytest.mark.parametrize("name", ["Ada\u202eevil", "Ada\u2028Bcc", "Ada\u2066x\u2069", "Ada\u0085", "Ada\x1b[31m",
+                                  "Ada\u200f", "Ada\u200bx", "\ufeffAda", "Ada\U000e0041", "\u3164"])
 async def test_a_name_that_reverses_or_breaks_the_text_is_refused(service: Service, name: str) -> None:
     response = await service.signup("ada@example.com", first_name=name)
     assert response.status_code == 422 and response.json()["error_code"] == "validation_error"
@@ -92,3 +93,9 @@ async def test_a_forwarded_for_that_is_no_address_counts_the_peer(pg_url: str, s
         named = await service.client.post("/api/v1/auth/signup", headers={"X-Forwarded-For": "198.51.100.1"},
                                           json={"email": "ada@example.com", "password": PASSWORD})
         assert named.status_code == 201
+
+
+async def test_a_name_may_join_letters_as_its_script_needs(service: Service) -> None:
+    persian = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"  # a zero-width non-joiner inside
+    response = await service.signup("ada@example.com", first_name=persian)
+    assert response.status_code == 201 and response.json()["user"]["first_name"] == persian

@@ -23,6 +23,7 @@ async def test_operator_data_is_for_operators_only(service: Service) -> None:
     assert (await service.client.get("/metrics")).status_code == 404
     wrong = {"Authorization": "Bearer " + "x" * 40}
     assert (await service.client.get("/metrics", headers=wrong)).status_code == 404
+    assert (await service.client.head("/metrics")).status_code == 404  # by no method
     assert (await service.client.get("/health/live")).json() == {"status": "ok"}
     assert (await service.client.get("/health/ready")).json() == {"status": "ok", "database": "ok"}
     assert "pid" in (await service.client.get("/health/live", headers=OPERATOR)).json()

@@ -88,3 +88,14 @@ def test_no_form_post_gets_a_500(form_client: httpx.Client, path: str, body: byt
     # The form endpoints are left out of the OpenAPI document, so schemathesis does not reach them.
     response = form_client.post(path, content=body, headers={"content-type": "application/x-www-form-urlencoded"})
     assert response.status_code < 500, response.text
+
+
+async def test_a_form_that_is_not_utf8_changes_nothing(service: Service) -> None:
+    token = (await reset_link(service, "ed@example.com")).rsplit("/", 1)[1]
+    page = await service.client.get(f"/api/v1/auth/password-reset-confirm/{token}", headers=HTML)
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    body = f"token={token}&csrf_token={csrf}&new_password=%ED%BF%BF%ED%BF%BFab&confirm_new_password=%ED%BF%BF%ED%BF%BFab"
+    refused = await service.client.post("/api/v1/auth/password-reset-form", content=body.encode(),
+                                        headers={"content-type": "application/x-www-form-urlencoded"})
+    assert refused.status_code == 400
+    assert (await service.login("ed@example.com")).status_code == 200  # the password is as it was

@@ -45,6 +45,10 @@ def test_migrate_then_create_admin_on_the_default_sqlite_file(tmp_path: Path) ->
     ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS"),
     ({"DATABASE_URL": "mysql://db/accounts"}, "DATABASE_URL"),
     ({"MAIL_FROM": "Bookly <noreply@example.com>"}, "MAIL_FROM"),
+    ({"JWT_SECRET": " " * 40}, "JWT_SECRET is blank"),
+    ({"ENVIRONMENT": "production", "JWT_SECRET": "development-only-secret-do-not-deploy-0123456789 "},
+     "JWT_SECRET is a value published"),
+    ({"JWT_ALGORITHM": "none"}, "JWT_ALGORITHM"),
 ])
 def test_invalid_settings_stop_start_up_with_one_line_naming_the_setting(tmp_path: Path, env: dict[str, str],
                                                                         named: str) -> None:
