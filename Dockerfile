@@ -10,8 +10,13 @@ COPY domain domain
 COPY application application
 COPY adapters adapters
 COPY entrypoints entrypoints
-RUN pip install --no-cache-dir --no-deps . && useradd --create-home accounts
+RUN pip install --no-cache-dir --no-deps . && useradd --create-home accounts \
+    && mkdir /data && chown accounts /data
 USER accounts
+# Without DATABASE_URL the service keeps an SQLite file here (and warns that production wants PostgreSQL):
+# mount a volume on /data to keep it.
+WORKDIR /data
+VOLUME /data
 
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --retries=5 \

@@ -66,6 +66,8 @@ class AccountEmails:
 
     def custom(self, recipient: str, template: str, link_lifetime: timedelta | None = None,
                **values: Any) -> OutboxMessage:
+        if link_lifetime is not None:
+            values = {"valid_for": link_lifetime, **values}  # the email says how long its link lasts
         content = self._renderer.render(template, values)
         now = self._clock.now()
         return OutboxMessage(recipient=recipient, content=content, created_at=now,

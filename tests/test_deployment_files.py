@@ -17,3 +17,13 @@ def test_compose_requires_a_secret_of_its_own() -> None:
     app = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["app"]["environment"]
     assert app["ENVIRONMENT"] == "production"
     assert app["JWT_SECRET"].startswith("${JWT_SECRET:?")  # compose refuses to start without one
+
+
+def test_compose_leaves_the_hosts_postgresql_port_alone() -> None:
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert "ports" not in services["postgres"]
+
+
+def test_the_image_has_a_writable_data_folder_for_its_default_database() -> None:
+    instructions = (ROOT / "Dockerfile").read_text()
+    assert "chown accounts /data" in instructions and "WORKDIR /data" in instructions

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from babel.units import format_unit
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from application.mail import EmailContent
 
 SHIPPED = Path(__file__).parent / "templates"
 DEFAULT_PRODUCT = "Bookly Accounts"
+
+
+_UNITS = (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1))
+
+
+def duration(span: timedelta, locale: str = "en") -> str:
+    """In the largest unit that states it exactly: 1 hour, 90 minutes, 2 days."""
+    seconds = int(span.total_seconds())
+    unit, size = next((unit, size) for unit, size in _UNITS if seconds % size == 0)
+    return format_unit(seconds // size, f"duration-{unit}", length="long", locale=locale)
 
 
 class JinjaEmailRenderer:
@@ -27,6 +39,7 @@ class JinjaEmailRenderer:
             # Templates do not change while the service runs: no stat() of each file at every render.
             auto_reload=False,
         )
+        self._env.filters["duration"] = duration
 
     def render(self, template: str, values: Mapping[str, Any]) -> EmailContent:
         values = {"product": self._product, **values}

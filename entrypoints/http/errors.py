@@ -69,11 +69,11 @@ async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
+    if any(item["type"] == "json_invalid" for item in error.errors()):
+        code, resolution = HTTP_CODES[400]
+        return error_response(400, "The body is not valid JSON.", code, resolution)
     problems = []
     for item in error.errors():
-        if item["type"] == "json_invalid":
-            problems.append("the body is not valid JSON")
-            continue
         where = ".".join(str(part) for part in item["loc"] if part != "body") or "body"
         message = item["msg"]
         if where == "body" and item["type"] == "model_attributes_type":

@@ -94,3 +94,14 @@ def test_the_to_header_names_the_one_recipient():
     assert [a.addr_spec for a in mime["To"].addresses] == ["ada@example.com"]
     assert [(a.display_name, a.addr_spec) for a in mime["From"].addresses] == [("Bookly, Accounts",
                                                                                  "noreply@bookly.test")]
+
+
+@pytest.mark.parametrize(("seconds", "said"), [(3600, "1 hour"), (5400, "90 minutes"), (86400, "1 day"),
+                                               (45, "45 seconds")])
+def test_the_reset_email_says_how_long_its_link_lasts(seconds, said):
+    from datetime import timedelta
+
+    content = JinjaEmailRenderer().render("reset_password", {"name": "", "link": LINK,
+                                                             "valid_for": timedelta(seconds=seconds)})
+
+    assert f"expires in {said}" in content.text_body and f"expires in {said}" in content.html_body
