@@ -1,4 +1,4 @@
-"""The service over real HTTP (uvicorn on loopback), on PostgreSQL, delivering to a real SMTP server."""
+"""The service end to end, in process, on PostgreSQL and SQLite, delivering to a real SMTP server."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from email.message import EmailMessage
 import httpx
 import pytest
 import uvicorn
+from asgi_lifespan import LifespanManager
 
 from entrypoints.container import build_container
 from entrypoints.http.app import create_app
@@ -48,7 +49,23 @@ class Service:
 
 @asynccontextmanager
 async def running_service(database_url: str, smtp: SmtpTestServer, **overrides: object) -> AsyncIterator[Service]:
-    """The app under uvicorn on a free loopback port, with a clock the test can move on."""
+    """The app in process (httpx's ASGI transport, its lifespan run as a server runs it), with a clock the
+    test can move on. Only what needs a socket (a browser) serves it over one: `serving_over_http`."""
+    settings = service_settings(database_url, smtp.port, DOMAIN="accounts.example.com", **overrides)
+    container = build_container(settings)
+    clock = ShiftedClock()
+    with container.clock.override(clock):
+        app = create_app(settings, container)
+        # The worker finishes the message in hand at shutdown, which may wait for a slow SMTP server.
+        async with LifespanManager(app, startup_timeout=30, shutdown_timeout=60) as manager:
+            transport = httpx.ASGITransport(app=manager.app, client=("127.0.0.1", 50_000))
+            async with httpx.AsyncClient(transport=transport, base_url=f"http://{settings.DOMAIN}") as client:
+                yield Service(client, smtp, clock, settings)
+
+
+@asynccontextmanager
+async def serving_over_http(database_url: str, smtp: SmtpTestServer, **overrides: object) -> AsyncIterator[Service]:
+    """The app under uvicorn on a free loopback port, for a client that needs a real URL (a browser)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

@@ -11,7 +11,8 @@ import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
 from tests.conftest import unavailable
-from tests.e2e.conftest import Service
+from tests.e2e.conftest import Service, serving_over_http
+from tests.smtp_server import SmtpTestServer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -27,6 +28,13 @@ async def browser() -> AsyncIterator[Browser]:
         browser = await playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         yield browser
         await browser.close()
+
+
+@pytest.fixture
+async def service(database_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[Service]:
+    """A browser needs a real URL: here the app is served over a loopback socket."""
+    async with serving_over_http(database_url, smtp_server) as service:
+        yield service
 
 
 @pytest.fixture

@@ -1,22 +1,56 @@
-"""The `accounts` command as an operator runs it: a real process, the embedded SQLite default."""
+"""The `accounts` command as an operator runs it, on the embedded SQLite default: in process, with its own
+working folder, environment and standard streams (the commands that serve run as processes elsewhere)."""
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from entrypoints import cli
 from entrypoints.settings import Settings
 
+ROOT = Path(__file__).resolve().parents[2]
 
-def accounts(*args: str, cwd: Path, env: dict[str, str] | None = None,
-             stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "DATABASE_", "JWT_"))}
-    environment.update(env or {})
-    environment["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
-    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], cwd=cwd, env=environment,
-                          input=stdin, capture_output=True, text=True, timeout=60)
+
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(autouse=True)
+def _own_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith(("MAIL_", "DATABASE_", "JWT_", "ENVIRONMENT")):
+            monkeypatch.delenv(name)
+    monkeypatch.setattr(cli, "configure_logging", lambda json_lines: None)  # the test runner keeps its own
+
+
+def accounts(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None) -> Ran:
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        patch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        for name, value in (env or {}).items():
+            patch.setenv(name, value)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(list(args))
+            except SystemExit as leaving:
+                code = leaving.code if isinstance(leaving.code, int) else (print(leaving.code, file=err) or 1)
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def test_the_installed_command_runs_as_a_process(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "entrypoints.cli", "migrate"], cwd=tmp_path, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+    assert result.returncode == 0 and "database schema is up to date" in result.stdout, result.stderr
 
 
 def test_migrate_then_create_admin_on_the_default_sqlite_file(tmp_path: Path) -> None:
@@ -129,3 +163,8 @@ def test_a_database_that_does_not_answer_is_named(tmp_path: Path) -> None:
     result = accounts("migrate", cwd=tmp_path, env={"DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:9/none"})
     assert result.returncode == 1 and "could not reach the database named by DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serving_a_database_with_no_schema_says_to_migrate_first(tmp_path: Path) -> None:
+    result = accounts("serve", "--port", "0", cwd=tmp_path)
+    assert result.returncode == 1 and "run `accounts migrate` first" in result.stderr
