@@ -28,6 +28,8 @@ from application.revive_dead_messages import ReviveDeadMessages
 from application.send_mail import SendMail
 from application.session_issuer import SessionIssuer
 from application.verify_email import VerifyEmail
+from domain.email import Email
+from domain.user import User
 from tests.fakes import (LIMITS, LOGIN_FAILURES, PER_ADDRESS, PER_CLIENT, FakeAccessTokens, FakeClock, FakeHasher,
                          FakeMailSender, FakeRenderer, FakeTokens, FakeUnitOfWork)
 
@@ -127,6 +129,22 @@ class World:
 
     def housekeeping(self, sent_retention=None) -> Housekeeping:  # type: ignore[no-untyped-def]
         return Housekeeping(uow=self.uow, clock=self.clock, sent_retention=sent_retention)
+
+    async def account(self, email: str) -> User:
+        """The account as the repository holds it now."""
+        async with self.uow as uow:
+            user = await uow.users.get_by_email(Email.parse(email))
+        assert user is not None, f"no account has {email}"
+        return user
+
+    async def user_count(self) -> int:
+        async with self.uow as uow:
+            return await uow.users.count()
+
+    async def save(self, user: User) -> None:
+        async with self.uow as uow:
+            await uow.users.save(user)
+            await uow.commit()
 
     async def answer_email_requests(self) -> int:
         """What the worker does with recorded reset and verification requests."""

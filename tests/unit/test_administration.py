@@ -42,7 +42,7 @@ async def test_users_are_listed_a_page_at_a_time() -> None:
 async def test_an_unverified_account_is_refused_before_its_role_is_looked_at() -> None:
     world = World()
     await world.register_user().execute(Signup("ada@example.com", "correct horse"))
-    [user] = world.uow.store.users.values()
+    user = await world.account("ada@example.com")
     user.role = Role.ADMIN
     with pytest.raises(AccountNotVerified):
         user.require_role(frozenset({Role.ADMIN}))

@@ -16,21 +16,20 @@ async def world() -> World:
     return world
 
 
-def change(world: World, current: str, new: str = "new secret words") -> PasswordChange:
-    [user] = world.uow.store.users.values()
-    return PasswordChange(user.id, current, new, CLIENT)
+async def change(world: World, current: str, new: str = "new secret words") -> PasswordChange:
+    return PasswordChange((await world.account("ada@example.com")).id, current, new, CLIENT)
 
 
 async def test_change_password_guesses_share_the_login_failure_limit(world: World) -> None:
     half = world.login_failures.limit // 2
     for _ in range(half):
         with pytest.raises(WrongPassword):
-            await world.change_password().execute(change(world, "wrong horse"))
+            await world.change_password().execute(await change(world, "wrong horse"))
     for _ in range(world.login_failures.limit - half):
         with pytest.raises(InvalidCredentials):
             await world.login().execute(Credentials("ada@example.com", "wrong horse", CLIENT))
     with pytest.raises(RateLimited):
-        await world.change_password().execute(change(world, "correct horse"))
+        await world.change_password().execute(await change(world, "correct horse"))
     with pytest.raises(RateLimited):
         await world.login().execute(Credentials("ada@example.com", "correct horse", CLIENT))
 
@@ -40,7 +39,7 @@ async def test_a_stolen_token_gets_no_more_guesses_than_login_gives(world: World
     outcomes = []
     for _ in range(world.login_failures.limit * 3):
         try:
-            await world.change_password().execute(change(world, "wrong horse"))
+            await world.change_password().execute(await change(world, "wrong horse"))
         except (WrongPassword, RateLimited) as refusal:
             outcomes.append(type(refusal).__name__)
     assert outcomes.count("WrongPassword") == world.login_failures.limit
@@ -49,5 +48,5 @@ async def test_a_stolen_token_gets_no_more_guesses_than_login_gives(world: World
 
 async def test_the_right_current_password_is_no_guess(world: World) -> None:
     for n in range(world.login_failures.limit + 2):
-        await world.change_password().execute(change(world, f"password {n}" if n else "correct horse",
+        await world.change_password().execute(await change(world, f"password {n}" if n else "correct horse",
                                                      f"password {n + 1}"))

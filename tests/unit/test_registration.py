@@ -44,7 +44,7 @@ async def test_a_second_signup_with_the_same_address_in_other_case_is_refused(wo
 async def test_weak_passwords_are_refused_with_the_rule_that_failed(world: World, password: str) -> None:
     with pytest.raises(WeakPassword):
         await world.register_user().execute(Signup("ada@example.com", password))
-    assert world.uow.store.users == {}
+    assert await world.user_count() == 0
 
 
 async def test_an_invalid_address_is_refused(world: World) -> None:
@@ -56,7 +56,7 @@ async def test_a_failed_commit_stores_neither_the_user_nor_the_email() -> None:
     world = World(fail_commit=True)
     with pytest.raises(ConnectionError):
         await world.register_user().execute(Signup("ada@example.com", "correct horse"))
-    assert world.uow.store.users == {} and world.uow.outbox_messages == []
+    assert await world.user_count() == 0 and world.uow.outbox_messages == []
 
 
 async def test_following_the_link_verifies_once_and_then_changes_nothing(world: World) -> None:
@@ -65,7 +65,7 @@ async def test_following_the_link_verifies_once_and_then_changes_nothing(world: 
 
     assert await world.verify_email().execute(token) is True
     assert await world.verify_email().execute(token) is False
-    assert world.uow.store.users[user.id].is_verified
+    assert (await world.account(user.email)).is_verified
 
 
 async def test_an_expired_verification_link_is_refused(world: World) -> None:
@@ -111,7 +111,7 @@ async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one
     second = await world.register_user().execute(Signup("ada@example.com", "another horse"))
 
     assert (second.email, second.is_verified, second.role) == (first.email, False, "user")
-    assert len(world.uow.store.users) == 1
+    assert await world.user_count() == 1
     await world.answer_email_requests()
     assert [m.content.subject for m in world.uow.outbox_messages] == ["verify_email", "existing_account"]
 
@@ -139,7 +139,7 @@ async def test_an_email_change_sends_no_more_than_the_per_address_limit(world: W
 
 async def test_an_email_message_id_names_the_sender_domain(world: World) -> None:
     await world.register_user().execute(Signup("ada@example.com", "correct horse"))
-    [user] = world.uow.store.users.values()
+    user = await world.account("ada@example.com")
     emails = AccountEmails(tokens=world.tokens, renderer=FakeRenderer(), links=LINKS, clock=world.clock,
                            lifetimes=world.lifetimes, sender_domain="bookly.example")
 

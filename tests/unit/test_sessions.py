@@ -39,10 +39,11 @@ async def test_a_wrong_email_or_password_gets_one_answer_and_costs_a_hash(world:
 
 async def test_a_hash_of_an_older_scheme_is_upgraded_on_login(world: World) -> None:
     world.hasher = FakeHasher(scheme="fake3")
-    [user] = world.uow.store.users.values()
+    user = await world.account("ada@example.com")
     user.password_hash = "fake2$correct horse"
+    await world.save(user)
     await world.login().execute(ada())
-    assert world.uow.store.users[user.id].password_hash == "fake3$correct horse"
+    assert (await world.account("ada@example.com")).password_hash == "fake3$correct horse"
 
 
 async def test_refresh_rotates_and_a_reused_token_revokes_the_family(world: World) -> None:
