@@ -11,7 +11,7 @@ from adapters.sqlalchemy.tables import email_requests
 from application.ports import EmailRequest, EmailRequestKind
 from domain.email import Email
 
-_INSERT = insert(email_requests)  # built once; the values come as parameters
+_INSERT = insert(email_requests)
 
 
 class SqlAlchemyEmailRequests:

@@ -13,7 +13,6 @@ from application.mail import EmailContent, OutboxMessage, OutboxStats
 
 PENDING, SENT, DEAD = "pending", "sent", "dead"
 
-# Built once: the values come as parameters, so no statement is built and keyed for the cache per call.
 _INSERT = insert(outbox)
 
 

@@ -11,7 +11,6 @@ from adapters.sqlalchemy.tables import refresh_tokens, users
 from adapters.sqlalchemy.users import user_from_row
 from application.ports import RefreshTokenRecord, Spend, SpendOutcome
 
-# Built once, the values coming as parameters: they run on every refresh.
 _INSERT = insert(refresh_tokens)
 _BY_HASH = select(refresh_tokens).where(refresh_tokens.c.token_hash == bindparam("token_hash"))
 # The token with its account, whose row is locked first, as a reset locks it before it revokes every token

@@ -14,7 +14,8 @@ from domain.email import Email
 from domain.errors import UserAlreadyExists
 from domain.user import Role, User
 
-# Built once, the values coming as parameters: a statement built per call costs more than it runs.
+# Statements are built once, in every repository, the values coming as parameters: a statement built per
+# call costs more than it runs.
 _INSERT = insert(users)
 _UPDATE = update(users).where(users.c.id == bindparam("user_id"))
 _BY_ID = select(users).where(users.c.id == bindparam("user_id"))
