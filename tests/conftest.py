@@ -8,12 +8,11 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.migrate import upgrade
-from tests.database import truncate
+from tests.database import empty_schema, truncate
 from tests.smtp_server import smtp_server, smtp_tls_server  # noqa: F401  (fixtures)
 
 # CI sets this: there a missing real component is a failure, never a skip.
@@ -51,18 +50,10 @@ def postgres_url() -> Iterator[str]:
 
 
 def _fresh_schema(url: str) -> str:
-    async def reset() -> None:
-        engine = create_engine(url)
-        try:
-            async with engine.begin() as connection:
-                await connection.execute(text("DROP SCHEMA public CASCADE"))
-                await connection.execute(text("CREATE SCHEMA public"))
-        except OSError as error:
-            unavailable(f"PostgreSQL at TEST_DATABASE_URL does not answer: {error}")
-        finally:
-            await engine.dispose()
-
-    asyncio.run(reset())
+    try:
+        asyncio.run(empty_schema(url))
+    except OSError as error:
+        unavailable(f"PostgreSQL at TEST_DATABASE_URL does not answer: {error}")
     upgrade(url)
     return url
 

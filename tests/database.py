@@ -8,6 +8,17 @@ from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.tables import metadata
 
 
+async def empty_schema(url: str) -> None:
+    """Every table gone: for a database the migrations will build from nothing."""
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+
+
 async def truncate(url: str) -> None:
     engine = create_engine(url)
     try:

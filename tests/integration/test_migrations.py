@@ -17,6 +17,7 @@ from sqlalchemy.pool import NullPool
 from adapters.sqlalchemy.migrate import alembic_config as service_alembic_config
 from pytest_alembic.plugin.fixtures import alembic_runner  # noqa: F401  (the fixture the tests below take)
 from pytest_alembic.runner import MigrationContext
+from tests.database import empty_schema
 from pytest_alembic.tests import (  # noqa: F401  (collected here as tests)
     test_model_definitions_match_ddl,
     test_single_head_revision,
@@ -43,16 +44,7 @@ def _own_database(url: str) -> str:
     asyncio.run(create())
     own = parsed.set(database=name).render_as_string(hide_password=False)
 
-    async def empty() -> None:
-        engine = create_async_engine(own)
-        try:
-            async with engine.begin() as connection:
-                await connection.execute(text("DROP SCHEMA public CASCADE"))
-                await connection.execute(text("CREATE SCHEMA public"))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(empty())
+    asyncio.run(empty_schema(own))
     return own
 
 
