@@ -32,11 +32,19 @@ def _own_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cli, "configure_logging", lambda json_lines: None)  # the test runner keeps its own
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+TERMINAL = "\0terminal"  # stdin as a person at a terminal, rather than a pipe
+
+
 def accounts(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None) -> Ran:
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(cwd)
-        patch.setattr(sys, "stdin", io.StringIO(stdin or ""))
+        patch.setattr(sys, "stdin", Terminal() if stdin == TERMINAL else io.StringIO(stdin or ""))
         for name, value in (env or {}).items():
             patch.setenv(name, value)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -168,3 +176,15 @@ def test_a_database_that_does_not_answer_is_named(tmp_path: Path) -> None:
 def test_serving_a_database_with_no_schema_says_to_migrate_first(tmp_path: Path) -> None:
     result = accounts("serve", "--port", "0", cwd=tmp_path)
     assert result.returncode == 1 and "run `accounts migrate` first" in result.stderr
+
+
+def test_create_admin_reads_a_piped_password_and_asks_again_at_a_terminal(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    assert accounts("migrate", cwd=tmp_path).returncode == 0
+    piped = accounts("create-admin", "--email", "one@example.com", cwd=tmp_path, stdin="admin password 1\n")
+    assert piped.returncode == 0 and "created administrator one@example.com" in piped.stdout
+
+    typed = iter(["admin password 2", "a typo", "admin password 2", "admin password 2"])
+    monkeypatch.setattr(cli.getpass, "getpass", lambda prompt: next(typed))
+    asked = accounts("create-admin", "--email", "two@example.com", cwd=tmp_path, stdin=TERMINAL)
+    assert asked.returncode == 0 and "do not match; type them again" in asked.stderr
