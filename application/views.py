@@ -19,6 +19,7 @@ class UserView:
     role: str
     is_verified: bool
     created_at: datetime
+    locale: str | None
 
     @classmethod
     def of(cls, user: User) -> UserView:

@@ -27,6 +27,7 @@ class User:
     last_name: str | None = None
     role: Role = Role.USER
     is_verified: bool = False
+    locale: str | None = None  # BCP 47, the language the account's emails are written in
     password_changed_at: datetime | None = None
     # Changed by every reset request: a reset link carries it, so a newer request retires older links.
     reset_nonce: str | None = None

@@ -46,6 +46,7 @@ users = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("password_changed_at", UtcDateTime),
     Column("reset_nonce", String(32)),
+    Column("locale", String(35)),
 )
 
 refresh_tokens = Table(

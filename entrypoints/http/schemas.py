@@ -111,6 +111,7 @@ class UserOut(BaseModel):
     role: str
     is_verified: bool
     created_at: datetime
+    locale: str | None
 
     @classmethod
     def of(cls, user: UserView) -> UserOut:
