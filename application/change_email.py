@@ -41,6 +41,5 @@ class ChangeEmail:
                 raise UserAlreadyExists("Another account uses this email address.", "Choose another address.")
             # The new address is anyone's: it gets no more emails than the per-address limit, silently.
             if not taken and await uow.throttle.allows(Rule.EMAILS_PER_ADDRESS, str(new_email)):
-                await uow.outbox.add(self._emails.email_change(user, new_email))
-                await uow.outbox.add(self._emails.email_change_notice(user, new_email))
+                await self._emails.send_email_change(uow, user, new_email)
             await uow.commit()

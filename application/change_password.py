@@ -3,7 +3,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from application.account_emails import AccountEmails
 from application.current_password import CurrentPassword
+from application.password_change import put_new_password
 from application.ports import Clock, PasswordHasher, UnitOfWork
 from application.session_issuer import SessionIssuer
 from application.views import SessionTokens
@@ -23,8 +25,10 @@ class ChangePassword:
     """A logged-in user sets a new password; every other session ends, and this one is renewed."""
 
     def __init__(self, *, uow: UnitOfWork, current_password: CurrentPassword, hasher: PasswordHasher,
-                 sessions: SessionIssuer, clock: Clock, common_passwords: frozenset[str] = frozenset()) -> None:
+                 sessions: SessionIssuer, emails: AccountEmails, clock: Clock,
+                 common_passwords: frozenset[str] = frozenset()) -> None:
         self._uow = uow
+        self._emails = emails
         self._current_password = current_password
         self._hasher = hasher
         self._sessions = sessions
@@ -39,10 +43,7 @@ class ChangePassword:
             user = await uow.users.get_for_change(change.user_id)
             if user is None or user.password_hash != confirmed.user.password_hash:
                 raise WrongPassword()  # changed meanwhile: the password checked above is no longer current
-            now = self._clock.now()
-            user.change_password(new_hash, now)
-            await uow.users.save(user)
-            await uow.refresh_tokens.revoke_all_for_user(user.id, now)
+            await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
             await uow.throttle.refund(confirmed.guess)
             session = await self._sessions.issue(uow, user)
             await uow.commit()

@@ -14,6 +14,7 @@ class TokenLifetimes:
     refresh: timedelta = timedelta(days=14)
     # However often it is refreshed, a session ends this long after its login.
     session: timedelta = timedelta(days=30)
+    login_code: timedelta = timedelta(minutes=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,10 @@ class Links:
     verify_email: str
     reset_password: str
     change_email: str
+    # The page that asks for a reset link, for the notices that say "if it was not you".
+    forgot_password: str = ""
+    # A front end's page that signs in with the token of a login email; none: the email has a code only.
+    login: str | None = None
 
     def verification(self, token: str) -> str:
         return self.verify_email.replace("{token}", token)
@@ -32,6 +37,9 @@ class Links:
 
     def email_change(self, token: str) -> str:
         return self.change_email.replace("{token}", token)
+
+    def sign_in(self, token: str) -> str | None:
+        return self.login.replace("{token}", token) if self.login else None
 
 
 @dataclass(frozen=True, slots=True)

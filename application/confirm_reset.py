@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.account_emails import AccountEmails
 from application.config import TokenLifetimes
+from application.password_change import put_new_password
 from application.ports import Clock, PasswordHasher, TokenService, UnitOfWork
 from application.reset_link import ResetLink
 from domain.errors import PasswordsMismatch
@@ -19,9 +21,10 @@ class ResetConfirmation:
 class ConfirmReset:
     """Sets a new password from a reset link; the link then dies, and so does every session."""
 
-    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, hasher: PasswordHasher, clock: Clock,
-                 lifetimes: TokenLifetimes, common_passwords: frozenset[str] = frozenset()) -> None:
+    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, hasher: PasswordHasher, emails: AccountEmails,
+                 clock: Clock, lifetimes: TokenLifetimes, common_passwords: frozenset[str] = frozenset()) -> None:
         self._uow = uow
+        self._emails = emails
         self._tokens = tokens
         self._hasher = hasher
         self._clock = clock
@@ -39,9 +42,6 @@ class ConfirmReset:
         async with self._uow as uow:
             # Checked again, held: of two concurrent uses of one link, exactly one wins.
             user = link.matches(await uow.users.get_for_change(link.user_id))
-            now = self._clock.now()
-            user.change_password(new_hash, now)
             user.verify_email(user.email)  # following the emailed link proves the mailbox is the user's
-            await uow.users.save(user)
-            await uow.refresh_tokens.revoke_all_for_user(user.id, now)
+            await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
             await uow.commit()

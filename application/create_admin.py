@@ -33,7 +33,8 @@ class CreateAdmin:
                     role=Role.ADMIN, is_verified=True)
         async with self._uow as uow:
             if await uow.users.get_by_email(email) is not None:
-                raise UserAlreadyExists(f"An account with {email} already exists.", "Choose another address.")
+                raise UserAlreadyExists("An account with {email} already exists.", "Choose another address.",
+                                        email=email)
             await uow.users.add(user)
             await uow.commit()
         return UserView.of(user)

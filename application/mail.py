@@ -12,6 +12,7 @@ class EmailContent:
     subject: str
     text_body: str
     html_body: str
+    language: str = "en"  # what it is written in, for the Content-Language header
 
 
 @dataclass(slots=True)

@@ -131,10 +131,50 @@ class Throttle(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class OneTimeCode:
+    """A code sent in an email beside its link, stored as a keyed digest only."""
+
+    user_id: uuid.UUID
+    purpose: TokenPurpose
+    email: Email  # where it was sent
+    digest: str
+    created_at: datetime
+    expires_at: datetime
+    attempts: int = 0
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+class OneTimeCodes(Protocol):
+    """The codes of emails: one live code per account and purpose, and per address and purpose."""
+
+    async def replace(self, code: OneTimeCode) -> None:
+        """Stores the code, retiring the older one of its purpose for the account and for the address."""
+        ...
+    async def attempt(self, email: Email, purpose: TokenPurpose, when: datetime,
+                      user_id: uuid.UUID | None = None) -> OneTimeCode | None:
+        """Counts one try at the live code sent to `email` for `purpose` (of `user_id`'s, if given), at once
+        for every caller, and returns it as counted; None when there is no live code."""
+        ...
+    async def spend(self, code_id: uuid.UUID, when: datetime) -> bool:
+        """Uses the code up; False when it was used or retired already (of concurrent spends, one wins)."""
+        ...
+    async def retire(self, user_id: uuid.UUID, *purposes: TokenPurpose) -> None:
+        """The account's live codes of these purposes (of every purpose, when none is named) stop working."""
+        ...
+
+
+class CodeDigests(Protocol):
+    """Keyed digests of codes: a stolen table cannot be searched for the code behind a digest."""
+
+    def digest(self, code: str, purpose: TokenPurpose, user_id: uuid.UUID, email: Email) -> str: ...
+
+
 class EmailRequestKind(str, enum.Enum):
     RESET_PASSWORD = "reset-password"
     VERIFY_EMAIL = "verify-email"
     EXISTING_ACCOUNT = "existing-account"
+    LOGIN_CODE = "login-code"
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +205,7 @@ class UnitOfWork(Protocol):
     throttle: Throttle
     rate_limits: RateLimitCounters
     email_requests: EmailRequests
+    codes: OneTimeCodes
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...
@@ -185,6 +226,7 @@ class TokenPurpose(str, enum.Enum):
     VERIFY_EMAIL = "verify-email"
     RESET_PASSWORD = "reset-password"
     CHANGE_EMAIL = "change-email"
+    LOGIN = "login"
 
 
 class TokenService(Protocol):
@@ -208,7 +250,9 @@ class AccessTokenService(Protocol):
 class EmailRenderer(Protocol):
     """Turns a named template and its values into the subject and both body parts."""
 
-    def render(self, template: str, values: Mapping[str, Any]) -> EmailContent: ...
+    def render(self, template: str, values: Mapping[str, Any], locale: str | None = None) -> EmailContent:
+        """In `locale` (a BCP 47 tag), or the nearest language on offer; English when none is."""
+        ...
 
 
 class MailSender(Protocol):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from application.account_emails import AccountEmails
-from application.mail import OutboxMessage
 from application.ports import Clock, EmailRequest, EmailRequestKind, UnitOfWork
 from application.throttle import Rule
 from domain.user import User
@@ -28,19 +27,22 @@ class ProcessEmailRequests:
                 user = await uow.users.get_by_email(request.email)
                 if user is not None and _calls_for_email(request, user) and \
                         await uow.throttle.allows(Rule.EMAILS_PER_ADDRESS, str(request.email)):
-                    await uow.outbox.add(await self._email(uow, request, user))
+                    await self._send(uow, request, user)
             await uow.email_requests.mark_processed([r.id for r in requests], self._clock.now())
             await uow.commit()
         return len(requests)
 
-    async def _email(self, uow: UnitOfWork, request: EmailRequest, user: User) -> OutboxMessage:
+    async def _send(self, uow: UnitOfWork, request: EmailRequest, user: User) -> None:
         if request.kind is EmailRequestKind.RESET_PASSWORD:
             user.start_password_reset()  # the links sent before this one stop working
             await uow.users.save(user)
-            return self._emails.password_reset(user)
-        if request.kind is EmailRequestKind.VERIFY_EMAIL:
-            return self._emails.verification(user)
-        return self._emails.existing_account(user)
+            await self._emails.send_password_reset(uow, user)
+        elif request.kind is EmailRequestKind.VERIFY_EMAIL:
+            await self._emails.send_verification(uow, user)
+        elif request.kind is EmailRequestKind.LOGIN_CODE:
+            await self._emails.send_login_code(uow, user)
+        else:
+            await self._emails.send_existing_account(uow, user)
 
 
 def _calls_for_email(request: EmailRequest, user: User) -> bool:

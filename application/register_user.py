@@ -19,6 +19,7 @@ class Signup:
     username: str | None = None
     first_name: str | None = None
     last_name: str | None = None
+    locale: str | None = None
     client: str = ""
 
 
@@ -47,12 +48,13 @@ class RegisterUser:
             raise UserAlreadyExists()
         # A taken address spends the hash too, so the answer's timing matches a new account's.
         user = User(email=email, password_hash=await self._hasher.hash(signup.password), created_at=self._clock.now(),
-                    username=signup.username, first_name=signup.first_name, last_name=signup.last_name)
+                    username=signup.username, first_name=signup.first_name, last_name=signup.last_name,
+                    locale=signup.locale)
         async with self._uow as uow:
             if taken:
                 await uow.email_requests.add(EmailRequest(EmailRequestKind.EXISTING_ACCOUNT, email, user.created_at))
             else:
                 await uow.users.add(user)
-                await uow.outbox.add(self._emails.verification(user))
+                await self._emails.send_verification(uow, user)
             await uow.commit()
         return UserView.of(user)

@@ -25,13 +25,14 @@ class SendMail:
         self._uow = uow
         self._emails = emails
 
-    async def execute(self, addresses: Sequence[str]) -> MailQueued:
+    async def execute(self, addresses: Sequence[str], locale: str | None = None) -> MailQueued:
+        """`locale`: the language of the message, for recipients who may have no account to say theirs."""
         recipients = list(dict.fromkeys(str(Email.parse(a)) for a in addresses))
         queued = 0
         async with self._uow as uow:
             for recipient in recipients:
                 if await uow.throttle.allows(Rule.EMAILS_PER_ADDRESS, recipient):
-                    await uow.outbox.add(self._emails.custom(recipient, "admin_message"))
+                    await uow.outbox.add(self._emails.custom(recipient, "admin_message", locale))
                     queued += 1
             await uow.commit()
         return MailQueued(recipients=queued, skipped=len(recipients) - queued)

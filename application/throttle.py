@@ -24,6 +24,8 @@ class Rule(str, enum.Enum):
     VERIFICATION_REQUESTS_PER_CLIENT = "resend-verification"
     EMAILS_PER_ADDRESS = "emails"  # every email to one address, of whatever kind
     ACCOUNT_CHANGES_PER_CLIENT = "account"  # change-password, change-email
+    CODE_GUESSES_PER_CLIENT = "code-guesses"  # tries at the codes in emails
+    LOGIN_CODE_REQUESTS_PER_CLIENT = "login-code-request"
 
 
 @dataclass(frozen=True, slots=True)

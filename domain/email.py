@@ -31,7 +31,7 @@ class Email:
         try:
             found = validate_email(text, check_deliverability=False, allow_smtputf8=False, strict=True)
         except EmailNotValidError as error:
-            raise InvalidEmail(f"That is not a valid email address. {error}") from None
+            raise InvalidEmail("That is not a valid email address. {reason}", reason=error) from None
         except (UnicodeError, ValueError):
             raise InvalidEmail() from None
         # Addresses are unique without regard to case, as every mail provider people use treats them.

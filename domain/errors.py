@@ -1,4 +1,10 @@
-"""Domain errors: each carries a stable code and the words a user needs."""
+"""Domain errors: each carries a stable code and the words a user needs.
+
+The words are templates with named values ("Try again in {seconds} seconds."), so that a caller can
+translate the template and then fill it in; `message` and `resolution` are the English, filled in.
+"""
+
+from typing import Any
 
 
 class DomainError(Exception):
@@ -6,9 +12,12 @@ class DomainError(Exception):
     message = "The request could not be completed."
     resolution = "Check the request and try again."
 
-    def __init__(self, message: str | None = None, resolution: str | None = None) -> None:
-        self.message = message or type(self).message
-        self.resolution = resolution or type(self).resolution
+    def __init__(self, message: str | None = None, resolution: str | None = None, **values: Any) -> None:
+        self.message_template = message or type(self).message
+        self.resolution_template = resolution or type(self).resolution
+        self.values = values
+        self.message = self.message_template.format(**values)
+        self.resolution = self.resolution_template.format(**values)
         super().__init__(self.message)
 
 
@@ -34,6 +43,12 @@ class InvalidToken(DomainError):
     code = "invalid_token"
     message = "This link or token is invalid."
     resolution = "Request a new one."
+
+
+class InvalidCode(DomainError):
+    code = "invalid_code"
+    message = "This code is not right, or no longer works."
+    resolution = "Check the code in the newest email; after five wrong tries, ask for a new email."
 
 
 class TokenExpired(DomainError):
@@ -79,7 +94,7 @@ class RateLimited(DomainError):
 
     def __init__(self, retry_after_seconds: int) -> None:
         self.retry_after_seconds = max(1, retry_after_seconds)
-        super().__init__(resolution=f"Try again in {self.retry_after_seconds} seconds.")
+        super().__init__(resolution="Try again in {seconds} seconds.", seconds=self.retry_after_seconds)
 
 
 class WrongPassword(DomainError):

@@ -17,6 +17,9 @@ class Role(str, enum.Enum):
     ADMIN = "admin"
 
 
+PROFILE_FIELDS = frozenset({"username", "first_name", "last_name", "locale"})
+
+
 @dataclass(eq=False, slots=True)
 class User:
     email: Email
@@ -52,6 +55,14 @@ class User:
         """The new address was proven by a link sent to it, so it counts as verified."""
         self.email = new_email
         self.is_verified = True
+
+    def update_profile(self, **values: str | None) -> None:
+        """What the owner may change directly: names and the language; never the address, password or role."""
+        unknown = set(values) - PROFILE_FIELDS
+        if unknown:
+            raise ValueError(f"not a profile field: {', '.join(sorted(unknown))}")
+        for name, value in values.items():
+            setattr(self, name, value)
 
     def rehash_password(self, new_hash: str) -> None:
         """Same password, stronger hash: no session is revoked."""

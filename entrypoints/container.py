@@ -11,7 +11,9 @@ from datetime import timedelta
 from dependency_injector import containers, providers
 
 from adapters.clock import SystemClock
+from adapters.code_digests import HmacCodeDigests
 from adapters.common_passwords import common_passwords
+from adapters.i18n import Catalogs
 from adapters.jwt_tokens import JwtAccessTokenService
 from adapters.key_derivation import derive_key
 from adapters.mail.console import ConsoleMailSender
@@ -28,9 +30,12 @@ from application.account_emails import AccountEmails
 from application.authenticate import Authenticate
 from application.change_email import ChangeEmail
 from application.change_password import ChangePassword
+from application.check_email_change_link import CheckEmailChangeLink
 from application.check_reset_link import CheckResetLink
+from application.check_verification_link import CheckVerificationLink
 from application.config import DeliveryPolicy, Links, TokenLifetimes
 from application.confirm_email_change import ConfirmEmailChange
+from application.confirm_email_change_by_code import ConfirmEmailChangeByCode
 from application.confirm_reset import ConfirmReset
 from application.create_admin import CreateAdmin
 from application.current_password import CurrentPassword
@@ -38,18 +43,25 @@ from application.deliver_outbox import DeliverOutbox
 from application.housekeeping import Housekeeping
 from application.list_users import ListUsers
 from application.login import Login
+from application.login_by_code import LoginByCode
+from application.login_by_link import LoginByLink
 from application.logout import Logout
+from application.one_time_codes import CodeBook
 from application.outbox_status import OutboxStatus
 from application.process_email_requests import ProcessEmailRequests
 from application.refresh_session import RefreshSession
 from application.register_user import RegisterUser
+from application.request_login_code import RequestLoginCode
 from application.request_reset import RequestReset
+from application.reset_password_by_code import ResetPasswordByCode
 from application.resend_verification import ResendVerification
 from application.revive_dead_messages import ReviveDeadMessages
 from application.send_mail import SendMail
 from application.session_issuer import SessionIssuer
+from application.update_profile import UpdateProfile
 from application.throttle import Limits, RateLimit, Rule
 from application.verify_email import VerifyEmail
+from application.verify_email_by_code import VerifyEmailByCode
 from entrypoints.development_secret import with_development_secret
 from entrypoints.http.metrics_registry import Metrics
 from entrypoints.http.operator_access import OperatorAccess
@@ -63,7 +75,8 @@ def _lifetimes(s: Settings) -> TokenLifetimes:
                           reset=timedelta(seconds=s.RESET_TOKEN_TTL_SECONDS),
                           access=timedelta(seconds=s.ACCESS_TOKEN_TTL_SECONDS),
                           refresh=timedelta(seconds=s.REFRESH_TOKEN_TTL_SECONDS),
-                          session=timedelta(seconds=s.SESSION_MAX_SECONDS))
+                          session=timedelta(seconds=s.SESSION_MAX_SECONDS),
+                          login_code=timedelta(seconds=s.LOGIN_CODE_TTL_SECONDS))
 
 
 def _limits(s: Settings) -> Limits:
@@ -75,6 +88,8 @@ def _limits(s: Settings) -> Limits:
         Rule.RESET_REQUESTS_PER_CLIENT: per_client,
         Rule.VERIFICATION_REQUESTS_PER_CLIENT: per_client,
         Rule.ACCOUNT_CHANGES_PER_CLIENT: per_client,
+        Rule.CODE_GUESSES_PER_CLIENT: per_client,
+        Rule.LOGIN_CODE_REQUESTS_PER_CLIENT: per_client,
         Rule.PASSWORD_GUESSES: RateLimit(s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)),
         Rule.EMAILS_PER_ADDRESS: RateLimit(s.EMAILS_PER_ADDRESS_PER_HOUR, timedelta(hours=1)),
     }
@@ -108,7 +123,10 @@ class Container(containers.DeclarativeContainer):
     delivery_policy = providers.Singleton(_delivery_policy, settings)
     smtp_config = providers.Singleton(_smtp_config, settings)
     links = providers.Singleton(lambda s: Links(verify_email=s.verify_url_template, reset_password=s.reset_url_template,
-                                                change_email=s.change_email_url_template), settings)
+                                                change_email=s.change_email_url_template,
+                                                forgot_password=s.forgot_password_url,
+                                                login=s.LOGIN_LINK_URL_TEMPLATE), settings)
+    template_dirs = providers.Callable(lambda s: [s.MAIL_TEMPLATES_DIR, s.PAGES_TEMPLATES_DIR], settings)
     reveal_existing_accounts = providers.Callable(lambda s: s.SIGNUP_REVEALS_EXISTING_ACCOUNTS, settings)
     sent_retention = providers.Callable(
         lambda s: timedelta(days=s.OUTBOX_RETENTION_DAYS) if s.OUTBOX_RETENTION_DAYS else None, settings)
@@ -131,13 +149,15 @@ class Container(containers.DeclarativeContainer):
     access_tokens = providers.Singleton(JwtAccessTokenService, secret=secret,
                                         algorithm=settings.provided.JWT_ALGORITHM, clock=clock)
 
+    catalogs = providers.Singleton(Catalogs, deployment_dirs=template_dirs)
     renderer = providers.Singleton(JinjaEmailRenderer, templates_dir=settings.provided.MAIL_TEMPLATES_DIR,
-                                   product=settings.provided.PRODUCT_NAME)
+                                   product=settings.provided.PRODUCT_NAME, catalogs=catalogs)
     metrics = providers.Singleton(Metrics)
     operator_access = providers.Singleton(OperatorAccess, token=metrics_token, listener_port=metrics_port)
     pages = providers.Singleton(Pages, templates_dir=settings.provided.PAGES_TEMPLATES_DIR,
                                 product=settings.provided.PRODUCT_NAME, login_url=settings.provided.LOGIN_URL,
-                                csrf_key=providers.Singleton(derive_key, secret=secret, purpose="csrf"))
+                                csrf_key=providers.Singleton(derive_key, secret=secret, purpose="csrf"),
+                                catalogs=catalogs)
     chosen_mail_sender = providers.Selector(
         providers.Callable(lambda s: s.MAIL_BACKEND.value, settings),
         smtp=providers.Singleton(SmtpMailSender, config=smtp_config),
@@ -149,8 +169,11 @@ class Container(containers.DeclarativeContainer):
     )
     mail_sender = providers.Singleton(MeteredMailSender, inner=chosen_mail_sender, count=metrics.provided.count_email)
 
+    code_digests = providers.Singleton(HmacCodeDigests,
+                                       key=providers.Singleton(derive_key, secret=secret, purpose="one-time-codes"))
+    codes = providers.Singleton(CodeBook, digests=code_digests, clock=clock)
     emails = providers.Singleton(AccountEmails, tokens=tokens, renderer=renderer, links=links, clock=clock,
-                                 lifetimes=lifetimes, sender_domain=sender_domain)
+                                 lifetimes=lifetimes, codes=codes, sender_domain=sender_domain)
     sessions = providers.Singleton(SessionIssuer, access_tokens=access_tokens, clock=clock, lifetimes=lifetimes)
     current_password = providers.Factory(CurrentPassword, uow=uow, hasher=hasher)
 
@@ -166,10 +189,22 @@ class Container(containers.DeclarativeContainer):
     authenticate = providers.Factory(Authenticate, uow=uow, access_tokens=access_tokens)
     request_reset = providers.Factory(RequestReset, uow=uow, clock=clock)
     check_reset_link = providers.Factory(CheckResetLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
-    confirm_reset = providers.Factory(ConfirmReset, uow=uow, tokens=tokens, hasher=hasher, clock=clock,
+    check_verification_link = providers.Factory(CheckVerificationLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
+    check_email_change_link = providers.Factory(CheckEmailChangeLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
+    update_profile = providers.Factory(UpdateProfile, uow=uow)
+    confirm_reset = providers.Factory(ConfirmReset, uow=uow, tokens=tokens, hasher=hasher, emails=emails, clock=clock,
                                       lifetimes=lifetimes, common_passwords=common_passwords)
     change_password = providers.Factory(ChangePassword, uow=uow, current_password=current_password, hasher=hasher,
-                                        sessions=sessions, clock=clock, common_passwords=common_passwords)
+                                        sessions=sessions, emails=emails, clock=clock,
+                                        common_passwords=common_passwords)
+    verify_email_by_code = providers.Factory(VerifyEmailByCode, uow=uow, codes=codes, clock=clock)
+    reset_password_by_code = providers.Factory(ResetPasswordByCode, uow=uow, codes=codes, hasher=hasher,
+                                               emails=emails, clock=clock, common_passwords=common_passwords)
+    confirm_email_change_by_code = providers.Factory(ConfirmEmailChangeByCode, uow=uow, codes=codes, clock=clock)
+    request_login_code = providers.Factory(RequestLoginCode, uow=uow, clock=clock)
+    login_by_code = providers.Factory(LoginByCode, uow=uow, codes=codes, sessions=sessions, clock=clock)
+    login_by_link = providers.Factory(LoginByLink, uow=uow, tokens=tokens, sessions=sessions, clock=clock,
+                                      lifetimes=lifetimes)
     change_email = providers.Factory(ChangeEmail, uow=uow, current_password=current_password, emails=emails,
                                      reveal_existing_accounts=reveal_existing_accounts)
     confirm_email_change = providers.Factory(ConfirmEmailChange, uow=uow, tokens=tokens, lifetimes=lifetimes)

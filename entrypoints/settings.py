@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     VERIFY_URL_TEMPLATE: str | None = None
     RESET_URL_TEMPLATE: str | None = None
     CHANGE_EMAIL_URL_TEMPLATE: str | None = None
+    # Sign-in by an emailed code (passwordless); a front end's page with {token} gets a link beside the code.
+    LOGIN_BY_CODE_ENABLED: bool = True
+    LOGIN_LINK_URL_TEMPLATE: str | None = None
+    LOGIN_CODE_TTL_SECONDS: int = Field(900, gt=0)
 
     RATE_LIMIT_PER_IP_PER_MINUTE: int = Field(30, ge=1)
     EMAILS_PER_ADDRESS_PER_HOUR: int = Field(5, ge=1)
@@ -260,6 +264,10 @@ class Settings(BaseSettings):
     @property
     def change_email_url_template(self) -> str:
         return self.CHANGE_EMAIL_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/confirm-email/{{token}}"
+
+    @property
+    def forgot_password_url(self) -> str:
+        return f"{self.public_base_url}/api/v1/auth/forgot-password"
 
     @property
     def reset_url_template(self) -> str:

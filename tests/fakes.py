@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
-from application.ports import Clock, EmailRequest, RefreshTokenRecord, Spend, SpendOutcome, TokenPurpose
+from application.ports import (Clock, EmailRequest, OneTimeCode, RefreshTokenRecord, Spend, SpendOutcome,
+                               TokenPurpose)
 from application.throttle import CountingThrottle, Limits, RateLimit, Rule
 from domain.email import Email
 from domain.errors import (
@@ -62,6 +63,7 @@ class Store:
         self.outbox: dict[uuid.UUID, dict[str, Any]] = {}
         self.counters: dict[tuple[str, datetime], int] = {}
         self.email_requests: dict[uuid.UUID, tuple[EmailRequest, datetime | None]] = {}
+        self.codes: dict[uuid.UUID, OneTimeCode] = {}
 
 
 class FakeRateLimitCounters:
@@ -98,6 +100,38 @@ class FakeEmailRequests:
         for request_id in old:
             del self.requests[request_id]
         return len(old)
+
+
+class FakeOneTimeCodes:
+    def __init__(self, codes: dict[uuid.UUID, OneTimeCode]) -> None:
+        self.codes = codes
+
+    async def replace(self, code: OneTimeCode) -> None:
+        for old in [c for c in self.codes.values() if c.purpose is code.purpose
+                    and (c.user_id == code.user_id or c.email == code.email)]:
+            del self.codes[old.id]
+        self.codes[code.id] = code
+
+    async def attempt(self, email: Email, purpose: TokenPurpose, when: datetime,
+                      user_id: uuid.UUID | None = None) -> OneTimeCode | None:
+        code = next((c for c in self.codes.values() if c.email == email and c.purpose is purpose
+                     and c.expires_at > when and user_id in (None, c.user_id)), None)
+        if code is None:
+            return None
+        self.codes[code.id] = replace(code, attempts=code.attempts + 1)
+        return self.codes[code.id]
+
+    async def spend(self, code_id: uuid.UUID, when: datetime) -> bool:
+        return self.codes.pop(code_id, None) is not None
+
+    async def retire(self, user_id: uuid.UUID, *purposes: TokenPurpose) -> None:
+        for old in [c for c in self.codes.values() if c.user_id == user_id and (not purposes or c.purpose in purposes)]:
+            del self.codes[old.id]
+
+
+class FakeCodeDigests:
+    def digest(self, code: str, purpose: TokenPurpose, user_id: uuid.UUID, email: Email) -> str:
+        return f"{purpose.value}:{user_id}:{email}:{code}"
 
 
 class FakeUsers:
@@ -250,6 +284,7 @@ class FakeUnitOfWork:
         self.rate_limits = FakeRateLimitCounters(self._work.counters)
         self.throttle = CountingThrottle(self.rate_limits, self._limits, self._clock)
         self.email_requests = FakeEmailRequests(self._work.email_requests)
+        self.codes = FakeOneTimeCodes(self._work.codes)
 
     async def __aexit__(self, *exc: object) -> None:
         del self._work
@@ -323,9 +358,10 @@ class FakeAccessTokens:
 
 
 class FakeRenderer:
-    def render(self, template: str, values: Mapping[str, Any]) -> EmailContent:
-        link = values.get("link", "")
-        return EmailContent(subject=template, text_body=f"{template} {link}", html_body=f"<p>{link}</p>")
+    def render(self, template: str, values: Mapping[str, Any], locale: str | None = None) -> EmailContent:
+        link, code = values.get("link") or "", values.get("code", "")
+        return EmailContent(subject=template, text_body=f"{template} {link} {code}", html_body=f"<p>{link}</p>",
+                            language=locale or "en")
 
 
 class FakeMailSender:

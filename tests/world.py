@@ -3,6 +3,8 @@ the real adapters. A test changes a fake or a setting on the world, then asks fo
 
 from __future__ import annotations
 
+import re
+
 from application.account_emails import AccountEmails
 from application.authenticate import Authenticate
 from application.change_email import ChangeEmail
@@ -27,11 +29,18 @@ from application.resend_verification import ResendVerification
 from application.revive_dead_messages import ReviveDeadMessages
 from application.send_mail import SendMail
 from application.session_issuer import SessionIssuer
+from application.confirm_email_change_by_code import ConfirmEmailChangeByCode
+from application.login_by_code import LoginByCode
+from application.login_by_link import LoginByLink
+from application.one_time_codes import CodeBook
+from application.request_login_code import RequestLoginCode
+from application.reset_password_by_code import ResetPasswordByCode
 from application.verify_email import VerifyEmail
+from application.verify_email_by_code import VerifyEmailByCode
 from domain.email import Email
 from domain.user import User
-from tests.fakes import (LIMITS, LOGIN_FAILURES, PER_ADDRESS, PER_CLIENT, FakeAccessTokens, FakeClock, FakeHasher,
-                         FakeMailSender, FakeRenderer, FakeTokens, FakeUnitOfWork)
+from tests.fakes import (LIMITS, LOGIN_FAILURES, PER_ADDRESS, PER_CLIENT, FakeAccessTokens, FakeClock,
+                         FakeCodeDigests, FakeHasher, FakeMailSender, FakeRenderer, FakeTokens, FakeUnitOfWork)
 
 CLIENT = "203.0.113.7"  # a client address, for the per-client limits
 LINKS = Links("https://accounts.example.com/verify/{token}", "https://accounts.example.com/reset/{token}",
@@ -49,8 +58,9 @@ class World:
         self.access_tokens = FakeAccessTokens()
         self.lifetimes = TokenLifetimes()
         self.mail = FakeMailSender()
+        self.codes = CodeBook(digests=FakeCodeDigests(), clock=self.clock)
         self.emails = AccountEmails(tokens=self.tokens, renderer=FakeRenderer(), links=LINKS, clock=self.clock,
-                                    lifetimes=self.lifetimes)
+                                    lifetimes=self.lifetimes, codes=self.codes)
         self.sessions = SessionIssuer(access_tokens=self.access_tokens, clock=self.clock, lifetimes=self.lifetimes)
         self.per_client, self.per_address, self.login_failures = PER_CLIENT, PER_ADDRESS, LOGIN_FAILURES
         self.common_passwords: frozenset[str] = frozenset({"password123"})
@@ -88,15 +98,16 @@ class World:
         return CheckResetLink(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes)
 
     def confirm_reset(self) -> ConfirmReset:
-        return ConfirmReset(uow=self.uow, tokens=self.tokens, hasher=self.hasher, clock=self.clock,
-                            lifetimes=self.lifetimes, common_passwords=self.common_passwords)
+        return ConfirmReset(uow=self.uow, tokens=self.tokens, hasher=self.hasher, emails=self.emails,
+                            clock=self.clock, lifetimes=self.lifetimes, common_passwords=self.common_passwords)
 
     def current_password(self) -> CurrentPassword:
         return CurrentPassword(uow=self.uow, hasher=self.hasher)
 
     def change_password(self) -> ChangePassword:
         return ChangePassword(uow=self.uow, current_password=self.current_password(), hasher=self.hasher,
-                              sessions=self.sessions, clock=self.clock, common_passwords=self.common_passwords)
+                              sessions=self.sessions, emails=self.emails, clock=self.clock,
+                              common_passwords=self.common_passwords)
 
     def change_email(self) -> ChangeEmail:
         return ChangeEmail(uow=self.uow, current_password=self.current_password(), emails=self.emails,
@@ -104,6 +115,26 @@ class World:
 
     def confirm_email_change(self) -> ConfirmEmailChange:
         return ConfirmEmailChange(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes)
+
+    def verify_email_by_code(self) -> VerifyEmailByCode:
+        return VerifyEmailByCode(uow=self.uow, codes=self.codes, clock=self.clock)
+
+    def reset_password_by_code(self) -> ResetPasswordByCode:
+        return ResetPasswordByCode(uow=self.uow, codes=self.codes, hasher=self.hasher, emails=self.emails,
+                                   clock=self.clock, common_passwords=self.common_passwords)
+
+    def confirm_email_change_by_code(self) -> ConfirmEmailChangeByCode:
+        return ConfirmEmailChangeByCode(uow=self.uow, codes=self.codes, clock=self.clock)
+
+    def request_login_code(self) -> RequestLoginCode:
+        return RequestLoginCode(uow=self.uow, clock=self.clock)
+
+    def login_by_code(self) -> LoginByCode:
+        return LoginByCode(uow=self.uow, codes=self.codes, sessions=self.sessions, clock=self.clock)
+
+    def login_by_link(self) -> LoginByLink:
+        return LoginByLink(uow=self.uow, tokens=self.tokens, sessions=self.sessions, clock=self.clock,
+                           lifetimes=self.lifetimes)
 
     def list_users(self) -> ListUsers:
         return ListUsers(uow=self.uow)
@@ -149,3 +180,8 @@ class World:
     async def answer_email_requests(self) -> int:
         """What the worker does with recorded reset and verification requests."""
         return await self.process_email_requests().execute()
+
+    def last_code(self, recipient: str | None = None) -> str:
+        """The code of the newest email queued (to `recipient`)."""
+        messages = [m for m in self.uow.outbox_messages if recipient in (None, m.recipient)]
+        return re.findall(r"\b\d{6}\b", messages[-1].content.text_body)[-1]

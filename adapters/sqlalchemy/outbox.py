@@ -26,7 +26,7 @@ class SqlAlchemyOutbox:
             id=message.id, message_id=message.message_id, recipient=message.recipient,
             subject=content.subject, text_body=content.text_body, html_body=content.html_body,
             status=PENDING, attempts=0, next_attempt_at=message.created_at, created_at=message.created_at,
-            expires_at=message.expires_at))
+            expires_at=message.expires_at, language=content.language))
 
     async def claim(self, limit: int, now: datetime, lease: timedelta, claimant: str) -> Sequence[OutboxMessage]:
         due = (
@@ -102,4 +102,4 @@ def _to_message(row: Any) -> OutboxMessage:
         id=row["id"], message_id=row["message_id"], recipient=row["recipient"], created_at=row["created_at"],
         attempts=row["attempts"], expires_at=row["expires_at"],
         content=EmailContent(subject=row["subject"], text_body=row["text_body"] or "",
-                             html_body=row["html_body"] or ""))
+                             html_body=row["html_body"] or "", language=row["language"] or "en"))

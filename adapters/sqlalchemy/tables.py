@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        TypeDecorator, Uuid)
+                        TypeDecorator, UniqueConstraint, Uuid)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -79,6 +79,7 @@ outbox_messages = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime),
     Column("sent_at", UtcDateTime),
+    Column("language", String(35)),  # what the body is written in: its Content-Language
     Index("ix_outbox_messages_due", "status", "next_attempt_at"),
 )
 
@@ -109,4 +110,20 @@ generated_secrets = Table(
     Column("name", String(64), primary_key=True),
     Column("value", String(255), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The codes in emails, beside their links: one live code per account and purpose, and per address and
+# purpose; a newer email's code replaces the older. Only a keyed digest of the code is kept.
+one_time_codes = Table(
+    "one_time_codes", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    UniqueConstraint("user_id", "purpose", name="uq_one_time_codes_user_id_purpose"),
+    UniqueConstraint("email", "purpose", name="uq_one_time_codes_email_purpose"),
 )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.email_requests import SqlAlchemyEmailRequests
+from adapters.sqlalchemy.one_time_codes import SqlAlchemyOneTimeCodes
 from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
 from adapters.sqlalchemy.refresh_tokens import SqlAlchemyRefreshTokenRepository
@@ -33,6 +34,7 @@ class SqlAlchemyUnitOfWork:
         self.rate_limits = SqlAlchemyRateLimitCounters(self._connection)
         self.throttle = CountingThrottle(self.rate_limits, self._limits, self._clock)
         self.email_requests = SqlAlchemyEmailRequests(self._connection)
+        self.codes = SqlAlchemyOneTimeCodes(self._connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, build_container, close_container
-from entrypoints.http import auth, browser, health, metrics, security, users
+from entrypoints.http import auth, browser, codes, health, login_codes, metrics, security, users
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.client_address import ForwardedFor
 from entrypoints.http.errors import install_error_handlers
@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     """`extra_routers` are mounted beside the service's own (bench/probe.py's yardsticks)."""
     settings = settings or load_settings()
     container = container or build_container(settings)
-    container.wire(modules=[auth, browser, users, health, metrics, security])
+    container.wire(modules=[auth, browser, codes, login_codes, users, health, metrics, security])
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -54,6 +54,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(ForwardedFor, trusted=settings.trusted_proxies)  # added last, so it wraps the rest
     app.include_router(auth.router)
+    app.include_router(codes.router)
+    if settings.LOGIN_BY_CODE_ENABLED:
+        app.include_router(login_codes.router)
     app.include_router(browser.router)
     app.include_router(users.router)
     app.include_router(health.router)

@@ -7,8 +7,11 @@ from typing import Annotated, Any
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 
+from adapters.i18n import Catalogs
 from application.change_email import ChangeEmail, EmailChange
 from application.change_password import ChangePassword, PasswordChange
+from application.check_email_change_link import CheckEmailChangeLink
+from application.check_verification_link import CheckVerificationLink
 from application.confirm_email_change import ConfirmEmailChange
 from application.confirm_reset import ConfirmReset, ResetConfirmation
 from application.email_requests import LinkRequest
@@ -19,17 +22,17 @@ from application.register_user import RegisterUser, Signup
 from application.request_reset import RequestReset
 from application.resend_verification import ResendVerification
 from application.send_mail import SendMail
+from application.update_profile import ProfileUpdate, UpdateProfile
 from application.verify_email import VerifyEmail
 from application.views import UserView
-from domain.errors import InvalidToken, TokenExpired
 from entrypoints.container import Container
-from entrypoints.http.browser import LINK_ON_ITS_WAY, link_problem
+from entrypoints.http.browser import LINK_ON_ITS_WAY, email_change_page, verification_page
 from entrypoints.http.client_address import client_key
-from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
-from entrypoints.http.pages import Pages, wants_html
-from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, EmailIn, LoginIn, MessageOut, RefreshIn,
-                                      ResetConfirmIn, SendMailIn, SendMailOut, SessionOut, SignupIn, SignupOut,
-                                      UserMessageOut, UserOut)
+from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
+from entrypoints.http.pages import Pages, prefers_json
+from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, EmailIn, LoginIn, MessageOut, ProfileIn,
+                                      RefreshIn, ResetConfirmIn, SendMailIn, SendMailOut, SessionOut, SignupIn,
+                                      SignupOut, TokenIn, UserMessageOut, UserOut)
 from entrypoints.http.security import current_user, require_admin, require_verified
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=COMMON_RESPONSES)
@@ -37,7 +40,8 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=COMMON_RESPON
 # No length bound here: a token of any length that is not ours gets 400 invalid_token, like any other.
 Token = Annotated[str, Path(description="The signed token from the emailed link")]
 # The same words whether or not the address has an account: the answer must not tell.
-RESET_ON_ITS_WAY = "If an account with that address exists, a reset link is on its way. Check your inbox."
+RESET_ON_ITS_WAY = N_("If an account with that address exists, a reset link is on its way. Check your inbox.")
+RESET_DONE = N_("Your password has been reset. Log in with the new one.")
 
 
 def no_store(response: Response) -> None:
@@ -49,28 +53,40 @@ def no_store(response: Response) -> None:
 @router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=SignupOut,
              responses={409: {"model": ErrorBody}})
 @inject
-async def signup(body: SignupIn, request: Request,
-                 use_case: RegisterUser = Depends(Provide[Container.register_user])) -> SignupOut:
-    user = await use_case.execute(Signup(**body.model_dump(), client=client_key(request)))
-    return SignupOut(message="Account created. Check your email to verify your address.", user=UserOut.of(user))
+async def signup(body: SignupIn, request: Request, use_case: RegisterUser = Depends(Provide[Container.register_user]),
+                 catalogs: Catalogs = Depends(Provide[Container.catalogs])) -> SignupOut:
+    locale = body.locale or catalogs.for_request(request.headers.get("accept-language"))
+    user = await use_case.execute(Signup(**body.model_dump(exclude={"locale"}), locale=locale,
+                                         client=client_key(request)))
+    return SignupOut(message=translator(request)("Account created. Check your email to verify your address."),
+                     user=UserOut.of(user))
 
 
 @router.get("/verify/{token}", response_model=MessageOut,
-            responses={200: {"content": {"text/html": {}}},
-                       400: {"model": ErrorBody, "content": {"text/html": {}}}})
+            responses={200: {"content": {"text/html": {}}}, 400: {"model": ErrorBody, "content": {"text/html": {}}}})
+@router.head("/verify/{token}", include_in_schema=False)
 @inject
 async def verify(token: Token, request: Request, use_case: VerifyEmail = Depends(Provide[Container.verify_email]),
+                 check: CheckVerificationLink = Depends(Provide[Container.check_verification_link]),
                  pages: Pages = Depends(Provide[Container.pages])) -> Any:
-    """JSON for API clients; a page for a browser that follows the emailed link."""
-    if not wants_html(request):
-        changed = await use_case.execute(token)
-        return MessageOut(message="Your email address is verified." if changed
-                          else "Your email address was already verified.")
-    try:
-        changed = await use_case.execute(token)
-    except (InvalidToken, TokenExpired) as problem:
-        return link_problem(pages, problem, for_reset=False)
-    return pages.render("verified", already=not changed)
+    """The emailed link. Opening it changes nothing: it answers a page whose button verifies (mail scanners
+    open every link). Only an API client that asks for JSON by name (Bookly's clients) verifies with a GET."""
+    if request.method == "GET" and prefers_json(request):
+        return verified_message(request, await use_case.execute(token))
+    return await verification_page(request, token, check, pages)
+
+
+@router.post("/verify", response_model=MessageOut, responses={400: {"model": ErrorBody}})
+@inject
+async def verify_token(body: TokenIn, request: Request,
+                       use_case: VerifyEmail = Depends(Provide[Container.verify_email])) -> MessageOut:
+    return verified_message(request, await use_case.execute(body.token))
+
+
+def verified_message(request: Request, changed: bool) -> MessageOut:
+    _ = translator(request)
+    return MessageOut(message=_("Your email address is verified.") if changed
+                      else _("Your email address was already verified."))
 
 
 @router.post("/resend-verification", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut)
@@ -80,7 +96,7 @@ async def resend_verification(
     use_case: ResendVerification = Depends(Provide[Container.resend_verification]),
 ) -> MessageOut:
     await use_case.execute(LinkRequest(body.email, client_key(request)))
-    return MessageOut(message=LINK_ON_ITS_WAY)
+    return MessageOut(message=translator(request)(LINK_ON_ITS_WAY))
 
 
 @router.post("/login", response_model=SessionOut, responses={401: {"model": ErrorBody}},
@@ -99,14 +115,23 @@ async def refresh(body: RefreshIn, use_case: RefreshSession = Depends(Provide[Co
 
 @router.post("/logout", response_model=MessageOut)
 @inject
-async def logout(body: RefreshIn, use_case: Logout = Depends(Provide[Container.logout])) -> MessageOut:
+async def logout(body: RefreshIn, request: Request,
+                 use_case: Logout = Depends(Provide[Container.logout])) -> MessageOut:
     await use_case.execute(body.refresh_token)
-    return MessageOut(message="Logged out.")
+    return MessageOut(message=translator(request)("Logged out."))
 
 
 @router.get("/me", response_model=UserOut, responses={401: {"model": ErrorBody}})
 async def me(user: UserView = Depends(current_user)) -> UserOut:
     return UserOut.of(user)
+
+
+@router.patch("/me", response_model=UserOut, responses={401: {"model": ErrorBody}})
+@inject
+async def update_me(body: ProfileIn, user: UserView = Depends(current_user),
+                    use_case: UpdateProfile = Depends(Provide[Container.update_profile])) -> UserOut:
+    """Only the fields sent change; the address and the password have flows of their own."""
+    return UserOut.of(await use_case.execute(ProfileUpdate(user.id, body.model_dump(exclude_unset=True))))
 
 
 @router.post("/password-reset-request", response_model=MessageOut)
@@ -115,27 +140,32 @@ async def password_reset_request(
     body: EmailIn, request: Request, use_case: RequestReset = Depends(Provide[Container.request_reset]),
 ) -> MessageOut:
     await use_case.execute(LinkRequest(body.email, client_key(request)))
-    return MessageOut(message=RESET_ON_ITS_WAY)
+    return MessageOut(message=translator(request)(RESET_ON_ITS_WAY))
 
 
 @router.post("/password-reset-confirm/{token}", response_model=MessageOut)
 @inject
 async def password_reset_confirm(
-    token: Token, body: ResetConfirmIn, use_case: ConfirmReset = Depends(Provide[Container.confirm_reset]),
+    token: Token, body: ResetConfirmIn, request: Request,
+    use_case: ConfirmReset = Depends(Provide[Container.confirm_reset]),
 ) -> MessageOut:
     await use_case.execute(ResetConfirmation(token, body.new_password, body.confirm_new_password))
-    return MessageOut(message="Your password has been reset. Log in with the new one.")
+    return MessageOut(message=translator(request)(RESET_DONE))
 
 
 @router.post("/send_mail", status_code=status.HTTP_202_ACCEPTED, response_model=SendMailOut,
              responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
 @inject
-async def send_mail(body: SendMailIn, _admin: UserView = Depends(require_admin),
-                    use_case: SendMail = Depends(Provide[Container.send_mail])) -> SendMailOut:
-    queued = await use_case.execute(body.addresses)
-    message = "Queued one message per recipient."
+async def send_mail(body: SendMailIn, request: Request, _admin: UserView = Depends(require_admin),
+                    use_case: SendMail = Depends(Provide[Container.send_mail]),
+                    catalogs: Catalogs = Depends(Provide[Container.catalogs])) -> SendMailOut:
+    # The recipients may have no account to say their language: the message is in the administrator's.
+    queued = await use_case.execute(body.addresses, catalogs.for_request(request.headers.get("accept-language")))
+    _ = translator(request)
+    message = _("Queued one message per recipient.")
     if queued.skipped:
-        message += f" {queued.skipped} address(es) had their hourly share of email already and got none."
+        message += " " + _("{count} address(es) had their hourly share of email already and got none.").format(
+            count=queued.skipped)
     return SendMailOut(message=message, recipients=queued.recipients, skipped=queued.skipped)
 
 
@@ -155,14 +185,36 @@ async def change_password(body: ChangePasswordIn, request: Request, user: UserVi
 async def change_email(body: ChangeEmailIn, request: Request, user: UserView = Depends(require_verified),
                        use_case: ChangeEmail = Depends(Provide[Container.change_email])) -> MessageOut:
     await use_case.execute(EmailChange(user.id, body.new_email, body.password, client_key(request)))
-    return MessageOut(message="Check the new address for a confirmation link; until it is opened, "
-                              "the account keeps its current address.")
+    return MessageOut(message=translator(request)(
+        "Check the new address for a confirmation link or code; until it is used, the account keeps its current "
+        "address."))
 
 
-@router.get("/confirm-email/{token}", response_model=UserMessageOut, responses={409: {"model": ErrorBody}})
+@router.get("/confirm-email/{token}", response_model=UserMessageOut,
+            responses={200: {"content": {"text/html": {}}}, 409: {"model": ErrorBody},
+                       400: {"model": ErrorBody, "content": {"text/html": {}}}})
+@router.head("/confirm-email/{token}", include_in_schema=False)
 @inject
 async def confirm_email(
-    token: Token, use_case: ConfirmEmailChange = Depends(Provide[Container.confirm_email_change]),
+    token: Token, request: Request,
+    use_case: ConfirmEmailChange = Depends(Provide[Container.confirm_email_change]),
+    check: CheckEmailChangeLink = Depends(Provide[Container.check_email_change_link]),
+    pages: Pages = Depends(Provide[Container.pages]),
+) -> Any:
+    """The emailed link. As the verification link: a page with a button, unless an API client asks for JSON."""
+    if request.method == "GET" and prefers_json(request):
+        return email_confirmed(request, await use_case.execute(token))
+    return await email_change_page(request, token, check, pages)
+
+
+@router.post("/confirm-email", response_model=UserMessageOut, responses={409: {"model": ErrorBody}})
+@inject
+async def confirm_email_token(
+    body: TokenIn, request: Request,
+    use_case: ConfirmEmailChange = Depends(Provide[Container.confirm_email_change]),
 ) -> UserMessageOut:
-    user = await use_case.execute(token)
-    return UserMessageOut(message="Your new email address is confirmed.", user=UserOut.of(user))
+    return email_confirmed(request, await use_case.execute(body.token))
+
+
+def email_confirmed(request: Request, user: UserView) -> UserMessageOut:
+    return UserMessageOut(message=translator(request)("Your new email address is confirmed."), user=UserOut.of(user))

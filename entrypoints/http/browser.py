@@ -1,4 +1,5 @@
-"""The pages a person reaches from an email: the reset form and the forms that ask for a new link.
+"""The pages a person reaches from an email. Opening one changes nothing, whoever opens it (a mail
+scanner opens every link first): a button's form post does the work, and a code typed in does too.
 
 They work without JavaScript: plain form posts, answered with pages. Errors stand next to their field.
 """
@@ -12,33 +13,37 @@ from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 
+from application.check_email_change_link import CheckEmailChangeLink
 from application.check_reset_link import CheckResetLink
+from application.check_verification_link import CheckVerificationLink
+from application.codes_in_use import CodeEntry
+from application.confirm_email_change import ConfirmEmailChange
 from application.confirm_reset import ConfirmReset, ResetConfirmation
 from application.email_requests import LinkRequest
 from application.request_reset import RequestReset
 from application.resend_verification import ResendVerification
-from domain.errors import InvalidEmail, InvalidToken, PasswordsMismatch, TokenExpired, WeakPassword
+from application.reset_password_by_code import CodeReset, ResetPasswordByCode
+from application.verify_email import VerifyEmail
+from application.verify_email_by_code import VerifyEmailByCode
+from domain.errors import (InvalidCode, InvalidEmail, InvalidToken, PasswordsMismatch, RateLimited, TokenExpired,
+                           UserAlreadyExists, WeakPassword)
 from entrypoints.container import Container
-from entrypoints.http.pages import Pages
 from entrypoints.http.client_address import client_key
+from entrypoints.http.errors import N_, translator
+from entrypoints.http.pages import Pages
 
 router = APIRouter(prefix="/api/v1/auth", include_in_schema=False)
 Token = Annotated[str, Path()]
-RESET_FORM = "/api/v1/auth/password-reset-form"
-NEW_RESET_FORM = "/api/v1/auth/password-reset-request-form"
-NEW_VERIFICATION_FORM = "/api/v1/auth/resend-verification-form"
+PREFIX = "/api/v1/auth"
+RESET_FORM = f"{PREFIX}/password-reset-form"
+RESET_CODE_FORM = f"{PREFIX}/password-reset-code-form"
+NEW_RESET_FORM = f"{PREFIX}/password-reset-request-form"
+VERIFY_FORM = f"{PREFIX}/verify-form"
+VERIFY_CODE_FORM = f"{PREFIX}/verify-code-form"
+NEW_VERIFICATION_FORM = f"{PREFIX}/resend-verification-form"
+CONFIRM_EMAIL_FORM = f"{PREFIX}/confirm-email-form"
 # The same words whether or not the address has an account: the page must not tell.
-LINK_ON_ITS_WAY = "If an account with that address needs it, an email is on its way. Check your inbox."
-
-
-def link_problem(pages: Pages, problem: Exception, for_reset: bool, **values: object) -> HTMLResponse:
-    if for_reset:
-        offer = dict(offer="Ask for a new link to reset your password:", action=NEW_RESET_FORM,
-                     button="Send a new reset link")
-    else:
-        offer = dict(offer="Ask for a new verification link:", action=NEW_VERIFICATION_FORM,
-                     button="Send a new verification link")
-    return pages.render("link_problem", 400, expired=isinstance(problem, TokenExpired), **offer, **values)
+LINK_ON_ITS_WAY = N_("If an account with that address needs it, an email is on its way. Check your inbox.")
 
 
 class UnreadableForm(Exception):
@@ -55,71 +60,223 @@ async def form_fields(request: Request) -> dict[str, str]:
     return {name: values[0] for name, values in fields.items()}
 
 
-def unreadable_form(pages: Pages) -> HTMLResponse:
-    return pages.render("form_expired", 400)
+async def _fields_or_none(request: Request) -> dict[str, str] | None:
+    try:
+        return await form_fields(request)
+    except UnreadableForm:
+        return None
 
+
+def link_problem(pages: Pages, request: Request, problem: Exception, for_reset: bool, offer_new: bool = True,
+                 **values: object) -> HTMLResponse:
+    _ = translator(request)
+    if not offer_new:  # an email change is asked for again from the account, not from an address
+        offer: dict[str, object] = dict(action=None)
+    elif for_reset:
+        offer = dict(offer=_("Ask for a new link to reset your password:"), action=NEW_RESET_FORM,
+                     button=_("Send a new reset link"))
+    else:
+        offer = dict(offer=_("Ask for a new verification link:"), action=NEW_VERIFICATION_FORM,
+                     button=_("Send a new verification link"))
+    return pages.render(request, "link_problem", 400, expired=isinstance(problem, TokenExpired), **offer, **values)
+
+
+def form_expired(pages: Pages, request: Request, status_code: int = 403) -> HTMLResponse:
+    return pages.render(request, "form_expired", status_code)
+
+
+# Verification: the link's page asks, the button confirms, and a code works as well as the button.
+
+async def verification_page(request: Request, token: str, check: CheckVerificationLink, pages: Pages) -> HTMLResponse:
+    """What GET and HEAD on the verification link answer a browser, a scanner or anyone but an API client."""
+    try:
+        link = await check.execute(token)
+    except (InvalidToken, TokenExpired) as problem:
+        return link_problem(pages, request, problem, for_reset=False)
+    if link.already_verified:
+        return pages.render(request, "verified", already=True)
+    return pages.render(request, "confirm_address", email=link.email, token=token, action=VERIFY_FORM,
+                        csrf_token=pages.csrf_token(token), code_action=VERIFY_CODE_FORM)
+
+
+@router.post(VERIFY_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
+@inject
+async def verify_form_post(request: Request, use_case: VerifyEmail = Depends(Provide[Container.verify_email]),
+                           pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+    fields = await _fields_or_none(request)
+    token = (fields or {}).get("token", "")
+    if fields is None or not token or not pages.csrf_matches(token, fields.get("csrf_token", "")):
+        return form_expired(pages, request)
+    try:
+        changed = await use_case.execute(token)
+    except (InvalidToken, TokenExpired) as problem:
+        return link_problem(pages, request, problem, for_reset=False)
+    return pages.render(request, "verified", already=not changed)
+
+
+@router.get(VERIFY_CODE_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
+@inject
+async def verify_code_page(request: Request, pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+    return pages.render(request, "verify_code", action=VERIFY_CODE_FORM, email="", code_error="")
+
+
+@router.post(VERIFY_CODE_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
+@inject
+async def verify_code_post(request: Request,
+                           use_case: VerifyEmailByCode = Depends(Provide[Container.verify_email_by_code]),
+                           pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+    fields = await _fields_or_none(request)
+    if fields is None:
+        return form_expired(pages, request, 400)
+    email = fields.get("email", "")
+    _ = translator(request)
+    try:
+        changed = await use_case.execute(CodeEntry(email, fields.get("code", ""), client_key(request)))
+    except (InvalidCode, InvalidEmail, RateLimited) as problem:
+        return pages.render(request, "verify_code", 400, action=VERIFY_CODE_FORM, email=email,
+                            code_error=_(problem.message_template).format(**problem.values))
+    return pages.render(request, "verified", already=not changed)
+
+
+# Email change: the link's page asks, the button confirms.
+
+async def email_change_page(request: Request, token: str, check: CheckEmailChangeLink, pages: Pages) -> HTMLResponse:
+    try:
+        new_email = await check.execute(token)
+    except (InvalidToken, TokenExpired) as problem:
+        return link_problem(pages, request, problem, for_reset=False, offer_new=False)
+    return pages.render(request, "confirm_new_address", email=new_email, token=token, action=CONFIRM_EMAIL_FORM,
+                        csrf_token=pages.csrf_token(token))
+
+
+@router.post(CONFIRM_EMAIL_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
+@inject
+async def confirm_email_form_post(
+    request: Request, use_case: ConfirmEmailChange = Depends(Provide[Container.confirm_email_change]),
+    pages: Pages = Depends(Provide[Container.pages]),
+) -> HTMLResponse:
+    fields = await _fields_or_none(request)
+    token = (fields or {}).get("token", "")
+    if fields is None or not token or not pages.csrf_matches(token, fields.get("csrf_token", "")):
+        return form_expired(pages, request)
+    try:
+        user = await use_case.execute(token)
+    except (InvalidToken, TokenExpired, UserAlreadyExists) as problem:
+        return link_problem(pages, request, problem, for_reset=False, offer_new=False)
+    return pages.render(request, "address_changed", email=user.email)
+
+
+# Reset: the link's page is a form; a code works with a form of its own.
 
 @router.get("/password-reset-confirm/{token}", response_class=HTMLResponse)
+@router.head("/password-reset-confirm/{token}", response_class=HTMLResponse)
 @inject
-async def reset_page(token: Token, check: CheckResetLink = Depends(Provide[Container.check_reset_link]),
+async def reset_page(request: Request, token: Token,
+                     check: CheckResetLink = Depends(Provide[Container.check_reset_link]),
                      pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
     """The link in the reset email: a form, or why the link no longer works."""
     try:
         await check.execute(token)
     except (InvalidToken, TokenExpired) as problem:
-        return link_problem(pages, problem, for_reset=True)
-    return reset_form(pages, token)
+        return link_problem(pages, request, problem, for_reset=True)
+    return reset_form(pages, request, token)
 
 
-def reset_form(pages: Pages, token: str, status_code: int = 200, **errors: str) -> HTMLResponse:
-    return pages.render("reset_form", status_code, action=RESET_FORM, token=token,
-                        csrf_token=pages.csrf_token(token), errors=errors)
+def reset_form(pages: Pages, request: Request, token: str, status_code: int = 200, **errors: str) -> HTMLResponse:
+    return pages.render(request, "reset_form", status_code, action=RESET_FORM, token=token,
+                        csrf_token=pages.csrf_token(token), errors=errors, code_page=RESET_CODE_FORM)
 
 
-@router.post(RESET_FORM.removeprefix("/api/v1/auth"), response_class=HTMLResponse)
+@router.post(RESET_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
 async def reset_form_post(request: Request, use_case: ConfirmReset = Depends(Provide[Container.confirm_reset]),
                           pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
-    try:
-        fields = await form_fields(request)
-    except UnreadableForm:
-        return unreadable_form(pages)
+    fields = await _fields_or_none(request)
+    if fields is None:
+        return form_expired(pages, request, 400)
     token = fields.get("token", "")
     if not token or not pages.csrf_matches(token, fields.get("csrf_token", "")):
-        return pages.render("form_expired", 403)
+        return form_expired(pages, request)
+    _ = translator(request)
     try:
         await use_case.execute(ResetConfirmation(token, fields.get("new_password", ""),
                                                  fields.get("confirm_new_password", "")))
     except (InvalidToken, TokenExpired) as problem:
-        return link_problem(pages, problem, for_reset=True)
+        return link_problem(pages, request, problem, for_reset=True)
     except PasswordsMismatch as problem:
-        return reset_form(pages, token, 422, confirm_new_password=problem.message)
+        return reset_form(pages, request, token, 422, confirm_new_password=_(problem.message_template))
     except WeakPassword as problem:
-        return reset_form(pages, token, 422, new_password=f"{problem.message} {problem.resolution}")
-    return pages.render("reset_done")
+        return reset_form(pages, request, token, 422, new_password=_weak(problem, _))
+    return pages.render(request, "reset_done")
+
+
+def _weak(problem: WeakPassword, _: object) -> str:
+    words = _(problem.message_template), _(problem.resolution_template)  # type: ignore[operator]
+    return " ".join(words).format(**problem.values)
+
+
+@router.get(RESET_CODE_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
+@inject
+async def reset_code_page(request: Request, pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+    return pages.render(request, "reset_code", action=RESET_CODE_FORM, email="", errors={})
+
+
+@router.post(RESET_CODE_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
+@inject
+async def reset_code_post(request: Request,
+                          use_case: ResetPasswordByCode = Depends(Provide[Container.reset_password_by_code]),
+                          pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+    fields = await _fields_or_none(request)
+    if fields is None:
+        return form_expired(pages, request, 400)
+    email = fields.get("email", "")
+    _ = translator(request)
+
+    def again(**errors: str) -> HTMLResponse:
+        return pages.render(request, "reset_code", 400, action=RESET_CODE_FORM, email=email, errors=errors)
+
+    try:
+        await use_case.execute(CodeReset(email, fields.get("code", ""), fields.get("new_password", ""),
+                                         fields.get("confirm_new_password", ""), client_key(request)))
+    except (InvalidCode, InvalidEmail, RateLimited) as problem:
+        return again(code=_(problem.message_template).format(**problem.values))
+    except PasswordsMismatch as problem:
+        return again(confirm_new_password=_(problem.message_template))
+    except WeakPassword as problem:
+        return again(new_password=_weak(problem, _))
+    return pages.render(request, "reset_done")
+
+
+# Asking for a new link: the same answer for any address.
+
+@router.get("/forgot-password", response_class=HTMLResponse)
+@inject
+async def forgot_password_page(request: Request, pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+    return pages.render(request, "forgot_password", action=NEW_RESET_FORM)
 
 
 async def _ask_for_link(request: Request, use_case: RequestReset | ResendVerification, pages: Pages,
                         for_reset: bool) -> HTMLResponse:
-    try:
-        email = (await form_fields(request)).get("email", "")
-    except UnreadableForm:
-        return unreadable_form(pages)
+    fields = await _fields_or_none(request)
+    if fields is None:
+        return form_expired(pages, request, 400)
+    email = fields.get("email", "")
     try:
         await use_case.execute(LinkRequest(email, client_key(request)))
     except InvalidEmail as problem:
-        return link_problem(pages, problem, for_reset, email=email, email_error=problem.message)
-    return pages.render("check_inbox", message=LINK_ON_ITS_WAY)
+        message = translator(request)(problem.message_template).format(**problem.values)
+        return link_problem(pages, request, problem, for_reset, email=email, email_error=message)
+    return pages.render(request, "check_inbox", code_page=RESET_CODE_FORM if for_reset else VERIFY_CODE_FORM)
 
 
-@router.post(NEW_RESET_FORM.removeprefix("/api/v1/auth"), response_class=HTMLResponse)
+@router.post(NEW_RESET_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
 async def new_reset_link(request: Request, use_case: RequestReset = Depends(Provide[Container.request_reset]),
                          pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
     return await _ask_for_link(request, use_case, pages, for_reset=True)
 
 
-@router.post(NEW_VERIFICATION_FORM.removeprefix("/api/v1/auth"), response_class=HTMLResponse)
+@router.post(NEW_VERIFICATION_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
 async def new_verification_link(
     request: Request, use_case: ResendVerification = Depends(Provide[Container.resend_verification]),

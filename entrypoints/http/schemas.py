@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from adapters.i18n import locale_tag
 from application.send_mail import MAX_RECIPIENTS
 from application.views import SessionTokens, UserPage, UserView
 
@@ -61,12 +62,46 @@ class Strict(BaseModel):
         return value
 
 
+def _language(value: str | None) -> str | None:
+    return locale_tag(value) if value is not None else None
+
+
+LocaleField = Annotated[str | None, Field(default=None, max_length=35, examples=["fr", "de-CH"]),
+                        AfterValidator(_language)]
+UsernameField = Annotated[str | None, Field(default=None, max_length=64), AfterValidator(_no_control_characters)]
+
+
 class SignupIn(Strict):
     email: EmailField
     password: PasswordField
-    username: Annotated[str | None, Field(default=None, max_length=64), AfterValidator(_no_control_characters)]
+    username: UsernameField
     first_name: NameField
     last_name: NameField
+    # BCP 47; without it, the best of the request's Accept-Language among the languages on offer.
+    locale: LocaleField
+
+
+class ProfileIn(Strict):
+    """Only the fields sent change; null clears one."""
+
+    username: UsernameField
+    first_name: NameField
+    last_name: NameField
+    locale: LocaleField
+
+
+class TokenIn(Strict):
+    token: str
+
+
+class CodeIn(Strict):
+    email: EmailField
+    code: Annotated[str, Field(max_length=12, examples=["123456"])]
+
+
+class ResetCodeIn(CodeIn):
+    new_password: PasswordField
+    confirm_new_password: PasswordField
 
 
 class EmailIn(Strict):

@@ -48,15 +48,19 @@ async def test_the_verification_link_answers_json_to_api_clients_and_a_page_to_b
     await service.signup("bo@example.com")
     link = await service.link_in_email(1)
     page = await service.client.get(link, headers=HTML)
-    assert page.headers["content-type"].startswith("text/html") and "verified" in page.text
+    # Issue 12: a browser's GET gets a page that asks, and changes nothing; an API client's JSON GET verifies.
+    assert page.headers["content-type"].startswith("text/html") and "Confirm bo@example.com" in page.text
     assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
     api = await service.client.get(link, headers={"Accept": "application/json"})
-    assert api.json() == {"message": "Your email address was already verified."}
+    assert api.json() == {"message": "Your email address is verified."}
+    again = await service.client.get(link, headers={"Accept": "application/json"})
+    assert again.json() == {"message": "Your email address was already verified."}
+    assert "verified" in (await service.client.get(link, headers=HTML)).text
 
 
 async def test_a_deployment_overrides_the_templates_and_the_product_name(pg_url: str, smtp_server: SmtpTestServer,
                                                                         tmp_path: Path) -> None:
-    (tmp_path / "verified.html").write_text("<h1>{{ product }} says welcome</h1>")
+    (tmp_path / "confirm_address.html").write_text("<h1>{{ product }} says welcome</h1>")
     async with running_service(pg_url, smtp_server, PAGES_TEMPLATES_DIR=tmp_path, PRODUCT_NAME="Shelfie") as service:
         await service.signup("cy@example.com")
         page = await service.client.get(await service.link_in_email(1), headers=HTML)

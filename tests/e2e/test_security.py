@@ -149,7 +149,15 @@ async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one
 
 
 @pytest.mark.parametrize("path", ["/api/v1/auth/password-reset-request", "/api/v1/auth/resend-verification"])
-async def test_known_and_unknown_addresses_take_the_same_time(service: Service, path: str) -> None:
+async def test_known_and_unknown_addresses_take_the_same_time(database_url: str, smtp_server: SmtpTestServer,
+                                                             path: str) -> None:
+    # The request's own work is measured: the worker that answers it later runs apart, as in DEPLOYMENT.md
+    # (in this one process, on SQLite, its write would hold up the next request now and then).
+    async with running_service(database_url, smtp_server, OUTBOX_WORKER_ENABLED=False) as service:
+        await _compare_timings(service, path)
+
+
+async def _compare_timings(service: Service, path: str) -> None:
     await service.signup("ha@example.com")
     timings: dict[str, list[float]] = {"ha@example.com": [], "nobody@example.com": []}
     for _ in range(30):

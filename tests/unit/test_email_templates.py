@@ -104,4 +104,4 @@ def test_the_reset_email_says_how_long_its_link_lasts(seconds, said):
     content = JinjaEmailRenderer().render("reset_password", {"name": "", "link": LINK,
                                                              "valid_for": timedelta(seconds=seconds)})
 
-    assert f"expires in {said}" in content.text_body and f"expires in {said}" in content.html_body
+    assert f"expire in {said}" in content.text_body and f"expire in {said}" in content.html_body

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, bindparam, delete, insert, or_, update
+
+from adapters.sqlalchemy.storage_errors import StorageConnection
+from adapters.sqlalchemy.tables import one_time_codes as codes
+from application.ports import OneTimeCode, TokenPurpose
+from domain.email import Email
+
+_INSERT = insert(codes)
+# Used up or retired, a code is deleted: the table holds only live codes, and a spent one is nowhere.
+_SPEND = delete(codes).where(codes.c.id == bindparam("code_id")).returning(codes.c.id)
+
+
+class SqlAlchemyOneTimeCodes:
+    def __init__(self, connection: StorageConnection) -> None:
+        self._connection = connection
+
+    async def replace(self, code: OneTimeCode) -> None:
+        purpose = code.purpose.value
+        await self._connection.execute(delete(codes).where(codes.c.purpose == purpose, or_(
+            codes.c.user_id == code.user_id, codes.c.email == code.email.value)))
+        await self._connection.execute(_INSERT, dict(
+            id=code.id, user_id=code.user_id, purpose=purpose, email=code.email.value, digest=code.digest,
+            attempts=code.attempts, created_at=code.created_at, expires_at=code.expires_at))
+
+    async def attempt(self, email: Email, purpose: TokenPurpose, when: datetime,
+                      user_id: uuid.UUID | None = None) -> OneTimeCode | None:
+        # One statement: the count goes up under the row's lock, so concurrent tries each see their own.
+        live = and_(codes.c.email == email.value, codes.c.purpose == purpose.value, codes.c.expires_at > when)
+        if user_id is not None:
+            live = and_(live, codes.c.user_id == user_id)
+        row = (await self._connection.execute(
+            update(codes).where(live).values(attempts=codes.c.attempts + 1).returning(*codes.c))).mappings().first()
+        return _to_code(row) if row else None
+
+    async def spend(self, code_id: uuid.UUID, when: datetime) -> bool:
+        return (await self._connection.execute(_SPEND, {"code_id": code_id})).first() is not None
+
+    async def retire(self, user_id: uuid.UUID, *purposes: TokenPurpose) -> None:
+        statement = delete(codes).where(codes.c.user_id == user_id)
+        if purposes:
+            statement = statement.where(codes.c.purpose.in_([purpose.value for purpose in purposes]))
+        await self._connection.execute(statement)
+
+
+def _to_code(row: Any) -> OneTimeCode:
+    return OneTimeCode(id=row["id"], user_id=row["user_id"], purpose=TokenPurpose(row["purpose"]),
+                       email=Email(row["email"]), digest=row["digest"], attempts=row["attempts"],
+                       created_at=row["created_at"], expires_at=row["expires_at"])

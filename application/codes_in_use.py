@@ -1,0 +1,12 @@
+"""What a person types from an email: the address it was sent to and its code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class CodeEntry:
+    email: str
+    code: str
+    client: str = ""

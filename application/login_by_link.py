@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import uuid
+
+from application.code_sign_in import sign_in_with_code
+from application.config import TokenLifetimes
+from application.ports import Clock, TokenPurpose, TokenService, UnitOfWork
+from application.session_issuer import SessionIssuer
+from application.views import SessionTokens
+from domain.errors import InvalidToken
+
+
+class LoginByLink:
+    """Signs in with the link of a login email (a front end's page passes its token on), once: the link
+    names its code, and the one used up is used up for both."""
+
+    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, sessions: SessionIssuer, clock: Clock,
+                 lifetimes: TokenLifetimes) -> None:
+        self._uow = uow
+        self._tokens = tokens
+        self._sessions = sessions
+        self._clock = clock
+        self._lifetimes = lifetimes
+
+    async def execute(self, token: str) -> SessionTokens:
+        claims = self._tokens.load(TokenPurpose.LOGIN, token, self._lifetimes.login_code)
+        try:
+            user_id, code_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["code"])
+        except (KeyError, ValueError, TypeError):
+            raise InvalidToken() from None
+        return await sign_in_with_code(self._uow, self._sessions, user_id, code_id, self._clock, InvalidToken)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.account_emails import AccountEmails
+from application.one_time_codes import CodeBook
+from application.password_change import put_new_password
+from application.ports import Clock, PasswordHasher, TokenPurpose, UnitOfWork
+from domain.errors import InvalidCode, PasswordsMismatch
+from domain.password_policy import check_password
+
+
+@dataclass(frozen=True, slots=True)
+class CodeReset:
+    email: str
+    code: str
+    new_password: str
+    confirm_new_password: str
+    client: str = ""
+
+
+class ResetPasswordByCode:
+    """The reset email's code, typed in with a new password: as its link, once, and every session ends."""
+
+    def __init__(self, *, uow: UnitOfWork, codes: CodeBook, hasher: PasswordHasher, emails: AccountEmails,
+                 clock: Clock, common_passwords: frozenset[str] = frozenset()) -> None:
+        self._uow = uow
+        self._codes = codes
+        self._hasher = hasher
+        self._emails = emails
+        self._clock = clock
+        self._common_passwords = common_passwords
+
+    async def execute(self, reset: CodeReset) -> None:
+        if reset.new_password != reset.confirm_new_password:
+            raise PasswordsMismatch()
+        check_password(reset.new_password, self._common_passwords)
+        code = await self._codes.check(self._uow, reset.email, reset.code, TokenPurpose.RESET_PASSWORD, reset.client)
+        new_hash = await self._hasher.hash(reset.new_password)
+        async with self._uow as uow:
+            user = await uow.users.get_for_change(code.user_id)
+            if user is None or user.email != code.email or not await uow.codes.spend(code.id, self._clock.now()):
+                raise InvalidCode()  # used meanwhile, by its link or by another use of the code
+            user.verify_email(user.email)  # the code came by email: the mailbox is the user's
+            await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
+            await uow.commit()

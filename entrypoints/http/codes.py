@@ -1,0 +1,51 @@
+"""/api/v1/auth: the codes of the emails, typed in where the link cannot be followed."""
+
+from __future__ import annotations
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Request
+
+from application.codes_in_use import CodeEntry
+from application.confirm_email_change_by_code import ConfirmEmailChangeByCode, EmailChangeCode
+from application.reset_password_by_code import CodeReset, ResetPasswordByCode
+from application.verify_email_by_code import VerifyEmailByCode
+from application.views import UserView
+from entrypoints.container import Container
+from entrypoints.http.auth import RESET_DONE, verified_message, email_confirmed
+from entrypoints.http.client_address import client_key
+from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody, translator
+from entrypoints.http.schemas import CodeIn, MessageOut, ResetCodeIn, UserMessageOut
+from entrypoints.http.security import current_user
+
+router = APIRouter(prefix="/api/v1/auth", tags=["codes"],
+                   responses={**COMMON_RESPONSES, 400: {"model": ErrorBody, "description": "invalid_code, and others"}})
+
+
+@router.post("/verify-code", response_model=MessageOut)
+@inject
+async def verify_code(body: CodeIn, request: Request,
+                      use_case: VerifyEmailByCode = Depends(Provide[Container.verify_email_by_code])) -> MessageOut:
+    """As the verification link. A wrong code and an address with none get the same 400 invalid_code."""
+    return verified_message(request, await use_case.execute(CodeEntry(body.email, body.code, client_key(request))))
+
+
+@router.post("/password-reset-confirm-code", response_model=MessageOut)
+@inject
+async def reset_by_code(body: ResetCodeIn, request: Request,
+                        use_case: ResetPasswordByCode = Depends(Provide[Container.reset_password_by_code])) -> MessageOut:
+    """As the reset link: once, every session ends, the policy applies."""
+    await use_case.execute(CodeReset(body.email, body.code, body.new_password, body.confirm_new_password,
+                                     client_key(request)))
+    return MessageOut(message=translator(request)(RESET_DONE))
+
+
+@router.post("/confirm-email-code", response_model=UserMessageOut, responses={401: {"model": ErrorBody},
+                                                                             409: {"model": ErrorBody}})
+@inject
+async def confirm_email_by_code(
+    body: CodeIn, request: Request, user: UserView = Depends(current_user),
+    use_case: ConfirmEmailChangeByCode = Depends(Provide[Container.confirm_email_change_by_code]),
+) -> UserMessageOut:
+    """`email` is the new address, where the code was sent; the account is the bearer's."""
+    changed = await use_case.execute(EmailChangeCode(user.id, body.email, body.code, client_key(request)))
+    return email_confirmed(request, changed)

@@ -1,0 +1,49 @@
+"""/api/v1/auth: signing in by an emailed code or link, for people who forgot or never set a password.
+
+Mounted only with LOGIN_BY_CODE_ENABLED (the default); without it these paths do not exist (404).
+"""
+
+from __future__ import annotations
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Request, status
+
+from application.codes_in_use import CodeEntry
+from application.email_requests import LinkRequest
+from application.login_by_code import LoginByCode
+from application.login_by_link import LoginByLink
+from application.request_login_code import RequestLoginCode
+from entrypoints.container import Container
+from entrypoints.http.auth import no_store
+from entrypoints.http.client_address import client_key
+from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
+from entrypoints.http.schemas import CodeIn, EmailIn, MessageOut, SessionOut, TokenIn
+
+router = APIRouter(prefix="/api/v1/auth", tags=["sign-in by email"], responses=COMMON_RESPONSES)
+# The same words whether or not the address has an account: the answer must not tell.
+CODE_ON_ITS_WAY = N_("If an account with that address exists, a sign-in code is on its way. Check your inbox.")
+
+
+@router.post("/login-code/request", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut)
+@inject
+async def request_login_code(body: EmailIn, request: Request,
+                             use_case: RequestLoginCode = Depends(Provide[Container.request_login_code])) -> MessageOut:
+    await use_case.execute(LinkRequest(body.email, client_key(request)))
+    return MessageOut(message=translator(request)(CODE_ON_ITS_WAY))
+
+
+@router.post("/login-code", response_model=SessionOut, responses={400: {"model": ErrorBody}},
+             dependencies=[Depends(no_store)])
+@inject
+async def login_by_code(body: CodeIn, request: Request,
+                        use_case: LoginByCode = Depends(Provide[Container.login_by_code])) -> SessionOut:
+    """The session /login gives; signing in by code proves the address."""
+    return SessionOut.of(await use_case.execute(CodeEntry(body.email, body.code, client_key(request))))
+
+
+@router.post("/login-link", response_model=SessionOut, responses={400: {"model": ErrorBody}},
+             dependencies=[Depends(no_store)])
+@inject
+async def login_by_link(body: TokenIn, use_case: LoginByLink = Depends(Provide[Container.login_by_link])) -> SessionOut:
+    """For a front end's page (LOGIN_LINK_URL_TEMPLATE) that passes on the token of the emailed link."""
+    return SessionOut.of(await use_case.execute(body.token))
