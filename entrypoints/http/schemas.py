@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from adapters.i18n import locale_tag
 from application.send_mail import MAX_RECIPIENTS
 from application.views import SessionTokens, UserPage, UserView
+from entrypoints.http.errors import N_
 
 # What a name may not hold: controls and line or paragraph separators (a line break must never reach a
 # header), format characters (bidi overrides, isolates and marks, zero-width spaces, tags: text that reorders
@@ -24,8 +25,8 @@ _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 def _no_control_characters(value: str | None) -> str | None:
     if value is not None and any(_refused_in_names(ch) for ch in value):
-        raise ValueError("must not contain control, format or invisible characters (line breaks, "
-                         "text-direction marks, zero-width spaces)")
+        raise ValueError(N_("must not contain control, format or invisible characters (line breaks, "
+                            "text-direction marks, zero-width spaces)"))
     return value
 
 
@@ -58,7 +59,7 @@ class Strict(BaseModel):
         # JSON can escape half of a UTF-16 pair ("\udfff"), which no UTF-8 encoder (a hasher, a database
         # driver) accepts: such text is refused here, where every field comes in.
         if _has_lone_surrogate(value):
-            raise ValueError("contains an unpaired surrogate (\\ud800-\\udfff), which is not text")
+            raise ValueError(N_("contains an unpaired surrogate (\\ud800-\\udfff), which is not text"))
         return value
 
 
