@@ -20,13 +20,13 @@ def build_mime(message: OutboxMessage, sender_address: str, sender_name: str) ->
         # The outbox's id, never a fresh one: a retry is then recognisable as the same email.
         mime["Message-ID"] = message.message_id
         mime["Date"] = email.utils.format_datetime(message.created_at)
-        mime["Content-Language"] = message.content.language
         _one_recipient(mime, message.recipient)
     except ValueError as error:
         # Rebuilding cannot fix this, so retrying would only repeat the failure.
         raise DeliveryError(f"cannot build email {message.message_id}: {error}", permanent=True) from None
     mime.set_content(message.content.text_body)
     mime.add_alternative(message.content.html_body, subtype="html")
+    mime["Content-Language"] = message.content.language  # after the content, which clears Content-* headers
     return mime
 
 

@@ -28,8 +28,18 @@ API_CLIENT = {"Accept": "application/json"}
 LINK = re.compile(r"https?://\S+?/api/v1/auth/[\w-]+/[\w.-]+")
 
 
+CODE = re.compile(r"(?<![\w-])\d{6}(?![\w-])")
+
+
 def link_in(message: EmailMessage) -> str:
     return LINK.findall(message.get_body(("plain",)).get_content())[0]
+
+
+def code_in(message: EmailMessage) -> str:
+    """The email's code: the one six-digit number in its text part, and the same in its HTML part."""
+    [code] = CODE.findall(message.get_body(("plain",)).get_content())
+    assert CODE.findall(message.get_body(("html",)).get_content()) == [code]
+    return code
 
 
 @dataclass
@@ -41,7 +51,13 @@ class Service:
 
     async def link_in_email(self, count: int) -> str:
         """The link in the `count`-th email received, read from the SMTP server."""
-        return link_in((await self.smtp.wait_for(count))[count - 1])
+        return link_in(await self.email(count))
+
+    async def code_in_email(self, count: int) -> str:
+        return code_in(await self.email(count))
+
+    async def email(self, count: int) -> EmailMessage:
+        return (await self.smtp.wait_for(count))[count - 1]
 
     async def signup(self, email: str, password: str = "correct horse battery", **extra: str) -> httpx.Response:
         return await self.client.post("/api/v1/auth/signup", json={"email": email, "password": password, **extra})
