@@ -94,7 +94,7 @@ class RateLimited(DomainError):
 
     def __init__(self, retry_after_seconds: int) -> None:
         self.retry_after_seconds = max(1, retry_after_seconds)
-        super().__init__(resolution="Try again in {seconds} seconds.", seconds=self.retry_after_seconds)
+        super().__init__(resolution="Wait {seconds} s, then try again.", seconds=self.retry_after_seconds)
 
 
 class WrongPassword(DomainError):

@@ -164,7 +164,7 @@ async def send_mail(body: SendMailIn, request: Request, _admin: UserView = Depen
     _ = translator(request)
     message = _("Queued one message per recipient.")
     if queued.skipped:
-        message += " " + _("{count} address(es) had their hourly share of email already and got none.").format(
+        message += " " + _("Addresses that had their hourly share of email already, and got none: {count}.").format(
             count=queued.skipped)
     return SendMailOut(message=message, recipients=queued.recipients, skipped=queued.skipped)
 
