@@ -121,3 +121,29 @@ async def test_an_expired_reset_link_offers_a_new_one(service: Service, page: Pa
     await page.get_by_role("button", name="Send a new reset link").click()
     assert await page.locator("h1").inner_text() == "Check your inbox"
     assert "/password-reset-confirm/" in await service.link_in_email(3)
+
+
+@pytest.mark.parametrize("language, confirm, done", [
+    ("en-GB", "Confirm my address", "Your email address is verified"),
+    ("fr-FR", "Confirmer mon adresse", None),
+    ("de-DE", "Adresse bestätigen", None),
+])
+async def test_the_pages_speak_the_browsers_language(service: Service, browser: Browser, language: str,
+                                                     confirm: str, done: str | None) -> None:
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, locale=language)
+    page = await context.new_page()
+    try:
+        await service.signup("ada@example.com")
+        await page.goto(await service.link_in_email(1))
+        assert await page.locator("html").get_attribute("lang") == language[:2]
+        await shot(page, f"confirm-address-{language[:2]}")
+        await page.get_by_role("button", name=confirm).click()
+        heading = await page.locator("h1").inner_text()
+        assert heading == done if done else heading != "Your email address is verified"
+        await shot(page, f"verified-{language[:2]}")
+        await service.client.post("/api/v1/auth/password-reset-request", json={"email": "ada@example.com"})
+        await page.goto(await service.link_in_email(2))
+        assert await page.locator("html").get_attribute("lang") == language[:2]
+        await shot(page, f"reset-form-{language[:2]}")
+    finally:
+        await context.close()
