@@ -1,40 +1,73 @@
-"""Access tokens as JWTs (PyJWT), verified with our clock so expiry is testable."""
+"""Access tokens as JWTs after RFC 9068 (PyJWT), verified with our clock so expiry is testable.
+
+Signed with EdDSA, ES256 or RS256 by the keys of a KeyRing, whose public halves other services fetch from
+/.well-known/jwks.json; or, for a Bookly deployment that names it, with HS256 and JWT_SECRET.
+"""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 
-from application.ports import Clock
+from adapters.signing_keys import KeyRing
+from application.ports import AccessClaims, Clock
 from domain.errors import NotAuthenticated
+from domain.user import User
+
+TOKEN_TYPE = "at+jwt"
 
 
 class JwtAccessTokenService:
-    def __init__(self, *, secret: str, algorithm: str, clock: Clock) -> None:
+    def __init__(self, *, secret: str, algorithm: str, clock: Clock, issuer: str, audience: str,
+                 keys: KeyRing | None = None, include_email: bool = False, client_id: str = "bookly-accounts") -> None:
         self._secret = secret
         self._algorithm = algorithm
         self._clock = clock
+        self._issuer = issuer
+        self._audience = audience
+        self._keys = keys if algorithm.startswith(("EdDSA", "ES", "RS")) else None
+        self._include_email = include_email
+        self._client_id = client_id
 
-    def issue(self, user_id: uuid.UUID, role: str, issued_at: datetime, ttl: timedelta) -> str:
+    async def issue(self, user: User, issued_at: datetime, ttl: timedelta) -> str:
         # iat keeps sub-second precision so a token issued just after a password change stays valid.
-        claims = {"sub": str(user_id), "role": role, "type": "access", "jti": uuid.uuid4().hex,
-                  "iat": issued_at.timestamp(), "exp": int((issued_at + ttl).timestamp())}
-        return jwt.encode(claims, self._secret, algorithm=self._algorithm)
+        claims: dict[str, Any] = {
+            "iss": self._issuer, "aud": self._audience, "sub": str(user.id), "client_id": self._client_id,
+            "iat": issued_at.timestamp(), "exp": int((issued_at + ttl).timestamp()), "jti": uuid.uuid4().hex,
+            "role": user.role.value, "email_verified": user.is_verified}
+        if self._include_email:
+            claims["email"] = str(user.email)
+        if self._keys is None:
+            return jwt.encode(claims, self._secret, algorithm=self._algorithm, headers={"typ": TOKEN_TYPE})
+        key = await self._keys.signing_key()
+        return jwt.encode(claims, key.private_key, algorithm=key.algorithm, headers={"typ": TOKEN_TYPE, "kid": key.kid})
 
-    def decode(self, token: str) -> tuple[uuid.UUID, datetime]:
+    async def decode(self, token: str) -> AccessClaims:
         try:
-            claims = jwt.decode(token, self._secret, algorithms=[self._algorithm],
-                                options={"require": ["sub", "exp", "iat"], "verify_exp": False,
+            header = jwt.get_unverified_header(token)
+            if header.get("typ") != TOKEN_TYPE or header.get("alg") != self._algorithm:
+                raise jwt.InvalidTokenError("not one of our access tokens")
+            claims = jwt.decode(token, await self._verification_key(header), algorithms=[self._algorithm],
+                                audience=self._audience, issuer=self._issuer,
+                                options={"require": ["sub", "exp", "iat", "iss", "aud"], "verify_exp": False,
                                          "verify_iat": False})
-            expires = float(claims["exp"])
-            issued_at = datetime.fromtimestamp(float(claims["iat"]), UTC)
-            user_id = uuid.UUID(str(claims["sub"]))
-        except (jwt.PyJWTError, ValueError, TypeError, OverflowError):
+            access = AccessClaims(user_id=uuid.UUID(str(claims["sub"])), role=str(claims.get("role", "")),
+                                  issued_at=datetime.fromtimestamp(float(claims["iat"]), UTC),
+                                  expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC),
+                                  email_verified=bool(claims.get("email_verified")))
+        except (jwt.PyJWTError, ValueError, TypeError, OverflowError, KeyError):
             raise NotAuthenticated("The access token is invalid.", "Log in again.") from None
-        if claims.get("type") != "access":
-            raise NotAuthenticated("The access token is invalid.", "Log in again.")
-        if expires <= self._clock.now().timestamp():
+        if access.expires_at <= self._clock.now():
             raise NotAuthenticated("The access token has expired.", "Use your refresh token, or log in again.")
-        return user_id, issued_at
+        return access
+
+    async def _verification_key(self, header: dict[str, Any]) -> Any:
+        if self._keys is None:
+            return self._secret
+        key = await self._keys.verification_key(str(header.get("kid", "")))
+        if key is None or key.algorithm != self._algorithm:
+            raise jwt.InvalidTokenError("no published key has that kid")
+        return key.private_key.public_key()

@@ -20,10 +20,10 @@ class Authenticate:
         self._access_tokens = access_tokens
 
     async def execute(self, access_token: str, roles: Set[Role] | None = None) -> UserView:
-        user_id, issued_at = self._access_tokens.decode(access_token)
+        claims = await self._access_tokens.decode(access_token)
         async with self._uow as uow:
-            user = await uow.users.get(user_id)
-        if user is None or user.issued_before_password_change(issued_at):
+            user = await uow.users.get(claims.user_id)
+        if user is None or user.issued_before_password_change(claims.issued_at):
             raise NotAuthenticated("The access token is no longer valid.", "Log in again.")
         if roles is not None:
             user.require_role(frozenset(roles))

@@ -45,6 +45,6 @@ class ChangePassword:
                 raise WrongPassword()  # changed meanwhile: the password checked above is no longer current
             await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
             await uow.throttle.refund(confirmed.guess)
-            session = await self._sessions.issue(uow, user)
+            session = await self._sessions.open(uow, user)
             await uow.commit()
-        return session
+        return await self._sessions.hand_out(session)

@@ -19,6 +19,6 @@ async def sign_in_with_code(uow: UnitOfWork, sessions: SessionIssuer, user_id: u
             raise refusal()
         if user.verify_email(user.email):
             await uow.users.save(user)
-        session = await sessions.issue(uow, user)
+        session = await sessions.open(uow, user)
         await uow.commit()
-    return session
+    return await sessions.hand_out(session)

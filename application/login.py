@@ -54,9 +54,9 @@ class Login:
                 user.rehash_password(upgraded)
                 await uow.users.save(user)
             await uow.throttle.refund(guess)  # a right password is no guess
-            session = await self._sessions.issue(uow, user)
+            session = await self._sessions.open(uow, user)
             await uow.commit()
-        return session
+        return await self._sessions.hand_out(session)
 
 
 def _address_or_none(text: str) -> Email | None:

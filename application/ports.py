@@ -238,12 +238,21 @@ class TokenService(Protocol):
         ...
 
 
-class AccessTokenService(Protocol):
-    """Short-lived bearer tokens for API calls (JWT)."""
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    issued_at: datetime
+    expires_at: datetime
+    role: str
+    email_verified: bool
 
-    def issue(self, user_id: uuid.UUID, role: str, issued_at: datetime, ttl: timedelta) -> str: ...
-    def decode(self, token: str) -> tuple[uuid.UUID, datetime]:
-        """The user id and issue time; raises NotAuthenticated for a bad or expired token."""
+
+class AccessTokenService(Protocol):
+    """Short-lived bearer tokens for API calls (JWT, RFC 9068), which other services can verify too."""
+
+    async def issue(self, user: User, issued_at: datetime, ttl: timedelta) -> str: ...
+    async def decode(self, token: str) -> AccessClaims:
+        """What a good token says; raises NotAuthenticated for a bad or expired one."""
         ...
 
 

@@ -24,7 +24,7 @@ class RefreshSession:
                 await uow.commit()
             if spend.outcome is not SpendOutcome.SPENT or spend.token is None or spend.user is None:
                 raise NotAuthenticated("The refresh token is invalid, expired or revoked.", "Log in again.")
-            session = await self._sessions.issue(uow, spend.user, spend.token.family_id,
-                                                 spend.token.session_expires_at)
+            session = await self._sessions.open(uow, spend.user, spend.token.family_id,
+                                                spend.token.session_expires_at)
             await uow.commit()
-        return session
+        return await self._sessions.hand_out(session)

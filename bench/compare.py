@@ -24,16 +24,13 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.clock import SystemClock  # noqa: E402
-from adapters.jwt_tokens import JwtAccessTokenService  # noqa: E402
 from bench.client import LeanClient, Response  # noqa: E402
 from bench.common import OUT, ROOT, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
-from bench.load import PASSWORD, SECRET, Result, load, seed, user_at  # noqa: E402
+from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, Result, access_token, load, seed, user_at  # noqa: E402
 
 Request = Callable[[LeanClient, int], Awaitable[Response]]
 
@@ -43,8 +40,7 @@ ENDPOINTS = ("pk", "me", "verify", "reset", "refresh", "signup", "login")
 
 def endpoints(data: dict) -> dict[str, tuple[Request, tuple[int, ...]]]:
     """Each endpoint's request for index i; an index is used once, so one-time tokens stay fresh."""
-    token = JwtAccessTokenService(secret=SECRET, algorithm="HS256", clock=SystemClock()).issue(
-        data["ids"][-1], "user", datetime.now(UTC), timedelta(hours=1))
+    token = access_token(data["ids"][-1])
     ids = data["ids"]
     return {
         "pk": (lambda c, i: c.get(f"/bench/pk/{ids[i % len(ids)]}"), (200,)),
@@ -107,7 +103,8 @@ async def main() -> None:
             # Revisions before bench/probe.py mounted the yardsticks with BENCH_ENDPOINTS instead.
             launcher = "bench.probe" if (folder / "bench" / "probe.py").exists() else "entrypoints.cli"
             processes.append(start(f"compare-{label}", ["-m", launcher, "serve", "--port", str(port)], {
-                "PYTHONPATH": str(folder), "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET,
+                **TOKEN_SETTINGS, "PYTHONPATH": str(folder), "ENVIRONMENT": "test", "DATABASE_URL": url,
+                "JWT_SECRET": SECRET,
                 "MAIL_BACKEND": "memory", "BENCH_ENDPOINTS": "true", "OUTBOX_WORKER_ENABLED": "false",
                 "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000", "FORWARDED_ALLOW_IPS": "127.0.0.1",
                 "EMAILS_PER_ADDRESS_PER_HOUR": "100000000", **env}, cwd=folder))

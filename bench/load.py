@@ -39,13 +39,22 @@ from argon2 import PasswordHasher
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.clock import SystemClock  # noqa: E402
-from adapters.jwt_tokens import JwtAccessTokenService  # noqa: E402
 from adapters.tokens import ItsdangerousTokenService  # noqa: E402
 from application.ports import TokenPurpose  # noqa: E402
 from bench.client import LeanClient, Response  # noqa: E402
 from bench.common import OUT, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
 
 SECRET = "benchmark-secret-" + "x" * 40
+# The benchmarks sign access tokens themselves, ahead of the run: HS256 with the secret, as a Bookly
+# deployment does (the servers they start are told so).
+TOKEN_SETTINGS = {"JWT_ALGORITHM": "HS256", "JWT_ISSUER": "http://bench", "JWT_AUDIENCE": "bookly"}
+
+
+def access_token(user_id: uuid.UUID, issued: datetime | None = None) -> str:
+    now = issued or datetime.now(UTC)
+    return jwt.encode({"iss": "http://bench", "aud": "bookly", "sub": str(user_id), "iat": now.timestamp(),
+                       "exp": int(now.timestamp()) + 3600, "role": "user", "email_verified": True},
+                      SECRET, algorithm="HS256", headers={"typ": "at+jwt"})
 PASSWORD = "bench password 1"
 ARGON2 = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}  # the service's defaults
 
@@ -116,18 +125,18 @@ async def seed(url: str, users: int, unverified: int, sessions: int) -> dict:
             "created_at", "password_changed_at", "reset_nonce"])
         await connection.copy_records_to_table("refresh_tokens", records=[
             (hashlib.sha256(token.encode()).hexdigest(), rows[n][0], uuid.uuid4(), now, now + timedelta(days=1),
-             None, None) for n, token in enumerate(refresh)], columns=[
-            "token_hash", "user_id", "family_id", "issued_at", "expires_at", "used_at", "revoked_at"])
+             None, None, now + timedelta(days=1)) for n, token in enumerate(refresh)], columns=[
+            "token_hash", "user_id", "family_id", "issued_at", "expires_at", "used_at", "revoked_at",
+            "session_expires_at"])
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
     links = ItsdangerousTokenService(secret=SECRET, clock=SystemClock())
-    access = JwtAccessTokenService(secret=SECRET, algorithm="HS256", clock=SystemClock())
     return {
         "hash": password_hash, "ids": [row[0] for row in rows], "emails": [row[1] for row in rows], "refresh": refresh,
         "verify": [links.issue(TokenPurpose.VERIFY_EMAIL, {"sub": str(rows[n][0]), "email": rows[n][1]})
                    for n in range(unverified)],
-        "access": [access.issue(rows[n][0], "user", now, timedelta(hours=1)) for n in range(unverified, users)],
+        "access": [access_token(rows[n][0], now) for n in range(unverified, users)],
     }
 
 
@@ -144,7 +153,7 @@ async def main() -> None:
     data = await seed(url, args.users, unverified=args.requests, sessions=args.requests)
     peer = await start_peer(data)
     port = free_port()
-    env = {"ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
+    env = {**TOKEN_SETTINGS, "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
            "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
            "LOGIN_FAILURES_PER_ACCOUNT": "100000000", "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
            "DOMAIN": f"127.0.0.1:{port}", "OUTBOX_WORKER_ENABLED": "false",

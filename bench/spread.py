@@ -16,16 +16,13 @@ import asyncio
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.clock import SystemClock  # noqa: E402
-from adapters.jwt_tokens import JwtAccessTokenService  # noqa: E402
 from bench.client import LeanClient  # noqa: E402
 from bench.common import fresh_database, free_port, start, wait_port  # noqa: E402
-from bench.load import SECRET, load, seed  # noqa: E402
+from bench.load import SECRET, TOKEN_SETTINGS, access_token, load, seed  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -59,9 +56,8 @@ async def main() -> None:
     args = parser.parse_args()
     url = await fresh_database("bench_spread")
     data = await seed(url, 10_000, unverified=0, sessions=0)
-    token = JwtAccessTokenService(secret=SECRET, algorithm="HS256", clock=SystemClock()).issue(
-        data["ids"][0], "user", datetime.now(UTC), timedelta(hours=1))
-    env = {"ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
+    token = access_token(data["ids"][0])
+    env = {**TOKEN_SETTINGS, "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
            "OUTBOX_WORKER_ENABLED": "false", "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000"}
     ours, theirs = free_port(), free_port()
     servers = {

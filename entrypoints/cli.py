@@ -11,6 +11,7 @@ import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from application.create_admin import NewAdmin
@@ -70,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     which = retry.add_mutually_exclusive_group(required=True)
     which.add_argument("--id", type=uuid.UUID, help="one dead message, by its id")
     which.add_argument("--dead", action="store_true", help="every dead message")
+    keys = commands.add_parser("keys", help="the keys access tokens are signed with")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    keys_commands.add_parser("list", help="every key, its algorithm and state")
+    keys_commands.add_parser("rotate", help="publish a new key now; it signs once JWKS_CACHE_SECONDS have passed")
     return parser
 
 
@@ -99,6 +104,8 @@ def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Se
         asyncio.run(_worker(settings))
     elif args.command == "outbox":
         print(asyncio.run(_outbox(settings, args)))
+    elif args.command == "keys":
+        print(asyncio.run(_keys(settings, args.keys_command)))
     return 0
 
 
@@ -155,6 +162,24 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> str:
     oldest = stats.oldest_pending_created_at
     age = f"{(now - oldest).total_seconds():.0f} s" if oldest else "none pending"
     return f"pending {stats.pending}\nsent {stats.sent}\ndead {stats.dead}\noldest pending age {age}"
+
+
+async def _keys(settings: Settings, command: str) -> str:
+    if settings.JWT_ALGORITHM.startswith("HS"):
+        raise SystemExit(f"accounts: JWT_ALGORITHM is {settings.JWT_ALGORITHM}, which signs with JWT_SECRET: "
+                         "there are no keys (set JWT_ALGORITHM=EdDSA, ES256 or RS256 to have some)")
+    async with _container(settings) as container:
+        ring, now = container.key_ring(), container.clock().now()
+        if command == "rotate":
+            key = await ring.create(activates_in=timedelta(seconds=settings.JWKS_CACHE_SECONDS))
+            return (f"published key {key.kid} ({key.algorithm}); it signs from {key.activates_at:%Y-%m-%d %H:%M:%S} "
+                    "UTC, when every cache of the key set has it")
+        lifetime = container.lifetimes().access
+        lines = [f"{key.kid}  {key.algorithm:6}  {key.state(now, lifetime):9}  created {key.created_at:%Y-%m-%d %H:%M}"
+                 f"  signs from {key.activates_at:%Y-%m-%d %H:%M:%S}"
+                 + (f"  retires {key.retires_at:%Y-%m-%d %H:%M:%S}" if key.retires_at else "")
+                 for key in await ring.all()]
+        return "\n".join(lines) or "no keys yet: the first start makes one"
 
 
 async def _worker(settings: Settings) -> None:

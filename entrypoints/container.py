@@ -23,6 +23,7 @@ from adapters.mail.metered import MeteredMailSender
 from adapters.mail.smtp import SmtpConfig, SmtpMailSender
 from adapters.mail.templates import JinjaEmailRenderer
 from adapters.passwords import Argon2PasswordHasher
+from adapters.signing_keys import KeyBox, KeyRing
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.tokens import ItsdangerousTokenService
@@ -41,6 +42,7 @@ from application.create_admin import CreateAdmin
 from application.current_password import CurrentPassword
 from application.deliver_outbox import DeliverOutbox
 from application.housekeeping import Housekeeping
+from application.introspect import Introspect
 from application.list_users import ListUsers
 from application.login import Login
 from application.login_by_code import LoginByCode
@@ -146,8 +148,16 @@ class Container(containers.DeclarativeContainer):
                                  parallelism=settings.provided.PASSWORD_HASH_PARALLELISM,
                                  threads=settings.provided.PASSWORD_HASH_THREADS)
     tokens = providers.Singleton(ItsdangerousTokenService, secret=secret, clock=clock)
-    access_tokens = providers.Singleton(JwtAccessTokenService, secret=secret,
-                                        algorithm=settings.provided.JWT_ALGORITHM, clock=clock)
+    key_ring = providers.Singleton(
+        KeyRing, engine=engine, box=providers.Singleton(KeyBox, key=providers.Singleton(
+            derive_key, secret=secret, purpose="signing-keys")),
+        algorithm=settings.provided.JWT_ALGORITHM, clock=clock, token_lifetime=lifetimes.provided.access,
+        # Read again often enough that a rotated key is known everywhere before it starts signing.
+        refresh_seconds=providers.Callable(lambda s: min(10.0, s.JWKS_CACHE_SECONDS / 2), settings))
+    access_tokens = providers.Singleton(JwtAccessTokenService, secret=secret, algorithm=settings.provided.JWT_ALGORITHM,
+                                        clock=clock, issuer=settings.provided.token_issuer,
+                                        audience=settings.provided.JWT_AUDIENCE, keys=key_ring,
+                                        include_email=settings.provided.JWT_INCLUDE_EMAIL)
 
     catalogs = providers.Singleton(Catalogs, deployment_dirs=template_dirs)
     renderer = providers.Singleton(JinjaEmailRenderer, templates_dir=settings.provided.MAIL_TEMPLATES_DIR,
@@ -187,6 +197,7 @@ class Container(containers.DeclarativeContainer):
     refresh_session = providers.Factory(RefreshSession, uow=uow, sessions=sessions, clock=clock)
     logout = providers.Factory(Logout, uow=uow, clock=clock)
     authenticate = providers.Factory(Authenticate, uow=uow, access_tokens=access_tokens)
+    introspect = providers.Factory(Introspect, uow=uow, access_tokens=access_tokens)
     request_reset = providers.Factory(RequestReset, uow=uow, clock=clock)
     check_reset_link = providers.Factory(CheckResetLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
     check_verification_link = providers.Factory(CheckVerificationLink, uow=uow, tokens=tokens, lifetimes=lifetimes)

@@ -69,7 +69,15 @@ class Settings(BaseSettings):
     # Unset in development: a secret generated on the first start and kept in the database (see
     # entrypoints/development_secret.py). Required everywhere else.
     JWT_SECRET: SecretStr | None = None
-    JWT_ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"
+    # EdDSA, ES256 and RS256 sign with keys kept in the database and published at /.well-known/jwks.json;
+    # HS256 signs with JWT_SECRET itself, for a Bookly .env that names it (and publishes no key).
+    JWT_ALGORITHM: Literal["EdDSA", "ES256", "RS256", "HS256", "HS384", "HS512"] = "EdDSA"
+    JWT_AUDIENCE: str = Field("bookly", min_length=1, max_length=200)
+    JWT_ISSUER: str | None = None  # unset: the service's public URL
+    JWT_INCLUDE_EMAIL: bool = False
+    JWKS_CACHE_SECONDS: int = Field(300, ge=1, le=86400)
+    # A bearer secret for POST /api/v1/auth/introspect (RFC 7662); unset, the endpoint does not exist.
+    INTROSPECTION_SECRET: SecretStr | None = None
     ACCESS_TOKEN_TTL_SECONDS: int = Field(900, gt=0)
     REFRESH_TOKEN_TTL_SECONDS: int = Field(14 * 24 * 3600, gt=0)
     # A session ends this long after its login, however often it is refreshed.
@@ -157,7 +165,7 @@ class Settings(BaseSettings):
                 raise ValueError("must be host:port, such as 127.0.0.1:9100")
         return value or None
 
-    @field_validator("METRICS_TOKEN")
+    @field_validator("METRICS_TOKEN", "INTROSPECTION_SECRET")
     @classmethod
     def _metrics_token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
@@ -264,6 +272,10 @@ class Settings(BaseSettings):
     @property
     def change_email_url_template(self) -> str:
         return self.CHANGE_EMAIL_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/confirm-email/{{token}}"
+
+    @property
+    def token_issuer(self) -> str:
+        return self.JWT_ISSUER or self.public_base_url
 
     @property
     def forgot_password_url(self) -> str:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
-from application.ports import (Clock, EmailRequest, OneTimeCode, RefreshTokenRecord, Spend, SpendOutcome,
+from application.ports import (AccessClaims, Clock, EmailRequest, OneTimeCode, RefreshTokenRecord, Spend, SpendOutcome,
                                TokenPurpose)
 from application.throttle import CountingThrottle, Limits, RateLimit, Rule
 from domain.email import Email
@@ -346,13 +346,14 @@ class FakeTokens:
 
 
 class FakeAccessTokens:
-    def issue(self, user_id: uuid.UUID, role: str, issued_at: datetime, ttl: timedelta) -> str:
-        return f"access:{user_id}:{issued_at.isoformat()}"
+    async def issue(self, user: User, issued_at: datetime, ttl: timedelta) -> str:
+        return f"access|{user.id}|{issued_at.isoformat()}|{user.role.value}"
 
-    def decode(self, token: str) -> tuple[uuid.UUID, datetime]:
+    async def decode(self, token: str) -> AccessClaims:
         try:
-            _, user_id, issued = token.split(":", 2)
-            return uuid.UUID(user_id), datetime.fromisoformat(issued)
+            _, user_id, issued, role = token.split("|")
+            at = datetime.fromisoformat(issued)
+            return AccessClaims(uuid.UUID(user_id), at, at + timedelta(minutes=15), role, True)
         except ValueError:
             raise NotAuthenticated() from None
 

@@ -127,3 +127,16 @@ one_time_codes = Table(
     UniqueConstraint("user_id", "purpose", name="uq_one_time_codes_user_id_purpose"),
     UniqueConstraint("email", "purpose", name="uq_one_time_codes_email_purpose"),
 )
+
+# The keys access tokens are signed with (EdDSA, ES256, RS256), shared by every instance; the private part
+# is encrypted with a key derived from JWT_SECRET, so a dump of the database alone cannot sign.
+signing_keys = Table(
+    "signing_keys", metadata,
+    Column("kid", String(64), primary_key=True),
+    Column("algorithm", String(16), nullable=False),
+    Column("public_jwk", Text, nullable=False),
+    Column("private_key", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("activates_at", UtcDateTime, nullable=False),  # signs from then on; published from created_at
+    Column("retires_at", UtcDateTime),  # signs no more from then on; published until its tokens expire
+)

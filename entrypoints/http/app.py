@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+
+from adapters.signing_keys import ASYMMETRIC
+from application.errors import StorageError
 from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, build_container, close_container
-from entrypoints.http import auth, browser, codes, health, login_codes, metrics, security, users
+from entrypoints.http import auth, browser, codes, health, login_codes, metrics, security, token_keys, users
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.client_address import ForwardedFor
 from entrypoints.http.errors import install_error_handlers
@@ -20,18 +24,30 @@ from entrypoints.logs import RequestIdMiddleware
 from entrypoints.settings import Settings, load_settings
 
 
+async def _first_signing_key(container: Container, settings: Settings) -> None:
+    """The first start makes the first key, rather than the first login; a database that is away now is
+    tried again when a token is first signed."""
+    if settings.JWT_ALGORITHM in ASYMMETRIC:
+        try:
+            await container.key_ring().signing_key()
+        except StorageError as error:
+            logging.getLogger("accounts").warning("no signing key yet (the database: %s); trying at the first login",
+                                                  error)
+
+
 def create_app(settings: Settings | None = None, container: Container | None = None,
                extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
     """`extra_routers` are mounted beside the service's own (bench/probe.py's yardsticks)."""
     settings = settings or load_settings()
     container = container or build_container(settings)
-    container.wire(modules=[auth, browser, codes, login_codes, users, health, metrics, security])
+    container.wire(modules=[auth, browser, codes, login_codes, users, health, metrics, security, token_keys])
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = container.outbox_worker()
         if settings.OUTBOX_WORKER_ENABLED:
             worker.start()
+        await _first_signing_key(container, settings)
         try:
             yield
         finally:
@@ -57,6 +73,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(codes.router)
     if settings.LOGIN_BY_CODE_ENABLED:
         app.include_router(login_codes.router)
+    app.include_router(token_keys.keys)
+    if settings.INTROSPECTION_SECRET is not None:
+        app.include_router(token_keys.introspection)
     app.include_router(browser.router)
     app.include_router(users.router)
     app.include_router(health.router)

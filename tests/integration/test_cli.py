@@ -188,3 +188,16 @@ def test_create_admin_reads_a_piped_password_and_asks_again_at_a_terminal(tmp_pa
     monkeypatch.setattr(cli.getpass, "getpass", lambda prompt: next(typed))
     asked = accounts("create-admin", "--email", "two@example.com", cwd=tmp_path, stdin=TERMINAL)
     assert asked.returncode == 0 and "do not match; type them again" in asked.stderr
+
+
+def test_keys_are_listed_and_rotated(tmp_path: Path) -> None:
+    env = {"JWT_SECRET": "s" * 40, "JWKS_CACHE_SECONDS": "300"}
+    assert accounts("migrate", cwd=tmp_path).returncode == 0
+    assert "no keys yet" in accounts("keys", "list", cwd=tmp_path, env=env).stdout
+    rotated = accounts("keys", "rotate", cwd=tmp_path, env=env)
+    assert rotated.returncode == 0 and "published key" in rotated.stdout and "EdDSA" in rotated.stdout
+    accounts("keys", "rotate", cwd=tmp_path, env=env)
+    listed = accounts("keys", "list", cwd=tmp_path, env=env).stdout.splitlines()
+    assert len(listed) == 2 and "published" in listed[1] and "retires" in listed[0]
+    refused = accounts("keys", "rotate", cwd=tmp_path, env={**env, "JWT_ALGORITHM": "HS256"})
+    assert refused.returncode == 1 and "HS256" in refused.stderr

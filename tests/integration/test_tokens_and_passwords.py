@@ -1,17 +1,15 @@
 """The itsdangerous, PyJWT and argon2 adapters, for real."""
 
 import asyncio
-import uuid
 from datetime import timedelta
 
 import bcrypt
 import pytest
 
-from adapters.jwt_tokens import JwtAccessTokenService
 from adapters.passwords import Argon2PasswordHasher
 from adapters.tokens import ItsdangerousTokenService
 from application.ports import TokenPurpose
-from domain.errors import InvalidToken, NotAuthenticated, TokenExpired
+from domain.errors import InvalidToken, TokenExpired
 from tests.fakes import FakeClock
 
 SECRET = "s" * 40
@@ -53,20 +51,6 @@ def test_expiry_follows_the_clock(clock: FakeClock) -> None:
     clock.advance(timedelta(minutes=2))
     with pytest.raises(TokenExpired):
         tokens.load(TokenPurpose.RESET_PASSWORD, token, timedelta(hours=1))
-
-
-def test_access_tokens_expire_and_reject_forgeries(clock: FakeClock) -> None:
-    jwts = JwtAccessTokenService(secret=SECRET, algorithm="HS256", clock=clock)
-    user_id = uuid.uuid4()
-    token = jwts.issue(user_id, "user", clock.now(), timedelta(minutes=15))
-    assert jwts.decode(token) == (user_id, clock.now())
-    with pytest.raises(NotAuthenticated):
-        JwtAccessTokenService(secret="o" * 40, algorithm="HS256", clock=clock).decode(token)
-    with pytest.raises(NotAuthenticated):
-        jwts.decode(token[:-4])
-    clock.advance(timedelta(minutes=16))
-    with pytest.raises(NotAuthenticated):
-        jwts.decode(token)
 
 
 async def test_argon2id_with_owasp_parameters_and_upgrade_of_weaker_hashes() -> None:

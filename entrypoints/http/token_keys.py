@@ -1,0 +1,63 @@
+"""What other services need to trust our access tokens: the public keys (RFC 7517) and, for a revocation
+they must know of at once, introspection (RFC 7662)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from urllib.parse import parse_qs
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+
+from adapters.signing_keys import KeyRing
+from application.introspect import Introspect
+from domain.errors import NotAuthenticated
+from entrypoints.container import Container
+from entrypoints.settings import Settings
+
+keys = APIRouter(tags=["tokens"])
+introspection = APIRouter(prefix="/api/v1/auth", tags=["tokens"])
+
+
+@keys.get("/.well-known/jwks.json")
+@inject
+async def jwks(key_ring: KeyRing = Depends(Provide[Container.key_ring]),
+               settings: Settings = Depends(Provide[Container.settings])) -> JSONResponse:
+    """Every published public key; an HS256 deployment signs with a shared secret and publishes none."""
+    published = await key_ring.published() if settings.JWT_ALGORITHM in ("EdDSA", "ES256", "RS256") else []
+    return JSONResponse({"keys": published},
+                        headers={"Cache-Control": f"public, max-age={settings.JWKS_CACHE_SECONDS}"})
+
+
+@introspection.post("/introspect", responses={401: {"description": "Not the introspection secret"}})
+@inject
+async def introspect(request: Request, use_case: Introspect = Depends(Provide[Container.introspect]),
+                     settings: Settings = Depends(Provide[Container.settings])) -> JSONResponse:
+    """{token} as JSON, or token=... as a form (RFC 7662); Authorization: Bearer <INTROSPECTION_SECRET>."""
+    assert settings.INTROSPECTION_SECRET is not None  # mounted only with one
+    offered = request.headers.get("authorization", "").encode("latin-1")
+    if not hmac.compare_digest(offered, f"Bearer {settings.INTROSPECTION_SECRET.get_secret_value()}".encode()):
+        raise NotAuthenticated("Introspection needs the introspection secret.",
+                               "Send 'Authorization: Bearer <INTROSPECTION_SECRET>'.")
+    status = await use_case.execute(await _token(request))
+    if not status.active or status.claims is None:
+        return JSONResponse({"active": False}, headers={"Cache-Control": "no-store"})
+    claims = status.claims
+    return JSONResponse({"active": True, "sub": str(claims.user_id), "role": claims.role,
+                         "email_verified": claims.email_verified, "token_type": "Bearer",
+                         "exp": int(claims.expires_at.timestamp()), "iat": int(claims.issued_at.timestamp())},
+                        headers={"Cache-Control": "no-store"})
+
+
+async def _token(request: Request) -> str:
+    body = await request.body()
+    if request.headers.get("content-type", "").startswith("application/json"):
+        try:
+            value = json.loads(body).get("token", "")
+        except (ValueError, AttributeError):
+            value = ""
+    else:
+        value = parse_qs(body.decode("utf-8", "replace")).get("token", [""])[0]
+    return value if isinstance(value, str) else ""
