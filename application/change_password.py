@@ -36,15 +36,14 @@ class ChangePassword:
         self._common_passwords = common_passwords
 
     async def execute(self, change: PasswordChange) -> SessionTokens:
-        confirmed = await self._current_password.confirm(change.user_id, change.current_password, change.client)
         check_password(change.new_password, self._common_passwords)
+        confirmed = await self._current_password.confirm(change.user_id, change.current_password, change.client)
         new_hash = await self._hasher.hash(change.new_password)
         async with self._uow as uow:
             user = await uow.users.get_for_change(change.user_id)
-            if user is None or user.password_hash != confirmed.user.password_hash:
+            if user is None or user.password_hash != confirmed.password_hash:
                 raise WrongPassword()  # changed meanwhile: the password checked above is no longer current
             await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
-            await uow.throttle.refund(confirmed.guess)
             session = await self._sessions.open(uow, user)
             await uow.commit()
         return await self._sessions.hand_out(session)

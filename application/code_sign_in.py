@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
-from application.ports import Clock, UnitOfWork
+from application.one_time_codes import CodeBook
+from application.ports import Clock, PasswordHasher, UnitOfWork
 from application.session_issuer import SessionIssuer
 from application.views import SessionTokens
-from domain.errors import InvalidCode, InvalidToken
-from domain.user import User
+from domain.email import Email
 
 
-async def sign_in_with_code(uow: UnitOfWork, sessions: SessionIssuer, user_id: uuid.UUID, code_id: uuid.UUID, clock: Clock,
-                  refusal: type[InvalidCode] | type[InvalidToken]) -> SessionTokens:
+async def sign_in_with_code(*, uow: UnitOfWork, codes: CodeBook, sessions: SessionIssuer, hasher: PasswordHasher,
+                            clock: Clock, code_id: uuid.UUID, user_id: uuid.UUID,
+                            sent_to: Email | None = None) -> SessionTokens:
     async with uow:
-        user: User | None = await uow.users.get_for_change(user_id)
-        if user is None or not await uow.codes.spend(code_id, clock.now()):
-            raise refusal()
-        if user.verify_email(user.email):
-            await uow.users.save(user)
+        unproven = (user := await uow.users.get(user_id)) is not None and not user.is_verified
+    # Hashed before the transaction, only when it will be needed: see User.prove_address_by_sign_in.
+    unguessable_hash = await hasher.hash(secrets.token_urlsafe(32)) if unproven else None
+    async with uow:
+        user = await codes.redeem(uow, code_id, user_id, sent_to)
+        now = clock.now()
+        if unguessable_hash is not None and user.prove_address_by_sign_in(unguessable_hash, now):
+            await uow.refresh_tokens.revoke_all_for_user(user.id, now)
+        await uow.users.save(user)
         session = await sessions.open(uow, user)
         await uow.commit()
     return await sessions.hand_out(session)

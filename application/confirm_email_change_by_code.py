@@ -5,9 +5,8 @@ from dataclasses import dataclass
 
 from application.address_change import move_to_address
 from application.one_time_codes import CodeBook
-from application.ports import Clock, TokenPurpose, UnitOfWork
+from application.ports import TokenPurpose, UnitOfWork
 from application.views import UserView
-from domain.errors import InvalidCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,18 +20,15 @@ class EmailChangeCode:
 class ConfirmEmailChangeByCode:
     """The code sent to the new address, typed in by the account that asked: the account takes the address."""
 
-    def __init__(self, *, uow: UnitOfWork, codes: CodeBook, clock: Clock) -> None:
+    def __init__(self, *, uow: UnitOfWork, codes: CodeBook) -> None:
         self._uow = uow
         self._codes = codes
-        self._clock = clock
 
     async def execute(self, entry: EmailChangeCode) -> UserView:
         code = await self._codes.check(self._uow, entry.email, entry.code, TokenPurpose.CHANGE_EMAIL, entry.client,
                                        user_id=entry.user_id)
         async with self._uow as uow:
-            user = await uow.users.get_for_change(code.user_id)
-            if user is None or not await uow.codes.spend(code.id, self._clock.now()):
-                raise InvalidCode()
+            user = await self._codes.redeem(uow, code.id, code.user_id)
             await move_to_address(uow, user, code.email)
             await uow.commit()
         return UserView.of(user)

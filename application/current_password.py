@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-
 from application.ports import PasswordHasher, UnitOfWork
-from application.throttle import Rule, Spent
+from application.throttle import Rule
 from domain.errors import NotAuthenticated, WrongPassword
 from domain.user import User
-
-
-@dataclass(frozen=True, slots=True)
-class Confirmed:
-    user: User
-    guess: Spent  # refunded by the change that follows: a right password is no guess
 
 
 class CurrentPassword:
@@ -25,7 +17,8 @@ class CurrentPassword:
         self._uow = uow
         self._hasher = hasher
 
-    async def confirm(self, user_id: uuid.UUID, password: str, client: str) -> Confirmed:
+    async def confirm(self, user_id: uuid.UUID, password: str, client: str) -> User:
+        """The account as it was when its password was found right; WrongPassword otherwise."""
         async with self._uow as uow:
             await uow.throttle.spend(Rule.ACCOUNT_CHANGES_PER_CLIENT, client)
             user = await uow.users.get(user_id)
@@ -35,4 +28,7 @@ class CurrentPassword:
             await uow.commit()
         if not await self._hasher.verify(user.password_hash, password):
             raise WrongPassword()
-        return Confirmed(user, guess)
+        async with self._uow as uow:
+            await uow.throttle.refund(guess)  # a right password is no guess, whatever the change then finds
+            await uow.commit()
+        return user

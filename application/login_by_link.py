@@ -4,21 +4,24 @@ import uuid
 
 from application.code_sign_in import sign_in_with_code
 from application.config import TokenLifetimes
-from application.ports import Clock, TokenPurpose, TokenService, UnitOfWork
+from application.one_time_codes import CodeBook
+from application.ports import Clock, PasswordHasher, TokenPurpose, TokenService, UnitOfWork
 from application.session_issuer import SessionIssuer
 from application.views import SessionTokens
-from domain.errors import InvalidToken
+from domain.errors import InvalidCode, InvalidToken
 
 
 class LoginByLink:
     """Signs in with the link of a login email (a front end's page passes its token on), once: the link
     names its code, and the one used up is used up for both."""
 
-    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, sessions: SessionIssuer, clock: Clock,
-                 lifetimes: TokenLifetimes) -> None:
+    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, codes: CodeBook, sessions: SessionIssuer,
+                 hasher: PasswordHasher, clock: Clock, lifetimes: TokenLifetimes) -> None:
         self._uow = uow
         self._tokens = tokens
+        self._codes = codes
         self._sessions = sessions
+        self._hasher = hasher
         self._clock = clock
         self._lifetimes = lifetimes
 
@@ -28,4 +31,8 @@ class LoginByLink:
             user_id, code_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["code"])
         except (KeyError, ValueError, TypeError):
             raise InvalidToken() from None
-        return await sign_in_with_code(self._uow, self._sessions, user_id, code_id, self._clock, InvalidToken)
+        try:
+            return await sign_in_with_code(uow=self._uow, codes=self._codes, sessions=self._sessions,
+                                           hasher=self._hasher, clock=self._clock, code_id=code_id, user_id=user_id)
+        except InvalidCode:
+            raise InvalidToken() from None  # a link is refused as links are

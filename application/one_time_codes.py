@@ -57,3 +57,13 @@ class CodeBook:
         if found is None or found.attempts > self._max_attempts or not hmac.compare_digest(offered, found.digest):
             raise InvalidCode()
         return found
+
+    async def redeem(self, uow: UnitOfWork, code_id: uuid.UUID, user_id: uuid.UUID,
+                     sent_to: Email | None = None) -> User:
+        """In `uow`, the code used up and its account held for change; InvalidCode when it was used meanwhile
+        (by its link, or another use of the code), died, or its account has left the address it was sent to."""
+        user = await uow.users.get_for_change(user_id)
+        if user is None or (sent_to is not None and user.email != sent_to) \
+                or not await uow.codes.spend(code_id, self._clock.now(), self._max_attempts):
+            raise InvalidCode()
+        return user

@@ -31,6 +31,9 @@ class UserRepository(Protocol):
         ...
     async def get_by_email(self, email: Email) -> User | None: ...
     async def add(self, user: User) -> None: ...
+    async def add_unless_taken(self, user: User) -> bool:
+        """Adds the account unless its address is another's: then nothing is written, and no error raised."""
+        ...
     async def save(self, user: User) -> None: ...
     async def list(self, offset: int, limit: int) -> Sequence[User]: ...
     async def count(self) -> int: ...
@@ -156,8 +159,9 @@ class OneTimeCodes(Protocol):
         """Counts one try at the live code sent to `email` for `purpose` (of `user_id`'s, if given), at once
         for every caller, and returns it as counted; None when there is no live code."""
         ...
-    async def spend(self, code_id: uuid.UUID, when: datetime) -> bool:
-        """Uses the code up; False when it was used or retired already (of concurrent spends, one wins)."""
+    async def spend(self, code_id: uuid.UUID, when: datetime, max_attempts: int) -> bool:
+        """Uses the code up if it still lives at `when` and has had no more than `max_attempts` tries; False
+        when it was used, retired or died already (of concurrent spends, one wins)."""
         ...
     async def retire(self, user_id: uuid.UUID, *purposes: TokenPurpose) -> None:
         """The account's live codes of these purposes (of every purpose, when none is named) stop working."""
@@ -173,8 +177,10 @@ class CodeDigests(Protocol):
 class EmailRequestKind(str, enum.Enum):
     RESET_PASSWORD = "reset-password"
     VERIFY_EMAIL = "verify-email"
-    EXISTING_ACCOUNT = "existing-account"
+    EXISTING_ACCOUNT = "existing-account"  # written before 0010; a sign-up is recorded as SIGN_UP now
     LOGIN_CODE = "login-code"
+    SIGN_UP = "sign-up"  # user_id: the account the sign-up made, if the address was free
+    CHANGE_EMAIL = "change-email"  # user_id: the account asking to move to the address
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +188,7 @@ class EmailRequest:
     kind: EmailRequestKind
     email: Email
     created_at: datetime
+    user_id: uuid.UUID | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 

@@ -24,13 +24,24 @@ class ProcessEmailRequests:
         async with self._uow as uow:
             requests = await uow.email_requests.claim(self._batch_size)
             for request in requests:
-                user = await uow.users.get_by_email(request.email)
-                if user is not None and _calls_for_email(request, user) and \
-                        await uow.throttle.allows(Rule.EMAILS_PER_ADDRESS, str(request.email)):
-                    await self._send(uow, request, user)
+                await self._answer(uow, request, await uow.users.get_by_email(request.email))
             await uow.email_requests.mark_processed([r.id for r in requests], self._clock.now())
             await uow.commit()
         return len(requests)
+
+    async def _answer(self, uow: UnitOfWork, request: EmailRequest, holder: User | None) -> None:
+        """`holder`: the account the address belongs to, if any."""
+        if request.kind is EmailRequestKind.SIGN_UP and holder is not None and holder.id == request.user_id:
+            await self._emails.send_verification(uow, holder)  # a new account's first email: never held back
+        elif request.kind is EmailRequestKind.CHANGE_EMAIL:
+            asking = await uow.users.get(request.user_id) if request.user_id else None
+            if asking is not None and (holder is None or holder.id == asking.id) and await self._allowed(uow, request):
+                await self._emails.send_email_change(uow, asking, request.email)
+        elif holder is not None and _calls_for_email(request, holder) and await self._allowed(uow, request):
+            await self._send(uow, request, holder)
+
+    async def _allowed(self, uow: UnitOfWork, request: EmailRequest) -> bool:
+        return await uow.throttle.allows(Rule.EMAILS_PER_ADDRESS, str(request.email))
 
     async def _send(self, uow: UnitOfWork, request: EmailRequest, user: User) -> None:
         if request.kind is EmailRequestKind.RESET_PASSWORD:
@@ -41,7 +52,7 @@ class ProcessEmailRequests:
             await self._emails.send_verification(uow, user)
         elif request.kind is EmailRequestKind.LOGIN_CODE:
             await self._emails.send_login_code(uow, user)
-        else:
+        else:  # a sign-up with the address of an account: a note to its owner instead
             await self._emails.send_existing_account(uow, user)
 
 

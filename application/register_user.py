@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.account_emails import AccountEmails
 from application.ports import Clock, EmailRequest, EmailRequestKind, PasswordHasher, UnitOfWork
 from application.throttle import Rule
 from application.views import UserView
@@ -24,13 +23,13 @@ class Signup:
 
 
 class RegisterUser:
-    """Creates an unverified account and queues its verification email in the same transaction."""
+    """Creates an unverified account and, in the same transaction, a request the worker answers with its
+    verification email."""
 
-    def __init__(self, *, uow: UnitOfWork, hasher: PasswordHasher, emails: AccountEmails, clock: Clock,
+    def __init__(self, *, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock,
                  common_passwords: frozenset[str] = frozenset(), reveal_existing_accounts: bool = True) -> None:
         self._uow = uow
         self._hasher = hasher
-        self._emails = emails
         self._clock = clock
         self._common_passwords = common_passwords
         # False: a taken address gets the answer a new one gets, and its owner an email instead.
@@ -51,10 +50,11 @@ class RegisterUser:
                     username=signup.username, first_name=signup.first_name, last_name=signup.last_name,
                     locale=signup.locale)
         async with self._uow as uow:
-            if taken:
-                await uow.email_requests.add(EmailRequest(EmailRequestKind.EXISTING_ACCOUNT, email, user.created_at))
-            else:
-                await uow.users.add(user)
-                await self._emails.send_verification(uow, user)
+            # The same two writes whether or not the address is taken, so the timing tells nothing either:
+            # the account unless the address has one, and a request the worker answers with a verification
+            # email for the new account, or a note to the owner of the old one.
+            if not await uow.users.add_unless_taken(user) and self._reveal_existing_accounts:
+                raise UserAlreadyExists()  # taken meanwhile, by a sign-up at the same moment
+            await uow.email_requests.add(EmailRequest(EmailRequestKind.SIGN_UP, email, user.created_at, user.id))
             await uow.commit()
         return UserView.of(user)

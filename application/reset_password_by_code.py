@@ -6,7 +6,7 @@ from application.account_emails import AccountEmails
 from application.one_time_codes import CodeBook
 from application.password_change import put_new_password
 from application.ports import Clock, PasswordHasher, TokenPurpose, UnitOfWork
-from domain.errors import InvalidCode, PasswordsMismatch
+from domain.errors import PasswordsMismatch
 from domain.password_policy import check_password
 
 
@@ -38,9 +38,7 @@ class ResetPasswordByCode:
         code = await self._codes.check(self._uow, reset.email, reset.code, TokenPurpose.RESET_PASSWORD, reset.client)
         new_hash = await self._hasher.hash(reset.new_password)
         async with self._uow as uow:
-            user = await uow.users.get_for_change(code.user_id)
-            if user is None or user.email != code.email or not await uow.codes.spend(code.id, self._clock.now()):
-                raise InvalidCode()  # used meanwhile, by its link or by another use of the code
+            user = await self._codes.redeem(uow, code.id, code.user_id, sent_to=code.email)
             user.verify_email(user.email)  # the code came by email: the mailbox is the user's
             await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
             await uow.commit()

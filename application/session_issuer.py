@@ -31,7 +31,7 @@ class OpenedSession:
 
 
 class SessionIssuer:
-    def __init__(self, access_tokens: AccessTokenService, clock: Clock, lifetimes: TokenLifetimes) -> None:
+    def __init__(self, *, access_tokens: AccessTokenService, clock: Clock, lifetimes: TokenLifetimes) -> None:
         self._access_tokens = access_tokens
         self._clock = clock
         self._lifetimes = lifetimes

@@ -56,7 +56,7 @@ class Spent:
 class CountingThrottle:
     """The Throttle port over fixed-window counters, which the unit of work keeps in its transaction."""
 
-    def __init__(self, counters: RateLimitCounters, limits: Limits, clock: Clock) -> None:
+    def __init__(self, *, counters: RateLimitCounters, limits: Limits, clock: Clock) -> None:
         self._counters = counters
         self._limits = limits
         self._clock = clock

@@ -2,25 +2,21 @@ from __future__ import annotations
 
 from application.codes_in_use import CodeEntry
 from application.one_time_codes import CodeBook
-from application.ports import Clock, TokenPurpose, UnitOfWork
-from domain.errors import InvalidCode
+from application.ports import TokenPurpose, UnitOfWork
 
 
 class VerifyEmailByCode:
     """The verification email's code, typed in: as its link, it proves the address."""
 
-    def __init__(self, *, uow: UnitOfWork, codes: CodeBook, clock: Clock) -> None:
+    def __init__(self, *, uow: UnitOfWork, codes: CodeBook) -> None:
         self._uow = uow
         self._codes = codes
-        self._clock = clock
 
     async def execute(self, entry: CodeEntry) -> bool:
         """True when this verified the account; the code is used up either way."""
         code = await self._codes.check(self._uow, entry.email, entry.code, TokenPurpose.VERIFY_EMAIL, entry.client)
         async with self._uow as uow:
-            user = await uow.users.get_for_change(code.user_id)
-            if user is None or user.email != code.email or not await uow.codes.spend(code.id, self._clock.now()):
-                raise InvalidCode()
+            user = await self._codes.redeem(uow, code.id, code.user_id, sent_to=code.email)
             changed = user.verify_email(code.email)
             await uow.users.save(user)
             await uow.commit()

@@ -43,6 +43,15 @@ class User:
         self.is_verified = True
         return True
 
+    def prove_address_by_sign_in(self, unguessable_hash: str, now: datetime) -> bool:
+        """Signed in by an emailed code before the address was ever proven: the password and the sessions
+        may be someone else's, who signed up with this address first to wait for its owner. They end (the
+        owner sets a password by reset), and the address counts as verified. False when it already was."""
+        if not self.verify_email(self.email):
+            return False
+        self.change_password(unguessable_hash, now)
+        return True
+
     def change_password(self, new_hash: str, now: datetime) -> None:
         # Sessions and links issued before this moment stop working (see sessions_valid_since).
         self.password_hash = new_hash

@@ -187,7 +187,7 @@ class Container(containers.DeclarativeContainer):
     sessions = providers.Singleton(SessionIssuer, access_tokens=access_tokens, clock=clock, lifetimes=lifetimes)
     current_password = providers.Factory(CurrentPassword, uow=uow, hasher=hasher)
 
-    register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, emails=emails, clock=clock,
+    register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock,
                                       common_passwords=common_passwords,
                                       reveal_existing_accounts=reveal_existing_accounts)
     verify_email = providers.Factory(VerifyEmail, uow=uow, tokens=tokens, lifetimes=lifetimes)
@@ -208,15 +208,16 @@ class Container(containers.DeclarativeContainer):
     change_password = providers.Factory(ChangePassword, uow=uow, current_password=current_password, hasher=hasher,
                                         sessions=sessions, emails=emails, clock=clock,
                                         common_passwords=common_passwords)
-    verify_email_by_code = providers.Factory(VerifyEmailByCode, uow=uow, codes=codes, clock=clock)
+    verify_email_by_code = providers.Factory(VerifyEmailByCode, uow=uow, codes=codes)
     reset_password_by_code = providers.Factory(ResetPasswordByCode, uow=uow, codes=codes, hasher=hasher,
                                                emails=emails, clock=clock, common_passwords=common_passwords)
-    confirm_email_change_by_code = providers.Factory(ConfirmEmailChangeByCode, uow=uow, codes=codes, clock=clock)
+    confirm_email_change_by_code = providers.Factory(ConfirmEmailChangeByCode, uow=uow, codes=codes)
     request_login_code = providers.Factory(RequestLoginCode, uow=uow, clock=clock)
-    login_by_code = providers.Factory(LoginByCode, uow=uow, codes=codes, sessions=sessions, clock=clock)
-    login_by_link = providers.Factory(LoginByLink, uow=uow, tokens=tokens, sessions=sessions, clock=clock,
-                                      lifetimes=lifetimes)
-    change_email = providers.Factory(ChangeEmail, uow=uow, current_password=current_password, emails=emails,
+    login_by_code = providers.Factory(LoginByCode, uow=uow, codes=codes, sessions=sessions, hasher=hasher,
+                                      clock=clock)
+    login_by_link = providers.Factory(LoginByLink, uow=uow, tokens=tokens, codes=codes, sessions=sessions,
+                                      hasher=hasher, clock=clock, lifetimes=lifetimes)
+    change_email = providers.Factory(ChangeEmail, uow=uow, current_password=current_password, clock=clock,
                                      reveal_existing_accounts=reveal_existing_accounts)
     confirm_email_change = providers.Factory(ConfirmEmailChange, uow=uow, tokens=tokens, lifetimes=lifetimes)
     list_users = providers.Factory(ListUsers, uow=uow)
@@ -224,7 +225,8 @@ class Container(containers.DeclarativeContainer):
     create_admin = providers.Factory(CreateAdmin, uow=uow, hasher=hasher, clock=clock,
                                      common_passwords=common_passwords)
 
-    process_email_requests = providers.Factory(ProcessEmailRequests, uow=uow, emails=emails, clock=clock)
+    process_email_requests = providers.Factory(ProcessEmailRequests, uow=uow, emails=emails, clock=clock,
+                                               batch_size=providers.Callable(lambda s: s.OUTBOX_BATCH_SIZE, settings))
     deliver_outbox = providers.Factory(DeliverOutbox, uow=uow, sender=mail_sender, clock=clock,
                                        policy=delivery_policy)
     outbox_status = providers.Factory(OutboxStatus, uow=uow)

@@ -108,7 +108,7 @@ class FakeOneTimeCodes:
 
     async def replace(self, code: OneTimeCode) -> None:
         for old in [c for c in self.codes.values() if c.purpose is code.purpose
-                    and (c.user_id == code.user_id or c.email == code.email)]:
+                    and (c.user_id == code.user_id or c.email == code.email)]:  # as the upsert does
             del self.codes[old.id]
         self.codes[code.id] = code
 
@@ -121,8 +121,11 @@ class FakeOneTimeCodes:
         self.codes[code.id] = replace(code, attempts=code.attempts + 1)
         return self.codes[code.id]
 
-    async def spend(self, code_id: uuid.UUID, when: datetime) -> bool:
-        return self.codes.pop(code_id, None) is not None
+    async def spend(self, code_id: uuid.UUID, when: datetime, max_attempts: int) -> bool:
+        code = self.codes.get(code_id)
+        if code is None or code.expires_at <= when or code.attempts > max_attempts:
+            return False
+        return self.codes.pop(code_id) is not None
 
     async def retire(self, user_id: uuid.UUID, *purposes: TokenPurpose) -> None:
         for old in [c for c in self.codes.values() if c.user_id == user_id and (not purposes or c.purpose in purposes)]:
@@ -151,6 +154,12 @@ class FakeUsers:
         if any(u.email == user.email for u in self.users.values()):
             raise UserAlreadyExists()
         self.users[user.id] = copy.deepcopy(user)
+
+    async def add_unless_taken(self, user: User) -> bool:
+        if any(u.email == user.email for u in self.users.values()):
+            return False
+        self.users[user.id] = copy.deepcopy(user)
+        return True
 
     async def save(self, user: User) -> None:
         self.users[user.id] = copy.deepcopy(user)
@@ -282,7 +291,7 @@ class FakeUnitOfWork:
         self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens, self._work.users)
         self.outbox = FakeOutbox(self._work.outbox)
         self.rate_limits = FakeRateLimitCounters(self._work.counters)
-        self.throttle = CountingThrottle(self.rate_limits, self._limits, self._clock)
+        self.throttle = CountingThrottle(counters=self.rate_limits, limits=self._limits, clock=self._clock)
         self.email_requests = FakeEmailRequests(self._work.email_requests)
         self.codes = FakeOneTimeCodes(self._work.codes)
 

@@ -23,12 +23,13 @@ from application.logout import Logout
 from application.outbox_status import OutboxStatus
 from application.process_email_requests import ProcessEmailRequests
 from application.refresh_session import RefreshSession
-from application.register_user import RegisterUser
+from application.register_user import RegisterUser, Signup
 from application.request_reset import RequestReset
 from application.resend_verification import ResendVerification
 from application.revive_dead_messages import ReviveDeadMessages
 from application.send_mail import SendMail
 from application.session_issuer import SessionIssuer
+from application.views import UserView
 from application.confirm_email_change_by_code import ConfirmEmailChangeByCode
 from application.login_by_code import LoginByCode
 from application.login_by_link import LoginByLink
@@ -68,7 +69,7 @@ class World:
         self.delivery_policy = DeliveryPolicy()
 
     def register_user(self) -> RegisterUser:
-        return RegisterUser(uow=self.uow, hasher=self.hasher, emails=self.emails, clock=self.clock,
+        return RegisterUser(uow=self.uow, hasher=self.hasher, clock=self.clock,
                             common_passwords=self.common_passwords,
                             reveal_existing_accounts=self.reveal_existing_accounts)
 
@@ -110,31 +111,32 @@ class World:
                               common_passwords=self.common_passwords)
 
     def change_email(self) -> ChangeEmail:
-        return ChangeEmail(uow=self.uow, current_password=self.current_password(), emails=self.emails,
+        return ChangeEmail(uow=self.uow, current_password=self.current_password(), clock=self.clock,
                            reveal_existing_accounts=self.reveal_existing_accounts)
 
     def confirm_email_change(self) -> ConfirmEmailChange:
         return ConfirmEmailChange(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes)
 
     def verify_email_by_code(self) -> VerifyEmailByCode:
-        return VerifyEmailByCode(uow=self.uow, codes=self.codes, clock=self.clock)
+        return VerifyEmailByCode(uow=self.uow, codes=self.codes)
 
     def reset_password_by_code(self) -> ResetPasswordByCode:
         return ResetPasswordByCode(uow=self.uow, codes=self.codes, hasher=self.hasher, emails=self.emails,
                                    clock=self.clock, common_passwords=self.common_passwords)
 
     def confirm_email_change_by_code(self) -> ConfirmEmailChangeByCode:
-        return ConfirmEmailChangeByCode(uow=self.uow, codes=self.codes, clock=self.clock)
+        return ConfirmEmailChangeByCode(uow=self.uow, codes=self.codes)
 
     def request_login_code(self) -> RequestLoginCode:
         return RequestLoginCode(uow=self.uow, clock=self.clock)
 
     def login_by_code(self) -> LoginByCode:
-        return LoginByCode(uow=self.uow, codes=self.codes, sessions=self.sessions, clock=self.clock)
+        return LoginByCode(uow=self.uow, codes=self.codes, sessions=self.sessions, hasher=self.hasher,
+                           clock=self.clock)
 
     def login_by_link(self) -> LoginByLink:
-        return LoginByLink(uow=self.uow, tokens=self.tokens, sessions=self.sessions, clock=self.clock,
-                           lifetimes=self.lifetimes)
+        return LoginByLink(uow=self.uow, tokens=self.tokens, codes=self.codes, sessions=self.sessions,
+                           hasher=self.hasher, clock=self.clock, lifetimes=self.lifetimes)
 
     def list_users(self) -> ListUsers:
         return ListUsers(uow=self.uow)
@@ -176,6 +178,12 @@ class World:
         async with self.uow as uow:
             await uow.users.save(user)
             await uow.commit()
+
+    async def sign_up(self, email: str, password: str = "correct horse") -> UserView:
+        """A sign-up, and its verification email queued as the worker queues it."""
+        user = await self.register_user().execute(Signup(email, password))
+        await self.answer_email_requests()
+        return user
 
     async def answer_email_requests(self) -> int:
         """What the worker does with recorded reset and verification requests."""

@@ -34,7 +34,7 @@ def moment(when: datetime, locale: str = "en") -> str:
 
 
 class JinjaEmailRenderer:
-    def __init__(self, templates_dir: Path | None = None, product: str = DEFAULT_PRODUCT,
+    def __init__(self, *, templates_dir: Path | None = None, product: str = DEFAULT_PRODUCT,
                  catalogs: Catalogs | None = None) -> None:
         self._product = product
         self._catalogs = catalogs or Catalogs([templates_dir])

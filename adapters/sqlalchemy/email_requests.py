@@ -20,7 +20,8 @@ class SqlAlchemyEmailRequests:
 
     async def add(self, request: EmailRequest) -> None:
         await self._connection.execute(_INSERT, dict(
-            id=request.id, kind=request.kind.value, email=request.email.value, created_at=request.created_at))
+            id=request.id, kind=request.kind.value, email=request.email.value, created_at=request.created_at,
+            user_id=request.user_id))
 
     async def claim(self, limit: int) -> Sequence[EmailRequest]:
         rows = await self._connection.execute(
@@ -30,7 +31,8 @@ class SqlAlchemyEmailRequests:
             .limit(limit)
             .with_for_update(skip_locked=True))
         return [EmailRequest(kind=EmailRequestKind(row["kind"]), email=Email(row["email"]),
-                             created_at=row["created_at"], id=row["id"]) for row in rows.mappings()]
+                             created_at=row["created_at"], user_id=row["user_id"], id=row["id"])
+                for row in rows.mappings()]
 
     async def mark_processed(self, request_ids: Sequence[uuid.UUID], when: datetime) -> None:
         await self._connection.execute(

@@ -4,16 +4,30 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, insert, or_, update
+from sqlalchemy import and_, bindparam, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import one_time_codes as codes
 from application.ports import OneTimeCode, TokenPurpose
 from domain.email import Email
 
-_INSERT = insert(codes)
+_FIELDS = ("id", "digest", "attempts", "created_at", "expires_at", "email")
+
+
+def _upsert(dialect: Any) -> Any:
+    # Two emails for one account at once (a double click) both land: the later replaces the earlier's row
+    # under its lock, where a delete and an insert would collide on the account's unique key.
+    statement = dialect.insert(codes)
+    return statement.on_conflict_do_update(index_elements=[codes.c.user_id, codes.c.purpose],
+                                           set_={name: statement.excluded[name] for name in _FIELDS})
+
+
+_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
 # Used up or retired, a code is deleted: the table holds only live codes, and a spent one is nowhere.
-_SPEND = delete(codes).where(codes.c.id == bindparam("code_id")).returning(codes.c.id)
+# Only a live one is used up: not past its time, nor past its tries.
+_SPEND = delete(codes).where(codes.c.id == bindparam("code_id"), codes.c.expires_at > bindparam("when"),
+                             codes.c.attempts <= bindparam("max_attempts")).returning(codes.c.id)
 
 
 class SqlAlchemyOneTimeCodes:
@@ -22,9 +36,10 @@ class SqlAlchemyOneTimeCodes:
 
     async def replace(self, code: OneTimeCode) -> None:
         purpose = code.purpose.value
-        await self._connection.execute(delete(codes).where(codes.c.purpose == purpose, or_(
-            codes.c.user_id == code.user_id, codes.c.email == code.email.value)))
-        await self._connection.execute(_INSERT, dict(
+        # The address's older code of this purpose may be another account's (an address changing hands).
+        await self._connection.execute(delete(codes).where(
+            codes.c.purpose == purpose, codes.c.email == code.email.value, codes.c.user_id != code.user_id))
+        await self._connection.execute(_UPSERT[self._connection.dialect.name], dict(
             id=code.id, user_id=code.user_id, purpose=purpose, email=code.email.value, digest=code.digest,
             attempts=code.attempts, created_at=code.created_at, expires_at=code.expires_at))
 
@@ -38,8 +53,9 @@ class SqlAlchemyOneTimeCodes:
             update(codes).where(live).values(attempts=codes.c.attempts + 1).returning(*codes.c))).mappings().first()
         return _to_code(row) if row else None
 
-    async def spend(self, code_id: uuid.UUID, when: datetime) -> bool:
-        return (await self._connection.execute(_SPEND, {"code_id": code_id})).first() is not None
+    async def spend(self, code_id: uuid.UUID, when: datetime, max_attempts: int) -> bool:
+        found = await self._connection.execute(_SPEND, {"code_id": code_id, "when": when, "max_attempts": max_attempts})
+        return found.first() is not None
 
     async def retire(self, user_id: uuid.UUID, *purposes: TokenPurpose) -> None:
         statement = delete(codes).where(codes.c.user_id == user_id)

@@ -101,6 +101,8 @@ email_requests = Table(
     Column("email", String(254), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("processed_at", UtcDateTime),
+    # A sign-up's new account, or the account asking to move to the address; none for a request by address.
+    Column("user_id", Uuid),
     Index("ix_email_requests_processed_at", "processed_at", "created_at"),
 )
 

@@ -20,7 +20,7 @@ class SqlAlchemyUnitOfWork:
     so an ORM session would only add work to every request.
     """
 
-    def __init__(self, engine: AsyncEngine, limits: Limits, clock: Clock) -> None:
+    def __init__(self, *, engine: AsyncEngine, limits: Limits, clock: Clock) -> None:
         self._engine = engine
         self._limits = limits
         self._clock = clock
@@ -32,7 +32,7 @@ class SqlAlchemyUnitOfWork:
         self.refresh_tokens = SqlAlchemyRefreshTokenRepository(self._connection)
         self.outbox = SqlAlchemyOutbox(self._connection)
         self.rate_limits = SqlAlchemyRateLimitCounters(self._connection)
-        self.throttle = CountingThrottle(self.rate_limits, self._limits, self._clock)
+        self.throttle = CountingThrottle(counters=self.rate_limits, limits=self._limits, clock=self._clock)
         self.email_requests = SqlAlchemyEmailRequests(self._connection)
         self.codes = SqlAlchemyOneTimeCodes(self._connection)
         return self

@@ -6,6 +6,7 @@ from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy.storage_errors import StorageConnection
@@ -17,6 +18,9 @@ from domain.user import Role, User
 # Statements are built once, in every repository, the values coming as parameters: a statement built per
 # call costs more than it runs.
 _INSERT = insert(users)
+_INSERT_UNLESS_TAKEN = {
+    name: dialect.insert(users).on_conflict_do_nothing(index_elements=[users.c.email]).returning(users.c.id)
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 _UPDATE = update(users).where(users.c.id == bindparam("user_id"))
 _BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 # Row locks, taken in one order everywhere: the account's row before any of its tokens' rows, so a change
@@ -57,6 +61,10 @@ class SqlAlchemyUserRepository:
 
     async def add(self, user: User) -> None:
         await self._write(_INSERT, user_to_row(user))
+
+    async def add_unless_taken(self, user: User) -> bool:
+        statement = _INSERT_UNLESS_TAKEN[self._connection.dialect.name]
+        return (await self._connection.execute(statement, user_to_row(user))).first() is not None
 
     async def save(self, user: User) -> None:
         row = user_to_row(user)

@@ -14,12 +14,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from dependency_injector import providers
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from adapters.sqlalchemy.email_requests import SqlAlchemyEmailRequests
 from adapters.sqlalchemy.tables import outbox_messages
+from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.outcome_recorder import OUTCOME_GROUP
+from application.ports import EmailRequest, EmailRequestKind
 from application.register_user import Signup
+from domain.email import Email
 from entrypoints.container import Container, build_container, close_container
 from tests.fakes import FakeClock, FakeHasher
 from tests.settings import service_env, service_settings
@@ -139,24 +144,29 @@ async def test_a_worker_killed_mid_batch_loses_nothing(container: Container, pg_
 
 async def test_a_signup_whose_transaction_fails_stores_neither_user_nor_email(database_url: str) -> None:
     container = build_container(service_settings(database_url, 25))
-    emails = container.emails()
-    taken = emails.custom("someone@example.com", "admin_message")
+    stored = EmailRequest(EmailRequestKind.VERIFY_EMAIL, Email("someone@example.com"), container.clock().now())
     async with container.uow() as uow:
-        await uow.outbox.add(taken)
+        await uow.email_requests.add(stored)
         await uow.commit()
 
-    class CollidingEmails(type(emails)):  # type: ignore[misc]
-        def custom(self, *args, **values):  # type: ignore[no-untyped-def]
-            # The same id as a stored message: the outbox insert fails after the user's insert went through.
-            return replace(super().custom(*args, **values), id=taken.id)
+    class CollidingRequests(SqlAlchemyEmailRequests):
+        async def add(self, request: EmailRequest) -> None:
+            # The same id as a stored request: this insert fails after the user's insert went through.
+            await super().add(replace(request, id=stored.id))
 
-    colliding = CollidingEmails(tokens=container.tokens(), renderer=container.renderer(), links=container.links(),
-                                clock=container.clock(), lifetimes=container.lifetimes(), codes=container.codes())
-    with container.emails.override(colliding), container.hasher.override(FakeHasher()), \
-            pytest.raises(IntegrityError):
+    class CollidingUnitOfWork(SqlAlchemyUnitOfWork):
+        async def __aenter__(self) -> CollidingUnitOfWork:
+            await super().__aenter__()
+            self.email_requests = CollidingRequests(self._connection)
+            return self
+
+    colliding = providers.Factory(CollidingUnitOfWork, engine=container.engine, limits=container.limits,
+                                  clock=container.clock)
+    with container.uow.override(colliding), container.hasher.override(FakeHasher()), pytest.raises(IntegrityError):
         await container.register_user().execute(Signup("ada@example.com", "correct horse"))
 
     async with container.uow() as check:
         assert await check.users.count() == 0
-        assert (await check.outbox.stats()).pending == 1  # only the message stored before
+        assert [r.id for r in await check.email_requests.claim(10)] == [stored.id]  # only the one stored before
+        assert (await check.outbox.stats()).pending == 0
     await close_container(container)

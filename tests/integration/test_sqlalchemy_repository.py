@@ -23,7 +23,7 @@ def new_user(address: str = "ada@example.com") -> User:
 
 @pytest.fixture
 def uow(engine: AsyncEngine) -> SqlAlchemyUnitOfWork:
-    return SqlAlchemyUnitOfWork(engine, LIMITS, FakeClock(NOW))
+    return SqlAlchemyUnitOfWork(engine=engine, limits=LIMITS, clock=FakeClock(NOW))
 
 
 async def test_a_user_round_trips_with_aware_utc_times(uow: SqlAlchemyUnitOfWork) -> None:

@@ -1,6 +1,7 @@
 """The six-digit codes beside the links: each flow by code, guesses, and the code and link dying together."""
 
 import asyncio
+from datetime import timedelta
 
 import pytest
 
@@ -22,7 +23,7 @@ ADA = "ada@example.com"
 @pytest.fixture
 async def world() -> World:
     world = World()
-    await world.register_user().execute(Signup(ADA, "correct horse"))
+    await world.sign_up(ADA)
     return world
 
 
@@ -110,9 +111,10 @@ async def test_verifying_by_link_kills_the_code(world: World) -> None:
 async def test_an_email_change_by_code_is_the_asking_accounts_only(world: World) -> None:
     ada = await world.account(ADA)
     await world.change_email().execute(EmailChange(ada.id, "new@example.com", "correct horse"))
+    await world.answer_email_requests()
     code = world.last_code("new@example.com")
     link = world.tokens.last(TokenPurpose.CHANGE_EMAIL)
-    other = await world.register_user().execute(Signup("eve@example.com", "correct horse"))
+    other = await world.sign_up("eve@example.com")
     with pytest.raises(InvalidCode):
         await world.confirm_email_change_by_code().execute(EmailChangeCode(other.id, "new@example.com", code))
 
@@ -168,3 +170,46 @@ async def test_only_one_of_twenty_concurrent_uses_of_the_right_code_succeeds(wor
             return "refused"
 
     assert sorted(await asyncio.gather(*(use() for _ in range(20)))).count("verified") == 1
+
+
+async def test_an_account_someone_else_signed_up_first_is_theirs_no_more_once_its_owner_signs_in_by_code() -> None:
+    world = World()
+    await world.sign_up(ADA, "squatters password")  # not Ada: whoever typed her address first
+    squatter = await world.login().execute(Credentials(ADA, "squatters password", CLIENT))
+    world.clock.advance(timedelta(seconds=1))
+
+    await world.request_login_code().execute(LinkRequest(ADA, CLIENT))
+    await world.answer_email_requests()
+    ada = await world.login_by_code().execute(entry(world.last_code()))
+
+    assert ada.user.is_verified
+    with pytest.raises(InvalidCredentials):
+        await world.login().execute(Credentials(ADA, "squatters password", CLIENT))
+    with pytest.raises(NotAuthenticated):
+        await world.refresh_session().execute(squatter.refresh_token)
+    with pytest.raises(NotAuthenticated):
+        await world.authenticate().execute(squatter.access_token)
+    assert (await world.authenticate().execute(ada.access_token)).email == ADA
+
+
+async def test_signing_in_by_code_again_ends_no_session_of_a_verified_account(world: World) -> None:
+    await world.verify_email().execute(world.tokens.last(TokenPurpose.VERIFY_EMAIL))
+    earlier = await world.login().execute(Credentials(ADA, "correct horse", CLIENT))
+    await world.request_login_code().execute(LinkRequest(ADA, CLIENT))
+    await world.answer_email_requests()
+    await world.login_by_code().execute(entry(world.last_code()))
+    assert (await world.refresh_session().execute(earlier.refresh_token)).user.email == ADA
+    await world.login().execute(Credentials(ADA, "correct horse", CLIENT))
+
+
+async def test_five_wrong_codes_kill_the_login_link_too(world: World) -> None:
+    await world.request_login_code().execute(LinkRequest(ADA, CLIENT))
+    await world.answer_email_requests()
+    code, link = world.last_code(), world.tokens.last(TokenPurpose.LOGIN)
+    for _ in range(5):
+        with pytest.raises(InvalidCode):
+            await world.login_by_code().execute(entry(wrong(code)))
+    with pytest.raises(InvalidCode):
+        await world.login_by_code().execute(entry(code))
+    with pytest.raises(InvalidToken):
+        await world.login_by_link().execute(link)

@@ -52,7 +52,7 @@ def test_a_missing_value_fails_the_render():
 def test_a_templates_dir_overrides_a_shipped_template_file_by_file(tmp_path: Path):
     (tmp_path / "verify_email.subject.txt").write_text("Welcome to {{ product }},\r\nplease confirm\n")
 
-    content = JinjaEmailRenderer(tmp_path).render("verify_email", {"name": "Ada", "link": LINK})
+    content = JinjaEmailRenderer(templates_dir=tmp_path).render("verify_email", {"name": "Ada", "link": LINK})
 
     assert content.subject == "Welcome to Bookly Accounts, please confirm"
     assert LINK in content.text_body  # the other parts still come from the shipped templates

@@ -5,7 +5,7 @@ import pytest
 from application.change_password import PasswordChange
 from application.login import Credentials
 from application.register_user import Signup
-from domain.errors import InvalidCredentials, RateLimited, WrongPassword
+from domain.errors import InvalidCredentials, RateLimited, WeakPassword, WrongPassword
 from tests.world import CLIENT, World
 
 
@@ -50,3 +50,10 @@ async def test_the_right_current_password_is_no_guess(world: World) -> None:
     for n in range(world.login_failures.limit + 2):
         await world.change_password().execute(await change(world, f"password {n}" if n else "correct horse",
                                                      f"password {n + 1}"))
+
+
+async def test_a_new_password_refused_by_the_policy_costs_no_guess(world: World) -> None:
+    for _ in range(world.login_failures.limit + 2):
+        with pytest.raises(WeakPassword):
+            await world.change_password().execute(await change(world, "correct horse", "short"))
+    await world.login().execute(Credentials("ada@example.com", "correct horse", CLIENT))

@@ -21,7 +21,7 @@ from tests.world import CLIENT, World
 @pytest.fixture
 async def world() -> World:
     world = World()
-    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    await world.sign_up("ada@example.com")
     return world
 
 

@@ -26,6 +26,7 @@ def world() -> World:
 
 async def test_signup_creates_an_unverified_user_and_queues_the_verification_link(world: World) -> None:
     user = await world.register_user().execute(Signup("  Ada@Example.COM ", "correct horse", first_name="Ada"))
+    assert await world.answer_email_requests() == 1  # the worker queues the email, from the request made here
 
     assert (user.email, user.role, user.is_verified) == ("ada@example.com", "user", False)
     [message] = world.uow.outbox_messages
@@ -37,6 +38,7 @@ async def test_a_second_signup_with_the_same_address_in_other_case_is_refused(wo
     await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     with pytest.raises(UserAlreadyExists):
         await world.register_user().execute(Signup("ADA@example.com", "another horse"))
+    await world.answer_email_requests()
     assert len(world.uow.outbox_messages) == 1
 
 
@@ -61,6 +63,7 @@ async def test_a_failed_commit_stores_neither_the_user_nor_the_email() -> None:
 
 async def test_following_the_link_verifies_once_and_then_changes_nothing(world: World) -> None:
     user = await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    await world.answer_email_requests()
     token = world.tokens.last(TokenPurpose.VERIFY_EMAIL)
 
     assert await world.verify_email().execute(token) is True
@@ -70,6 +73,7 @@ async def test_following_the_link_verifies_once_and_then_changes_nothing(world: 
 
 async def test_an_expired_verification_link_is_refused(world: World) -> None:
     await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    await world.answer_email_requests()
     world.clock.advance(timedelta(hours=24, seconds=1))
     with pytest.raises(TokenExpired):
         await world.verify_email().execute(world.tokens.last(TokenPurpose.VERIFY_EMAIL))
@@ -84,6 +88,7 @@ async def test_a_reset_token_does_not_verify(world: World) -> None:
 
 async def test_resend_queues_a_new_link_only_for_an_unverified_account(world: World) -> None:
     await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    await world.answer_email_requests()
     resend = world.resend_verification()
 
     await resend.execute(LinkRequest("ada@example.com", CLIENT))
@@ -99,6 +104,7 @@ async def test_resend_queues_a_new_link_only_for_an_unverified_account(world: Wo
 
 async def test_an_address_gets_no_more_emails_than_its_limit_and_no_error_past_it(world: World) -> None:
     await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    await world.answer_email_requests()
     for _ in range(8):
         await world.resend_verification().execute(LinkRequest("ada@example.com", CLIENT))
     await world.answer_email_requests()
@@ -118,7 +124,9 @@ async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one
 
 async def test_an_email_change_link_dies_when_the_password_is_reset(world: World) -> None:
     user = await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    await world.answer_email_requests()
     await world.change_email().execute(EmailChange(user.id, "thief@example.com", "correct horse"))
+    await world.answer_email_requests()
     pending = world.tokens.last(TokenPurpose.CHANGE_EMAIL)
 
     await world.request_reset().execute(LinkRequest("ada@example.com", CLIENT))
@@ -131,8 +139,10 @@ async def test_an_email_change_link_dies_when_the_password_is_reset(world: World
 
 async def test_an_email_change_sends_no_more_than_the_per_address_limit(world: World) -> None:
     user = await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    await world.answer_email_requests()
     for _ in range(12):
         await world.change_email().execute(EmailChange(user.id, "victim@example.com", "correct horse"))
+    await world.answer_email_requests()
     to_victim = [m for m in world.uow.outbox_messages if m.recipient == "victim@example.com"]
     assert len(to_victim) == world.per_address.limit
 
