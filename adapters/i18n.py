@@ -19,6 +19,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from adapters.weighted_header import weighted_values
+
 SHIPPED = Path(__file__).with_name("locales")
 SOURCE_LANGUAGE = "en"
 _TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
@@ -37,19 +39,8 @@ def locale_tag(text: str) -> str:
 
 def preferred_languages(accept_language: str | None) -> list[str]:
     """The tags of an Accept-Language header, most wanted first (q=0 and junk left out)."""
-    ranked = []
-    for position, entry in enumerate((accept_language or "")[:1000].split(",")[:32]):
-        tag, _, params = entry.strip().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if tag and tag != "*" and _TAG.match(tag) and quality > 0:
-            ranked.append((-quality, position, tag))
+    ranked = [(-quality, position, tag) for position, (tag, quality) in enumerate(weighted_values(accept_language, 1000))
+              if tag and tag != "*" and _TAG.match(tag) and quality > 0]
     return [tag for _, _, tag in sorted(ranked)]
 
 

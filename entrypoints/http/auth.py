@@ -58,8 +58,8 @@ async def signup(body: SignupIn, request: Request, use_case: RegisterUser = Depe
     locale = body.locale or catalogs.for_request(request.headers.get("accept-language"))
     user = await use_case.execute(Signup(**body.model_dump(exclude={"locale"}), locale=locale,
                                          client=client_key(request)))
-    return SignupOut(message=translator(request)("Account created. Check your email to verify your address."),
-                     user=UserOut.of(user))
+    _ = translator(request)
+    return SignupOut(message=_("Account created. Check your email to verify your address."), user=UserOut.of(user))
 
 
 @router.get("/verify/{token}", response_model=MessageOut,
@@ -118,7 +118,8 @@ async def refresh(body: RefreshIn, use_case: RefreshSession = Depends(Provide[Co
 async def logout(body: RefreshIn, request: Request,
                  use_case: Logout = Depends(Provide[Container.logout])) -> MessageOut:
     await use_case.execute(body.refresh_token)
-    return MessageOut(message=translator(request)("Logged out."))
+    _ = translator(request)
+    return MessageOut(message=_("Logged out."))
 
 
 @router.get("/me", response_model=UserOut, responses={401: {"model": ErrorBody}})
@@ -185,9 +186,9 @@ async def change_password(body: ChangePasswordIn, request: Request, user: UserVi
 async def change_email(body: ChangeEmailIn, request: Request, user: UserView = Depends(require_verified),
                        use_case: ChangeEmail = Depends(Provide[Container.change_email])) -> MessageOut:
     await use_case.execute(EmailChange(user.id, body.new_email, body.password, client_key(request)))
-    return MessageOut(message=translator(request)(
-        "Check the new address for a confirmation link or code; until it is used, the account keeps its current "
-        "address."))
+    _ = translator(request)
+    return MessageOut(message=_("Check the new address for a confirmation link or code; until it is used, the "
+                                "account keeps its current address."))
 
 
 @router.get("/confirm-email/{token}", response_model=UserMessageOut,
@@ -217,4 +218,5 @@ async def confirm_email_token(
 
 
 def email_confirmed(request: Request, user: UserView) -> UserMessageOut:
-    return UserMessageOut(message=translator(request)("Your new email address is confirmed."), user=UserOut.of(user))
+    _ = translator(request)
+    return UserMessageOut(message=_("Your new email address is confirmed."), user=UserOut.of(user))

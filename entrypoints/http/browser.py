@@ -29,7 +29,7 @@ from domain.errors import (InvalidCode, InvalidEmail, InvalidToken, PasswordsMis
                            UserAlreadyExists, WeakPassword)
 from entrypoints.container import Container
 from entrypoints.http.client_address import client_key
-from entrypoints.http.errors import N_, translator
+from entrypoints.http.errors import N_, localized, translator
 from entrypoints.http.pages import Pages
 
 router = APIRouter(prefix="/api/v1/auth", include_in_schema=False)
@@ -134,7 +134,7 @@ async def verify_code_post(request: Request,
         changed = await use_case.execute(CodeEntry(email, fields.get("code", ""), client_key(request)))
     except (InvalidCode, InvalidEmail, RateLimited) as problem:
         return pages.render(request, "verify_code", 400, action=VERIFY_CODE_FORM, email=email,
-                            code_error=_(problem.message_template).format(**problem.values))
+                            code_error=localized(problem, _))
     return pages.render(request, "verified", already=not changed)
 
 
@@ -161,8 +161,11 @@ async def confirm_email_form_post(
         return form_expired(pages, request)
     try:
         user = await use_case.execute(token)
-    except (InvalidToken, TokenExpired, UserAlreadyExists) as problem:
+    except (InvalidToken, TokenExpired) as problem:
         return link_problem(pages, request, problem, for_reset=False, offer_new=False)
+    except UserAlreadyExists as problem:  # another account took the address since the link was sent
+        return link_problem(pages, request, problem, for_reset=False, offer_new=False,
+                            reason=localized(problem, translator(request)))
     return pages.render(request, "address_changed", email=user.email)
 
 
@@ -239,9 +242,9 @@ async def reset_code_post(request: Request,
         await use_case.execute(CodeReset(email, fields.get("code", ""), fields.get("new_password", ""),
                                          fields.get("confirm_new_password", ""), client_key(request)))
     except (InvalidCode, InvalidEmail, RateLimited) as problem:
-        return again(code=_(problem.message_template).format(**problem.values))
+        return again(code=localized(problem, _))
     except PasswordsMismatch as problem:
-        return again(confirm_new_password=_(problem.message_template))
+        return again(confirm_new_password=localized(problem, _))
     except WeakPassword as problem:
         return again(new_password=_weak(problem, _))
     return pages.render(request, "reset_done")
@@ -264,8 +267,8 @@ async def _ask_for_link(request: Request, use_case: RequestReset | ResendVerific
     try:
         await use_case.execute(LinkRequest(email, client_key(request)))
     except InvalidEmail as problem:
-        message = translator(request)(problem.message_template).format(**problem.values)
-        return link_problem(pages, request, problem, for_reset, email=email, email_error=message)
+        return link_problem(pages, request, problem, for_reset, email=email,
+                            email_error=localized(problem, translator(request)))
     return pages.render(request, "check_inbox", code_page=RESET_CODE_FORM if for_reset else VERIFY_CODE_FORM)
 
 

@@ -99,6 +99,11 @@ def translator(request: Request) -> Callable[[str], str]:
     return catalogs.translations(catalogs.for_request(request.headers.get("accept-language"))).gettext
 
 
+def localized(error: errors.DomainError, _: Callable[[str], str]) -> str:
+    """The error's message in the language `_` translates to, its values filled in after translation."""
+    return _(error.message_template).format(**error.values)
+
+
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, errors.DomainError)
     status = STATUS.get(type(error), 400)
@@ -106,7 +111,7 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, errors.RateLimited):
         headers = {"Retry-After": str(error.retry_after_seconds)}
     _ = translator(request)
-    return error_response(status, _(error.message_template).format(**error.values), error.code,
+    return error_response(status, localized(error, _), error.code,
                           _(error.resolution_template).format(**error.values), headers)
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from adapters.i18n import Catalogs
+from adapters.weighted_header import weighted_values
 
 SHIPPED = Path(__file__).with_name("templates")
 # The page holds a token in its URL: it must not leak through a Referer, a cache, or a frame.
@@ -25,17 +26,8 @@ PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "
 def prefers_json(request: Request) -> bool:
     """An API client that asks for JSON above HTML, by name (a scanner or a browser asks for HTML or */*)."""
     ranked: dict[str, tuple[float, int]] = {}
-    for position, entry in enumerate(request.headers.get("accept", "")[:2000].split(",")[:32]):
-        media, _, params = entry.strip().lower().partition(";")
-        quality = 1.0
-        for param in params.split(";"):
-            name, _, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        ranked.setdefault(media.strip(), (quality, -position))
+    for position, (media, quality) in enumerate(weighted_values(request.headers.get("accept"))):
+        ranked.setdefault(media.lower(), (quality, -position))
     json, html = ranked.get("application/json", (0.0, 0)), ranked.get("text/html", (0.0, 0))
     return json[0] > 0 and json > html
 

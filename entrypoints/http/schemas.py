@@ -64,7 +64,10 @@ class Strict(BaseModel):
 
 
 def _language(value: str | None) -> str | None:
-    return locale_tag(value) if value is not None else None
+    try:
+        return locale_tag(value) if value is not None else None
+    except ValueError:  # in the reader's language, without echoing what was sent
+        raise ValueError(N_("is not a language this service knows of (a BCP 47 tag such as fr or de-CH)")) from None
 
 
 LocaleField = Annotated[str | None, Field(default=None, max_length=35, examples=["fr", "de-CH"]),

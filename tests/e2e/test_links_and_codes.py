@@ -70,6 +70,23 @@ async def test_a_mail_scanner_opening_the_email_change_link_changes_nothing(serv
     assert used.status_code == 400 and "This link does not work" in used.text
 
 
+
+async def test_the_email_change_page_says_when_another_account_took_the_address_meanwhile(service: Service) -> None:
+    await service.signup("cy@example.com")
+    await service.client.post("/api/v1/auth/verify", json={"token": (await service.link_in_email(1)).rsplit("/", 1)[1]})
+    session = (await service.login("cy@example.com")).json()
+    await service.client.post("/api/v1/auth/change-email", headers={"Authorization": f"Bearer {session['access_token']}"},
+                              json={"new_email": "cy.new@example.com", "password": PASSWORD})
+    messages = await service.smtp.wait_for(3)
+    link = link_in(next(m for m in messages if m["To"] == "cy.new@example.com"))
+    await service.signup("cy.new@example.com")  # someone else, before Cy presses the button
+
+    page = (await opens(service, link, SCANNERS[0])).text
+    fields = {name: page.split(f'name="{name}" value="')[1].split('"')[0] for name in ("token", "csrf_token")}
+    refused = await service.client.post("/api/v1/auth/confirm-email-form", data=fields, headers=SCANNERS[0])
+    assert refused.status_code == 400 and "Another account has taken this address" in refused.text
+    assert (await me(service, session))["email"] == "cy@example.com"
+
 async def test_each_flow_by_code(service: Service) -> None:
     await service.signup("cy@example.com")
     verification = await service.email(1)
