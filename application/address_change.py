@@ -3,13 +3,16 @@ address stops working."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from application.events import EventType, record_event
 from application.ports import UnitOfWork
 from domain.email import Email
 from domain.errors import UserAlreadyExists
 from domain.user import User
 
 
-async def move_to_address(uow: UnitOfWork, user: User, new_email: Email) -> None:
+async def move_to_address(uow: UnitOfWork, user: User, new_email: Email, now: datetime) -> None:
     """In `uow`, on an account held for change; the caller commits."""
     user.change_email(new_email)
     try:
@@ -18,3 +21,4 @@ async def move_to_address(uow: UnitOfWork, user: User, new_email: Email) -> None
         raise UserAlreadyExists("Another account has taken this address since the link was sent.",
                                 "Ask for the change again with another address.") from None
     await uow.codes.retire(user.id)  # codes sent to the old address, and this change's own, die now
+    await record_event(uow, EventType.USER_EMAIL_CHANGED, user, now)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import uuid
 
+from application.events import EventType, record_event
 from application.one_time_codes import CodeBook
 from application.ports import Clock, PasswordHasher, UnitOfWork
 from application.session_issuer import SessionIssuer
@@ -24,6 +25,8 @@ async def sign_in_with_code(*, uow: UnitOfWork, codes: CodeBook, sessions: Sessi
         now = clock.now()
         if unguessable_hash is not None and user.prove_address_by_sign_in(unguessable_hash, now):
             await uow.refresh_tokens.revoke_all_for_user(user.id, now)
+            await record_event(uow, EventType.USER_VERIFIED, user, now)
+            await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now)
         await uow.users.save(user)
         session = await sessions.open(uow, user)
         await uow.commit()

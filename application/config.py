@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,3 +50,11 @@ class DeliveryPolicy:
     max_retry: timedelta = timedelta(hours=1)
     lease: timedelta = timedelta(minutes=2)
     batch_size: int = 50
+
+    def retry_at(self, attempts: int, now: datetime, jitter: random.Random) -> datetime | None:
+        """When to try again after `attempts` failed ones; None once they are spent."""
+        if attempts >= self.max_attempts:
+            return None
+        backoff = min(self.first_retry * 2 ** (attempts - 1), self.max_retry)
+        # Jitter spreads the retries of many messages that failed together.
+        return now + timedelta(seconds=jitter.uniform(0.5, 1.0) * backoff.total_seconds())

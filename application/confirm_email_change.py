@@ -3,15 +3,16 @@ from __future__ import annotations
 from application.address_change import move_to_address
 from application.config import TokenLifetimes
 from application.email_links import EmailChangeLinkClaims
-from application.ports import TokenService, UnitOfWork
+from application.ports import Clock, TokenService, UnitOfWork
 from application.views import UserView
 
 
 class ConfirmEmailChange:
     """Follows the link sent to the new address: the account takes it, and links for the old one die."""
 
-    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes) -> None:
+    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes, clock: Clock) -> None:
         self._uow = uow
+        self._clock = clock
         self._tokens = tokens
         self._lifetimes = lifetimes
 
@@ -19,6 +20,6 @@ class ConfirmEmailChange:
         link = EmailChangeLinkClaims.load(self._tokens, token, self._lifetimes)
         async with self._uow as uow:
             user = link.matches(await uow.users.get_for_change(link.user_id))
-            await move_to_address(uow, user, link.new_email)
+            await move_to_address(uow, user, link.new_email, self._clock.now())
             await uow.commit()
         return UserView.of(user)

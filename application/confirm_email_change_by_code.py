@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from application.address_change import move_to_address
 from application.one_time_codes import CodeBook
-from application.ports import TokenPurpose, UnitOfWork
+from application.ports import Clock, TokenPurpose, UnitOfWork
 from application.views import UserView
 
 
@@ -20,8 +20,9 @@ class EmailChangeCode:
 class ConfirmEmailChangeByCode:
     """The code sent to the new address, typed in by the account that asked: the account takes the address."""
 
-    def __init__(self, *, uow: UnitOfWork, codes: CodeBook) -> None:
+    def __init__(self, *, uow: UnitOfWork, codes: CodeBook, clock: Clock) -> None:
         self._uow = uow
+        self._clock = clock
         self._codes = codes
 
     async def execute(self, entry: EmailChangeCode) -> UserView:
@@ -29,6 +30,6 @@ class ConfirmEmailChangeByCode:
                                        user_id=entry.user_id)
         async with self._uow as uow:
             user = await self._codes.redeem(uow, code.id, code.user_id)
-            await move_to_address(uow, user, code.email)
+            await move_to_address(uow, user, code.email, self._clock.now())
             await uow.commit()
         return UserView.of(user)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from application.account_emails import AccountEmails
 from application.config import TokenLifetimes
+from application.events import EventType, record_event
 from application.password_change import put_new_password
 from application.ports import Clock, PasswordHasher, TokenService, UnitOfWork
 from application.reset_link import ResetLink
@@ -42,6 +43,7 @@ class ConfirmReset:
         async with self._uow as uow:
             # Checked again, held: of two concurrent uses of one link, exactly one wins.
             user = link.matches(await uow.users.get_for_change(link.user_id))
-            user.verify_email(user.email)  # following the emailed link proves the mailbox is the user's
+            if user.verify_email(user.email):  # following the emailed link proves the mailbox is the user's
+                await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now())
             await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
             await uow.commit()

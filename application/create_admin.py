@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.events import EventType, record_event
 from application.ports import Clock, PasswordHasher, UnitOfWork
 from application.views import UserView
 from domain.email import Email
@@ -36,5 +37,6 @@ class CreateAdmin:
                 raise UserAlreadyExists("An account with {email} already exists.", "Choose another address.",
                                         email=email)
             await uow.users.add(user)
+            await record_event(uow, EventType.USER_CREATED, user, user.created_at)
             await uow.commit()
         return UserView.of(user)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import random
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from application.config import DeliveryPolicy
 from application.mail import DeliveryError, OutboxMessage
@@ -95,8 +95,4 @@ class DeliverOutbox:
             await uow.commit()
 
     def _retry_at(self, attempts: int, error: DeliveryError) -> datetime | None:
-        if error.permanent or attempts >= self._policy.max_attempts:
-            return None
-        backoff = min(self._policy.first_retry * 2 ** (attempts - 1), self._policy.max_retry)
-        # Jitter spreads the retries of many messages that failed together.
-        return self._clock.now() + timedelta(seconds=self._jitter.uniform(0.5, 1.0) * backoff.total_seconds())
+        return None if error.permanent else self._policy.retry_at(attempts, self._clock.now(), self._jitter)

@@ -1,15 +1,26 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from application.mail import OutboxStats
 from application.ports import UnitOfWork
+from application.webhooks import DeliveryStats
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxReport:
+    emails: OutboxStats
+    webhooks: DeliveryStats
 
 
 class OutboxStatus:
-    """Counts by state and the oldest pending message's time; `count_sent=False` for frequent callers."""
+    """Emails and webhook deliveries: counts by state and the oldest pending one's time; `count_sent=False`
+    for frequent callers."""
 
     def __init__(self, *, uow: UnitOfWork) -> None:
         self._uow = uow
 
-    async def execute(self, count_sent: bool = True) -> OutboxStats:
+    async def execute(self, count_sent: bool = True) -> OutboxReport:
         async with self._uow as uow:
-            return await uow.outbox.stats(count_sent)
+            return OutboxReport(emails=await uow.outbox.stats(count_sent),
+                                webhooks=await uow.webhook_deliveries.stats(count_sent))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from application.account_emails import AccountEmails
+from application.events import EventType, record_event
 from application.ports import UnitOfWork
 from domain.user import User
 
@@ -17,3 +18,5 @@ async def put_new_password(uow: UnitOfWork, emails: AccountEmails, user: User, n
     await uow.refresh_tokens.revoke_all_for_user(user.id, now)
     await uow.codes.retire(user.id)  # the links die with the old password, and their codes with them
     await emails.send_password_changed(uow, user, now)
+    await record_event(uow, EventType.USER_PASSWORD_CHANGED, user, now)
+    await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now)

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from application.events import EventOutbox
 from application.mail import EmailContent, OutboxMessage, OutboxStats
 from application.throttle import Rule, Spent
+from application.webhooks import WebhookDeliveries, WebhookSubscriptions
 from domain.email import Email
 from domain.user import User
 
@@ -213,6 +215,9 @@ class UnitOfWork(Protocol):
     rate_limits: RateLimitCounters
     email_requests: EmailRequests
     codes: OneTimeCodes
+    events: EventOutbox
+    webhooks: WebhookSubscriptions
+    webhook_deliveries: WebhookDeliveries
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(self, *exc: object) -> None: ...

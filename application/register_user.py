@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.events import EventType, record_event
 from application.ports import Clock, EmailRequest, EmailRequestKind, PasswordHasher, UnitOfWork
 from application.throttle import Rule
 from application.views import UserView
@@ -53,7 +54,9 @@ class RegisterUser:
             # The same two writes whether or not the address is taken, so the timing tells nothing either:
             # the account unless the address has one, and a request the worker answers with a verification
             # email for the new account, or a note to the owner of the old one.
-            if not await uow.users.add_unless_taken(user) and self._reveal_existing_accounts:
+            if await uow.users.add_unless_taken(user):
+                await record_event(uow, EventType.USER_CREATED, user, user.created_at)
+            elif self._reveal_existing_accounts:
                 raise UserAlreadyExists()  # taken meanwhile, by a sign-up at the same moment
             await uow.email_requests.add(EmailRequest(EmailRequestKind.SIGN_UP, email, user.created_at, user.id))
             await uow.commit()

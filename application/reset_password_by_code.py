@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from application.account_emails import AccountEmails
 from application.one_time_codes import CodeBook
+from application.events import EventType, record_event
 from application.password_change import put_new_password
 from application.ports import Clock, PasswordHasher, TokenPurpose, UnitOfWork
 from domain.errors import PasswordsMismatch
@@ -39,6 +40,7 @@ class ResetPasswordByCode:
         new_hash = await self._hasher.hash(reset.new_password)
         async with self._uow as uow:
             user = await self._codes.redeem(uow, code.id, code.user_id, sent_to=code.email)
-            user.verify_email(user.email)  # the code came by email: the mailbox is the user's
+            if user.verify_email(user.email):  # the code came by email: the mailbox is the user's
+                await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now())
             await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
             await uow.commit()

@@ -6,7 +6,7 @@ from application.ports import Clock, UnitOfWork
 
 
 class ReviveDeadMessages:
-    """Puts dead messages back in the queue: one by id, or all of them."""
+    """Puts dead emails and webhook deliveries back in the queue: one by id, or all of them."""
 
     def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
@@ -15,5 +15,6 @@ class ReviveDeadMessages:
     async def execute(self, message_id: uuid.UUID | None = None) -> int:
         async with self._uow as uow:
             count = await uow.outbox.revive(self._clock.now(), message_id)
+            count += await uow.webhook_deliveries.revive(self._clock.now(), message_id)
             await uow.commit()
         return count

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from application.config import TokenLifetimes
 from application.email_links import VerificationLinkClaims
-from application.ports import TokenPurpose, TokenService, UnitOfWork
+from application.events import EventType, record_event
+from application.ports import Clock, TokenPurpose, TokenService, UnitOfWork
 
 
 class VerifyEmail:
     """Marks the address verified when the link's token is good; a second use changes nothing."""
 
-    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes) -> None:
+    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes, clock: Clock) -> None:
         self._uow = uow
+        self._clock = clock
         self._tokens = tokens
         self._lifetimes = lifetimes
 
@@ -22,5 +24,6 @@ class VerifyEmail:
                 return False
             await uow.users.save(user)
             await uow.codes.retire(user.id, TokenPurpose.VERIFY_EMAIL)  # the code dies with its link
+            await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now())
             await uow.commit()
         return True

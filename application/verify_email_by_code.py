@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from application.codes_in_use import CodeEntry
 from application.one_time_codes import CodeBook
-from application.ports import TokenPurpose, UnitOfWork
+from application.events import EventType, record_event
+from application.ports import Clock, TokenPurpose, UnitOfWork
 
 
 class VerifyEmailByCode:
     """The verification email's code, typed in: as its link, it proves the address."""
 
-    def __init__(self, *, uow: UnitOfWork, codes: CodeBook) -> None:
+    def __init__(self, *, uow: UnitOfWork, codes: CodeBook, clock: Clock) -> None:
         self._uow = uow
+        self._clock = clock
         self._codes = codes
 
     async def execute(self, entry: CodeEntry) -> bool:
@@ -17,7 +19,8 @@ class VerifyEmailByCode:
         code = await self._codes.check(self._uow, entry.email, entry.code, TokenPurpose.VERIFY_EMAIL, entry.client)
         async with self._uow as uow:
             user = await self._codes.redeem(uow, code.id, code.user_id, sent_to=code.email)
-            changed = user.verify_email(code.email)
+            if changed := user.verify_email(code.email):
+                await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now())
             await uow.users.save(user)
             await uow.commit()
         return changed

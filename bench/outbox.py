@@ -112,7 +112,7 @@ async def drain_rate(count: int, rounds: int = 5) -> float:
                                         sender=settings.MAIL_FROM, recipients=[message.recipient])
             plain_seconds += time.perf_counter() - started
         await smtp.quit()
-        stats = await container.outbox_status().execute()
+        stats = (await container.outbox_status().execute()).emails
         assert (stats.pending, stats.sent, stats.dead) == (0, len(messages), 0), stats
     finally:
         await close_container(container)

@@ -101,3 +101,15 @@ class WrongPassword(DomainError):
     code = "invalid_password"
     message = "The current password is not correct."
     resolution = "Type your current password, or reset it by email if you forgot it."
+
+
+class InvalidWebhook(DomainError):
+    code = "invalid_webhook"
+    message = "Events cannot be sent there: {why}."
+    resolution = "Give an https URL of a server on the public internet, and event types from the documented list."
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    message = "There is nothing with this id."
+    resolution = "Check the id against the list."

@@ -1,4 +1,4 @@
-"""The `accounts` command: serve, worker, migrate, create-admin, outbox status and retry."""
+"""The `accounts` command: serve, worker, migrate, create-admin, the outbox, signing keys and webhooks."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from application.create_admin import NewAdmin
 from application.errors import StorageError, StorageNotMigrated
 from application.views import UserView
 from domain.errors import DomainError
+from entrypoints import cli_webhooks
 from entrypoints.container import Container, build_container, close_container
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings, SettingsError, load_settings
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
     keys_commands.add_parser("list", help="every key, its algorithm and state")
     keys_commands.add_parser("rotate", help="publish a new key now; it signs once JWKS_CACHE_SECONDS have passed")
+    cli_webhooks.add_parser(commands)
     return parser
 
 
@@ -106,6 +108,8 @@ def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Se
         print(asyncio.run(_outbox(settings, args)))
     elif args.command == "keys":
         print(asyncio.run(_keys(settings, args.keys_command)))
+    elif args.command == "webhooks":
+        print(asyncio.run(cli_webhooks.run(args, lambda: _container(settings))))
     return 0
 
 
@@ -157,11 +161,16 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> str:
                 raise SystemExit(f"accounts: no dead message has the id {args.id}; "
                                  "`accounts outbox status` counts the dead ones")
             return f"{count} dead message(s) queued again"
-        stats = await container.outbox_status().execute()
+        report = await container.outbox_status().execute()
         now = container.clock().now()
-    oldest = stats.oldest_pending_created_at
-    age = f"{(now - oldest).total_seconds():.0f} s" if oldest else "none pending"
-    return f"pending {stats.pending}\nsent {stats.sent}\ndead {stats.dead}\noldest pending age {age}"
+    lines = []
+    # Emails as the lines always were; the webhook deliveries' below them, named so.
+    for prefix, stats in (("", report.emails), ("webhooks ", report.webhooks)):
+        oldest = stats.oldest_pending_created_at
+        age = f"{(now - oldest).total_seconds():.0f} s" if oldest else "none pending"
+        lines += [f"{prefix}pending {stats.pending}", f"{prefix}sent {stats.sent}", f"{prefix}dead {stats.dead}",
+                  f"{prefix}oldest pending age {age}"]
+    return "\n".join(lines)
 
 
 async def _keys(settings: Settings, command: str) -> str:

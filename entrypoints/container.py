@@ -6,6 +6,7 @@ argument is passed by keyword.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from dependency_injector import containers, providers
@@ -23,11 +24,14 @@ from adapters.mail.metered import MeteredMailSender
 from adapters.mail.smtp import SmtpConfig, SmtpMailSender
 from adapters.mail.templates import JinjaEmailRenderer
 from adapters.passwords import Argon2PasswordHasher
+from adapters.sealed_secrets import AesGcmSealer
 from adapters.signing_keys import KeyBox, KeyRing
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.tokens import ItsdangerousTokenService
+from adapters.webhook_http import HttpxWebhookSender, PublicWebhookTargets
 from application.account_emails import AccountEmails
+from application.add_webhook import AddWebhook
 from application.authenticate import Authenticate
 from application.change_email import ChangeEmail
 from application.change_password import ChangePassword
@@ -41,9 +45,12 @@ from application.confirm_reset import ConfirmReset
 from application.create_admin import CreateAdmin
 from application.current_password import CurrentPassword
 from application.deliver_outbox import DeliverOutbox
+from application.deliver_webhooks import ClaimWebhookDeliveries, SendToReceiver
+from application.distribute_events import DistributeEvents
 from application.housekeeping import Housekeeping
 from application.introspect import Introspect
 from application.list_users import ListUsers
+from application.list_webhooks import ListWebhooks
 from application.login import Login
 from application.login_by_code import LoginByCode
 from application.login_by_link import LoginByLink
@@ -53,15 +60,17 @@ from application.outbox_status import OutboxStatus
 from application.process_email_requests import ProcessEmailRequests
 from application.refresh_session import RefreshSession
 from application.register_user import RegisterUser
+from application.remove_webhook import RemoveWebhook
 from application.request_login_code import RequestLoginCode
 from application.request_reset import RequestReset
-from application.reset_password_by_code import ResetPasswordByCode
 from application.resend_verification import ResendVerification
+from application.reset_password_by_code import ResetPasswordByCode
 from application.revive_dead_messages import ReviveDeadMessages
 from application.send_mail import SendMail
 from application.session_issuer import SessionIssuer
-from application.update_profile import UpdateProfile
+from application.test_webhook import TestWebhook
 from application.throttle import Limits, RateLimit, Rule
+from application.update_profile import UpdateProfile
 from application.verify_email import VerifyEmail
 from application.verify_email_by_code import VerifyEmailByCode
 from entrypoints.development_secret import with_development_secret
@@ -69,6 +78,7 @@ from entrypoints.http.metrics_registry import Metrics
 from entrypoints.http.operator_access import OperatorAccess
 from entrypoints.http.pages import Pages
 from entrypoints.settings import Settings
+from entrypoints.webhook_pump import WebhookPump
 from entrypoints.worker import OutboxWorker
 
 
@@ -103,6 +113,12 @@ def _delivery_policy(s: Settings) -> DeliveryPolicy:
                           lease=timedelta(seconds=s.OUTBOX_LEASE_SECONDS))
 
 
+def _webhook_delivery_policy(s: Settings) -> DeliveryPolicy:
+    # A claim outlasts four slow receivers, whatever the email lease, so no other worker sends the same event.
+    lease = max(s.OUTBOX_LEASE_SECONDS, 4 * s.WEBHOOK_TIMEOUT_SECONDS)
+    return replace(_delivery_policy(s), lease=timedelta(seconds=lease))
+
+
 def _smtp_config(s: Settings) -> SmtpConfig:
     return SmtpConfig(host=s.MAIL_SERVER, port=s.MAIL_PORT, username=s.MAIL_USERNAME,
                       password=s.MAIL_PASSWORD.get_secret_value(), use_credentials=s.USE_CREDENTIALS,
@@ -123,6 +139,7 @@ class Container(containers.DeclarativeContainer):
     lifetimes = providers.Singleton(_lifetimes, settings)
     limits = providers.Singleton(_limits, settings)
     delivery_policy = providers.Singleton(_delivery_policy, settings)
+    webhook_delivery_policy = providers.Singleton(_webhook_delivery_policy, settings)
     smtp_config = providers.Singleton(_smtp_config, settings)
     links = providers.Singleton(lambda s: Links(verify_email=s.verify_url_template, reset_password=s.reset_url_template,
                                                 change_email=s.change_email_url_template,
@@ -190,7 +207,7 @@ class Container(containers.DeclarativeContainer):
     register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock,
                                       common_passwords=common_passwords,
                                       reveal_existing_accounts=reveal_existing_accounts)
-    verify_email = providers.Factory(VerifyEmail, uow=uow, tokens=tokens, lifetimes=lifetimes)
+    verify_email = providers.Factory(VerifyEmail, uow=uow, tokens=tokens, lifetimes=lifetimes, clock=clock)
     resend_verification = providers.Factory(ResendVerification, uow=uow, clock=clock)
     login = providers.Factory(Login, uow=uow, hasher=hasher, sessions=sessions,
                               reveal_existing_accounts=reveal_existing_accounts)
@@ -208,10 +225,10 @@ class Container(containers.DeclarativeContainer):
     change_password = providers.Factory(ChangePassword, uow=uow, current_password=current_password, hasher=hasher,
                                         sessions=sessions, emails=emails, clock=clock,
                                         common_passwords=common_passwords)
-    verify_email_by_code = providers.Factory(VerifyEmailByCode, uow=uow, codes=codes)
+    verify_email_by_code = providers.Factory(VerifyEmailByCode, uow=uow, codes=codes, clock=clock)
     reset_password_by_code = providers.Factory(ResetPasswordByCode, uow=uow, codes=codes, hasher=hasher,
                                                emails=emails, clock=clock, common_passwords=common_passwords)
-    confirm_email_change_by_code = providers.Factory(ConfirmEmailChangeByCode, uow=uow, codes=codes)
+    confirm_email_change_by_code = providers.Factory(ConfirmEmailChangeByCode, uow=uow, codes=codes, clock=clock)
     request_login_code = providers.Factory(RequestLoginCode, uow=uow, clock=clock)
     login_by_code = providers.Factory(LoginByCode, uow=uow, codes=codes, sessions=sessions, hasher=hasher,
                                       clock=clock)
@@ -219,7 +236,8 @@ class Container(containers.DeclarativeContainer):
                                       hasher=hasher, clock=clock, lifetimes=lifetimes)
     change_email = providers.Factory(ChangeEmail, uow=uow, current_password=current_password, clock=clock,
                                      reveal_existing_accounts=reveal_existing_accounts)
-    confirm_email_change = providers.Factory(ConfirmEmailChange, uow=uow, tokens=tokens, lifetimes=lifetimes)
+    confirm_email_change = providers.Factory(ConfirmEmailChange, uow=uow, tokens=tokens, lifetimes=lifetimes,
+                                             clock=clock)
     list_users = providers.Factory(ListUsers, uow=uow)
     send_mail = providers.Factory(SendMail, uow=uow, emails=emails)
     create_admin = providers.Factory(CreateAdmin, uow=uow, hasher=hasher, clock=clock,
@@ -232,9 +250,31 @@ class Container(containers.DeclarativeContainer):
     outbox_status = providers.Factory(OutboxStatus, uow=uow)
     revive_dead_messages = providers.Factory(ReviveDeadMessages, uow=uow, clock=clock)
     housekeeping = providers.Factory(Housekeeping, uow=uow, clock=clock, sent_retention=sent_retention)
+
+    webhook_sealer = providers.Singleton(AesGcmSealer, key=providers.Singleton(
+        derive_key, secret=secret, purpose="webhook-secrets"))
+    webhook_targets = providers.Singleton(PublicWebhookTargets,
+                                          allow_private=settings.provided.WEBHOOK_ALLOW_PRIVATE)
+    webhook_sender = providers.Singleton(HttpxWebhookSender, targets=webhook_targets,
+                                         timeout_seconds=settings.provided.WEBHOOK_TIMEOUT_SECONDS)
+    add_webhook = providers.Factory(AddWebhook, uow=uow, targets=webhook_targets, sealer=webhook_sealer, clock=clock)
+    list_webhooks = providers.Factory(ListWebhooks, uow=uow)
+    remove_webhook = providers.Factory(RemoveWebhook, uow=uow)
+    test_webhook = providers.Factory(TestWebhook, uow=uow, sender=webhook_sender, sealer=webhook_sealer, clock=clock)
+    distribute_events = providers.Factory(DistributeEvents, uow=uow)
+    claim_webhook_deliveries = providers.Factory(ClaimWebhookDeliveries, uow=uow, clock=clock,
+                                                policy=webhook_delivery_policy)
+    send_to_receiver = providers.Factory(SendToReceiver, uow=uow, sender=webhook_sender, sealer=webhook_sealer,
+                                         clock=clock, policy=webhook_delivery_policy)
+    webhook_pump = providers.Factory(WebhookPump, distribute=distribute_events.provider,
+                                     claim=claim_webhook_deliveries.provider, send=send_to_receiver.provider,
+                                     poll_seconds=settings.provided.OUTBOX_POLL_SECONDS,
+                                     concurrency=settings.provided.WEBHOOK_CONCURRENCY)
+
     outbox_worker = providers.Factory(OutboxWorker, deliver=deliver_outbox.provider,
                                       poll_seconds=settings.provided.OUTBOX_POLL_SECONDS,
-                                      requests=process_email_requests.provider, housekeeping=housekeeping.provider)
+                                      requests=process_email_requests.provider, housekeeping=housekeeping.provider,
+                                      webhooks=webhook_pump)
 
 
 def build_container(settings: Settings) -> Container:
@@ -244,5 +284,6 @@ def build_container(settings: Settings) -> Container:
 async def close_container(container: Container) -> None:
     """Closes what the container may have opened: the mail connection, the database pools, the hash threads."""
     await container.mail_sender().close()
+    await container.webhook_sender().close()
     await container.engine().dispose()
     container.hasher().close()

@@ -130,6 +130,12 @@ class Settings(BaseSettings):
     OUTBOX_LEASE_SECONDS: float = Field(120.0, gt=0)
     OUTBOX_RETENTION_DAYS: float | None = Field(None, gt=0)
 
+    # Webhooks go to https URLs on the public internet only; true allows http and private addresses (tests,
+    # a private network), and is refused in production.
+    WEBHOOK_ALLOW_PRIVATE: bool = False
+    WEBHOOK_TIMEOUT_SECONDS: float = Field(10.0, gt=0, le=120)
+    WEBHOOK_CONCURRENCY: int = Field(16, ge=1, le=500)  # receivers sent to at once, by each worker
+
     PASSWORD_HASH_TIME_COST: int = Field(2, ge=1)
     PASSWORD_HASH_MEMORY_KIB: int = Field(19 * 1024, ge=8)
     PASSWORD_HASH_PARALLELISM: int = Field(1, ge=1)
@@ -231,6 +237,9 @@ class Settings(BaseSettings):
                                                                                MailBackend.MEMORY):
             raise ValueError(f"MAIL_BACKEND is {self.MAIL_BACKEND.value} in production, where emails (and "
                              "their live links) would go to the log or nowhere: set MAIL_BACKEND=smtp")
+        if self.ENVIRONMENT is Environment.PRODUCTION and self.WEBHOOK_ALLOW_PRIVATE:
+            raise ValueError("WEBHOOK_ALLOW_PRIVATE is true in production, where a webhook could then reach "
+                             "the service's own network (SSRF): leave it false")
         return self
 
     def production_warnings(self) -> list[str]:

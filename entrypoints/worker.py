@@ -10,6 +10,7 @@ from collections.abc import Callable
 from application.deliver_outbox import DeliverOutbox
 from application.housekeeping import Housekeeping
 from application.process_email_requests import ProcessEmailRequests
+from entrypoints.webhook_pump import WebhookPump
 
 logger = logging.getLogger("accounts.worker")
 HOUSEKEEPING_EVERY_SECONDS = 3600
@@ -17,8 +18,11 @@ HOUSEKEEPING_EVERY_SECONDS = 3600
 
 class OutboxWorker:
     def __init__(self, *, deliver: Callable[[], DeliverOutbox], poll_seconds: float,
-                 requests: Callable[[], ProcessEmailRequests], housekeeping: Callable[[], Housekeeping]) -> None:
+                 requests: Callable[[], ProcessEmailRequests], housekeeping: Callable[[], Housekeeping],
+                 webhooks: WebhookPump) -> None:
         self._deliver = deliver
+        self._webhooks = webhooks
+        self._webhook_task: asyncio.Task[None] | None = None
         self._requests = requests
         self._housekeeping = housekeeping
         self._poll_seconds = poll_seconds
@@ -28,12 +32,16 @@ class OutboxWorker:
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="outbox-worker")
+        # Webhooks beside emails, not in turn with them: a slow receiver never holds an email back.
+        self._webhook_task = asyncio.create_task(self._webhooks.run(), name="webhook-worker")
 
     async def stop(self) -> None:
         """Finishes the message in hand, hands the rest of its batch back, then returns."""
         self._stopping.set()
-        if self._task is not None:
-            await self._task
+        self._webhooks.stop_soon()
+        for task in (self._task, self._webhook_task):
+            if task is not None:
+                await task
 
     async def run(self) -> None:
         while not self._stopping.is_set():

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from application.events import AccountEvent
 from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
 from application.ports import (AccessClaims, Clock, EmailRequest, OneTimeCode, RefreshTokenRecord, Spend, SpendOutcome,
                                TokenPurpose)
@@ -20,7 +21,9 @@ from domain.errors import (
     TokenExpired,
     UserAlreadyExists,
 )
+from application.webhooks import WebhookSubscription
 from domain.user import User
+from tests.fake_webhooks import FakeEventOutbox, FakeWebhookDeliveries, FakeWebhookSubscriptions
 
 
 PER_CLIENT = RateLimit(40, timedelta(minutes=1))
@@ -64,6 +67,9 @@ class Store:
         self.counters: dict[tuple[str, datetime], int] = {}
         self.email_requests: dict[uuid.UUID, tuple[EmailRequest, datetime | None]] = {}
         self.codes: dict[uuid.UUID, OneTimeCode] = {}
+        self.events: dict[uuid.UUID, AccountEvent] = {}
+        self.webhooks: dict[uuid.UUID, WebhookSubscription] = {}
+        self.webhook_deliveries: dict[uuid.UUID, dict[str, Any]] = {}
 
 
 class FakeRateLimitCounters:
@@ -294,6 +300,9 @@ class FakeUnitOfWork:
         self.throttle = CountingThrottle(counters=self.rate_limits, limits=self._limits, clock=self._clock)
         self.email_requests = FakeEmailRequests(self._work.email_requests)
         self.codes = FakeOneTimeCodes(self._work.codes)
+        self.events = FakeEventOutbox(self._work.events)
+        self.webhooks = FakeWebhookSubscriptions(self._work.webhooks, self._work.webhook_deliveries)
+        self.webhook_deliveries = FakeWebhookDeliveries(self._work.webhook_deliveries)
 
     async def __aexit__(self, *exc: object) -> None:
         del self._work

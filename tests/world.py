@@ -74,7 +74,7 @@ class World:
                             reveal_existing_accounts=self.reveal_existing_accounts)
 
     def verify_email(self) -> VerifyEmail:
-        return VerifyEmail(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes)
+        return VerifyEmail(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes, clock=self.clock)
 
     def resend_verification(self) -> ResendVerification:
         return ResendVerification(uow=self.uow, clock=self.clock)
@@ -115,17 +115,18 @@ class World:
                            reveal_existing_accounts=self.reveal_existing_accounts)
 
     def confirm_email_change(self) -> ConfirmEmailChange:
-        return ConfirmEmailChange(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes)
+        return ConfirmEmailChange(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes,
+                                  clock=self.clock)
 
     def verify_email_by_code(self) -> VerifyEmailByCode:
-        return VerifyEmailByCode(uow=self.uow, codes=self.codes)
+        return VerifyEmailByCode(uow=self.uow, codes=self.codes, clock=self.clock)
 
     def reset_password_by_code(self) -> ResetPasswordByCode:
         return ResetPasswordByCode(uow=self.uow, codes=self.codes, hasher=self.hasher, emails=self.emails,
                                    clock=self.clock, common_passwords=self.common_passwords)
 
     def confirm_email_change_by_code(self) -> ConfirmEmailChangeByCode:
-        return ConfirmEmailChangeByCode(uow=self.uow, codes=self.codes)
+        return ConfirmEmailChangeByCode(uow=self.uow, codes=self.codes, clock=self.clock)
 
     def request_login_code(self) -> RequestLoginCode:
         return RequestLoginCode(uow=self.uow, clock=self.clock)

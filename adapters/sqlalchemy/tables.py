@@ -142,3 +142,46 @@ signing_keys = Table(
     Column("activates_at", UtcDateTime, nullable=False),  # signs from then on; published from created_at
     Column("retires_at", UtcDateTime),  # signs no more from then on; published until its tokens expire
 )
+
+# Events about accounts, written in the transaction of the change; the worker hands each to the webhook
+# subscriptions that want it (a delivery each) and deletes it.
+account_events = Table(
+    "account_events", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("type", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_account_events_created_at", "created_at"),
+)
+
+webhook_subscriptions = Table(
+    "webhook_subscriptions", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("events", Text, nullable=False),  # the event types, comma-separated
+    Column("secret", Text, nullable=False),  # sealed (adapters/sealed_secrets.py)
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("disabled_at", UtcDateTime),
+    Column("disabled_reason", Text),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("event_id", Uuid, nullable=False),  # the webhook-id of every attempt
+    Column("subscription_id", Uuid, ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    Column("body", Text),  # cleared once delivered: it holds the account's details
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("claimed_until", UtcDateTime),
+    Column("claimed_by", String(32)),
+    Column("last_status", Integer),  # the receiver's, of the last attempt it answered
+    Column("last_answer", Text),  # its first KiB
+    Column("last_error", Text),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_webhook_deliveries_subscription_id", "subscription_id"),
+)

@@ -9,6 +9,8 @@ from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
 from adapters.sqlalchemy.refresh_tokens import SqlAlchemyRefreshTokenRepository
 from adapters.sqlalchemy.storage_errors import StorageConnection, connect
 from adapters.sqlalchemy.users import SqlAlchemyUserRepository
+from adapters.sqlalchemy.webhooks import (SqlAlchemyEventOutbox, SqlAlchemyWebhookDeliveries,
+                                          SqlAlchemyWebhookSubscriptions)
 from application.ports import Clock
 from application.throttle import CountingThrottle, Limits
 
@@ -35,6 +37,9 @@ class SqlAlchemyUnitOfWork:
         self.throttle = CountingThrottle(counters=self.rate_limits, limits=self._limits, clock=self._clock)
         self.email_requests = SqlAlchemyEmailRequests(self._connection)
         self.codes = SqlAlchemyOneTimeCodes(self._connection)
+        self.events = SqlAlchemyEventOutbox(self._connection)
+        self.webhooks = SqlAlchemyWebhookSubscriptions(self._connection)
+        self.webhook_deliveries = SqlAlchemyWebhookDeliveries(self._connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -13,7 +13,8 @@ from application.errors import StorageError
 from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, build_container, close_container
-from entrypoints.http import auth, browser, codes, health, login_codes, metrics, security, token_keys, users
+from entrypoints.http import (auth, browser, codes, health, login_codes, metrics, security, token_keys, users,
+                              webhooks)
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.client_address import ForwardedFor
 from entrypoints.http.errors import install_error_handlers
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     """`extra_routers` are mounted beside the service's own (bench/probe.py's yardsticks)."""
     settings = settings or load_settings()
     container = container or build_container(settings)
-    container.wire(modules=[auth, browser, codes, login_codes, users, health, metrics, security, token_keys])
+    container.wire(modules=[auth, browser, codes, login_codes, users, health, metrics, security, token_keys, webhooks])
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
     if settings.CORS_ORIGINS:
         app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS, allow_credentials=True,
-                           allow_methods=["GET", "POST"], allow_headers=["Authorization", "Content-Type"])
+                           allow_methods=["GET", "POST", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"])
     app.add_middleware(OperatorListener, access=container.operator_access())
     app.add_middleware(MetricsMiddleware, metrics=container.metrics())
     app.add_middleware(RequestIdMiddleware)
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         app.include_router(token_keys.introspection)
     app.include_router(browser.router)
     app.include_router(users.router)
+    app.include_router(webhooks.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
     for router in extra_routers:

@@ -34,6 +34,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.AccountNotVerified: 403,
     errors.InsufficientPermissions: 403,  # Bookly said 401; the caller is known, just not allowed
     errors.WrongPassword: 400,
+    errors.InvalidWebhook: 422,
+    errors.NotFound: 404,
     errors.RateLimited: 429,
 }
 

@@ -36,7 +36,7 @@ async def ready(request: Request, status: OutboxStatus = Depends(Provide[Contain
     operator = access.allows(request)
     try:
         async with asyncio.timeout(2):
-            stats = await status.execute(count_sent=False)
+            report = await status.execute(count_sent=False)
     except Exception as error:  # any failure to reach the database means not ready
         body = {"status": "unavailable", "database": "unavailable"}
         if operator:
@@ -46,7 +46,8 @@ async def ready(request: Request, status: OutboxStatus = Depends(Provide[Contain
     if operator:
         # The backlog moves when an email is queued: shown to anyone, it would tell whether a reset
         # request named an address with an account.
-        oldest = stats.oldest_pending_created_at
-        body["outbox"] = {"pending": stats.pending, "dead": stats.dead, "oldest_pending_age_seconds":
+        for name, stats in (("outbox", report.emails), ("webhooks", report.webhooks)):
+            oldest = stats.oldest_pending_created_at
+            body[name] = {"pending": stats.pending, "dead": stats.dead, "oldest_pending_age_seconds":
                           round((clock.now() - oldest).total_seconds(), 1) if oldest else None}
     return JSONResponse(body)

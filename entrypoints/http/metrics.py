@@ -27,9 +27,12 @@ async def metrics(request: Request, registry: Metrics = Depends(Provide[Containe
     # but an operator this endpoint does not exist.
     if not access.allows(request):
         raise HTTPException(404, "Not Found")
-    stats = await status.execute(count_sent=False)
+    report = await status.execute(count_sent=False)
+    stats = report.emails
     registry.outbox_pending.set(stats.pending)
     registry.outbox_dead.set(stats.dead)
     oldest = stats.oldest_pending_created_at
     registry.outbox_oldest.set((clock.now() - oldest).total_seconds() if oldest else 0)
+    registry.webhooks.labels("pending").set(report.webhooks.pending)
+    registry.webhooks.labels("dead").set(report.webhooks.dead)
     return Response(registry.exposition(), media_type=CONTENT_TYPE_LATEST)

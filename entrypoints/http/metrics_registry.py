@@ -33,6 +33,8 @@ class Metrics:
         self.outbox_oldest = Gauge("accounts_outbox_oldest_pending_age_seconds",
                                    "Age of the oldest email waiting (0 when none waits)", registry=self.registry,
                                    multiprocess_mode="mostrecent")
+        self.webhooks = Gauge("accounts_webhook_deliveries", "Webhook deliveries by state (pending, dead)",
+                              ["state"], registry=self.registry, multiprocess_mode="mostrecent")
 
     def exposition(self) -> bytes:
         if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:

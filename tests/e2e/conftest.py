@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
 
-from entrypoints.container import build_container
+from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 from tests.fakes import ShiftedClock
@@ -48,6 +48,7 @@ class Service:
     smtp: SmtpTestServer
     clock: ShiftedClock
     settings: Settings
+    container: Container | None = None
 
     async def link_in_email(self, count: int) -> str:
         """The link in the `count`-th email received, read from the SMTP server."""
@@ -80,7 +81,7 @@ async def running_service(database_url: str, smtp: SmtpTestServer, **overrides: 
             transport = httpx.ASGITransport(app=manager.app, client=("127.0.0.1", 50_000))
             async with httpx.AsyncClient(transport=transport, base_url=f"http://{settings.DOMAIN}",
                                          headers=API_CLIENT) as client:
-                yield Service(client, smtp, clock, settings)
+                yield Service(client, smtp, clock, settings, container)
 
 
 @asynccontextmanager

@@ -201,3 +201,34 @@ def test_keys_are_listed_and_rotated(tmp_path: Path) -> None:
     assert len(listed) == 2 and "published" in listed[1] and "retires" in listed[0]
     refused = accounts("keys", "rotate", cwd=tmp_path, env={**env, "JWT_ALGORITHM": "HS256"})
     assert refused.returncode == 1 and "HS256" in refused.stderr
+
+
+def test_webhooks_are_added_listed_tested_and_removed(tmp_path: Path) -> None:
+    from standardwebhooks import Webhook
+
+    from tests.live_server import serving_in_thread
+    from tests.webhook_receiver import WebhookReceiver
+
+    env = {"JWT_SECRET": "s" * 40, "WEBHOOK_ALLOW_PRIVATE": "true"}
+    receiver = WebhookReceiver()
+    assert accounts("migrate", cwd=tmp_path).returncode == 0
+    with serving_in_thread(receiver) as base_url:  # type: ignore[arg-type]
+        added = accounts("webhooks", "add", "--url", f"{base_url}/hooks", "--events", "user.created,user.verified",
+                         cwd=tmp_path, env=env)
+        assert added.returncode == 0, added.stderr
+        webhook_id = added.stdout.split()[2]
+        secret = added.stdout.rsplit(" ", 1)[1].strip()
+        listed = accounts("webhooks", "list", cwd=tmp_path, env=env).stdout
+        assert webhook_id in listed and "active" in listed and secret not in listed
+
+        tested = accounts("webhooks", "test", webhook_id, cwd=tmp_path, env=env)
+        assert tested.returncode == 0 and tested.stdout.startswith("delivered: the receiver answered 200")
+        [received] = receiver.received
+        assert Webhook(secret).verify(received.body, received.headers)["type"] == "webhook.test"
+
+    refused = accounts("webhooks", "add", "--url", "https://example.com/", "--events", "user.exploded",
+                       cwd=tmp_path, env=env)
+    assert refused.returncode == 1 and "user.exploded" in refused.stderr
+    assert accounts("webhooks", "remove", webhook_id, cwd=tmp_path, env=env).stdout.startswith("removed")
+    assert accounts("webhooks", "list", cwd=tmp_path, env=env).stdout.strip() == "no webhooks"
+    assert accounts("webhooks", "remove", webhook_id, cwd=tmp_path, env=env).returncode == 1

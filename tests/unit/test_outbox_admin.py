@@ -19,7 +19,7 @@ async def test_status_counts_by_state_and_tells_the_oldest_pending() -> None:
     world.delivery_policy = DeliveryPolicy(batch_size=2)
     await world.deliver_outbox().execute()
 
-    stats = await world.outbox_status().execute()
+    stats = (await world.outbox_status().execute()).emails
     assert (stats.pending, stats.sent, stats.dead) == (1, 1, 1)
     assert stats.oldest_pending_created_at == world.clock.now()
 
@@ -45,5 +45,5 @@ async def test_only_sent_messages_past_the_retention_are_pruned() -> None:
 
     assert await world.housekeeping().execute() == 0
     assert await world.housekeeping(timedelta(days=30)).execute() == 1
-    stats = await world.outbox_status().execute()
+    stats = (await world.outbox_status().execute()).emails
     assert (stats.pending, stats.sent) == (1, 0)

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+from application.events import TEST_EVENT
+from application.ports import Clock, UnitOfWork
+from application.webhooks import SecretSealer, WebhookDelivery, WebhookSender, WebhookUnreachable, sealing_context
+from domain.errors import NotFound
+
+
+@dataclass(frozen=True, slots=True)
+class TestOutcome:
+    __test__ = False  # not a test, whatever pytest guesses from the name
+    delivered: bool
+    status: int | None  # the receiver's, when it answered
+    detail: str  # the first KiB of its answer, or why there was none
+
+
+class TestWebhook:
+    """Sends a `webhook.test` event to one subscription at once, signed as every event is, and says what came
+    back; nothing is queued or retried."""
+
+    def __init__(self, *, uow: UnitOfWork, sender: WebhookSender, sealer: SecretSealer, clock: Clock) -> None:
+        self._uow = uow
+        self._sender = sender
+        self._sealer = sealer
+        self._clock = clock
+
+    async def execute(self, subscription_id: uuid.UUID) -> TestOutcome:
+        async with self._uow as uow:
+            subscription = await uow.webhooks.get(subscription_id)
+        if subscription is None:
+            raise NotFound()
+        now = self._clock.now()
+        body = json.dumps({"type": TEST_EVENT, "timestamp": now.isoformat(), "data": {}}, separators=(",", ":"))
+        delivery = WebhookDelivery(event_id=uuid.uuid4(), subscription_id=subscription.id, event_type=TEST_EVENT,
+                                   body=body, created_at=now)
+        secret = self._sealer.open(sealing_context(subscription.id), subscription.sealed_secret)
+        try:
+            answer = await self._sender.send(subscription.url, secret, delivery)
+        except WebhookUnreachable as error:
+            return TestOutcome(False, None, str(error))
+        return TestOutcome(200 <= answer.status < 300, answer.status, answer.excerpt)

@@ -1,0 +1,89 @@
+"""/api/v1/webhooks: subscriptions to account events, for administrators."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Response, status
+from pydantic import BaseModel, Field
+
+from application.add_webhook import AddWebhook
+from application.list_webhooks import ListWebhooks
+from application.remove_webhook import RemoveWebhook
+from application.test_webhook import TestWebhook
+from application.views import UserView
+from application.webhooks import WebhookView
+from entrypoints.container import Container
+from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
+from entrypoints.http.schemas import Strict
+from entrypoints.http.security import require_admin
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], dependencies=[Depends(require_admin)],
+                   responses={**COMMON_RESPONSES, 401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+
+
+class WebhookIn(Strict):
+    url: str = Field(max_length=2000, examples=["https://books.example.com/hooks/accounts"])
+    events: list[str] = Field(min_length=1, max_length=20, examples=[["user.created", "user.verified"]])
+
+
+class WebhookOut(BaseModel):
+    id: uuid.UUID
+    url: str
+    events: list[str]
+    created_at: datetime
+    disabled_at: datetime | None
+    disabled_reason: str | None
+
+    @classmethod
+    def of(cls, view: WebhookView) -> WebhookOut:
+        return cls.model_validate(view, from_attributes=True)
+
+
+class NewWebhookOut(WebhookOut):
+    secret: str = Field(description="whsec_...: verify the webhook-signature header with it; shown only now")
+
+
+class WebhookListOut(BaseModel):
+    items: list[WebhookOut]
+
+
+class TestOut(BaseModel):
+    delivered: bool
+    status: int | None
+    detail: str
+
+
+@router.get("", response_model=WebhookListOut)
+@inject
+async def list_webhooks(use_case: ListWebhooks = Depends(Provide[Container.list_webhooks])) -> WebhookListOut:
+    return WebhookListOut(items=[WebhookOut.of(view) for view in await use_case.execute()])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=NewWebhookOut,
+             responses={422: {"model": ErrorBody}})
+@inject
+async def add_webhook(body: WebhookIn, response: Response,
+                      use_case: AddWebhook = Depends(Provide[Container.add_webhook])) -> NewWebhookOut:
+    added = await use_case.execute(body.url, body.events)
+    response.headers["Cache-Control"] = "no-store"  # the answer holds the secret
+    return NewWebhookOut(**WebhookOut.of(added.webhook).model_dump(), secret=added.secret)
+
+
+@router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorBody}})
+@inject
+async def remove_webhook(webhook_id: uuid.UUID,
+                         use_case: RemoveWebhook = Depends(Provide[Container.remove_webhook])) -> Response:
+    await use_case.execute(webhook_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{webhook_id}/test", response_model=TestOut, responses={404: {"model": ErrorBody}})
+@inject
+async def test_webhook(webhook_id: uuid.UUID,
+                       use_case: TestWebhook = Depends(Provide[Container.test_webhook])) -> TestOut:
+    """Sends a signed `webhook.test` event now, and says what the receiver answered."""
+    outcome = await use_case.execute(webhook_id)
+    return TestOut(delivered=outcome.delivered, status=outcome.status, detail=outcome.detail)
