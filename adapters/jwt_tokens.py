@@ -32,12 +32,15 @@ class JwtAccessTokenService:
         self._include_email = include_email
         self._client_id = client_id
 
-    async def issue(self, user: User, issued_at: datetime, ttl: timedelta) -> str:
+    async def issue(self, user: User, issued_at: datetime, ttl: timedelta,
+                    session_id: uuid.UUID | None = None) -> str:
         # iat keeps sub-second precision so a token issued just after a password change stays valid.
         claims: dict[str, Any] = {
             "iss": self._issuer, "aud": self._audience, "sub": str(user.id), "client_id": self._client_id,
             "iat": issued_at.timestamp(), "exp": int((issued_at + ttl).timestamp()), "jti": uuid.uuid4().hex,
             "role": user.role.value, "email_verified": user.is_verified}
+        if session_id is not None:
+            claims["sid"] = str(session_id)
         if self._include_email:
             claims["email"] = str(user.email)
         if self._keys is None:
@@ -57,7 +60,8 @@ class JwtAccessTokenService:
             access = AccessClaims(user_id=uuid.UUID(str(claims["sub"])), role=str(claims.get("role", "")),
                                   issued_at=datetime.fromtimestamp(float(claims["iat"]), UTC),
                                   expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC),
-                                  email_verified=bool(claims.get("email_verified")))
+                                  email_verified=bool(claims.get("email_verified")),
+                                  session_id=uuid.UUID(str(claims["sid"])) if "sid" in claims else None)
         except (jwt.PyJWTError, ValueError, TypeError, OverflowError, KeyError):
             raise NotAuthenticated("The access token is invalid.", "Log in again.") from None
         if access.expires_at <= self._clock.now():

@@ -79,6 +79,9 @@ class AccountEmails:
         await uow.outbox.add(self._to_account(user, "password_changed", changed_at=when,
                                               forgot_password=self._links.forgot_password))
 
+    async def send_account_deleted(self, uow: UnitOfWork, user: User) -> None:
+        await uow.outbox.add(self.custom(str(user.email), "account_deleted", user.locale))
+
     def custom(self, recipient: str, template: str, locale: str | None = None,
                link_lifetime: timedelta | None = None, **values: Any) -> OutboxMessage:
         if link_lifetime is not None:

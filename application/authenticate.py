@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Set
+from dataclasses import dataclass
 
 from application.ports import AccessTokenService, UnitOfWork
 from application.views import UserView
@@ -8,8 +10,15 @@ from domain.errors import NotAuthenticated
 from domain.user import Role
 
 
+@dataclass(frozen=True, slots=True)
+class Caller:
+    user: UserView
+    session_id: uuid.UUID | None  # the session the access token was issued for; None for older tokens
+
+
 class Authenticate:
-    """Resolves a bearer access token to its account; tokens issued before a password change are refused.
+    """Resolves a bearer access token to its account; tokens issued before a password change, and every
+    token of a disabled account, are refused.
 
     With `roles`, the account must hold one of them, and an unverified account is refused before its role
     is looked at.
@@ -19,12 +28,13 @@ class Authenticate:
         self._uow = uow
         self._access_tokens = access_tokens
 
-    async def execute(self, access_token: str, roles: Set[Role] | None = None) -> UserView:
+    async def execute(self, access_token: str, roles: Set[Role] | None = None) -> Caller:
         claims = await self._access_tokens.decode(access_token)
         async with self._uow as uow:
             user = await uow.users.get(claims.user_id)
         if user is None or user.issued_before_password_change(claims.issued_at):
             raise NotAuthenticated("The access token is no longer valid.", "Log in again.")
+        user.require_enabled()
         if roles is not None:
             user.require_role(frozenset(roles))
-        return UserView.of(user)
+        return Caller(UserView.of(user), claims.session_id)

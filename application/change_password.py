@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from application.account_emails import AccountEmails
 from application.current_password import CurrentPassword
 from application.password_change import put_new_password
-from application.ports import Clock, PasswordHasher, UnitOfWork
+from application.ports import Clock, PasswordHasher, SessionOrigin, UnitOfWork
 from application.session_issuer import SessionIssuer
 from application.views import SessionTokens
 from domain.errors import WrongPassword
@@ -19,6 +19,7 @@ class PasswordChange:
     current_password: str
     new_password: str
     client: str = ""
+    origin: SessionOrigin = SessionOrigin()
 
 
 class ChangePassword:
@@ -44,6 +45,6 @@ class ChangePassword:
             if user is None or user.password_hash != confirmed.password_hash:
                 raise WrongPassword()  # changed meanwhile: the password checked above is no longer current
             await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
-            session = await self._sessions.open(uow, user)
+            session = await self._sessions.open(uow, user, change.origin)
             await uow.commit()
         return await self._sessions.hand_out(session)

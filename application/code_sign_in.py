@@ -7,7 +7,7 @@ import uuid
 
 from application.events import EventType, record_event
 from application.one_time_codes import CodeBook
-from application.ports import Clock, PasswordHasher, UnitOfWork
+from application.ports import Clock, PasswordHasher, SessionOrigin, UnitOfWork
 from application.session_issuer import SessionIssuer
 from application.views import SessionTokens
 from domain.email import Email
@@ -15,19 +15,20 @@ from domain.email import Email
 
 async def sign_in_with_code(*, uow: UnitOfWork, codes: CodeBook, sessions: SessionIssuer, hasher: PasswordHasher,
                             clock: Clock, code_id: uuid.UUID, user_id: uuid.UUID,
-                            sent_to: Email | None = None) -> SessionTokens:
+                            sent_to: Email | None = None, origin: SessionOrigin = SessionOrigin()) -> SessionTokens:
     async with uow:
         unproven = (user := await uow.users.get(user_id)) is not None and not user.is_verified
     # Hashed before the transaction, only when it will be needed: see User.prove_address_by_sign_in.
     unguessable_hash = await hasher.hash(secrets.token_urlsafe(32)) if unproven else None
     async with uow:
         user = await codes.redeem(uow, code_id, user_id, sent_to)
+        user.require_enabled()  # refused before anything is written: the code stays as it was
         now = clock.now()
         if unguessable_hash is not None and user.prove_address_by_sign_in(unguessable_hash, now):
             await uow.refresh_tokens.revoke_all_for_user(user.id, now)
             await record_event(uow, EventType.USER_VERIFIED, user, now)
             await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now)
         await uow.users.save(user)
-        session = await sessions.open(uow, user)
+        session = await sessions.open(uow, user, origin)
         await uow.commit()
     return await sessions.hand_out(session)

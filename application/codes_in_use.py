@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from application.ports import SessionOrigin
+
 
 @dataclass(frozen=True, slots=True)
 class CodeEntry:
     email: str
     code: str
     client: str = ""
+    origin: SessionOrigin = SessionOrigin()  # for a sign-in: where its session is opened

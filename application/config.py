@@ -15,6 +15,8 @@ class TokenLifetimes:
     refresh: timedelta = timedelta(days=14)
     # However often it is refreshed, a session ends this long after its login.
     session: timedelta = timedelta(days=30)
+    # A refresh token shown again this soon after its use is a race of the owner's own (two tabs, a retry).
+    refresh_reuse_grace: timedelta = timedelta(seconds=10)
     login_code: timedelta = timedelta(minutes=15)
 
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.ports import UnitOfWork
+from application.find_users import encode_cursor
+from application.ports import UnitOfWork, UserPosition
 from application.views import UserPage, UserView
 
 
@@ -13,7 +14,7 @@ class UserQuery:
 
 
 class ListUsers:
-    """A page of users, oldest first."""
+    """A page of users, oldest first, by offset (Bookly's form); its next_cursor leads on as FindUsers does."""
 
     def __init__(self, *, uow: UnitOfWork) -> None:
         self._uow = uow
@@ -22,4 +23,7 @@ class ListUsers:
         async with self._uow as uow:
             users = await uow.users.list(query.offset, query.limit)
             total = await uow.users.count()
-        return UserPage(items=[UserView.of(u) for u in users], total=total, offset=query.offset, limit=query.limit)
+        more = query.offset + len(users) < total and users
+        cursor = encode_cursor(UserPosition(users[-1].created_at, users[-1].id)) if more else None
+        return UserPage(items=[UserView.of(u) for u in users], total=total, offset=query.offset, limit=query.limit,
+                        next_cursor=cursor)

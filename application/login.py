@@ -3,7 +3,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from application.ports import PasswordHasher, UnitOfWork
+from application.ports import PasswordHasher, SessionOrigin, UnitOfWork
 from application.session_issuer import SessionIssuer
 from application.throttle import Rule
 from application.views import SessionTokens
@@ -16,6 +16,7 @@ class Credentials:
     email: str
     password: str
     client: str = ""
+    origin: SessionOrigin = SessionOrigin()
 
 
 class Login:
@@ -43,6 +44,7 @@ class Login:
         valid = await self._hasher.verify(user.password_hash if user else None, credentials.password)
         if user is None or not valid or not (user.is_verified or self._reveal_existing_accounts):
             raise InvalidCredentials()
+        user.require_enabled()  # told only to whoever knows the password
         checked_hash = user.password_hash
         upgraded = await self._hasher.hash(credentials.password) if self._hasher.needs_rehash(checked_hash) else None
         async with self._uow as uow:
@@ -54,7 +56,7 @@ class Login:
                 user.rehash_password(upgraded)
                 await uow.users.save(user)
             await uow.throttle.refund(guess)  # a right password is no guess
-            session = await self._sessions.open(uow, user)
+            session = await self._sessions.open(uow, user, credentials.origin)
             await uow.commit()
         return await self._sessions.hand_out(session)
 

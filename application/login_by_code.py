@@ -24,4 +24,4 @@ class LoginByCode:
         code = await self._codes.check(self._uow, entry.email, entry.code, TokenPurpose.LOGIN, entry.client)
         return await sign_in_with_code(uow=self._uow, codes=self._codes, sessions=self._sessions,
                                        hasher=self._hasher, clock=self._clock, code_id=code.id,
-                                       user_id=code.user_id, sent_to=code.email)
+                                       user_id=code.user_id, sent_to=code.email, origin=entry.origin)

@@ -5,7 +5,7 @@ import uuid
 from application.code_sign_in import sign_in_with_code
 from application.config import TokenLifetimes
 from application.one_time_codes import CodeBook
-from application.ports import Clock, PasswordHasher, TokenPurpose, TokenService, UnitOfWork
+from application.ports import Clock, PasswordHasher, SessionOrigin, TokenPurpose, TokenService, UnitOfWork
 from application.session_issuer import SessionIssuer
 from application.views import SessionTokens
 from domain.errors import InvalidCode, InvalidToken
@@ -25,7 +25,7 @@ class LoginByLink:
         self._clock = clock
         self._lifetimes = lifetimes
 
-    async def execute(self, token: str) -> SessionTokens:
+    async def execute(self, token: str, origin: SessionOrigin = SessionOrigin()) -> SessionTokens:
         claims = self._tokens.load(TokenPurpose.LOGIN, token, self._lifetimes.login_code)
         try:
             user_id, code_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["code"])
@@ -33,6 +33,7 @@ class LoginByLink:
             raise InvalidToken() from None
         try:
             return await sign_in_with_code(uow=self._uow, codes=self._codes, sessions=self._sessions,
-                                           hasher=self._hasher, clock=self._clock, code_id=code_id, user_id=user_id)
+                                           hasher=self._hasher, clock=self._clock, code_id=code_id, user_id=user_id,
+                                           origin=origin)
         except InvalidCode:
             raise InvalidToken() from None  # a link is refused as links are

@@ -14,13 +14,31 @@ from application.mail import EmailContent, OutboxMessage, OutboxStats
 from application.throttle import Rule, Spent
 from application.webhooks import WebhookDeliveries, WebhookSubscriptions
 from domain.email import Email
-from domain.user import User
+from domain.user import Role, User
 
 
 class Clock(Protocol):
     """The current time, timezone-aware in UTC."""
 
     def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UserFilter:
+    """What an administrator looks for; None matches anything."""
+
+    prefix: str | None = None  # of the address, the username, or the first or last name
+    role: Role | None = None
+    verified: bool | None = None
+    disabled: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserPosition:
+    """Where a page of accounts ends, in their order (by creation, then id)."""
+
+    created_at: datetime
+    id: uuid.UUID
 
 
 class UserRepository(Protocol):
@@ -37,24 +55,46 @@ class UserRepository(Protocol):
         """Adds the account unless its address is another's: then nothing is written, and no error raised."""
         ...
     async def save(self, user: User) -> None: ...
+    async def delete(self, user: User) -> None:
+        """The account and everything held for it (sessions, codes, the email requests that name it or its
+        address) are gone at commit."""
+        ...
     async def list(self, offset: int, limit: int) -> Sequence[User]: ...
     async def count(self) -> int: ...
+    async def search(self, filter: UserFilter, after: UserPosition | None, limit: int) -> Sequence[User]:
+        """Matching accounts in creation order, after `after`, each page served by an index."""
+        ...
+    async def lock_active_admins(self) -> Sequence[uuid.UUID]:
+        """The verified, enabled administrators, held until the unit of work ends: two administrators
+        demoting each other at once cannot both leave none."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SessionOrigin:
+    """Where a session was opened: the client's address and a short label of its device, both for its owner."""
+
+    ip: str = ""
+    device: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class RefreshTokenRecord:
     token_hash: str
     user_id: uuid.UUID
-    family_id: uuid.UUID
+    family_id: uuid.UUID  # the session: every token a login's refreshes lead to
     expires_at: datetime
     used_at: datetime | None = None
     revoked_at: datetime | None = None
     # When the session (the family) ends, however often it is refreshed; no token of it outlives this.
     session_expires_at: datetime | None = None
+    issued_at: datetime | None = None  # this token's: the session's last use
+    started_at: datetime | None = None  # the login's
+    origin: SessionOrigin = SessionOrigin()
 
 
 class SpendOutcome(enum.Enum):
-    SPENT = "spent"  # retired now: its holder gets the next token of the family
+    SPENT = "spent"  # retired now (or within the reuse grace): its holder gets the next token of the family
     REUSED = "reused"  # retired before: someone else holds a copy
     REVOKED = "revoked"
     EXPIRED = "expired"
@@ -65,23 +105,32 @@ class SpendOutcome(enum.Enum):
 class Spend:
     outcome: SpendOutcome
     token: RefreshTokenRecord | None = None
-    user: User | None = None  # for SPENT: the account, held as get_for_change holds it
+    user: User | None = None  # the token's account; for SPENT, held as get_for_change holds it
 
 
 class RefreshTokenRepository(Protocol):
-    """Stores refresh tokens by the hash of their value, grouped in families that rotate."""
+    """Stores refresh tokens by the hash of their value, grouped in families (sessions) that rotate."""
 
     async def add(self, token_hash: str, user_id: uuid.UUID, family_id: uuid.UUID,
-                  issued_at: datetime, expires_at: datetime, session_expires_at: datetime | None = None) -> None:
-        """`session_expires_at` defaults to `expires_at`."""
+                  issued_at: datetime, expires_at: datetime, session_expires_at: datetime | None = None, *,
+                  started_at: datetime | None = None, origin: SessionOrigin = SessionOrigin()) -> None:
+        """`session_expires_at` defaults to `expires_at`, `started_at` to `issued_at`."""
         ...
     async def get(self, token_hash: str) -> RefreshTokenRecord | None: ...
-    async def spend(self, token_hash: str, when: datetime) -> Spend:
-        """Retires a token, once: of two concurrent spends of one token, one is SPENT and the other REUSED.
-        A token revoked by a change that held its account first is REVOKED, however the two raced."""
+    async def spend(self, token_hash: str, when: datetime, reuse_grace: timedelta = timedelta(0)) -> Spend:
+        """Retires a token, once: of two concurrent spends of one token, one is SPENT and the other REUSED,
+        unless the other comes within `reuse_grace` of the first (two tabs, a retried request): then both
+        are SPENT. A token revoked by a change that held its account first is REVOKED, however they raced."""
+        ...
+    async def live_sessions(self, user_id: uuid.UUID, now: datetime) -> Sequence[RefreshTokenRecord]:
+        """The newest token of each session of the account that can still be refreshed, newest session first."""
+        ...
+    async def end_session(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> bool:
+        """Revokes the account's session; False when it has none of that id still live."""
         ...
     async def revoke_family(self, family_id: uuid.UUID, when: datetime) -> None: ...
-    async def revoke_all_for_user(self, user_id: uuid.UUID, when: datetime) -> None: ...
+    async def revoke_all_for_user(self, user_id: uuid.UUID, when: datetime,
+                                  keep_family: uuid.UUID | None = None) -> None: ...
 
 
 class Outbox(Protocol):
@@ -111,6 +160,10 @@ class Outbox(Protocol):
         ...
     async def prune_sent(self, sent_before: datetime) -> int: ...
     async def stats(self, count_sent: bool = True) -> OutboxStats: ...
+    async def cancel_to(self, recipient: str, when: datetime) -> int:
+        """Messages to the address not sent yet are not sent, and their bodies are cleared (status
+        `cancelled`): the account they were about is gone. Returns how many."""
+        ...
 
 
 class RateLimitCounters(Protocol):
@@ -257,12 +310,14 @@ class AccessClaims:
     expires_at: datetime
     role: str
     email_verified: bool
+    session_id: uuid.UUID | None = None  # the sid claim: the refresh-token family it was issued for
 
 
 class AccessTokenService(Protocol):
     """Short-lived bearer tokens for API calls (JWT, RFC 9068), which other services can verify too."""
 
-    async def issue(self, user: User, issued_at: datetime, ttl: timedelta) -> str: ...
+    async def issue(self, user: User, issued_at: datetime, ttl: timedelta,
+                    session_id: uuid.UUID | None = None) -> str: ...
     async def decode(self, token: str) -> AccessClaims:
         """What a good token says; raises NotAuthenticated for a bad or expired one."""
         ...

@@ -11,10 +11,9 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
 from application.config import TokenLifetimes
-from application.ports import AccessTokenService, Clock, UnitOfWork
+from application.ports import AccessTokenService, Clock, RefreshTokenRecord, SessionOrigin, UnitOfWork
 from application.views import SessionTokens, UserView
 from domain.user import User
 
@@ -28,6 +27,7 @@ def hash_refresh_token(token: str) -> str:
 class OpenedSession:
     user: User
     refresh_token: str
+    session_id: uuid.UUID
 
 
 class SessionIssuer:
@@ -36,21 +36,29 @@ class SessionIssuer:
         self._clock = clock
         self._lifetimes = lifetimes
 
-    async def open(self, uow: UnitOfWork, user: User, family_id: uuid.UUID | None = None,
-                   session_expires_at: datetime | None = None) -> OpenedSession:
+    async def open(self, uow: UnitOfWork, user: User, origin: SessionOrigin = SessionOrigin(),
+                   continuing: RefreshTokenRecord | None = None) -> OpenedSession:
         """Stores a new refresh token in `uow` (the caller commits, then calls `hand_out`).
 
-        A new session (no family) ends `lifetimes.session` from now; a rotation passes on its family's end.
+        A new session ends `lifetimes.session` from now; a rotation (`continuing` the token it replaces)
+        keeps its session's id, start, end and origin.
         """
         now = self._clock.now()
         refresh_token = secrets.token_urlsafe(32)
-        session_ends = session_expires_at or now + self._lifetimes.session
-        await uow.refresh_tokens.add(hash_refresh_token(refresh_token), user.id, family_id or uuid.uuid4(),
-                                     now, min(now + self._lifetimes.refresh, session_ends), session_ends)
-        return OpenedSession(user, refresh_token)
+        if continuing is None:
+            family, started, ends = uuid.uuid4(), now, now + self._lifetimes.session
+        else:
+            family, origin = continuing.family_id, continuing.origin
+            started = continuing.started_at or now
+            ends = continuing.session_expires_at or now + self._lifetimes.session
+        await uow.refresh_tokens.add(hash_refresh_token(refresh_token), user.id, family, now,
+                                     min(now + self._lifetimes.refresh, ends), ends, started_at=started,
+                                     origin=origin)
+        return OpenedSession(user, refresh_token, family)
 
     async def hand_out(self, opened: OpenedSession) -> SessionTokens:
         """Both tokens of a session whose refresh token is committed."""
-        access_token = await self._access_tokens.issue(opened.user, self._clock.now(), self._lifetimes.access)
+        access_token = await self._access_tokens.issue(opened.user, self._clock.now(), self._lifetimes.access,
+                                                       session_id=opened.session_id)
         return SessionTokens(access_token=access_token, refresh_token=opened.refresh_token,
                              user=UserView.of(opened.user))

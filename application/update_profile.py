@@ -4,7 +4,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from application.ports import UnitOfWork
+from application.events import EventType, record_event
+from application.ports import Clock, UnitOfWork
 from application.views import UserView
 from domain.errors import NotAuthenticated
 
@@ -19,8 +20,9 @@ class ProfileUpdate:
 class UpdateProfile:
     """The account's owner changes what the account says of them (email and password have flows of their own)."""
 
-    def __init__(self, *, uow: UnitOfWork) -> None:
+    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow
+        self._clock = clock
 
     async def execute(self, update: ProfileUpdate) -> UserView:
         async with self._uow as uow:
@@ -29,5 +31,6 @@ class UpdateProfile:
                 raise NotAuthenticated()
             user.update_profile(**update.values)
             await uow.users.save(user)
+            await record_event(uow, EventType.USER_UPDATED, user, self._clock.now())
             await uow.commit()
         return UserView.of(user)

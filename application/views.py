@@ -20,6 +20,7 @@ class UserView:
     is_verified: bool
     created_at: datetime
     locale: str | None
+    disabled: bool
 
     @classmethod
     def of(cls, user: User) -> UserView:
@@ -37,8 +38,21 @@ class SessionTokens:
 
 
 @dataclass(frozen=True, slots=True)
+class SessionView:
+    """A session as its owner sees it; `current` is the one the caller's access token belongs to."""
+
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    ip: str
+    device: str
+    current: bool
+
+
+@dataclass(frozen=True, slots=True)
 class UserPage:
     items: list[UserView]
     total: int
     offset: int
     limit: int
+    next_cursor: str | None = None

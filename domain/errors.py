@@ -113,3 +113,21 @@ class NotFound(DomainError):
     code = "not_found"
     message = "There is nothing with this id."
     resolution = "Check the id against the list."
+
+
+class AccountDisabled(DomainError):
+    code = "account_disabled"
+    message = "This account is disabled."
+    resolution = "Contact the service's administrators."
+
+
+class LastAdmin(DomainError):
+    code = "last_admin"
+    message = "This is the last verified administrator."
+    resolution = "Make another verified account an administrator first."
+
+
+class InvalidCursor(DomainError):
+    code = "validation_error"
+    message = "The cursor is not one this service gave."
+    resolution = "Pass the next_cursor of the previous page, or none for the first page."

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.email import Email
-from domain.errors import AccountNotVerified, InsufficientPermissions
+from domain.errors import AccountDisabled, AccountNotVerified, InsufficientPermissions
 
 
 class Role(str, enum.Enum):
@@ -34,6 +34,7 @@ class User:
     password_changed_at: datetime | None = None
     # Changed by every reset request: a reset link carries it, so a newer request retires older links.
     reset_nonce: str | None = None
+    disabled_at: datetime | None = None  # by an administrator: no sign-in, no session, no token works
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     def verify_email(self, address: Email) -> bool:
@@ -76,6 +77,42 @@ class User:
     def rehash_password(self, new_hash: str) -> None:
         """Same password, stronger hash: no session is revoked."""
         self.password_hash = new_hash
+
+    def administer(self, *, role: Role | None = None, is_verified: bool | None = None) -> bool:
+        """What an administrator sets directly; False when nothing changed."""
+        changed = False
+        if role is not None and role is not self.role:
+            self.role, changed = role, True
+        if is_verified is not None and is_verified != self.is_verified:
+            self.is_verified, changed = is_verified, True
+        return changed
+
+    def disable(self, now: datetime) -> bool:
+        """False when it already was."""
+        if self.disabled_at is not None:
+            return False
+        self.disabled_at = now
+        return True
+
+    def enable(self) -> bool:
+        """False when it already was."""
+        if self.disabled_at is None:
+            return False
+        self.disabled_at = None
+        return True
+
+    def require_enabled(self) -> None:
+        if self.disabled_at is not None:
+            raise AccountDisabled()
+
+    @property
+    def disabled(self) -> bool:
+        return self.disabled_at is not None
+
+    @property
+    def is_active_admin(self) -> bool:
+        """An administrator who can administer: verified and not disabled."""
+        return self.role is Role.ADMIN and self.is_verified and self.disabled_at is None
 
     def issued_before_password_change(self, issued_at: datetime) -> bool:
         return self.password_changed_at is not None and issued_at < self.password_changed_at

@@ -1,4 +1,4 @@
-"""The `accounts` command: serve, worker, migrate, create-admin, the outbox, signing keys and webhooks."""
+"""The `accounts` command: serve, worker, migrate, create-admin, the outbox, signing keys, webhooks and users."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from application.create_admin import NewAdmin
 from application.errors import StorageError, StorageNotMigrated
 from application.views import UserView
 from domain.errors import DomainError
-from entrypoints import cli_webhooks
+from entrypoints import cli_users, cli_webhooks
 from entrypoints.container import Container, build_container, close_container
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings, SettingsError, load_settings
@@ -77,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     keys_commands.add_parser("list", help="every key, its algorithm and state")
     keys_commands.add_parser("rotate", help="publish a new key now; it signs once JWKS_CACHE_SECONDS have passed")
     cli_webhooks.add_parser(commands)
+    cli_users.add_parser(commands)
     return parser
 
 
@@ -110,6 +111,8 @@ def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Se
         print(asyncio.run(_keys(settings, args.keys_command)))
     elif args.command == "webhooks":
         print(asyncio.run(cli_webhooks.run(args, lambda: _container(settings))))
+    elif args.command == "users":
+        print(asyncio.run(cli_users.run(args, lambda: _container(settings))))
     return 0
 
 

@@ -32,6 +32,7 @@ from adapters.tokens import ItsdangerousTokenService
 from adapters.webhook_http import HttpxWebhookSender, PublicWebhookTargets
 from application.account_emails import AccountEmails
 from application.add_webhook import AddWebhook
+from application.administer_account import AdministerAccount
 from application.authenticate import Authenticate
 from application.change_email import ChangeEmail
 from application.change_password import ChangePassword
@@ -44,13 +45,20 @@ from application.confirm_email_change_by_code import ConfirmEmailChangeByCode
 from application.confirm_reset import ConfirmReset
 from application.create_admin import CreateAdmin
 from application.current_password import CurrentPassword
+from application.delete_account import DeleteAccount
+from application.delete_own_account import DeleteOwnAccount
 from application.deliver_outbox import DeliverOutbox
 from application.deliver_webhooks import ClaimWebhookDeliveries, SendToReceiver
 from application.distribute_events import DistributeEvents
+from application.end_session import EndSession
+from application.find_users import FindUsers
+from application.get_account import GetAccount
 from application.housekeeping import Housekeeping
 from application.introspect import Introspect
+from application.list_sessions import ListSessions
 from application.list_users import ListUsers
 from application.list_webhooks import ListWebhooks
+from application.log_out_everywhere_else import LogOutEverywhereElse
 from application.login import Login
 from application.login_by_code import LoginByCode
 from application.login_by_link import LoginByLink
@@ -63,9 +71,11 @@ from application.register_user import RegisterUser
 from application.remove_webhook import RemoveWebhook
 from application.request_login_code import RequestLoginCode
 from application.request_reset import RequestReset
+from application.resend_account_verification import ResendAccountVerification
 from application.resend_verification import ResendVerification
 from application.reset_password_by_code import ResetPasswordByCode
 from application.revive_dead_messages import ReviveDeadMessages
+from application.revoke_account_sessions import RevokeAccountSessions
 from application.send_mail import SendMail
 from application.session_issuer import SessionIssuer
 from application.test_webhook import TestWebhook
@@ -88,6 +98,7 @@ def _lifetimes(s: Settings) -> TokenLifetimes:
                           access=timedelta(seconds=s.ACCESS_TOKEN_TTL_SECONDS),
                           refresh=timedelta(seconds=s.REFRESH_TOKEN_TTL_SECONDS),
                           session=timedelta(seconds=s.SESSION_MAX_SECONDS),
+                          refresh_reuse_grace=timedelta(seconds=s.REFRESH_REUSE_GRACE_SECONDS),
                           login_code=timedelta(seconds=s.LOGIN_CODE_TTL_SECONDS))
 
 
@@ -211,15 +222,26 @@ class Container(containers.DeclarativeContainer):
     resend_verification = providers.Factory(ResendVerification, uow=uow, clock=clock)
     login = providers.Factory(Login, uow=uow, hasher=hasher, sessions=sessions,
                               reveal_existing_accounts=reveal_existing_accounts)
-    refresh_session = providers.Factory(RefreshSession, uow=uow, sessions=sessions, clock=clock)
+    refresh_session = providers.Factory(RefreshSession, uow=uow, sessions=sessions, clock=clock, lifetimes=lifetimes)
     logout = providers.Factory(Logout, uow=uow, clock=clock)
+    list_sessions = providers.Factory(ListSessions, uow=uow, clock=clock)
+    find_users = providers.Factory(FindUsers, uow=uow)
+    delete_own_account = providers.Factory(DeleteOwnAccount, uow=uow, current_password=current_password, codes=codes,
+                                           emails=emails, clock=clock)
+    delete_account = providers.Factory(DeleteAccount, uow=uow, emails=emails, clock=clock)
+    get_account = providers.Factory(GetAccount, uow=uow)
+    administer_account = providers.Factory(AdministerAccount, uow=uow, clock=clock)
+    revoke_account_sessions = providers.Factory(RevokeAccountSessions, uow=uow, clock=clock)
+    resend_account_verification = providers.Factory(ResendAccountVerification, uow=uow, clock=clock)
+    end_session = providers.Factory(EndSession, uow=uow, clock=clock)
+    log_out_everywhere_else = providers.Factory(LogOutEverywhereElse, uow=uow, clock=clock)
     authenticate = providers.Factory(Authenticate, uow=uow, access_tokens=access_tokens)
     introspect = providers.Factory(Introspect, uow=uow, access_tokens=access_tokens)
     request_reset = providers.Factory(RequestReset, uow=uow, clock=clock)
     check_reset_link = providers.Factory(CheckResetLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
     check_verification_link = providers.Factory(CheckVerificationLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
     check_email_change_link = providers.Factory(CheckEmailChangeLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
-    update_profile = providers.Factory(UpdateProfile, uow=uow)
+    update_profile = providers.Factory(UpdateProfile, uow=uow, clock=clock)
     confirm_reset = providers.Factory(ConfirmReset, uow=uow, tokens=tokens, hasher=hasher, emails=emails, clock=clock,
                                       lifetimes=lifetimes, common_passwords=common_passwords)
     change_password = providers.Factory(ChangePassword, uow=uow, current_password=current_password, hasher=hasher,

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     REFRESH_TOKEN_TTL_SECONDS: int = Field(14 * 24 * 3600, gt=0)
     # A session ends this long after its login, however often it is refreshed.
     SESSION_MAX_SECONDS: int = Field(30 * 24 * 3600, gt=0)
+    # Two refreshes with one token this close together (two tabs, a retry) both get a pair; a later reuse
+    # still ends the whole session.
+    REFRESH_REUSE_GRACE_SECONDS: float = Field(10.0, ge=0, le=60)
     VERIFICATION_TOKEN_TTL_SECONDS: int = Field(24 * 3600, gt=0)
     RESET_TOKEN_TTL_SECONDS: int = Field(3600, gt=0)
 

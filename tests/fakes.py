@@ -11,8 +11,8 @@ from typing import Any
 
 from application.events import AccountEvent
 from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
-from application.ports import (AccessClaims, Clock, EmailRequest, OneTimeCode, RefreshTokenRecord, Spend, SpendOutcome,
-                               TokenPurpose)
+from application.ports import (AccessClaims, Clock, EmailRequest, OneTimeCode, RefreshTokenRecord, SessionOrigin, Spend,
+                               SpendOutcome, TokenPurpose, UserFilter, UserPosition)
 from application.throttle import CountingThrottle, Limits, RateLimit, Rule
 from domain.email import Email
 from domain.errors import (
@@ -176,6 +176,22 @@ class FakeUsers:
     async def count(self) -> int:
         return len(self.users)
 
+    async def delete(self, user: User) -> None:
+        self.users.pop(user.id, None)
+
+    async def search(self, filter: UserFilter, after: UserPosition | None, limit: int) -> Sequence[User]:
+        def matches(u: User) -> bool:
+            names = [str(u.email), u.username, u.first_name, u.last_name]
+            return ((not filter.prefix or any(n and n.lower().startswith(filter.prefix.lower()) for n in names))
+                    and filter.role in (None, u.role) and filter.verified in (None, u.is_verified)
+                    and filter.disabled in (None, u.disabled)
+                    and (after is None or (u.created_at, u.id) > (after.created_at, after.id)))
+        found = sorted((u for u in self.users.values() if matches(u)), key=lambda u: (u.created_at, u.id))
+        return copy.deepcopy(found[:limit])
+
+    async def lock_active_admins(self) -> Sequence[uuid.UUID]:
+        return sorted(u.id for u in self.users.values() if u.is_active_admin)
+
 
 class FakeRefreshTokens:
     def __init__(self, tokens: dict[str, RefreshTokenRecord], users: dict[uuid.UUID, User]) -> None:
@@ -183,31 +199,51 @@ class FakeRefreshTokens:
         self.users = users
 
     async def add(self, token_hash, user_id, family_id, issued_at, expires_at,  # type: ignore[no-untyped-def]
-                  session_expires_at=None) -> None:
+                  session_expires_at=None, *, started_at=None, origin=SessionOrigin()) -> None:
         self.tokens[token_hash] = RefreshTokenRecord(token_hash, user_id, family_id, expires_at,
-                                                     session_expires_at=session_expires_at or expires_at)
+                                                     session_expires_at=session_expires_at or expires_at,
+                                                     issued_at=issued_at, started_at=started_at or issued_at,
+                                                     origin=origin)
 
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
         return self.tokens.get(token_hash)
 
-    async def spend(self, token_hash: str, when: datetime) -> Spend:
+    async def spend(self, token_hash: str, when: datetime, reuse_grace: timedelta = timedelta(0)) -> Spend:
         record = self.tokens.get(token_hash)
         if record is None or record.user_id not in self.users:
             return Spend(SpendOutcome.UNKNOWN)
+        user = copy.deepcopy(self.users[record.user_id])
         if record.revoked_at is not None:
-            return Spend(SpendOutcome.REVOKED, record)
+            return Spend(SpendOutcome.REVOKED, record, user)
         if record.expires_at <= when:
-            return Spend(SpendOutcome.EXPIRED, record)
-        if record.used_at is not None:
-            return Spend(SpendOutcome.REUSED, record)
-        self.tokens[token_hash] = replace(record, used_at=when)
-        return Spend(SpendOutcome.SPENT, record, copy.deepcopy(self.users[record.user_id]))
+            return Spend(SpendOutcome.EXPIRED, record, user)
+        if record.used_at is not None and record.used_at + reuse_grace <= when:
+            return Spend(SpendOutcome.REUSED, record, user)
+        if record.used_at is None:
+            self.tokens[token_hash] = replace(record, used_at=when)
+        return Spend(SpendOutcome.SPENT, record, user)
+
+    async def live_sessions(self, user_id: uuid.UUID, now: datetime) -> Sequence[RefreshTokenRecord]:
+        newest: dict[uuid.UUID, RefreshTokenRecord] = {}
+        for record in self.tokens.values():
+            live = record.revoked_at is None and record.used_at is None and record.expires_at > now
+            if record.user_id == user_id and live:
+                if record.family_id not in newest or newest[record.family_id].issued_at < record.issued_at:
+                    newest[record.family_id] = record
+        return sorted(newest.values(), key=lambda r: r.started_at, reverse=True)
+
+    async def end_session(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> bool:
+        if not any(r.family_id == family_id for r in await self.live_sessions(user_id, when)):
+            return False
+        self._revoke(lambda r: r.family_id == family_id, when)
+        return True
 
     async def revoke_family(self, family_id: uuid.UUID, when: datetime) -> None:
         self._revoke(lambda r: r.family_id == family_id, when)
 
-    async def revoke_all_for_user(self, user_id: uuid.UUID, when: datetime) -> None:
-        self._revoke(lambda r: r.user_id == user_id, when)
+    async def revoke_all_for_user(self, user_id: uuid.UUID, when: datetime,
+                                  keep_family: uuid.UUID | None = None) -> None:
+        self._revoke(lambda r: r.user_id == user_id and r.family_id != keep_family, when)
 
     def _revoke(self, match, when: datetime) -> None:  # type: ignore[no-untyped-def]
         for key, record in list(self.tokens.items()):
@@ -259,6 +295,15 @@ class FakeOutbox:
         for row in dead:
             row.update(status="pending", attempts=0, due=now)
         return len(dead)
+
+    async def cancel_to(self, recipient: str, when: datetime) -> int:
+        doomed = [r for r in self.rows.values() if r["message"].recipient == recipient
+                  and r["status"] in ("pending", "dead")]
+        for row in doomed:
+            row.update(status="cancelled", claimed_until=None, claimed_by=None,
+                       message=replace(row["message"], content=replace(row["message"].content, text_body="",
+                                                                      html_body="")))
+        return len(doomed)
 
     async def prune_sent(self, sent_before: datetime) -> int:
         old = [i for i, r in self.rows.items() if r["status"] == "sent" and r["sent_at"] < sent_before]
@@ -364,14 +409,15 @@ class FakeTokens:
 
 
 class FakeAccessTokens:
-    async def issue(self, user: User, issued_at: datetime, ttl: timedelta) -> str:
-        return f"access|{user.id}|{issued_at.isoformat()}|{user.role.value}"
+    async def issue(self, user: User, issued_at: datetime, ttl: timedelta, session_id: uuid.UUID | None = None) -> str:
+        return f"access|{user.id}|{issued_at.isoformat()}|{user.role.value}|{session_id or ''}"
 
     async def decode(self, token: str) -> AccessClaims:
         try:
-            _, user_id, issued, role = token.split("|")
+            _, user_id, issued, role, session = token.split("|")
             at = datetime.fromisoformat(issued)
-            return AccessClaims(uuid.UUID(user_id), at, at + timedelta(minutes=15), role, True)
+            return AccessClaims(uuid.UUID(user_id), at, at + timedelta(minutes=15), role, True,
+                                uuid.UUID(session) if session else None)
         except ValueError:
             raise NotAuthenticated() from None
 

@@ -19,6 +19,13 @@ from application.deliver_outbox import DeliverOutbox
 from application.housekeeping import Housekeeping
 from application.list_users import ListUsers
 from application.login import Login
+from application.administer_account import AdministerAccount
+from application.delete_account import DeleteAccount
+from application.delete_own_account import DeleteOwnAccount
+from application.end_session import EndSession
+from application.find_users import FindUsers
+from application.list_sessions import ListSessions
+from application.log_out_everywhere_else import LogOutEverywhereElse
 from application.logout import Logout
 from application.outbox_status import OutboxStatus
 from application.process_email_requests import ProcessEmailRequests
@@ -84,10 +91,19 @@ class World:
                      reveal_existing_accounts=self.reveal_existing_accounts)
 
     def refresh_session(self) -> RefreshSession:
-        return RefreshSession(uow=self.uow, sessions=self.sessions, clock=self.clock)
+        return RefreshSession(uow=self.uow, sessions=self.sessions, clock=self.clock, lifetimes=self.lifetimes)
 
     def logout(self) -> Logout:
         return Logout(uow=self.uow, clock=self.clock)
+
+    def list_sessions(self) -> ListSessions:
+        return ListSessions(uow=self.uow, clock=self.clock)
+
+    def end_session(self) -> EndSession:
+        return EndSession(uow=self.uow, clock=self.clock)
+
+    def log_out_everywhere_else(self) -> LogOutEverywhereElse:
+        return LogOutEverywhereElse(uow=self.uow, clock=self.clock)
 
     def authenticate(self) -> Authenticate:
         return Authenticate(uow=self.uow, access_tokens=self.access_tokens)
@@ -141,6 +157,19 @@ class World:
 
     def list_users(self) -> ListUsers:
         return ListUsers(uow=self.uow)
+
+    def find_users(self) -> FindUsers:
+        return FindUsers(uow=self.uow)
+
+    def administer_account(self) -> AdministerAccount:
+        return AdministerAccount(uow=self.uow, clock=self.clock)
+
+    def delete_account(self) -> DeleteAccount:
+        return DeleteAccount(uow=self.uow, emails=self.emails, clock=self.clock)
+
+    def delete_own_account(self) -> DeleteOwnAccount:
+        return DeleteOwnAccount(uow=self.uow, current_password=self.current_password(), codes=self.codes,
+                                emails=self.emails, clock=self.clock)
 
     def send_mail(self) -> SendMail:
         return SendMail(uow=self.uow, emails=self.emails)

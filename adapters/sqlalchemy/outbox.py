@@ -11,7 +11,7 @@ from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import outbox_messages as outbox
 from application.mail import EmailContent, OutboxMessage, OutboxStats
 
-PENDING, SENT, DEAD = "pending", "sent", "dead"
+PENDING, SENT, DEAD, CANCELLED = "pending", "sent", "dead", "cancelled"
 
 _INSERT = insert(outbox)
 
@@ -78,6 +78,13 @@ class SqlAlchemyOutbox:
     async def prune_sent(self, sent_before: datetime) -> int:
         result = await self._connection.execute(
             delete(outbox).where(outbox.c.status == SENT, outbox.c.sent_at < sent_before))
+        return result.rowcount
+
+    async def cancel_to(self, recipient: str, when: datetime) -> int:
+        result = await self._connection.execute(
+            update(outbox).where(outbox.c.recipient == recipient, outbox.c.status.in_([PENDING, DEAD]))
+            .values(status=CANCELLED, text_body=None, html_body=None, claimed_until=None, claimed_by=None,
+                    last_error="cancelled: the account was deleted", sent_at=None, next_attempt_at=when))
         return result.rowcount
 
     async def stats(self, count_sent: bool = True) -> OutboxStats:

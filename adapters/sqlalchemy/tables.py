@@ -47,6 +47,10 @@ users = Table(
     Column("password_changed_at", UtcDateTime),
     Column("reset_nonce", String(32)),
     Column("locale", String(35)),
+    Column("disabled_at", UtcDateTime),
+    Index("ix_users_username", "username"),
+    Index("ix_users_role_created_at", "role", "created_at", "id"),
+    Index("ix_users_created_at_id", "created_at", "id"),
 )
 
 refresh_tokens = Table(
@@ -59,6 +63,10 @@ refresh_tokens = Table(
     Column("used_at", UtcDateTime),
     Column("revoked_at", UtcDateTime),
     Column("session_expires_at", UtcDateTime, nullable=False),
+    # The session's, copied to each of its tokens: when its login was, from where, on what (for its owner).
+    Column("started_at", UtcDateTime),
+    Column("client_ip", String(45)),
+    Column("device", String(64)),
 )
 
 outbox_messages = Table(
@@ -81,6 +89,7 @@ outbox_messages = Table(
     Column("sent_at", UtcDateTime),
     Column("language", String(35)),  # what the body is written in: its Content-Language
     Index("ix_outbox_messages_due", "status", "next_attempt_at"),
+    Index("ix_outbox_messages_recipient", "recipient"),  # what a deletion cancels
 )
 
 # Fixed-window counters: one row per key and window, shared by every instance of the service.

@@ -5,14 +5,15 @@ from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy.storage_errors import StorageConnection
-from adapters.sqlalchemy.tables import users
+from adapters.sqlalchemy.tables import email_requests, users
 from domain.email import Email
 from domain.errors import UserAlreadyExists
+from application.ports import UserFilter, UserPosition
 from domain.user import Role, User
 
 # Statements are built once, in every repository, the values coming as parameters: a statement built per
@@ -27,6 +28,10 @@ _BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 # of the account (a reset, a refresh) and another never wait for each other in a circle.
 _BY_ID_FOR_CHANGE = _BY_ID.with_for_update()
 _BY_EMAIL = select(users).where(users.c.email == bindparam("email"))
+_ACTIVE_ADMINS = (select(users.c.id)
+                  .where(users.c.role == Role.ADMIN.value, users.c.is_verified.is_(True), users.c.disabled_at.is_(None))
+                  .order_by(users.c.id).with_for_update())
+_NAMES = (users.c.email, users.c.username, users.c.first_name, users.c.last_name)
 
 # The account is stored field by field under the same names; these two are stored by their value.
 _TO_COLUMN = {"email": lambda email: email.value, "role": lambda role: role.value}
@@ -71,12 +76,37 @@ class SqlAlchemyUserRepository:
         row["user_id"] = row.pop("id")  # the WHERE's; the id itself is never set
         await self._write(_UPDATE, row)
 
+    async def delete(self, user: User) -> None:
+        # Its sessions and codes go by the foreign keys' ON DELETE CASCADE; email requests hold no key.
+        await self._connection.execute(delete(email_requests).where(
+            or_(email_requests.c.user_id == user.id, email_requests.c.email == user.email.value)))
+        await self._connection.execute(delete(users).where(users.c.id == user.id))
+
     async def list(self, offset: int, limit: int) -> Sequence[User]:
         query = select(users).order_by(users.c.created_at, users.c.id).offset(offset).limit(limit)
         return [user_from_row(row) for row in (await self._connection.execute(query)).mappings()]
 
     async def count(self) -> int:
         return (await self._connection.execute(select(func.count()).select_from(users))).scalar_one()
+
+    async def search(self, filter: UserFilter, after: UserPosition | None, limit: int) -> Sequence[User]:
+        # Walks the (created_at, id) index from the cursor on, so a page costs the same wherever it is.
+        query = select(users).order_by(users.c.created_at, users.c.id).limit(limit)
+        if after is not None:
+            query = query.where(tuple_(users.c.created_at, users.c.id) > tuple_(after.created_at, after.id))
+        if filter.prefix:
+            prefix = filter.prefix.lower()
+            query = query.where(or_(*(func.lower(name).startswith(prefix, autoescape=True) for name in _NAMES)))
+        if filter.role is not None:
+            query = query.where(users.c.role == filter.role.value)
+        if filter.verified is not None:
+            query = query.where(users.c.is_verified.is_(filter.verified))
+        if filter.disabled is not None:
+            query = query.where(users.c.disabled_at.is_not(None) if filter.disabled else users.c.disabled_at.is_(None))
+        return [user_from_row(row) for row in (await self._connection.execute(query)).mappings()]
+
+    async def lock_active_admins(self) -> Sequence[uuid.UUID]:
+        return list((await self._connection.execute(_ACTIVE_ADMINS)).scalars())
 
     async def _one(self, query: Any, parameters: dict[str, Any]) -> User | None:
         row = (await self._connection.execute(query, parameters)).mappings().first()

@@ -14,6 +14,7 @@ from application.check_email_change_link import CheckEmailChangeLink
 from application.check_verification_link import CheckVerificationLink
 from application.confirm_email_change import ConfirmEmailChange
 from application.confirm_reset import ConfirmReset, ResetConfirmation
+from application.delete_own_account import DeleteOwnAccount, OwnDeletion
 from application.email_requests import LinkRequest
 from application.login import Credentials, Login
 from application.logout import Logout
@@ -27,10 +28,10 @@ from application.verify_email import VerifyEmail
 from application.views import UserView
 from entrypoints.container import Container
 from entrypoints.http.browser import LINK_ON_ITS_WAY, email_change_page, verification_page
-from entrypoints.http.client_address import client_key
+from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
 from entrypoints.http.pages import Pages, prefers_json
-from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, EmailIn, LoginIn, MessageOut, ProfileIn,
+from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, DeleteMeIn, EmailIn, LoginIn, MessageOut, ProfileIn,
                                       RefreshIn, ResetConfirmIn, SendMailIn, SendMailOut, SessionOut, SignupIn,
                                       SignupOut, TokenIn, UserMessageOut, UserOut)
 from entrypoints.http.security import current_user, require_admin, require_verified
@@ -103,7 +104,8 @@ async def resend_verification(
              dependencies=[Depends(no_store)])
 @inject
 async def login(body: LoginIn, request: Request, use_case: Login = Depends(Provide[Container.login])) -> SessionOut:
-    return SessionOut.of(await use_case.execute(Credentials(body.email, body.password, client_key(request))))
+    return SessionOut.of(await use_case.execute(Credentials(body.email, body.password, client_key(request),
+                                                                  session_origin(request))))
 
 
 @router.post("/refresh", response_model=SessionOut, responses={401: {"model": ErrorBody}},
@@ -133,6 +135,17 @@ async def update_me(body: ProfileIn, user: UserView = Depends(current_user),
                     use_case: UpdateProfile = Depends(Provide[Container.update_profile])) -> UserOut:
     """Only the fields sent change; the address and the password have flows of their own."""
     return UserOut.of(await use_case.execute(ProfileUpdate(user.id, body.model_dump(exclude_unset=True))))
+
+
+@router.delete("/me", status_code=status.HTTP_204_NO_CONTENT,
+               responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 409: {"model": ErrorBody}})
+@inject
+async def delete_me(body: DeleteMeIn, request: Request, user: UserView = Depends(current_user),
+                    use_case: DeleteOwnAccount = Depends(Provide[Container.delete_own_account])) -> Response:
+    """Every session and token ends, pending emails are cancelled, the account's data is erased and a last
+    email says so; the address can sign up again. 400 `invalid_password` / `invalid_code`."""
+    await use_case.execute(OwnDeletion(user.id, body.password, body.code, client_key(request)))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/password-reset-request", response_model=MessageOut)
@@ -176,7 +189,8 @@ async def send_mail(body: SendMailIn, request: Request, _admin: UserView = Depen
 async def change_password(body: ChangePasswordIn, request: Request, user: UserView = Depends(require_verified),
                           use_case: ChangePassword = Depends(Provide[Container.change_password])) -> SessionOut:
     """Every other session ends; the answer carries new tokens for this one."""
-    change = PasswordChange(user.id, body.current_password, body.new_password, client_key(request))
+    change = PasswordChange(user.id, body.current_password, body.new_password, client_key(request),
+                            session_origin(request))
     return SessionOut.of(await use_case.execute(change))
 
 

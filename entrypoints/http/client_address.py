@@ -12,6 +12,9 @@ from typing import Union
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from application.ports import SessionOrigin
+from entrypoints.http.device import device_label
+
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 
@@ -76,3 +79,10 @@ def client_key(request: Request) -> str:
     if address.version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return str(address)
+
+
+def session_origin(request: Request) -> SessionOrigin:
+    """Where a session is opened, for its owner's list: the client's whole address and its device."""
+    host = request.client.host if request.client else ""
+    address = ip_or_none(host)
+    return SessionOrigin(ip=str(address) if address else "", device=device_label(request.headers.get("user-agent")))

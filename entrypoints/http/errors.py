@@ -36,6 +36,9 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.WrongPassword: 400,
     errors.InvalidWebhook: 422,
     errors.NotFound: 404,
+    errors.AccountDisabled: 403,
+    errors.LastAdmin: 409,
+    errors.InvalidCursor: 422,
     errors.RateLimited: 429,
 }
 

@@ -15,7 +15,7 @@ from application.login_by_link import LoginByLink
 from application.request_login_code import RequestLoginCode
 from entrypoints.container import Container
 from entrypoints.http.auth import no_store
-from entrypoints.http.client_address import client_key
+from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
 from entrypoints.http.schemas import CodeIn, EmailIn, MessageOut, SessionOut, TokenIn
 
@@ -38,12 +38,14 @@ async def request_login_code(body: EmailIn, request: Request,
 async def login_by_code(body: CodeIn, request: Request,
                         use_case: LoginByCode = Depends(Provide[Container.login_by_code])) -> SessionOut:
     """The session /login gives; signing in by code proves the address."""
-    return SessionOut.of(await use_case.execute(CodeEntry(body.email, body.code, client_key(request))))
+    return SessionOut.of(await use_case.execute(CodeEntry(body.email, body.code, client_key(request),
+                                                                  session_origin(request))))
 
 
 @router.post("/login-link", response_model=SessionOut, responses={400: {"model": ErrorBody}},
              dependencies=[Depends(no_store)])
 @inject
-async def login_by_link(body: TokenIn, use_case: LoginByLink = Depends(Provide[Container.login_by_link])) -> SessionOut:
+async def login_by_link(body: TokenIn, request: Request,
+                        use_case: LoginByLink = Depends(Provide[Container.login_by_link])) -> SessionOut:
     """For a front end's page (LOGIN_LINK_URL_TEMPLATE) that passes on the token of the emailed link."""
-    return SessionOut.of(await use_case.execute(body.token))
+    return SessionOut.of(await use_case.execute(body.token, session_origin(request)))

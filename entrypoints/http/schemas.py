@@ -7,11 +7,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from adapters.i18n import locale_tag
+from application.find_users import UserSearchPage
 from application.send_mail import MAX_RECIPIENTS
 from application.views import SessionTokens, UserPage, UserView
+from domain.user import Role
 from entrypoints.http.errors import N_
 
 # What a name may not hold: controls and line or paragraph separators (a line break must never reach a
@@ -42,6 +44,13 @@ def _has_lone_surrogate(value: object) -> bool:
     if isinstance(value, list):
         return any(_has_lone_surrogate(item) for item in value)
     return False
+
+
+def plain_text(value: str | None) -> str | None:
+    """For text that is not a body's field (a query parameter): no lone surrogate, no control character."""
+    if value is not None and _has_lone_surrogate(value):
+        raise ValueError(N_("contains an unpaired surrogate (\\ud800-\\udfff), which is not text"))
+    return _no_control_characters(value)
 
 
 EmailField = Annotated[str, Field(max_length=320, examples=["ada@example.com"])]
@@ -132,6 +141,19 @@ class ChangePasswordIn(Strict):
     new_password: PasswordField
 
 
+class DeleteMeIn(Strict):
+    """The password, or for an account without one the code of a sign-in email asked for just before."""
+
+    password: PasswordField | None = None
+    code: Annotated[str | None, Field(default=None, max_length=12, examples=["123456"])]
+
+    @model_validator(mode="after")
+    def one_proof(self) -> DeleteMeIn:
+        if (self.password is None) == (self.code is None):
+            raise ValueError(N_("Give the password, or a sign-in code, and not both."))
+        return self
+
+
 class ChangeEmailIn(Strict):
     new_email: EmailField
     password: PasswordField
@@ -151,6 +173,7 @@ class UserOut(BaseModel):
     is_verified: bool
     created_at: datetime
     locale: str | None
+    disabled: bool
 
     @classmethod
     def of(cls, user: UserView) -> UserOut:
@@ -191,11 +214,20 @@ class SendMailOut(BaseModel):
 
 class UserPageOut(BaseModel):
     items: list[UserOut]
-    total: int
-    offset: int
+    total: int | None = Field(description="With offset paging only: the number of accounts")
+    offset: int | None = Field(description="With offset paging only")
     limit: int
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last")
 
     @classmethod
-    def of(cls, page: UserPage) -> UserPageOut:
-        return cls(items=[UserOut.of(user) for user in page.items], total=page.total, offset=page.offset,
-                   limit=page.limit)
+    def of(cls, page: UserPage | UserSearchPage) -> UserPageOut:
+        items = [UserOut.of(user) for user in page.items]
+        if isinstance(page, UserSearchPage):
+            return cls(items=items, total=None, offset=None, limit=page.limit, next_cursor=page.next_cursor)
+        return cls(items=items, total=page.total, offset=page.offset, limit=page.limit, next_cursor=page.next_cursor)
+
+
+class AccountChangeIn(Strict):
+    role: Role | None = None
+    disabled: bool | None = None
+    is_verified: bool | None = None

@@ -8,7 +8,7 @@ from dependency_injector.wiring import Provide, inject
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from application.authenticate import Authenticate
+from application.authenticate import Authenticate, Caller
 from application.views import UserView
 from domain.errors import NotAuthenticated
 from domain.user import Role
@@ -18,13 +18,18 @@ bearer = HTTPBearer(auto_error=False, description="The access_token from /api/v1
 
 
 @inject
-async def current_user(
+async def current_caller(
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     authenticate: Authenticate = Depends(Provide[Container.authenticate]),
-) -> UserView:
+) -> Caller:
+    """The account and the session the access token was issued for."""
     if credentials is None:
         raise NotAuthenticated()
     return await authenticate.execute(credentials.credentials)
+
+
+async def current_user(caller: Caller = Depends(current_caller)) -> UserView:
+    return caller.user
 
 
 class RoleChecker:
@@ -38,7 +43,7 @@ class RoleChecker:
                        authenticate: Authenticate = Depends(Provide[Container.authenticate])) -> UserView:
         if credentials is None:
             raise NotAuthenticated()
-        return await authenticate.execute(credentials.credentials, roles=self.allowed)
+        return (await authenticate.execute(credentials.credentials, roles=self.allowed)).user
 
 
 require_admin = RoleChecker([Role.ADMIN])

@@ -2,29 +2,95 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import AfterValidator
 
+from application.administer_account import AccountChange, AdministerAccount
+from application.delete_account import DeleteAccount
+from application.find_users import FindUsers, UserSearch
+from application.get_account import GetAccount
 from application.list_users import ListUsers, UserQuery
-from application.views import UserView
+from application.ports import UserFilter
+from application.resend_account_verification import ResendAccountVerification
+from application.revoke_account_sessions import RevokeAccountSessions
+from domain.user import Role
 from entrypoints.container import Container
-from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
-from entrypoints.http.schemas import UserPageOut
+from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
+from entrypoints.http.schemas import AccountChangeIn, MessageOut, UserOut, UserPageOut, plain_text
 from entrypoints.http.security import require_admin
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"],
+router = APIRouter(prefix="/api/v1/users", tags=["users"], dependencies=[Depends(require_admin)],
                    responses={**COMMON_RESPONSES, 401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+NOT_FOUND = {404: {"model": ErrorBody}}
 
 
 @router.get("", response_model=UserPageOut)
 @router.get("/", response_model=UserPageOut, include_in_schema=False)
 @inject
 async def list_users(
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    q: Annotated[str | None, Query(min_length=1, max_length=254, description="a prefix of the address or a name"),
+                 AfterValidator(plain_text)] = None,
+    role: Role | None = None,
+    verified: bool | None = None,
+    disabled: bool | None = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="the next_cursor of the page before")] = None,
+    offset: Annotated[int | None, Query(ge=0, le=1_000_000_000, description="Bookly's paging, without filters")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    _admin: UserView = Depends(require_admin),
-    use_case: ListUsers = Depends(Provide[Container.list_users]),
+    find: FindUsers = Depends(Provide[Container.find_users]),
+    list_all: ListUsers = Depends(Provide[Container.list_users]),
 ) -> UserPageOut:
-    return UserPageOut.of(await use_case.execute(UserQuery(offset, limit)))
+    """Oldest first. With a filter or a cursor, pages follow `next_cursor` (page 10,000 costs what page 1
+    does); with neither, `offset` pages as Bookly did, with a total."""
+    searching = cursor is not None or any(v is not None for v in (q, role, verified, disabled))
+    if not searching:
+        return UserPageOut.of(await list_all.execute(UserQuery(offset or 0, limit)))
+    search = UserSearch(UserFilter(prefix=q, role=role, verified=verified, disabled=disabled), limit, cursor)
+    return UserPageOut.of(await find.execute(search))
+
+
+@router.get("/{user_id}", response_model=UserOut, responses=NOT_FOUND)
+@inject
+async def get_user(user_id: uuid.UUID, use_case: GetAccount = Depends(Provide[Container.get_account])) -> UserOut:
+    return UserOut.of(await use_case.execute(user_id))
+
+
+@router.patch("/{user_id}", response_model=UserOut, responses={**NOT_FOUND, 409: {"model": ErrorBody}})
+@inject
+async def change_user(user_id: uuid.UUID, body: AccountChangeIn,
+                      use_case: AdministerAccount = Depends(Provide[Container.administer_account])) -> UserOut:
+    """Disabling ends every session and refuses the account's access tokens at once; the last verified,
+    enabled administrator cannot be demoted or disabled (409 last_admin)."""
+    change = AccountChange(user_id, role=body.role, disabled=body.disabled, is_verified=body.is_verified)
+    return UserOut.of(await use_case.execute(change))
+
+
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND, 409: {"model": ErrorBody}})
+@inject
+async def delete_user(user_id: uuid.UUID, use_case: DeleteAccount = Depends(Provide[Container.delete_account])
+                      ) -> Response:
+    """As the owner's own deletion; never the last verified administrator (409 last_admin)."""
+    await use_case.execute(user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{user_id}/revoke-sessions", response_model=MessageOut, responses=NOT_FOUND)
+@inject
+async def revoke_sessions(user_id: uuid.UUID, request: Request,
+                          use_case: RevokeAccountSessions = Depends(Provide[Container.revoke_account_sessions])
+                          ) -> MessageOut:
+    await use_case.execute(user_id)
+    return MessageOut(message=translator(request)(N_("Every session of the account has ended.")))
+
+
+@router.post("/{user_id}/resend-verification", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,
+             responses=NOT_FOUND)
+@inject
+async def resend_verification(user_id: uuid.UUID, request: Request,
+                              use_case: ResendAccountVerification = Depends(
+                                  Provide[Container.resend_account_verification])) -> MessageOut:
+    await use_case.execute(user_id)
+    return MessageOut(message=translator(request)(N_("If the address is not verified yet, a new link is on its way.")))

@@ -46,7 +46,7 @@ async def test_every_event_arrives_signed_and_holds_no_secret(pg_url: str, smtp_
         assert events[2]["data"]["user"]["email"] == "ada.new@example.com"
         assert all(set(e) == {"type", "timestamp", "data"} for e in events)
         assert set(events[0]["data"]["user"]) == {"id", "email", "username", "first_name", "last_name", "role",
-                                                  "is_verified", "created_at", "locale"}
+                                                  "is_verified", "created_at", "locale", "disabled"}
         everything = b"".join(r.body for r in received).decode()
         for secretive in (PASSWORD, "a brand new secret", token, code, session["refresh_token"], "argon2"):
             assert secretive not in everything

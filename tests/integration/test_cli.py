@@ -232,3 +232,27 @@ def test_webhooks_are_added_listed_tested_and_removed(tmp_path: Path) -> None:
     assert accounts("webhooks", "remove", webhook_id, cwd=tmp_path, env=env).stdout.startswith("removed")
     assert accounts("webhooks", "list", cwd=tmp_path, env=env).stdout.strip() == "no webhooks"
     assert accounts("webhooks", "remove", webhook_id, cwd=tmp_path, env=env).returncode == 1
+
+
+def test_users_are_listed_shown_disabled_enabled_and_promoted(tmp_path: Path) -> None:
+    env = {"JWT_SECRET": "s" * 40}
+    assert accounts("migrate", cwd=tmp_path).returncode == 0
+    for email in ("root@example.com", "second@example.com"):
+        assert accounts("create-admin", "--email", email, "--password", "admin password 1",
+                        cwd=tmp_path, env=env).returncode == 0
+    listed = accounts("users", "list", "--limit", "1", cwd=tmp_path, env=env).stdout.splitlines()
+    assert "root@example.com" in listed[0] and listed[1].startswith("more: accounts users list --cursor ")
+    rest = accounts("users", "list", "--cursor", listed[1].rsplit(" ", 1)[1], cwd=tmp_path, env=env).stdout
+    assert "second@example.com" in rest and "root@example.com" not in rest
+    root, second = listed[0].split()[0], rest.split()[0]
+
+    assert "disabled" in accounts("users", "disable", second, cwd=tmp_path, env=env).stdout
+    last = accounts("users", "set-role", root, "user", cwd=tmp_path, env=env)
+    assert last.returncode == 1 and "last verified administrator" in last.stderr
+    assert "verified" in accounts("users", "enable", second, cwd=tmp_path, env=env).stdout
+    assert "  user  " in accounts("users", "set-role", root, "user", cwd=tmp_path, env=env).stdout
+    assert "  user  " in accounts("users", "show", root, cwd=tmp_path, env=env).stdout
+    missing = accounts("users", "show", "00000000-0000-0000-0000-000000000000", cwd=tmp_path, env=env)
+    assert missing.returncode == 1 and "No account has this id." in missing.stderr
+    assert accounts("users", "delete", root, cwd=tmp_path, env=env).stdout.startswith("deleted account")
+    assert "root@example.com" not in accounts("users", "list", cwd=tmp_path, env=env).stdout

@@ -26,7 +26,8 @@ LINK = re.compile(r"https?://\S+?/api/v1/auth/[\w-]+/[\w.-]+")
 def cluster(pg_url: str, smtp_server: SmtpTestServer, tmp_path: Path) -> Iterator[list[str]]:
     ports = [free_port(), free_port()]
     env = {**os.environ, "PYTHONPATH": str(ROOT),
-           **service_env(pg_url, smtp_server.port, RATE_LIMIT_PER_IP_PER_MINUTE=6, DOMAIN=f"127.0.0.1:{ports[0]}")}
+           **service_env(pg_url, smtp_server.port, RATE_LIMIT_PER_IP_PER_MINUTE=6, DOMAIN=f"127.0.0.1:{ports[0]}",
+                        REFRESH_REUSE_GRACE_SECONDS=0)}  # strict single use: a reuse is told at once
     api = {**env, "OUTBOX_WORKER_ENABLED": "false"}
     processes = [subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
                                   cwd=tmp_path, env=api, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -189,7 +189,7 @@ async def test_an_account_someone_else_signed_up_first_is_theirs_no_more_once_it
         await world.refresh_session().execute(squatter.refresh_token)
     with pytest.raises(NotAuthenticated):
         await world.authenticate().execute(squatter.access_token)
-    assert (await world.authenticate().execute(ada.access_token)).email == ADA
+    assert (await world.authenticate().execute(ada.access_token)).user.email == ADA
 
 
 async def test_signing_in_by_code_again_ends_no_session_of_a_verified_account(world: World) -> None:

@@ -4,7 +4,8 @@ import pytest
 
 from application.login import Credentials
 from application.register_user import Signup
-from domain.errors import InvalidCredentials, NotAuthenticated, RateLimited
+from application.ports import SessionOrigin
+from domain.errors import InvalidCredentials, NotAuthenticated, NotFound, RateLimited
 from tests.fakes import FakeHasher
 from tests.world import World
 
@@ -23,8 +24,8 @@ def ada(password: str = "correct horse", client: str = "") -> Credentials:
 async def test_login_returns_tokens_and_the_user(world: World) -> None:
     session = await world.login().execute(Credentials("ADA@example.com", "correct horse"))
     assert session.user.email == "ada@example.com" and session.token_type == "bearer"
-    user = await world.authenticate().execute(session.access_token)
-    assert user.email == "ada@example.com"
+    caller = await world.authenticate().execute(session.access_token)
+    assert caller.user.email == "ada@example.com"
 
 
 @pytest.mark.parametrize("email, password", [("ada@example.com", "wrong horse"), ("bob@example.com", "x" * 9),
@@ -53,6 +54,7 @@ async def test_refresh_rotates_and_a_reused_token_revokes_the_family(world: Worl
     second = await refresh.execute(first.refresh_token)
     assert second.refresh_token != first.refresh_token
 
+    world.clock.advance(timedelta(seconds=11))  # past REFRESH_REUSE_GRACE_SECONDS: no race of the owner's
     with pytest.raises(NotAuthenticated):
         await refresh.execute(first.refresh_token)
     with pytest.raises(NotAuthenticated):  # the thief's reuse also ended the legitimate holder's session
@@ -109,3 +111,59 @@ async def test_a_session_ends_at_its_absolute_lifetime_however_often_it_is_refre
     world.clock.advance(timedelta(days=4))  # 31 days after the login
     with pytest.raises(NotAuthenticated):
         await refresh.execute(session.refresh_token)
+
+
+async def test_a_reuse_within_the_grace_gets_a_working_pair_and_the_family_lives(world: World) -> None:
+    first = await world.login().execute(ada())
+    refresh = world.refresh_session()
+    one = await refresh.execute(first.refresh_token)
+    world.clock.advance(timedelta(seconds=9))
+    other = await refresh.execute(first.refresh_token)  # the second tab
+    assert one.refresh_token != other.refresh_token
+    await refresh.execute(one.refresh_token)
+    await refresh.execute(other.refresh_token)
+
+
+async def test_sessions_list_where_each_login_came_from_and_end_one_at_a_time(world: World) -> None:
+    laptop = await world.login().execute(Credentials("ada@example.com", "correct horse", "",
+                                                     SessionOrigin("192.0.2.1", "Firefox on Linux")))
+    world.clock.advance(timedelta(minutes=1))
+    phone = await world.login().execute(Credentials("ada@example.com", "correct horse", "",
+                                                    SessionOrigin("192.0.2.2", "Safari on iPhone")))
+    caller = await world.authenticate().execute(phone.access_token)
+
+    sessions = await world.list_sessions().execute(caller)
+    assert [(s.ip, s.device, s.current) for s in sessions] == [("192.0.2.2", "Safari on iPhone", True),
+                                                               ("192.0.2.1", "Firefox on Linux", False)]
+    world.clock.advance(timedelta(minutes=1))
+    renewed = await world.refresh_session().execute(laptop.refresh_token)
+    [_, again] = await world.list_sessions().execute(caller)
+    assert again.created_at < again.last_used_at and again.id == sessions[1].id  # a refresh is a use
+
+    await world.end_session().execute(caller.user.id, again.id)
+    with pytest.raises(NotAuthenticated):
+        await world.refresh_session().execute(renewed.refresh_token)
+    with pytest.raises(NotFound):
+        await world.end_session().execute(caller.user.id, again.id)
+    assert [s.current for s in await world.list_sessions().execute(caller)] == [True]
+
+
+async def test_another_accounts_session_is_not_found(world: World) -> None:
+    await world.register_user().execute(Signup("bob@example.com", "battery staple"))
+    bob = await world.login().execute(Credentials("bob@example.com", "battery staple"))
+    ada_session = await world.login().execute(ada())
+    ada_caller = await world.authenticate().execute(ada_session.access_token)
+    bob_caller = await world.authenticate().execute(bob.access_token)
+    with pytest.raises(NotFound):
+        await world.end_session().execute(ada_caller.user.id, bob_caller.session_id)
+    await world.refresh_session().execute(bob.refresh_token)
+
+
+async def test_logging_out_everywhere_else_keeps_the_callers_session(world: World) -> None:
+    others = [await world.login().execute(ada()) for _ in range(3)]
+    mine = await world.login().execute(ada())
+    await world.log_out_everywhere_else().execute(await world.authenticate().execute(mine.access_token))
+    for other in others:
+        with pytest.raises(NotAuthenticated):
+            await world.refresh_session().execute(other.refresh_token)
+    await world.refresh_session().execute(mine.refresh_token)

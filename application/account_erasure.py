@@ -1,0 +1,20 @@
+"""Erasing an account (GDPR Art. 17), by its owner or an administrator: one story for both."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from application.account_emails import AccountEmails
+from application.events import EventType, record_event
+from application.ports import UnitOfWork
+from domain.user import User
+
+
+async def erase_account(uow: UnitOfWork, emails: AccountEmails, user: User, now: datetime) -> None:
+    """In `uow`, with `user` held for change: the emails still waiting for the address are cancelled and
+    their bodies cleared, a last email says the account is gone, other services are told, and the account
+    goes with its sessions and codes. The address is free to sign up again."""
+    await uow.outbox.cancel_to(str(user.email), now)
+    await emails.send_account_deleted(uow, user)
+    await record_event(uow, EventType.USER_DELETED, user, now)
+    await uow.users.delete(user)

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import uuid
+
+from application.account_emails import AccountEmails
+from application.account_erasure import erase_account
+from application.administer_account import no_such_account
+from application.ports import Clock, UnitOfWork
+from domain.errors import LastAdmin
+
+
+class DeleteAccount:
+    """An administrator deletes an account, as its owner would; never the last verified administrator."""
+
+    def __init__(self, *, uow: UnitOfWork, emails: AccountEmails, clock: Clock) -> None:
+        self._uow = uow
+        self._emails = emails
+        self._clock = clock
+
+    async def execute(self, user_id: uuid.UUID) -> None:
+        async with self._uow as uow:
+            admins = await uow.users.lock_active_admins()
+            user = await uow.users.get_for_change(user_id)
+            if user is None:
+                raise no_such_account()
+            if user.is_active_admin and len(admins) <= 1:
+                raise LastAdmin()
+            await erase_account(uow, self._emails, user, self._clock.now())
+            await uow.commit()

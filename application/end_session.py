@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import uuid
+
+from application.ports import Clock, UnitOfWork
+from domain.errors import NotFound
+
+
+class EndSession:
+    """Signs one of the caller's sessions out (a lost phone): its refresh token stops working at once.
+    Another account's session is not found, as an unknown one is."""
+
+    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, user_id: uuid.UUID, session_id: uuid.UUID) -> None:
+        async with self._uow as uow:
+            if not await uow.refresh_tokens.end_session(user_id, session_id, self._clock.now()):
+                raise NotFound("No such session.", "List your sessions for their ids.")
+            await uow.commit()

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from application.authenticate import Caller
+from application.ports import Clock, UnitOfWork
+
+
+class LogOutEverywhereElse:
+    """Ends every session of the caller's but the one its access token belongs to."""
+
+    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, caller: Caller) -> None:
+        async with self._uow as uow:
+            await uow.refresh_tokens.revoke_all_for_user(caller.user.id, self._clock.now(),
+                                                         keep_family=caller.session_id)
+            await uow.commit()

@@ -1,0 +1,67 @@
+"""/api/v1/auth/sessions: where the caller is signed in, and signing one or all others out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Request, Response, status
+from pydantic import BaseModel
+
+from application.authenticate import Caller
+from application.end_session import EndSession
+from application.list_sessions import ListSessions
+from application.log_out_everywhere_else import LogOutEverywhereElse
+from application.views import SessionView
+from entrypoints.container import Container
+from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
+from entrypoints.http.schemas import MessageOut
+from entrypoints.http.security import current_caller
+
+router = APIRouter(prefix="/api/v1/auth", tags=["sessions"],
+                   responses={**COMMON_RESPONSES, 401: {"model": ErrorBody}})
+
+
+class SessionItemOut(BaseModel):
+    id: uuid.UUID
+    created_at: datetime
+    last_used_at: datetime
+    ip: str
+    device: str
+    current: bool
+
+    @classmethod
+    def of(cls, session: SessionView) -> SessionItemOut:
+        return cls.model_validate(session, from_attributes=True)
+
+
+class SessionListOut(BaseModel):
+    items: list[SessionItemOut]
+
+
+@router.get("/sessions", response_model=SessionListOut)
+@inject
+async def list_sessions(caller: Caller = Depends(current_caller),
+                        use_case: ListSessions = Depends(Provide[Container.list_sessions])) -> SessionListOut:
+    """Each login that can still be refreshed; `current` is the one this access token belongs to."""
+    return SessionListOut(items=[SessionItemOut.of(s) for s in await use_case.execute(caller)])
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT,
+               responses={404: {"model": ErrorBody}})
+@inject
+async def end_session(session_id: uuid.UUID, caller: Caller = Depends(current_caller),
+                      use_case: EndSession = Depends(Provide[Container.end_session])) -> Response:
+    """Its refresh token stops working at once; its access tokens run out within ACCESS_TOKEN_TTL_SECONDS."""
+    await use_case.execute(caller.user.id, session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/logout-all", response_model=MessageOut)
+@inject
+async def log_out_everywhere_else(request: Request, caller: Caller = Depends(current_caller),
+                                  use_case: LogOutEverywhereElse = Depends(Provide[Container.log_out_everywhere_else])
+                                  ) -> MessageOut:
+    await use_case.execute(caller)
+    return MessageOut(message=translator(request)(N_("Every other session has ended.")))
