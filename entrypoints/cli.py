@@ -110,7 +110,11 @@ def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Se
     elif args.command == "keys":
         print(asyncio.run(_keys(settings, args.keys_command)))
     elif args.command == "webhooks":
-        print(asyncio.run(cli_webhooks.run(args, lambda: _container(settings))))
+        try:
+            print(asyncio.run(cli_webhooks.run(args, lambda: _container(settings))))
+        except cli_webhooks.WebhookTestFailed as failed:
+            print(f"accounts: {failed}", file=sys.stderr)
+            return 1
     elif args.command == "users":
         print(asyncio.run(cli_users.run(args, lambda: _container(settings))))
     return 0

@@ -11,6 +11,10 @@ from application.add_webhook import SUBSCRIBABLE
 from entrypoints.container import Container
 
 
+class WebhookTestFailed(Exception):
+    """`accounts webhooks test` exits 1 when the receiver did not take the event."""
+
+
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     webhooks = commands.add_parser("webhooks", help="subscriptions of other services to account events")
     actions = webhooks.add_subparsers(dest="webhooks_command", required=True)
@@ -37,7 +41,10 @@ async def run(args: argparse.Namespace,
         if args.webhooks_command == "test":
             outcome = await container.test_webhook().execute(args.id)
             said = f"answered {outcome.status}" if outcome.status is not None else "did not answer"
-            return f"{'delivered' if outcome.delivered else 'not delivered'}: the receiver {said}: {outcome.detail!r}"
+            told = f"the receiver {said}: {outcome.detail!r}"
+            if not outcome.delivered:
+                raise WebhookTestFailed(f"not delivered: {told}")
+            return f"delivered: {told}"
         views = await container.list_webhooks().execute()
     return "\n".join(f"{view.id}  {'active' if view.disabled_at is None else 'disabled: ' + str(view.disabled_reason)}"
                      f"  {view.url}  {','.join(view.events)}" for view in views) or "no webhooks"

@@ -199,3 +199,15 @@ async def test_only_known_event_types_are_subscribed_to() -> None:
         await subscribe(world, ["user.created", "user.exploded"])
     with pytest.raises(InvalidWebhook):
         await subscribe(world, [" "])
+
+
+async def test_a_new_subscription_hears_of_what_happens_from_then_on_not_of_events_still_waiting() -> None:
+    world = World()
+    await world.register_user().execute(Signup("early@example.com", "correct horse", client=CLIENT))
+    world.clock.advance(timedelta(seconds=1))
+    await subscribe(world, ["user.created"])
+    world.clock.advance(timedelta(seconds=1))
+    await world.register_user().execute(Signup("late@example.com", "correct horse", client=CLIENT))
+    receiver = ScriptedReceiver()
+    await deliver_round(world, receiver)
+    assert [json.loads(d.body)["data"]["user"]["email"] for _, _, d in receiver.posts] == ["late@example.com"]
