@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from application.account_emails import AccountEmails
@@ -10,11 +11,13 @@ from application.ports import UnitOfWork
 from domain.user import User
 
 
-async def erase_account(uow: UnitOfWork, emails: AccountEmails, user: User, now: datetime) -> None:
+async def erase_account(uow: UnitOfWork, emails: AccountEmails, user: User, now: datetime, *,
+                        actor_id: uuid.UUID | None = None) -> None:
     """In `uow`, with `user` held for change: the emails still waiting for the address are cancelled and
     their bodies cleared, a last email says the account is gone, other services are told, and the account
     goes with its sessions and codes. The address is free to sign up again."""
     await uow.outbox.cancel_to(str(user.email), now)
     await emails.send_account_deleted(uow, user)
-    await record_event(uow, EventType.USER_DELETED, user, now)
+    await record_event(uow, EventType.USER_DELETED, user, now, actor_id=actor_id)
     await uow.users.delete(user)
+    await uow.security_events.scrub(user.id)  # the trail keeps the account's id, what happened and when

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from application.events import EventType, record_event
 from application.ports import Clock, UnitOfWork
+from application.security_events import SecurityEvent, SecurityEventType
 from application.views import UserView
 from domain.errors import LastAdmin, NotFound
 from domain.user import Role
@@ -22,6 +23,7 @@ class AccountChange:
     role: Role | None = None
     disabled: bool | None = None
     is_verified: bool | None = None
+    actor_id: uuid.UUID | None = None  # the administrator, for the account's trail
 
 
 class AdministerAccount:
@@ -39,7 +41,7 @@ class AdministerAccount:
             user = await uow.users.get_for_change(change.user_id)
             if user is None:
                 raise no_such_account()
-            was_admin = user.is_active_admin
+            was_admin, role = user.is_active_admin, user.role
             changed = user.administer(role=change.role, is_verified=change.is_verified)
             disabled = change.disabled is True and user.disable(now)
             enabled = change.disabled is False and user.enable()
@@ -48,8 +50,13 @@ class AdministerAccount:
             await uow.users.save(user)
             if disabled:
                 await uow.refresh_tokens.revoke_all_for_user(user.id, now)
-                await record_event(uow, EventType.USER_DISABLED, user, now)
+                await record_event(uow, EventType.USER_DISABLED, user, now, actor_id=change.actor_id)
             elif changed or enabled:
                 await record_event(uow, EventType.USER_UPDATED, user, now)
+            for happened, type, detail in ((enabled, SecurityEventType.ACCOUNT_ENABLED, ""),
+                                           (user.role is not role, SecurityEventType.ROLE_CHANGED, user.role.value)):
+                if happened:
+                    await uow.security_events.add(SecurityEvent(type, user.id, now, actor_id=change.actor_id,
+                                                                detail=detail))
             await uow.commit()
         return UserView.of(user)

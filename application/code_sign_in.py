@@ -8,6 +8,7 @@ import uuid
 from application.events import EventType, record_event
 from application.one_time_codes import CodeBook
 from application.ports import Clock, PasswordHasher, SessionOrigin, UnitOfWork
+from application.security_events import SecurityEvent, SecurityEventType
 from application.session_issuer import SessionIssuer
 from application.views import SessionTokens
 from domain.email import Email
@@ -30,5 +31,7 @@ async def sign_in_with_code(*, uow: UnitOfWork, codes: CodeBook, sessions: Sessi
             await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now)
         await uow.users.save(user)
         session = await sessions.open(uow, user, origin)
+        await uow.security_events.add(SecurityEvent(SecurityEventType.SIGNED_IN_BY_CODE, user.id, now, ip=origin.ip,
+                                                    device=origin.device))
         await uow.commit()
     return await sessions.hand_out(session)

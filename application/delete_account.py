@@ -17,7 +17,7 @@ class DeleteAccount:
         self._emails = emails
         self._clock = clock
 
-    async def execute(self, user_id: uuid.UUID) -> None:
+    async def execute(self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> None:
         async with self._uow as uow:
             admins = await uow.users.lock_active_admins()
             user = await uow.users.get_for_change(user_id)
@@ -25,5 +25,5 @@ class DeleteAccount:
                 raise no_such_account()
             if user.is_active_admin and len(admins) <= 1:
                 raise LastAdmin()
-            await erase_account(uow, self._emails, user, self._clock.now())
+            await erase_account(uow, self._emails, user, self._clock.now(), actor_id=actor_id)
             await uow.commit()

@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 
 from application.ports import Clock, UnitOfWork
+from application.security_events import SecurityEvent, SecurityEventType
 from domain.errors import NotFound
 
 
@@ -16,6 +17,8 @@ class EndSession:
 
     async def execute(self, user_id: uuid.UUID, session_id: uuid.UUID) -> None:
         async with self._uow as uow:
-            if not await uow.refresh_tokens.end_session(user_id, session_id, self._clock.now()):
+            now = self._clock.now()
+            if not await uow.refresh_tokens.end_session(user_id, session_id, now):
                 raise NotFound("No such session.", "List your sessions for their ids.")
+            await uow.security_events.add(SecurityEvent(SecurityEventType.SESSION_ENDED, user_id, now))
             await uow.commit()

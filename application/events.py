@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
+from application.security_events import SecurityEvent, SecurityEventType
 from application.views import UserView
 
 if TYPE_CHECKING:
@@ -65,6 +66,19 @@ class EventOutbox(Protocol):
         ...
 
 
-async def record_event(uow: UnitOfWork, type: EventType, user: User, now: datetime) -> None:
-    """In `uow`, with the change that caused it; the caller commits."""
+# What the account's own audit trail says of each event other services are told of.
+_IN_THE_TRAIL = {EventType.USER_CREATED: SecurityEventType.SIGNED_UP, EventType.USER_VERIFIED: SecurityEventType.VERIFIED,
+                 EventType.USER_EMAIL_CHANGED: SecurityEventType.EMAIL_CHANGED,
+                 EventType.USER_PASSWORD_CHANGED: SecurityEventType.PASSWORD_CHANGED,
+                 EventType.USER_SESSIONS_REVOKED: SecurityEventType.SESSIONS_REVOKED,
+                 EventType.USER_DISABLED: SecurityEventType.ACCOUNT_DISABLED,
+                 EventType.USER_DELETED: SecurityEventType.ACCOUNT_DELETED}
+
+
+async def record_event(uow: UnitOfWork, type: EventType, user: User, now: datetime, *,
+                       actor_id: uuid.UUID | None = None) -> None:
+    """In `uow`, with the change that caused it: the event for other services, and the entry of the
+    account's audit trail it makes; the caller commits."""
     await uow.events.add(AccountEvent.about(type, UserView.of(user), now))
+    if type in _IN_THE_TRAIL:
+        await uow.security_events.add(SecurityEvent(_IN_THE_TRAIL[type], user.id, now, actor_id=actor_id))

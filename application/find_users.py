@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import base64
-import uuid
 from dataclasses import dataclass
-from datetime import datetime
 
+from application.cursors import decode_cursor, encode_cursor
 from application.ports import UnitOfWork, UserFilter, UserPosition
 from application.views import UserView
-from domain.errors import InvalidCursor
+
 
 @dataclass(frozen=True, slots=True)
 class UserSearch:
@@ -31,25 +29,9 @@ class FindUsers:
         self._uow = uow
 
     async def execute(self, search: UserSearch) -> UserSearchPage:
-        after = _decode(search.cursor) if search.cursor else None
+        after = UserPosition(*decode_cursor(search.cursor)) if search.cursor else None
         async with self._uow as uow:
             found = await uow.users.search(search.filter, after, search.limit + 1)
         page, more = found[:search.limit], len(found) > search.limit
-        cursor = encode_cursor(UserPosition(page[-1].created_at, page[-1].id)) if more else None
+        cursor = encode_cursor(page[-1].created_at, page[-1].id) if more else None
         return UserSearchPage(items=[UserView.of(u) for u in page], next_cursor=cursor, limit=search.limit)
-
-
-def encode_cursor(position: UserPosition) -> str:
-    text = f"{position.created_at.isoformat()}|{position.id}"
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> UserPosition:
-    try:
-        created_at, _, user_id = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().partition("|")
-        position = UserPosition(datetime.fromisoformat(created_at), uuid.UUID(user_id))
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidCursor() from None
-    if position.created_at.tzinfo is None:
-        raise InvalidCursor()
-    return position

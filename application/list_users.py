@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.find_users import encode_cursor
-from application.ports import UnitOfWork, UserPosition
+from application.cursors import encode_cursor
+from application.ports import UnitOfWork
 from application.views import UserPage, UserView
 
 
@@ -24,6 +24,6 @@ class ListUsers:
             users = await uow.users.list(query.offset, query.limit)
             total = await uow.users.count()
         more = query.offset + len(users) < total and users
-        cursor = encode_cursor(UserPosition(users[-1].created_at, users[-1].id)) if more else None
+        cursor = encode_cursor(users[-1].created_at, users[-1].id) if more else None
         return UserPage(items=[UserView.of(u) for u in users], total=total, offset=query.offset, limit=query.limit,
                         next_cursor=cursor)

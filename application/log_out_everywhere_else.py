@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from application.authenticate import Caller
 from application.ports import Clock, UnitOfWork
+from application.security_events import SecurityEvent, SecurityEventType
 
 
 class LogOutEverywhereElse:
@@ -13,6 +14,8 @@ class LogOutEverywhereElse:
 
     async def execute(self, caller: Caller) -> None:
         async with self._uow as uow:
-            await uow.refresh_tokens.revoke_all_for_user(caller.user.id, self._clock.now(),
-                                                         keep_family=caller.session_id)
+            now = self._clock.now()
+            await uow.refresh_tokens.revoke_all_for_user(caller.user.id, now, keep_family=caller.session_id)
+            await uow.security_events.add(SecurityEvent(SecurityEventType.SESSION_ENDED, caller.user.id, now,
+                                                        detail="all_others"))
             await uow.commit()

@@ -3,12 +3,14 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from application.ports import PasswordHasher, SessionOrigin, UnitOfWork
+from application.ports import Clock, PasswordHasher, SessionOrigin, UnitOfWork
+from application.security_events import SecurityEvent, SecurityEventType
 from application.session_issuer import SessionIssuer
 from application.throttle import Rule
 from application.views import SessionTokens
 from domain.email import Email
 from domain.errors import InvalidCredentials, InvalidEmail
+from domain.user import User
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,9 +24,10 @@ class Credentials:
 class Login:
     """Checks email and password and opens a session; one answer for an unknown email and a wrong password."""
 
-    def __init__(self, *, uow: UnitOfWork, hasher: PasswordHasher, sessions: SessionIssuer,
+    def __init__(self, *, uow: UnitOfWork, hasher: PasswordHasher, sessions: SessionIssuer, clock: Clock,
                  reveal_existing_accounts: bool = True) -> None:
         self._uow = uow
+        self._clock = clock
         self._hasher = hasher
         self._sessions = sessions
         # False where sign-up hides taken addresses: an unverified account's login would tell one exists.
@@ -43,6 +46,7 @@ class Login:
         # With no user the hasher still spends a hash, so timing does not tell which part was wrong.
         valid = await self._hasher.verify(user.password_hash if user else None, credentials.password)
         if user is None or not valid or not (user.is_verified or self._reveal_existing_accounts):
+            await self._record_failure(user if not valid else None, credentials)
             raise InvalidCredentials()
         user.require_enabled()  # told only to whoever knows the password
         checked_hash = user.password_hash
@@ -57,8 +61,21 @@ class Login:
                 await uow.users.save(user)
             await uow.throttle.refund(guess)  # a right password is no guess
             session = await self._sessions.open(uow, user, credentials.origin)
+            await uow.security_events.add(SecurityEvent(SecurityEventType.LOGIN_SUCCEEDED, user.id, self._clock.now(),
+                                                        ip=credentials.origin.ip, device=credentials.origin.device))
             await uow.commit()
         return await self._sessions.hand_out(session)
+
+
+    async def _record_failure(self, user: User | None, credentials: Credentials) -> None:
+        # One transaction whether or not the address has an account, so the failure's cost tells nothing;
+        # only an account's wrong password is in its trail.
+        async with self._uow as uow:
+            if user is not None:
+                await uow.security_events.add(SecurityEvent(
+                    SecurityEventType.LOGIN_FAILED, user.id, self._clock.now(), ip=credentials.origin.ip,
+                    device=credentials.origin.device, detail="wrong_password"))
+            await uow.commit()
 
 
 def _address_or_none(text: str) -> Email | None:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from application.events import EventOutbox
 from application.mail import EmailContent, OutboxMessage, OutboxStats
+from application.security_events import SecurityEvents
 from application.throttle import Rule, Spent
 from application.webhooks import WebhookDeliveries, WebhookSubscriptions
 from domain.email import Email
@@ -269,6 +270,7 @@ class UnitOfWork(Protocol):
     email_requests: EmailRequests
     codes: OneTimeCodes
     events: EventOutbox
+    security_events: SecurityEvents
     webhooks: WebhookSubscriptions
     webhook_deliveries: WebhookDeliveries
 

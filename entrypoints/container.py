@@ -31,6 +31,7 @@ from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.tokens import ItsdangerousTokenService
 from adapters.webhook_http import HttpxWebhookSender, PublicWebhookTargets
 from application.account_emails import AccountEmails
+from application.account_trail import AccountTrail
 from application.add_webhook import AddWebhook
 from application.administer_account import AdministerAccount
 from application.authenticate import Authenticate
@@ -51,6 +52,7 @@ from application.deliver_outbox import DeliverOutbox
 from application.deliver_webhooks import ClaimWebhookDeliveries, SendToReceiver
 from application.distribute_events import DistributeEvents
 from application.end_session import EndSession
+from application.export_account import ExportAccount
 from application.find_users import FindUsers
 from application.get_account import GetAccount
 from application.housekeeping import Housekeeping
@@ -160,6 +162,7 @@ class Container(containers.DeclarativeContainer):
     reveal_existing_accounts = providers.Callable(lambda s: s.SIGNUP_REVEALS_EXISTING_ACCOUNTS, settings)
     sent_retention = providers.Callable(
         lambda s: timedelta(days=s.OUTBOX_RETENTION_DAYS) if s.OUTBOX_RETENTION_DAYS else None, settings)
+    trail_retention = providers.Callable(lambda s: timedelta(days=s.SECURITY_EVENT_RETENTION_DAYS), settings)
     sender_domain = providers.Callable(lambda s: s.MAIL_FROM.rpartition("@")[2], settings)
     metrics_token = providers.Callable(lambda s: s.METRICS_TOKEN.get_secret_value() if s.METRICS_TOKEN else None,
                                        settings)
@@ -220,12 +223,14 @@ class Container(containers.DeclarativeContainer):
                                       reveal_existing_accounts=reveal_existing_accounts)
     verify_email = providers.Factory(VerifyEmail, uow=uow, tokens=tokens, lifetimes=lifetimes, clock=clock)
     resend_verification = providers.Factory(ResendVerification, uow=uow, clock=clock)
-    login = providers.Factory(Login, uow=uow, hasher=hasher, sessions=sessions,
+    login = providers.Factory(Login, uow=uow, hasher=hasher, sessions=sessions, clock=clock,
                               reveal_existing_accounts=reveal_existing_accounts)
     refresh_session = providers.Factory(RefreshSession, uow=uow, sessions=sessions, clock=clock, lifetimes=lifetimes)
     logout = providers.Factory(Logout, uow=uow, clock=clock)
     list_sessions = providers.Factory(ListSessions, uow=uow, clock=clock)
     find_users = providers.Factory(FindUsers, uow=uow)
+    account_trail = providers.Factory(AccountTrail, uow=uow)
+    export_account = providers.Factory(ExportAccount, uow=uow, sessions=list_sessions)
     delete_own_account = providers.Factory(DeleteOwnAccount, uow=uow, current_password=current_password, codes=codes,
                                            emails=emails, clock=clock)
     delete_account = providers.Factory(DeleteAccount, uow=uow, emails=emails, clock=clock)
@@ -271,7 +276,8 @@ class Container(containers.DeclarativeContainer):
                                        policy=delivery_policy)
     outbox_status = providers.Factory(OutboxStatus, uow=uow)
     revive_dead_messages = providers.Factory(ReviveDeadMessages, uow=uow, clock=clock)
-    housekeeping = providers.Factory(Housekeeping, uow=uow, clock=clock, sent_retention=sent_retention)
+    housekeeping = providers.Factory(Housekeeping, uow=uow, clock=clock, sent_retention=sent_retention,
+                                     trail_retention=trail_retention)
 
     webhook_sealer = providers.Singleton(AesGcmSealer, key=providers.Singleton(
         derive_key, secret=secret, purpose="webhook-secrets"))

@@ -132,6 +132,7 @@ class Settings(BaseSettings):
     OUTBOX_BATCH_SIZE: int = Field(50, ge=1, le=1000)
     OUTBOX_LEASE_SECONDS: float = Field(120.0, gt=0)
     OUTBOX_RETENTION_DAYS: float | None = Field(None, gt=0)
+    SECURITY_EVENT_RETENTION_DAYS: float = Field(365, gt=0)  # the audit trail's entries, pruned after this
 
     # Webhooks go to https URLs on the public internet only; true allows http and private addresses (tests,
     # a private network), and is refused in production.

@@ -13,6 +13,7 @@ from application.events import AccountEvent
 from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
 from application.ports import (AccessClaims, Clock, EmailRequest, OneTimeCode, RefreshTokenRecord, SessionOrigin, Spend,
                                SpendOutcome, TokenPurpose, UserFilter, UserPosition)
+from application.security_events import EventPosition, SecurityEvent
 from application.throttle import CountingThrottle, Limits, RateLimit, Rule
 from domain.email import Email
 from domain.errors import (
@@ -68,6 +69,7 @@ class Store:
         self.email_requests: dict[uuid.UUID, tuple[EmailRequest, datetime | None]] = {}
         self.codes: dict[uuid.UUID, OneTimeCode] = {}
         self.events: dict[uuid.UUID, AccountEvent] = {}
+        self.security_events: list[SecurityEvent] = []
         self.webhooks: dict[uuid.UUID, WebhookSubscription] = {}
         self.webhook_deliveries: dict[uuid.UUID, dict[str, Any]] = {}
 
@@ -321,6 +323,30 @@ class FakeOutbox:
         return [r["message"] for r in self.rows.values() if status is None or r["status"] == status]
 
 
+class FakeSecurityEvents:
+    def __init__(self, events: list[SecurityEvent]) -> None:
+        self.events = events
+
+    async def add(self, event: SecurityEvent) -> None:
+        self.events.append(event)
+
+    async def of_account(self, user_id: uuid.UUID, before: EventPosition | None,
+                         limit: int) -> Sequence[SecurityEvent]:
+        mine = sorted((e for e in self.events if e.user_id == user_id
+                       and (before is None or (e.occurred_at, e.id) < (before.occurred_at, before.id))),
+                      key=lambda e: (e.occurred_at, e.id), reverse=True)
+        return mine[:limit]
+
+    async def scrub(self, user_id: uuid.UUID) -> None:
+        self.events[:] = [replace(e, ip="", device="", actor_id=None, detail="") if e.user_id == user_id else e
+                          for e in self.events]
+
+    async def prune(self, older_than: datetime, limit: int) -> int:
+        old = sorted((e for e in self.events if e.occurred_at < older_than), key=lambda e: e.occurred_at)[:limit]
+        self.events[:] = [e for e in self.events if e not in old]
+        return len(old)
+
+
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy back, leaving without it drops it."""
 
@@ -346,6 +372,7 @@ class FakeUnitOfWork:
         self.email_requests = FakeEmailRequests(self._work.email_requests)
         self.codes = FakeOneTimeCodes(self._work.codes)
         self.events = FakeEventOutbox(self._work.events)
+        self.security_events = FakeSecurityEvents(self._work.security_events)
         self.webhooks = FakeWebhookSubscriptions(self._work.webhooks, self._work.webhook_deliveries)
         self.webhook_deliveries = FakeWebhookDeliveries(self._work.webhook_deliveries)
 

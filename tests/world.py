@@ -87,7 +87,7 @@ class World:
         return ResendVerification(uow=self.uow, clock=self.clock)
 
     def login(self) -> Login:
-        return Login(uow=self.uow, hasher=self.hasher, sessions=self.sessions,
+        return Login(uow=self.uow, hasher=self.hasher, sessions=self.sessions, clock=self.clock,
                      reveal_existing_accounts=self.reveal_existing_accounts)
 
     def refresh_session(self) -> RefreshSession:

@@ -152,6 +152,21 @@ signing_keys = Table(
     Column("retires_at", UtcDateTime),  # signs no more from then on; published until its tokens expire
 )
 
+# The audit trail, append-only; a deleted account keeps its id, the types and the times only.
+security_events = Table(
+    "security_events", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("occurred_at", UtcDateTime, nullable=False),
+    Column("client_ip", String(45)),
+    Column("device", String(64)),
+    Column("actor_id", Uuid),
+    Column("detail", String(32)),
+    Index("ix_security_events_user_id_occurred_at", "user_id", "occurred_at", "id"),
+    Index("ix_security_events_occurred_at", "occurred_at"),
+)
+
 # Events about accounts, written in the transaction of the change; the worker hands each to the webhook
 # subscriptions that want it (a delivery each) and deletes it.
 account_events = Table(

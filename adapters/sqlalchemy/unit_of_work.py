@@ -7,6 +7,7 @@ from adapters.sqlalchemy.one_time_codes import SqlAlchemyOneTimeCodes
 from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
 from adapters.sqlalchemy.refresh_tokens import SqlAlchemyRefreshTokenRepository
+from adapters.sqlalchemy.security_events import SqlAlchemySecurityEvents
 from adapters.sqlalchemy.storage_errors import StorageConnection, connect
 from adapters.sqlalchemy.users import SqlAlchemyUserRepository
 from adapters.sqlalchemy.webhooks import (SqlAlchemyEventOutbox, SqlAlchemyWebhookDeliveries,
@@ -38,6 +39,7 @@ class SqlAlchemyUnitOfWork:
         self.email_requests = SqlAlchemyEmailRequests(self._connection)
         self.codes = SqlAlchemyOneTimeCodes(self._connection)
         self.events = SqlAlchemyEventOutbox(self._connection)
+        self.security_events = SqlAlchemySecurityEvents(self._connection)
         self.webhooks = SqlAlchemyWebhookSubscriptions(self._connection)
         self.webhook_deliveries = SqlAlchemyWebhookDeliveries(self._connection)
         return self

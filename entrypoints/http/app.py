@@ -13,8 +13,8 @@ from application.errors import StorageError
 from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, build_container, close_container
-from entrypoints.http import (auth, browser, codes, health, login_codes, metrics, security, sessions, token_keys,
-                              users, webhooks)
+from entrypoints.http import (account_data, auth, browser, codes, health, login_codes, metrics, security, sessions,
+                              token_keys, users, webhooks)
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.client_address import ForwardedFor
 from entrypoints.http.errors import install_error_handlers
@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     """`extra_routers` are mounted beside the service's own (bench/probe.py's yardsticks)."""
     settings = settings or load_settings()
     container = container or build_container(settings)
-    container.wire(modules=[auth, browser, codes, login_codes, users, health, metrics, security, sessions, token_keys,
+    container.wire(modules=[account_data, auth, browser, codes, login_codes, users, health, metrics, security, sessions, token_keys,
                             webhooks])
 
     @asynccontextmanager
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(auth.router)
     app.include_router(codes.router)
     app.include_router(sessions.router)
+    app.include_router(account_data.router)
     if settings.LOGIN_BY_CODE_ENABLED:
         app.include_router(login_codes.router)
     app.include_router(token_keys.keys)

@@ -9,6 +9,7 @@ from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AfterValidator
 
+from application.account_trail import AccountTrail, TrailQuery
 from application.administer_account import AccountChange, AdministerAccount
 from application.delete_account import DeleteAccount
 from application.find_users import FindUsers, UserSearch
@@ -17,8 +18,10 @@ from application.list_users import ListUsers, UserQuery
 from application.ports import UserFilter
 from application.resend_account_verification import ResendAccountVerification
 from application.revoke_account_sessions import RevokeAccountSessions
+from application.views import UserView
 from domain.user import Role
 from entrypoints.container import Container
+from entrypoints.http.account_data import Cursor, Limit, TrailOut
 from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
 from entrypoints.http.schemas import AccountChangeIn, MessageOut, UserOut, UserPageOut, plain_text
 from entrypoints.http.security import require_admin
@@ -60,29 +63,38 @@ async def get_user(user_id: uuid.UUID, use_case: GetAccount = Depends(Provide[Co
 
 @router.patch("/{user_id}", response_model=UserOut, responses={**NOT_FOUND, 409: {"model": ErrorBody}})
 @inject
-async def change_user(user_id: uuid.UUID, body: AccountChangeIn,
+async def change_user(user_id: uuid.UUID, body: AccountChangeIn, admin: UserView = Depends(require_admin),
                       use_case: AdministerAccount = Depends(Provide[Container.administer_account])) -> UserOut:
     """Disabling ends every session and refuses the account's access tokens at once; the last verified,
     enabled administrator cannot be demoted or disabled (409 last_admin)."""
-    change = AccountChange(user_id, role=body.role, disabled=body.disabled, is_verified=body.is_verified)
+    change = AccountChange(user_id, role=body.role, disabled=body.disabled, is_verified=body.is_verified,
+                           actor_id=admin.id)
     return UserOut.of(await use_case.execute(change))
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND, 409: {"model": ErrorBody}})
 @inject
-async def delete_user(user_id: uuid.UUID, use_case: DeleteAccount = Depends(Provide[Container.delete_account])
-                      ) -> Response:
+async def delete_user(user_id: uuid.UUID, admin: UserView = Depends(require_admin),
+                      use_case: DeleteAccount = Depends(Provide[Container.delete_account])) -> Response:
     """As the owner's own deletion; never the last verified administrator (409 last_admin)."""
-    await use_case.execute(user_id)
+    await use_case.execute(user_id, actor_id=admin.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{user_id}/events", response_model=TrailOut)
+@inject
+async def account_events(user_id: uuid.UUID, limit: Limit = 50, cursor: Cursor = None,
+                         trail: AccountTrail = Depends(Provide[Container.account_trail])) -> TrailOut:
+    """The account's audit trail, newest first (a deleted account's keeps its id, the types and the times)."""
+    return TrailOut.of(await trail.execute(TrailQuery(user_id, limit, cursor)))
 
 
 @router.post("/{user_id}/revoke-sessions", response_model=MessageOut, responses=NOT_FOUND)
 @inject
-async def revoke_sessions(user_id: uuid.UUID, request: Request,
+async def revoke_sessions(user_id: uuid.UUID, request: Request, admin: UserView = Depends(require_admin),
                           use_case: RevokeAccountSessions = Depends(Provide[Container.revoke_account_sessions])
                           ) -> MessageOut:
-    await use_case.execute(user_id)
+    await use_case.execute(user_id, actor_id=admin.id)
     return MessageOut(message=translator(request)(N_("Every session of the account has ended.")))
 
 

@@ -88,3 +88,18 @@ async def test_the_owner_deletes_the_account_with_the_password_and_its_emails_wa
     assert by_subject["account_deleted"]["status"] == "pending"
     assert event_types(world)[-1] == "user.deleted"
     await world.sign_up("ada@example.com")  # the address is free again
+
+
+async def test_the_trail_is_pruned_past_its_retention_a_batch_at_a_time() -> None:
+    world = World()
+    await world.sign_up("ada@example.com")
+    for _ in range(3):
+        await world.login().execute(Credentials("ada@example.com", "correct horse"))
+    world.clock.advance(timedelta(days=366))
+    await world.login().execute(Credentials("ada@example.com", "correct horse"))
+    housekeeping = world.housekeeping()
+    housekeeping.TRAIL_BATCH = 2
+    await housekeeping.execute()
+    assert len(world.uow.store.security_events) == 3  # two of the four old ones went
+    await housekeeping.execute()
+    assert [e.type.value for e in world.uow.store.security_events] == ["login_succeeded"]

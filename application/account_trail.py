@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from application.cursors import decode_cursor, encode_cursor
+from application.ports import UnitOfWork
+from application.security_events import EventPosition, SecurityEvent
+
+
+@dataclass(frozen=True, slots=True)
+class TrailQuery:
+    user_id: uuid.UUID
+    limit: int = 50
+    cursor: str | None = None  # the previous page's next_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class TrailPage:
+    items: list[SecurityEvent]
+    next_cursor: str | None
+
+
+class AccountTrail:
+    """An account's audit trail, newest first, a page at a time: for its owner and for administrators."""
+
+    def __init__(self, *, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, query: TrailQuery) -> TrailPage:
+        before = EventPosition(*decode_cursor(query.cursor)) if query.cursor else None
+        async with self._uow as uow:
+            found = await uow.security_events.of_account(query.user_id, before, query.limit + 1)
+        page = list(found[:query.limit])
+        more = len(found) > query.limit
+        return TrailPage(items=page, next_cursor=encode_cursor(page[-1].occurred_at, page[-1].id) if more else None)

@@ -1,0 +1,63 @@
+"""The audit trail: what happened to an account's security, append-only, for its owner and administrators.
+
+Each entry is a kind, a time, the account, where from and, for an administrator's act, who did it; never a
+password, hash, token, code or link.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+
+class SecurityEventType(str, enum.Enum):
+    SIGNED_UP = "signed_up"
+    VERIFIED = "verified"
+    LOGIN_SUCCEEDED = "login_succeeded"
+    LOGIN_FAILED = "login_failed"  # a wrong password for an account; an unknown address is no account's
+    SIGNED_IN_BY_CODE = "signed_in_by_code"
+    RESET_COMPLETED = "reset_completed"
+    PASSWORD_CHANGED = "password_changed"
+    EMAIL_CHANGED = "email_changed"
+    SESSION_ENDED = "session_ended"
+    SESSIONS_REVOKED = "sessions_revoked"
+    ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_ENABLED = "account_enabled"
+    ROLE_CHANGED = "role_changed"
+    ACCOUNT_DELETED = "account_deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityEvent:
+    type: SecurityEventType
+    user_id: uuid.UUID
+    occurred_at: datetime
+    ip: str = ""
+    device: str = ""
+    actor_id: uuid.UUID | None = None  # the administrator who acted, when one did
+    detail: str = ""  # a reason class or a new role: a word from our own list, never the caller's text
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+
+@dataclass(frozen=True, slots=True)
+class EventPosition:
+    occurred_at: datetime
+    id: uuid.UUID
+
+
+class SecurityEvents(Protocol):
+    async def add(self, event: SecurityEvent) -> None: ...
+    async def of_account(self, user_id: uuid.UUID, before: EventPosition | None,
+                         limit: int) -> Sequence[SecurityEvent]:
+        """Newest first, those before `before`."""
+        ...
+    async def scrub(self, user_id: uuid.UUID) -> None:
+        """Keeps only the account id, the types and the times: for an account that was deleted."""
+        ...
+    async def prune(self, older_than: datetime, limit: int) -> int:
+        """Deletes at most `limit` of the oldest entries from before `older_than`; how many went."""
+        ...
