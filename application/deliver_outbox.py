@@ -9,14 +9,21 @@ from application.config import DeliveryPolicy
 from application.mail import DeliveryError, OutboxMessage
 from application.outcome_recorder import Outcome, OutcomeRecorder
 from application.ports import Clock, MailSender, UnitOfWork
+from application.suppressions import Suppression, SuppressionSource
+
+
+class Suppressed(DeliveryError):
+    def __init__(self) -> None:
+        super().__init__("not sent: the address is on the suppression list", permanent=True)
 
 
 class DeliverOutbox:
     """Sends one batch of due outbox messages; a failure is retried later with backoff, or ends dead."""
 
     def __init__(self, *, uow: UnitOfWork, sender: MailSender, clock: Clock, policy: DeliveryPolicy,
-                 jitter: random.Random | None = None) -> None:
+                 jitter: random.Random | None = None, count_suppressed: Callable[[], None] = lambda: None) -> None:
         self._uow = uow
+        self._count_suppressed = count_suppressed
         self._sender = sender
         self._clock = clock
         self._policy = policy
@@ -30,6 +37,7 @@ class DeliverOutbox:
         claimant = uuid.uuid4().hex
         async with self._uow as uow:
             batch = await uow.outbox.claim(self._policy.batch_size, self._clock.now(), self._policy.lease, claimant)
+            suppressed = await uow.suppressions.among({m.recipient for m in batch}) if batch else set()
             await uow.commit()
         lease_until = self._clock.now() + self._policy.lease
         held = {message.id for message in batch}
@@ -48,7 +56,7 @@ class DeliverOutbox:
                     held = await self._renew(rest, lease_until, claimant)
                 if message.id not in held:
                     continue  # the claim lapsed and another worker has the message now
-                error = await self._send(message)
+                error = Suppressed() if message.recipient in suppressed else await self._send(message)
                 await outcomes.add(message, error)
                 if error is not None and error.server_unavailable and len(rest) > 1:
                     # The server is away: the others would fail alike, so they wait without spending an attempt.
@@ -77,10 +85,16 @@ class DeliverOutbox:
             if sent:
                 await uow.outbox.mark_sent(sent, self._clock.now(), claimant)
             for message, error in outcomes:
-                if error is not None:
+                if isinstance(error, Suppressed):
+                    await uow.outbox.mark_suppressed(message.id, str(error), claimant)
+                    self._count_suppressed()
+                elif error is not None:
                     # The claim counted this attempt.
                     retry_at = self._retry_at(message.attempts, error)
                     await uow.outbox.mark_failed(message.id, str(error), retry_at, claimant)
+                    if error.recipient_refused:
+                        await uow.suppressions.add(Suppression(message.recipient, SuppressionSource.SMTP,
+                                                               str(error)[:500], self._clock.now()))
             await uow.commit()
 
     async def _renew(self, messages: Sequence[OutboxMessage], until: datetime, claimant: str) -> set[uuid.UUID]:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from application.events import EventOutbox
 from application.mail import EmailContent, OutboxMessage, OutboxStats
 from application.security_events import SecurityEvents
+from application.suppressions import Suppressions
 from application.throttle import Rule, Spent
 from application.webhooks import WebhookDeliveries, WebhookSubscriptions
 from domain.email import Email
@@ -161,6 +162,9 @@ class Outbox(Protocol):
         ...
     async def prune_sent(self, sent_before: datetime) -> int: ...
     async def stats(self, count_sent: bool = True) -> OutboxStats: ...
+    async def mark_suppressed(self, message_id: uuid.UUID, reason: str, claimant: str) -> None:
+        """Not sent, and never will be: the address is on the suppression list. The body is cleared."""
+        ...
     async def cancel_to(self, recipient: str, when: datetime) -> int:
         """Messages to the address not sent yet are not sent, and their bodies are cleared (status
         `cancelled`): the account they were about is gone. Returns how many."""
@@ -271,6 +275,7 @@ class UnitOfWork(Protocol):
     codes: OneTimeCodes
     events: EventOutbox
     security_events: SecurityEvents
+    suppressions: Suppressions
     webhooks: WebhookSubscriptions
     webhook_deliveries: WebhookDeliveries
 

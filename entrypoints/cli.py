@@ -1,4 +1,5 @@
-"""The `accounts` command: serve, worker, migrate, create-admin, the outbox, signing keys, webhooks and users."""
+"""The `accounts` command: serve, worker, migrate, create-admin, the outbox, signing keys, webhooks, users
+and suppressions."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from application.create_admin import NewAdmin
 from application.errors import StorageError, StorageNotMigrated
 from application.views import UserView
 from domain.errors import DomainError
-from entrypoints import cli_users, cli_webhooks
+from entrypoints import cli_suppressions, cli_users, cli_webhooks
 from entrypoints.container import Container, build_container, close_container
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings, SettingsError, load_settings
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     keys_commands.add_parser("rotate", help="publish a new key now; it signs once JWKS_CACHE_SECONDS have passed")
     cli_webhooks.add_parser(commands)
     cli_users.add_parser(commands)
+    cli_suppressions.add_parser(commands)
     return parser
 
 
@@ -117,6 +119,8 @@ def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Se
             return 1
     elif args.command == "users":
         print(asyncio.run(cli_users.run(args, lambda: _container(settings))))
+    elif args.command == "suppressions":
+        print(asyncio.run(cli_suppressions.run(args, lambda: _container(settings))))
     return 0
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from dependency_injector import containers, providers
 
+from adapters.bounce_signatures import StandardWebhooksVerifier
 from adapters.clock import SystemClock
 from adapters.code_digests import HmacCodeDigests
 from adapters.common_passwords import common_passwords
@@ -57,7 +58,9 @@ from application.find_users import FindUsers
 from application.get_account import GetAccount
 from application.housekeeping import Housekeeping
 from application.introspect import Introspect
+from application.lift_suppression import LiftSuppression
 from application.list_sessions import ListSessions
+from application.list_suppressions import ListSuppressions
 from application.list_users import ListUsers
 from application.list_webhooks import ListWebhooks
 from application.log_out_everywhere_else import LogOutEverywhereElse
@@ -68,6 +71,7 @@ from application.logout import Logout
 from application.one_time_codes import CodeBook
 from application.outbox_status import OutboxStatus
 from application.process_email_requests import ProcessEmailRequests
+from application.record_bounce import RecordBounce
 from application.refresh_session import RefreshSession
 from application.register_user import RegisterUser
 from application.remove_webhook import RemoveWebhook
@@ -80,6 +84,7 @@ from application.revive_dead_messages import ReviveDeadMessages
 from application.revoke_account_sessions import RevokeAccountSessions
 from application.send_mail import SendMail
 from application.session_issuer import SessionIssuer
+from application.show_me import ShowMe
 from application.test_webhook import TestWebhook
 from application.throttle import Limits, RateLimit, Rule
 from application.update_profile import UpdateProfile
@@ -162,6 +167,8 @@ class Container(containers.DeclarativeContainer):
     reveal_existing_accounts = providers.Callable(lambda s: s.SIGNUP_REVEALS_EXISTING_ACCOUNTS, settings)
     sent_retention = providers.Callable(
         lambda s: timedelta(days=s.OUTBOX_RETENTION_DAYS) if s.OUTBOX_RETENTION_DAYS else None, settings)
+    bounce_secret = providers.Callable(
+        lambda s: s.BOUNCE_WEBHOOK_SECRET.get_secret_value() if s.BOUNCE_WEBHOOK_SECRET else "", settings)
     trail_retention = providers.Callable(lambda s: timedelta(days=s.SECURITY_EVENT_RETENTION_DAYS), settings)
     sender_domain = providers.Callable(lambda s: s.MAIL_FROM.rpartition("@")[2], settings)
     metrics_token = providers.Callable(lambda s: s.METRICS_TOKEN.get_secret_value() if s.METRICS_TOKEN else None,
@@ -208,6 +215,7 @@ class Container(containers.DeclarativeContainer):
                                  sender_name=settings.provided.MAIL_FROM_NAME),
         memory=providers.Singleton(MemoryMailSender),
     )
+    count_suppressed = providers.Callable(lambda metrics: lambda: metrics.count_email("suppressed"), metrics)
     mail_sender = providers.Singleton(MeteredMailSender, inner=chosen_mail_sender, count=metrics.provided.count_email)
 
     code_digests = providers.Singleton(HmacCodeDigests,
@@ -229,6 +237,11 @@ class Container(containers.DeclarativeContainer):
     logout = providers.Factory(Logout, uow=uow, clock=clock)
     list_sessions = providers.Factory(ListSessions, uow=uow, clock=clock)
     find_users = providers.Factory(FindUsers, uow=uow)
+    show_me = providers.Factory(ShowMe, uow=uow)
+    record_bounce = providers.Factory(RecordBounce, uow=uow, clock=clock)
+    bounce_verifier = providers.Singleton(StandardWebhooksVerifier, secret=bounce_secret)
+    list_suppressions = providers.Factory(ListSuppressions, uow=uow)
+    lift_suppression = providers.Factory(LiftSuppression, uow=uow)
     account_trail = providers.Factory(AccountTrail, uow=uow)
     export_account = providers.Factory(ExportAccount, uow=uow, sessions=list_sessions)
     delete_own_account = providers.Factory(DeleteOwnAccount, uow=uow, current_password=current_password, codes=codes,
@@ -273,7 +286,7 @@ class Container(containers.DeclarativeContainer):
     process_email_requests = providers.Factory(ProcessEmailRequests, uow=uow, emails=emails, clock=clock,
                                                batch_size=providers.Callable(lambda s: s.OUTBOX_BATCH_SIZE, settings))
     deliver_outbox = providers.Factory(DeliverOutbox, uow=uow, sender=mail_sender, clock=clock,
-                                       policy=delivery_policy)
+                                       policy=delivery_policy, count_suppressed=count_suppressed)
     outbox_status = providers.Factory(OutboxStatus, uow=uow)
     revive_dead_messages = providers.Factory(ReviveDeadMessages, uow=uow, clock=clock)
     housekeeping = providers.Factory(Housekeeping, uow=uow, clock=clock, sent_retention=sent_retention,

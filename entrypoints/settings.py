@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 from enum import Enum
 from pathlib import Path
@@ -78,6 +79,9 @@ class Settings(BaseSettings):
     JWKS_CACHE_SECONDS: int = Field(300, ge=1, le=86400)
     # A bearer secret for POST /api/v1/auth/introspect (RFC 7662); unset, the endpoint does not exist.
     INTROSPECTION_SECRET: SecretStr | None = None
+    # Bounce and complaint reports are taken at /api/v1/mail/bounces only when signed with this
+    # (Standard Webhooks, whsec_<base64>); without it the endpoint is off.
+    BOUNCE_WEBHOOK_SECRET: SecretStr | None = None
     ACCESS_TOKEN_TTL_SECONDS: int = Field(900, gt=0)
     REFRESH_TOKEN_TTL_SECONDS: int = Field(14 * 24 * 3600, gt=0)
     # A session ends this long after its login, however often it is refreshed.
@@ -174,6 +178,20 @@ class Settings(BaseSettings):
             if not colon or not port.isdigit() or not 0 < int(port) < 65536:
                 raise ValueError("must be host:port, such as 127.0.0.1:9100")
         return value or None
+
+    @field_validator("BOUNCE_WEBHOOK_SECRET")
+    @classmethod
+    def _bounce_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        text = value.get_secret_value().removeprefix("whsec_")
+        try:
+            key = base64.b64decode(text, validate=True)
+        except ValueError:
+            raise ValueError("must be whsec_ and base64, as a Standard Webhooks secret is") from None
+        if len(key) < 24:
+            raise ValueError("is shorter than 24 bytes: make one with `openssl rand -base64 32`") from None
+        return value
 
     @field_validator("METRICS_TOKEN", "INTROSPECTION_SECRET")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +14,7 @@ from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxS
 from application.ports import (AccessClaims, Clock, EmailRequest, OneTimeCode, RefreshTokenRecord, SessionOrigin, Spend,
                                SpendOutcome, TokenPurpose, UserFilter, UserPosition)
 from application.security_events import EventPosition, SecurityEvent
+from application.suppressions import Suppression
 from application.throttle import CountingThrottle, Limits, RateLimit, Rule
 from domain.email import Email
 from domain.errors import (
@@ -70,6 +71,7 @@ class Store:
         self.codes: dict[uuid.UUID, OneTimeCode] = {}
         self.events: dict[uuid.UUID, AccountEvent] = {}
         self.security_events: list[SecurityEvent] = []
+        self.suppressions: dict[str, Suppression] = {}
         self.webhooks: dict[uuid.UUID, WebhookSubscription] = {}
         self.webhook_deliveries: dict[uuid.UUID, dict[str, Any]] = {}
 
@@ -298,6 +300,10 @@ class FakeOutbox:
             row.update(status="pending", attempts=0, due=now)
         return len(dead)
 
+    async def mark_suppressed(self, message_id: uuid.UUID, reason: str, claimant: str) -> None:
+        for row in self._held([message_id], claimant):
+            row.update(status="suppressed", claimed_until=None, claimed_by=None, error=reason)
+
     async def cancel_to(self, recipient: str, when: datetime) -> int:
         doomed = [r for r in self.rows.values() if r["message"].recipient == recipient
                   and r["status"] in ("pending", "dead")]
@@ -347,6 +353,23 @@ class FakeSecurityEvents:
         return len(old)
 
 
+class FakeSuppressions:
+    def __init__(self, rows: dict[str, Suppression]) -> None:
+        self.rows = rows
+
+    async def add(self, suppression: Suppression) -> None:
+        self.rows.setdefault(suppression.email, suppression)
+
+    async def among(self, addresses: Collection[str]) -> set[str]:
+        return {a for a in addresses if a in self.rows}
+
+    async def remove(self, email: str) -> bool:
+        return self.rows.pop(email, None) is not None
+
+    async def list(self, limit: int) -> Sequence[Suppression]:
+        return sorted(self.rows.values(), key=lambda s: s.created_at, reverse=True)[:limit]
+
+
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy back, leaving without it drops it."""
 
@@ -373,6 +396,7 @@ class FakeUnitOfWork:
         self.codes = FakeOneTimeCodes(self._work.codes)
         self.events = FakeEventOutbox(self._work.events)
         self.security_events = FakeSecurityEvents(self._work.security_events)
+        self.suppressions = FakeSuppressions(self._work.suppressions)
         self.webhooks = FakeWebhookSubscriptions(self._work.webhooks, self._work.webhook_deliveries)
         self.webhook_deliveries = FakeWebhookDeliveries(self._work.webhook_deliveries)
 

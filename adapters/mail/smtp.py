@@ -99,7 +99,7 @@ _SETUP_REFUSALS = (aiosmtplib.SMTPSenderRefused, aiosmtplib.SMTPHeloError)
 def _delivery_error(error: Exception, config: SmtpConfig) -> DeliveryError:
     where = f"SMTP server {config.host}:{config.port}"
     reply = _reply(error)
-    permanent, server_unavailable = False, True
+    permanent, server_unavailable, refused = False, True, False
     if isinstance(error, aiosmtplib.SMTPAuthenticationError):
         text = (f"{where} refused the login for user {config.username!r} ({error.code} {error.message}): "
                 "check MAIL_USERNAME and MAIL_PASSWORD")
@@ -120,13 +120,14 @@ def _delivery_error(error: Exception, config: SmtpConfig) -> DeliveryError:
     elif reply is not None:
         # A 5xx about this message or its recipient will not change on a retry; a 4xx may.
         permanent, server_unavailable = reply[0] >= 500, False
+        refused = permanent
         text = f"{where} refused the message: {reply[0]} {reply[1]}"
     else:
         text = (f"{where} failed: {str(error).rstrip('.')}; "
                 "check MAIL_SERVER, MAIL_PORT, MAIL_STARTTLS and USE_CREDENTIALS")
     if config.password:
         text = text.replace(config.password, "***")  # in case a server echoes it back
-    return DeliveryError(text, permanent=permanent, server_unavailable=server_unavailable)
+    return DeliveryError(text, permanent=permanent, server_unavailable=server_unavailable, recipient_refused=refused)
 
 
 def _reply(error: Exception) -> tuple[int, str] | None:

@@ -11,7 +11,7 @@ from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import outbox_messages as outbox
 from application.mail import EmailContent, OutboxMessage, OutboxStats
 
-PENDING, SENT, DEAD, CANCELLED = "pending", "sent", "dead", "cancelled"
+PENDING, SENT, DEAD, CANCELLED, SUPPRESSED = "pending", "sent", "dead", "cancelled", "suppressed"
 
 _INSERT = insert(outbox)
 
@@ -79,6 +79,12 @@ class SqlAlchemyOutbox:
         result = await self._connection.execute(
             delete(outbox).where(outbox.c.status == SENT, outbox.c.sent_at < sent_before))
         return result.rowcount
+
+    async def mark_suppressed(self, message_id: uuid.UUID, reason: str, claimant: str) -> None:
+        await self._connection.execute(
+            update(outbox).where(*_held([message_id], claimant))
+            .values(status=SUPPRESSED, text_body=None, html_body=None, claimed_until=None, claimed_by=None,
+                    last_error=reason))
 
     async def cancel_to(self, recipient: str, when: datetime) -> int:
         result = await self._connection.execute(

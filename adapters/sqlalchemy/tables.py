@@ -167,6 +167,15 @@ security_events = Table(
     Index("ix_security_events_occurred_at", "occurred_at"),
 )
 
+# Addresses no email goes to any more: a permanent refusal, or a provider's bounce or complaint report.
+suppressions = Table(
+    "suppressions", metadata,
+    Column("email", String(254), primary_key=True),
+    Column("source", String(16), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 # Events about accounts, written in the transaction of the change; the worker hands each to the webhook
 # subscriptions that want it (a delivery each) and deletes it.
 account_events = Table(

@@ -13,8 +13,8 @@ from application.errors import StorageError
 from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, build_container, close_container
-from entrypoints.http import (account_data, auth, browser, codes, health, login_codes, metrics, security, sessions,
-                              token_keys, users, webhooks)
+from entrypoints.http import (account_data, auth, browser, codes, health, login_codes, mail, metrics, security,
+                              sessions, token_keys, users, webhooks)
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.client_address import ForwardedFor
 from entrypoints.http.errors import install_error_handlers
@@ -41,8 +41,8 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     """`extra_routers` are mounted beside the service's own (bench/probe.py's yardsticks)."""
     settings = settings or load_settings()
     container = container or build_container(settings)
-    container.wire(modules=[account_data, auth, browser, codes, login_codes, users, health, metrics, security, sessions, token_keys,
-                            webhooks])
+    container.wire(modules=[account_data, auth, browser, codes, login_codes, mail, users, health, metrics, security,
+                            sessions, token_keys, webhooks])
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -83,6 +83,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(browser.router)
     app.include_router(users.router)
     app.include_router(webhooks.router)
+    app.include_router(mail.suppressions)
+    if settings.BOUNCE_WEBHOOK_SECRET is not None:
+        app.include_router(mail.bounces)
     app.include_router(health.router)
     app.include_router(metrics.router)
     for router in extra_routers:

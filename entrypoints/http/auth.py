@@ -23,6 +23,7 @@ from application.register_user import RegisterUser, Signup
 from application.request_reset import RequestReset
 from application.resend_verification import ResendVerification
 from application.send_mail import SendMail
+from application.show_me import ShowMe
 from application.update_profile import ProfileUpdate, UpdateProfile
 from application.verify_email import VerifyEmail
 from application.views import UserView
@@ -31,7 +32,7 @@ from entrypoints.http.browser import LINK_ON_ITS_WAY, email_change_page, verific
 from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
 from entrypoints.http.pages import Pages, prefers_json
-from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, DeleteMeIn, EmailIn, LoginIn, MessageOut, ProfileIn,
+from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, DeleteMeIn, EmailIn, MeOut, LoginIn, MessageOut, ProfileIn,
                                       RefreshIn, ResetConfirmIn, SendMailIn, SendMailOut, SessionOut, SignupIn,
                                       SignupOut, TokenIn, UserMessageOut, UserOut)
 from entrypoints.http.security import current_user, require_admin, require_verified
@@ -124,9 +125,12 @@ async def logout(body: RefreshIn, request: Request,
     return MessageOut(message=_("Logged out."))
 
 
-@router.get("/me", response_model=UserOut, responses={401: {"model": ErrorBody}})
-async def me(user: UserView = Depends(current_user)) -> UserOut:
-    return UserOut.of(user)
+@router.get("/me", response_model=MeOut, responses={401: {"model": ErrorBody}})
+@inject
+async def me(user: UserView = Depends(current_user), use_case: ShowMe = Depends(Provide[Container.show_me])) -> MeOut:
+    """The account, and `email_deliverable`: false while its address bounces (the suppression list)."""
+    shown = await use_case.execute(user)
+    return MeOut(**UserOut.of(shown.user).model_dump(), email_deliverable=shown.email_deliverable)
 
 
 @router.patch("/me", response_model=UserOut, responses={401: {"model": ErrorBody}})

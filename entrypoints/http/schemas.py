@@ -180,6 +180,10 @@ class UserOut(BaseModel):
         return cls.model_validate(user, from_attributes=True)
 
 
+class MeOut(UserOut):
+    email_deliverable: bool
+
+
 class MessageOut(BaseModel):
     message: str
 

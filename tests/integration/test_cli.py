@@ -255,4 +255,7 @@ def test_users_are_listed_shown_disabled_enabled_and_promoted(tmp_path: Path) ->
     missing = accounts("users", "show", "00000000-0000-0000-0000-000000000000", cwd=tmp_path, env=env)
     assert missing.returncode == 1 and "No account has this id." in missing.stderr
     assert accounts("users", "delete", root, cwd=tmp_path, env=env).stdout.startswith("deleted account")
+    assert accounts("suppressions", "list", cwd=tmp_path, env=env).stdout.strip() == "no suppressed addresses"
+    lifted = accounts("suppressions", "remove", "gone@example.com", cwd=tmp_path, env=env)
+    assert lifted.returncode == 1 and "not suppressed" in lifted.stderr
     assert "root@example.com" not in accounts("users", "list", cwd=tmp_path, env=env).stdout

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.sqlalchemy.storage_errors import StorageConnection
+from adapters.sqlalchemy.tables import suppressions as table
+from application.suppressions import Suppression, SuppressionSource
+
+_ADD = {name: dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.email])
+        for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+
+
+class SqlAlchemySuppressions:
+    def __init__(self, connection: StorageConnection) -> None:
+        self._connection = connection
+
+    async def add(self, suppression: Suppression) -> None:
+        await self._connection.execute(_ADD[self._connection.dialect.name], dict(
+            email=suppression.email, source=suppression.source.value, reason=suppression.reason,
+            created_at=suppression.created_at))
+
+    async def among(self, addresses: Collection[str]) -> set[str]:
+        query = select(table.c.email).where(table.c.email.in_(list(addresses)))
+        return set((await self._connection.execute(query)).scalars())
+
+    async def remove(self, email: str) -> bool:
+        return (await self._connection.execute(delete(table).where(table.c.email == email))).rowcount > 0
+
+    async def list(self, limit: int) -> Sequence[Suppression]:
+        query = select(table).order_by(table.c.created_at.desc()).limit(limit)
+        return [Suppression(email=r["email"], source=SuppressionSource(r["source"]), reason=r["reason"],
+                            created_at=r["created_at"]) for r in (await self._connection.execute(query)).mappings()]

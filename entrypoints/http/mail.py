@@ -1,0 +1,86 @@
+"""/api/v1/mail: bounce reports from mail providers, and the suppression list for administrators."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, ValidationError
+
+from adapters.bounce_signatures import StandardWebhooksVerifier, UnsignedReport
+from application.lift_suppression import LiftSuppression
+from application.list_suppressions import ListSuppressions
+from application.record_bounce import BounceReport, RecordBounce
+from application.suppressions import Suppression, SuppressionSource
+from domain.errors import NotAuthenticated
+from entrypoints.container import Container
+from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
+from entrypoints.http.schemas import EmailField, Strict
+from entrypoints.http.security import require_admin
+
+bounces = APIRouter(prefix="/api/v1/mail", tags=["mail"], responses={**COMMON_RESPONSES, 401: {"model": ErrorBody}})
+suppressions = APIRouter(prefix="/api/v1/mail", tags=["mail"], dependencies=[Depends(require_admin)],
+                         responses={**COMMON_RESPONSES, 401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+
+
+class BounceIn(Strict):
+    email: EmailField
+    type: Literal["hard", "complaint"]
+    reason: str = Field("", max_length=500)
+
+
+class SuppressionOut(BaseModel):
+    email: str
+    source: str
+    reason: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, suppression: Suppression) -> SuppressionOut:
+        return cls(email=suppression.email, source=suppression.source.value, reason=suppression.reason,
+                   created_at=suppression.created_at)
+
+
+class SuppressionListOut(BaseModel):
+    items: list[SuppressionOut]
+
+
+@bounces.post("/bounces", status_code=status.HTTP_204_NO_CONTENT, openapi_extra={
+    "requestBody": {"content": {"application/json": {"schema": BounceIn.model_json_schema()}}, "required": True}})
+@inject
+async def report_bounce(request: Request, verifier: StandardWebhooksVerifier = Depends(Provide[Container.bounce_verifier]),
+                        use_case: RecordBounce = Depends(Provide[Container.record_bounce])) -> Response:
+    """A provider's hard bounce or complaint, signed with BOUNCE_WEBHOOK_SECRET (Standard Webhooks headers);
+    401 unsigned or stale. The address gets no more email."""
+    body = await request.body()
+    try:
+        verifier.verify(body, request.headers)
+    except UnsignedReport:
+        raise NotAuthenticated("The report is not signed with the bounce secret.",
+                               "Sign it as Standard Webhooks says, with BOUNCE_WEBHOOK_SECRET.") from None
+    try:
+        report = BounceIn.model_validate_json(body)
+    except ValidationError as error:
+        raise RequestValidationError(error.errors(include_url=False, include_input=False)) from None
+    await use_case.execute(BounceReport(report.email, SuppressionSource(report.type), report.reason))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@suppressions.get("/suppressions", response_model=SuppressionListOut)
+@inject
+async def list_suppressions(use_case: ListSuppressions = Depends(Provide[Container.list_suppressions])
+                            ) -> SuppressionListOut:
+    return SuppressionListOut(items=[SuppressionOut.of(s) for s in await use_case.execute()])
+
+
+@suppressions.delete("/suppressions/{email}", status_code=status.HTTP_204_NO_CONTENT,
+                     responses={404: {"model": ErrorBody}})
+@inject
+async def lift_suppression(email: Annotated[str, Path(max_length=320)],
+                           use_case: LiftSuppression = Depends(Provide[Container.lift_suppression])) -> Response:
+    """Email goes to the address again."""
+    await use_case.execute(email)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

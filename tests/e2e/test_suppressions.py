@@ -1,0 +1,106 @@
+"""Addresses that bounce: a 550 or a provider's signed report stops their email; an administrator lifts it."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+import uuid
+
+from sqlalchemy import select
+from standardwebhooks import Webhook
+
+from adapters.sqlalchemy.tables import outbox_messages
+from tests.e2e.conftest import Service, running_service
+from tests.e2e.test_account_flow import verified_admin
+from tests.settings import OPERATOR
+from tests.smtp_server import SmtpTestServer
+
+SECRET = "whsec_" + base64.b64encode(b"b" * 32).decode()
+
+
+async def statuses(service: Service) -> list[str]:
+    assert service.container is not None
+    async with service.container.engine().connect() as connection:
+        return [r.status for r in await connection.execute(select(outbox_messages.c.status)
+                                                           .order_by(outbox_messages.c.created_at))]
+
+
+async def settled(service: Service, count: int) -> list[str]:
+    for _ in range(200):
+        found = await statuses(service)
+        if len(found) >= count and "pending" not in found:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"the outbox did not settle: {await statuses(service)}")
+
+
+def signed(body: dict, secret: str = SECRET) -> tuple[bytes, dict]:
+    payload = json.dumps(body).encode()
+    message_id, now = f"msg_{uuid.uuid4().hex}", int(time.time())
+    signature = Webhook(secret).sign(message_id, _at(now), payload.decode())
+    return payload, {"webhook-id": message_id, "webhook-timestamp": str(now), "webhook-signature": signature,
+                     "content-type": "application/json"}
+
+
+def _at(seconds: int):  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+async def test_a_550_suppresses_the_address_and_lifting_it_sends_again(pg_url: str, smtp_server: SmtpTestServer) -> None:
+    async with running_service(pg_url, smtp_server, BOUNCE_WEBHOOK_SECRET=SECRET) as service:
+        admin = await verified_admin(service)
+        smtp_server.fail_next(1, "550 5.1.1 no such mailbox")
+        await service.signup("gone@example.com")
+        assert await settled(service, 1) == ["dead"]
+
+        reset = await service.client.post("/api/v1/auth/password-reset-request", json={"email": "gone@example.com"})
+        unknown = await service.client.post("/api/v1/auth/password-reset-request", json={"email": "new@example.com"})
+        assert reset.status_code == unknown.status_code == 200 and reset.json() == unknown.json()
+        assert await settled(service, 2) == ["dead", "suppressed"]
+        assert smtp_server.messages == []  # nothing was sent to it
+
+        session = (await service.login("gone@example.com")).json()
+        me = (await service.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {session['access_token']}"}))
+        assert me.json()["email_deliverable"] is False
+        listed = (await service.client.get("/api/v1/mail/suppressions", headers=admin)).json()["items"]
+        assert [(s["email"], s["source"]) for s in listed] == [("gone@example.com", "smtp")]
+        assert "550" in listed[0]["reason"]
+        metrics = (await service.client.get("/metrics", headers=OPERATOR)).text
+        assert 'accounts_emails_total{outcome="suppressed"} 1.0' in metrics
+
+        lifted = await service.client.delete("/api/v1/mail/suppressions/gone@example.com", headers=admin)
+        assert lifted.status_code == 204
+        assert (await service.client.delete("/api/v1/mail/suppressions/gone@example.com", headers=admin)
+                ).status_code == 404
+        await service.client.post("/api/v1/auth/password-reset-request", json={"email": "gone@example.com"})
+        [delivered] = await smtp_server.wait_for(1)
+        assert delivered["To"] == "gone@example.com"
+
+
+async def test_a_signed_bounce_report_suppresses_and_an_unsigned_one_is_refused(pg_url: str,
+                                                                               smtp_server: SmtpTestServer) -> None:
+    async with running_service(pg_url, smtp_server, BOUNCE_WEBHOOK_SECRET=SECRET) as service:
+        admin = await verified_admin(service)
+        report = {"email": "Spam.Hater@Example.com", "type": "complaint", "reason": "marked as spam"}
+        payload, headers = signed(report)
+        unsigned = await service.client.post("/api/v1/mail/bounces", content=payload,
+                                             headers={"content-type": "application/json"})
+        assert (unsigned.status_code, unsigned.json()["error_code"]) == (401, "not_authenticated")
+        forged = await service.client.post("/api/v1/mail/bounces", content=payload,
+                                           headers=signed(report, "whsec_" + base64.b64encode(b"x" * 32).decode())[1])
+        assert forged.status_code == 401
+        accepted = await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
+        assert accepted.status_code == 204
+        bad_body, bad_headers = signed({"email": "a@example.com", "type": "soft"})
+        assert (await service.client.post("/api/v1/mail/bounces", content=bad_body, headers=bad_headers)
+                ).status_code == 422
+        listed = (await service.client.get("/api/v1/mail/suppressions", headers=admin)).json()["items"]
+        assert [(s["email"], s["source"]) for s in listed] == [("spam.hater@example.com", "complaint")]
+
+
+async def test_without_a_bounce_secret_the_endpoint_is_off(service: Service) -> None:
+    payload, headers = signed({"email": "a@example.com", "type": "hard"})
+    assert (await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)).status_code == 404
