@@ -8,6 +8,7 @@ from application.events import EventType, record_event
 from application.password_change import put_new_password
 from application.ports import Clock, PasswordHasher, TokenService, UnitOfWork
 from application.reset_link import ResetLink
+from application.security_events import SecurityEvent, SecurityEventType
 from domain.errors import PasswordsMismatch
 from domain.password_policy import check_password
 
@@ -46,4 +47,5 @@ class ConfirmReset:
             if user.verify_email(user.email):  # following the emailed link proves the mailbox is the user's
                 await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now())
             await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
+            await uow.security_events.add(SecurityEvent(SecurityEventType.RESET_COMPLETED, user.id, self._clock.now()))
             await uow.commit()

@@ -67,7 +67,8 @@ class EventOutbox(Protocol):
 
 
 # What the account's own audit trail says of each event other services are told of.
-_IN_THE_TRAIL = {EventType.USER_CREATED: SecurityEventType.SIGNED_UP, EventType.USER_VERIFIED: SecurityEventType.VERIFIED,
+_IN_THE_TRAIL = {EventType.USER_CREATED: SecurityEventType.SIGNED_UP,
+                 EventType.USER_VERIFIED: SecurityEventType.VERIFIED,
                  EventType.USER_EMAIL_CHANGED: SecurityEventType.EMAIL_CHANGED,
                  EventType.USER_PASSWORD_CHANGED: SecurityEventType.PASSWORD_CHANGED,
                  EventType.USER_SESSIONS_REVOKED: SecurityEventType.SESSIONS_REVOKED,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from application.account_emails import AccountEmails
 from application.ports import Clock, EmailRequest, EmailRequestKind, UnitOfWork
+from application.security_events import SecurityEvent, SecurityEventType
 from application.throttle import Rule
 from domain.user import User
 
@@ -48,6 +49,7 @@ class ProcessEmailRequests:
             user.start_password_reset()  # the links sent before this one stop working
             await uow.users.save(user)
             await self._emails.send_password_reset(uow, user)
+            await uow.security_events.add(SecurityEvent(SecurityEventType.RESET_REQUESTED, user.id, self._clock.now()))
         elif request.kind is EmailRequestKind.VERIFY_EMAIL:
             await self._emails.send_verification(uow, user)
         elif request.kind is EmailRequestKind.LOGIN_CODE:

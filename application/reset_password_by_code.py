@@ -3,10 +3,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.account_emails import AccountEmails
-from application.one_time_codes import CodeBook
 from application.events import EventType, record_event
+from application.one_time_codes import CodeBook
 from application.password_change import put_new_password
 from application.ports import Clock, PasswordHasher, TokenPurpose, UnitOfWork
+from application.security_events import SecurityEvent, SecurityEventType
 from domain.errors import PasswordsMismatch
 from domain.password_policy import check_password
 
@@ -43,4 +44,5 @@ class ResetPasswordByCode:
             if user.verify_email(user.email):  # the code came by email: the mailbox is the user's
                 await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now())
             await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
+            await uow.security_events.add(SecurityEvent(SecurityEventType.RESET_COMPLETED, user.id, self._clock.now()))
             await uow.commit()

@@ -53,6 +53,7 @@ async def test_a_scripted_history_is_in_the_trail_in_order_and_holds_no_secret(s
     assert by_type["account_disabled"]["actor_id"] == by_type["role_changed"]["actor_id"] == admin_id
     assert by_type["role_changed"]["detail"] == "admin"
 
+
     assert service.container is not None
     async with service.container.engine().connect() as connection:
         stored = str([tuple(row) for row in await connection.execute(select(security_events))])
@@ -92,3 +93,19 @@ async def test_the_owner_reads_their_own_trail_a_page_at_a_time_and_exports_ever
     admin = await verified_admin(service)
     kept = (await service.client.get(f"/api/v1/users/{bo_id}/events", headers=admin)).json()["items"]
     assert kept[0]["type"] == "account_deleted" and all(e["ip"] == "" and e["device"] == "" for e in kept)
+
+
+async def test_a_reset_is_in_the_trail_when_asked_and_when_done(service: Service) -> None:
+    admin = await verified_admin(service)
+    await service.signup("di@example.com")
+    await service.client.post("/api/v1/auth/password-reset-request", json={"email": "di@example.com"})
+    await service.client.post("/api/v1/auth/password-reset-request", json={"email": "nobody@example.com"})
+    reset_link = await service.link_in_email(2)
+    done = await service.client.post(reset_link, json={"new_password": "a brand new secret",
+                                                       "confirm_new_password": "a brand new secret"})
+    assert done.status_code == 200
+    di = (await service.login("di@example.com", "a brand new secret")).json()
+    trail = (await service.client.get(f"/api/v1/users/{di['user']['id']}/events", headers=admin)).json()["items"]
+    types = [e["type"] for e in trail]
+    assert "reset_requested" in types and "reset_completed" in types
+    assert types.index("reset_completed") < types.index("reset_requested")  # newest first
