@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from application.ports import Clock, CodeDigests, OneTimeCode, TokenPurpose, UnitOfWork
+from application.security_events import SecurityEvent, SecurityEventType
 from application.throttle import Rule
 from domain.email import Email
 from domain.errors import InvalidCode
@@ -55,6 +56,12 @@ class CodeBook:
             await uow.commit()
         offered = self._digests.digest("".join(code.split()), purpose, found.user_id if found else _NOBODY, email)
         if found is None or found.attempts > self._max_attempts or not hmac.compare_digest(offered, found.digest):
+            async with uow:
+                # One transaction whether or not the address has a code, so the failure's cost tells nothing.
+                if found is not None:
+                    await uow.security_events.add(SecurityEvent(SecurityEventType.CODE_FAILED, found.user_id,
+                                                                self._clock.now(), detail=purpose.value))
+                await uow.commit()
             raise InvalidCode()
         return found
 

@@ -20,6 +20,7 @@ class SecurityEventType(str, enum.Enum):
     LOGIN_SUCCEEDED = "login_succeeded"
     LOGIN_FAILED = "login_failed"  # a wrong password for an account; an unknown address is no account's
     SIGNED_IN_BY_CODE = "signed_in_by_code"
+    CODE_FAILED = "code_failed"  # a wrong or dead code for an account's live one; the detail says its purpose
     RESET_REQUESTED = "reset_requested"  # recorded by the worker, when the email goes to the account
     RESET_COMPLETED = "reset_completed"
     PASSWORD_CHANGED = "password_changed"

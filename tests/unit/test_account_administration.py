@@ -103,3 +103,16 @@ async def test_the_trail_is_pruned_past_its_retention_a_batch_at_a_time() -> Non
     assert len(world.uow.store.security_events) == 3  # two of the four old ones went
     await housekeeping.execute()
     assert [e.type.value for e in world.uow.store.security_events] == ["login_succeeded"]
+
+
+async def test_a_wrong_code_is_in_the_accounts_trail_and_an_unknown_address_in_nobodys() -> None:
+    from application.codes_in_use import CodeEntry
+    from domain.errors import InvalidCode
+
+    world = World()
+    ada = await world.sign_up("ada@example.com")
+    for address in ("ada@example.com", "nobody@example.com"):
+        with pytest.raises(InvalidCode):
+            await world.verify_email_by_code().execute(CodeEntry(address, "000000"))
+    failures = [e for e in world.uow.store.security_events if e.type.value == "code_failed"]
+    assert [(e.user_id, e.detail) for e in failures] == [(ada.id, "verify-email")]
