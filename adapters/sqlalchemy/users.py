@@ -77,9 +77,14 @@ class SqlAlchemyUserRepository:
         await self._write(_UPDATE, row)
 
     async def delete(self, user: User) -> None:
-        # Its sessions and codes go by the foreign keys' ON DELETE CASCADE; email requests hold no key.
+        # Its sessions and codes go by the foreign keys' ON DELETE CASCADE; email requests hold no key. Those a
+        # worker is answering now are left to it (it finds the account gone, or fails on it and retries): to
+        # wait for them, holding the account it waits for, would deadlock.
+        unclaimed = select(email_requests.c.id).where(
+            or_(email_requests.c.user_id == user.id, email_requests.c.email == user.email.value)
+        ).with_for_update(skip_locked=True)
         await self._connection.execute(delete(email_requests).where(
-            or_(email_requests.c.user_id == user.id, email_requests.c.email == user.email.value)))
+            email_requests.c.id.in_(unclaimed.scalar_subquery())))
         await self._connection.execute(delete(users).where(users.c.id == user.id))
 
     async def list(self, offset: int, limit: int) -> Sequence[User]:
