@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from application.events import EventType, record_event
-from application.ports import UnitOfWork
+from application.ports import SessionOrigin, UnitOfWork
 from domain.email import Email
 from domain.errors import UserAlreadyExists
 from domain.user import User
 
 
-async def move_to_address(uow: UnitOfWork, user: User, new_email: Email, now: datetime) -> None:
+async def move_to_address(uow: UnitOfWork, user: User, new_email: Email, now: datetime,
+                          origin: SessionOrigin = SessionOrigin()) -> None:
     """In `uow`, on an account held for change; the caller commits."""
     user.change_email(new_email)
     try:
@@ -21,4 +22,4 @@ async def move_to_address(uow: UnitOfWork, user: User, new_email: Email, now: da
         raise UserAlreadyExists("Another account has taken this address since the link was sent.",
                                 "Ask for the change again with another address.") from None
     await uow.codes.retire(user.id)  # codes sent to the old address, and this change's own, die now
-    await record_event(uow, EventType.USER_EMAIL_CHANGED, user, now)
+    await record_event(uow, EventType.USER_EMAIL_CHANGED, user, now, origin=origin)

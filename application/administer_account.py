@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 
 from application.events import EventType, record_event
-from application.ports import Clock, UnitOfWork
+from application.ports import Clock, SessionOrigin, UnitOfWork
 from application.security_events import SecurityEvent, SecurityEventType
 from application.views import UserView
 from domain.errors import LastAdmin, NotFound
@@ -24,6 +24,7 @@ class AccountChange:
     disabled: bool | None = None
     is_verified: bool | None = None
     actor_id: uuid.UUID | None = None  # the administrator, for the account's trail
+    origin: SessionOrigin = SessionOrigin()  # the administrator's
 
 
 class AdministerAccount:
@@ -50,13 +51,14 @@ class AdministerAccount:
             await uow.users.save(user)
             if disabled:
                 await uow.refresh_tokens.revoke_all_for_user(user.id, now)
-                await record_event(uow, EventType.USER_DISABLED, user, now, actor_id=change.actor_id)
+                await record_event(uow, EventType.USER_DISABLED, user, now, actor_id=change.actor_id,
+                                   origin=change.origin)
             elif changed or enabled:
                 await record_event(uow, EventType.USER_UPDATED, user, now)
             for happened, type, detail in ((enabled, SecurityEventType.ACCOUNT_ENABLED, ""),
                                            (user.role is not role, SecurityEventType.ROLE_CHANGED, user.role.value)):
                 if happened:
-                    await uow.security_events.add(SecurityEvent(type, user.id, now, actor_id=change.actor_id,
-                                                                detail=detail))
+                    await uow.security_events.add(SecurityEvent.at(change.origin, type, user.id, now,
+                                                                   actor_id=change.actor_id, detail=detail))
             await uow.commit()
         return UserView.of(user)

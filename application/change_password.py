@@ -44,7 +44,7 @@ class ChangePassword:
             user = await uow.users.get_for_change(change.user_id)
             if user is None or user.password_hash != confirmed.password_hash:
                 raise WrongPassword()  # changed meanwhile: the password checked above is no longer current
-            await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
+            await put_new_password(uow, self._emails, user, new_hash, self._clock.now(), change.origin)
             session = await self._sessions.open(uow, user, change.origin)
             await uow.commit()
         return await self._sessions.hand_out(session)

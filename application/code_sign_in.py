@@ -27,11 +27,10 @@ async def sign_in_with_code(*, uow: UnitOfWork, codes: CodeBook, sessions: Sessi
         now = clock.now()
         if unguessable_hash is not None and user.prove_address_by_sign_in(unguessable_hash, now):
             await uow.refresh_tokens.revoke_all_for_user(user.id, now)
-            await record_event(uow, EventType.USER_VERIFIED, user, now)
-            await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now)
+            await record_event(uow, EventType.USER_VERIFIED, user, now, origin=origin)
+            await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now, origin=origin)
         await uow.users.save(user)
         session = await sessions.open(uow, user, origin)
-        await uow.security_events.add(SecurityEvent(SecurityEventType.SIGNED_IN_BY_CODE, user.id, now, ip=origin.ip,
-                                                    device=origin.device))
+        await uow.security_events.add(SecurityEvent.at(origin, SecurityEventType.SIGNED_IN_BY_CODE, user.id, now))
         await uow.commit()
     return await sessions.hand_out(session)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from application.address_change import move_to_address
 from application.config import TokenLifetimes
 from application.email_links import EmailChangeLinkClaims
-from application.ports import Clock, TokenService, UnitOfWork
+from application.ports import Clock, SessionOrigin, TokenService, UnitOfWork
 from application.views import UserView
 
 
@@ -16,10 +16,10 @@ class ConfirmEmailChange:
         self._tokens = tokens
         self._lifetimes = lifetimes
 
-    async def execute(self, token: str) -> UserView:
+    async def execute(self, token: str, origin: SessionOrigin = SessionOrigin()) -> UserView:
         link = EmailChangeLinkClaims.load(self._tokens, token, self._lifetimes)
         async with self._uow as uow:
             user = link.matches(await uow.users.get_for_change(link.user_id))
-            await move_to_address(uow, user, link.new_email, self._clock.now())
+            await move_to_address(uow, user, link.new_email, self._clock.now(), origin)
             await uow.commit()
         return UserView.of(user)

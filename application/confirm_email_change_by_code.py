@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from application.address_change import move_to_address
 from application.one_time_codes import CodeBook
-from application.ports import Clock, TokenPurpose, UnitOfWork
+from application.ports import Clock, SessionOrigin, TokenPurpose, UnitOfWork
 from application.views import UserView
 
 
@@ -15,6 +15,7 @@ class EmailChangeCode:
     email: str  # the new address, where the code was sent
     code: str
     client: str = ""
+    origin: SessionOrigin = SessionOrigin()
 
 
 class ConfirmEmailChangeByCode:
@@ -27,9 +28,9 @@ class ConfirmEmailChangeByCode:
 
     async def execute(self, entry: EmailChangeCode) -> UserView:
         code = await self._codes.check(self._uow, entry.email, entry.code, TokenPurpose.CHANGE_EMAIL, entry.client,
-                                       user_id=entry.user_id)
+                                       user_id=entry.user_id, origin=entry.origin)
         async with self._uow as uow:
             user = await self._codes.redeem(uow, code.id, code.user_id)
-            await move_to_address(uow, user, code.email, self._clock.now())
+            await move_to_address(uow, user, code.email, self._clock.now(), entry.origin)
             await uow.commit()
         return UserView.of(user)

@@ -6,7 +6,7 @@ from application.account_emails import AccountEmails
 from application.config import TokenLifetimes
 from application.events import EventType, record_event
 from application.password_change import put_new_password
-from application.ports import Clock, PasswordHasher, TokenService, UnitOfWork
+from application.ports import Clock, PasswordHasher, SessionOrigin, TokenService, UnitOfWork
 from application.reset_link import ResetLink
 from application.security_events import SecurityEvent, SecurityEventType
 from domain.errors import PasswordsMismatch
@@ -18,6 +18,7 @@ class ResetConfirmation:
     token: str
     new_password: str
     confirm_new_password: str
+    origin: SessionOrigin = SessionOrigin()
 
 
 class ConfirmReset:
@@ -45,7 +46,9 @@ class ConfirmReset:
             # Checked again, held: of two concurrent uses of one link, exactly one wins.
             user = link.matches(await uow.users.get_for_change(link.user_id))
             if user.verify_email(user.email):  # following the emailed link proves the mailbox is the user's
-                await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now())
-            await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
-            await uow.security_events.add(SecurityEvent(SecurityEventType.RESET_COMPLETED, user.id, self._clock.now()))
+                await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now(),
+                                   origin=reset.origin)
+            await put_new_password(uow, self._emails, user, new_hash, self._clock.now(), reset.origin)
+            await uow.security_events.add(SecurityEvent.at(reset.origin, SecurityEventType.RESET_COMPLETED, user.id,
+                                                           self._clock.now()))
             await uow.commit()

@@ -5,7 +5,7 @@ import uuid
 from application.account_emails import AccountEmails
 from application.account_erasure import erase_account
 from application.administer_account import no_such_account
-from application.ports import Clock, UnitOfWork
+from application.ports import Clock, SessionOrigin, UnitOfWork
 from domain.errors import LastAdmin
 
 
@@ -17,7 +17,8 @@ class DeleteAccount:
         self._emails = emails
         self._clock = clock
 
-    async def execute(self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> None:
+    async def execute(self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None,
+                      origin: SessionOrigin = SessionOrigin()) -> None:
         async with self._uow as uow:
             admins = await uow.users.lock_active_admins()
             user = await uow.users.get_for_change(user_id)
@@ -25,5 +26,6 @@ class DeleteAccount:
                 raise no_such_account()
             if user.is_active_admin and len(admins) <= 1:
                 raise LastAdmin()
-            await erase_account(uow, self._emails, user, self._clock.now(), actor_id=actor_id)
+            await erase_account(uow, self._emails, user, self._clock.now(), actor_id=actor_id,
+                                origin=origin)
             await uow.commit()

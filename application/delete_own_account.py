@@ -7,7 +7,7 @@ from application.account_emails import AccountEmails
 from application.account_erasure import erase_account
 from application.current_password import CurrentPassword
 from application.one_time_codes import CodeBook
-from application.ports import Clock, TokenPurpose, UnitOfWork
+from application.ports import Clock, SessionOrigin, TokenPurpose, UnitOfWork
 from domain.errors import LastAdmin, NotAuthenticated
 
 
@@ -17,6 +17,7 @@ class OwnDeletion:
     password: str | None = None  # or
     code: str | None = None  # of a sign-in email asked for just before, for an account without a password
     client: str = ""
+    origin: SessionOrigin = SessionOrigin()
 
 
 class DeleteOwnAccount:
@@ -38,7 +39,7 @@ class DeleteOwnAccount:
             if user is None:
                 raise NotAuthenticated()
             code = await self._codes.check(self._uow, str(user.email), deletion.code, TokenPurpose.LOGIN,
-                                           deletion.client, user.id)
+                                           deletion.client, user.id, origin=deletion.origin)
         else:
             await self._current_password.confirm(deletion.user_id, deletion.password or "", deletion.client)
         async with self._uow as uow:
@@ -49,5 +50,5 @@ class DeleteOwnAccount:
                 raise NotAuthenticated()
             if user.is_active_admin and len(admins) <= 1:
                 raise LastAdmin()
-            await erase_account(uow, self._emails, user, self._clock.now())
+            await erase_account(uow, self._emails, user, self._clock.now(), origin=deletion.origin)
             await uow.commit()

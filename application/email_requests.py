@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.ports import Clock, EmailRequest, EmailRequestKind, UnitOfWork
+from application.ports import Clock, EmailRequest, EmailRequestKind, SessionOrigin, UnitOfWork
 from application.throttle import Rule
 from domain.email import Email
 
@@ -13,6 +13,7 @@ from domain.email import Email
 class LinkRequest:
     email: str
     client: str = ""
+    origin: SessionOrigin = SessionOrigin()
 
 
 class RecordEmailRequest:
@@ -31,7 +32,7 @@ class RecordEmailRequest:
         self._clock = clock
 
     async def execute(self, request: LinkRequest) -> None:
-        recorded = EmailRequest(self.kind, Email.parse(request.email), self._clock.now())
+        recorded = EmailRequest(self.kind, Email.parse(request.email), self._clock.now(), origin=request.origin)
         async with self._uow as uow:
             await uow.email_requests.add(recorded)
             # Counted last, so the client's counter is held only until the commit (requests from one client,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 
-from application.ports import Clock, UnitOfWork
+from application.ports import Clock, SessionOrigin, UnitOfWork
 from application.security_events import SecurityEvent, SecurityEventType
 from domain.errors import NotFound
 
@@ -15,10 +15,10 @@ class EndSession:
         self._uow = uow
         self._clock = clock
 
-    async def execute(self, user_id: uuid.UUID, session_id: uuid.UUID) -> None:
+    async def execute(self, user_id: uuid.UUID, session_id: uuid.UUID, origin: SessionOrigin = SessionOrigin()) -> None:
         async with self._uow as uow:
             now = self._clock.now()
             if not await uow.refresh_tokens.end_session(user_id, session_id, now):
                 raise NotFound("No such session.", "List your sessions for their ids.")
-            await uow.security_events.add(SecurityEvent(SecurityEventType.SESSION_ENDED, user_id, now))
+            await uow.security_events.add(SecurityEvent.at(origin, SecurityEventType.SESSION_ENDED, user_id, now))
             await uow.commit()

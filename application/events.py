@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from application.security_events import SecurityEvent, SecurityEventType
+from application.security_events import SecurityEvent, SecurityEventType, SessionOrigin
 from application.views import UserView
 
 if TYPE_CHECKING:
@@ -77,9 +77,10 @@ _IN_THE_TRAIL = {EventType.USER_CREATED: SecurityEventType.SIGNED_UP,
 
 
 async def record_event(uow: UnitOfWork, type: EventType, user: User, now: datetime, *,
-                       actor_id: uuid.UUID | None = None) -> None:
+                       actor_id: uuid.UUID | None = None, origin: SessionOrigin = SessionOrigin()) -> None:
     """In `uow`, with the change that caused it: the event for other services, and the entry of the
     account's audit trail it makes; the caller commits."""
     await uow.events.add(AccountEvent.about(type, UserView.of(user), now))
     if type in _IN_THE_TRAIL:
-        await uow.security_events.add(SecurityEvent(_IN_THE_TRAIL[type], user.id, now, actor_id=actor_id))
+        await uow.security_events.add(SecurityEvent.at(origin, _IN_THE_TRAIL[type], user.id, now,
+                                                         actor_id=actor_id))

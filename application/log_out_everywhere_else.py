@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from application.authenticate import Caller
-from application.ports import Clock, UnitOfWork
+from application.ports import Clock, SessionOrigin, UnitOfWork
 from application.security_events import SecurityEvent, SecurityEventType
 
 
@@ -12,10 +12,10 @@ class LogOutEverywhereElse:
         self._uow = uow
         self._clock = clock
 
-    async def execute(self, caller: Caller) -> None:
+    async def execute(self, caller: Caller, origin: SessionOrigin = SessionOrigin()) -> None:
         async with self._uow as uow:
             now = self._clock.now()
             await uow.refresh_tokens.revoke_all_for_user(caller.user.id, now, keep_family=caller.session_id)
-            await uow.security_events.add(SecurityEvent(SecurityEventType.SESSION_ENDED, caller.user.id, now,
-                                                        detail="all_others"))
+            await uow.security_events.add(SecurityEvent.at(origin, SecurityEventType.SESSION_ENDED, caller.user.id, now,
+                                                           detail="all_others"))
             await uow.commit()

@@ -61,8 +61,8 @@ class Login:
                 await uow.users.save(user)
             await uow.throttle.refund(guess)  # a right password is no guess
             session = await self._sessions.open(uow, user, credentials.origin)
-            await uow.security_events.add(SecurityEvent(SecurityEventType.LOGIN_SUCCEEDED, user.id, self._clock.now(),
-                                                        ip=credentials.origin.ip, device=credentials.origin.device))
+            await uow.security_events.add(SecurityEvent.at(credentials.origin, SecurityEventType.LOGIN_SUCCEEDED,
+                                                           user.id, self._clock.now()))
             await uow.commit()
         return await self._sessions.hand_out(session)
 
@@ -72,9 +72,8 @@ class Login:
         # only an account's wrong password is in its trail.
         async with self._uow as uow:
             if user is not None:
-                await uow.security_events.add(SecurityEvent(
-                    SecurityEventType.LOGIN_FAILED, user.id, self._clock.now(), ip=credentials.origin.ip,
-                    device=credentials.origin.device, detail="wrong_password"))
+                await uow.security_events.add(SecurityEvent.at(credentials.origin, SecurityEventType.LOGIN_FAILED,
+                                                               user.id, self._clock.now(), detail="wrong_password"))
             await uow.commit()
 
 

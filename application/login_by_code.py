@@ -21,7 +21,8 @@ class LoginByCode:
         self._clock = clock
 
     async def execute(self, entry: CodeEntry) -> SessionTokens:
-        code = await self._codes.check(self._uow, entry.email, entry.code, TokenPurpose.LOGIN, entry.client)
+        code = await self._codes.check(self._uow, entry.email, entry.code, TokenPurpose.LOGIN, entry.client,
+                                       origin=entry.origin)
         return await sign_in_with_code(uow=self._uow, codes=self._codes, sessions=self._sessions,
                                        hasher=self._hasher, clock=self._clock, code_id=code.id,
                                        user_id=code.user_id, sent_to=code.email, origin=entry.origin)

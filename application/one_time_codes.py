@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from application.ports import Clock, CodeDigests, OneTimeCode, TokenPurpose, UnitOfWork
+from application.ports import Clock, CodeDigests, OneTimeCode, SessionOrigin, TokenPurpose, UnitOfWork
 from application.security_events import SecurityEvent, SecurityEventType
 from application.throttle import Rule
 from domain.email import Email
@@ -46,7 +46,7 @@ class CodeBook:
         return IssuedCode(code, stored.id)
 
     async def check(self, uow: UnitOfWork, address: str, code: str, purpose: TokenPurpose, client: str,
-                    user_id: uuid.UUID | None = None) -> OneTimeCode:
+                    user_id: uuid.UUID | None = None, origin: SessionOrigin = SessionOrigin()) -> OneTimeCode:
         """The live code `code` is, its try counted and committed; InvalidCode for a wrong, dead or unknown
         one alike. An address with no code costs the same work: one counted try, one digest."""
         email = Email.parse(address)
@@ -59,8 +59,8 @@ class CodeBook:
             async with uow:
                 # One transaction whether or not the address has a code, so the failure's cost tells nothing.
                 if found is not None:
-                    await uow.security_events.add(SecurityEvent(SecurityEventType.CODE_FAILED, found.user_id,
-                                                                self._clock.now(), detail=purpose.value))
+                    await uow.security_events.add(SecurityEvent.at(origin, SecurityEventType.CODE_FAILED, found.user_id,
+                                                                   self._clock.now(), detail=purpose.value))
                 await uow.commit()
             raise InvalidCode()
         return found

@@ -7,16 +7,17 @@ from datetime import datetime
 
 from application.account_emails import AccountEmails
 from application.events import EventType, record_event
-from application.ports import UnitOfWork
+from application.ports import SessionOrigin, UnitOfWork
 from domain.user import User
 
 
-async def put_new_password(uow: UnitOfWork, emails: AccountEmails, user: User, new_hash: str, now: datetime) -> None:
+async def put_new_password(uow: UnitOfWork, emails: AccountEmails, user: User, new_hash: str, now: datetime,
+                           origin: SessionOrigin = SessionOrigin()) -> None:
     """In `uow`, on an account held for change; the caller commits."""
     user.change_password(new_hash, now)
     await uow.users.save(user)
     await uow.refresh_tokens.revoke_all_for_user(user.id, now)
     await uow.codes.retire(user.id)  # the links die with the old password, and their codes with them
     await emails.send_password_changed(uow, user, now)
-    await record_event(uow, EventType.USER_PASSWORD_CHANGED, user, now)
-    await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now)
+    await record_event(uow, EventType.USER_PASSWORD_CHANGED, user, now, origin=origin)
+    await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now, origin=origin)

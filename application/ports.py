@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from application.events import EventOutbox
 from application.mail import EmailContent, OutboxMessage, OutboxStats
-from application.security_events import SecurityEvents
+from application.security_events import SecurityEvents, SessionOrigin
 from application.suppressions import Suppressions
 from application.throttle import Rule, Spent
 from application.webhooks import WebhookDeliveries, WebhookSubscriptions
@@ -70,14 +70,6 @@ class UserRepository(Protocol):
         """The verified, enabled administrators, held until the unit of work ends: two administrators
         demoting each other at once cannot both leave none."""
         ...
-
-
-@dataclass(frozen=True, slots=True)
-class SessionOrigin:
-    """Where a session was opened: the client's address and a short label of its device, both for its owner."""
-
-    ip: str = ""
-    device: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +241,7 @@ class EmailRequest:
     email: Email
     created_at: datetime
     user_id: uuid.UUID | None = None
+    origin: SessionOrigin = SessionOrigin()  # for the account's trail; gone when the request is pruned
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 

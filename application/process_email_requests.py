@@ -49,7 +49,8 @@ class ProcessEmailRequests:
             user.start_password_reset()  # the links sent before this one stop working
             await uow.users.save(user)
             await self._emails.send_password_reset(uow, user)
-            await uow.security_events.add(SecurityEvent(SecurityEventType.RESET_REQUESTED, user.id, self._clock.now()))
+            await uow.security_events.add(SecurityEvent.at(request.origin, SecurityEventType.RESET_REQUESTED, user.id,
+                                                           self._clock.now()))
         elif request.kind is EmailRequestKind.VERIFY_EMAIL:
             await self._emails.send_verification(uow, user)
         elif request.kind is EmailRequestKind.LOGIN_CODE:

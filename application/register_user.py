@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.events import EventType, record_event
-from application.ports import Clock, EmailRequest, EmailRequestKind, PasswordHasher, UnitOfWork
+from application.ports import Clock, EmailRequest, EmailRequestKind, PasswordHasher, SessionOrigin, UnitOfWork
 from application.throttle import Rule
 from application.views import UserView
 from domain.email import Email
@@ -21,6 +21,7 @@ class Signup:
     last_name: str | None = None
     locale: str | None = None
     client: str = ""
+    origin: SessionOrigin = SessionOrigin()
 
 
 class RegisterUser:
@@ -55,7 +56,8 @@ class RegisterUser:
             # the account unless the address has one, and a request the worker answers with a verification
             # email for the new account, or a note to the owner of the old one.
             if await uow.users.add_unless_taken(user):
-                await record_event(uow, EventType.USER_CREATED, user, user.created_at)
+                await record_event(uow, EventType.USER_CREATED, user, user.created_at,
+                                   origin=signup.origin)
             elif self._reveal_existing_accounts:
                 raise UserAlreadyExists()  # taken meanwhile, by a sign-up at the same moment
             await uow.email_requests.add(EmailRequest(EmailRequestKind.SIGN_UP, email, user.created_at, user.id))

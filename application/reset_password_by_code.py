@@ -6,7 +6,7 @@ from application.account_emails import AccountEmails
 from application.events import EventType, record_event
 from application.one_time_codes import CodeBook
 from application.password_change import put_new_password
-from application.ports import Clock, PasswordHasher, TokenPurpose, UnitOfWork
+from application.ports import Clock, PasswordHasher, SessionOrigin, TokenPurpose, UnitOfWork
 from application.security_events import SecurityEvent, SecurityEventType
 from domain.errors import PasswordsMismatch
 from domain.password_policy import check_password
@@ -19,6 +19,7 @@ class CodeReset:
     new_password: str
     confirm_new_password: str
     client: str = ""
+    origin: SessionOrigin = SessionOrigin()
 
 
 class ResetPasswordByCode:
@@ -37,12 +38,15 @@ class ResetPasswordByCode:
         if reset.new_password != reset.confirm_new_password:
             raise PasswordsMismatch()
         check_password(reset.new_password, self._common_passwords)
-        code = await self._codes.check(self._uow, reset.email, reset.code, TokenPurpose.RESET_PASSWORD, reset.client)
+        code = await self._codes.check(self._uow, reset.email, reset.code, TokenPurpose.RESET_PASSWORD, reset.client,
+                                       origin=reset.origin)
         new_hash = await self._hasher.hash(reset.new_password)
         async with self._uow as uow:
             user = await self._codes.redeem(uow, code.id, code.user_id, sent_to=code.email)
             if user.verify_email(user.email):  # the code came by email: the mailbox is the user's
-                await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now())
-            await put_new_password(uow, self._emails, user, new_hash, self._clock.now())
-            await uow.security_events.add(SecurityEvent(SecurityEventType.RESET_COMPLETED, user.id, self._clock.now()))
+                await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now(),
+                                   origin=reset.origin)
+            await put_new_password(uow, self._emails, user, new_hash, self._clock.now(), reset.origin)
+            await uow.security_events.add(SecurityEvent.at(reset.origin, SecurityEventType.RESET_COMPLETED, user.id,
+                                                           self._clock.now()))
             await uow.commit()

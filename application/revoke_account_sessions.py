@@ -4,7 +4,7 @@ import uuid
 
 from application.administer_account import no_such_account
 from application.events import EventType, record_event
-from application.ports import Clock, UnitOfWork
+from application.ports import Clock, SessionOrigin, UnitOfWork
 
 
 class RevokeAccountSessions:
@@ -14,12 +14,13 @@ class RevokeAccountSessions:
         self._uow = uow
         self._clock = clock
 
-    async def execute(self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> None:
+    async def execute(self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None,
+                      origin: SessionOrigin = SessionOrigin()) -> None:
         now = self._clock.now()
         async with self._uow as uow:
             user = await uow.users.get_for_change(user_id)
             if user is None:
                 raise no_such_account()
             await uow.refresh_tokens.revoke_all_for_user(user.id, now)
-            await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now, actor_id=actor_id)
+            await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now, actor_id=actor_id, origin=origin)
             await uow.commit()

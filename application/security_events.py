@@ -34,6 +34,15 @@ class SecurityEventType(str, enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class SessionOrigin:
+    """Where a request came from: the client's address and a short label of its device, for the account's
+    owner (on its sessions and its trail)."""
+
+    ip: str = ""
+    device: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class SecurityEvent:
     type: SecurityEventType
     user_id: uuid.UUID
@@ -43,6 +52,12 @@ class SecurityEvent:
     actor_id: uuid.UUID | None = None  # the administrator who acted, when one did
     detail: str = ""  # a reason class or a new role: a word from our own list, never the caller's text
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    @classmethod
+    def at(cls, origin: SessionOrigin, type: SecurityEventType, user_id: uuid.UUID, occurred_at: datetime, *,
+           actor_id: uuid.UUID | None = None, detail: str = "") -> SecurityEvent:
+        """An entry with where its request came from."""
+        return cls(type, user_id, occurred_at, ip=origin.ip, device=origin.device, actor_id=actor_id, detail=detail)
 
 
 @dataclass(frozen=True, slots=True)

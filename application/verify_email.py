@@ -3,7 +3,7 @@ from __future__ import annotations
 from application.config import TokenLifetimes
 from application.email_links import VerificationLinkClaims
 from application.events import EventType, record_event
-from application.ports import Clock, TokenPurpose, TokenService, UnitOfWork
+from application.ports import Clock, SessionOrigin, TokenPurpose, TokenService, UnitOfWork
 
 
 class VerifyEmail:
@@ -15,7 +15,7 @@ class VerifyEmail:
         self._tokens = tokens
         self._lifetimes = lifetimes
 
-    async def execute(self, token: str) -> bool:
+    async def execute(self, token: str, origin: SessionOrigin = SessionOrigin()) -> bool:
         """True when this call verified the account, False when it was verified already."""
         link = VerificationLinkClaims.load(self._tokens, token, self._lifetimes)
         async with self._uow as uow:
@@ -24,6 +24,6 @@ class VerifyEmail:
                 return False
             await uow.users.save(user)
             await uow.codes.retire(user.id, TokenPurpose.VERIFY_EMAIL)  # the code dies with its link
-            await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now())
+            await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now(), origin=origin)
             await uow.commit()
         return True

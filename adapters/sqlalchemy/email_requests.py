@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, select, update
 
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import email_requests
-from application.ports import EmailRequest, EmailRequestKind
+from application.ports import EmailRequest, EmailRequestKind, SessionOrigin
 from domain.email import Email
 
 _INSERT = insert(email_requests)
@@ -21,7 +21,7 @@ class SqlAlchemyEmailRequests:
     async def add(self, request: EmailRequest) -> None:
         await self._connection.execute(_INSERT, dict(
             id=request.id, kind=request.kind.value, email=request.email.value, created_at=request.created_at,
-            user_id=request.user_id))
+            user_id=request.user_id, client_ip=request.origin.ip or None, device=request.origin.device or None))
 
     async def claim(self, limit: int) -> Sequence[EmailRequest]:
         rows = await self._connection.execute(
@@ -31,12 +31,14 @@ class SqlAlchemyEmailRequests:
             .limit(limit)
             .with_for_update(skip_locked=True))
         return [EmailRequest(kind=EmailRequestKind(row["kind"]), email=Email(row["email"]),
-                             created_at=row["created_at"], user_id=row["user_id"], id=row["id"])
+                             created_at=row["created_at"], user_id=row["user_id"], id=row["id"],
+                             origin=SessionOrigin(row["client_ip"] or "", row["device"] or ""))
                 for row in rows.mappings()]
 
     async def mark_processed(self, request_ids: Sequence[uuid.UUID], when: datetime) -> None:
         await self._connection.execute(
-            update(email_requests).where(email_requests.c.id.in_(request_ids)).values(processed_at=when))
+            update(email_requests).where(email_requests.c.id.in_(request_ids))
+            .values(processed_at=when, client_ip=None, device=None))
 
     async def prune(self, processed_before: datetime) -> int:
         result = await self._connection.execute(

@@ -112,6 +112,9 @@ email_requests = Table(
     Column("processed_at", UtcDateTime),
     # A sign-up's new account, or the account asking to move to the address; none for a request by address.
     Column("user_id", Uuid),
+    # Where the request came from, for the trail entry its answer may make; cleared once it is answered.
+    Column("client_ip", String(45)),
+    Column("device", String(64)),
     Index("ix_email_requests_processed_at", "processed_at", "created_at"),
 )
 

@@ -59,7 +59,7 @@ async def signup(body: SignupIn, request: Request, use_case: RegisterUser = Depe
                  catalogs: Catalogs = Depends(Provide[Container.catalogs])) -> SignupOut:
     locale = body.locale or catalogs.for_request(request.headers.get("accept-language"))
     user = await use_case.execute(Signup(**body.model_dump(exclude={"locale"}), locale=locale,
-                                         client=client_key(request)))
+                                         client=client_key(request), origin=session_origin(request)))
     _ = translator(request)
     return SignupOut(message=_("Account created. Check your email to verify your address."), user=UserOut.of(user))
 
@@ -74,7 +74,7 @@ async def verify(token: Token, request: Request, use_case: VerifyEmail = Depends
     """The emailed link. Opening it changes nothing: it answers a page whose button verifies (mail scanners
     open every link). Only an API client that asks for JSON by name (Bookly's clients) verifies with a GET."""
     if request.method == "GET" and prefers_json(request):
-        return verified_message(request, await use_case.execute(token))
+        return verified_message(request, await use_case.execute(token, session_origin(request)))
     return await verification_page(request, token, check, pages)
 
 
@@ -82,7 +82,7 @@ async def verify(token: Token, request: Request, use_case: VerifyEmail = Depends
 @inject
 async def verify_token(body: TokenIn, request: Request,
                        use_case: VerifyEmail = Depends(Provide[Container.verify_email])) -> MessageOut:
-    return verified_message(request, await use_case.execute(body.token))
+    return verified_message(request, await use_case.execute(body.token, session_origin(request)))
 
 
 def verified_message(request: Request, changed: bool) -> MessageOut:
@@ -97,7 +97,7 @@ async def resend_verification(
     body: EmailIn, request: Request,
     use_case: ResendVerification = Depends(Provide[Container.resend_verification]),
 ) -> MessageOut:
-    await use_case.execute(LinkRequest(body.email, client_key(request)))
+    await use_case.execute(LinkRequest(body.email, client_key(request), session_origin(request)))
     return MessageOut(message=translator(request)(LINK_ON_ITS_WAY))
 
 
@@ -148,7 +148,8 @@ async def delete_me(body: DeleteMeIn, request: Request, user: UserView = Depends
                     use_case: DeleteOwnAccount = Depends(Provide[Container.delete_own_account])) -> Response:
     """Every session and token ends, pending emails are cancelled, the account's data is erased and a last
     email says so; the address can sign up again. 400 `invalid_password` / `invalid_code`."""
-    await use_case.execute(OwnDeletion(user.id, body.password, body.code, client_key(request)))
+    await use_case.execute(OwnDeletion(user.id, body.password, body.code, client_key(request),
+                                       session_origin(request)))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -157,7 +158,7 @@ async def delete_me(body: DeleteMeIn, request: Request, user: UserView = Depends
 async def password_reset_request(
     body: EmailIn, request: Request, use_case: RequestReset = Depends(Provide[Container.request_reset]),
 ) -> MessageOut:
-    await use_case.execute(LinkRequest(body.email, client_key(request)))
+    await use_case.execute(LinkRequest(body.email, client_key(request), session_origin(request)))
     return MessageOut(message=translator(request)(RESET_ON_ITS_WAY))
 
 
@@ -167,7 +168,8 @@ async def password_reset_confirm(
     token: Token, body: ResetConfirmIn, request: Request,
     use_case: ConfirmReset = Depends(Provide[Container.confirm_reset]),
 ) -> MessageOut:
-    await use_case.execute(ResetConfirmation(token, body.new_password, body.confirm_new_password))
+    await use_case.execute(ResetConfirmation(token, body.new_password, body.confirm_new_password,
+                                               session_origin(request)))
     return MessageOut(message=translator(request)(RESET_DONE))
 
 
@@ -222,7 +224,7 @@ async def confirm_email(
 ) -> Any:
     """The emailed link. As the verification link: a page with a button, unless an API client asks for JSON."""
     if request.method == "GET" and prefers_json(request):
-        return email_confirmed(request, await use_case.execute(token))
+        return email_confirmed(request, await use_case.execute(token, session_origin(request)))
     return await email_change_page(request, token, check, pages)
 
 
@@ -232,7 +234,7 @@ async def confirm_email_token(
     body: TokenIn, request: Request,
     use_case: ConfirmEmailChange = Depends(Provide[Container.confirm_email_change]),
 ) -> UserMessageOut:
-    return email_confirmed(request, await use_case.execute(body.token))
+    return email_confirmed(request, await use_case.execute(body.token, session_origin(request)))
 
 
 def email_confirmed(request: Request, user: UserView) -> UserMessageOut:

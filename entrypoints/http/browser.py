@@ -28,7 +28,7 @@ from application.verify_email_by_code import VerifyEmailByCode
 from domain.errors import (InvalidCode, InvalidEmail, InvalidToken, PasswordsMismatch, RateLimited, TokenExpired,
                            UserAlreadyExists, WeakPassword)
 from entrypoints.container import Container
-from entrypoints.http.client_address import client_key
+from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import N_, localized, translator
 from entrypoints.http.pages import Pages
 
@@ -108,7 +108,7 @@ async def verify_form_post(request: Request, use_case: VerifyEmail = Depends(Pro
     if fields is None or not token or not pages.csrf_matches(token, fields.get("csrf_token", "")):
         return form_expired(pages, request)
     try:
-        changed = await use_case.execute(token)
+        changed = await use_case.execute(token, session_origin(request))
     except (InvalidToken, TokenExpired) as problem:
         return link_problem(pages, request, problem, for_reset=False)
     return pages.render(request, "verified", already=not changed)
@@ -131,7 +131,8 @@ async def verify_code_post(request: Request,
     email = fields.get("email", "")
     _ = translator(request)
     try:
-        changed = await use_case.execute(CodeEntry(email, fields.get("code", ""), client_key(request)))
+        changed = await use_case.execute(CodeEntry(email, fields.get("code", ""), client_key(request),
+                                                   session_origin(request)))
     except (InvalidCode, InvalidEmail, RateLimited) as problem:
         return pages.render(request, "verify_code", 400, action=VERIFY_CODE_FORM, email=email,
                             code_error=localized(problem, _))
@@ -160,7 +161,7 @@ async def confirm_email_form_post(
     if fields is None or not token or not pages.csrf_matches(token, fields.get("csrf_token", "")):
         return form_expired(pages, request)
     try:
-        user = await use_case.execute(token)
+        user = await use_case.execute(token, session_origin(request))
     except (InvalidToken, TokenExpired) as problem:
         return link_problem(pages, request, problem, for_reset=False, offer_new=False)
     except UserAlreadyExists as problem:  # another account took the address since the link was sent
@@ -203,7 +204,7 @@ async def reset_form_post(request: Request, use_case: ConfirmReset = Depends(Pro
     _ = translator(request)
     try:
         await use_case.execute(ResetConfirmation(token, fields.get("new_password", ""),
-                                                 fields.get("confirm_new_password", "")))
+                                                 fields.get("confirm_new_password", ""), session_origin(request)))
     except (InvalidToken, TokenExpired) as problem:
         return link_problem(pages, request, problem, for_reset=True)
     except PasswordsMismatch as problem:
@@ -240,7 +241,8 @@ async def reset_code_post(request: Request,
 
     try:
         await use_case.execute(CodeReset(email, fields.get("code", ""), fields.get("new_password", ""),
-                                         fields.get("confirm_new_password", ""), client_key(request)))
+                                         fields.get("confirm_new_password", ""), client_key(request),
+                                         session_origin(request)))
     except (InvalidCode, InvalidEmail, RateLimited) as problem:
         return again(code=localized(problem, _))
     except PasswordsMismatch as problem:
@@ -265,7 +267,7 @@ async def _ask_for_link(request: Request, use_case: RequestReset | ResendVerific
         return form_expired(pages, request, 400)
     email = fields.get("email", "")
     try:
-        await use_case.execute(LinkRequest(email, client_key(request)))
+        await use_case.execute(LinkRequest(email, client_key(request), session_origin(request)))
     except InvalidEmail as problem:
         return link_problem(pages, request, problem, for_reset, email=email,
                             email_error=localized(problem, translator(request)))

@@ -12,7 +12,7 @@ from application.verify_email_by_code import VerifyEmailByCode
 from application.views import UserView
 from entrypoints.container import Container
 from entrypoints.http.auth import RESET_DONE, verified_message, email_confirmed
-from entrypoints.http.client_address import client_key
+from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody, translator
 from entrypoints.http.schemas import CodeIn, MessageOut, ResetCodeIn, UserMessageOut
 from entrypoints.http.security import current_user
@@ -26,7 +26,8 @@ router = APIRouter(prefix="/api/v1/auth", tags=["codes"],
 async def verify_code(body: CodeIn, request: Request,
                       use_case: VerifyEmailByCode = Depends(Provide[Container.verify_email_by_code])) -> MessageOut:
     """As the verification link. A wrong code and an address with none get the same 400 invalid_code."""
-    return verified_message(request, await use_case.execute(CodeEntry(body.email, body.code, client_key(request))))
+    entry = CodeEntry(body.email, body.code, client_key(request), session_origin(request))
+    return verified_message(request, await use_case.execute(entry))
 
 
 @router.post("/password-reset-confirm-code", response_model=MessageOut)
@@ -35,7 +36,7 @@ async def reset_by_code(body: ResetCodeIn, request: Request,
                         use_case: ResetPasswordByCode = Depends(Provide[Container.reset_password_by_code])) -> MessageOut:
     """As the reset link: once, every session ends, the policy applies."""
     await use_case.execute(CodeReset(body.email, body.code, body.new_password, body.confirm_new_password,
-                                     client_key(request)))
+                                     client_key(request), session_origin(request)))
     return MessageOut(message=translator(request)(RESET_DONE))
 
 
@@ -47,5 +48,6 @@ async def confirm_email_by_code(
     use_case: ConfirmEmailChangeByCode = Depends(Provide[Container.confirm_email_change_by_code]),
 ) -> UserMessageOut:
     """`email` is the new address, where the code was sent; the account is the bearer's."""
-    changed = await use_case.execute(EmailChangeCode(user.id, body.email, body.code, client_key(request)))
+    changed = await use_case.execute(EmailChangeCode(user.id, body.email, body.code, client_key(request),
+                                                       session_origin(request)))
     return email_confirmed(request, changed)

@@ -28,7 +28,7 @@ CODE_ON_ITS_WAY = N_("If an account with that address exists, a sign-in code is 
 @inject
 async def request_login_code(body: EmailIn, request: Request,
                              use_case: RequestLoginCode = Depends(Provide[Container.request_login_code])) -> MessageOut:
-    await use_case.execute(LinkRequest(body.email, client_key(request)))
+    await use_case.execute(LinkRequest(body.email, client_key(request), session_origin(request)))
     return MessageOut(message=translator(request)(CODE_ON_ITS_WAY))
 
 

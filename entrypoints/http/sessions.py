@@ -15,6 +15,7 @@ from application.list_sessions import ListSessions
 from application.log_out_everywhere_else import LogOutEverywhereElse
 from application.views import SessionView
 from entrypoints.container import Container
+from entrypoints.http.client_address import session_origin
 from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
 from entrypoints.http.schemas import MessageOut
 from entrypoints.http.security import current_caller
@@ -51,10 +52,10 @@ async def list_sessions(caller: Caller = Depends(current_caller),
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT,
                responses={404: {"model": ErrorBody}})
 @inject
-async def end_session(session_id: uuid.UUID, caller: Caller = Depends(current_caller),
+async def end_session(session_id: uuid.UUID, request: Request, caller: Caller = Depends(current_caller),
                       use_case: EndSession = Depends(Provide[Container.end_session])) -> Response:
     """Its refresh token stops working at once; its access tokens run out within ACCESS_TOKEN_TTL_SECONDS."""
-    await use_case.execute(caller.user.id, session_id)
+    await use_case.execute(caller.user.id, session_id, session_origin(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -63,5 +64,5 @@ async def end_session(session_id: uuid.UUID, caller: Caller = Depends(current_ca
 async def log_out_everywhere_else(request: Request, caller: Caller = Depends(current_caller),
                                   use_case: LogOutEverywhereElse = Depends(Provide[Container.log_out_everywhere_else])
                                   ) -> MessageOut:
-    await use_case.execute(caller)
+    await use_case.execute(caller, session_origin(request))
     return MessageOut(message=translator(request)(N_("Every other session has ended.")))

@@ -22,6 +22,7 @@ from application.views import UserView
 from domain.user import Role
 from entrypoints.container import Container
 from entrypoints.http.account_data import Cursor, Limit, TrailOut
+from entrypoints.http.client_address import session_origin
 from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
 from entrypoints.http.schemas import AccountChangeIn, MessageOut, UserOut, UserPageOut, plain_text
 from entrypoints.http.security import require_admin
@@ -63,21 +64,22 @@ async def get_user(user_id: uuid.UUID, use_case: GetAccount = Depends(Provide[Co
 
 @router.patch("/{user_id}", response_model=UserOut, responses={**NOT_FOUND, 409: {"model": ErrorBody}})
 @inject
-async def change_user(user_id: uuid.UUID, body: AccountChangeIn, admin: UserView = Depends(require_admin),
+async def change_user(user_id: uuid.UUID, body: AccountChangeIn, request: Request,
+                      admin: UserView = Depends(require_admin),
                       use_case: AdministerAccount = Depends(Provide[Container.administer_account])) -> UserOut:
     """Disabling ends every session and refuses the account's access tokens at once; the last verified,
     enabled administrator cannot be demoted or disabled (409 last_admin)."""
     change = AccountChange(user_id, role=body.role, disabled=body.disabled, is_verified=body.is_verified,
-                           actor_id=admin.id)
+                           actor_id=admin.id, origin=session_origin(request))
     return UserOut.of(await use_case.execute(change))
 
 
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND, 409: {"model": ErrorBody}})
 @inject
-async def delete_user(user_id: uuid.UUID, admin: UserView = Depends(require_admin),
+async def delete_user(user_id: uuid.UUID, request: Request, admin: UserView = Depends(require_admin),
                       use_case: DeleteAccount = Depends(Provide[Container.delete_account])) -> Response:
     """As the owner's own deletion; never the last verified administrator (409 last_admin)."""
-    await use_case.execute(user_id, actor_id=admin.id)
+    await use_case.execute(user_id, actor_id=admin.id, origin=session_origin(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -94,7 +96,7 @@ async def account_events(user_id: uuid.UUID, limit: Limit = 50, cursor: Cursor =
 async def revoke_sessions(user_id: uuid.UUID, request: Request, admin: UserView = Depends(require_admin),
                           use_case: RevokeAccountSessions = Depends(Provide[Container.revoke_account_sessions])
                           ) -> MessageOut:
-    await use_case.execute(user_id, actor_id=admin.id)
+    await use_case.execute(user_id, actor_id=admin.id, origin=session_origin(request))
     return MessageOut(message=translator(request)(N_("Every session of the account has ended.")))
 
 
