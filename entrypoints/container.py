@@ -99,6 +99,10 @@ from entrypoints.webhook_pump import WebhookPump
 from entrypoints.worker import OutboxWorker
 
 
+def _days(days: float | None) -> timedelta | None:
+    return timedelta(days=days) if days else None  # None: kept for ever
+
+
 def _lifetimes(s: Settings) -> TokenLifetimes:
     return TokenLifetimes(verification=timedelta(seconds=s.VERIFICATION_TOKEN_TTL_SECONDS),
                           reset=timedelta(seconds=s.RESET_TOKEN_TTL_SECONDS),
@@ -165,8 +169,9 @@ class Container(containers.DeclarativeContainer):
                                                 login=s.LOGIN_LINK_URL_TEMPLATE), settings)
     template_dirs = providers.Callable(lambda s: [s.MAIL_TEMPLATES_DIR, s.PAGES_TEMPLATES_DIR], settings)
     reveal_existing_accounts = providers.Callable(lambda s: s.SIGNUP_REVEALS_EXISTING_ACCOUNTS, settings)
-    sent_retention = providers.Callable(
-        lambda s: timedelta(days=s.OUTBOX_RETENTION_DAYS) if s.OUTBOX_RETENTION_DAYS else None, settings)
+    sent_retention = providers.Callable(lambda s: _days(s.OUTBOX_RETENTION_DAYS), settings)
+    unsent_retention = providers.Callable(lambda s: _days(s.OUTBOX_UNSENT_RETENTION_DAYS), settings)
+    token_retention = providers.Callable(lambda s: _days(s.REFRESH_TOKEN_RETENTION_DAYS), settings)
     bounce_secret = providers.Callable(
         lambda s: s.BOUNCE_WEBHOOK_SECRET.get_secret_value() if s.BOUNCE_WEBHOOK_SECRET else "", settings)
     trail_retention = providers.Callable(lambda s: timedelta(days=s.SECURITY_EVENT_RETENTION_DAYS), settings)
@@ -179,7 +184,8 @@ class Container(containers.DeclarativeContainer):
     common_passwords = providers.Singleton(common_passwords)
     engine = providers.Singleton(create_engine, url=settings.provided.DATABASE_URL,
                                  pool_size=settings.provided.DATABASE_POOL_SIZE,
-                                 max_overflow=settings.provided.DATABASE_MAX_OVERFLOW)
+                                 max_overflow=settings.provided.DATABASE_MAX_OVERFLOW,
+                                 timeout=settings.provided.DATABASE_TIMEOUT_SECONDS)
     uow = providers.Factory(SqlAlchemyUnitOfWork, engine=engine, limits=limits, clock=clock)
     hasher = providers.Singleton(Argon2PasswordHasher, time_cost=settings.provided.PASSWORD_HASH_TIME_COST,
                                  memory_kib=settings.provided.PASSWORD_HASH_MEMORY_KIB,
@@ -290,7 +296,8 @@ class Container(containers.DeclarativeContainer):
     outbox_status = providers.Factory(OutboxStatus, uow=uow)
     revive_dead_messages = providers.Factory(ReviveDeadMessages, uow=uow, clock=clock)
     housekeeping = providers.Factory(Housekeeping, uow=uow, clock=clock, sent_retention=sent_retention,
-                                     trail_retention=trail_retention)
+                                     unsent_retention=unsent_retention, token_retention=token_retention,
+                                     trail_retention=trail_retention, count=metrics.provided.count_pruned)
 
     webhook_sealer = providers.Singleton(AesGcmSealer, key=providers.Singleton(
         derive_key, secret=secret, purpose="webhook-secrets"))

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # so a load past the pool would open and close one per request; with none, a request past the pool
     # waits for a connection instead (bench/RESULTS.md measures the difference).
     DATABASE_POOL_SIZE: int = Field(20, ge=1)
+    # How long a request waits for the database (to connect, for a pooled connection, for a statement)
+    # before it is answered 503: an outage costs a client this, never a hang.
+    DATABASE_TIMEOUT_SECONDS: float = Field(5.0, gt=0, le=300)
     DATABASE_MAX_OVERFLOW: int = Field(0, ge=0)
 
     # Unset in development: a secret generated on the first start and kept in the database (see
@@ -135,7 +138,11 @@ class Settings(BaseSettings):
     OUTBOX_FIRST_RETRY_SECONDS: float = Field(30.0, gt=0)
     OUTBOX_BATCH_SIZE: int = Field(50, ge=1, le=1000)
     OUTBOX_LEASE_SECONDS: float = Field(120.0, gt=0)
-    OUTBOX_RETENTION_DAYS: float | None = Field(None, gt=0)
+    # Retention, pruned by the workers a small batch at a time. Sent emails and webhook deliveries hold no
+    # body; those that never went (dead, suppressed, cancelled) are kept longer, to be looked into.
+    OUTBOX_RETENTION_DAYS: float | None = Field(30, gt=0)
+    OUTBOX_UNSENT_RETENTION_DAYS: float | None = Field(180, gt=0)
+    REFRESH_TOKEN_RETENTION_DAYS: float = Field(7, gt=0)  # after a token expires (spent ones are kept till then)
     SECURITY_EVENT_RETENTION_DAYS: float = Field(365, gt=0)  # the audit trail's entries, pruned after this
 
     # Webhooks go to https URLs on the public internet only; true allows http and private addresses (tests,

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from application.deliver_webhooks import ClaimWebhookDeliveries, ReceiverBatch, SendToReceiver
 from application.distribute_events import DistributeEvents
+from entrypoints.outage import Outage
 
 logger = logging.getLogger("accounts.webhooks")
 
@@ -25,7 +26,7 @@ class WebhookPump:
         self._stopping = asyncio.Event()
         self._sending: dict[uuid.UUID, asyncio.Task[None]] = {}  # by subscription
         self._woken = asyncio.Event()
-        self._failing = False
+        self._outage = Outage("the webhook worker", poll_seconds, logger)
 
     def stop_soon(self) -> None:
         self._stopping.set()
@@ -36,14 +37,15 @@ class WebhookPump:
             try:
                 handed_on = await self._distribute().execute()
                 started = await self._start_batches() if len(self._sending) < self._concurrency else 0
-                self._recovered()
+                self._outage.over()
             except Exception:  # the database may be away for a while; keep trying
-                self._failed()
+                self._outage.failed()
                 handed_on = started = 0
             if handed_on == 0 and started == 0:
                 self._woken.clear()
                 try:
-                    await asyncio.wait_for(self._woken.wait(), self._poll_seconds)
+                    await asyncio.wait_for(self._woken.wait(), self._outage.backoff_seconds if self._outage.ongoing
+                                           else self._poll_seconds)
                 except TimeoutError:
                     pass
         # The batches in hand finish the delivery they are on and hand the rest back.
@@ -64,13 +66,3 @@ class WebhookPump:
         finally:
             del self._sending[batch.subscription.id]
             self._woken.set()  # a receiver is free again: its next deliveries may be due
-
-    def _failed(self) -> None:
-        if not self._failing:  # one line per outage, not one per poll
-            logger.exception("the webhook worker cannot reach the database; retrying every %.1f s", self._poll_seconds)
-        self._failing = True
-
-    def _recovered(self) -> None:
-        if self._failing:
-            logger.info("the webhook worker reaches the database again")
-        self._failing = False

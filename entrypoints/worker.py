@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from application.deliver_outbox import DeliverOutbox
 from application.housekeeping import Housekeeping
 from application.process_email_requests import ProcessEmailRequests
+from entrypoints.outage import Outage
 from entrypoints.webhook_pump import WebhookPump
 
 logger = logging.getLogger("accounts.worker")
 HOUSEKEEPING_EVERY_SECONDS = 3600
+HOUSEKEEPING_PAUSE_SECONDS = 0.05  # between batches, while a backlog of old rows goes
 
 
 class OutboxWorker:
@@ -22,45 +23,57 @@ class OutboxWorker:
                  webhooks: WebhookPump) -> None:
         self._deliver = deliver
         self._webhooks = webhooks
-        self._webhook_task: asyncio.Task[None] | None = None
         self._requests = requests
         self._housekeeping = housekeeping
         self._poll_seconds = poll_seconds
         self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._housekept_at = float("-inf")
+        self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self.run(), name="outbox-worker")
-        # Webhooks beside emails, not in turn with them: a slow receiver never holds an email back.
-        self._webhook_task = asyncio.create_task(self._webhooks.run(), name="webhook-worker")
+        # Webhooks and housekeeping beside emails, not in turn with them: a slow receiver or a year of old
+        # rows never holds an email back.
+        self._tasks = [asyncio.create_task(self.run(), name="outbox-worker"),
+                       asyncio.create_task(self._webhooks.run(), name="webhook-worker"),
+                       asyncio.create_task(self.keep_house(), name="housekeeping")]
 
     async def stop(self) -> None:
         """Finishes the message in hand, hands the rest of its batch back, then returns."""
         self._stopping.set()
         self._webhooks.stop_soon()
-        for task in (self._task, self._webhook_task):
-            if task is not None:
-                await task
+        for task in self._tasks:
+            await task
 
     async def run(self) -> None:
+        outage = Outage("the email worker", self._poll_seconds, logger)
         while not self._stopping.is_set():
-            try:
-                await self._housekeep_now_and_then()
-                handled = await self._requests().execute()
-                handled += await self._deliver().execute(should_stop=self._stopping.is_set)
-            except Exception:  # the database may be away for a while; keep trying
-                logger.exception("the worker's round failed; retrying in %.1f s", self._poll_seconds)
-                handled = 0
-            if handled == 0:
-                try:
-                    await asyncio.wait_for(self._stopping.wait(), self._poll_seconds)
-                except TimeoutError:
-                    pass
+            handled = await self._round(outage, self._send_emails)
+            if not handled:
+                await self._pause(outage.backoff_seconds if outage.ongoing else self._poll_seconds)
 
-    async def _housekeep_now_and_then(self) -> None:
-        if time.monotonic() - self._housekept_at < HOUSEKEEPING_EVERY_SECONDS:
-            return
-        self._housekept_at = time.monotonic()
-        if count := await self._housekeeping().execute():
-            logger.info("housekeeping deleted %d rows past their time", count)
+    async def keep_house(self) -> None:
+        outage = Outage("housekeeping", self._poll_seconds, logger)
+        while not self._stopping.is_set():
+            deleted = await self._round(outage, lambda: self._housekeeping().execute())
+            if deleted:
+                logger.debug("housekeeping deleted %d rows past their time", deleted)
+            await self._pause(HOUSEKEEPING_PAUSE_SECONDS if deleted else
+                              outage.backoff_seconds if outage.ongoing else HOUSEKEEPING_EVERY_SECONDS)
+
+    async def _send_emails(self) -> int:
+        handled = await self._requests().execute()
+        return handled + await self._deliver().execute(should_stop=self._stopping.is_set)
+
+    async def _round(self, outage: Outage, work: Callable[[], Awaitable[int]]) -> int:
+        try:
+            done = await work()
+        except Exception:  # the database may be away for a while; keep trying
+            outage.failed()
+            return 0
+        outage.over()
+        return done
+
+    async def _pause(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            pass

@@ -116,8 +116,14 @@ class FakeWebhookDeliveries:
         return DeliveryStats(pending=count(DeliveryStatus.PENDING), sent=count(DeliveryStatus.SENT),
                              dead=count(DeliveryStatus.DEAD), oldest_pending_created_at=min(pending, default=None))
 
-    async def prune_sent(self, sent_before: datetime) -> int:
-        old = [i for i, row in self.rows.items() if row["status"] is DeliveryStatus.SENT and row["sent_at"] < sent_before]
+    async def prune_sent(self, sent_before: datetime, limit: int = 1000) -> int:
+        return self._prune(DeliveryStatus.SENT, "sent_at", sent_before, limit)
+
+    async def prune_dead(self, before: datetime, limit: int = 1000) -> int:
+        return self._prune(DeliveryStatus.DEAD, "due", before, limit)
+
+    def _prune(self, status: DeliveryStatus, by: str, before: datetime, limit: int) -> int:
+        old = [i for i, row in self.rows.items() if row["status"] is status and row[by] < before][:limit]
         for delivery_id in old:
             del self.rows[delivery_id]
         return len(old)

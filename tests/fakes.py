@@ -84,8 +84,8 @@ class FakeRateLimitCounters:
         self.counters[key, window_start] = self.counters.get((key, window_start), 0) + amount
         return self.counters[key, window_start]
 
-    async def prune(self, before: datetime) -> int:
-        old = [k for k in self.counters if k[1] < before]
+    async def prune(self, before: datetime, limit: int = 1000) -> int:
+        old = sorted((k for k in self.counters if k[1] < before), key=lambda k: k[1])[:limit]
         for key in old:
             del self.counters[key]
         return len(old)
@@ -105,8 +105,8 @@ class FakeEmailRequests:
         for request_id in request_ids:
             self.requests[request_id] = (self.requests[request_id][0], when)
 
-    async def prune(self, processed_before: datetime) -> int:
-        old = [i for i, (_, at) in self.requests.items() if at is not None and at < processed_before]
+    async def prune(self, processed_before: datetime, limit: int = 1000) -> int:
+        old = [i for i, (_, at) in self.requests.items() if at is not None and at < processed_before][:limit]
         for request_id in old:
             del self.requests[request_id]
         return len(old)
@@ -254,6 +254,13 @@ class FakeRefreshTokens:
             if match(record) and record.revoked_at is None:
                 self.tokens[key] = replace(record, revoked_at=when)
 
+    async def prune(self, expired_before: datetime, limit: int = 1000) -> int:
+        old = sorted((r for r in self.tokens.values() if r.expires_at < expired_before),
+                     key=lambda r: r.expires_at)[:limit]
+        for record in old:
+            del self.tokens[record.token_hash]
+        return len(old)
+
 
 class FakeOutbox:
     def __init__(self, rows: dict[uuid.UUID, dict[str, Any]]) -> None:
@@ -308,13 +315,20 @@ class FakeOutbox:
         doomed = [r for r in self.rows.values() if r["message"].recipient == recipient
                   and r["status"] in ("pending", "dead")]
         for row in doomed:
-            row.update(status="cancelled", claimed_until=None, claimed_by=None,
+            row.update(status="cancelled", claimed_until=None, claimed_by=None, due=when,
                        message=replace(row["message"], content=replace(row["message"].content, text_body="",
                                                                       html_body="")))
         return len(doomed)
 
-    async def prune_sent(self, sent_before: datetime) -> int:
-        old = [i for i, r in self.rows.items() if r["status"] == "sent" and r["sent_at"] < sent_before]
+    async def prune_sent(self, sent_before: datetime, limit: int = 1000) -> int:
+        old = [i for i, r in self.rows.items() if r["status"] == "sent" and r["sent_at"] < sent_before][:limit]
+        for message_id in old:
+            del self.rows[message_id]
+        return len(old)
+
+    async def prune_unsent(self, before: datetime, limit: int = 1000) -> int:
+        old = [i for i, r in self.rows.items() if r["status"] in ("dead", "suppressed", "cancelled")
+               and r["due"] < before][:limit]
         for message_id in old:
             del self.rows[message_id]
         return len(old)

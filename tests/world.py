@@ -190,8 +190,8 @@ class World:
     def revive_dead_messages(self) -> ReviveDeadMessages:
         return ReviveDeadMessages(uow=self.uow, clock=self.clock)
 
-    def housekeeping(self, sent_retention=None) -> Housekeeping:  # type: ignore[no-untyped-def]
-        return Housekeeping(uow=self.uow, clock=self.clock, sent_retention=sent_retention)
+    def housekeeping(self, sent_retention=None, **retention) -> Housekeeping:  # type: ignore[no-untyped-def]
+        return Housekeeping(uow=self.uow, clock=self.clock, sent_retention=sent_retention, **retention)
 
     async def account(self, email: str) -> User:
         """The account as the repository holds it now."""

@@ -4,8 +4,9 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 
+from adapters.sqlalchemy.bounded_delete import oldest_first
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import email_requests
 from application.ports import EmailRequest, EmailRequestKind, SessionOrigin
@@ -40,7 +41,8 @@ class SqlAlchemyEmailRequests:
             update(email_requests).where(email_requests.c.id.in_(request_ids))
             .values(processed_at=when, client_ip=None, device=None))
 
-    async def prune(self, processed_before: datetime) -> int:
-        result = await self._connection.execute(
-            delete(email_requests).where(email_requests.c.processed_at < processed_before))
+    async def prune(self, processed_before: datetime, limit: int = 1000) -> int:
+        result = await self._connection.execute(oldest_first(
+            email_requests, email_requests.c.processed_at < processed_before,
+            order_by=email_requests.c.processed_at, limit=limit))
         return result.rowcount

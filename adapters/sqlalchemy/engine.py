@@ -8,17 +8,23 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
-def create_engine(url: str, pool_size: int = 20, max_overflow: int = 0) -> AsyncEngine:
-    """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite); creating it opens no connection."""
+def create_engine(url: str, pool_size: int = 20, max_overflow: int = 0, timeout: float | None = None) -> AsyncEngine:
+    """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite); creating it opens no connection.
+    `timeout`: the most a connection, a pooled connection or a statement may take (PostgreSQL); none for
+    migrations, whose index builds may take long."""
     if make_url(url).get_backend_name() == "sqlite":
         engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
-    # No pre-ping: it would cost a round trip per checkout. A connection found dead raises a disconnect
-    # error (503 to that one request), and SQLAlchemy then replaces the whole pool.
+    # No pre-ping: it would cost a round trip per checkout. A connection found dead at a transaction's
+    # first statement is replaced and the statement sent again (storage_errors.StorageConnection), and
+    # SQLAlchemy replaces the rest of the pool.
     # hide_parameters: an error logged with its SQL must not carry a hash, a token or an email's link.
-    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True)
+    if timeout is None:
+        return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True)
+    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True,
+                               pool_timeout=timeout, connect_args={"timeout": timeout, "command_timeout": timeout})
 
 
 def backend_of(url: str) -> str:

@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 
+from adapters.sqlalchemy.bounded_delete import oldest_first
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import outbox_messages as outbox
 from application.mail import EmailContent, OutboxMessage, OutboxStats
@@ -75,9 +76,17 @@ class SqlAlchemyOutbox:
         result = await self._connection.execute(query.values(status=PENDING, attempts=0, next_attempt_at=now))
         return result.rowcount
 
-    async def prune_sent(self, sent_before: datetime) -> int:
-        result = await self._connection.execute(
-            delete(outbox).where(outbox.c.status == SENT, outbox.c.sent_at < sent_before))
+    async def prune_sent(self, sent_before: datetime, limit: int = 1000) -> int:
+        # Along the (status, next_attempt_at) index: a message is due before it is sent.
+        result = await self._connection.execute(oldest_first(
+            outbox, outbox.c.status == SENT, outbox.c.next_attempt_at < sent_before, outbox.c.sent_at < sent_before,
+            order_by=outbox.c.next_attempt_at, limit=limit))
+        return result.rowcount
+
+    async def prune_unsent(self, before: datetime, limit: int = 1000) -> int:
+        result = await self._connection.execute(oldest_first(
+            outbox, outbox.c.status.in_([DEAD, SUPPRESSED, CANCELLED]), outbox.c.next_attempt_at < before,
+            order_by=outbox.c.next_attempt_at, limit=limit))
         return result.rowcount
 
     async def mark_suppressed(self, message_id: uuid.UUID, reason: str, claimant: str) -> None:

@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
+from adapters.sqlalchemy.bounded_delete import oldest_first
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import rate_limits
 
@@ -33,6 +34,7 @@ class SqlAlchemyRateLimitCounters:
         found = await self._connection.execute(statement, {"key": key, "window_start": window_start, "amount": amount})
         return found.scalar_one()
 
-    async def prune(self, before: datetime) -> int:
-        result = await self._connection.execute(delete(rate_limits).where(rate_limits.c.window_start < before))
+    async def prune(self, before: datetime, limit: int = 1000) -> int:
+        result = await self._connection.execute(oldest_first(
+            rate_limits, rate_limits.c.window_start < before, order_by=rate_limits.c.window_start, limit=limit))
         return result.rowcount

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
+from adapters.sqlalchemy.bounded_delete import oldest_first
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import refresh_tokens, users
 from adapters.sqlalchemy.users import user_from_row
@@ -98,6 +99,12 @@ class SqlAlchemyRefreshTokenRepository:
             update(refresh_tokens)
             .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None), *kept)
             .values(revoked_at=when))
+
+    async def prune(self, expired_before: datetime, limit: int = 1000) -> int:
+        result = await self._connection.execute(oldest_first(
+            refresh_tokens, refresh_tokens.c.expires_at < expired_before, order_by=refresh_tokens.c.expires_at,
+            limit=limit))
+        return result.rowcount
 
 
 def _to_record(row: Any) -> RefreshTokenRecord:

@@ -5,8 +5,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy import insert, select, tuple_, update
 
+from adapters.sqlalchemy.bounded_delete import oldest_first
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import security_events as table
 from application.security_events import EventPosition, SecurityEvent, SecurityEventType
@@ -38,10 +39,8 @@ class SqlAlchemySecurityEvents:
                                        .values(client_ip=None, device=None, actor_id=None, detail=None))
 
     async def prune(self, older_than: datetime, limit: int) -> int:
-        # A small batch at a time, so no prune holds a long lock or a long transaction.
-        oldest = (select(table.c.id).where(table.c.occurred_at < older_than)
-                  .order_by(table.c.occurred_at).limit(limit).scalar_subquery())
-        result = await self._connection.execute(delete(table).where(table.c.id.in_(oldest)))
+        result = await self._connection.execute(oldest_first(
+            table, table.c.occurred_at < older_than, order_by=table.c.occurred_at, limit=limit))
         return result.rowcount
 
 

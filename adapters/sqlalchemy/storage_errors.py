@@ -32,21 +32,44 @@ def _first_line(error: BaseException) -> str:
 
 
 async def connect(engine: AsyncEngine) -> StorageConnection:
+    return StorageConnection(await _connect(engine), engine)
+
+
+async def _connect(engine: AsyncEngine) -> AsyncConnection:
     try:
-        return StorageConnection(await engine.connect())
+        return await engine.connect()
     except Exception as error:
         _reraise(error)
         raise
 
 
 class StorageConnection:
-    """An AsyncConnection whose outages are StorageErrors; the repositories use only this."""
+    """An AsyncConnection whose outages are StorageErrors; the repositories use only this.
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    A pooled connection the database dropped (a restart, a failover, an idle timeout) is found dead at its
+    next statement. At a transaction's first statement nothing has been done yet, so it is replaced and the
+    statement sent again: a request never fails on a connection that died while it sat in the pool."""
+
+    def __init__(self, connection: AsyncConnection, engine: AsyncEngine | None = None) -> None:
         self._connection = connection
+        self._engine = engine
+        self._fresh = engine is not None  # no statement sent yet
         self.dialect = connection.dialect
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        if self._fresh:
+            self._fresh = False
+            try:
+                return await self._connection.execute(statement, parameters)
+            except exc.DBAPIError as error:
+                if not error.connection_invalidated or self._engine is None:
+                    _reraise(error)
+                    raise
+            try:
+                await self._connection.close()  # back to the pool, which discards it: it is invalidated
+            except Exception:  # noqa: S110  (it is dead; closing it has nothing left to tell)
+                pass
+            self._connection = await _connect(self._engine)
         return await self._guard(self._connection.execute(statement, parameters))
 
     async def commit(self) -> None:

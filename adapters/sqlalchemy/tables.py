@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        TypeDecorator, UniqueConstraint, Uuid)
+                        TypeDecorator, UniqueConstraint, Uuid, func)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -52,6 +52,11 @@ users = Table(
     Index("ix_users_role_created_at", "role", "created_at", "id"),
     Index("ix_users_created_at_id", "created_at", "id"),
 )
+# The administrators' search by prefix, case-blind: lower(column) LIKE 'prefix%' goes along these.
+SEARCHED_NAMES = ("email", "username", "first_name", "last_name")
+for _name in SEARCHED_NAMES:
+    Index(f"ix_users_lower_{_name}", func.lower(users.c[_name]).label(f"lower_{_name}"),
+          postgresql_ops={f"lower_{_name}": "text_pattern_ops"})
 
 refresh_tokens = Table(
     "refresh_tokens", metadata,
@@ -67,6 +72,7 @@ refresh_tokens = Table(
     Column("started_at", UtcDateTime),
     Column("client_ip", String(45)),
     Column("device", String(64)),
+    Index("ix_refresh_tokens_expires_at", "expires_at"),  # what housekeeping prunes
 )
 
 outbox_messages = Table(
@@ -116,6 +122,7 @@ email_requests = Table(
     Column("client_ip", String(45)),
     Column("device", String(64)),
     Index("ix_email_requests_processed_at", "processed_at", "created_at"),
+    Index("ix_email_requests_email", "email"),  # what an account's deletion takes with it
 )
 
 # Secrets the service generated for itself: in development, the signing secret when JWT_SECRET is unset.

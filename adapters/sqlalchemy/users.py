@@ -100,8 +100,11 @@ class SqlAlchemyUserRepository:
         if after is not None:
             query = query.where(tuple_(users.c.created_at, users.c.id) > tuple_(after.created_at, after.id))
         if filter.prefix:
-            prefix = filter.prefix.lower()
-            query = query.where(or_(*(func.lower(name).startswith(prefix, autoescape=True) for name in _NAMES)))
+            # Written into the statement, not sent as a parameter: only a pattern the planner can read lets it
+            # walk the lower(...) text_pattern_ops indexes, in a generic plan as in a custom one.
+            escaped = filter.prefix.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
+            pattern = bindparam("prefix", escaped + "%", literal_execute=True)
+            query = query.where(or_(*(func.lower(name).like(pattern, escape="/") for name in _NAMES)))
         if filter.role is not None:
             query = query.where(users.c.role == filter.role.value)
         if filter.verified is not None:

@@ -25,6 +25,8 @@ class Metrics:
                                  buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
         self.emails = Counter("accounts_emails", "Emails handed to the mail system, by outcome", ["outcome"],
                               registry=self.registry)
+        self.pruned = Counter("accounts_pruned_rows", "Rows housekeeping deleted past their retention, by kind",
+                              ["kind"], registry=self.registry)
         # Read from the database at each scrape, the same for every process: the latest reading holds.
         self.outbox_pending = Gauge("accounts_outbox_pending", "Emails waiting to be sent", registry=self.registry,
                                     multiprocess_mode="mostrecent")
@@ -45,6 +47,9 @@ class Metrics:
 
     def count_email(self, outcome: str) -> None:
         self.emails.labels(outcome).inc()
+
+    def count_pruned(self, kind: str, count: int) -> None:
+        self.pruned.labels(kind).inc(count)
 
 
 # Labelled as they are; anything else (h11 accepts invented methods) is "other", or each one would make new

@@ -9,15 +9,13 @@ from pathlib import Path
 
 import pytest
 from alembic.config import Config
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from adapters.sqlalchemy.migrate import alembic_config as service_alembic_config
 from pytest_alembic.plugin.fixtures import alembic_runner  # noqa: F401  (the fixture the tests below take)
 from pytest_alembic.runner import MigrationContext
-from tests.database import empty_schema
+from tests.database import own_database
 from pytest_alembic.tests import (  # noqa: F401  (collected here as tests)
     test_model_definitions_match_ddl,
     test_single_head_revision,
@@ -25,33 +23,15 @@ from pytest_alembic.tests import (  # noqa: F401  (collected here as tests)
     test_upgrade,
 )
 
-
-def _own_database(url: str) -> str:
-    """A database of its own beside the suite's: these tests take the schema down to nothing."""
-    parsed = make_url(url)
-    name = f"{parsed.database}_migrations"
-
-    async def create() -> None:
-        admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
-        try:
-            async with admin.connect() as connection:
-                found = await connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
-                if not found:
-                    await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        finally:
-            await admin.dispose()
-
-    asyncio.run(create())
-    own = parsed.set(database=name).render_as_string(hide_password=False)
-
-    asyncio.run(empty_schema(own))
-    return own
+# SQLite cannot reflect the lower(...) indexes of the user search; PostgreSQL compares them.
+pytestmark = [pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index"),
+              pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")]
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
 def alembic_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AsyncEngine]:
     if request.param == "postgresql":
-        url = _own_database(request.getfixturevalue("postgres_url"))
+        url = asyncio.run(own_database(request.getfixturevalue("postgres_url"), "migrations"))
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
     # No pool: pytest-alembic runs each step in an event loop of its own, and a pooled connection would
