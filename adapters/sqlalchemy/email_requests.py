@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import insert, select, update
 
-from adapters.sqlalchemy.bounded_delete import oldest_first
+from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import email_requests
 from application.ports import EmailRequest, EmailRequestKind, SessionOrigin
@@ -42,7 +42,6 @@ class SqlAlchemyEmailRequests:
             .values(processed_at=when, client_ip=None, device=None))
 
     async def prune(self, processed_before: datetime, limit: int = 1000) -> int:
-        result = await self._connection.execute(oldest_first(
-            email_requests, email_requests.c.processed_at < processed_before,
-            order_by=email_requests.c.processed_at, limit=limit))
-        return result.rowcount
+        return await delete_batch(
+            self._connection, email_requests, email_requests.c.processed_at < processed_before,
+            order_by=email_requests.c.processed_at, limit=limit)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
 
-from adapters.sqlalchemy.bounded_delete import oldest_first
+from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import outbox_messages as outbox
 from application.mail import EmailContent, OutboxMessage, OutboxStats
@@ -78,16 +78,14 @@ class SqlAlchemyOutbox:
 
     async def prune_sent(self, sent_before: datetime, limit: int = 1000) -> int:
         # Along the (status, next_attempt_at) index: a message is due before it is sent.
-        result = await self._connection.execute(oldest_first(
-            outbox, outbox.c.status == SENT, outbox.c.next_attempt_at < sent_before, outbox.c.sent_at < sent_before,
-            order_by=outbox.c.next_attempt_at, limit=limit))
-        return result.rowcount
+        return await delete_batch(
+            self._connection, outbox, outbox.c.status == SENT, outbox.c.next_attempt_at < sent_before,
+            outbox.c.sent_at < sent_before, order_by=outbox.c.next_attempt_at, limit=limit)
 
     async def prune_unsent(self, before: datetime, limit: int = 1000) -> int:
-        result = await self._connection.execute(oldest_first(
-            outbox, outbox.c.status.in_([DEAD, SUPPRESSED, CANCELLED]), outbox.c.next_attempt_at < before,
-            order_by=outbox.c.next_attempt_at, limit=limit))
-        return result.rowcount
+        return await delete_batch(
+            self._connection, outbox, outbox.c.status.in_([DEAD, SUPPRESSED, CANCELLED]),
+            outbox.c.next_attempt_at < before, order_by=outbox.c.next_attempt_at, limit=limit)
 
     async def mark_suppressed(self, message_id: uuid.UUID, reason: str, claimant: str) -> None:
         await self._connection.execute(

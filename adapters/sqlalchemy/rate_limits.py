@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.sqlalchemy.bounded_delete import oldest_first
+from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import rate_limits
 
@@ -35,6 +35,6 @@ class SqlAlchemyRateLimitCounters:
         return found.scalar_one()
 
     async def prune(self, before: datetime, limit: int = 1000) -> int:
-        result = await self._connection.execute(oldest_first(
-            rate_limits, rate_limits.c.window_start < before, order_by=rate_limits.c.window_start, limit=limit))
-        return result.rowcount
+        return await delete_batch(
+            self._connection, rate_limits, rate_limits.c.window_start < before,
+            order_by=rate_limits.c.window_start, limit=limit)

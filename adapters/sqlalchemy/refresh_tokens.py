@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
-from adapters.sqlalchemy.bounded_delete import oldest_first
+from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import refresh_tokens, users
 from adapters.sqlalchemy.users import user_from_row
@@ -101,10 +101,9 @@ class SqlAlchemyRefreshTokenRepository:
             .values(revoked_at=when))
 
     async def prune(self, expired_before: datetime, limit: int = 1000) -> int:
-        result = await self._connection.execute(oldest_first(
-            refresh_tokens, refresh_tokens.c.expires_at < expired_before, order_by=refresh_tokens.c.expires_at,
-            limit=limit))
-        return result.rowcount
+        return await delete_batch(
+            self._connection, refresh_tokens, refresh_tokens.c.expires_at < expired_before,
+            order_by=refresh_tokens.c.expires_at, limit=limit)
 
 
 def _to_record(row: Any) -> RefreshTokenRecord:

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, tuple_, update
 
-from adapters.sqlalchemy.bounded_delete import oldest_first
+from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import security_events as table
 from application.security_events import EventPosition, SecurityEvent, SecurityEventType
@@ -39,9 +39,8 @@ class SqlAlchemySecurityEvents:
                                        .values(client_ip=None, device=None, actor_id=None, detail=None))
 
     async def prune(self, older_than: datetime, limit: int) -> int:
-        result = await self._connection.execute(oldest_first(
-            table, table.c.occurred_at < older_than, order_by=table.c.occurred_at, limit=limit))
-        return result.rowcount
+        return await delete_batch(
+            self._connection, table, table.c.occurred_at < older_than, order_by=table.c.occurred_at, limit=limit)
 
 
 def _event(row: Any) -> SecurityEvent:

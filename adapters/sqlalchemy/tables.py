@@ -122,7 +122,9 @@ email_requests = Table(
     Column("client_ip", String(45)),
     Column("device", String(64)),
     Index("ix_email_requests_processed_at", "processed_at", "created_at"),
-    Index("ix_email_requests_email", "email"),  # what an account's deletion takes with it
+    # What an account's deletion takes with it.
+    Index("ix_email_requests_email", "email"),
+    Index("ix_email_requests_user_id", "user_id"),
 )
 
 # Secrets the service generated for itself: in development, the signing secret when JWT_SECRET is unset.

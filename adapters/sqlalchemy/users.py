@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, tuple_, upd
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
+from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import email_requests, users
 from domain.email import Email
@@ -80,11 +81,8 @@ class SqlAlchemyUserRepository:
         # Its sessions and codes go by the foreign keys' ON DELETE CASCADE; email requests hold no key. Those a
         # worker is answering now are left to it (it finds the account gone, or fails on it and retries): to
         # wait for them, holding the account it waits for, would deadlock.
-        unclaimed = select(email_requests.c.id).where(
-            or_(email_requests.c.user_id == user.id, email_requests.c.email == user.email.value)
-        ).with_for_update(skip_locked=True)
-        await self._connection.execute(delete(email_requests).where(
-            email_requests.c.id.in_(unclaimed.scalar_subquery())))
+        await delete_batch(self._connection, email_requests,
+                           or_(email_requests.c.user_id == user.id, email_requests.c.email == user.email.value))
         await self._connection.execute(delete(users).where(users.c.id == user.id))
 
     async def list(self, offset: int, limit: int) -> Sequence[User]:

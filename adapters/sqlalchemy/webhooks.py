@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, update
 
-from adapters.sqlalchemy.bounded_delete import oldest_first
+from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import account_events, webhook_deliveries as deliveries, webhook_subscriptions
 from application.events import AccountEvent
@@ -134,16 +134,14 @@ class SqlAlchemyWebhookDeliveries:
                              oldest_pending_created_at=oldest)
 
     async def prune_sent(self, sent_before: datetime, limit: int = 1000) -> int:
-        result = await self._connection.execute(oldest_first(
-            deliveries, deliveries.c.status == SENT, deliveries.c.next_attempt_at < sent_before,
-            deliveries.c.sent_at < sent_before, order_by=deliveries.c.next_attempt_at, limit=limit))
-        return result.rowcount
+        return await delete_batch(
+            self._connection, deliveries, deliveries.c.status == SENT, deliveries.c.next_attempt_at < sent_before,
+            deliveries.c.sent_at < sent_before, order_by=deliveries.c.next_attempt_at, limit=limit)
 
     async def prune_dead(self, before: datetime, limit: int = 1000) -> int:
-        result = await self._connection.execute(oldest_first(
-            deliveries, deliveries.c.status == DEAD, deliveries.c.next_attempt_at < before,
-            order_by=deliveries.c.next_attempt_at, limit=limit))
-        return result.rowcount
+        return await delete_batch(
+            self._connection, deliveries, deliveries.c.status == DEAD, deliveries.c.next_attempt_at < before,
+            order_by=deliveries.c.next_attempt_at, limit=limit)
 
 
 def _held(delivery_ids: Sequence[uuid.UUID], claimant: str) -> tuple[Any, ...]:

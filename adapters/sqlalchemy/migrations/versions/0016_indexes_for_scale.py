@@ -1,4 +1,4 @@
-"""indexes for a service with years of history: the admin search by prefix, token and request pruning
+"""indexes for a service with years of history: the admin search by prefix, token and request pruning, an account's email requests
 
 Revision ID: 0016
 Revises: 0015
@@ -22,9 +22,11 @@ def upgrade() -> None:
         op.create_index(f"ix_users_lower_{name}", "users", [sa.text(expression)])
     op.create_index("ix_refresh_tokens_expires_at", "refresh_tokens", ["expires_at"])
     op.create_index("ix_email_requests_email", "email_requests", ["email"])
+    op.create_index("ix_email_requests_user_id", "email_requests", ["user_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_email_requests_user_id", "email_requests")
     op.drop_index("ix_email_requests_email", "email_requests")
     op.drop_index("ix_refresh_tokens_expires_at", "refresh_tokens")
     for name in reversed(_SEARCHED):
