@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import asyncio
 import random
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from application.config import DeliveryPolicy
+from application.errors import StorageUnavailable
 from application.mail import DeliveryError, OutboxMessage
 from application.outcome_recorder import Outcome, OutcomeRecorder
 from application.ports import Clock, MailSender, UnitOfWork
@@ -41,7 +43,7 @@ class DeliverOutbox:
             await uow.commit()
         lease_until = self._clock.now() + self._policy.lease
         held = {message.id for message in batch}
-        outcomes = OutcomeRecorder(lambda done: self._record(done, claimant))
+        outcomes = OutcomeRecorder(lambda done: self._record_while_held(done, claimant, lambda: lease_until))
         try:
             for index, message in enumerate(batch):
                 rest = [m for m in batch[index:] if m.id in held]
@@ -78,6 +80,21 @@ class DeliverOutbox:
         except Exception as error:  # a fault of ours must not leave the message to be retried forever unseen
             return DeliveryError(f"could not send: {type(error).__name__}: {error}")
         return None
+
+    async def _record_while_held(self, outcomes: Sequence[Outcome], claimant: str,
+                                 held_until: Callable[[], datetime]) -> None:
+        """Records the outcomes, trying again through a database outage while the claim holds: a message
+        sent but not recorded as sent would be sent again once its claim lapsed. No more are sent meanwhile
+        (the recorder holds the sender back)."""
+        pause = 0.1
+        while True:
+            try:
+                return await self._record(outcomes, claimant)
+            except StorageUnavailable:
+                if self._clock.now() + timedelta(seconds=pause) >= held_until():
+                    raise  # the claim lapses: another worker will take the messages up
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
     async def _record(self, outcomes: Sequence[Outcome], claimant: str) -> None:
         async with self._uow as uow:

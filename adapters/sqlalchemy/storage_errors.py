@@ -38,9 +38,9 @@ async def connect(engine: AsyncEngine) -> StorageConnection:
 async def _connect(engine: AsyncEngine) -> AsyncConnection:
     try:
         return await engine.connect()
-    except Exception as error:
-        _reraise(error)
-        raise
+    except (exc.DBAPIError, exc.TimeoutError, OSError, TimeoutError) as error:
+        # Refused, not accepting connections yet (a restart, a failover), shutting down, timed out: away.
+        raise storage_error(error) or StorageUnavailable(_first_line(error)) from error
 
 
 class StorageConnection:
