@@ -121,7 +121,8 @@ def _serve_one(settings: Settings, sockets: list[socket.socket], app_factory: Ap
                                            http=guarded(settings.SERVER_HTTP, bounds),
                                            h11_max_incomplete_event_size=settings.MAX_REQUEST_HEADER_BYTES,
                                            # The app takes the client from X-Forwarded-For itself (ForwardedFor).
-                                           proxy_headers=False))
+                                           proxy_headers=False,
+                                           timeout_graceful_shutdown=settings.SHUTDOWN_TIMEOUT_SECONDS))
     public, *operators = (_address(sock) for sock in sockets)
     logger.info("listening on http://%s%s", public, f" (operators: http://{operators[0]})" if operators else "")
     server.run(sockets=sockets)

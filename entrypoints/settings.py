@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     REQUEST_HEADER_TIMEOUT_SECONDS: float = Field(10.0, gt=0)
     REQUEST_BODY_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
     REQUEST_BODY_CHUNK_TIMEOUT_SECONDS: float = Field(10.0, gt=0)
+    # On SIGTERM: new connections are refused at once, and requests in flight get this long to finish.
+    SHUTDOWN_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
     # Browser origins allowed to call the API with credentials (comma-separated); none by default.
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     DATABASE_URL: str = "sqlite+aiosqlite:///./accounts.db"

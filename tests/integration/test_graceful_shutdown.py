@@ -68,3 +68,84 @@ async def until(condition, timeout: float = 10) -> None:  # type: ignore[no-unty
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.02)
+
+
+EXPECTED = {"signup": 201, "login": 200, "me": 200, "reset": 200}
+
+
+async def test_sigterm_under_load_finishes_what_it_accepted_and_refuses_the_rest(
+        pg_url: str, smtp_server: SmtpTestServer, tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **service_env(pg_url, smtp_server.port, DOMAIN=f"127.0.0.1:{port}",
+                                                                SHUTDOWN_TIMEOUT_SECONDS=10)}
+    server = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    answers: list[tuple[str, float, int | None]] = []  # endpoint, when sent, status (None: no answer)
+    signed_up: list[str] = []
+    try:
+        wait_until_serving(f"http://127.0.0.1:{port}")
+        base = f"http://127.0.0.1:{port}/api/v1/auth"
+        async with httpx.AsyncClient(base_url=base, timeout=30) as setup:
+            await setup.post("/signup", json={"email": "steady@example.com", "password": "correct horse"})
+            token = (await setup.post("/login", json={"email": "steady@example.com", "password": "correct horse"})
+                     ).json()["access_token"]
+        stop_at = time.monotonic() + 1e9
+
+        async def client(number: int) -> None:
+            # A connection per request, as many clients behind a balancer open them: after SIGTERM each
+            # new one is refused, which a retrying client takes to another instance.
+            async with httpx.AsyncClient(base_url=base, timeout=30,
+                                         limits=httpx.Limits(max_keepalive_connections=0)) as http:
+                n = 0
+                while time.monotonic() < stop_at:
+                    n += 1
+                    endpoint, address = list(EXPECTED)[(number + n) % 4], f"load{number}-{n}@example.com"
+                    sent = time.monotonic()
+                    try:
+                        if endpoint == "signup":
+                            response = await http.post("/signup", json={"email": address, "password": "correct horse"})
+                        elif endpoint == "login":
+                            response = await http.post("/login", json={"email": "steady@example.com",
+                                                                       "password": "correct horse"})
+                        elif endpoint == "me":
+                            response = await http.get("/me", headers={"Authorization": f"Bearer {token}"})
+                        else:
+                            response = await http.post("/password-reset-request", json={"email": address})
+                    except httpx.TransportError:
+                        answers.append((endpoint, sent, None))
+                        await asyncio.sleep(0.05)
+                        continue
+                    answers.append((endpoint, sent, response.status_code))
+                    if endpoint == "signup" and response.status_code == 201:
+                        signed_up.append(address)
+
+        clients = [asyncio.create_task(client(n)) for n in range(16)]
+        await asyncio.sleep(1.5)
+        terminated = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(server.wait, 15) == -signal.SIGTERM  # within the graceful timeout
+        exited = time.monotonic()
+        stop_at = exited + 0.5
+        await asyncio.gather(*clients)
+    finally:
+        if server.poll() is None:
+            server.kill()
+
+    answered = [(endpoint, status) for endpoint, _, status in answers if status is not None]
+    assert len(answered) > 100, "the load ran"
+    assert [(e, s) for e, s in answered if s != EXPECTED[e]] == [], "every request it took in was answered well"
+    before = [status for _, sent, status in answers if sent < terminated - 0.1]
+    assert None not in before, "the requests in flight at SIGTERM were finished"
+    after = [status for _, sent, status in answers if sent > exited]
+    assert after and set(after) == {None}, "once it is gone, connections are refused"
+
+    # Nothing it accepted is lost: each sign-up's account is stored, and its email goes out, now or from
+    # the next worker to run.
+    worker = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"], cwd=tmp_path, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        await until(lambda: set(signed_up) <= {str(m["To"]) for m in smtp_server.messages}, timeout=30)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(worker.wait, 15)
+    assert len(signed_up) > 5
