@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import httpx
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.sdk.trace import TracerProvider
 from standardwebhooks import Webhook
 
 from application.webhooks import ReceiverAnswer, WebhookDelivery, WebhookUnreachable
@@ -65,12 +67,14 @@ class HttpxWebhookSender:
     `timeout_seconds` (a receiver that trickles bytes is cut as one that never answers)."""
 
     def __init__(self, *, targets: PublicWebhookTargets, timeout_seconds: float,
-                 user_agent: str = "Bookly-Accounts-Webhooks/1") -> None:
+                 user_agent: str = "Bookly-Accounts-Webhooks/1", tracer_provider: TracerProvider | None = None) -> None:
         self._targets = targets
         self._timeout = timeout_seconds
         self._user_agent = user_agent
         self._client = httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False, trust_env=False,
                                          limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+        if tracer_provider is not None:  # a span per POST, and the traceparent header for the receiver
+            HTTPXClientInstrumentor.instrument_client(self._client, tracer_provider=tracer_provider)
 
     async def send(self, url: str, secret: str, delivery: WebhookDelivery) -> ReceiverAnswer:
         try:

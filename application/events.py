@@ -39,6 +39,8 @@ class AccountEvent:
     type: str
     occurred_at: datetime
     body: str  # the JSON every receiver gets, fixed when the event happened
+    # The W3C traceparent of the request that queued it: its delivery joins that trace (empty: none).
+    trace_context: str = ""
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     @classmethod

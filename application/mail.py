@@ -28,6 +28,8 @@ class OutboxMessage:
     attempts: int = 0
     # When the message's link stops working: sending it later would only deliver a dead link.
     expires_at: datetime | None = None
+    # The W3C traceparent of the request that queued it: its delivery joins that trace (empty: none).
+    trace_context: str = ""
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 

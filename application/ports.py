@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -253,6 +254,8 @@ class EmailRequest:
     created_at: datetime
     user_id: uuid.UUID | None = None
     origin: SessionOrigin = SessionOrigin()  # for the account's trail; gone when the request is pruned
+    # The W3C traceparent of the request that queued it: its delivery joins that trace (empty: none).
+    trace_context: str = ""
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 
@@ -342,6 +345,19 @@ class EmailRenderer(Protocol):
     def render(self, template: str, values: Mapping[str, Any], locale: str | None = None) -> EmailContent:
         """In `locale` (a BCP 47 tag), or the nearest language on offer; English when none is."""
         ...
+
+
+class Tracing(Protocol):
+    def within(self, trace_context: str, name: str) -> AbstractContextManager[None]:
+        """The work in the block is a span `name` of the trace `trace_context` names: what a request queued
+        is answered, later and in another process, in the request's trace."""
+        ...
+
+
+class NoTracing:
+    @contextmanager
+    def within(self, trace_context: str, name: str) -> Iterator[None]:
+        yield
 
 
 class MailSender(Protocol):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from application.account_emails import AccountEmails
-from application.ports import Clock, EmailRequest, EmailRequestKind, UnitOfWork
+from application.ports import Clock, EmailRequest, EmailRequestKind, NoTracing, Tracing, UnitOfWork
 from application.security_events import SecurityEvent, SecurityEventType
 from application.throttle import Rule
 from domain.user import User
@@ -14,8 +14,10 @@ class ProcessEmailRequests:
     silence, as for an unknown address, so the limit reveals nothing either.
     """
 
-    def __init__(self, *, uow: UnitOfWork, emails: AccountEmails, clock: Clock, batch_size: int = 50) -> None:
+    def __init__(self, *, uow: UnitOfWork, emails: AccountEmails, clock: Clock, batch_size: int = 50,
+                 tracing: Tracing = NoTracing()) -> None:
         self._uow = uow
+        self._tracing = tracing
         self._emails = emails
         self._clock = clock
         self._batch_size = batch_size
@@ -25,7 +27,8 @@ class ProcessEmailRequests:
         async with self._uow as uow:
             requests = await uow.email_requests.claim(self._batch_size)
             for request in requests:
-                await self._answer(uow, request, await uow.users.get_by_email(request.email))
+                with self._tracing.within(request.trace_context, "answer email request"):
+                    await self._answer(uow, request, await uow.users.get_by_email(request.email))
             await uow.email_requests.mark_processed([r.id for r in requests], self._clock.now())
             await uow.commit()
         return len(requests)

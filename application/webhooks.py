@@ -42,6 +42,8 @@ class WebhookDelivery:
     body: str
     created_at: datetime
     attempts: int = 0
+    # The W3C traceparent of the request that queued it: its delivery joins that trace (empty: none).
+    trace_context: str = ""
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
 

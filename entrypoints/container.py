@@ -30,6 +30,7 @@ from adapters.signing_keys import KeyBox, KeyRing
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.tokens import ItsdangerousTokenService
+from adapters.tracing import OpenTelemetryTracing, trace_engine, traced_mail_sender, traced_webhook_sender
 from adapters.webhook_http import HttpxWebhookSender, PublicWebhookTargets
 from application.account_emails import AccountEmails
 from application.account_trail import AccountTrail
@@ -95,6 +96,7 @@ from entrypoints.http.metrics_registry import Metrics
 from entrypoints.http.operator_access import OperatorAccess
 from entrypoints.http.pages import Pages
 from entrypoints.settings import Settings
+from entrypoints.telemetry import provider_from
 from entrypoints.webhook_pump import WebhookPump
 from entrypoints.worker import OutboxWorker
 
@@ -182,10 +184,11 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     common_passwords = providers.Singleton(common_passwords)
-    engine = providers.Singleton(create_engine, url=settings.provided.DATABASE_URL,
-                                 pool_size=settings.provided.DATABASE_POOL_SIZE,
-                                 max_overflow=settings.provided.DATABASE_MAX_OVERFLOW,
-                                 timeout=settings.provided.DATABASE_TIMEOUT_SECONDS)
+    tracer_provider = providers.Singleton(provider_from, settings=settings)  # None: tracing is off
+    tracing = providers.Singleton(OpenTelemetryTracing, provider=tracer_provider)
+    engine = providers.Singleton(trace_engine, provider=tracer_provider, engine=providers.Singleton(
+        create_engine, url=settings.provided.DATABASE_URL, pool_size=settings.provided.DATABASE_POOL_SIZE,
+        max_overflow=settings.provided.DATABASE_MAX_OVERFLOW, timeout=settings.provided.DATABASE_TIMEOUT_SECONDS))
     uow = providers.Factory(SqlAlchemyUnitOfWork, engine=engine, limits=limits, clock=clock)
     hasher = providers.Singleton(Argon2PasswordHasher, time_cost=settings.provided.PASSWORD_HASH_TIME_COST,
                                  memory_kib=settings.provided.PASSWORD_HASH_MEMORY_KIB,
@@ -222,7 +225,8 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(MemoryMailSender),
     )
     count_suppressed = providers.Callable(lambda metrics: lambda: metrics.count_email("suppressed"), metrics)
-    mail_sender = providers.Singleton(MeteredMailSender, inner=chosen_mail_sender, count=metrics.provided.count_email)
+    mail_sender = providers.Singleton(traced_mail_sender, provider=tracer_provider, inner=providers.Singleton(
+        MeteredMailSender, inner=chosen_mail_sender, count=metrics.provided.count_email))
 
     code_digests = providers.Singleton(HmacCodeDigests,
                                        key=providers.Singleton(derive_key, secret=secret, purpose="one-time-codes"))
@@ -290,6 +294,7 @@ class Container(containers.DeclarativeContainer):
                                      common_passwords=common_passwords)
 
     process_email_requests = providers.Factory(ProcessEmailRequests, uow=uow, emails=emails, clock=clock,
+                                               tracing=tracing,
                                                batch_size=providers.Callable(lambda s: s.OUTBOX_BATCH_SIZE, settings))
     deliver_outbox = providers.Factory(DeliverOutbox, uow=uow, sender=mail_sender, clock=clock,
                                        policy=delivery_policy, count_suppressed=count_suppressed)
@@ -303,8 +308,9 @@ class Container(containers.DeclarativeContainer):
         derive_key, secret=secret, purpose="webhook-secrets"))
     webhook_targets = providers.Singleton(PublicWebhookTargets,
                                           allow_private=settings.provided.WEBHOOK_ALLOW_PRIVATE)
-    webhook_sender = providers.Singleton(HttpxWebhookSender, targets=webhook_targets,
-                                         timeout_seconds=settings.provided.WEBHOOK_TIMEOUT_SECONDS)
+    webhook_sender = providers.Singleton(traced_webhook_sender, provider=tracer_provider, inner=providers.Singleton(
+        HttpxWebhookSender, targets=webhook_targets, timeout_seconds=settings.provided.WEBHOOK_TIMEOUT_SECONDS,
+        tracer_provider=tracer_provider))
     add_webhook = providers.Factory(AddWebhook, uow=uow, targets=webhook_targets, sealer=webhook_sealer, clock=clock)
     list_webhooks = providers.Factory(ListWebhooks, uow=uow)
     remove_webhook = providers.Factory(RemoveWebhook, uow=uow)

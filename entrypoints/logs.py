@@ -11,6 +11,7 @@ import logging
 import re
 import uuid
 
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.http.log_masking import MaskTokens
@@ -20,8 +21,13 @@ ACCEPTED_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestIdFilter(logging.Filter):
+    """The request id, and the trace id when a span is in progress (tracing on)."""
+
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get() or "-"
+        span = trace.get_current_span().get_span_context()
+        record.trace_id = format(span.trace_id, "032x") if span.is_valid else None
+        record.in_trace = f" trace={record.trace_id}" if span.is_valid else ""
         return True
 
 
@@ -30,6 +36,8 @@ class JsonFormatter(logging.Formatter):
         line = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
                 "logger": record.name, "message": record.getMessage(),
                 "request_id": None if getattr(record, "request_id", "-") == "-" else record.request_id}
+        if getattr(record, "trace_id", None):
+            line["trace_id"] = record.trace_id
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)
@@ -40,7 +48,7 @@ def configure_logging(json_lines: bool) -> None:
     handler.addFilter(MaskTokens())
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
+        "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(in_trace)s] %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin, every run
 

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     REQUEST_BODY_CHUNK_TIMEOUT_SECONDS: float = Field(10.0, gt=0)
     # On SIGTERM: new connections are refused at once, and requests in flight get this long to finish.
     SHUTDOWN_TIMEOUT_SECONDS: float = Field(30.0, gt=0)
+    # Traces go by OTLP over HTTP to this collector (e.g. http://collector:4318); unset, tracing is off.
+    OTEL_EXPORTER_OTLP_ENDPOINT: str | None = None
+    OTEL_SERVICE_NAME: str = "bookly-accounts"
+    OTEL_TRACES_SAMPLE_RATIO: float = Field(1.0, ge=0, le=1)  # of the traces started here; a caller's decides its own
     # Browser origins allowed to call the API with credentials (comma-separated); none by default.
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     DATABASE_URL: str = "sqlite+aiosqlite:///./accounts.db"

@@ -9,6 +9,7 @@ from sqlalchemy import insert, select, update
 from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import email_requests
+from adapters.tracing import current_trace_context
 from application.ports import EmailRequest, EmailRequestKind, SessionOrigin
 from domain.email import Email
 
@@ -22,7 +23,8 @@ class SqlAlchemyEmailRequests:
     async def add(self, request: EmailRequest) -> None:
         await self._connection.execute(_INSERT, dict(
             id=request.id, kind=request.kind.value, email=request.email.value, created_at=request.created_at,
-            user_id=request.user_id, client_ip=request.origin.ip or None, device=request.origin.device or None))
+            user_id=request.user_id, client_ip=request.origin.ip or None, device=request.origin.device or None,
+            trace_context=request.trace_context or current_trace_context()))
 
     async def claim(self, limit: int) -> Sequence[EmailRequest]:
         rows = await self._connection.execute(
@@ -33,7 +35,8 @@ class SqlAlchemyEmailRequests:
             .with_for_update(skip_locked=True))
         return [EmailRequest(kind=EmailRequestKind(row["kind"]), email=Email(row["email"]),
                              created_at=row["created_at"], user_id=row["user_id"], id=row["id"],
-                             origin=SessionOrigin(row["client_ip"] or "", row["device"] or ""))
+                             origin=SessionOrigin(row["client_ip"] or "", row["device"] or ""),
+                             trace_context=row["trace_context"] or "")
                 for row in rows.mappings()]
 
     async def mark_processed(self, request_ids: Sequence[uuid.UUID], when: datetime) -> None:

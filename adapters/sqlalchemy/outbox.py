@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, or_, select, update
 from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import outbox_messages as outbox
+from adapters.tracing import current_trace_context
 from application.mail import EmailContent, OutboxMessage, OutboxStats
 
 PENDING, SENT, DEAD, CANCELLED, SUPPRESSED = "pending", "sent", "dead", "cancelled", "suppressed"
@@ -27,7 +28,8 @@ class SqlAlchemyOutbox:
             id=message.id, message_id=message.message_id, recipient=message.recipient,
             subject=content.subject, text_body=content.text_body, html_body=content.html_body,
             status=PENDING, attempts=0, next_attempt_at=message.created_at, created_at=message.created_at,
-            expires_at=message.expires_at, language=content.language))
+            expires_at=message.expires_at, language=content.language,
+            trace_context=message.trace_context or current_trace_context()))
 
     async def claim(self, limit: int, now: datetime, lease: timedelta, claimant: str) -> Sequence[OutboxMessage]:
         due = (
@@ -120,6 +122,6 @@ def _held(message_ids: Sequence[uuid.UUID], claimant: str) -> tuple[Any, ...]:
 def _to_message(row: Any) -> OutboxMessage:
     return OutboxMessage(
         id=row["id"], message_id=row["message_id"], recipient=row["recipient"], created_at=row["created_at"],
-        attempts=row["attempts"], expires_at=row["expires_at"],
+        attempts=row["attempts"], expires_at=row["expires_at"], trace_context=row["trace_context"] or "",
         content=EmailContent(subject=row["subject"], text_body=row["text_body"] or "",
                              html_body=row["html_body"] or "", language=row["language"] or "en"))

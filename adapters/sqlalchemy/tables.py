@@ -94,6 +94,7 @@ outbox_messages = Table(
     Column("expires_at", UtcDateTime),
     Column("sent_at", UtcDateTime),
     Column("language", String(35)),  # what the body is written in: its Content-Language
+    Column("trace_context", String(55)),  # the traceparent of the request that queued it
     Index("ix_outbox_messages_due", "status", "next_attempt_at"),
     Index("ix_outbox_messages_recipient", "recipient"),  # what a deletion cancels
 )
@@ -121,6 +122,7 @@ email_requests = Table(
     # Where the request came from, for the trail entry its answer may make; cleared once it is answered.
     Column("client_ip", String(45)),
     Column("device", String(64)),
+    Column("trace_context", String(55)),  # the traceparent of the request that queued it
     Index("ix_email_requests_processed_at", "processed_at", "created_at"),
     # What an account's deletion takes with it.
     Index("ix_email_requests_email", "email"),
@@ -196,6 +198,7 @@ account_events = Table(
     Column("type", String(64), nullable=False),
     Column("body", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("trace_context", String(55)),  # the traceparent of the request that queued it
     Index("ix_account_events_created_at", "created_at"),
 )
 
@@ -227,6 +230,7 @@ webhook_deliveries = Table(
     Column("last_error", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
+    Column("trace_context", String(55)),  # the traceparent of the request that queued it
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     Index("ix_webhook_deliveries_subscription_id", "subscription_id"),
 )

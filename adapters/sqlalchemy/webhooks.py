@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import account_events, webhook_deliveries as deliveries, webhook_subscriptions
+from adapters.tracing import current_trace_context
 from application.events import AccountEvent
 from application.webhooks import DeliveryStats, DeliveryStatus, ReceiverAnswer, WebhookDelivery, WebhookSubscription
 
@@ -24,13 +25,14 @@ class SqlAlchemyEventOutbox:
 
     async def add(self, event: AccountEvent) -> None:
         await self._connection.execute(insert(account_events), dict(
-            id=event.id, type=event.type, body=event.body, created_at=event.occurred_at))
+            id=event.id, type=event.type, body=event.body, created_at=event.occurred_at,
+            trace_context=event.trace_context or current_trace_context()))
 
     async def claim(self, limit: int) -> Sequence[AccountEvent]:
         rows = await self._connection.execute(
             select(account_events).order_by(account_events.c.created_at).limit(limit).with_for_update(skip_locked=True))
-        return [AccountEvent(type=row["type"], occurred_at=row["created_at"], body=row["body"], id=row["id"])
-                for row in rows.mappings()]
+        return [AccountEvent(type=row["type"], occurred_at=row["created_at"], body=row["body"], id=row["id"],
+                             trace_context=row["trace_context"] or "") for row in rows.mappings()]
 
     async def remove(self, event_ids: Sequence[uuid.UUID]) -> None:
         await self._connection.execute(delete(account_events).where(account_events.c.id.in_(event_ids)))
@@ -78,7 +80,8 @@ class SqlAlchemyWebhookDeliveries:
         if items:
             await self._connection.execute(insert(deliveries), [dict(
                 id=d.id, event_id=d.event_id, subscription_id=d.subscription_id, event_type=d.event_type, body=d.body,
-                status=PENDING, attempts=0, next_attempt_at=d.created_at, created_at=d.created_at) for d in items])
+                status=PENDING, attempts=0, next_attempt_at=d.created_at, created_at=d.created_at,
+                trace_context=d.trace_context or None) for d in items])
 
     async def claim(self, limit: int, now: datetime, lease: timedelta, claimant: str,
                     busy: Sequence[uuid.UUID] = ()) -> Sequence[WebhookDelivery]:
@@ -151,4 +154,4 @@ def _held(delivery_ids: Sequence[uuid.UUID], claimant: str) -> tuple[Any, ...]:
 def _to_delivery(row: Any) -> WebhookDelivery:
     return WebhookDelivery(id=row["id"], event_id=row["event_id"], subscription_id=row["subscription_id"],
                            event_type=row["event_type"], body=row["body"] or "", created_at=row["created_at"],
-                           attempts=row["attempts"])
+                           attempts=row["attempts"], trace_context=row["trace_context"] or "")

@@ -23,6 +23,7 @@ from entrypoints.http.metrics_registry import MetricsMiddleware
 from entrypoints.http.operator_access import OperatorListener
 from entrypoints.logs import RequestIdMiddleware
 from entrypoints.settings import Settings, load_settings
+from entrypoints.telemetry import instrument_app
 
 
 async def _first_signing_key(container: Container, settings: Settings) -> None:
@@ -90,4 +91,5 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(metrics.router)
     for router in extra_routers:
         app.include_router(router)
+    instrument_app(app, container.tracer_provider())
     return app

@@ -14,6 +14,7 @@ import httpx
 import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
+from dependency_injector import providers
 
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
@@ -68,11 +69,15 @@ class Service:
 
 
 @asynccontextmanager
-async def running_service(database_url: str, smtp: SmtpTestServer, **overrides: object) -> AsyncIterator[Service]:
+async def running_service(database_url: str, smtp: SmtpTestServer, tracer_provider: object = None,
+                          **overrides: object) -> AsyncIterator[Service]:
     """The app in process (httpx's ASGI transport, its lifespan run as a server runs it), with a clock the
-    test can move on. Only what needs a socket (a browser) serves it over one: `serving_over_http`."""
+    test can move on. Only what needs a socket (a browser) serves it over one: `serving_over_http`.
+    `tracer_provider`: traces go there, as to a collector when OTEL_EXPORTER_OTLP_ENDPOINT is set."""
     settings = service_settings(database_url, smtp.port, DOMAIN="accounts.example.com", **overrides)
     container = build_container(settings)
+    if tracer_provider is not None:
+        container.tracer_provider.override(providers.Object(tracer_provider))
     clock = ShiftedClock()
     with container.clock.override(clock):
         app = create_app(settings, container)
