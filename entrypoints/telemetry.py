@@ -18,6 +18,7 @@ from opentelemetry.sdk.trace.sampling import (ALWAYS_ON, Decision, ParentBased, 
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.util.types import Attributes
 
+from entrypoints.http.log_masking import mask
 from entrypoints.settings import Settings
 
 
@@ -65,4 +66,18 @@ def instrument_app(app: Any, provider: TracerProvider | None) -> None:
 
         # Probes and scrapes come every few seconds and tell nothing of a user's request.
         FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="health/.*,metrics",
-                                           exclude_spans=["receive", "send"])
+                                           exclude_spans=["receive", "send"], server_request_hook=_mask_path)
+
+
+_PATH_ATTRIBUTES = ("url.path", "http.target", "http.url", "url.full")
+
+
+def _mask_path(span: Any, scope: dict[str, Any]) -> None:
+    """An emailed link's path holds its token: a trace keeps it masked, as a log line does."""
+    if span is None or not span.is_recording():
+        return
+    attributes = getattr(span, "attributes", None) or {}
+    for name in _PATH_ATTRIBUTES:
+        value = attributes.get(name)
+        if isinstance(value, str) and mask(value) != value:
+            span.set_attribute(name, mask(value))
