@@ -4,10 +4,10 @@ import uuid
 from collections.abc import Set
 from dataclasses import dataclass
 
-from application.ports import AccessTokenService, UnitOfWork
+from application.ports import AccessClaims, AccessTokenService, UnitOfWork
 from application.views import UserView
 from domain.errors import NotAuthenticated
-from domain.user import Role
+from domain.user import Role, User
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,9 +32,15 @@ class Authenticate:
         claims = await self._access_tokens.decode(access_token)
         async with self._uow as uow:
             user = await uow.users.get(claims.user_id)
-        if user is None or user.issued_before_password_change(claims.issued_at):
-            raise NotAuthenticated("The access token is no longer valid.", "Log in again.")
-        user.require_enabled()
-        if roles is not None:
-            user.require_role(frozenset(roles))
-        return Caller(UserView.of(user), claims.session_id)
+        return Caller(UserView.of(admitted(user, claims, roles)), claims.session_id)
+
+
+def admitted(user: User | None, claims: AccessClaims, roles: Set[Role] | None = None) -> User:
+    """The token's account, if the token still speaks for it; NotAuthenticated, AccountDisabled or
+    Forbidden otherwise."""
+    if user is None or user.issued_before_password_change(claims.issued_at):
+        raise NotAuthenticated("The access token is no longer valid.", "Log in again.")
+    user.require_enabled()
+    if roles is not None:
+        user.require_role(frozenset(roles))
+    return user

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.ports import UnitOfWork
+from application.authenticate import admitted
+from application.ports import AccessTokenService, UnitOfWork
 from application.views import UserView
 
 
@@ -13,12 +14,15 @@ class Me:
 
 
 class ShowMe:
-    """The caller's own account, and whether email reaches its address."""
+    """The bearer's own account, and whether email reaches its address: one transaction for both."""
 
-    def __init__(self, *, uow: UnitOfWork) -> None:
+    def __init__(self, *, uow: UnitOfWork, access_tokens: AccessTokenService) -> None:
         self._uow = uow
+        self._access_tokens = access_tokens
 
-    async def execute(self, user: UserView) -> Me:
+    async def execute(self, access_token: str) -> Me:
+        claims = await self._access_tokens.decode(access_token)
         async with self._uow as uow:
-            suppressed = await uow.suppressions.among([user.email])
-        return Me(user, email_deliverable=not suppressed)
+            user = await uow.users.get(claims.user_id)
+            suppressed = await uow.suppressions.among([user.email.value]) if user is not None else set()
+        return Me(UserView.of(admitted(user, claims)), email_deliverable=not suppressed)

@@ -247,7 +247,7 @@ class Container(containers.DeclarativeContainer):
     logout = providers.Factory(Logout, uow=uow, clock=clock)
     list_sessions = providers.Factory(ListSessions, uow=uow, clock=clock)
     find_users = providers.Factory(FindUsers, uow=uow)
-    show_me = providers.Factory(ShowMe, uow=uow)
+    show_me = providers.Factory(ShowMe, uow=uow, access_tokens=access_tokens)
     record_bounce = providers.Factory(RecordBounce, uow=uow, clock=clock)
     bounce_verifier = providers.Singleton(StandardWebhooksVerifier, secret=bounce_secret)
     list_suppressions = providers.Factory(ListSuppressions, uow=uow)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi.security import HTTPAuthorizationCredentials
 
 from adapters.i18n import Catalogs
 from application.change_email import ChangeEmail, EmailChange
@@ -27,6 +28,7 @@ from application.show_me import ShowMe
 from application.update_profile import ProfileUpdate, UpdateProfile
 from application.verify_email import VerifyEmail
 from application.views import UserView
+from domain.errors import NotAuthenticated
 from entrypoints.container import Container
 from entrypoints.http.browser import LINK_ON_ITS_WAY, email_change_page, verification_page
 from entrypoints.http.client_address import client_key, session_origin
@@ -35,7 +37,7 @@ from entrypoints.http.pages import Pages, prefers_json
 from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, DeleteMeIn, EmailIn, MeOut, LoginIn, MessageOut, ProfileIn,
                                       RefreshIn, ResetConfirmIn, SendMailIn, SendMailOut, SessionOut, SignupIn,
                                       SignupOut, TokenIn, UserMessageOut, UserOut)
-from entrypoints.http.security import current_user, require_admin, require_verified
+from entrypoints.http.security import bearer, current_user, require_admin, require_verified
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], responses=COMMON_RESPONSES)
 
@@ -127,9 +129,12 @@ async def logout(body: RefreshIn, request: Request,
 
 @router.get("/me", response_model=MeOut, responses={401: {"model": ErrorBody}})
 @inject
-async def me(user: UserView = Depends(current_user), use_case: ShowMe = Depends(Provide[Container.show_me])) -> MeOut:
+async def me(credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+             use_case: ShowMe = Depends(Provide[Container.show_me])) -> MeOut:
     """The account, and `email_deliverable`: false while its address bounces (the suppression list)."""
-    shown = await use_case.execute(user)
+    if credentials is None:
+        raise NotAuthenticated()
+    shown = await use_case.execute(credentials.credentials)
     return MeOut(**UserOut.of(shown.user).model_dump(), email_deliverable=shown.email_deliverable)
 
 
