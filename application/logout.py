@@ -16,5 +16,5 @@ class Logout:
             record = await uow.refresh_tokens.get(hash_refresh_token(refresh_token))
             if record is None:
                 return
-            await uow.refresh_tokens.revoke_family(record.family_id, self._clock.now())
+            await uow.refresh_tokens.revoke_family(record.user_id, record.family_id, self._clock.now())
             await uow.commit()

@@ -23,7 +23,7 @@ class RefreshSession:
             spend = await uow.refresh_tokens.spend(hash_refresh_token(refresh_token), now, self._reuse_grace)
             if spend.outcome is SpendOutcome.REUSED and spend.token is not None:
                 # Someone else holds a copy of a rotated token: no token of the family is trusted.
-                await uow.refresh_tokens.revoke_family(spend.token.family_id, now)
+                await uow.refresh_tokens.revoke_family(spend.token.user_id, spend.token.family_id, now)
                 await uow.commit()
             if spend.user is not None:
                 spend.user.require_enabled()  # a disabled account's sessions ended with it: say why

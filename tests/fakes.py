@@ -242,8 +242,8 @@ class FakeRefreshTokens:
         self._revoke(lambda r: r.family_id == family_id, when)
         return True
 
-    async def revoke_family(self, family_id: uuid.UUID, when: datetime) -> None:
-        self._revoke(lambda r: r.family_id == family_id, when)
+    async def revoke_family(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> None:
+        self._revoke(lambda r: r.user_id == user_id and r.family_id == family_id, when)
 
     async def revoke_all_for_user(self, user_id: uuid.UUID, when: datetime,
                                   keep_family: uuid.UUID | None = None) -> None:

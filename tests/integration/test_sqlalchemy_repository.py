@@ -81,7 +81,7 @@ async def test_a_refresh_token_is_used_once_and_revoked_by_family(uow: SqlAlchem
         spent = await uow.refresh_tokens.spend("a" * 64, NOW)
         assert spent.outcome is SpendOutcome.SPENT and spent.user is not None and spent.user.email == user.email
         assert (await uow.refresh_tokens.spend("a" * 64, NOW)).outcome is SpendOutcome.REUSED
-        await uow.refresh_tokens.revoke_family(family, NOW)
+        await uow.refresh_tokens.revoke_family(user.id, family, NOW)
         await uow.commit()
     async with uow:
         record = await uow.refresh_tokens.get("b" * 64)
