@@ -118,7 +118,12 @@ class GuardedRequests:
     def _timed_out(self, message: str) -> None:
         self._guard_timer = None
         started = not self._awaiting_headers and self.cycle is not None and self.cycle.response_started
-        if not started:
+        if self._awaiting_headers and self._header_bytes == 0 and not self._tail:
+            # Not a byte of a request yet: closed without a word, as an idle keep-alive connection is. A 408
+            # written there would be read as the answer to the request a client (a browser's or a pool's
+            # spare connection) sends on it next.
+            self.transport.close()
+        elif not started:
             self._refuse(408, b"Request Timeout", message, "request_timeout")
         elif not self.transport.is_closing():
             self.transport.close()
