@@ -51,6 +51,8 @@ def configure_logging(json_lines: bool) -> None:
         "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(in_trace)s] %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin, every run
+    # A line per webhook POST, with the receiver's URL, whose path may be a secret of the receiver's.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class RequestIdMiddleware:
