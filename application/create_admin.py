@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from application.events import EventType, record_event
-from application.ports import Clock, PasswordHasher, UnitOfWork
+from application.ports import Clock, PasswordHasher, SessionOrigin, UnitOfWork
 from application.views import UserView
 from domain.email import Email
 from domain.errors import UserAlreadyExists
@@ -15,6 +15,7 @@ from domain.user import Role, User
 class NewAdmin:
     email: str
     password: str
+    origin: SessionOrigin = SessionOrigin(device="command line")
 
 
 class CreateAdmin:
@@ -37,6 +38,6 @@ class CreateAdmin:
                 raise UserAlreadyExists("An account with {email} already exists.", "Choose another address.",
                                         email=email)
             await uow.users.add(user)
-            await record_event(uow, EventType.USER_CREATED, user, user.created_at)
+            await record_event(uow, EventType.USER_CREATED, user, user.created_at, origin=admin.origin)
             await uow.commit()
         return UserView.of(user)

@@ -21,6 +21,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 import asyncpg
 
@@ -156,8 +157,9 @@ async def main() -> None:
         for label, (_, url) in sides.items():
             started_processes, ports[label] = serve(label, url)
             processes += started_processes
-        seconds, latencies = await alternate(ports, {label: requests(data, 0 if label == "large" else 1_000_000)
-                                                     for label, (data, _) in sides.items()}, args)
+        seconds, latencies, rounds = await alternate(
+            ports, {label: requests(data, 0 if label == "large" else 1_000_000) for label, (data, _) in sides.items()},
+            args)
     finally:
         for process in processes:
             process.terminate()
@@ -165,22 +167,30 @@ async def main() -> None:
     print(f"{args.users:,} users and their history against {args.small:,} users and none; {args.concurrency} "
           f"connections, {args.rounds} alternating rounds, {os.cpu_count()} cores")
     print(f"  seeding: {seeding / 60:.1f} min; the large database holds {size / 2**30:.1f} GiB")
-    print(f"  {'endpoint':24} {'req/s large':>11} {'small':>7} {'ratio':>6}   {'p99 large':>9} {'small':>7} {'ratio':>6}")
+    print(f"  {'endpoint':24} {'req/s large':>11} {'small':>7} {'ratio':>6}   {'p99 large':>9} {'small':>7} {'ratio':>6}"
+          f"   median of the rounds' ratios: req/s, p99")
     met = True
     for name in ENDPOINTS:
         rates = {label: len(latencies[label, name]) / seconds[label, name] for label in sides}
         p99s = {label: percentile(latencies[label, name], 99) * 1000 for label in sides}
         throughput, tail = rates["large"] / rates["small"], p99s["large"] / p99s["small"]
-        met = met and throughput >= 0.9 and tail <= 1.2
+        # A stall of the shared machine (a checkpoint, another process) lands on whichever side runs then;
+        # the median of the rounds' ratios is what a stall in one round does not move.
+        by_round = rounds[name]
+        round_rate = median([r["large"][0] / r["small"][0] for r in by_round])
+        round_tail = median([r["large"][1] / r["small"][1] for r in by_round])
+        met = met and round_rate >= 0.9 and round_tail <= 1.2
         print(f"  {name:24} {rates['large']:11.0f} {rates['small']:7.0f} {throughput:6.2f}   "
-              f"{p99s['large']:7.1f}ms {p99s['small']:5.1f}ms {tail:6.2f}")
-    print(f"  target (throughput >= 0.90 of the small figure, p99 <= 1.20x): {'met' if met else 'NOT met'}")
+              f"{p99s['large']:7.1f}ms {p99s['small']:5.1f}ms {tail:6.2f}   {round_rate:5.2f} {round_tail:5.2f}")
+    print(f"  target (throughput >= 0.90 of the small figure, p99 <= 1.20x, medians of the rounds): "
+          f"{'met' if met else 'NOT met'}")
 
 
 async def alternate(ports: dict[str, int], requests: dict[str, dict], args: argparse.Namespace,
-                    ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], list[float]]]:
+                    ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], list[float]], dict[str, list]]:
     seconds: dict[tuple[str, str], float] = {}
     latencies: dict[tuple[str, str], list[float]] = {}
+    rounds: dict[str, list[dict[str, tuple[float, float]]]] = {name: [] for name in ENDPOINTS}  # (req/s, p99)
     clients = {label: LeanClient("127.0.0.1", port, args.concurrency) for label, port in ports.items()}
     for client in clients.values():
         await client.__aenter__()
@@ -192,16 +202,18 @@ async def alternate(ports: dict[str, int], requests: dict[str, dict], args: argp
             order = list(clients) if n % 2 == 0 else list(reversed(clients))
             for name in ENDPOINTS:
                 per_round = (args.hashed if name in HASHED else args.requests) // args.rounds
+                rounds[name].append({})
                 for label in order:
                     request, ok = requests[label][name]
                     result = await load(name, lambda i, c=clients[label], o=n * per_round, r=request: r(c, o + i),
                                         per_round, args.concurrency, ok)
                     seconds[label, name] = seconds.get((label, name), 0.0) + result.seconds
                     latencies.setdefault((label, name), []).extend(result.latencies)
+                    rounds[name][-1][label] = (result.rate, percentile(result.latencies, 99))
     finally:
         for client in clients.values():
             await client.__aexit__()
-    return seconds, latencies
+    return seconds, latencies, rounds
 
 
 if __name__ == "__main__":

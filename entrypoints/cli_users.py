@@ -9,10 +9,13 @@ from contextlib import AbstractAsyncContextManager
 
 from application.administer_account import AccountChange
 from application.find_users import UserSearch
-from application.ports import UserFilter
+from application.ports import SessionOrigin, UserFilter
 from application.views import UserView
 from domain.user import Role
 from entrypoints.container import Container
+
+# Where the trail says an operator's act on the command line came from: no client, no address.
+COMMAND_LINE = SessionOrigin(device="command line")
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -51,8 +54,10 @@ async def run(args: argparse.Namespace,
         if args.users_command == "show":
             return _line(await container.get_account().execute(args.id))
         if args.users_command == "delete":
-            await container.delete_account().execute(args.id)
+            await container.delete_account().execute(args.id, origin=COMMAND_LINE)
             return f"deleted account {args.id}"
-        change = {"disable": AccountChange(args.id, disabled=True), "enable": AccountChange(args.id, disabled=False),
-                  "set-role": AccountChange(args.id, role=Role(getattr(args, "role", "user")))}[args.users_command]
+        change = {"disable": AccountChange(args.id, disabled=True, origin=COMMAND_LINE),
+                  "enable": AccountChange(args.id, disabled=False, origin=COMMAND_LINE),
+                  "set-role": AccountChange(args.id, role=Role(getattr(args, "role", "user")), origin=COMMAND_LINE),
+                  }[args.users_command]
         return _line(await container.administer_account().execute(change))

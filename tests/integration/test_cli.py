@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -259,3 +260,11 @@ def test_users_are_listed_shown_disabled_enabled_and_promoted(tmp_path: Path) ->
     lifted = accounts("suppressions", "remove", "gone@example.com", cwd=tmp_path, env=env)
     assert lifted.returncode == 1 and "not suppressed" in lifted.stderr
     assert "root@example.com" not in accounts("users", "list", cwd=tmp_path, env=env).stdout
+    # The trail says where an operator's acts came from: the command line, with no address.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "accounts.db") as db:
+        kept = db.execute("SELECT type, client_ip, device FROM security_events WHERE user_id = ? ORDER BY occurred_at",
+                          (uuid.UUID(second).hex,)).fetchall()
+    assert [row[0] for row in kept] == ["signed_up", "account_disabled", "account_enabled"], kept
+    assert {(row[1], row[2]) for row in kept} == {(None, "command line")}
