@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import suppressions as table
 from application.suppressions import Suppression, SuppressionSource
 
+# GET /me asks of one address at each call: built once, as every hot statement is.
+_ONE = select(table.c.email).where(table.c.email == bindparam("email"))
 _ADD = {name: dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.email])
         for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
@@ -23,6 +25,9 @@ class SqlAlchemySuppressions:
             created_at=suppression.created_at))
 
     async def among(self, addresses: Collection[str]) -> set[str]:
+        if len(addresses) == 1:
+            [address] = addresses
+            return set((await self._connection.execute(_ONE, {"email": address})).scalars())
         query = select(table.c.email).where(table.c.email.in_(list(addresses)))
         return set((await self._connection.execute(query)).scalars())
 
