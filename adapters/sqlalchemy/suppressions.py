@@ -9,8 +9,8 @@ from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import suppressions as table
 from application.suppressions import Suppression, SuppressionSource
 
-# GET /me asks of one address at each call: built once, as every hot statement is.
-_ONE = select(table.c.email).where(table.c.email == bindparam("email"))
+# GET /me asks at each call: built once, as every hot statement is, the addresses passed as a parameter.
+_AMONG = select(table.c.email).where(table.c.email.in_(bindparam("emails", expanding=True)))
 _ADD = {name: dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.email])
         for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
@@ -25,11 +25,7 @@ class SqlAlchemySuppressions:
             created_at=suppression.created_at))
 
     async def among(self, addresses: Collection[str]) -> set[str]:
-        if len(addresses) == 1:
-            [address] = addresses
-            return set((await self._connection.execute(_ONE, {"email": address})).scalars())
-        query = select(table.c.email).where(table.c.email.in_(list(addresses)))
-        return set((await self._connection.execute(query)).scalars())
+        return set((await self._connection.execute(_AMONG, {"emails": list(addresses)})).scalars())
 
     async def remove(self, email: str) -> bool:
         return (await self._connection.execute(delete(table).where(table.c.email == email))).rowcount > 0
