@@ -21,10 +21,9 @@ def create_engine(url: str, pool_size: int = 20, max_overflow: int = 0, timeout:
     # first statement is replaced and the statement sent again (storage_errors.StorageConnection), and
     # SQLAlchemy replaces the rest of the pool.
     # hide_parameters: an error logged with its SQL must not carry a hash, a token or an email's link.
-    if timeout is None:
-        return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True)
-    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True,
-                               pool_timeout=timeout, connect_args={"timeout": timeout, "command_timeout": timeout})
+    bounded: dict[str, Any] = {} if timeout is None else {
+        "pool_timeout": timeout, "connect_args": {"timeout": timeout, "command_timeout": timeout}}
+    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True, **bounded)
 
 
 def backend_of(url: str) -> str:

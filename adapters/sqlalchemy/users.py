@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
-from adapters.sqlalchemy.tables import email_requests, users
+from adapters.sqlalchemy.tables import SEARCHED_NAMES, email_requests, users
 from domain.email import Email
 from domain.errors import UserAlreadyExists
 from application.ports import UserFilter, UserPosition
@@ -32,7 +32,7 @@ _BY_EMAIL = select(users).where(users.c.email == bindparam("email"))
 _ACTIVE_ADMINS = (select(users.c.id)
                   .where(users.c.role == Role.ADMIN.value, users.c.is_verified.is_(True), users.c.disabled_at.is_(None))
                   .order_by(users.c.id).with_for_update())
-_NAMES = (users.c.email, users.c.username, users.c.first_name, users.c.last_name)
+_NAMES = tuple(users.c[name] for name in SEARCHED_NAMES)  # each along its lower(...) index
 
 # The account is stored field by field under the same names; these two are stored by their value.
 _TO_COLUMN = {"email": lambda email: email.value, "role": lambda role: role.value}
