@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
@@ -15,6 +15,7 @@ from application.authenticate import Caller
 from application.export_account import ExportAccount
 from application.security_events import SecurityEvent
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
 from entrypoints.http.schemas import UserOut
 from entrypoints.http.security import current_caller
@@ -60,7 +61,7 @@ class ExportOut(BaseModel):
 @router.get("/security-events", response_model=TrailOut)
 @inject
 async def my_security_events(limit: Limit = 50, cursor: Cursor = None, caller: Caller = Depends(current_caller),
-                             trail: AccountTrail = Depends(Provide[Container.account_trail])) -> TrailOut:
+                             trail: AccountTrail = Depends(ProvideInLoop[Container.account_trail])) -> TrailOut:
     """The account's audit trail, newest first: sign-ins, failures, changes, sessions ended, administrators' acts."""
     return TrailOut.of(await trail.execute(TrailQuery(caller.user.id, limit, cursor)))
 
@@ -68,7 +69,7 @@ async def my_security_events(limit: Limit = 50, cursor: Cursor = None, caller: C
 @router.get("/export", response_model=ExportOut)
 @inject
 async def export(caller: Caller = Depends(current_caller),
-                 use_case: ExportAccount = Depends(Provide[Container.export_account])) -> ExportOut:
+                 use_case: ExportAccount = Depends(ProvideInLoop[Container.export_account])) -> ExportOut:
     """Everything held about the account: the profile, the sessions and the audit trail; no hash, token or code."""
     held = await use_case.execute(caller)
     return ExportOut(profile=UserOut.of(held.profile), sessions=[SessionItemOut.of(s) for s in held.sessions],

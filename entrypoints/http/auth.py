@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 
@@ -30,6 +30,7 @@ from application.verify_email import VerifyEmail
 from application.views import UserView
 from domain.errors import NotAuthenticated
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.browser import LINK_ON_ITS_WAY, email_change_page, verification_page
 from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
@@ -48,7 +49,7 @@ RESET_ON_ITS_WAY = N_("If an account with that address exists, a reset link is o
 RESET_DONE = N_("Your password has been reset. Log in with the new one.")
 
 
-def no_store(response: Response) -> None:
+async def no_store(response: Response) -> None:
     """An answer with tokens in it is kept by no cache (RFC 6749 section 5.1)."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
@@ -57,8 +58,8 @@ def no_store(response: Response) -> None:
 @router.post("/signup", status_code=status.HTTP_201_CREATED, response_model=SignupOut,
              responses={409: {"model": ErrorBody}})
 @inject
-async def signup(body: SignupIn, request: Request, use_case: RegisterUser = Depends(Provide[Container.register_user]),
-                 catalogs: Catalogs = Depends(Provide[Container.catalogs])) -> SignupOut:
+async def signup(body: SignupIn, request: Request, use_case: RegisterUser = Depends(ProvideInLoop[Container.register_user]),
+                 catalogs: Catalogs = Depends(ProvideInLoop[Container.catalogs])) -> SignupOut:
     locale = body.locale or catalogs.for_request(request.headers.get("accept-language"))
     user = await use_case.execute(Signup(**body.model_dump(exclude={"locale"}), locale=locale,
                                          client=client_key(request), origin=session_origin(request)))
@@ -70,9 +71,9 @@ async def signup(body: SignupIn, request: Request, use_case: RegisterUser = Depe
             responses={200: {"content": {"text/html": {}}}, 400: {"model": ErrorBody, "content": {"text/html": {}}}})
 @router.head("/verify/{token}", include_in_schema=False)
 @inject
-async def verify(token: Token, request: Request, use_case: VerifyEmail = Depends(Provide[Container.verify_email]),
-                 check: CheckVerificationLink = Depends(Provide[Container.check_verification_link]),
-                 pages: Pages = Depends(Provide[Container.pages])) -> Any:
+async def verify(token: Token, request: Request, use_case: VerifyEmail = Depends(ProvideInLoop[Container.verify_email]),
+                 check: CheckVerificationLink = Depends(ProvideInLoop[Container.check_verification_link]),
+                 pages: Pages = Depends(ProvideInLoop[Container.pages])) -> Any:
     """The emailed link. Opening it changes nothing: it answers a page whose button verifies (mail scanners
     open every link). Only an API client that asks for JSON by name (Bookly's clients) verifies with a GET."""
     if request.method == "GET" and prefers_json(request):
@@ -83,7 +84,7 @@ async def verify(token: Token, request: Request, use_case: VerifyEmail = Depends
 @router.post("/verify", response_model=MessageOut, responses={400: {"model": ErrorBody}})
 @inject
 async def verify_token(body: TokenIn, request: Request,
-                       use_case: VerifyEmail = Depends(Provide[Container.verify_email])) -> MessageOut:
+                       use_case: VerifyEmail = Depends(ProvideInLoop[Container.verify_email])) -> MessageOut:
     return verified_message(request, await use_case.execute(body.token, session_origin(request)))
 
 
@@ -97,7 +98,7 @@ def verified_message(request: Request, changed: bool) -> MessageOut:
 @inject
 async def resend_verification(
     body: EmailIn, request: Request,
-    use_case: ResendVerification = Depends(Provide[Container.resend_verification]),
+    use_case: ResendVerification = Depends(ProvideInLoop[Container.resend_verification]),
 ) -> MessageOut:
     await use_case.execute(LinkRequest(body.email, client_key(request), session_origin(request)))
     return MessageOut(message=translator(request)(LINK_ON_ITS_WAY))
@@ -106,7 +107,7 @@ async def resend_verification(
 @router.post("/login", response_model=SessionOut, responses={401: {"model": ErrorBody}},
              dependencies=[Depends(no_store)])
 @inject
-async def login(body: LoginIn, request: Request, use_case: Login = Depends(Provide[Container.login])) -> SessionOut:
+async def login(body: LoginIn, request: Request, use_case: Login = Depends(ProvideInLoop[Container.login])) -> SessionOut:
     return SessionOut.of(await use_case.execute(Credentials(body.email, body.password, client_key(request),
                                                                   session_origin(request))))
 
@@ -114,14 +115,14 @@ async def login(body: LoginIn, request: Request, use_case: Login = Depends(Provi
 @router.post("/refresh", response_model=SessionOut, responses={401: {"model": ErrorBody}},
              dependencies=[Depends(no_store)])
 @inject
-async def refresh(body: RefreshIn, use_case: RefreshSession = Depends(Provide[Container.refresh_session])) -> SessionOut:
+async def refresh(body: RefreshIn, use_case: RefreshSession = Depends(ProvideInLoop[Container.refresh_session])) -> SessionOut:
     return SessionOut.of(await use_case.execute(body.refresh_token))
 
 
 @router.post("/logout", response_model=MessageOut)
 @inject
 async def logout(body: RefreshIn, request: Request,
-                 use_case: Logout = Depends(Provide[Container.logout])) -> MessageOut:
+                 use_case: Logout = Depends(ProvideInLoop[Container.logout])) -> MessageOut:
     await use_case.execute(body.refresh_token)
     _ = translator(request)
     return MessageOut(message=_("Logged out."))
@@ -130,7 +131,7 @@ async def logout(body: RefreshIn, request: Request,
 @router.get("/me", response_model=MeOut, responses={401: {"model": ErrorBody}})
 @inject
 async def me(credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-             use_case: ShowMe = Depends(Provide[Container.show_me])) -> dict[str, Any]:
+             use_case: ShowMe = Depends(ProvideInLoop[Container.show_me])) -> dict[str, Any]:
     """The account, and `email_deliverable`: false while its address bounces (the suppression list)."""
     if credentials is None:
         raise NotAuthenticated()
@@ -143,7 +144,7 @@ async def me(credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
 @router.patch("/me", response_model=UserOut, responses={401: {"model": ErrorBody}})
 @inject
 async def update_me(body: ProfileIn, user: UserView = Depends(current_user),
-                    use_case: UpdateProfile = Depends(Provide[Container.update_profile])) -> UserOut:
+                    use_case: UpdateProfile = Depends(ProvideInLoop[Container.update_profile])) -> UserOut:
     """Only the fields sent change; the address and the password have flows of their own."""
     return UserOut.of(await use_case.execute(ProfileUpdate(user.id, body.model_dump(exclude_unset=True))))
 
@@ -152,7 +153,7 @@ async def update_me(body: ProfileIn, user: UserView = Depends(current_user),
                responses={400: {"model": ErrorBody}, 401: {"model": ErrorBody}, 409: {"model": ErrorBody}})
 @inject
 async def delete_me(body: DeleteMeIn, request: Request, user: UserView = Depends(current_user),
-                    use_case: DeleteOwnAccount = Depends(Provide[Container.delete_own_account])) -> Response:
+                    use_case: DeleteOwnAccount = Depends(ProvideInLoop[Container.delete_own_account])) -> Response:
     """Every session and token ends, pending emails are cancelled, the account's data is erased and a last
     email says so; the address can sign up again. 400 `invalid_password` / `invalid_code`."""
     await use_case.execute(OwnDeletion(user.id, body.password, body.code, client_key(request),
@@ -163,7 +164,7 @@ async def delete_me(body: DeleteMeIn, request: Request, user: UserView = Depends
 @router.post("/password-reset-request", response_model=MessageOut)
 @inject
 async def password_reset_request(
-    body: EmailIn, request: Request, use_case: RequestReset = Depends(Provide[Container.request_reset]),
+    body: EmailIn, request: Request, use_case: RequestReset = Depends(ProvideInLoop[Container.request_reset]),
 ) -> MessageOut:
     await use_case.execute(LinkRequest(body.email, client_key(request), session_origin(request)))
     return MessageOut(message=translator(request)(RESET_ON_ITS_WAY))
@@ -173,7 +174,7 @@ async def password_reset_request(
 @inject
 async def password_reset_confirm(
     token: Token, body: ResetConfirmIn, request: Request,
-    use_case: ConfirmReset = Depends(Provide[Container.confirm_reset]),
+    use_case: ConfirmReset = Depends(ProvideInLoop[Container.confirm_reset]),
 ) -> MessageOut:
     await use_case.execute(ResetConfirmation(token, body.new_password, body.confirm_new_password,
                                                session_origin(request)))
@@ -184,8 +185,8 @@ async def password_reset_confirm(
              responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
 @inject
 async def send_mail(body: SendMailIn, request: Request, _admin: UserView = Depends(require_admin),
-                    use_case: SendMail = Depends(Provide[Container.send_mail]),
-                    catalogs: Catalogs = Depends(Provide[Container.catalogs])) -> SendMailOut:
+                    use_case: SendMail = Depends(ProvideInLoop[Container.send_mail]),
+                    catalogs: Catalogs = Depends(ProvideInLoop[Container.catalogs])) -> SendMailOut:
     # The recipients may have no account to say their language: the message is in the administrator's.
     queued = await use_case.execute(body.addresses, catalogs.for_request(request.headers.get("accept-language")))
     _ = translator(request)
@@ -200,7 +201,7 @@ async def send_mail(body: SendMailIn, request: Request, _admin: UserView = Depen
              responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
 @inject
 async def change_password(body: ChangePasswordIn, request: Request, user: UserView = Depends(require_verified),
-                          use_case: ChangePassword = Depends(Provide[Container.change_password])) -> SessionOut:
+                          use_case: ChangePassword = Depends(ProvideInLoop[Container.change_password])) -> SessionOut:
     """Every other session ends; the answer carries new tokens for this one."""
     change = PasswordChange(user.id, body.current_password, body.new_password, client_key(request),
                             session_origin(request))
@@ -211,7 +212,7 @@ async def change_password(body: ChangePasswordIn, request: Request, user: UserVi
              responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 409: {"model": ErrorBody}})
 @inject
 async def change_email(body: ChangeEmailIn, request: Request, user: UserView = Depends(require_verified),
-                       use_case: ChangeEmail = Depends(Provide[Container.change_email])) -> MessageOut:
+                       use_case: ChangeEmail = Depends(ProvideInLoop[Container.change_email])) -> MessageOut:
     await use_case.execute(EmailChange(user.id, body.new_email, body.password, client_key(request)))
     _ = translator(request)
     return MessageOut(message=_("Check the new address for a confirmation link or code; until it is used, the "
@@ -225,9 +226,9 @@ async def change_email(body: ChangeEmailIn, request: Request, user: UserView = D
 @inject
 async def confirm_email(
     token: Token, request: Request,
-    use_case: ConfirmEmailChange = Depends(Provide[Container.confirm_email_change]),
-    check: CheckEmailChangeLink = Depends(Provide[Container.check_email_change_link]),
-    pages: Pages = Depends(Provide[Container.pages]),
+    use_case: ConfirmEmailChange = Depends(ProvideInLoop[Container.confirm_email_change]),
+    check: CheckEmailChangeLink = Depends(ProvideInLoop[Container.check_email_change_link]),
+    pages: Pages = Depends(ProvideInLoop[Container.pages]),
 ) -> Any:
     """The emailed link. As the verification link: a page with a button, unless an API client asks for JSON."""
     if request.method == "GET" and prefers_json(request):
@@ -239,7 +240,7 @@ async def confirm_email(
 @inject
 async def confirm_email_token(
     body: TokenIn, request: Request,
-    use_case: ConfirmEmailChange = Depends(Provide[Container.confirm_email_change]),
+    use_case: ConfirmEmailChange = Depends(ProvideInLoop[Container.confirm_email_change]),
 ) -> UserMessageOut:
     return email_confirmed(request, await use_case.execute(body.token, session_origin(request)))
 

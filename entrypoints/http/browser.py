@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qs
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 
@@ -28,6 +28,7 @@ from application.verify_email_by_code import VerifyEmailByCode
 from domain.errors import (InvalidCode, InvalidEmail, InvalidToken, PasswordsMismatch, RateLimited, TokenExpired,
                            UserAlreadyExists, WeakPassword)
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import N_, localized, translator
 from entrypoints.http.pages import Pages
@@ -101,8 +102,8 @@ async def verification_page(request: Request, token: str, check: CheckVerificati
 
 @router.post(VERIFY_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
-async def verify_form_post(request: Request, use_case: VerifyEmail = Depends(Provide[Container.verify_email]),
-                           pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+async def verify_form_post(request: Request, use_case: VerifyEmail = Depends(ProvideInLoop[Container.verify_email]),
+                           pages: Pages = Depends(ProvideInLoop[Container.pages])) -> HTMLResponse:
     fields = await _fields_or_none(request)
     token = (fields or {}).get("token", "")
     if fields is None or not token or not pages.csrf_matches(token, fields.get("csrf_token", "")):
@@ -116,15 +117,15 @@ async def verify_form_post(request: Request, use_case: VerifyEmail = Depends(Pro
 
 @router.get(VERIFY_CODE_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
-async def verify_code_page(request: Request, pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+async def verify_code_page(request: Request, pages: Pages = Depends(ProvideInLoop[Container.pages])) -> HTMLResponse:
     return pages.render(request, "verify_code", action=VERIFY_CODE_FORM, email="", code_error="")
 
 
 @router.post(VERIFY_CODE_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
 async def verify_code_post(request: Request,
-                           use_case: VerifyEmailByCode = Depends(Provide[Container.verify_email_by_code]),
-                           pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+                           use_case: VerifyEmailByCode = Depends(ProvideInLoop[Container.verify_email_by_code]),
+                           pages: Pages = Depends(ProvideInLoop[Container.pages])) -> HTMLResponse:
     fields = await _fields_or_none(request)
     if fields is None:
         return form_expired(pages, request, 400)
@@ -153,8 +154,8 @@ async def email_change_page(request: Request, token: str, check: CheckEmailChang
 @router.post(CONFIRM_EMAIL_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
 async def confirm_email_form_post(
-    request: Request, use_case: ConfirmEmailChange = Depends(Provide[Container.confirm_email_change]),
-    pages: Pages = Depends(Provide[Container.pages]),
+    request: Request, use_case: ConfirmEmailChange = Depends(ProvideInLoop[Container.confirm_email_change]),
+    pages: Pages = Depends(ProvideInLoop[Container.pages]),
 ) -> HTMLResponse:
     fields = await _fields_or_none(request)
     token = (fields or {}).get("token", "")
@@ -176,8 +177,8 @@ async def confirm_email_form_post(
 @router.head("/password-reset-confirm/{token}", response_class=HTMLResponse)
 @inject
 async def reset_page(request: Request, token: Token,
-                     check: CheckResetLink = Depends(Provide[Container.check_reset_link]),
-                     pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+                     check: CheckResetLink = Depends(ProvideInLoop[Container.check_reset_link]),
+                     pages: Pages = Depends(ProvideInLoop[Container.pages])) -> HTMLResponse:
     """The link in the reset email: a form, or why the link no longer works."""
     try:
         await check.execute(token)
@@ -193,8 +194,8 @@ def reset_form(pages: Pages, request: Request, token: str, status_code: int = 20
 
 @router.post(RESET_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
-async def reset_form_post(request: Request, use_case: ConfirmReset = Depends(Provide[Container.confirm_reset]),
-                          pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+async def reset_form_post(request: Request, use_case: ConfirmReset = Depends(ProvideInLoop[Container.confirm_reset]),
+                          pages: Pages = Depends(ProvideInLoop[Container.pages])) -> HTMLResponse:
     fields = await _fields_or_none(request)
     if fields is None:
         return form_expired(pages, request, 400)
@@ -221,15 +222,15 @@ def _weak(problem: WeakPassword, _: object) -> str:
 
 @router.get(RESET_CODE_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
-async def reset_code_page(request: Request, pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+async def reset_code_page(request: Request, pages: Pages = Depends(ProvideInLoop[Container.pages])) -> HTMLResponse:
     return pages.render(request, "reset_code", action=RESET_CODE_FORM, email="", errors={})
 
 
 @router.post(RESET_CODE_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
 async def reset_code_post(request: Request,
-                          use_case: ResetPasswordByCode = Depends(Provide[Container.reset_password_by_code]),
-                          pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+                          use_case: ResetPasswordByCode = Depends(ProvideInLoop[Container.reset_password_by_code]),
+                          pages: Pages = Depends(ProvideInLoop[Container.pages])) -> HTMLResponse:
     fields = await _fields_or_none(request)
     if fields is None:
         return form_expired(pages, request, 400)
@@ -256,7 +257,7 @@ async def reset_code_post(request: Request,
 
 @router.get("/forgot-password", response_class=HTMLResponse)
 @inject
-async def forgot_password_page(request: Request, pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+async def forgot_password_page(request: Request, pages: Pages = Depends(ProvideInLoop[Container.pages])) -> HTMLResponse:
     return pages.render(request, "forgot_password", action=NEW_RESET_FORM)
 
 
@@ -276,15 +277,15 @@ async def _ask_for_link(request: Request, use_case: RequestReset | ResendVerific
 
 @router.post(NEW_RESET_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
-async def new_reset_link(request: Request, use_case: RequestReset = Depends(Provide[Container.request_reset]),
-                         pages: Pages = Depends(Provide[Container.pages])) -> HTMLResponse:
+async def new_reset_link(request: Request, use_case: RequestReset = Depends(ProvideInLoop[Container.request_reset]),
+                         pages: Pages = Depends(ProvideInLoop[Container.pages])) -> HTMLResponse:
     return await _ask_for_link(request, use_case, pages, for_reset=True)
 
 
 @router.post(NEW_VERIFICATION_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
 async def new_verification_link(
-    request: Request, use_case: ResendVerification = Depends(Provide[Container.resend_verification]),
-    pages: Pages = Depends(Provide[Container.pages]),
+    request: Request, use_case: ResendVerification = Depends(ProvideInLoop[Container.resend_verification]),
+    pages: Pages = Depends(ProvideInLoop[Container.pages]),
 ) -> HTMLResponse:
     return await _ask_for_link(request, use_case, pages, for_reset=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request
 
 from application.codes_in_use import CodeEntry
@@ -11,6 +11,7 @@ from application.reset_password_by_code import CodeReset, ResetPasswordByCode
 from application.verify_email_by_code import VerifyEmailByCode
 from application.views import UserView
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.auth import RESET_DONE, verified_message, email_confirmed
 from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody, translator
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["codes"],
 @router.post("/verify-code", response_model=MessageOut)
 @inject
 async def verify_code(body: CodeIn, request: Request,
-                      use_case: VerifyEmailByCode = Depends(Provide[Container.verify_email_by_code])) -> MessageOut:
+                      use_case: VerifyEmailByCode = Depends(ProvideInLoop[Container.verify_email_by_code])) -> MessageOut:
     """As the verification link. A wrong code and an address with none get the same 400 invalid_code."""
     entry = CodeEntry(body.email, body.code, client_key(request), session_origin(request))
     return verified_message(request, await use_case.execute(entry))
@@ -33,7 +34,7 @@ async def verify_code(body: CodeIn, request: Request,
 @router.post("/password-reset-confirm-code", response_model=MessageOut)
 @inject
 async def reset_by_code(body: ResetCodeIn, request: Request,
-                        use_case: ResetPasswordByCode = Depends(Provide[Container.reset_password_by_code])) -> MessageOut:
+                        use_case: ResetPasswordByCode = Depends(ProvideInLoop[Container.reset_password_by_code])) -> MessageOut:
     """As the reset link: once, every session ends, the policy applies."""
     await use_case.execute(CodeReset(body.email, body.code, body.new_password, body.confirm_new_password,
                                      client_key(request), session_origin(request)))
@@ -45,7 +46,7 @@ async def reset_by_code(body: ResetCodeIn, request: Request,
 @inject
 async def confirm_email_by_code(
     body: CodeIn, request: Request, user: UserView = Depends(current_user),
-    use_case: ConfirmEmailChangeByCode = Depends(Provide[Container.confirm_email_change_by_code]),
+    use_case: ConfirmEmailChangeByCode = Depends(ProvideInLoop[Container.confirm_email_change_by_code]),
 ) -> UserMessageOut:
     """`email` is the new address, where the code was sent; the account is the bearer's."""
     changed = await use_case.execute(EmailChangeCode(user.id, body.email, body.code, client_key(request),

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import os
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from application.outbox_status import OutboxStatus
 from application.ports import Clock
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.operator_access import OperatorAccess
 
 router = APIRouter(prefix="/health", tags=["health"])
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/health", tags=["health"])
 @router.get("/live")
 @inject
 async def live(request: Request,
-               access: OperatorAccess = Depends(Provide[Container.operator_access])) -> dict[str, str | int]:
+               access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access])) -> dict[str, str | int]:
     """An operator also sees the process id, to tell which instance answered."""
     if access.allows(request):
         return {"status": "ok", "pid": os.getpid()}
@@ -29,9 +30,9 @@ async def live(request: Request,
 
 @router.get("/ready")
 @inject
-async def ready(request: Request, status: OutboxStatus = Depends(Provide[Container.outbox_status]),
-                clock: Clock = Depends(Provide[Container.clock]),
-                access: OperatorAccess = Depends(Provide[Container.operator_access])) -> JSONResponse:
+async def ready(request: Request, status: OutboxStatus = Depends(ProvideInLoop[Container.outbox_status]),
+                clock: Clock = Depends(ProvideInLoop[Container.clock]),
+                access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access])) -> JSONResponse:
     """Ready when the database answers; an operator also sees the email backlog."""
     operator = access.allows(request)
     try:

@@ -5,7 +5,7 @@ Mounted only with LOGIN_BY_CODE_ENABLED (the default); without it these paths do
 
 from __future__ import annotations
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request, status
 
 from application.codes_in_use import CodeEntry
@@ -14,6 +14,7 @@ from application.login_by_code import LoginByCode
 from application.login_by_link import LoginByLink
 from application.request_login_code import RequestLoginCode
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.auth import no_store
 from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
@@ -27,7 +28,7 @@ CODE_ON_ITS_WAY = N_("If an account with that address exists, a sign-in code is 
 @router.post("/login-code/request", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut)
 @inject
 async def request_login_code(body: EmailIn, request: Request,
-                             use_case: RequestLoginCode = Depends(Provide[Container.request_login_code])) -> MessageOut:
+                             use_case: RequestLoginCode = Depends(ProvideInLoop[Container.request_login_code])) -> MessageOut:
     await use_case.execute(LinkRequest(body.email, client_key(request), session_origin(request)))
     return MessageOut(message=translator(request)(CODE_ON_ITS_WAY))
 
@@ -36,7 +37,7 @@ async def request_login_code(body: EmailIn, request: Request,
              dependencies=[Depends(no_store)])
 @inject
 async def login_by_code(body: CodeIn, request: Request,
-                        use_case: LoginByCode = Depends(Provide[Container.login_by_code])) -> SessionOut:
+                        use_case: LoginByCode = Depends(ProvideInLoop[Container.login_by_code])) -> SessionOut:
     """The session /login gives; signing in by code proves the address."""
     return SessionOut.of(await use_case.execute(CodeEntry(body.email, body.code, client_key(request),
                                                                   session_origin(request))))
@@ -46,6 +47,6 @@ async def login_by_code(body: CodeIn, request: Request,
              dependencies=[Depends(no_store)])
 @inject
 async def login_by_link(body: TokenIn, request: Request,
-                        use_case: LoginByLink = Depends(Provide[Container.login_by_link])) -> SessionOut:
+                        use_case: LoginByLink = Depends(ProvideInLoop[Container.login_by_link])) -> SessionOut:
     """For a front end's page (LOGIN_LINK_URL_TEMPLATE) that passes on the token of the emailed link."""
     return SessionOut.of(await use_case.execute(body.token, session_origin(request)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
@@ -17,6 +17,7 @@ from application.record_bounce import BounceReport, RecordBounce
 from application.suppressions import Suppression, SuppressionSource
 from domain.errors import NotAuthenticated
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
 from entrypoints.http.schemas import EmailField, Strict
 from entrypoints.http.security import require_admin
@@ -51,8 +52,8 @@ class SuppressionListOut(BaseModel):
 @bounces.post("/bounces", status_code=status.HTTP_204_NO_CONTENT, openapi_extra={
     "requestBody": {"content": {"application/json": {"schema": BounceIn.model_json_schema()}}, "required": True}})
 @inject
-async def report_bounce(request: Request, verifier: StandardWebhooksVerifier = Depends(Provide[Container.bounce_verifier]),
-                        use_case: RecordBounce = Depends(Provide[Container.record_bounce])) -> Response:
+async def report_bounce(request: Request, verifier: StandardWebhooksVerifier = Depends(ProvideInLoop[Container.bounce_verifier]),
+                        use_case: RecordBounce = Depends(ProvideInLoop[Container.record_bounce])) -> Response:
     """A provider's hard bounce or complaint, signed with BOUNCE_WEBHOOK_SECRET (Standard Webhooks headers);
     401 unsigned or stale. The address gets no more email."""
     body = await request.body()
@@ -71,7 +72,7 @@ async def report_bounce(request: Request, verifier: StandardWebhooksVerifier = D
 
 @suppressions.get("/suppressions", response_model=SuppressionListOut)
 @inject
-async def list_suppressions(use_case: ListSuppressions = Depends(Provide[Container.list_suppressions])
+async def list_suppressions(use_case: ListSuppressions = Depends(ProvideInLoop[Container.list_suppressions])
                             ) -> SuppressionListOut:
     return SuppressionListOut(items=[SuppressionOut.of(s) for s in await use_case.execute()])
 
@@ -80,7 +81,7 @@ async def list_suppressions(use_case: ListSuppressions = Depends(Provide[Contain
                      responses={404: {"model": ErrorBody}})
 @inject
 async def lift_suppression(email: Annotated[str, Path(max_length=320)],
-                           use_case: LiftSuppression = Depends(Provide[Container.lift_suppression])) -> Response:
+                           use_case: LiftSuppression = Depends(ProvideInLoop[Container.lift_suppression])) -> Response:
     """Email goes to the address again."""
     await use_case.execute(email)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

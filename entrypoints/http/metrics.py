@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from application.outbox_status import OutboxStatus
 from application.ports import Clock
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.metrics_registry import Metrics
 from entrypoints.http.operator_access import OperatorAccess
 
@@ -19,10 +20,10 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/metrics")
 @inject
-async def metrics(request: Request, registry: Metrics = Depends(Provide[Container.metrics]),
-                  status: OutboxStatus = Depends(Provide[Container.outbox_status]),
-                  clock: Clock = Depends(Provide[Container.clock]),
-                  access: OperatorAccess = Depends(Provide[Container.operator_access])) -> Response:
+async def metrics(request: Request, registry: Metrics = Depends(ProvideInLoop[Container.metrics]),
+                  status: OutboxStatus = Depends(ProvideInLoop[Container.outbox_status]),
+                  clock: Clock = Depends(ProvideInLoop[Container.clock]),
+                  access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access])) -> Response:
     # Email counts move a few seconds after a reset request for an address with an account: for anyone
     # but an operator this endpoint does not exist.
     if not access.allows(request):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -13,6 +13,7 @@ from application.views import UserView
 from domain.errors import NotAuthenticated
 from domain.user import Role
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 
 bearer = HTTPBearer(auto_error=False, description="The access_token from /api/v1/auth/login")
 
@@ -20,7 +21,7 @@ bearer = HTTPBearer(auto_error=False, description="The access_token from /api/v1
 @inject
 async def current_caller(
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    authenticate: Authenticate = Depends(Provide[Container.authenticate]),
+    authenticate: Authenticate = Depends(ProvideInLoop[Container.authenticate]),
 ) -> Caller:
     """The account and the session the access token was issued for."""
     if credentials is None:
@@ -40,7 +41,7 @@ class RoleChecker:
 
     @inject
     async def __call__(self, credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-                       authenticate: Authenticate = Depends(Provide[Container.authenticate])) -> UserView:
+                       authenticate: Authenticate = Depends(ProvideInLoop[Container.authenticate])) -> UserView:
         if credentials is None:
             raise NotAuthenticated()
         return (await authenticate.execute(credentials.credentials, roles=self.allowed)).user

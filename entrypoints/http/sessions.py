@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel
 
@@ -15,6 +15,7 @@ from application.list_sessions import ListSessions
 from application.log_out_everywhere_else import LogOutEverywhereElse
 from application.views import SessionView
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.client_address import session_origin
 from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
 from entrypoints.http.schemas import MessageOut
@@ -44,7 +45,7 @@ class SessionListOut(BaseModel):
 @router.get("/sessions", response_model=SessionListOut)
 @inject
 async def list_sessions(caller: Caller = Depends(current_caller),
-                        use_case: ListSessions = Depends(Provide[Container.list_sessions])) -> SessionListOut:
+                        use_case: ListSessions = Depends(ProvideInLoop[Container.list_sessions])) -> SessionListOut:
     """Each login that can still be refreshed; `current` is the one this access token belongs to."""
     return SessionListOut(items=[SessionItemOut.of(s) for s in await use_case.execute(caller)])
 
@@ -53,7 +54,7 @@ async def list_sessions(caller: Caller = Depends(current_caller),
                responses={404: {"model": ErrorBody}})
 @inject
 async def end_session(session_id: uuid.UUID, request: Request, caller: Caller = Depends(current_caller),
-                      use_case: EndSession = Depends(Provide[Container.end_session])) -> Response:
+                      use_case: EndSession = Depends(ProvideInLoop[Container.end_session])) -> Response:
     """Its refresh token stops working at once; its access tokens run out within ACCESS_TOKEN_TTL_SECONDS."""
     await use_case.execute(caller.user.id, session_id, session_origin(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -62,7 +63,7 @@ async def end_session(session_id: uuid.UUID, request: Request, caller: Caller = 
 @router.post("/logout-all", response_model=MessageOut)
 @inject
 async def log_out_everywhere_else(request: Request, caller: Caller = Depends(current_caller),
-                                  use_case: LogOutEverywhereElse = Depends(Provide[Container.log_out_everywhere_else])
+                                  use_case: LogOutEverywhereElse = Depends(ProvideInLoop[Container.log_out_everywhere_else])
                                   ) -> MessageOut:
     await use_case.execute(caller, session_origin(request))
     return MessageOut(message=translator(request)(N_("Every other session has ended.")))

@@ -7,7 +7,7 @@ import hmac
 import json
 from urllib.parse import parse_qs
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
@@ -15,6 +15,7 @@ from adapters.signing_keys import KeyRing
 from application.introspect import Introspect
 from domain.errors import NotAuthenticated
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.settings import Settings
 
 keys = APIRouter(tags=["tokens"])
@@ -23,8 +24,8 @@ introspection = APIRouter(prefix="/api/v1/auth", tags=["tokens"])
 
 @keys.get("/.well-known/jwks.json")
 @inject
-async def jwks(key_ring: KeyRing = Depends(Provide[Container.key_ring]),
-               settings: Settings = Depends(Provide[Container.settings])) -> JSONResponse:
+async def jwks(key_ring: KeyRing = Depends(ProvideInLoop[Container.key_ring]),
+               settings: Settings = Depends(ProvideInLoop[Container.settings])) -> JSONResponse:
     """Every published public key; an HS256 deployment signs with a shared secret and publishes none."""
     published = await key_ring.published() if settings.JWT_ALGORITHM in ("EdDSA", "ES256", "RS256") else []
     return JSONResponse({"keys": published},
@@ -33,8 +34,8 @@ async def jwks(key_ring: KeyRing = Depends(Provide[Container.key_ring]),
 
 @introspection.post("/introspect", responses={401: {"description": "Not the introspection secret"}})
 @inject
-async def introspect(request: Request, use_case: Introspect = Depends(Provide[Container.introspect]),
-                     settings: Settings = Depends(Provide[Container.settings])) -> JSONResponse:
+async def introspect(request: Request, use_case: Introspect = Depends(ProvideInLoop[Container.introspect]),
+                     settings: Settings = Depends(ProvideInLoop[Container.settings])) -> JSONResponse:
     """{token} as JSON, or token=... as a form (RFC 7662); Authorization: Bearer <INTROSPECTION_SECRET>."""
     assert settings.INTROSPECTION_SECRET is not None  # mounted only with one
     offered = request.headers.get("authorization", "").encode("latin-1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AfterValidator
 
@@ -21,6 +21,7 @@ from application.revoke_account_sessions import RevokeAccountSessions
 from application.views import UserView
 from domain.user import Role
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.account_data import Cursor, Limit, TrailOut
 from entrypoints.http.client_address import session_origin
 from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
@@ -44,8 +45,8 @@ async def list_users(
     cursor: Annotated[str | None, Query(max_length=200, description="the next_cursor of the page before")] = None,
     offset: Annotated[int | None, Query(ge=0, le=1_000_000_000, description="Bookly's paging, without filters")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    find: FindUsers = Depends(Provide[Container.find_users]),
-    list_all: ListUsers = Depends(Provide[Container.list_users]),
+    find: FindUsers = Depends(ProvideInLoop[Container.find_users]),
+    list_all: ListUsers = Depends(ProvideInLoop[Container.list_users]),
 ) -> UserPageOut:
     """Oldest first. With a filter or a cursor, pages follow `next_cursor` (page 10,000 costs what page 1
     does); with neither, `offset` pages as Bookly did, with a total."""
@@ -58,7 +59,7 @@ async def list_users(
 
 @router.get("/{user_id}", response_model=UserOut, responses=NOT_FOUND)
 @inject
-async def get_user(user_id: uuid.UUID, use_case: GetAccount = Depends(Provide[Container.get_account])) -> UserOut:
+async def get_user(user_id: uuid.UUID, use_case: GetAccount = Depends(ProvideInLoop[Container.get_account])) -> UserOut:
     return UserOut.of(await use_case.execute(user_id))
 
 
@@ -66,7 +67,7 @@ async def get_user(user_id: uuid.UUID, use_case: GetAccount = Depends(Provide[Co
 @inject
 async def change_user(user_id: uuid.UUID, body: AccountChangeIn, request: Request,
                       admin: UserView = Depends(require_admin),
-                      use_case: AdministerAccount = Depends(Provide[Container.administer_account])) -> UserOut:
+                      use_case: AdministerAccount = Depends(ProvideInLoop[Container.administer_account])) -> UserOut:
     """Disabling ends every session and refuses the account's access tokens at once; the last verified,
     enabled administrator cannot be demoted or disabled (409 last_admin)."""
     change = AccountChange(user_id, role=body.role, disabled=body.disabled, is_verified=body.is_verified,
@@ -77,7 +78,7 @@ async def change_user(user_id: uuid.UUID, body: AccountChangeIn, request: Reques
 @router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND, 409: {"model": ErrorBody}})
 @inject
 async def delete_user(user_id: uuid.UUID, request: Request, admin: UserView = Depends(require_admin),
-                      use_case: DeleteAccount = Depends(Provide[Container.delete_account])) -> Response:
+                      use_case: DeleteAccount = Depends(ProvideInLoop[Container.delete_account])) -> Response:
     """As the owner's own deletion; never the last verified administrator (409 last_admin)."""
     await use_case.execute(user_id, actor_id=admin.id, origin=session_origin(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -86,7 +87,7 @@ async def delete_user(user_id: uuid.UUID, request: Request, admin: UserView = De
 @router.get("/{user_id}/events", response_model=TrailOut)
 @inject
 async def account_events(user_id: uuid.UUID, limit: Limit = 50, cursor: Cursor = None,
-                         trail: AccountTrail = Depends(Provide[Container.account_trail])) -> TrailOut:
+                         trail: AccountTrail = Depends(ProvideInLoop[Container.account_trail])) -> TrailOut:
     """The account's audit trail, newest first (a deleted account's keeps its id, the types and the times)."""
     return TrailOut.of(await trail.execute(TrailQuery(user_id, limit, cursor)))
 
@@ -94,7 +95,7 @@ async def account_events(user_id: uuid.UUID, limit: Limit = 50, cursor: Cursor =
 @router.post("/{user_id}/revoke-sessions", response_model=MessageOut, responses=NOT_FOUND)
 @inject
 async def revoke_sessions(user_id: uuid.UUID, request: Request, admin: UserView = Depends(require_admin),
-                          use_case: RevokeAccountSessions = Depends(Provide[Container.revoke_account_sessions])
+                          use_case: RevokeAccountSessions = Depends(ProvideInLoop[Container.revoke_account_sessions])
                           ) -> MessageOut:
     await use_case.execute(user_id, actor_id=admin.id, origin=session_origin(request))
     return MessageOut(message=translator(request)(N_("Every session of the account has ended.")))
@@ -105,6 +106,6 @@ async def revoke_sessions(user_id: uuid.UUID, request: Request, admin: UserView 
 @inject
 async def resend_verification(user_id: uuid.UUID, request: Request,
                               use_case: ResendAccountVerification = Depends(
-                                  Provide[Container.resend_account_verification])) -> MessageOut:
+                                  ProvideInLoop[Container.resend_account_verification])) -> MessageOut:
     await use_case.execute(user_id)
     return MessageOut(message=translator(request)(N_("If the address is not verified yet, a new link is on its way.")))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from dependency_injector.wiring import Provide, inject
+from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
@@ -16,6 +16,7 @@ from application.test_webhook import TestWebhook
 from application.views import UserView
 from application.webhooks import WebhookView
 from entrypoints.container import Container
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
 from entrypoints.http.schemas import Strict
 from entrypoints.http.security import require_admin
@@ -58,7 +59,7 @@ class TestOut(BaseModel):
 
 @router.get("", response_model=WebhookListOut)
 @inject
-async def list_webhooks(use_case: ListWebhooks = Depends(Provide[Container.list_webhooks])) -> WebhookListOut:
+async def list_webhooks(use_case: ListWebhooks = Depends(ProvideInLoop[Container.list_webhooks])) -> WebhookListOut:
     return WebhookListOut(items=[WebhookOut.of(view) for view in await use_case.execute()])
 
 
@@ -66,7 +67,7 @@ async def list_webhooks(use_case: ListWebhooks = Depends(Provide[Container.list_
              responses={422: {"model": ErrorBody}})
 @inject
 async def add_webhook(body: WebhookIn, response: Response,
-                      use_case: AddWebhook = Depends(Provide[Container.add_webhook])) -> NewWebhookOut:
+                      use_case: AddWebhook = Depends(ProvideInLoop[Container.add_webhook])) -> NewWebhookOut:
     added = await use_case.execute(body.url, body.events)
     response.headers["Cache-Control"] = "no-store"  # the answer holds the secret
     return NewWebhookOut(**WebhookOut.of(added.webhook).model_dump(), secret=added.secret)
@@ -75,7 +76,7 @@ async def add_webhook(body: WebhookIn, response: Response,
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, responses={404: {"model": ErrorBody}})
 @inject
 async def remove_webhook(webhook_id: uuid.UUID,
-                         use_case: RemoveWebhook = Depends(Provide[Container.remove_webhook])) -> Response:
+                         use_case: RemoveWebhook = Depends(ProvideInLoop[Container.remove_webhook])) -> Response:
     await use_case.execute(webhook_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -83,7 +84,7 @@ async def remove_webhook(webhook_id: uuid.UUID,
 @router.post("/{webhook_id}/test", response_model=TestOut, responses={404: {"model": ErrorBody}})
 @inject
 async def test_webhook(webhook_id: uuid.UUID,
-                       use_case: TestWebhook = Depends(Provide[Container.test_webhook])) -> TestOut:
+                       use_case: TestWebhook = Depends(ProvideInLoop[Container.test_webhook])) -> TestOut:
     """Sends a signed `webhook.test` event now, and says what the receiver answered."""
     outcome = await use_case.execute(webhook_id)
     return TestOut(delivered=outcome.delivered, status=outcome.status, detail=outcome.detail)
