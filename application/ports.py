@@ -49,6 +49,9 @@ class UserRepository(Protocol):
     UserAlreadyExists when the address is another account's."""
 
     async def get(self, user_id: uuid.UUID) -> User | None: ...
+    async def get_with_suppression(self, user_id: uuid.UUID) -> tuple[User, bool] | None:
+        """The account, and whether its address is on the suppression list: one look-up for both."""
+        ...
     async def get_for_change(self, user_id: uuid.UUID) -> User | None:
         """The account, held until the unit of work ends: a concurrent change of it waits, then sees this one."""
         ...

@@ -14,7 +14,7 @@ class Me:
 
 
 class ShowMe:
-    """The bearer's own account, and whether email reaches its address: one transaction for both."""
+    """The bearer's own account, and whether email reaches its address: one look-up for both."""
 
     def __init__(self, *, uow: UnitOfWork, access_tokens: AccessTokenService) -> None:
         self._uow = uow
@@ -23,6 +23,6 @@ class ShowMe:
     async def execute(self, access_token: str) -> Me:
         claims = await self._access_tokens.decode(access_token)
         async with self._uow as uow:
-            user = await uow.users.get(claims.user_id)
-            suppressed = await uow.suppressions.among([user.email.value]) if user is not None else set()
+            found = await uow.users.get_with_suppression(claims.user_id)
+        user, suppressed = found if found is not None else (None, False)
         return Me(UserView.of(admitted(user, claims)), email_deliverable=not suppressed)

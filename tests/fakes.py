@@ -148,11 +148,16 @@ class FakeCodeDigests:
 
 
 class FakeUsers:
-    def __init__(self, users: dict[uuid.UUID, User]) -> None:
+    def __init__(self, users: dict[uuid.UUID, User], suppressed: Collection[str] = ()) -> None:
         self.users = users
+        self.suppressed = suppressed  # the suppression list's addresses
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return copy.deepcopy(self.users.get(user_id))
+
+    async def get_with_suppression(self, user_id: uuid.UUID) -> tuple[User, bool] | None:
+        user = await self.get(user_id)
+        return (user, user.email.value in self.suppressed) if user is not None else None
 
     async def get_for_change(self, user_id: uuid.UUID) -> User | None:
         return await self.get(user_id)  # one unit of work at a time here: nothing to wait for
@@ -401,7 +406,7 @@ class FakeUnitOfWork:
 
     def _begin(self) -> None:
         self._work = copy.deepcopy(self.store)
-        self.users = FakeUsers(self._work.users)
+        self.users = FakeUsers(self._work.users, suppressed=self._work.suppressions)
         self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens, self._work.users)
         self.outbox = FakeOutbox(self._work.outbox)
         self.rate_limits = FakeRateLimitCounters(self._work.counters)

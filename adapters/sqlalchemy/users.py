@@ -5,13 +5,13 @@ from collections.abc import Sequence
 from dataclasses import fields
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import bindparam, delete, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
-from adapters.sqlalchemy.tables import SEARCHED_NAMES, email_requests, users
+from adapters.sqlalchemy.tables import SEARCHED_NAMES, email_requests, suppressions, users
 from domain.email import Email
 from domain.errors import UserAlreadyExists
 from application.ports import UserFilter, UserPosition
@@ -25,6 +25,9 @@ _INSERT_UNLESS_TAKEN = {
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 _UPDATE = update(users).where(users.c.id == bindparam("user_id"))
 _BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+# GET /me's, at each call: the suppression list's primary key answers the EXISTS within the same statement.
+_BY_ID_WITH_SUPPRESSION = select(users, exists().where(suppressions.c.email == users.c.email).label("suppressed")) \
+    .where(users.c.id == bindparam("user_id"))
 # Row locks, taken in one order everywhere: the account's row before any of its tokens' rows, so a change
 # of the account (a reset, a refresh) and another never wait for each other in a circle.
 _BY_ID_FOR_CHANGE = _BY_ID.with_for_update()
@@ -57,6 +60,10 @@ class SqlAlchemyUserRepository:
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self._one(_BY_ID, {"user_id": user_id})
+
+    async def get_with_suppression(self, user_id: uuid.UUID) -> tuple[User, bool] | None:
+        row = (await self._connection.execute(_BY_ID_WITH_SUPPRESSION, {"user_id": user_id})).mappings().first()
+        return (user_from_row(row), row["suppressed"]) if row else None
 
     async def get_for_change(self, user_id: uuid.UUID) -> User | None:
         # SQLite has no row locks: there every unit of work holds the write lock from its start (engine.py).
