@@ -25,7 +25,8 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/bench/pk/{user_id}")
 async def primary_key_select(user_id: uuid.UUID, request: Request) -> dict:
-    async with request.app.state.container.engine().connect() as connection:
+    # As the service's one-read units of work do (GET /me): the statement alone, no BEGIN and ROLLBACK.
+    async with request.app.state.container.one_read_engine().connect() as connection:
         found = (await connection.execute(select(users.c.id).where(users.c.id == user_id))).first()
     return {"found": found is not None}
 

@@ -27,7 +27,7 @@ from adapters.mail.templates import JinjaEmailRenderer
 from adapters.passwords import Argon2PasswordHasher
 from adapters.sealed_secrets import AesGcmSealer
 from adapters.signing_keys import KeyBox, KeyRing
-from adapters.sqlalchemy.engine import create_engine
+from adapters.sqlalchemy.engine import create_engine, one_statement_at_a_time
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.tokens import ItsdangerousTokenService
 from adapters.tracing import OpenTelemetryTracing, trace_engine, traced_mail_sender, traced_webhook_sender
@@ -190,6 +190,9 @@ class Container(containers.DeclarativeContainer):
         create_engine, url=settings.provided.DATABASE_URL, pool_size=settings.provided.DATABASE_POOL_SIZE,
         max_overflow=settings.provided.DATABASE_MAX_OVERFLOW, timeout=settings.provided.DATABASE_TIMEOUT_SECONDS))
     uow = providers.Factory(SqlAlchemyUnitOfWork, engine=engine, limits=limits, clock=clock)
+    # For the use cases whose unit of work is a single read (GET /me, a bearer's account, introspection).
+    one_read_engine = providers.Singleton(one_statement_at_a_time, engine=engine)
+    one_read_uow = providers.Factory(SqlAlchemyUnitOfWork, engine=one_read_engine, limits=limits, clock=clock)
     hasher = providers.Singleton(Argon2PasswordHasher, time_cost=settings.provided.PASSWORD_HASH_TIME_COST,
                                  memory_kib=settings.provided.PASSWORD_HASH_MEMORY_KIB,
                                  parallelism=settings.provided.PASSWORD_HASH_PARALLELISM,
@@ -247,7 +250,7 @@ class Container(containers.DeclarativeContainer):
     logout = providers.Factory(Logout, uow=uow, clock=clock)
     list_sessions = providers.Factory(ListSessions, uow=uow, clock=clock)
     find_users = providers.Factory(FindUsers, uow=uow)
-    show_me = providers.Factory(ShowMe, uow=uow, access_tokens=access_tokens)
+    show_me = providers.Factory(ShowMe, uow=one_read_uow, access_tokens=access_tokens)
     record_bounce = providers.Factory(RecordBounce, uow=uow, clock=clock)
     bounce_verifier = providers.Singleton(StandardWebhooksVerifier, secret=bounce_secret)
     list_suppressions = providers.Factory(ListSuppressions, uow=uow)
@@ -263,8 +266,8 @@ class Container(containers.DeclarativeContainer):
     resend_account_verification = providers.Factory(ResendAccountVerification, uow=uow, clock=clock)
     end_session = providers.Factory(EndSession, uow=uow, clock=clock)
     log_out_everywhere_else = providers.Factory(LogOutEverywhereElse, uow=uow, clock=clock)
-    authenticate = providers.Factory(Authenticate, uow=uow, access_tokens=access_tokens)
-    introspect = providers.Factory(Introspect, uow=uow, access_tokens=access_tokens)
+    authenticate = providers.Factory(Authenticate, uow=one_read_uow, access_tokens=access_tokens)
+    introspect = providers.Factory(Introspect, uow=one_read_uow, access_tokens=access_tokens)
     request_reset = providers.Factory(RequestReset, uow=uow, clock=clock)
     check_reset_link = providers.Factory(CheckResetLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
     check_verification_link = providers.Factory(CheckVerificationLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
