@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -65,6 +66,25 @@ def wait_port(port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"nothing listens on {port}")
+
+
+# The work the worker still has to do: email requests unanswered, emails and webhook deliveries pending.
+BACKLOG = """
+    SELECT (SELECT count(*) FROM email_requests WHERE processed_at IS NULL)
+         + (SELECT count(*) FROM outbox_messages WHERE status = 'pending')
+         + (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')"""
+
+
+async def drained(url: str, timeout: float = 120) -> None:
+    """Waits until the worker has done what earlier loads queued: a load timed while the worker still
+    sends the last one's emails would be charged for them."""
+    connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        deadline = time.monotonic() + timeout
+        while await connection.fetchval(BACKLOG) and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+    finally:
+        await connection.close()
 
 
 def percentile(values: list[float], q: float) -> float:

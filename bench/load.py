@@ -3,7 +3,8 @@
     .venv/bin/python bench/load.py [--users 50000] [--concurrency 16]
 
 It serves `accounts serve` on a PostgreSQL database of its own (bench_load) seeded with --users accounts,
-with `accounts worker` apart sending the emails (DEPLOYMENT.md's production shape),
+with `accounts worker` apart sending the emails (DEPLOYMENT.md's production shape; each load starts once
+the worker has done what the load before queued, so that no load is charged for another's emails),
 drives it from one asyncio client (bench/client.py) whose connections open once, and measures in the same run:
 - the hashing limit: argon2id hashes per second on all cores with the service's parameters (signup, login);
 - the framework limit: a bare endpoint in the same server doing one primary-key SELECT through the same pool
@@ -42,7 +43,7 @@ from adapters.clock import SystemClock  # noqa: E402
 from adapters.tokens import ItsdangerousTokenService  # noqa: E402
 from application.ports import TokenPurpose  # noqa: E402
 from bench.client import LeanClient, Response  # noqa: E402
-from bench.common import OUT, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
+from bench.common import OUT, drained, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
 
 SECRET = "benchmark-secret-" + "x" * 40
 # The benchmarks sign access tokens themselves, ahead of the run: HS256 with the secret, as a Bookly
@@ -87,6 +88,7 @@ def user_at(i: int) -> dict[str, str]:
 
 async def load(name: str, request: Callable[[int], Awaitable[Response]], count: int,
                concurrency: int, ok: tuple[int, ...] = (200,)) -> Result:
+    """`count` requests, `concurrency` at a time, timed."""
     latencies: list[float] = []
     next_index = iter(range(count))
 
@@ -164,7 +166,7 @@ async def main() -> None:
     worker = start("worker-load", ["-m", "entrypoints.cli", "worker"], env)
     try:
         wait_port(port)
-        ours = await run(port, data, args)
+        ours = await run(port, url, data, args)
         theirs = await run_peer(peer[1], data, args)
     finally:
         for process in (server, worker, peer[0]):
@@ -236,45 +238,53 @@ async def run_peer(port: int, data: dict, args: argparse.Namespace) -> dict[str,
     return {result.name: result for result in results}
 
 
-async def run(port: int, data: dict, args: argparse.Namespace) -> dict[str, Result]:
+async def run(port: int, url: str, data: dict, args: argparse.Namespace) -> dict[str, Result]:
     c, n, h = args.concurrency, args.requests, args.hashed
+
+    async def measure(name: str, request: Callable[[int], Awaitable[Response]], count: int, concurrency: int,
+                      ok: tuple[int, ...] = (200,)) -> Result:
+        # Each load starts once the worker has done what the one before queued (the reset requests'
+        # emails, above all): timed while the worker still sends them, a load would be charged for them.
+        await drained(url)
+        return await load(name, request, count, concurrency, ok)
+
     async with LeanClient("127.0.0.1", port, c + 2) as client:
         ids, emails = data["ids"], data["emails"]
-        await load("warm-up", lambda i: client.get(f"/bench/pk/{ids[i]}"), 200, c)
+        await measure("warm-up", lambda i: client.get(f"/bench/pk/{ids[i]}"), 200, c)
         print(f"{len(ids)} users in the table; {c} concurrent connections; {os.cpu_count()} cores")
-        framework = await load("framework limit (pk)", lambda i: client.get(f"/bench/pk/{ids[i % len(ids)]}"), n, c)
-        writes = await load("write floor (upsert)", lambda i: client.post(f"/bench/write/{i}"), n, c)
+        framework = await measure("framework limit (pk)", lambda i: client.get(f"/bench/pk/{ids[i % len(ids)]}"), n, c)
+        writes = await measure("write floor (upsert)", lambda i: client.post(f"/bench/write/{i}"), n, c)
         # The limit is read just before and just after the loads it bounds, as the machine's speed drifts.
         hash_readings = [hashing_limit(h)]
-        signup = await load("signup", lambda i: client.post("/api/v1/auth/signup", json={
+        signup = await measure("signup", lambda i: client.post("/api/v1/auth/signup", json={
             "email": f"new{i}@bench.example", "password": PASSWORD}, headers=user_at(i)), h, c, (201,))
-        login = await load("login", lambda i: client.post("/api/v1/auth/login", json={
+        login = await measure("login", lambda i: client.post("/api/v1/auth/login", json={
             "email": emails[-1 - i], "password": PASSWORD}, headers=user_at(i)), h, c)
         hash_readings.append(hashing_limit(h))
         hashes = sum(hash_readings) / 2
         results = [
             (signup, hashes, "hashing limit"),
             (login, hashes, "hashing limit"),
-            (await load("verify (first)", lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}"), n, c),
+            (await measure("verify (first)", lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}"), n, c),
              framework.rate, "framework limit"),
-            (await load("verify (repeated)", lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}"), n, c),
+            (await measure("verify (repeated)", lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}"), n, c),
              framework.rate, "framework limit"),
-            (await load("reset request (known)", lambda i: client.post("/api/v1/auth/password-reset-request",
+            (await measure("reset request (known)", lambda i: client.post("/api/v1/auth/password-reset-request",
                                                                        json={"email": emails[i]},
                                                                        headers=user_at(i)), n, c),
              framework.rate, "framework limit"),
-            (await load("reset request (unknown)", lambda i: client.post("/api/v1/auth/password-reset-request",
+            (await measure("reset request (unknown)", lambda i: client.post("/api/v1/auth/password-reset-request",
                                                                          json={"email": f"nobody{i}@bench.example"},
                                                                          headers=user_at(n + i)),
                         n, c), framework.rate, "framework limit"),
-            (await load("refresh", lambda i: client.post("/api/v1/auth/refresh",
+            (await measure("refresh", lambda i: client.post("/api/v1/auth/refresh",
                                                          json={"refresh_token": data["refresh"][i]}), n, c),
              framework.rate, "framework limit"),
-            (await load("me", lambda i: client.get("/api/v1/auth/me", headers={
+            (await measure("me", lambda i: client.get("/api/v1/auth/me", headers={
                 "Authorization": f"Bearer {data['access'][i % len(data['access'])]}"}), n, c),
              framework.rate, "framework limit"),
         ]
-        me_alone = await load("me, unloaded", lambda i: client.get("/api/v1/auth/me", headers={
+        me_alone = await measure("me, unloaded", lambda i: client.get("/api/v1/auth/me", headers={
             "Authorization": f"Bearer {data['access'][i]}"}), 300, 1)
         logins = asyncio.create_task(load("login (saturating)", lambda i: client.post("/api/v1/auth/login", json={
             "email": emails[-1 - i], "password": PASSWORD}), h, c))

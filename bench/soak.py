@@ -29,7 +29,7 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.client import LeanClient  # noqa: E402
-from bench.common import PG, ROOT, fresh_database, free_port, percentile, start, start_sink, wait_port  # noqa: E402
+from bench.common import BACKLOG, PG, ROOT, fresh_database, free_port, percentile, start, start_sink, wait_port  # noqa: E402
 from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, seed, user_at  # noqa: E402
 
 # The mix, by weight: reads most, then the writes and the hashes a day of use brings.
@@ -114,10 +114,7 @@ async def webhook_receiver() -> tuple[asyncio.Server, int, list[int]]:
 
 async def backlog(db: asyncpg.Connection) -> tuple[int, int]:
     """The work still waiting (requests unanswered, emails and deliveries pending), and the connections open."""
-    waiting = await db.fetchval("""
-        SELECT (SELECT count(*) FROM email_requests WHERE processed_at IS NULL)
-             + (SELECT count(*) FROM outbox_messages WHERE status = 'pending')
-             + (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')""")
+    waiting = await db.fetchval(BACKLOG)
     connections = await db.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = 'bench_soak'")
     return waiting, connections - 1  # not this one
 
