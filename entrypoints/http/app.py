@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -51,9 +52,14 @@ def create_app(settings: Settings | None = None, container: Container | None = N
         if settings.OUTBOX_WORKER_ENABLED:
             worker.start()
         await _first_signing_key(container, settings)
+        # What startup built lives as long as the app: kept out of the cyclic collector's sight, a full
+        # collection walks only what requests left since, and no request waits behind a walk of the
+        # whole heap (53 ms against 0.4 ms, measured in RESULTS.md).
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()  # collectable again once the app is done with it (tests start many apps)
             try:
                 await worker.stop()
             finally:
