@@ -60,7 +60,7 @@ PASSWORD = "bench password 1"
 ARGON2 = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}  # the service's defaults
 
 
-WRITERS = ("reset request (known)", "reset request (unknown)", "refresh")  # endpoints that must commit
+WRITERS = ("verify (first)", "reset request (known)", "reset request (unknown)", "refresh")  # those that commit
 
 
 @dataclass
