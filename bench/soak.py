@@ -29,7 +29,8 @@ import asyncpg
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.client import LeanClient  # noqa: E402
-from bench.common import BACKLOG, PG, ROOT, fresh_database, free_port, percentile, start, start_sink, wait_port  # noqa: E402
+from bench.common import (BACKLOG, PG, ROOT, fresh_database, free_port, percentile, start, start_sink,  # noqa: E402
+                          wait_port)
 from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, seed, user_at  # noqa: E402
 
 # The mix, by weight: reads most, then the writes and the hashes a day of use brings.
