@@ -25,6 +25,7 @@ from entrypoints.http.operator_access import OperatorListener
 from entrypoints.logs import RequestIdMiddleware
 from entrypoints.settings import Settings, load_settings
 from entrypoints.telemetry import instrument_app
+from entrypoints.version import __version__
 
 
 async def _first_signing_key(container: Container, settings: Settings) -> None:
@@ -65,7 +66,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             finally:
                 await close_container(container)
 
-    app = FastAPI(title="Bookly Accounts", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="Bookly Accounts", version=__version__, lifespan=lifespan,
                   description="Sign up, verify the email address, log in, reset a forgotten password.")
     app.state.container = container
     install_error_handlers(app)
