@@ -219,7 +219,8 @@ class OneTimeCode:
     expires_at: datetime
     attempts: int = 0  # wrong tries at it
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    used_at: datetime | None = None  # kept until it expires, so a late right use is told from a wrong one
+    # Used (or retired), it is kept until a newer one replaces it, so a late right use is told from a wrong one.
+    used_at: datetime | None = None
 
 
 class OneTimeCodes(Protocol):
@@ -241,8 +242,9 @@ class OneTimeCodes(Protocol):
         """Uses the code up if it is unused, still lives at `when` and has had fewer than `max_attempts` wrong
         tries; False when it was used, retired or died already (of concurrent spends, one wins)."""
         ...
-    async def retire(self, user_id: uuid.UUID, *purposes: TokenPurpose) -> None:
-        """The account's live codes of these purposes (of every purpose, when none is named) stop working."""
+    async def retire(self, user_id: uuid.UUID, when: datetime, *purposes: TokenPurpose) -> None:
+        """The account's live codes of these purposes (of every purpose, when none is named) stop working:
+        used up at `when`, as far as a later try at them can tell."""
         ...
 
 

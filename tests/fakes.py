@@ -140,9 +140,10 @@ class FakeOneTimeCodes:
         self.codes[code_id] = replace(code, used_at=when)
         return True
 
-    async def retire(self, user_id: uuid.UUID, *purposes: TokenPurpose) -> None:
-        for old in [c for c in self.codes.values() if c.user_id == user_id and (not purposes or c.purpose in purposes)]:
-            del self.codes[old.id]
+    async def retire(self, user_id: uuid.UUID, when: datetime, *purposes: TokenPurpose) -> None:
+        for old in [c for c in self.codes.values() if c.user_id == user_id and c.used_at is None
+                    and (not purposes or c.purpose in purposes)]:
+            self.codes[old.id] = replace(old, used_at=when)
 
 
 class FakeCodeFailures:

@@ -24,9 +24,9 @@ def _upsert(dialect: Any) -> Any:
 
 
 _UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
-# Retired, a code is deleted. Used up, it is marked and kept until a newer email replaces it: a right use
-# that came a moment late is then told from a wrong guess. Only a live one is used up: unused, not past its
-# time, nor past its tries.
+# Used up or retired, a code is marked and kept until a newer email replaces it: a right use that came a
+# moment late is then told from a wrong guess. Only a live one is used up: unused, not past its time, nor
+# past its tries.
 _SPEND = (update(codes)
           .where(codes.c.id == bindparam("code_id"), codes.c.used_at.is_(None), codes.c.expires_at > bindparam("when"),
                  codes.c.attempts < bindparam("max_attempts"))
@@ -65,8 +65,10 @@ class SqlAlchemyOneTimeCodes:
         found = await self._connection.execute(_SPEND, {"code_id": code_id, "when": when, "max_attempts": max_attempts})
         return found.first() is not None
 
-    async def retire(self, user_id: uuid.UUID, *purposes: TokenPurpose) -> None:
-        statement = delete(codes).where(codes.c.user_id == user_id)
+    async def retire(self, user_id: uuid.UUID, when: datetime, *purposes: TokenPurpose) -> None:
+        # Marked as used, not deleted: a right use that came as the code's own use retired it (a reset by code
+        # retires every code) must be told from a wrong guess as well.
+        statement = update(codes).where(codes.c.user_id == user_id, codes.c.used_at.is_(None)).values(used_at=when)
         if purposes:
             statement = statement.where(codes.c.purpose.in_([purpose.value for purpose in purposes]))
         await self._connection.execute(statement)
