@@ -15,8 +15,9 @@ def _nothing_counted(kind: str, count: int) -> None:
 class Housekeeping:
     """Deletes what has served its purpose, a bounded batch of each kind at a time, each batch in a short
     transaction of its own, so no run holds a table long or keeps mail waiting: rate-limit windows past
-    their time, runs of wrong codes at addresses with no account, answered email requests, refresh tokens past their expiry, audit-trail entries, and sent,
-    dead, suppressed and cancelled messages and deliveries past their retention. Pending ones never go.
+    their time, quiet runs of wrong codes at addresses with no account, answered email requests, refresh
+    tokens past their expiry, audit-trail entries, and sent, dead, suppressed and cancelled messages and
+    deliveries past their retention. Pending ones never go.
 
     A run deletes one batch of each; the worker runs it again while it finds any."""
 

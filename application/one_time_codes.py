@@ -58,10 +58,11 @@ class CodeBook:
         Wrong codes are counted twice, whatever the code or purpose, known address or not: per address and
         client in login's window (Rule.CODE_FAILURES), and per address in a row from every client until its
         owner proves it (MAX_FAILURES_IN_A_ROW). Past either, even the right code is refused, as a wrong one.
-        The run is ended by a right code, a right password (Login) or a login link, and only then: a run that
-        ended with time would give 100 guesses per period. The price is that anyone can stop the codes to an
-        address with 100 wrong ones, from 10 clients; the links in the same emails are not guessable and so
-        not limited, and a right password or login link ends the run, so the owner is never locked out.
+        The run is ended by a success only: a right code, password (Login), login link or reset link; a run
+        that ended with time would give 100 more guesses every period. The price is that anyone can stop the
+        codes to an address with 100 wrong ones from 10 clients, a lockout we accept because it stops at the
+        codes: the links in the same emails are unguessable and so not limited, and any of those successes
+        ends the run, so the owner is never locked out of the account.
 
         A try is counted before it is judged, so concurrent guesses cannot pass a limit, and a right one takes
         its count back: a use that lost the race to another use of the right code is no wrong guess."""

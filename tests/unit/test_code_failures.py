@@ -153,3 +153,15 @@ async def test_housekeeping_forgets_quiet_runs_of_addresses_with_no_account_only
     world.clock.advance(timedelta(days=3))
     await world.housekeeping().execute()
     assert set(world.uow.store.code_failures) == {ADA}
+
+
+async def test_a_reset_link_ends_the_run(world: World) -> None:
+    from application.confirm_reset import ResetConfirmation
+
+    for n in range(100):
+        assert not await sign_in(world, "000000", f"192.0.2.{n // 10}")
+    await world.request_reset().execute(LinkRequest(ADA, CLIENT))
+    await world.answer_email_requests()
+    await world.confirm_reset().execute(
+        ResetConfirmation(world.tokens.last(TokenPurpose.RESET_PASSWORD), "battery staple", "battery staple"))
+    assert world.uow.store.code_failures == {}
