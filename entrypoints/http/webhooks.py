@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Response, status
@@ -53,6 +54,9 @@ class WebhookListOut(BaseModel):
 
 class TestOut(BaseModel):
     delivered: bool
+    outcome: Literal["delivered", "refused", "no_answer", "rejected"] = Field(
+        description="refused: not sent, the address is not allowed; no_answer: the receiver did not answer; "
+                    "rejected: it answered a status other than 2xx")
     status: int | None
     detail: str
 
@@ -87,4 +91,5 @@ async def test_webhook(webhook_id: uuid.UUID,
                        use_case: TestWebhook = Depends(ProvideInLoop[Container.test_webhook])) -> TestOut:
     """Sends a signed `webhook.test` event now, and says what the receiver answered."""
     outcome = await use_case.execute(webhook_id)
-    return TestOut(delivered=outcome.delivered, status=outcome.status, detail=outcome.detail)
+    return TestOut(delivered=outcome.delivered, outcome=outcome.outcome, status=outcome.status,
+                   detail=outcome.detail)
