@@ -58,7 +58,8 @@ def install_docs(app: FastAPI) -> None:
     assert app.openapi_url is not None
     openapi = json.dumps(app.openapi_url)
     title = html.escape(f"{app.title} - API")
-    _page(app, DOCS, PAGE.format(title=title, docs=DOCS, head=f'<link rel="stylesheet" href="{DOCS}/swagger-ui.css">',
+    _page(app, DOCS, PAGE.format(title=title, docs=DOCS,
+                                 head=f'<link rel="stylesheet" href="{DOCS}/swagger-ui.css">',
                                  body=f'<div id="swagger-ui"></div>\n<script src="{DOCS}/swagger-ui-bundle.js"></script>'
                                       f'\n<script src="{DOCS}/init.js"></script>'),
           SWAGGER_INIT.format(openapi=openapi))
