@@ -52,6 +52,7 @@ from application.delete_account import DeleteAccount
 from application.delete_own_account import DeleteOwnAccount
 from application.deliver_outbox import DeliverOutbox
 from application.deliver_webhooks import ClaimWebhookDeliveries, SendToReceiver
+from application.describe_account import DescribeAccount, LocateAccount
 from application.distribute_events import DistributeEvents
 from application.end_session import EndSession
 from application.export_account import ExportAccount
@@ -264,6 +265,8 @@ class Container(containers.DeclarativeContainer):
                                            emails=emails, clock=clock)
     delete_account = providers.Factory(DeleteAccount, uow=uow, emails=emails, clock=clock)
     get_account = providers.Factory(GetAccount, uow=uow)
+    locate_account = providers.Factory(LocateAccount, uow=uow)
+    describe_account = providers.Factory(DescribeAccount, uow=uow, clock=clock)
     administer_account = providers.Factory(AdministerAccount, uow=uow, clock=clock)
     revoke_account_sessions = providers.Factory(RevokeAccountSessions, uow=uow, clock=clock)
     resend_account_verification = providers.Factory(ResendAccountVerification, uow=uow, clock=clock)

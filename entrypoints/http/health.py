@@ -19,7 +19,7 @@ from entrypoints.version import __version__
 router = APIRouter(prefix="/health", tags=["health"])
 
 
-@router.get("/live")
+@router.get("/live", responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}})
 @inject
 async def live(request: Request,
                access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access])) -> dict[str, str | int]:
@@ -30,7 +30,11 @@ async def live(request: Request,
     return {"status": "ok"}
 
 
-@router.get("/ready")
+@router.get("/ready", responses={
+    200: {"description": "The database answers",
+          "content": {"application/json": {"example": {"status": "ok", "database": "ok"}}}},
+    503: {"description": "The database does not answer: take the instance out of rotation",
+          "content": {"application/json": {"example": {"status": "unavailable", "database": "unavailable"}}}}})
 @inject
 async def ready(request: Request, status: OutboxStatus = Depends(ProvideInLoop[Container.outbox_status]),
                 clock: Clock = Depends(ProvideInLoop[Container.clock]),

@@ -147,3 +147,30 @@ async def test_the_pages_speak_the_browsers_language(service: Service, browser: 
         await shot(page, f"reset-form-{language[:2]}")
     finally:
         await context.close()
+
+
+async def test_the_api_reference_renders_offline_under_its_policy(service: Service, page: Page) -> None:
+    """Swagger UI's scripts and styles come from the service: with no network beyond it (as air-gapped),
+    the operations still show, and the page's policy refuses nothing it needs."""
+    asked: list[str] = []
+    refused: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    base = str(service.client.base_url).rstrip("/")
+    await page.route(lambda url: not url.startswith(base), lambda route: route.abort())  # no other host
+    response = await page.goto(f"{base}/docs")
+    assert response is not None and response.status == 200
+    signup = page.locator(".opblock-summary-path", has_text="/api/v1/auth/signup").first
+    await signup.wait_for(timeout=15_000)
+    await signup.click()  # an operation opens, with its answers and its example
+    await page.locator(".responses-table").first.wait_for(timeout=5_000)
+    await shot(page, "api-reference")
+    assert asked and all(url.startswith(base) for url in asked), [u for u in asked if not u.startswith(base)]
+    assert refused == []
+    redoc = await page.goto(f"{base}/redoc")
+    assert redoc is not None and redoc.status == 200
+    await page.locator("h2", has_text="Signup").first.wait_for(timeout=15_000)  # an operation, rendered
+    await shot(page, "api-reference-redoc")
+    assert all(url.startswith(base) for url in asked), [u for u in asked if not u.startswith(base)]
+    assert refused == []
