@@ -64,6 +64,10 @@ async def test_a_person_verifies_and_resets_from_the_inbox(service: Service, pag
     response = await page.goto(await service.link_in_email(2))
     assert response is not None
     assert response.headers["cache-control"] == "no-store" and response.headers["referrer-policy"] == "no-referrer"
+    # Issue 22: a link is in the buttons' colour, not the browser's default blue.
+    colour = "e => getComputedStyle(e).{}"
+    assert await page.locator("main a").first.evaluate(colour.format("color")) == \
+        await page.get_by_role("button", name="Set new password").evaluate(colour.format("backgroundColor"))
     await page.get_by_label("New password", exact=True).fill("a brand new secret")
     await page.get_by_label("New password, again").fill("a different secret")
     await page.get_by_role("button", name="Set new password").click()
