@@ -141,3 +141,10 @@ def test_the_link_written_out_wraps_on_a_phone(template: str) -> None:
     written_out = re.findall(r'<a href="[^"]+"( style="[^"]*")?>' + re.escape(LINK) + "</a>", html)
     assert written_out and all("word-break: break-all" in style for style in written_out)
     assert "overflow-wrap: anywhere" in html.split("<body", 1)[1].split(">", 1)[0]
+
+
+def test_the_readme_quotes_the_code_line_as_the_emails_write_it() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    label = CODE_LINE["en"].removesuffix("123456")
+
+    assert f"`{label}...`" in readme and f"\n{label}482913\n" in readme  # the advice, and the sample email
