@@ -39,3 +39,12 @@ def test_the_image_copies_everything_its_package_is_built_from() -> None:
     copied = {source for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")
               for source in line.split()[1:-1]}
     assert {path for path in needed if not any(path == c or path.startswith(c + "/") for c in copied)} == set()
+
+
+def test_compose_catches_mail_with_a_maintained_multi_architecture_image() -> None:
+    # Issue 22: MailHog's image has had no release since 2020 and runs on amd64 only.
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert services["mailpit"]["image"].startswith("axllent/mailpit:")
+    assert services["app"]["environment"]["MAIL_SERVER"] == "mailpit"
+    assert "mailpit" in services["app"]["depends_on"]
+    assert not any("mailhog" in name for name in services)
