@@ -256,7 +256,7 @@ class Container(containers.DeclarativeContainer):
     find_users = providers.Factory(FindUsers, uow=uow, cursors=page_cursors)
     show_me = providers.Factory(ShowMe, uow=one_read_uow, access_tokens=access_tokens)
     record_bounce = providers.Factory(RecordBounce, uow=uow, clock=clock)
-    bounce_verifier = providers.Singleton(StandardWebhooksVerifier, secret=bounce_secret)
+    bounce_verifier = providers.Singleton(StandardWebhooksVerifier, secret=bounce_secret, clock=clock)
     list_suppressions = providers.Factory(ListSuppressions, uow=uow)
     lift_suppression = providers.Factory(LiftSuppression, uow=uow)
     account_trail = providers.Factory(AccountTrail, uow=uow, cursors=page_cursors)
