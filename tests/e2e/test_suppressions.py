@@ -65,7 +65,8 @@ async def test_a_550_suppresses_the_address_and_lifting_it_sends_again(pg_url: s
 
         session = (await service.login("gone@example.com")).json()
         me = (await service.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {session['access_token']}"}))
-        assert me.json()["email_deliverable"] is False
+        # Not verified: null, never false (issue 23: false told a stranger the address bounced).
+        assert me.json()["email_deliverable"] is None
         listed = (await service.client.get("/api/v1/mail/suppressions", headers=admin)).json()["items"]
         assert [(s["email"], s["source"]) for s in listed] == [("gone@example.com", "smtp")]
         assert "550" in listed[0]["reason"]
@@ -156,3 +157,29 @@ async def test_copies_of_one_report_sent_at_once_to_two_instances_act_once(pg_ur
         assert (await one.client.delete("/api/v1/mail/suppressions/cy@example.com", headers=admin)).status_code == 204
         await other.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
         assert (await one.client.get("/api/v1/mail/suppressions", headers=admin)).json()["items"] == []
+
+
+async def test_only_a_verified_owner_learns_that_their_address_bounces(pg_url: str, smtp_server: SmtpTestServer) -> None:
+    async with running_service(pg_url, smtp_server, BOUNCE_WEBHOOK_SECRET=SECRET) as service:
+        async def me(email: str) -> dict:
+            token = (await service.login(email)).json()["access_token"]
+            answer = await service.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+            assert answer.status_code == 200
+            return answer.json()
+
+        await service.signup("ada@example.com")
+        token = (await service.link_in_email(1)).rsplit("/", 1)[1]
+        assert (await service.client.post("/api/v1/auth/verify", json={"token": token})).status_code == 200
+        assert (await me("ada@example.com"))["email_deliverable"] is True
+
+        # A stranger signs up with two addresses that are not theirs; one of them bounces, one does not.
+        await service.signup("victim@example.com")
+        await service.signup("other@example.com")
+        for email in ("ada@example.com", "victim@example.com"):
+            payload, headers = signed({"email": email, "type": "complaint"})
+            assert (await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
+                    ).status_code == 204
+        assert (await me("ada@example.com"))["email_deliverable"] is False  # the verified owner is told
+        victim, other = await me("victim@example.com"), await me("other@example.com")
+        assert victim["email_deliverable"] is other["email_deliverable"] is None  # the stranger is not
+        assert {k for k in victim if victim[k] != other[k]} == {"id", "email", "created_at"}

@@ -21,7 +21,12 @@ def _b64(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-@given(st.datetimes(timezones=st.timezones()), st.uuids())
+# The service's times come from the database, in UTC or a fixed offset (named zones' DST gaps hold times
+# that never happened, which compare oddly and are never issued).
+FIXED_OFFSETS = st.integers(-23 * 60 - 59, 23 * 60 + 59).map(lambda m: timezone(timedelta(minutes=m)))
+
+
+@given(st.datetimes(timezones=FIXED_OFFSETS), st.uuids())
 def test_an_issued_cursor_reads_back_as_the_same_instant(at: datetime, item_id: uuid.UUID) -> None:
     try:
         at.astimezone(UTC)
