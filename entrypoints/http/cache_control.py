@@ -18,14 +18,25 @@ class NoStoreWhenAuthorized:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not any(name == b"authorization" for name, _ in scope["headers"]):
+        # Plain loops, not any() over a generator: this runs on every request, GET /me's included.
+        if scope["type"] == "http":
+            for name, _ in scope["headers"]:
+                if name == b"authorization":
+                    break
+            else:
+                await self.app(scope, receive, send)
+                return
+        else:
             await self.app(scope, receive, send)
             return
 
         async def send_private(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = message.get("headers", [])
-                if not any(name.lower() == b"cache-control" for name, _ in headers):
+                for name, _ in headers:
+                    if name.lower() == b"cache-control":
+                        break
+                else:
                     message["headers"] = [*headers, *PRIVATE]
             await send(message)
 
