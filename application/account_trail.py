@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from application.cursors import decode_cursor, encode_cursor
+from application.cursors import PageCursors
 from application.ports import UnitOfWork
 from application.security_events import EventPosition, SecurityEvent
 
@@ -24,13 +24,15 @@ class TrailPage:
 class AccountTrail:
     """An account's audit trail, newest first, a page at a time: for its owner and for administrators."""
 
-    def __init__(self, *, uow: UnitOfWork) -> None:
+    def __init__(self, *, uow: UnitOfWork, cursors: PageCursors) -> None:
         self._uow = uow
+        self._cursors = cursors
 
     async def execute(self, query: TrailQuery) -> TrailPage:
-        before = EventPosition(*decode_cursor(query.cursor)) if query.cursor else None
+        before = EventPosition(*self._cursors.decode(query.cursor)) if query.cursor else None
         async with self._uow as uow:
             found = await uow.security_events.of_account(query.user_id, before, query.limit + 1)
         page = list(found[:query.limit])
         more = len(found) > query.limit
-        return TrailPage(items=page, next_cursor=encode_cursor(page[-1].occurred_at, page[-1].id) if more else None)
+        cursor = self._cursors.encode(page[-1].occurred_at, page[-1].id) if more else None
+        return TrailPage(items=page, next_cursor=cursor)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.cursors import decode_cursor, encode_cursor
+from application.cursors import PageCursors
 from application.ports import UnitOfWork, UserFilter, UserPosition
 from application.views import UserView
 
@@ -25,13 +25,14 @@ class FindUsers:
     """Accounts by address or name prefix and by role, verification and state, oldest first, a page at a
     time after a cursor: page 10,000 costs what page 1 does."""
 
-    def __init__(self, *, uow: UnitOfWork) -> None:
+    def __init__(self, *, uow: UnitOfWork, cursors: PageCursors) -> None:
         self._uow = uow
+        self._cursors = cursors
 
     async def execute(self, search: UserSearch) -> UserSearchPage:
-        after = UserPosition(*decode_cursor(search.cursor)) if search.cursor else None
+        after = UserPosition(*self._cursors.decode(search.cursor)) if search.cursor else None
         async with self._uow as uow:
             found = await uow.users.search(search.filter, after, search.limit + 1)
         page, more = found[:search.limit], len(found) > search.limit
-        cursor = encode_cursor(page[-1].created_at, page[-1].id) if more else None
+        cursor = self._cursors.encode(page[-1].created_at, page[-1].id) if more else None
         return UserSearchPage(items=[UserView.of(u) for u in page], next_cursor=cursor, limit=search.limit)

@@ -16,8 +16,8 @@ class Housekeeping:
     """Deletes what has served its purpose, a bounded batch of each kind at a time, each batch in a short
     transaction of its own, so no run holds a table long or keeps mail waiting: rate-limit windows past
     their time, quiet runs of wrong codes at addresses with no account, answered email requests, refresh
-    tokens past their expiry, audit-trail entries, and sent, dead, suppressed and cancelled messages and
-    deliveries past their retention. Pending ones never go.
+    tokens past their expiry, audit-trail entries, sent, dead, suppressed and cancelled messages and
+    deliveries past their retention, and the ids of bounce reports no longer replayable. Pending ones never go.
 
     A run deletes one batch of each; the worker runs it again while it finds any."""
 
@@ -45,6 +45,8 @@ class Housekeeping:
             ("unsent_emails", unsent_retention, lambda uow, before, n: uow.outbox.prune_unsent(before, n)),
             ("sent_webhooks", sent_retention, lambda uow, before, n: uow.webhook_deliveries.prune_sent(before, n)),
             ("dead_webhooks", unsent_retention, lambda uow, before, n: uow.webhook_deliveries.prune_dead(before, n)),
+            # Kept until no copy of the report could pass the signature check: past that, nothing to hold.
+            ("bounce_receipts", timedelta(0), lambda uow, before, n: uow.bounce_receipts.prune(before, n)),
         ]
 
     async def execute(self) -> int:

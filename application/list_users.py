@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.cursors import encode_cursor
+from application.cursors import PageCursors
 from application.ports import UnitOfWork
 from application.views import UserPage, UserView
 
@@ -16,14 +16,15 @@ class UserQuery:
 class ListUsers:
     """A page of users, oldest first, by offset (Bookly's form); its next_cursor leads on as FindUsers does."""
 
-    def __init__(self, *, uow: UnitOfWork) -> None:
+    def __init__(self, *, uow: UnitOfWork, cursors: PageCursors) -> None:
         self._uow = uow
+        self._cursors = cursors
 
     async def execute(self, query: UserQuery) -> UserPage:
         async with self._uow as uow:
             users = await uow.users.list(query.offset, query.limit)
             total = await uow.users.count()
         more = query.offset + len(users) < total and users
-        cursor = encode_cursor(users[-1].created_at, users[-1].id) if more else None
+        cursor = self._cursors.encode(users[-1].created_at, users[-1].id) if more else None
         return UserPage(items=[UserView.of(u) for u in users], total=total, offset=query.offset, limit=query.limit,
                         next_cursor=cursor)

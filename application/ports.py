@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from application.events import EventOutbox
 from application.mail import EmailContent, OutboxMessage, OutboxStats
 from application.security_events import SecurityEvents, SessionOrigin
-from application.suppressions import Suppressions
+from application.suppressions import BounceReceipts, Suppressions
 from application.throttle import Rule, Spent
 from application.webhooks import WebhookDeliveries, WebhookSubscriptions
 from domain.email import Email
@@ -316,6 +316,7 @@ class UnitOfWork(Protocol):
     events: EventOutbox
     security_events: SecurityEvents
     suppressions: Suppressions
+    bounce_receipts: BounceReceipts
     webhooks: WebhookSubscriptions
     webhook_deliveries: WebhookDeliveries
 

@@ -10,7 +10,9 @@ from application.views import UserView
 @dataclass(frozen=True, slots=True)
 class Me:
     user: UserView
-    email_deliverable: bool  # false while the address is on the suppression list
+    # False while the address is on the suppression list; None until the address is verified, since anyone
+    # may sign up with someone else's address and would learn from False that it bounced or complained.
+    email_deliverable: bool | None
 
 
 class ShowMe:
@@ -25,4 +27,5 @@ class ShowMe:
         async with self._uow as uow:
             found = await uow.users.get_with_suppression(claims.user_id)
         user, suppressed = found if found is not None else (None, False)
-        return Me(UserView.of(admitted(user, claims)), email_deliverable=not suppressed)
+        view = UserView.of(admitted(user, claims))
+        return Me(view, email_deliverable=(not suppressed) if view.is_verified else None)

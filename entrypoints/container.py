@@ -48,6 +48,7 @@ from application.confirm_email_change_by_code import ConfirmEmailChangeByCode
 from application.confirm_reset import ConfirmReset
 from application.create_admin import CreateAdmin
 from application.current_password import CurrentPassword
+from application.cursors import PageCursors
 from application.delete_account import DeleteAccount
 from application.delete_own_account import DeleteOwnAccount
 from application.deliver_outbox import DeliverOutbox
@@ -253,13 +254,16 @@ class Container(containers.DeclarativeContainer):
     refresh_session = providers.Factory(RefreshSession, uow=uow, sessions=sessions, clock=clock, lifetimes=lifetimes)
     logout = providers.Factory(Logout, uow=uow, clock=clock)
     list_sessions = providers.Factory(ListSessions, uow=uow, clock=clock)
-    find_users = providers.Factory(FindUsers, uow=uow)
+    # Signed, so only a cursor this service issued is read back (see application/cursors.py).
+    page_cursors = providers.Singleton(PageCursors, key=providers.Singleton(derive_key, secret=secret,
+                                                                             purpose="page-cursors"))
+    find_users = providers.Factory(FindUsers, uow=uow, cursors=page_cursors)
     show_me = providers.Factory(ShowMe, uow=one_read_uow, access_tokens=access_tokens)
     record_bounce = providers.Factory(RecordBounce, uow=uow, clock=clock)
-    bounce_verifier = providers.Singleton(StandardWebhooksVerifier, secret=bounce_secret)
+    bounce_verifier = providers.Singleton(StandardWebhooksVerifier, secret=bounce_secret, clock=clock)
     list_suppressions = providers.Factory(ListSuppressions, uow=uow)
     lift_suppression = providers.Factory(LiftSuppression, uow=uow)
-    account_trail = providers.Factory(AccountTrail, uow=uow)
+    account_trail = providers.Factory(AccountTrail, uow=uow, cursors=page_cursors)
     export_account = providers.Factory(ExportAccount, uow=uow, sessions=list_sessions)
     delete_own_account = providers.Factory(DeleteOwnAccount, uow=uow, current_password=current_password, codes=codes,
                                            emails=emails, clock=clock)
@@ -297,7 +301,7 @@ class Container(containers.DeclarativeContainer):
                                      reveal_existing_accounts=reveal_existing_accounts)
     confirm_email_change = providers.Factory(ConfirmEmailChange, uow=uow, tokens=tokens, lifetimes=lifetimes,
                                              clock=clock)
-    list_users = providers.Factory(ListUsers, uow=uow)
+    list_users = providers.Factory(ListUsers, uow=uow, cursors=page_cursors)
     send_mail = providers.Factory(SendMail, uow=uow, emails=emails)
     create_admin = providers.Factory(CreateAdmin, uow=uow, hasher=hasher, clock=clock,
                                      common_passwords=common_passwords)

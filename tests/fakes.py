@@ -74,6 +74,7 @@ class Store:
         self.events: dict[uuid.UUID, AccountEvent] = {}
         self.security_events: list[SecurityEvent] = []
         self.suppressions: dict[str, Suppression] = {}
+        self.bounce_receipts: dict[str, datetime] = {}
         self.webhooks: dict[uuid.UUID, WebhookSubscription] = {}
         self.webhook_deliveries: dict[uuid.UUID, dict[str, Any]] = {}
 
@@ -413,6 +414,23 @@ class FakeSuppressions:
         return sorted(self.rows.values(), key=lambda s: s.created_at, reverse=True)[:limit]
 
 
+class FakeBounceReceipts:
+    def __init__(self, rows: dict[str, datetime]) -> None:
+        self.rows = rows
+
+    async def first_time(self, report_id: str, replayable_until: datetime) -> bool:
+        if report_id in self.rows:
+            return False
+        self.rows[report_id] = replayable_until
+        return True
+
+    async def prune(self, before: datetime, limit: int = 1000) -> int:
+        gone = sorted((until, key) for key, until in self.rows.items() if until < before)[:limit]
+        for _, key in gone:
+            del self.rows[key]
+        return len(gone)
+
+
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy back, leaving without it drops it."""
 
@@ -441,6 +459,7 @@ class FakeUnitOfWork:
         self.events = FakeEventOutbox(self._work.events)
         self.security_events = FakeSecurityEvents(self._work.security_events)
         self.suppressions = FakeSuppressions(self._work.suppressions)
+        self.bounce_receipts = FakeBounceReceipts(self._work.bounce_receipts)
         self.webhooks = FakeWebhookSubscriptions(self._work.webhooks, self._work.webhook_deliveries)
         self.webhook_deliveries = FakeWebhookDeliveries(self._work.webhook_deliveries)
 

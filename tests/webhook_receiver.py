@@ -38,12 +38,13 @@ class WebhookReceiver:
     delay_seconds: float = 0.0
     received: list[Received] = field(default_factory=list)
     port: int = field(default_factory=lambda: _free_port())
+    tls: tuple[str, str] | None = None  # a certificate and its key: the receiver answers https
     _server: uvicorn.Server | None = None
     _task: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}/hooks"
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -67,7 +68,9 @@ class WebhookReceiver:
 
     async def start(self) -> None:
         self._server = uvicorn.Server(uvicorn.Config(self, host="127.0.0.1", port=self.port, log_level="error",
-                                                     lifespan="off", timeout_graceful_shutdown=0.2))
+                                                     lifespan="off", timeout_graceful_shutdown=0.2,
+                                                     ssl_certfile=self.tls[0] if self.tls else None,
+                                                     ssl_keyfile=self.tls[1] if self.tls else None))
         self._task = asyncio.create_task(self._server.serve())
         while not self._server.started:
             if self._task.done():

@@ -15,6 +15,7 @@ from application.confirm_email_change import ConfirmEmailChange
 from application.confirm_reset import ConfirmReset
 from application.create_admin import CreateAdmin
 from application.current_password import CurrentPassword
+from application.cursors import PageCursors
 from application.deliver_outbox import DeliverOutbox
 from application.housekeeping import Housekeeping
 from application.list_users import ListUsers
@@ -74,6 +75,7 @@ class World:
         self.common_passwords: frozenset[str] = frozenset({"password123"})
         self.reveal_existing_accounts = reveal_existing_accounts
         self.delivery_policy = DeliveryPolicy()
+        self.cursors = PageCursors(key=b"the unit tests' cursor key")
 
     def register_user(self) -> RegisterUser:
         return RegisterUser(uow=self.uow, hasher=self.hasher, clock=self.clock,
@@ -156,10 +158,10 @@ class World:
                            hasher=self.hasher, clock=self.clock, lifetimes=self.lifetimes)
 
     def list_users(self) -> ListUsers:
-        return ListUsers(uow=self.uow)
+        return ListUsers(uow=self.uow, cursors=self.cursors)
 
     def find_users(self) -> FindUsers:
-        return FindUsers(uow=self.uow)
+        return FindUsers(uow=self.uow, cursors=self.cursors)
 
     def administer_account(self) -> AdministerAccount:
         return AdministerAccount(uow=self.uow, clock=self.clock)

@@ -205,6 +205,15 @@ suppressions = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 
+# The webhook-ids of signed bounce reports acted on, kept while a copy could still pass the signature
+# check (its timestamp plus the tolerance): shared by every instance, so a replay anywhere does nothing.
+bounce_receipts = Table(
+    "bounce_receipts", metadata,
+    Column("report_id", String(255), primary_key=True),
+    Column("replayable_until", UtcDateTime, nullable=False),
+    Index("ix_bounce_receipts_replayable_until", "replayable_until"),  # what housekeeping prunes
+)
+
 # Events about accounts, written in the transaction of the change; the worker hands each to the webhook
 # subscriptions that want it (a delivery each) and deletes it.
 account_events = Table(

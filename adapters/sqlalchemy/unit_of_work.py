@@ -9,7 +9,7 @@ from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
 from adapters.sqlalchemy.refresh_tokens import SqlAlchemyRefreshTokenRepository
 from adapters.sqlalchemy.security_events import SqlAlchemySecurityEvents
-from adapters.sqlalchemy.suppressions import SqlAlchemySuppressions
+from adapters.sqlalchemy.suppressions import SqlAlchemyBounceReceipts, SqlAlchemySuppressions
 from adapters.sqlalchemy.storage_errors import StorageConnection, connect
 from adapters.sqlalchemy.users import SqlAlchemyUserRepository
 from adapters.sqlalchemy.webhooks import (SqlAlchemyEventOutbox, SqlAlchemyWebhookDeliveries,
@@ -44,6 +44,7 @@ class SqlAlchemyUnitOfWork:
         self.events = SqlAlchemyEventOutbox(self._connection)
         self.security_events = SqlAlchemySecurityEvents(self._connection)
         self.suppressions = SqlAlchemySuppressions(self._connection)
+        self.bounce_receipts = SqlAlchemyBounceReceipts(self._connection)
         self.webhooks = SqlAlchemyWebhookSubscriptions(self._connection)
         self.webhook_deliveries = SqlAlchemyWebhookDeliveries(self._connection)
         return self

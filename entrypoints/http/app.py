@@ -17,6 +17,7 @@ from entrypoints.container import Container, build_container, close_container
 from entrypoints.http import (account_data, auth, browser, codes, health, login_codes, mail, metrics, security,
                               sessions, token_keys, users, webhooks)
 from entrypoints.http.body_limit import BodySizeLimit
+from entrypoints.http.cache_control import NoStoreWhenAuthorized
 from entrypoints.http.client_address import ForwardedFor
 from entrypoints.http.docs import install_docs
 from entrypoints.http.errors import install_error_handlers
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.add_middleware(OperatorListener, access=container.operator_access())
     app.add_middleware(MetricsMiddleware, metrics=container.metrics())
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(NoStoreWhenAuthorized)  # outside the rest: even an answer they give alone is marked
     app.add_middleware(ForwardedFor, trusted=settings.trusted_proxies)  # added last, so it wraps the rest
     app.include_router(auth.router)
     app.include_router(codes.router)

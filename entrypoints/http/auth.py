@@ -145,7 +145,8 @@ async def logout(body: RefreshIn, request: Request,
 @inject
 async def me(credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
              use_case: ShowMe = Depends(ProvideInLoop[Container.show_me])) -> dict[str, Any]:
-    """The account, and `email_deliverable`: false while its address bounces (the suppression list)."""
+    """The account, and `email_deliverable`: false while its address bounces (the suppression list), null
+    until the address is verified (whoever signs up with an address learns nothing of it from here)."""
     if credentials is None:
         raise NotAuthenticated()
     shown = await use_case.execute(credentials.credentials)

@@ -58,10 +58,11 @@ class SuppressionListOut(BaseModel):
 async def report_bounce(request: Request, verifier: StandardWebhooksVerifier = Depends(ProvideInLoop[Container.bounce_verifier]),
                         use_case: RecordBounce = Depends(ProvideInLoop[Container.record_bounce])) -> Response:
     """A provider's hard bounce or complaint, signed with BOUNCE_WEBHOOK_SECRET (Standard Webhooks headers);
-    401 unsigned or stale. The address gets no more email."""
+    401 unsigned, stale or dated over a minute ahead. The address gets no more email. A copy of a report
+    already received (the same webhook-id) answers 204 and does nothing."""
     body = await request.body()
     try:
-        verifier.verify(body, request.headers)
+        signed = verifier.verify(body, request.headers)
     except UnsignedReport:
         raise NotAuthenticated("The report is not signed with the bounce secret.",
                                "Sign it as Standard Webhooks says, with BOUNCE_WEBHOOK_SECRET.") from None
@@ -69,7 +70,8 @@ async def report_bounce(request: Request, verifier: StandardWebhooksVerifier = D
         report = BounceIn.model_validate_json(body)
     except ValidationError as error:
         raise RequestValidationError(error.errors(include_url=False, include_input=False)) from None
-    await use_case.execute(BounceReport(report.email, SuppressionSource(report.type), report.reason))
+    await use_case.execute(BounceReport(report.email, SuppressionSource(report.type), signed.report_id,
+                                        signed.replayable_until, report.reason))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -217,7 +217,8 @@ class UserOut(BaseModel):
 
 
 class MeOut(UserOut):
-    email_deliverable: bool
+    email_deliverable: bool | None = Field(description="false while email to the address bounces; null until "
+                                                       "the address is verified")
 
 
 class MessageOut(BaseModel):

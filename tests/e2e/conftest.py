@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
 from dependency_injector import providers
+from fastapi import FastAPI
 
 from entrypoints.container import Container, build_container
 from entrypoints.http.app import create_app
@@ -50,6 +51,7 @@ class Service:
     clock: ShiftedClock
     settings: Settings
     container: Container | None = None
+    app: FastAPI | None = None  # its routes, for a test that walks them
 
     async def link_in_email(self, count: int) -> str:
         """The link in the `count`-th email received, read from the SMTP server."""
@@ -86,7 +88,7 @@ async def running_service(database_url: str, smtp: SmtpTestServer, tracer_provid
             transport = httpx.ASGITransport(app=manager.app, client=("127.0.0.1", 50_000))
             async with httpx.AsyncClient(transport=transport, base_url=f"http://{settings.DOMAIN}",
                                          headers=API_CLIENT) as client:
-                yield Service(client, smtp, clock, settings, container)
+                yield Service(client, smtp, clock, settings, container, app)
 
 
 @asynccontextmanager

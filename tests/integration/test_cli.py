@@ -321,6 +321,7 @@ def test_users_show_gives_the_whole_account(tmp_path: Path) -> None:
     assert "  email:          deliverable\n" in shown and "  last sign-in:   never" in shown
 
     import asyncio
+    from datetime import UTC, datetime, timedelta
 
     from application.login import Credentials
     from application.record_bounce import BounceReport
@@ -329,7 +330,9 @@ def test_users_show_gives_the_whole_account(tmp_path: Path) -> None:
     async def sign_in_and_bounce() -> None:
         async with cli._container(cli.load_settings()) as container:
             await container.login().execute(Credentials("root@example.com", "admin password 1", "cli-test"))
-            await container.record_bounce().execute(BounceReport("root@example.com", SuppressionSource.HARD, "gone"))
+            report = BounceReport("root@example.com", SuppressionSource.HARD, "msg_cli_test",
+                                  datetime.now(UTC) + timedelta(minutes=5), "gone")
+            await container.record_bounce().execute(report)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(tmp_path)

@@ -225,6 +225,9 @@ class RefusingTargets:
     async def check(self, url: str) -> None:
         raise InvalidWebhook(why="its host is private")
 
+    async def pin(self, url: str) -> None:  # the sender resolves and judges once, through pin
+        raise InvalidWebhook(why="its host is private")
+
 
 @pytest.mark.parametrize("answer, outcome, delivered", [(204, "delivered", True), (500, "rejected", False),
                                                         (None, "no_answer", False), ("refused", "refused", False)])
