@@ -82,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
     keys_commands.add_parser("list", help="every key, its algorithm and state")
     keys_commands.add_parser("rotate", help="publish a new key now; it signs once JWKS_CACHE_SECONDS have passed")
+    keys_commands.add_parser("reseal", help="seal what an earlier JWT_SECRET (named in JWT_SECRET_PREVIOUS) sealed "
+                             "again under JWT_SECRET, as every start does; then JWT_SECRET_PREVIOUS can go")
     cli_webhooks.add_parser(commands)
     cli_users.add_parser(commands)
     cli_suppressions.add_parser(commands)
@@ -115,6 +117,8 @@ def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Se
         asyncio.run(_worker(settings))
     elif args.command == "outbox":
         print(asyncio.run(_outbox(settings, args)))
+    elif args.command == "keys" and args.keys_command == "reseal":
+        print(asyncio.run(_reseal(settings)))
     elif args.command == "keys":
         print(asyncio.run(_keys(settings, args.keys_command)))
     elif args.command == "webhooks":
@@ -216,6 +220,15 @@ async def _keys(settings: Settings, command: str) -> str:
                  + (f"  retires {key.retires_at:%Y-%m-%d %H:%M:%S}" if key.retires_at else "")
                  for key in await ring.all()]
         return "\n".join(lines) or "no keys yet: the first start makes one"
+
+
+async def _reseal(settings: Settings) -> str:
+    # Apart from _keys: an HS256 deployment has no keys, but may have webhook secrets to seal again.
+    async with _container(settings) as container:
+        resealed = await container.resealer().reseal()
+    if not resealed:
+        return "nothing to seal again: everything sealed in the database opens with JWT_SECRET"
+    return "sealed again under JWT_SECRET: " + ", ".join(f"{words} {count}" for words, count in resealed.items())
 
 
 async def _worker(settings: Settings) -> None:

@@ -1,5 +1,6 @@
 """The image and the compose file start as deployments: production checks on, a secret of their own."""
 
+import re
 from pathlib import Path
 
 import yaml
@@ -27,3 +28,13 @@ def test_compose_leaves_the_hosts_postgresql_port_alone() -> None:
 def test_the_image_has_a_writable_data_folder_for_its_default_database() -> None:
     instructions = (ROOT / "Dockerfile").read_text()
     assert "chown accounts /data" in instructions and "WORKDIR /data" in instructions
+
+
+def test_the_compose_step_leaves_the_env_of_dev_serve_alone() -> None:
+    # `./dev serve` reads .env; a JWT_SECRET appended there for compose sealed its SQLite keys under another secret.
+    readme = (ROOT / "README.md").read_text()
+    assert not re.search(r">>?\s*\.env\b", readme) and "--env-file deploy.env up" in readme
+    assert "JWT_SECRET_PREVIOUS" in yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["app"][
+        "environment"]  # passed through to the container, for a rotation
+    for ignored in (".gitignore", ".dockerignore"):
+        assert "deploy.env" in (ROOT / ignored).read_text().splitlines()  # a secret: never committed nor copied

@@ -155,8 +155,9 @@ def test_a_secret_set_after_a_generated_one_in_development_takes_over_its_keys(t
 
 
 def settings(database_url: str, secret: str, **more: object) -> Settings:
-    return Settings(_env_file=None, ENVIRONMENT="test", DATABASE_URL=database_url, JWT_SECRET=secret,  # type: ignore[call-arg]
-                    MAIL_BACKEND="memory", PASSWORD_HASH_MEMORY_KIB=1024, PASSWORD_HASH_TIME_COST=1, **more)
+    return Settings(_env_file=None, ENVIRONMENT="test",  # type: ignore[call-arg]
+                    DATABASE_URL=database_url, JWT_SECRET=secret, MAIL_BACKEND="memory",
+                    PASSWORD_HASH_MEMORY_KIB=1024, PASSWORD_HASH_TIME_COST=1, **more)
 
 
 @pytest.mark.parametrize("algorithm", ["EdDSA", "RS256"])
@@ -165,22 +166,26 @@ async def test_tokens_signed_before_a_rotation_still_verify_after_it(tmp_path: P
     url = f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}"
     await asyncio.to_thread(upgrade, url)
 
+    ada = {"email": "ada@example.com", "password": "correct horse"}
+
     async def me_with(app_settings: Settings, token: str | None = None) -> tuple[int, str]:
+        """GET /me with `token`, or with a token of a new login; the answer's status and the token."""
         async with LifespanManager(create_app(app_settings)) as manager, httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=manager.app), base_url="http://accounts.test") as client:
             if token is None:
-                await client.post("/api/v1/auth/signup", json={"email": "ada@example.com", "password": "correct horse"})
-                token = (await client.post("/api/v1/auth/login", json={"email": "ada@example.com",
-                                                                       "password": "correct horse"})).json()["access_token"]
+                await client.post("/api/v1/auth/signup", json=ada)
+                token = (await client.post("/api/v1/auth/login", json=ada)).json()["access_token"]
             answer = await client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
             return answer.status_code, token
 
-    _, before = await me_with(settings(url, OLD, JWT_ALGORITHM=algorithm))
+    status, before = await me_with(settings(url, OLD, JWT_ALGORITHM=algorithm))
+    assert status == 200
     with caplog.at_level(logging.WARNING, logger="accounts"):
         during = await me_with(settings(url, NEW, JWT_ALGORITHM=algorithm, JWT_SECRET_PREVIOUS=OLD), before)
     assert during[0] == 200 and any("sealed 1 secret(s)" in r.getMessage() for r in caplog.records)
     after = await me_with(settings(url, NEW, JWT_ALGORITHM=algorithm), before)
     assert after[0] == 200  # signed by a database key, which the rotation kept: no one has to log in again
+    assert (await me_with(settings(url, NEW, JWT_ALGORITHM=algorithm)))[0] == 200  # and the key signs on
 
 
 async def test_two_instances_rotating_at_once_seal_each_secret_once(pg_url: str) -> None:
@@ -205,3 +210,13 @@ async def test_two_instances_rotating_at_once_seal_each_secret_once(pg_url: str)
             await Resealer(engine=engine, secret=OLD, previous=[], development=False).reseal()
     finally:
         await engine.dispose()
+
+
+def test_keys_reseal_does_it_from_a_shell_whatever_the_algorithm(sealed_under_old: Path) -> None:
+    done = accounts("keys", "reseal", cwd=sealed_under_old, JWT_SECRET=NEW, JWT_SECRET_PREVIOUS=OLD,
+                    JWT_ALGORITHM="HS256")  # no keys to sign with, but webhook secrets to keep
+    assert done.returncode == 0
+    assert done.stdout.strip() == "sealed again under JWT_SECRET: signing keys 1, webhook secrets 1"
+    again = accounts("keys", "reseal", cwd=sealed_under_old, JWT_SECRET=NEW)
+    assert again.returncode == 0 and again.stdout.startswith("nothing to seal again")
+    assert accounts("keys", "reseal", cwd=sealed_under_old, JWT_SECRET=OLD).returncode == 1
