@@ -220,3 +220,26 @@ def test_keys_reseal_does_it_from_a_shell_whatever_the_algorithm(sealed_under_ol
     again = accounts("keys", "reseal", cwd=sealed_under_old, JWT_SECRET=NEW)
     assert again.returncode == 0 and again.stdout.startswith("nothing to seal again")
     assert accounts("keys", "reseal", cwd=sealed_under_old, JWT_SECRET=OLD).returncode == 1
+
+
+async def test_a_key_sealed_since_under_another_secret_answers_503_not_500(tmp_path: Path) -> None:
+    # A rolling rotation gone wrong: after this instance started, one with another secret made a key.
+    url = f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}"
+    await asyncio.to_thread(upgrade, url)
+    ada = {"email": "ada@example.com", "password": "correct horse"}
+    async with LifespanManager(create_app(settings(url, NEW, JWKS_CACHE_SECONDS=2))) as manager, httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://accounts.test") as client:
+        await client.post("/api/v1/auth/signup", json=ada)
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                now = datetime.now(UTC)
+                await connection.execute(insert(signing_keys).values(
+                    kid="foreign", algorithm="EdDSA", public_jwk="{}", created_at=now, activates_at=now,
+                    retires_at=None, private_key=KeyBox(derive_key(OTHER, SIGNING_KEYS)).seal(
+                        "foreign", ed25519.Ed25519PrivateKey.generate())))
+        finally:
+            await engine.dispose()
+        await asyncio.sleep(1.1)  # past the key ring's refresh (JWKS_CACHE_SECONDS / 2)
+        answer = await client.post("/api/v1/auth/login", json=ada)
+    assert answer.status_code == 503 and answer.json()["error_code"] == "service_unavailable"
