@@ -25,6 +25,7 @@ from entrypoints.container import Container, build_container, close_container
 from entrypoints.logs import configure_logging
 from entrypoints.master_secret import open_sealed_secrets
 from entrypoints.settings import Settings, SettingsError, load_settings
+from entrypoints.version import __version__
 
 logger = logging.getLogger("accounts")
 PASSWORD_TRIES = 3
@@ -61,6 +62,8 @@ def main(argv: list[str] | None = None, app_factory: Callable[[Settings], Any] |
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="accounts", description="Bookly Accounts")
+    # Answered before any setting is read, so it works with none (and in an image without its secret).
+    parser.add_argument("--version", action="version", version=f"accounts (Bookly Accounts) {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP API (and the outbox worker)")
     serve.add_argument("--host", default="127.0.0.1")

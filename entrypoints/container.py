@@ -128,6 +128,8 @@ def _limits(s: Settings) -> Limits:
         Rule.CODE_GUESSES_PER_CLIENT: per_client,
         Rule.LOGIN_CODE_REQUESTS_PER_CLIENT: per_client,
         Rule.PASSWORD_GUESSES: RateLimit(s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)),
+        # Wrong codes are counted as wrong passwords are, on a counter of their own (see Rule.CODE_FAILURES).
+        Rule.CODE_FAILURES: RateLimit(s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)),
         Rule.EMAILS_PER_ADDRESS: RateLimit(s.EMAILS_PER_ADDRESS_PER_HOUR, timedelta(hours=1)),
     }
 
@@ -242,7 +244,8 @@ class Container(containers.DeclarativeContainer):
 
     code_digests = providers.Singleton(HmacCodeDigests,
                                        key=providers.Singleton(derive_key, secret=secret, purpose="one-time-codes"))
-    codes = providers.Singleton(CodeBook, digests=code_digests, clock=clock)
+    codes = providers.Singleton(CodeBook, digests=code_digests, clock=clock,
+                                max_failures_in_a_row=settings.provided.CODE_FAILURES_IN_A_ROW)
     emails = providers.Singleton(AccountEmails, tokens=tokens, renderer=renderer, links=links, clock=clock,
                                  lifetimes=lifetimes, codes=codes, sender_domain=sender_domain)
     sessions = providers.Singleton(SessionIssuer, access_tokens=access_tokens, clock=clock, lifetimes=lifetimes)

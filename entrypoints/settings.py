@@ -121,6 +121,9 @@ class Settings(BaseSettings):
     EMAILS_PER_ADDRESS_PER_HOUR: int = Field(5, ge=1)
     LOGIN_FAILURES_PER_ACCOUNT: int = Field(10, ge=1)
     LOGIN_FAILURE_WINDOW_SECONDS: int = Field(900, ge=1)
+    # Wrong codes in a row at one address from every client before its codes are refused until a success
+    # (a right password, login link or reset link): NIST SP 800-63B allows at most 100.
+    CODE_FAILURES_IN_A_ROW: int = Field(100, ge=1, le=100)
     # False makes sign-up enumeration-safe: a taken address gets a 201 and its owner an email.
     SIGNUP_REVEALS_EXISTING_ACCOUNTS: bool = True
 

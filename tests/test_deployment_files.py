@@ -1,6 +1,7 @@
 """The image and the compose file start as deployments: production checks on, a secret of their own."""
 
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -28,6 +29,17 @@ def test_compose_leaves_the_hosts_postgresql_port_alone() -> None:
 def test_the_image_has_a_writable_data_folder_for_its_default_database() -> None:
     instructions = (ROOT / "Dockerfile").read_text()
     assert "chown accounts /data" in instructions and "WORKDIR /data" in instructions
+
+
+def test_the_image_copies_everything_its_package_is_built_from() -> None:
+    # A license file missing from the build context is only a warning to setuptools (for now), and a
+    # package left out a module that fails to import at start: neither would stop `docker build`.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    needed = {project["project"]["readme"], *project["project"]["license-files"],
+              *(name.rstrip("*") for name in project["tool"]["setuptools"]["packages"]["find"]["include"])}
+    copied = {source for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")
+              for source in line.split()[1:-1]}
+    assert {path for path in needed if not any(path == c or path.startswith(c + "/") for c in copied)} == set()
 
 
 def test_the_compose_step_leaves_the_env_of_dev_serve_alone() -> None:

@@ -26,6 +26,7 @@ from entrypoints.logs import RequestIdMiddleware
 from entrypoints.master_secret import open_sealed_secrets
 from entrypoints.settings import Settings, load_settings
 from entrypoints.telemetry import instrument_app
+from entrypoints.version import __version__
 
 
 async def _first_signing_key(container: Container, settings: Settings) -> None:
@@ -69,7 +70,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             finally:
                 await close_container(container)
 
-    app = FastAPI(title="Bookly Accounts", version="0.1.0", lifespan=lifespan,
+    app = FastAPI(title="Bookly Accounts", version=__version__, lifespan=lifespan,
                   description="Sign up, verify the email address, log in, reset a forgotten password.")
     app.state.container = container
     install_error_handlers(app)

@@ -14,6 +14,7 @@ from application.ports import Clock
 from entrypoints.container import Container
 from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.operator_access import OperatorAccess
+from entrypoints.version import __version__
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -22,9 +23,10 @@ router = APIRouter(prefix="/health", tags=["health"])
 @inject
 async def live(request: Request,
                access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access])) -> dict[str, str | int]:
-    """An operator also sees the process id, to tell which instance answered."""
+    """An operator also sees the process id, to tell which instance answered, and the version it runs."""
+    # The version only for operators, like the pid: it follows a rolling upgrade; a stranger gets none to aim at.
     if access.allows(request):
-        return {"status": "ok", "pid": os.getpid()}
+        return {"status": "ok", "pid": os.getpid(), "version": __version__}
     return {"status": "ok"}
 
 
