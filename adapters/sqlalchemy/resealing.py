@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.key_derivation import SIGNING_KEYS, WEBHOOK_SECRETS, derive_key
 from adapters.sealed_secrets import AesGcmSealer, SealedUnderAnotherSecret
@@ -41,7 +42,7 @@ class MasterSecretMismatch(SealedUnderAnotherSecret):
 
 
 class Resealer:
-    def __init__(self, *, engine: Any, secret: str, previous: Sequence[str], development: bool) -> None:
+    def __init__(self, *, engine: AsyncEngine, secret: str, previous: Sequence[str], development: bool) -> None:
         self._engine = engine
         self._secret = secret
         self._previous = list(previous)
