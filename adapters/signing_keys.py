@@ -7,22 +7,21 @@ before it signs, so every verifier that caches the key set has it first; no inst
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sealed_secrets import AesGcmSealer
 from adapters.sqlalchemy.storage_errors import connect
 from adapters.sqlalchemy.tables import signing_keys
 from application.ports import Clock
@@ -40,21 +39,20 @@ def _generate(algorithm: str) -> Any:
 
 
 class KeyBox:
-    """AES-GCM under a key of its own (derived from JWT_SECRET): the private keys at rest."""
+    """AES-GCM under a key of its own (derived from JWT_SECRET): the private keys at rest. Opens with the
+    keys of earlier master secrets too (`previous`), for rows sealed before a rotation."""
 
-    def __init__(self, key: bytes) -> None:
-        self._aead = AESGCM(key)
+    def __init__(self, key: bytes, previous: Sequence[bytes] = ()) -> None:
+        self.sealer = AesGcmSealer(key=key, previous=previous)
 
     def seal(self, kid: str, private_key: Any) -> str:
         plain = private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
                                           serialization.NoEncryption())
-        nonce = os.urandom(12)
-        return base64.urlsafe_b64encode(nonce + self._aead.encrypt(nonce, plain, kid.encode())).decode()
+        return self.sealer.seal_bytes(kid, plain)
 
     def open(self, kid: str, sealed: str) -> Any:
-        raw = base64.urlsafe_b64decode(sealed)
-        # The kid is bound in: a sealed key moved to another row does not open.
-        return serialization.load_der_private_key(self._aead.decrypt(raw[:12], raw[12:], kid.encode()), None)
+        # The kid is bound in: a sealed key moved to another row does not open (SealedUnderAnotherSecret).
+        return serialization.load_der_private_key(self.sealer.open_bytes(kid, sealed), None)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+from adapters.sealed_secrets import SealedUnderAnotherSecret
 from application.create_admin import NewAdmin
 from application.errors import StorageError, StorageNotMigrated
 from application.views import UserView
@@ -22,6 +23,7 @@ from domain.errors import DomainError
 from entrypoints import cli_suppressions, cli_users, cli_webhooks
 from entrypoints.container import Container, build_container, close_container
 from entrypoints.logs import configure_logging
+from entrypoints.master_secret import open_sealed_secrets
 from entrypoints.settings import Settings, SettingsError, load_settings
 from entrypoints.version import __version__
 
@@ -45,6 +47,9 @@ def main(argv: list[str] | None = None, app_factory: Callable[[Settings], Any] |
         return 2
     except DomainError as error:
         print(f"accounts: {error.message} {error.resolution}", file=sys.stderr)
+        return 1
+    except SealedUnderAnotherSecret as error:
+        print(f"accounts: {error}", file=sys.stderr)  # one line: the cause and the fix
         return 1
     except StorageNotMigrated as error:
         print(f"accounts: the database schema is not up to date: run `accounts migrate` first ({error})",
@@ -80,6 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
     keys_commands.add_parser("list", help="every key, its algorithm and state")
     keys_commands.add_parser("rotate", help="publish a new key now; it signs once JWKS_CACHE_SECONDS have passed")
+    keys_commands.add_parser("reseal", help="seal what an earlier JWT_SECRET (named in JWT_SECRET_PREVIOUS) sealed "
+                             "again under JWT_SECRET, as every start does; then JWT_SECRET_PREVIOUS can go")
     cli_webhooks.add_parser(commands)
     cli_users.add_parser(commands)
     cli_suppressions.add_parser(commands)
@@ -93,6 +100,7 @@ def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Se
 
         _warn_of_production_risks(settings)
         settings = with_development_secret(settings)  # once, before any process of --workers N starts
+        asyncio.run(_open_sealed(settings))  # here, where a wrong secret is one line and not uvicorn's traceback
         if settings.DOMAIN is None:
             # Links in emails must reach this server: follow its address unless DOMAIN says otherwise.
             host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
@@ -112,11 +120,13 @@ def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Se
         asyncio.run(_worker(settings))
     elif args.command == "outbox":
         print(asyncio.run(_outbox(settings, args)))
+    elif args.command == "keys" and args.keys_command == "reseal":
+        print(asyncio.run(_reseal(settings)))
     elif args.command == "keys":
         print(asyncio.run(_keys(settings, args.keys_command)))
     elif args.command == "webhooks":
         try:
-            print(asyncio.run(cli_webhooks.run(args, lambda: _container(settings))))
+            print(asyncio.run(cli_webhooks.run(args, lambda: _container(settings, sealed=True))))
         except cli_webhooks.WebhookTestFailed as failed:
             print(f"accounts: {failed}", file=sys.stderr)
             return 1
@@ -158,12 +168,22 @@ def _read_password() -> str:
 
 
 @asynccontextmanager
-async def _container(settings: Settings) -> AsyncIterator[Container]:
+async def _container(settings: Settings, sealed: bool = False,
+                     database_may_be_away: bool = False) -> AsyncIterator[Container]:
+    """`sealed`: the command opens secrets sealed in the database (signing keys, webhook secrets), so they
+    are looked at first: sealed again if an earlier JWT_SECRET sealed them, refused in one line if none opens."""
     container = build_container(settings)
     try:
+        if sealed:
+            await open_sealed_secrets(container, database_may_be_away=database_may_be_away)
         yield container
     finally:
         await close_container(container)
+
+
+async def _open_sealed(settings: Settings) -> None:
+    async with _container(settings, sealed=True, database_may_be_away=True):
+        pass
 
 
 async def _create_admin(settings: Settings, admin: NewAdmin) -> UserView:
@@ -195,7 +215,7 @@ async def _keys(settings: Settings, command: str) -> str:
     if settings.JWT_ALGORITHM.startswith("HS"):
         raise SystemExit(f"accounts: JWT_ALGORITHM is {settings.JWT_ALGORITHM}, which signs with JWT_SECRET: "
                          "there are no keys (set JWT_ALGORITHM=EdDSA, ES256 or RS256 to have some)")
-    async with _container(settings) as container:
+    async with _container(settings, sealed=True) as container:
         ring, now = container.key_ring(), container.clock().now()
         if command == "rotate":
             key = await ring.create(activates_in=timedelta(seconds=settings.JWKS_CACHE_SECONDS))
@@ -209,8 +229,17 @@ async def _keys(settings: Settings, command: str) -> str:
         return "\n".join(lines) or "no keys yet: the first start makes one"
 
 
-async def _worker(settings: Settings) -> None:
+async def _reseal(settings: Settings) -> str:
+    # Apart from _keys: an HS256 deployment has no keys, but may have webhook secrets to seal again.
     async with _container(settings) as container:
+        resealed = await container.resealer().reseal()
+    if not resealed:
+        return "nothing to seal again: everything sealed in the database opens with JWT_SECRET"
+    return "sealed again under JWT_SECRET: " + ", ".join(f"{words} {count}" for words, count in resealed.items())
+
+
+async def _worker(settings: Settings) -> None:
+    async with _container(settings, sealed=True, database_may_be_away=True) as container:
         worker = container.outbox_worker()
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -17,7 +17,7 @@ from adapters.code_digests import HmacCodeDigests
 from adapters.common_passwords import common_passwords
 from adapters.i18n import Catalogs
 from adapters.jwt_tokens import JwtAccessTokenService
-from adapters.key_derivation import derive_key
+from adapters.key_derivation import SIGNING_KEYS, WEBHOOK_SECRETS, derive_key
 from adapters.mail.console import ConsoleMailSender
 from adapters.mail.file import FileMailSender
 from adapters.mail.memory import MemoryMailSender
@@ -28,6 +28,7 @@ from adapters.passwords import Argon2PasswordHasher
 from adapters.sealed_secrets import AesGcmSealer
 from adapters.signing_keys import KeyBox, KeyRing
 from adapters.sqlalchemy.engine import create_engine, one_statement_at_a_time
+from adapters.sqlalchemy.resealing import Resealer
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.tokens import ItsdangerousTokenService
 from adapters.tracing import OpenTelemetryTracing, trace_engine, traced_mail_sender, traced_webhook_sender
@@ -159,11 +160,18 @@ def _secret(s: Settings) -> str:
     return s.JWT_SECRET.get_secret_value()
 
 
+def _previous_keys(previous_secrets: list[str], purpose: str) -> list[bytes]:
+    # Only to open what an earlier secret sealed (start-up seals it again); nothing is signed with them.
+    return [derive_key(old, purpose) for old in previous_secrets]
+
+
 class Container(containers.DeclarativeContainer):
     # Everything here is synchronous to build; async resources are opened and closed in the app's lifespan.
     settings = providers.Dependency(instance_of=Settings)
 
     secret = providers.Singleton(_secret, settings)
+    previous_secrets = providers.Callable(lambda s: s.previous_secrets, settings)
+    is_development = providers.Callable(lambda s: s.ENVIRONMENT.value == "development", settings)
     lifetimes = providers.Singleton(_lifetimes, settings)
     limits = providers.Singleton(_limits, settings)
     delivery_policy = providers.Singleton(_delivery_policy, settings)
@@ -203,8 +211,9 @@ class Container(containers.DeclarativeContainer):
                                  threads=settings.provided.PASSWORD_HASH_THREADS)
     tokens = providers.Singleton(ItsdangerousTokenService, secret=secret, clock=clock)
     key_ring = providers.Singleton(
-        KeyRing, engine=engine, box=providers.Singleton(KeyBox, key=providers.Singleton(
-            derive_key, secret=secret, purpose="signing-keys")),
+        KeyRing, engine=engine, box=providers.Singleton(
+            KeyBox, key=providers.Singleton(derive_key, secret=secret, purpose=SIGNING_KEYS),
+            previous=providers.Singleton(_previous_keys, previous_secrets, SIGNING_KEYS)),
         algorithm=settings.provided.JWT_ALGORITHM, clock=clock, token_lifetime=lifetimes.provided.access,
         # Read again often enough that a rotated key is known everywhere before it starts signing.
         refresh_seconds=providers.Callable(lambda s: min(10.0, s.JWKS_CACHE_SECONDS / 2), settings))
@@ -317,8 +326,11 @@ class Container(containers.DeclarativeContainer):
                                      unsent_retention=unsent_retention, token_retention=token_retention,
                                      trail_retention=trail_retention, count=metrics.provided.count_pruned)
 
-    webhook_sealer = providers.Singleton(AesGcmSealer, key=providers.Singleton(
-        derive_key, secret=secret, purpose="webhook-secrets"))
+    webhook_sealer = providers.Singleton(
+        AesGcmSealer, key=providers.Singleton(derive_key, secret=secret, purpose=WEBHOOK_SECRETS),
+        previous=providers.Singleton(_previous_keys, previous_secrets, WEBHOOK_SECRETS))
+    resealer = providers.Factory(Resealer, engine=engine, secret=secret, previous=previous_secrets,
+                                 development=is_development)
     webhook_targets = providers.Singleton(PublicWebhookTargets,
                                           allow_private=settings.provided.WEBHOOK_ALLOW_PRIVATE)
     webhook_sender = providers.Singleton(traced_webhook_sender, provider=tracer_provider, inner=providers.Singleton(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import ipaddress
+import json
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Literal, Self
@@ -82,6 +83,10 @@ class Settings(BaseSettings):
     # Unset in development: a secret generated on the first start and kept in the database (see
     # entrypoints/development_secret.py). Required everywhere else.
     JWT_SECRET: SecretStr | None = None
+    # Earlier values of JWT_SECRET, while the master secret is rotated: what was sealed under one of them is
+    # opened and sealed again under JWT_SECRET at start; nothing is signed or verified with them. Comma-
+    # separated, or a JSON list for values with a comma (DEPLOYMENT.md, "Rotating the master secret").
+    JWT_SECRET_PREVIOUS: Annotated[list[SecretStr], NoDecode] = []
     # EdDSA, ES256 and RS256 sign with keys kept in the database and published at /.well-known/jwks.json;
     # HS256 signs with JWT_SECRET itself, for a Bookly .env that names it (and publishes no key).
     JWT_ALGORITHM: Literal["EdDSA", "ES256", "RS256", "HS256", "HS384", "HS512"] = "EdDSA"
@@ -188,6 +193,28 @@ class Settings(BaseSettings):
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
         return None if value == "" else value  # a blank line in .env (JWT_SECRET=) means unset, not an empty key
+
+    @field_validator("JWT_SECRET_PREVIOUS", mode="before")
+    @classmethod
+    def _previous_secrets(cls, value: object) -> object:
+        # An operator writes one value, or several with commas; a JSON list ('["a", "b"]') carries values
+        # that hold a comma. pydantic-settings would read only JSON for a list, so the field takes no decoding.
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    raise ValueError("starts with [ but is not a JSON list of strings") from None
+                if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                    raise ValueError("must be a JSON list of strings") from None
+            else:
+                value = value.split(",")
+        if isinstance(value, list):
+            return [item.strip() if isinstance(item, str) else item for item in value
+                    if not isinstance(item, str) or item.strip()]
+        return value
 
     @field_validator("METRICS_LISTEN")
     @classmethod
@@ -304,6 +331,12 @@ class Settings(BaseSettings):
         if self.DOCS_ENABLED is not None:
             return self.DOCS_ENABLED
         return self.ENVIRONMENT is not Environment.PRODUCTION
+
+    @property
+    def previous_secrets(self) -> list[str]:
+        """JWT_SECRET_PREVIOUS's values, without JWT_SECRET itself (left in by mistake, it is no earlier value)."""
+        current = self.JWT_SECRET.get_secret_value() if self.JWT_SECRET is not None else None
+        return [value for secret in self.JWT_SECRET_PREVIOUS if (value := secret.get_secret_value()) != current]
 
     @property
     def metrics_listener(self) -> tuple[str, int] | None:

@@ -1,11 +1,25 @@
 """The dependency rule, as import-linter contracts in pyproject.toml: domain <- application <- adapters <-
 entrypoints, no framework or driver in the core, and the HTTP layer and the command line apart."""
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from importlinter.cli import lint_imports
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _loggers_left_enabled() -> Iterator[None]:
+    # import-linter configures logging by dictConfig, which disables the loggers that exist already: the
+    # service's "accounts" among them would say nothing for the rest of the session, to caplog either.
+    loggers = [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
+    enabled = [logger for logger in loggers if not logger.disabled]
+    yield
+    for logger in enabled:
+        logger.disabled = False
 
 
 def test_every_import_contract_is_kept() -> None:

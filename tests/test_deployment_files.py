@@ -1,5 +1,6 @@
 """The image and the compose file start as deployments: production checks on, a secret of their own."""
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -48,3 +49,13 @@ def test_compose_catches_mail_with_a_maintained_multi_architecture_image() -> No
     assert services["app"]["environment"]["MAIL_SERVER"] == "mailpit"
     assert "mailpit" in services["app"]["depends_on"]
     assert not any("mailhog" in name for name in services)
+
+
+def test_the_compose_step_leaves_the_env_of_dev_serve_alone() -> None:
+    # `./dev serve` reads .env; a JWT_SECRET appended there for compose sealed its SQLite keys under another secret.
+    readme = (ROOT / "README.md").read_text()
+    assert not re.search(r">>?\s*\.env\b", readme) and "--env-file deploy.env up" in readme
+    assert "JWT_SECRET_PREVIOUS" in yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["app"][
+        "environment"]  # passed through to the container, for a rotation
+    for ignored in (".gitignore", ".dockerignore"):
+        assert "deploy.env" in (ROOT / ignored).read_text().splitlines()  # a secret: never committed nor copied

@@ -25,6 +25,7 @@ from entrypoints.http.log_masking import install_log_masking
 from entrypoints.http.metrics_registry import MetricsMiddleware
 from entrypoints.http.operator_access import OperatorListener
 from entrypoints.logs import RequestIdMiddleware
+from entrypoints.master_secret import open_sealed_secrets
 from entrypoints.settings import Settings, load_settings
 from entrypoints.telemetry import instrument_app
 from entrypoints.version import __version__
@@ -51,6 +52,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Before the worker opens a webhook secret or a login signs with a key (`accounts serve` has looked
+        # already, to refuse a wrong secret in one line; an app built otherwise looks here).
+        await open_sealed_secrets(container, database_may_be_away=True)
         worker = container.outbox_worker()
         if settings.OUTBOX_WORKER_ENABLED:
             worker.start()

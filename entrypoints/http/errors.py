@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapters.sealed_secrets import SealedUnderAnotherSecret
 from application.errors import StorageError, StorageNotMigrated
 from domain import errors
 
@@ -155,6 +156,15 @@ async def _database_unavailable(request: Request, error: Exception) -> JSONRespo
                           _("Try again in a little while."), {"Retry-After": "5"})
 
 
+async def _sealed_under_another_secret(request: Request, error: Exception) -> JSONResponse:
+    # Start-up refuses a JWT_SECRET that opens nothing; this is a row sealed since by an instance with another
+    # secret (a rolling rotation): the deployment's fault, said to the operator, not the client's.
+    logger.error("%s", error)
+    _ = translator(request)
+    return error_response(503, _("Something went wrong on our side."), "service_unavailable",
+                          _("Try again later; if it persists, contact support."), {"Retry-After": "5"})
+
+
 def _encodable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
@@ -171,4 +181,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(StorageError, _database_unavailable)
+    app.add_exception_handler(SealedUnderAnotherSecret, _sealed_under_another_secret)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,6 +1,10 @@
 """Settings as a deployment gives them: what they refuse, what they take as unset, what they warn of."""
 
-from entrypoints.settings import Settings
+from pathlib import Path
+
+import pytest
+
+from entrypoints.settings import Settings, SettingsError, load_settings
 
 
 def settings(**values: object) -> Settings:
@@ -27,3 +31,18 @@ def test_the_api_reference_is_on_by_default_but_off_in_production_unless_asked_f
     assert not settings(**production).docs_enabled
     assert settings(**production, DOCS_ENABLED="true").docs_enabled
     assert not settings(DOCS_ENABLED="false").docs_enabled
+
+
+def test_previous_secrets_are_comma_separated_or_a_json_list_from_the_environment_or_env(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for given, meant in ((" old-one , older-one ,", ["old-one", "older-one"]), ("only-one", ["only-one"]),
+                         ('["with,comma", "plain"]', ["with,comma", "plain"]), ("", [])):
+        monkeypatch.setenv("JWT_SECRET_PREVIOUS", given)
+        assert settings(JWT_SECRET="s" * 40).previous_secrets == meant, given
+    monkeypatch.delenv("JWT_SECRET_PREVIOUS")
+    (tmp_path / ".env").write_text("JWT_SECRET_PREVIOUS=old-one,older-one\n")
+    assert Settings(_env_file=tmp_path / ".env").previous_secrets == ["old-one", "older-one"]  # type: ignore[call-arg]
+    assert settings(JWT_SECRET="s" * 40, JWT_SECRET_PREVIOUS=f"{'s' * 40},old").previous_secrets == ["old"]
+    assert "old-one" not in repr(settings(JWT_SECRET_PREVIOUS="old-one"))  # kept as SecretStr, out of logs
+    with pytest.raises(SettingsError, match="JWT_SECRET_PREVIOUS: .*JSON list"):
+        load_settings(_env_file=None, JWT_SECRET_PREVIOUS='["unclosed')
