@@ -15,9 +15,10 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
+import asyncpg
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -229,3 +230,55 @@ async def test_every_backend_killed_under_load_as_in_a_failover(service: Service
     after = [a for a in load.answers if a.started >= quiet_kill]
     assert after and [a for a in after if a.status != EXPECTED[a.endpoint]] == []
     await check_nothing_accepted_is_lost(service, load)
+
+
+class FirstStatementFails:
+    """Makes the next statement the driver is given raise `error`, as asyncpg does when a statement runs past
+    command_timeout (DATABASE_TIMEOUT_SECONDS) or its socket breaks: through SQLAlchemy's do_execute hook,
+    where the driver's own call would be, so SQLAlchemy handles it as it handles the driver's.
+
+    Why the failover test above passed on a quick machine and failed on a loaded one: once every backend is
+    killed, 16 clients reconnect at once beside argon2 hashes, and on two busy cores a transaction's first
+    statement (its BEGIN) can pass the 3 s timeout. asyncpg then raises the builtin TimeoutError, which
+    SQLAlchemy neither translates nor marks as a disconnect, and the first-statement path caught only
+    DBAPIError: a 500. A quick machine never reaches the timeout, so it never took that path. Here the
+    failure is put at that exact point, on every machine."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error: Exception | None = None
+        self._next = error
+
+    def arm(self) -> None:
+        self.error = self._next
+
+    def __call__(self, cursor: object, statement: str, parameters: object, context: object) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+
+@pytest.mark.parametrize(("error", "status"), [
+    (TimeoutError(), 503),
+    (asyncpg.exceptions.InterfaceError("cannot perform operation: another operation is in progress"), 503),
+    # A socket found broken before anything was done: the statement goes again on a new connection.
+    (ConnectionResetError("reset by peer"), 200)],
+    ids=["TimeoutError", "asyncpg InterfaceError", "ConnectionResetError"])
+async def test_a_driver_error_at_a_connections_first_statement_answers_503(service: Service, error: Exception,
+                                                                            status: int) -> None:
+    assert service.container is not None
+    engine = service.container.engine()
+    assert (await service.signup("steady@example.com")).status_code == 201  # the pool is warm
+    fault = FirstStatementFails(error)
+    event.listen(engine.sync_engine, "do_execute", fault)
+    try:
+        fault.arm()
+        answer = await service.login("steady@example.com")
+        assert fault.error is None, "the fault was met"
+        assert answer.status_code == status, answer.text
+        if status == 503:
+            assert answer.json()["error_code"] == "service_unavailable"
+            assert answer.headers["Retry-After"]
+        # The connection cut short went out of the pool: the next request finds a working one.
+        assert (await service.login("steady@example.com")).status_code == 200
+    finally:
+        event.remove(engine.sync_engine, "do_execute", fault)
