@@ -150,15 +150,20 @@ def worker_lines() -> Iterator[list[str]]:
 
 
 async def under_load(service: Service, fault: object) -> tuple[Load, float]:
-    """16 clients on sign-up, login, reset request and /me; `fault` runs 1 s in. Returns the load and
-    when the database answered again."""
+    """16 clients on sign-up, login, reset request and /me; `fault` runs once 32 requests are answered.
+    Returns the load and when the database answered again."""
     assert (await service.signup("steady@example.com")).status_code == 201
     session = (await service.login("steady@example.com")).json()
     load = Load(service)
     load.running.set()
     clients = [asyncio.create_task(load.client(n, {"Authorization": f"Bearer {session['access_token']}"}))
                for n in range(CLIENTS)]
-    await asyncio.sleep(1)
+    # The fault comes once 32 answers are in, however long that takes on this machine:
+    # the test states what a user sees, never how many answers a shared machine gives in a set time.
+    deadline = time.monotonic() + 60
+    while len(load.answers) < 2 * CLIENTS:
+        assert time.monotonic() < deadline, "the load ran"
+        await asyncio.sleep(0.05)
     back = await fault(load)  # type: ignore[operator]
     await asyncio.sleep(max(0.0, back + 7 - time.monotonic()))
     load.stopping = True
@@ -167,7 +172,6 @@ async def under_load(service: Service, fault: object) -> tuple[Load, float]:
 
 
 def check_the_answers(load: Load, back: float) -> None:
-    assert len(load.answers) > 200, "the load ran"
     wrong = [a for a in load.answers if a.status != EXPECTED[a.endpoint]
              and not (a.status == 503 and a.error_code == "service_unavailable")]
     assert wrong == [], "only 503 service_unavailable while the database is away, never another error"
