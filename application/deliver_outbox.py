@@ -89,11 +89,13 @@ class DeliverOutbox:
                     return index + 1
             return len(batch)
         finally:
-            if heartbeat is not None:
-                heartbeat.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await heartbeat
-            await outcomes.flush()
+            try:
+                await outcomes.flush()  # under the heartbeat still: a slow write must not let the claim lapse
+            finally:
+                if heartbeat is not None:
+                    heartbeat.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await heartbeat
 
     async def _heartbeat(self, batch: Sequence[OutboxMessage], claim: _Claim, claimant: str) -> None:
         """Every third of the lease, extends the claim on the messages not yet sent (and those sent whose

@@ -1,5 +1,8 @@
 """Settings as a deployment gives them: what they refuse, what they take as unset, what they warn of."""
 
+import pytest
+from pydantic import ValidationError
+
 from entrypoints.settings import Settings
 
 
@@ -19,3 +22,18 @@ def test_production_warns_of_http_links_a_local_domain_and_sqlite() -> None:
                      DOMAIN="accounts.example.com", DATABASE_URL="postgresql://db/accounts")
     assert sound.production_warnings() == []
     assert settings().production_warnings() == []  # development runs on SQLite and http by design
+
+
+def test_a_dead_workers_emails_are_free_within_30_s_unless_a_send_may_take_longer() -> None:
+    assert (settings().outbox_lease_seconds, settings().OUTBOX_BATCH_SIZE) == (30.0, 10)
+    assert settings(MAIL_TIMEOUT_SECONDS=25).outbox_lease_seconds == 50  # a send begins with half a lease left
+    assert settings(OUTBOX_LEASE_SECONDS=120).outbox_lease_seconds == 120  # a value set before still holds
+    with pytest.raises(ValidationError, match="OUTBOX_LEASE_SECONDS is under 2 x MAIL_TIMEOUT_SECONDS"):
+        settings(OUTBOX_LEASE_SECONDS=15)
+
+
+def test_the_workers_metrics_listener_is_off_unless_given_as_host_and_port() -> None:
+    assert settings().worker_metrics_listener is None
+    assert settings(WORKER_METRICS_LISTEN="127.0.0.1:9101").worker_metrics_listener == ("127.0.0.1", 9101)
+    with pytest.raises(ValidationError, match="host:port"):
+        settings(WORKER_METRICS_LISTEN="9101")
