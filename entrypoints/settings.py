@@ -149,8 +149,9 @@ class Settings(BaseSettings):
     # this is only how long a dead worker's emails wait before another worker takes them up. Unset: 30 s,
     # or 2 x MAIL_TIMEOUT_SECONDS if that is longer (a send is begun only with half a lease left).
     OUTBOX_LEASE_SECONDS: float | None = Field(None, gt=0)
-    # Off by default: `accounts worker` then opens no port. "127.0.0.1:9101" serves its /metrics there
-    # (same rules as METRICS_LISTEN: only /metrics and /health there; METRICS_TOKEN elsewhere is not asked).
+    # Where `accounts worker` serves its own /metrics ("127.0.0.1:9101"). As on METRICS_LISTEN, no token is
+    # asked there, so it belongs on loopback or a private network. Off by default: a worker opens no port
+    # unless told, and two workers on one host would fight over a default one.
     WORKER_METRICS_LISTEN: str | None = None
     # Retention, pruned by the workers a small batch at a time. Sent emails and webhook deliveries hold no
     # body; those that never went (dead, suppressed, cancelled) are kept longer, to be looked into.
@@ -305,11 +306,11 @@ class Settings(BaseSettings):
 
     @property
     def metrics_listener(self) -> tuple[str, int] | None:
-        return _listener(self.METRICS_LISTEN)
+        return _host_and_port(self.METRICS_LISTEN)
 
     @property
     def worker_metrics_listener(self) -> tuple[str, int] | None:
-        return _listener(self.WORKER_METRICS_LISTEN)
+        return _host_and_port(self.WORKER_METRICS_LISTEN)
 
     @property
     def outbox_lease_seconds(self) -> float:
@@ -347,7 +348,7 @@ class Settings(BaseSettings):
         return self.RESET_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/password-reset-confirm/{{token}}"
 
 
-def _listener(spec: str | None) -> tuple[str, int] | None:
+def _host_and_port(spec: str | None) -> tuple[str, int] | None:
     if not spec:
         return None
     host, _, port = spec.rpartition(":")
