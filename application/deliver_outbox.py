@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from application.config import DeliveryPolicy
@@ -19,17 +21,32 @@ class Suppressed(DeliveryError):
         super().__init__("not sent: the address is on the suppression list", permanent=True)
 
 
+@dataclass
+class _Claim:
+    """The messages this worker still holds, and until when; the heartbeat moves both."""
+    held: set[uuid.UUID]
+    until: datetime
+
+
 class DeliverOutbox:
-    """Sends one batch of due outbox messages; a failure is retried later with backoff, or ends dead."""
+    """Sends one batch of due outbox messages; a failure is retried later with backoff, or ends dead.
+
+    While a batch is sent, a heartbeat renews the claim on the messages still held, each renewal in its own
+    short transaction: the lease can then be short, so a worker that dies (SIGKILL, a lost machine) holds
+    its messages back for one lease at most, never the time its whole batch would take."""
 
     def __init__(self, *, uow: UnitOfWork, sender: MailSender, clock: Clock, policy: DeliveryPolicy,
-                 jitter: random.Random | None = None, count_suppressed: Callable[[], None] = lambda: None) -> None:
+                 jitter: random.Random | None = None, count_suppressed: Callable[[], None] = lambda: None,
+                 heartbeat_uow: UnitOfWork | None = None) -> None:
         self._uow = uow
         self._count_suppressed = count_suppressed
         self._sender = sender
         self._clock = clock
         self._policy = policy
         self._jitter = jitter or random.Random()
+        # A unit of work of its own: the heartbeat runs beside the outcomes' writes. Without one, the claim is
+        # renewed between two sends instead.
+        self._heartbeat_uow = heartbeat_uow
 
     async def execute(self, should_stop: Callable[[], bool] = lambda: False) -> int:
         """How many messages this batch handled; 0 when nothing was due.
@@ -41,23 +58,28 @@ class DeliverOutbox:
             batch = await uow.outbox.claim(self._policy.batch_size, self._clock.now(), self._policy.lease, claimant)
             suppressed = await uow.suppressions.among({m.recipient for m in batch}) if batch else set()
             await uow.commit()
-        lease_until = self._clock.now() + self._policy.lease
-        held = {message.id for message in batch}
-        outcomes = OutcomeRecorder(lambda done: self._record_while_held(done, claimant, lambda: lease_until))
+        claim = _Claim({message.id for message in batch}, self._clock.now() + self._policy.lease)
+        outcomes = OutcomeRecorder(lambda done: self._record_while_held(done, claimant, lambda: claim.until))
+        heartbeat = (asyncio.create_task(self._heartbeat(batch, claim, claimant))
+                     if batch and self._heartbeat_uow is not None else None)
         try:
             for index, message in enumerate(batch):
-                rest = [m for m in batch[index:] if m.id in held]
+                rest = [m for m in batch[index:] if m.id in claim.held]
                 if should_stop():
                     await outcomes.flush()
                     await self._release(rest, self._clock.now(), claimant)
                     return index
-                if self._clock.now() + self._policy.lease / 2 > lease_until:
+                if heartbeat is None and self._clock.now() + self._policy.lease / 2 > claim.until:
                     # A slow server must not let the claim lapse while this worker still holds the messages.
-                    lease_until = self._clock.now() + self._policy.lease
+                    claim.until = self._clock.now() + self._policy.lease
                     await outcomes.flush()
-                    held = await self._renew(rest, lease_until, claimant)
-                if message.id not in held:
+                    claim.held = await self._renew(rest, claim.until, claimant)
+                if message.id not in claim.held:
                     continue  # the claim lapsed and another worker has the message now
+                if self._clock.now() + self._policy.lease / 2 > claim.until:
+                    # The heartbeat cannot renew (the database is away): a send begun now could outlast the
+                    # claim, and another worker send the message again. The rest wait for the claim to lapse.
+                    return index
                 error = Suppressed() if message.recipient in suppressed else await self._send(message)
                 await outcomes.add(message, error)
                 if error is not None and error.server_unavailable and len(rest) > 1:
@@ -67,7 +89,33 @@ class DeliverOutbox:
                     return index + 1
             return len(batch)
         finally:
-            await outcomes.flush()
+            try:
+                await outcomes.flush()  # under the heartbeat still: a slow write must not let the claim lapse
+            finally:
+                if heartbeat is not None:
+                    heartbeat.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await heartbeat
+
+    async def _heartbeat(self, batch: Sequence[OutboxMessage], claim: _Claim, claimant: str) -> None:
+        """Every third of the lease, extends the claim on the messages not yet sent (and those sent whose
+        outcome is not yet written). Only a claim this worker still holds is extended: a message whose claim
+        lapsed and passed to another worker stays the other's, and is dropped from `claim.held`."""
+        assert self._heartbeat_uow is not None
+        while True:
+            await asyncio.sleep(self._policy.lease.total_seconds() / 3)
+            asked = [m.id for m in batch if m.id in claim.held]
+            if not asked:
+                return
+            until = self._clock.now() + self._policy.lease
+            try:
+                async with self._heartbeat_uow as uow:
+                    renewed = await uow.outbox.renew(asked, until, claimant)
+                    await uow.commit()
+            except StorageUnavailable:
+                continue  # the claim runs on; the sender stops before it could outlast it
+            claim.held -= set(asked) - renewed  # recorded as sent (done), or another worker's now
+            claim.until = until
 
     async def _send(self, message: OutboxMessage) -> DeliveryError | None:
         try:

@@ -26,6 +26,7 @@ from entrypoints.logs import configure_logging
 from entrypoints.master_secret import open_sealed_secrets
 from entrypoints.settings import Settings, SettingsError, load_settings
 from entrypoints.version import __version__
+from entrypoints.worker_metrics import CannotListen, WorkerMetricsListener
 
 logger = logging.getLogger("accounts")
 PASSWORD_TRIES = 3
@@ -117,7 +118,7 @@ def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Se
         print(f"created administrator {user.email} ({user.id})")
     elif args.command == "worker":
         _warn_of_production_risks(settings)
-        asyncio.run(_worker(settings))
+        return asyncio.run(_worker(settings))
     elif args.command == "outbox":
         print(asyncio.run(_outbox(settings, args)))
     elif args.command == "keys" and args.keys_command == "reseal":
@@ -238,15 +239,35 @@ async def _reseal(settings: Settings) -> str:
     return "sealed again under JWT_SECRET: " + ", ".join(f"{words} {count}" for words, count in resealed.items())
 
 
-async def _worker(settings: Settings) -> None:
+async def _worker(settings: Settings) -> int:
     async with _container(settings, sealed=True, database_may_be_away=True) as container:
+        listener, metrics_at = None, "off (set WORKER_METRICS_LISTEN to serve them)"
+        if settings.worker_metrics_listener is not None:
+            host, port = settings.worker_metrics_listener
+            listener = WorkerMetricsListener(host=host, port=port, metrics=container.metrics(),
+                                             status=container.outbox_status, clock=container.clock())
+            try:
+                metrics_at = f"http://{await listener.start()}/metrics"
+            except CannotListen as error:
+                print(f"accounts: {error}", file=sys.stderr)
+                return 1
         worker = container.outbox_worker()
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         worker.start()
-        await stop.wait()
-        await worker.stop()
+        emails, webhooks = container.delivery_policy(), container.webhook_delivery_policy()
+        logger.info("worker started: delivers emails (a claim of %d, a lease of %g s) and webhooks (a claim of %d, "
+                    "a lease of %g s), polling every %g s; metrics %s", emails.batch_size,
+                    emails.lease.total_seconds(), webhooks.batch_size, webhooks.lease.total_seconds(),
+                    settings.OUTBOX_POLL_SECONDS, metrics_at)
+        try:
+            await stop.wait()
+            await worker.stop()
+        finally:
+            if listener is not None:
+                await listener.stop()
+    return 0
 
 
 if __name__ == "__main__":

@@ -139,12 +139,12 @@ def _limits(s: Settings) -> Limits:
 def _delivery_policy(s: Settings) -> DeliveryPolicy:
     return DeliveryPolicy(max_attempts=s.OUTBOX_MAX_ATTEMPTS, batch_size=s.OUTBOX_BATCH_SIZE,
                           first_retry=timedelta(seconds=s.OUTBOX_FIRST_RETRY_SECONDS),
-                          lease=timedelta(seconds=s.OUTBOX_LEASE_SECONDS))
+                          lease=timedelta(seconds=s.outbox_lease_seconds))
 
 
 def _webhook_delivery_policy(s: Settings) -> DeliveryPolicy:
     # A claim outlasts four slow receivers, whatever the email lease, so no other worker sends the same event.
-    lease = max(s.OUTBOX_LEASE_SECONDS, 4 * s.WEBHOOK_TIMEOUT_SECONDS)
+    lease = max(s.outbox_lease_seconds, 4 * s.WEBHOOK_TIMEOUT_SECONDS)
     return replace(_delivery_policy(s), lease=timedelta(seconds=lease))
 
 
@@ -319,7 +319,7 @@ class Container(containers.DeclarativeContainer):
                                                tracing=tracing,
                                                batch_size=providers.Callable(lambda s: s.OUTBOX_BATCH_SIZE, settings))
     deliver_outbox = providers.Factory(DeliverOutbox, uow=uow, sender=mail_sender, clock=clock,
-                                       policy=delivery_policy, count_suppressed=count_suppressed)
+                                       policy=delivery_policy, count_suppressed=count_suppressed, heartbeat_uow=uow)
     outbox_status = providers.Factory(OutboxStatus, uow=uow)
     revive_dead_messages = providers.Factory(ReviveDeadMessages, uow=uow, clock=clock)
     housekeeping = providers.Factory(Housekeeping, uow=uow, clock=clock, sent_retention=sent_retention,

@@ -153,8 +153,17 @@ class Settings(BaseSettings):
     OUTBOX_POLL_SECONDS: float = Field(1.0, gt=0)
     OUTBOX_MAX_ATTEMPTS: int = Field(8, ge=1)
     OUTBOX_FIRST_RETRY_SECONDS: float = Field(30.0, gt=0)
-    OUTBOX_BATCH_SIZE: int = Field(50, ge=1, le=1000)
-    OUTBOX_LEASE_SECONDS: float = Field(120.0, gt=0)
+    # A worker claims this many emails at a time, about what it sends in a few seconds: the claim of a worker
+    # that dies is what waits out the lease, and other workers may send none of it meanwhile.
+    OUTBOX_BATCH_SIZE: int = Field(10, ge=1, le=1000)
+    # How long a claim holds without renewal. A worker renews it every third of this while it sends, so
+    # this is only how long a dead worker's emails wait before another worker takes them up. Unset: 30 s,
+    # or 2 x MAIL_TIMEOUT_SECONDS if that is longer (a send is begun only with half a lease left).
+    OUTBOX_LEASE_SECONDS: float | None = Field(None, gt=0)
+    # Where `accounts worker` serves its own /metrics ("127.0.0.1:9101"). As on METRICS_LISTEN, no token is
+    # asked there, so it belongs on loopback or a private network. Off by default: a worker opens no port
+    # unless told, and two workers on one host would fight over a default one.
+    WORKER_METRICS_LISTEN: str | None = None
     # Retention, pruned by the workers a small batch at a time. Sent emails and webhook deliveries hold no
     # body; those that never went (dead, suppressed, cancelled) are kept longer, to be looked into.
     OUTBOX_RETENTION_DAYS: float | None = Field(30, gt=0)
@@ -216,7 +225,7 @@ class Settings(BaseSettings):
                     if not isinstance(item, str) or item.strip()]
         return value
 
-    @field_validator("METRICS_LISTEN")
+    @field_validator("METRICS_LISTEN", "WORKER_METRICS_LISTEN")
     @classmethod
     def _listener(cls, value: str | None) -> str | None:
         if value:
@@ -291,8 +300,10 @@ class Settings(BaseSettings):
                 raise ValueError(f"JWT_SECRET is not set: outside development it is required {make_one}")
             if len(secret.strip().encode()) < 32:
                 raise ValueError(f"JWT_SECRET is shorter than 32 bytes: set a long random value {make_one}")
-        if self.OUTBOX_LEASE_SECONDS < 4 * self.MAIL_TIMEOUT_SECONDS:
-            raise ValueError("OUTBOX_LEASE_SECONDS is under 4 x MAIL_TIMEOUT_SECONDS: one slow send could outlast "
+        if self.OUTBOX_LEASE_SECONDS is not None and self.OUTBOX_LEASE_SECONDS < 2 * self.MAIL_TIMEOUT_SECONDS:
+            # A send is begun only while half a lease is left on the claim: one that takes MAIL_TIMEOUT_SECONDS
+            # must end before the claim lapses, even when the database is away and the heartbeat cannot renew.
+            raise ValueError("OUTBOX_LEASE_SECONDS is under 2 x MAIL_TIMEOUT_SECONDS: one slow send could outlast "
                              "a worker's claim and let another worker send the same message")
         if "*" in self.CORS_ORIGINS:
             raise ValueError("CORS_ORIGINS is '*': name the origins of your front ends; any origin together "
@@ -340,10 +351,17 @@ class Settings(BaseSettings):
 
     @property
     def metrics_listener(self) -> tuple[str, int] | None:
-        if not self.METRICS_LISTEN:
-            return None
-        host, _, port = self.METRICS_LISTEN.rpartition(":")
-        return host.strip("[]") or "127.0.0.1", int(port)
+        return _host_and_port(self.METRICS_LISTEN)
+
+    @property
+    def worker_metrics_listener(self) -> tuple[str, int] | None:
+        return _host_and_port(self.WORKER_METRICS_LISTEN)
+
+    @property
+    def outbox_lease_seconds(self) -> float:
+        if self.OUTBOX_LEASE_SECONDS is not None:
+            return self.OUTBOX_LEASE_SECONDS
+        return max(30.0, 2 * self.MAIL_TIMEOUT_SECONDS)
 
     @property
     def trusted_proxies(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
@@ -373,6 +391,13 @@ class Settings(BaseSettings):
     @property
     def reset_url_template(self) -> str:
         return self.RESET_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/password-reset-confirm/{{token}}"
+
+
+def _host_and_port(spec: str | None) -> tuple[str, int] | None:
+    if not spec:
+        return None
+    host, _, port = spec.rpartition(":")
+    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def trusted_networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:

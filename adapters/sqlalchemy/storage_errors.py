@@ -11,6 +11,18 @@ from application.errors import StorageError, StorageNotMigrated, StorageUnavaila
 
 # PostgreSQL's (through asyncpg) and SQLite's words for a schema that is not there.
 _NOT_MIGRATED = ("UndefinedTableError", "UndefinedColumnError", "no such table", "no such column")
+# SQLSTATE classes that say the statement itself was wrong (bad data, a constraint, SQL that does not fit the
+# schema, a feature missing): a bug or a case the caller handles, the same on every try. Every other class
+# is the server's state (08 connection, 25 read-only after a failover, 40 deadlock, 53 resources, 57 shutting
+# down or cancelled, 58 and XX the system's): worth trying again shortly.
+_STATEMENT_FAULTS = ("22", "23", "42", "0A", "2B", "2F", "44")
+# Packages whose own exceptions may come through SQLAlchemy untranslated: asyncpg's (its InterfaceError,
+# ConnectionDoesNotExistError, a PostgresError at connect) and the SQLite drivers'.
+_DRIVERS = ("asyncpg", "aiosqlite", "sqlite3")
+# Besides the DBAPI's errors, what a driver raises when the database is away, cut off or too slow: a socket's
+# error, a timeout (asyncpg's command_timeout raises the builtin TimeoutError, which SQLAlchemy neither
+# translates nor wraps), the pool's timeout, a connection found closed.
+_OUTAGES = (OSError, TimeoutError, EOFError, exc.TimeoutError, exc.DisconnectionError, exc.ResourceClosedError)
 
 
 def storage_error(error: BaseException) -> StorageError | None:
@@ -21,10 +33,28 @@ def storage_error(error: BaseException) -> StorageError | None:
     text = f"{type(getattr(error, 'orig', None)).__name__} {error}"
     if isinstance(error, exc.DBAPIError) and any(words in text for words in _NOT_MIGRATED):
         return StorageNotMigrated(_first_line(error))
-    if isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.TimeoutError, OSError, TimeoutError)) or (
-            isinstance(error, exc.DBAPIError) and error.connection_invalidated):
+    if _is_outage(error):
         return StorageUnavailable(_first_line(error))
     return None
+
+
+def _is_outage(error: BaseException) -> bool:
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated or isinstance(error, (exc.OperationalError, exc.InterfaceError)):
+            return True
+        return not _sqlstate(error).startswith(_STATEMENT_FAULTS) and not isinstance(
+            error, (exc.ProgrammingError, exc.NotSupportedError))
+    if isinstance(error, exc.StatementError) and error.orig is not None:
+        return _is_outage(error.orig)  # raised by the driver before SQLAlchemy had the statement's context
+    return isinstance(error, _OUTAGES) or type(error).__module__.split(".")[0] in _DRIVERS
+
+
+def _sqlstate(error: exc.DBAPIError) -> str:
+    for candidate in (error.orig, getattr(error.orig, "__cause__", None)):
+        code = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if isinstance(code, str):
+            return code
+    return ""
 
 
 def _first_line(error: BaseException) -> str:
@@ -38,13 +68,15 @@ async def connect(engine: AsyncEngine) -> StorageConnection:
 async def _connect(engine: AsyncEngine) -> AsyncConnection:
     try:
         return await engine.connect()
-    except (exc.DBAPIError, exc.TimeoutError, OSError, TimeoutError) as error:
+    except Exception as error:
         # Refused, not accepting connections yet (a restart, a failover), shutting down, timed out: away.
+        # Whatever the driver said, no connection means no database.
         raise storage_error(error) or StorageUnavailable(_first_line(error)) from error
 
 
 class StorageConnection:
-    """An AsyncConnection whose outages are StorageErrors; the repositories use only this.
+    """An AsyncConnection whose outages are StorageErrors, on every path (statement, commit, rollback,
+    close); the repositories use only this.
 
     A pooled connection the database dropped (a restart, a failover, an idle timeout) is found dead at its
     next statement. At a transaction's first statement nothing has been done yet, so it is replaced and the
@@ -61,14 +93,11 @@ class StorageConnection:
             self._fresh = False
             try:
                 return await self._connection.execute(statement, parameters)
-            except exc.DBAPIError as error:
-                if not error.connection_invalidated or self._engine is None:
-                    _reraise(error)
+            except Exception as error:
+                if not _found_dead(error) or self._engine is None:
+                    await self._translate(error)
                     raise
-            try:
-                await self._connection.close()  # back to the pool, which discards it: it is invalidated
-            except Exception:  # noqa: S110  (it is dead; closing it has nothing left to tell)
-                pass
+                await self._discard(error)
             self._connection = await _connect(self._engine)
         return await self._guard(self._connection.execute(statement, parameters))
 
@@ -85,11 +114,39 @@ class StorageConnection:
         try:
             return await work
         except Exception as error:
-            _reraise(error)
+            await self._translate(error)
             raise
 
-
-def _reraise(error: Exception) -> None:
-    translated = storage_error(error)
-    if translated is not None:
+    async def _translate(self, error: Exception) -> None:
+        translated = storage_error(error)
+        if translated is None:
+            return
+        if isinstance(translated, StorageUnavailable) and not _invalidated(error):
+            # A statement cut short by a timeout or a broken socket leaves the connection mid-protocol
+            # (asyncpg then answers "another operation is in progress"): it must not go back to the pool.
+            await self._invalidate()
         raise translated from error
+
+    async def _invalidate(self) -> None:
+        try:
+            await self._connection.invalidate()
+        except Exception:  # noqa: S110  (it is broken already; the pool has let it go either way)
+            pass
+
+    async def _discard(self, error: Exception) -> None:
+        if not _invalidated(error):
+            await self._invalidate()
+        try:
+            await self._connection.close()  # back to the pool, which discards it: it is invalidated
+        except Exception:  # noqa: S110  (it is dead; closing it has nothing left to tell)
+            pass
+
+
+def _invalidated(error: BaseException) -> bool:
+    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
+
+
+def _found_dead(error: BaseException) -> bool:
+    """A connection that had died before its first statement: SQLAlchemy saw the disconnect, or the socket
+    broke under the driver. Not a timeout: that one has spent the request's time already."""
+    return _invalidated(error) or isinstance(error, ConnectionError)

@@ -28,12 +28,5 @@ async def metrics(request: Request, registry: Metrics = Depends(ProvideInLoop[Co
     # but an operator this endpoint does not exist.
     if not access.allows(request):
         raise HTTPException(404, "Not Found")
-    report = await status.execute(count_sent=False)
-    stats = report.emails
-    registry.outbox_pending.set(stats.pending)
-    registry.outbox_dead.set(stats.dead)
-    oldest = stats.oldest_pending_created_at
-    registry.outbox_oldest.set((clock.now() - oldest).total_seconds() if oldest else 0)
-    registry.webhooks.labels("pending").set(report.webhooks.pending)
-    registry.webhooks.labels("dead").set(report.webhooks.dead)
+    registry.record_backlog(await status.execute(count_sent=False), clock.now())
     return Response(registry.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from application.outbox_status import OutboxReport
 
 
 class Metrics:
@@ -44,6 +47,15 @@ class Metrics:
         everyone = CollectorRegistry()
         multiprocess.MultiProcessCollector(everyone)
         return generate_latest(everyone)
+
+    def record_backlog(self, report: OutboxReport, now: datetime) -> None:
+        """The outbox gauges, from a reading of the database taken at a scrape."""
+        self.outbox_pending.set(report.emails.pending)
+        self.outbox_dead.set(report.emails.dead)
+        oldest = report.emails.oldest_pending_created_at
+        self.outbox_oldest.set((now - oldest).total_seconds() if oldest else 0)
+        self.webhooks.labels("pending").set(report.webhooks.pending)
+        self.webhooks.labels("dead").set(report.webhooks.dead)
 
     def count_email(self, outcome: str) -> None:
         self.emails.labels(outcome).inc()

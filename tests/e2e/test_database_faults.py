@@ -15,9 +15,10 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
+import asyncpg
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -149,15 +150,20 @@ def worker_lines() -> Iterator[list[str]]:
 
 
 async def under_load(service: Service, fault: object) -> tuple[Load, float]:
-    """16 clients on sign-up, login, reset request and /me; `fault` runs 1 s in. Returns the load and
-    when the database answered again."""
+    """16 clients on sign-up, login, reset request and /me; `fault` runs once 32 requests are answered.
+    Returns the load and when the database answered again."""
     assert (await service.signup("steady@example.com")).status_code == 201
     session = (await service.login("steady@example.com")).json()
     load = Load(service)
     load.running.set()
     clients = [asyncio.create_task(load.client(n, {"Authorization": f"Bearer {session['access_token']}"}))
                for n in range(CLIENTS)]
-    await asyncio.sleep(1)
+    # The fault comes once 32 answers are in, however long that takes on this machine:
+    # the test states what a user sees, never how many answers a shared machine gives in a set time.
+    deadline = time.monotonic() + 60
+    while len(load.answers) < 2 * CLIENTS:
+        assert time.monotonic() < deadline, "the load ran"
+        await asyncio.sleep(0.05)
     back = await fault(load)  # type: ignore[operator]
     await asyncio.sleep(max(0.0, back + 7 - time.monotonic()))
     load.stopping = True
@@ -166,7 +172,6 @@ async def under_load(service: Service, fault: object) -> tuple[Load, float]:
 
 
 def check_the_answers(load: Load, back: float) -> None:
-    assert len(load.answers) > 200, "the load ran"
     wrong = [a for a in load.answers if a.status != EXPECTED[a.endpoint]
              and not (a.status == 503 and a.error_code == "service_unavailable")]
     assert wrong == [], "only 503 service_unavailable while the database is away, never another error"
@@ -225,7 +230,61 @@ async def test_every_backend_killed_under_load_as_in_a_failover(service: Service
 
     load, quiet_kill = await under_load(service, failover)
     check_the_answers(load, quiet_kill)
-    # A connection that died in the pool is replaced: no request after the quiet kill sees it.
+    # A connection that died in the pool is replaced: no request after the quiet kill sees it. A dead
+    # connection fails a request at once; one that waited out DATABASE_TIMEOUT met a database slow to answer
+    # (16 clients back at once on fresh connections, on a loaded machine) and got the 503 such a wait gets.
     after = [a for a in load.answers if a.started >= quiet_kill]
-    assert after and [a for a in after if a.status != EXPECTED[a.endpoint]] == []
+    assert after and [a for a in after if a.status != EXPECTED[a.endpoint] and a.took < DATABASE_TIMEOUT] == []
     await check_nothing_accepted_is_lost(service, load)
+
+
+class FirstStatementFails:
+    """Makes the next statement the driver is given raise `error`, as asyncpg does when a statement runs past
+    command_timeout (DATABASE_TIMEOUT_SECONDS) or its socket breaks: through SQLAlchemy's do_execute hook,
+    where the driver's own call would be, so SQLAlchemy handles it as it handles the driver's.
+
+    Why the failover test above passed on a quick machine and failed on a loaded one: once every backend is
+    killed, 16 clients reconnect at once beside argon2 hashes, and on two busy cores a transaction's first
+    statement (its BEGIN) can pass the 3 s timeout. asyncpg then raises the builtin TimeoutError, which
+    SQLAlchemy neither translates nor marks as a disconnect, and the first-statement path caught only
+    DBAPIError: a 500. A quick machine never reaches the timeout, so it never took that path. Here the
+    failure is put at that exact point, on every machine."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error: Exception | None = None
+        self._next = error
+
+    def arm(self) -> None:
+        self.error = self._next
+
+    def __call__(self, cursor: object, statement: str, parameters: object, context: object) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+
+@pytest.mark.parametrize(("error", "status"), [
+    (TimeoutError(), 503),
+    (asyncpg.exceptions.InterfaceError("cannot perform operation: another operation is in progress"), 503),
+    # A socket found broken before anything was done: the statement goes again on a new connection.
+    (ConnectionResetError("reset by peer"), 200)],
+    ids=["TimeoutError", "asyncpg InterfaceError", "ConnectionResetError"])
+async def test_a_driver_error_at_a_connections_first_statement_answers_503(service: Service, error: Exception,
+                                                                            status: int) -> None:
+    assert service.container is not None
+    engine = service.container.engine()
+    assert (await service.signup("steady@example.com")).status_code == 201  # the pool is warm
+    fault = FirstStatementFails(error)
+    event.listen(engine.sync_engine, "do_execute", fault)
+    try:
+        fault.arm()
+        answer = await service.login("steady@example.com")
+        assert fault.error is None, "the fault was met"
+        assert answer.status_code == status, answer.text
+        if status == 503:
+            assert answer.json()["error_code"] == "service_unavailable"
+            assert answer.headers["Retry-After"]
+        # The connection cut short went out of the pool: the next request finds a working one.
+        assert (await service.login("steady@example.com")).status_code == 200
+    finally:
+        event.remove(engine.sync_engine, "do_execute", fault)

@@ -120,7 +120,9 @@ async def test_sigterm_under_load_finishes_what_it_accepted_and_refuses_the_rest
                         signed_up.append(address)
 
         clients = [asyncio.create_task(client(n)) for n in range(16)]
-        await asyncio.sleep(1.5)
+        # SIGTERM once the load is under way, however long that takes on this machine: the test states what
+        # a user sees, never how many answers a shared machine gives in a set time.
+        await until(lambda: len(signed_up) >= 2 and sum(s is not None for _, _, s in answers) >= 16, timeout=60)
         terminated = time.monotonic()
         server.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(server.wait, 15) == -signal.SIGTERM  # within the graceful timeout
@@ -132,7 +134,7 @@ async def test_sigterm_under_load_finishes_what_it_accepted_and_refuses_the_rest
             server.kill()
 
     answered = [(endpoint, status) for endpoint, _, status in answers if status is not None]
-    assert len(answered) > 100, "the load ran"
+    assert [sent for _, sent, status in answers if status is not None and sent < terminated], "the load ran"
     assert [(e, s) for e, s in answered if s != EXPECTED[e]] == [], "every request it took in was answered well"
     before = [status for _, sent, status in answers if sent < terminated - 0.1]
     assert None not in before, "the requests in flight at SIGTERM were finished"
@@ -148,4 +150,4 @@ async def test_sigterm_under_load_finishes_what_it_accepted_and_refuses_the_rest
     finally:
         worker.send_signal(signal.SIGTERM)
         await asyncio.to_thread(worker.wait, 15)
-    assert len(signed_up) > 5
+    assert signed_up

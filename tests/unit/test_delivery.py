@@ -1,3 +1,6 @@
+from __future__ import annotations
+
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -7,7 +10,7 @@ from application.deliver_outbox import DeliverOutbox
 from application.mail import DeliveryError
 from domain.email import Email
 from domain.user import User
-from tests.fakes import FakeUnitOfWork
+from tests.fakes import FakeOutbox, FakeUnitOfWork
 from tests.world import World
 
 
@@ -160,3 +163,59 @@ async def test_every_outcome_of_a_long_batch_is_recorded() -> None:
     statuses = [row["status"] for row in world.uow.store.outbox.values()]
     assert statuses.count("sent") == 29 and statuses.count("dead") == 1
     assert world.uow.commits < 30  # outcomes are committed a few at a time
+
+
+class LiveOutbox:
+    """The heartbeat's own unit of work, on the rows as they are now (the fake's copy-on-enter would write
+    a stale copy back over the outcomes)."""
+
+    def __init__(self, main: FakeUnitOfWork) -> None:
+        self._main = main
+        self.renewals = 0
+
+    async def __aenter__(self) -> LiveOutbox:
+        self.outbox = FakeOutbox(self._main.store.outbox)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        pass
+
+    async def commit(self) -> None:
+        self.renewals += 1
+
+
+async def test_a_heartbeat_renews_the_claim_during_a_long_send_and_only_while_it_holds_it() -> None:
+    world = await world_with_queued(3)
+    policy = DeliveryPolicy(lease=timedelta(seconds=0.3))  # a heartbeat every 0.1 s
+    heartbeat = LiveOutbox(world.uow)
+    first_send_may_end = asyncio.Event()
+
+    class SlowSender(type(world.mail)):  # type: ignore[misc]
+        async def send(self, message):  # type: ignore[no-untyped-def]
+            if not self.sent:
+                await first_send_may_end.wait()
+            await super().send(message)
+
+    sender = SlowSender()
+    deliver = DeliverOutbox(uow=world.uow, sender=sender, clock=world.clock, policy=policy, heartbeat_uow=heartbeat)
+    batch = asyncio.create_task(deliver.execute())
+
+    def rows() -> list[dict]:  # type: ignore[type-arg]
+        return list(world.uow.store.outbox.values())  # each commit of the fake puts a new store in place
+
+    await asyncio.sleep(0.05)
+    first_claim = max(row["claimed_until"] for row in rows())
+    world.clock.advance(timedelta(seconds=10))  # far past the first claim's lease: only a renewal holds it
+    await asyncio.sleep(0.25)
+    assert heartbeat.renewals >= 1
+    assert all(row["claimed_until"] > first_claim for row in rows()), "the claim was renewed"
+    # Another worker has taken the third message over (as after a lapse): the heartbeat leaves it to it.
+    taken_until = world.clock.now() + timedelta(seconds=1)
+    rows()[2].update(claimed_by="other", claimed_until=taken_until)
+    await asyncio.sleep(0.25)
+    first_send_may_end.set()
+    await batch
+
+    third = rows()[2]
+    assert third["claimed_by"] == "other" and third["claimed_until"] == taken_until, "never renewed"
+    assert [m.recipient for m in sender.sent] == ["r0@example.com", "r1@example.com"]  # not the one taken over

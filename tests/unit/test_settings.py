@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from entrypoints.settings import Settings, SettingsError, load_settings
 
@@ -46,3 +47,18 @@ def test_previous_secrets_are_comma_separated_or_a_json_list_from_the_environmen
     assert "old-one" not in repr(settings(JWT_SECRET_PREVIOUS="old-one"))  # kept as SecretStr, out of logs
     with pytest.raises(SettingsError, match="JWT_SECRET_PREVIOUS: .*JSON list"):
         load_settings(_env_file=None, JWT_SECRET_PREVIOUS='["unclosed')
+
+
+def test_a_dead_workers_emails_are_free_within_30_s_unless_a_send_may_take_longer() -> None:
+    assert (settings().outbox_lease_seconds, settings().OUTBOX_BATCH_SIZE) == (30.0, 10)
+    assert settings(MAIL_TIMEOUT_SECONDS=25).outbox_lease_seconds == 50  # a send begins with half a lease left
+    assert settings(OUTBOX_LEASE_SECONDS=120).outbox_lease_seconds == 120  # a value set before still holds
+    with pytest.raises(ValidationError, match="OUTBOX_LEASE_SECONDS is under 2 x MAIL_TIMEOUT_SECONDS"):
+        settings(OUTBOX_LEASE_SECONDS=15)
+
+
+def test_the_workers_metrics_listener_is_off_unless_given_as_host_and_port() -> None:
+    assert settings().worker_metrics_listener is None
+    assert settings(WORKER_METRICS_LISTEN="127.0.0.1:9101").worker_metrics_listener == ("127.0.0.1", 9101)
+    with pytest.raises(ValidationError, match="host:port"):
+        settings(WORKER_METRICS_LISTEN="9101")
