@@ -115,8 +115,9 @@ async def login(body: LoginIn, request: Request, use_case: Login = Depends(Provi
 @router.post("/refresh", response_model=SessionOut, responses={401: {"model": ErrorBody}},
              dependencies=[Depends(no_store)])
 @inject
-async def refresh(body: RefreshIn, use_case: RefreshSession = Depends(ProvideInLoop[Container.refresh_session])) -> SessionOut:
-    return SessionOut.of(await use_case.execute(body.refresh_token))
+async def refresh(body: RefreshIn, request: Request,
+                  use_case: RefreshSession = Depends(ProvideInLoop[Container.refresh_session])) -> SessionOut:
+    return SessionOut.of(await use_case.execute(body.refresh_token, session_origin(request)))
 
 
 @router.post("/logout", response_model=MessageOut)
