@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.ports import SpendOutcome
 from application.mail import EmailContent, OutboxMessage
+from application.suppressions import Suppression, SuppressionSource
 from domain.email import Email
 from domain.errors import UserAlreadyExists
 from domain.user import User
@@ -122,6 +123,30 @@ async def test_a_family_with_a_later_live_token_has_forked_and_its_spend_is_a_re
         await uow.commit()
     async with uow:  # the older branch's next use finds the newer one's token: the whole family is a copy's
         assert (await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(minutes=2))).outcome is SpendOutcome.REUSED
+
+
+async def test_a_bearers_account_comes_with_whether_its_session_is_live(uow: SqlAlchemyUnitOfWork) -> None:
+    user, family, other = new_user(), uuid.uuid4(), uuid.uuid4()
+    async with uow:
+        await uow.users.add(user)
+        await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + timedelta(days=1))
+        await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(minutes=1))
+        await uow.refresh_tokens.add("b" * 64, user.id, family, NOW + timedelta(minutes=1), NOW + timedelta(days=1))
+        await uow.refresh_tokens.add("c" * 64, user.id, other, NOW, NOW + timedelta(hours=1))
+        await uow.suppressions.add(Suppression(user.email.value, SuppressionSource.HARD, "bounced", NOW))
+        await uow.commit()
+    async with uow:
+        live = await uow.users.get_for_bearer(user.id, family, NOW + timedelta(minutes=2), with_suppression=True)
+        plain = await uow.users.get_for_bearer(user.id, family, NOW + timedelta(minutes=2))
+        expired = await uow.users.get_for_bearer(user.id, other, NOW + timedelta(hours=1))
+        unknown = await uow.users.get_for_bearer(user.id, uuid.uuid4(), NOW)
+        nobody = await uow.users.get_for_bearer(uuid.uuid4(), family, NOW)
+        await uow.refresh_tokens.revoke_family(user.id, family, NOW + timedelta(minutes=3))
+        ended = await uow.users.get_for_bearer(user.id, family, NOW + timedelta(minutes=3))
+    assert live is not None and live.user.id == user.id and live.session_live and live.suppressed
+    assert plain is not None and plain.session_live and not plain.suppressed  # not asked for
+    assert [found.session_live for found in (expired, unknown, ended) if found is not None] == [False, False, False]
+    assert nobody is None
 
 
 async def store(uow: SqlAlchemyUnitOfWork, *messages: OutboxMessage) -> None:
