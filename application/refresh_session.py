@@ -8,7 +8,7 @@ from application.session_issuer import (OpenedSession, SessionIssuer, hash_refre
 from application.views import SessionTokens
 from domain.errors import NotAuthenticated
 
-REUSED = "refresh_token_reused"  # the trail's word: the session ended because a refresh token was used twice
+REUSE_DETAIL = "refresh_token_reused"  # the trail's word: the session ended because a refresh token was used twice
 
 
 class RefreshSession:
@@ -34,7 +34,7 @@ class RefreshSession:
                 # Someone else holds a copy of a rotated token: no token of the family is trusted.
                 await uow.refresh_tokens.revoke_family(spend.token.user_id, spend.token.family_id, now)
                 await uow.security_events.add(SecurityEvent.at(origin, SecurityEventType.SESSION_ENDED,
-                                                               spend.token.user_id, now, detail=REUSED))
+                                                               spend.token.user_id, now, detail=REUSE_DETAIL))
                 await uow.commit()
             if spend.user is not None:
                 spend.user.require_enabled()  # a disabled account's sessions ended with it: say why
