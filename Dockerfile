@@ -4,7 +4,9 @@ WORKDIR /app
 # An image is a deployment: production checks apply, so it starts only with a JWT_SECRET of its own
 # (and MAIL_BACKEND=smtp); nothing in it signs with a value anyone could read here.
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 ENVIRONMENT=production
-COPY requirements.lock pyproject.toml README.md ./
+# What `pip install .` builds from: the metadata's readme and license files, and the four packages (whose
+# templates, catalogs and data pyproject.toml's package-data carries into the installed package).
+COPY requirements.lock pyproject.toml README.md LICENSE NOTICE ./
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY domain domain
 COPY application application

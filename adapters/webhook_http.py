@@ -14,7 +14,7 @@ from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from standardwebhooks import Webhook
 
-from application.webhooks import ReceiverAnswer, WebhookDelivery, WebhookUnreachable
+from application.webhooks import ReceiverAnswer, WebhookDelivery, WebhookRefused, WebhookUnreachable
 from domain.errors import InvalidWebhook
 
 EXCERPT_BYTES = 1024  # of a receiver's answer, kept for the operator
@@ -37,14 +37,16 @@ class PublicWebhookTargets:
         except ValueError:
             raise InvalidWebhook(why="the URL cannot be read") from None
         if parts.scheme not in (("https", "http") if self._allow_private else ("https",)):
-            raise InvalidWebhook(why="the URL must start with https://")
+            raise InvalidWebhook(why="the URL must start with https:// (WEBHOOK_ALLOW_PRIVATE=true also allows "
+                                     "http://, outside production)")
         if not parts.hostname or parts.username is not None or parts.password is not None:
             raise InvalidWebhook(why="the URL must name a host, and no user or password")
         if self._allow_private:
             return
         for address in await _addresses(parts.hostname, port):
             if not _public(address):
-                raise InvalidWebhook(why="its host is a loopback, private or link-local address")
+                raise InvalidWebhook(why=f"its host {parts.hostname} is a loopback, private or link-local address, "
+                                         "which only WEBHOOK_ALLOW_PRIVATE=true allows (never in production)")
 
 
 async def _addresses(host: str, port: int) -> set[str]:
@@ -80,7 +82,7 @@ class HttpxWebhookSender:
         try:
             await self._targets.check(url)  # again: the name may resolve elsewhere now
         except InvalidWebhook as refusal:
-            raise WebhookUnreachable(f"not sent: {refusal.message}") from None
+            raise WebhookRefused(refusal.message) from None
         webhook_id, sent_at = f"msg_{delivery.event_id.hex}", datetime.now(UTC)  # the same id on every attempt
         headers = {"webhook-id": webhook_id, "webhook-timestamp": str(int(sent_at.timestamp())),
                    "webhook-signature": Webhook(secret).sign(webhook_id, sent_at, delivery.body),

@@ -21,5 +21,5 @@ async def move_to_address(uow: UnitOfWork, user: User, new_email: Email, now: da
     except UserAlreadyExists:
         raise UserAlreadyExists("Another account has taken this address since the link was sent.",
                                 "Ask for the change again with another address.") from None
-    await uow.codes.retire(user.id)  # codes sent to the old address, and this change's own, die now
+    await uow.codes.retire(user.id, now)  # codes sent to the old address, and this change's own, die now
     await record_event(uow, EventType.USER_EMAIL_CHANGED, user, now, origin=origin)

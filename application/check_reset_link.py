@@ -6,15 +6,17 @@ from application.reset_link import ResetLink
 
 
 class CheckResetLink:
-    """Whether a reset link still works, without using it: for the page that shows its form."""
+    """Whether a reset link still works, without using it, and whose account it resets: for the page that
+    shows its form."""
 
     def __init__(self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes) -> None:
         self._uow = uow
         self._tokens = tokens
         self._lifetimes = lifetimes
 
-    async def execute(self, token: str) -> None:
-        """Raises InvalidToken or TokenExpired when the link does not work."""
+    async def execute(self, token: str) -> str:
+        """The account's email address; raises InvalidToken or TokenExpired when the link does not work."""
         link = ResetLink.load(self._tokens, token, self._lifetimes)
         async with self._uow as uow:
-            await link.account(uow.users)
+            user = await link.account(uow.users)
+        return str(user.email)

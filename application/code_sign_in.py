@@ -22,6 +22,8 @@ async def sign_in_with_code(*, uow: UnitOfWork, codes: CodeBook, sessions: Sessi
     # Hashed before the transaction, only when it will be needed: see User.prove_address_by_sign_in.
     unguessable_hash = await hasher.hash(secrets.token_urlsafe(32)) if unproven else None
     async with uow:
+        if user is not None:  # a login link proves the address as its code does: the run of wrong codes ends
+            await uow.code_failures.clear(user.email)  # before the account and code rows, as CodeBook.check
         user = await codes.redeem(uow, code_id, user_id, sent_to)
         user.require_enabled()  # refused before anything is written: the code stays as it was
         now = clock.now()

@@ -40,9 +40,12 @@ class ConfirmReset:
             raise PasswordsMismatch()
         check_password(reset.new_password, self._common_passwords)
         async with self._uow as uow:
-            await link.account(uow.users)  # a used link is refused before a hash is spent
+            account = await link.account(uow.users)  # a used link is refused before a hash is spent
         new_hash = await self._hasher.hash(reset.new_password)
         async with self._uow as uow:
+            # The link proves the address: its run of wrong codes ends, before the account is held (as the
+            # counters are taken before rows everywhere); undone with the rest if the link lost a race.
+            await uow.code_failures.clear(account.email)
             # Checked again, held: of two concurrent uses of one link, exactly one wins.
             user = link.matches(await uow.users.get_for_change(link.user_id))
             if user.verify_email(user.email):  # following the emailed link proves the mailbox is the user's

@@ -15,8 +15,9 @@ def _nothing_counted(kind: str, count: int) -> None:
 class Housekeeping:
     """Deletes what has served its purpose, a bounded batch of each kind at a time, each batch in a short
     transaction of its own, so no run holds a table long or keeps mail waiting: rate-limit windows past
-    their time, answered email requests, refresh tokens past their expiry, audit-trail entries, and sent,
-    dead, suppressed and cancelled messages and deliveries past their retention. Pending ones never go.
+    their time, quiet runs of wrong codes at addresses with no account, answered email requests, refresh
+    tokens past their expiry, audit-trail entries, and sent, dead, suppressed and cancelled messages and
+    deliveries past their retention. Pending ones never go.
 
     A run deletes one batch of each; the worker runs it again while it finds any."""
 
@@ -35,6 +36,7 @@ class Housekeeping:
         self._count = count  # how many of a kind went: for /metrics
         self._rules: list[tuple[str, timedelta | None, _Prune]] = [
             ("rate_limit_windows", self.KEEP_COUNTERS, lambda uow, before, n: uow.rate_limits.prune(before, n)),
+            ("code_failure_runs", self.KEEP_COUNTERS, lambda uow, before, n: uow.code_failures.prune(before, n)),
             ("email_requests", self.KEEP_REQUESTS, lambda uow, before, n: uow.email_requests.prune(before, n)),
             ("refresh_tokens", token_retention, lambda uow, before, n: uow.refresh_tokens.prune(before, n)),
             ("security_events", trail_retention,

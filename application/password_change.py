@@ -17,7 +17,7 @@ async def put_new_password(uow: UnitOfWork, emails: AccountEmails, user: User, n
     user.change_password(new_hash, now)
     await uow.users.save(user)
     await uow.refresh_tokens.revoke_all_for_user(user.id, now)
-    await uow.codes.retire(user.id)  # the links die with the old password, and their codes with them
+    await uow.codes.retire(user.id, now)  # the links die with the old password, and their codes with them
     await emails.send_password_changed(uow, user, now)
     await record_event(uow, EventType.USER_PASSWORD_CHANGED, user, now, origin=origin)
     await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now, origin=origin)

@@ -58,6 +58,9 @@ class UserRepository(Protocol):
     UserAlreadyExists when the address is another account's."""
 
     async def get(self, user_id: uuid.UUID) -> User | None: ...
+    async def get_with_suppression(self, user_id: uuid.UUID) -> tuple[User, bool] | None:
+        """The account, and whether its address is on the suppression list: one look-up for both."""
+        ...
     async def get_for_bearer(self, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime, *,
                              with_suppression: bool = False) -> BearerAccount | None:
         """The account, whether its session `session_id` is live at `now` (the session's newest refresh
@@ -216,6 +219,10 @@ class Throttle(Protocol):
     async def allows(self, rule: Rule, *subject: str) -> bool:
         """Counts one request; False past the limit, for a limit that stays silent."""
         ...
+    async def spend_within(self, rule: Rule, *subject: str) -> Spent | None:
+        """Counts one request; None past the limit (counted all the same), for a caller that answers the
+        refusal its own way (a wrong code's answer, which tells nothing)."""
+        ...
     async def refund(self, spent: Spent) -> None:
         """Gives back what was counted: it turned out to be no abuse (a right password)."""
         ...
@@ -231,8 +238,10 @@ class OneTimeCode:
     digest: str
     created_at: datetime
     expires_at: datetime
-    attempts: int = 0
+    attempts: int = 0  # wrong tries at it
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+    # Used (or retired), it is kept until a newer one replaces it, so a late right use is told from a wrong one.
+    used_at: datetime | None = None
 
 
 class OneTimeCodes(Protocol):
@@ -241,17 +250,36 @@ class OneTimeCodes(Protocol):
     async def replace(self, code: OneTimeCode) -> None:
         """Stores the code, retiring the older one of its purpose for the account and for the address."""
         ...
-    async def attempt(self, email: Email, purpose: TokenPurpose, when: datetime,
-                      user_id: uuid.UUID | None = None) -> OneTimeCode | None:
-        """Counts one try at the live code sent to `email` for `purpose` (of `user_id`'s, if given), at once
-        for every caller, and returns it as counted; None when there is no live code."""
+    async def hold(self, email: Email, purpose: TokenPurpose, when: datetime,
+                   user_id: uuid.UUID | None = None) -> OneTimeCode | None:
+        """The unexpired code sent to `email` for `purpose` (of `user_id`'s, if given), used or not, held until
+        the unit of work ends, so concurrent tries at it are judged one after the other; None when none."""
+        ...
+    async def count_wrong(self, code_id: uuid.UUID, wrong: bool) -> None:
+        """One more wrong try at the code if `wrong`; one statement whether or not the code exists or the try
+        was wrong, so its cost tells neither."""
         ...
     async def spend(self, code_id: uuid.UUID, when: datetime, max_attempts: int) -> bool:
-        """Uses the code up if it still lives at `when` and has had no more than `max_attempts` tries; False
-        when it was used, retired or died already (of concurrent spends, one wins)."""
+        """Uses the code up if it is unused, still lives at `when` and has had fewer than `max_attempts` wrong
+        tries; False when it was used, retired or died already (of concurrent spends, one wins)."""
         ...
-    async def retire(self, user_id: uuid.UUID, *purposes: TokenPurpose) -> None:
-        """The account's live codes of these purposes (of every purpose, when none is named) stop working."""
+    async def retire(self, user_id: uuid.UUID, when: datetime, *purposes: TokenPurpose) -> None:
+        """The account's live codes of these purposes (of every purpose, when none is named) stop working:
+        used up at `when`, as far as a later try at them can tell."""
+        ...
+
+
+class CodeFailures(Protocol):
+    """Wrong codes in a row at one address, from every client, until a success ends the run."""
+
+    async def count(self, email: Email, when: datetime, amount: int = 1) -> int:
+        """Adds `amount` (one try, or -1 to take one back) at once for every caller; the run after it."""
+        ...
+    async def clear(self, email: Email) -> None:
+        """The address's owner proved it (a right code, password or login link): the run ends."""
+        ...
+    async def prune(self, quiet_since: datetime, limit: int = 1000) -> int:
+        """Deletes at most `limit` runs of addresses that have no account and no failure since `quiet_since`."""
         ...
 
 
@@ -305,6 +333,7 @@ class UnitOfWork(Protocol):
     rate_limits: RateLimitCounters
     email_requests: EmailRequests
     codes: OneTimeCodes
+    code_failures: CodeFailures
     events: EventOutbox
     security_events: SecurityEvents
     suppressions: Suppressions

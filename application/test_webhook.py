@@ -3,10 +3,12 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Literal
 
 from application.events import TEST_EVENT
 from application.ports import Clock, UnitOfWork
-from application.webhooks import SecretSealer, WebhookDelivery, WebhookSender, WebhookUnreachable, sealing_context
+from application.webhooks import (SecretSealer, WebhookDelivery, WebhookRefused, WebhookSender, WebhookUnreachable,
+                                  sealing_context)
 from domain.errors import NotFound
 
 
@@ -16,6 +18,9 @@ class TestOutcome:
     delivered: bool
     status: int | None  # the receiver's, when it answered
     detail: str  # the first KiB of its answer, or why there was none
+    # What an operator does next differs for each: a 2xx; refused before sending (the address is not
+    # allowed: a setting or the URL to change); no answer (the receiver is down or slow); another status.
+    outcome: Literal["delivered", "refused", "no_answer", "rejected"] = "delivered"
 
 
 class TestWebhook:
@@ -40,6 +45,9 @@ class TestWebhook:
         secret = self._sealer.open(sealing_context(subscription.id), subscription.sealed_secret)
         try:
             answer = await self._sender.send(subscription.url, secret, delivery)
+        except WebhookRefused as refusal:
+            return TestOutcome(False, None, refusal.why, "refused")
         except WebhookUnreachable as error:
-            return TestOutcome(False, None, str(error))
-        return TestOutcome(200 <= answer.status < 300, answer.status, answer.excerpt)
+            return TestOutcome(False, None, str(error), "no_answer")
+        delivered = 200 <= answer.status < 300
+        return TestOutcome(delivered, answer.status, answer.excerpt, "delivered" if delivered else "rejected")

@@ -25,6 +25,10 @@ class Rule(str, enum.Enum):
     EMAILS_PER_ADDRESS = "emails"  # every email to one address, of whatever kind
     ACCOUNT_CHANGES_PER_CLIENT = "account"  # change-password, change-email
     CODE_GUESSES_PER_CLIENT = "code-guesses"  # tries at the codes in emails
+    # Wrong codes per address and client, whatever the code or its purpose: PASSWORD_GUESSES' sibling, with its
+    # limit and window. Not the same counter: past it a code is answered as a wrong code, a password with 429,
+    # and a code and a password are different secrets, each guessed at its own budget.
+    CODE_FAILURES = "code-failures"
     LOGIN_CODE_REQUESTS_PER_CLIENT = "login-code-request"
 
 
@@ -71,6 +75,11 @@ class CountingThrottle:
     async def allows(self, rule: Rule, *subject: str) -> bool:
         _, count = await self._count(rule, subject, self._clock.now())
         return count <= self._limits[rule].limit
+
+    async def spend_within(self, rule: Rule, *subject: str) -> Spent | None:
+        now = self._clock.now()
+        spent, count = await self._count(rule, subject, now)
+        return spent if count <= self._limits[rule].limit else None
 
     async def refund(self, spent: Spent) -> None:
         await self._counters.hit(spent.key, spent.window_start, -1)

@@ -23,7 +23,8 @@ class VerifyEmail:
             if not user.verify_email(link.email):
                 return False
             await uow.users.save(user)
-            await uow.codes.retire(user.id, TokenPurpose.VERIFY_EMAIL)  # the code dies with its link
-            await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now(), origin=origin)
+            now = self._clock.now()
+            await uow.codes.retire(user.id, now, TokenPurpose.VERIFY_EMAIL)  # the code dies with its link
+            await record_event(uow, EventType.USER_VERIFIED, user, now, origin=origin)
             await uow.commit()
         return True

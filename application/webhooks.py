@@ -123,7 +123,8 @@ class WebhookDeliveries(Protocol):
 
 class WebhookSender(Protocol):
     async def send(self, url: str, secret: str, delivery: WebhookDelivery) -> ReceiverAnswer:
-        """Posts the signed body; raises WebhookUnreachable when no answer came (refused, timed out)."""
+        """Posts the signed body; raises WebhookUnreachable when no answer came (refused, timed out),
+        WebhookRefused when nothing was sent."""
         ...
 
 
@@ -140,3 +141,11 @@ class SecretSealer(Protocol):
 
 class WebhookUnreachable(Exception):
     """No answer from the receiver: refused, reset, timed out, or its address is not allowed any more."""
+
+
+class WebhookRefused(WebhookUnreachable):
+    """Nothing was sent: the URL's address is not one webhooks may go to (now, whatever it was when added)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"not sent: {why}")
+        self.why = why

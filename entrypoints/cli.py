@@ -23,6 +23,7 @@ from entrypoints import cli_suppressions, cli_users, cli_webhooks
 from entrypoints.container import Container, build_container, close_container
 from entrypoints.logs import configure_logging
 from entrypoints.settings import Settings, SettingsError, load_settings
+from entrypoints.version import __version__
 
 logger = logging.getLogger("accounts")
 PASSWORD_TRIES = 3
@@ -56,14 +57,16 @@ def main(argv: list[str] | None = None, app_factory: Callable[[Settings], Any] |
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="accounts", description="Bookly Accounts")
+    # Answered before any setting is read, so it works with none (and in an image without its secret).
+    parser.add_argument("--version", action="version", version=f"accounts (Bookly Accounts) {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the HTTP API (and the outbox worker)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
     serve.add_argument("--workers", type=int, default=1, help="API processes sharing the port (SO_REUSEPORT)")
     commands.add_parser("migrate", help="bring the database schema up to date (Alembic upgrade head)")
     admin = commands.add_parser("create-admin", help="create a verified administrator")
-    admin.add_argument("--email", required=True)
+    admin.add_argument("--email", required=True, help="the administrator's email address")
     admin.add_argument("--password", help="asked for when not given (or read from standard input when piped)")
     commands.add_parser("worker", help="run only the outbox delivery worker")
     outbox = commands.add_parser("outbox", help="look at and operate the email outbox")
@@ -118,7 +121,11 @@ def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Se
             print(f"accounts: {failed}", file=sys.stderr)
             return 1
     elif args.command == "users":
-        print(asyncio.run(cli_users.run(args, lambda: _container(settings))))
+        try:
+            print(asyncio.run(cli_users.run(args, lambda: _container(settings))))
+        except cli_users.NotDone as refused:
+            print(f"accounts: {refused}", file=sys.stderr)
+            return 1
     elif args.command == "suppressions":
         print(asyncio.run(cli_suppressions.run(args, lambda: _container(settings))))
     return 0

@@ -13,7 +13,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     suppressions = commands.add_parser("suppressions", help="addresses that bounced or complained")
     actions = suppressions.add_subparsers(dest="suppressions_command", required=True)
     actions.add_parser("list", help="the suppressed addresses, newest first, with why")
-    actions.add_parser("remove", help="send to the address again").add_argument("email")
+    actions.add_parser("remove", help="send to the address again").add_argument(
+        "email", help="the suppressed address, as `accounts suppressions list` shows it")
 
 
 async def run(args: argparse.Namespace,

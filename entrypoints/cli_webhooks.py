@@ -12,7 +12,7 @@ from entrypoints.container import Container
 
 
 class WebhookTestFailed(Exception):
-    """`accounts webhooks test` exits 1 when the receiver did not take the event."""
+    """`accounts webhooks test` exits 1 when the event was not sent, or the receiver did not take it."""
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,9 +23,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add.add_argument("--events", required=True, help="comma-separated: " + ", ".join(sorted(SUBSCRIBABLE)))
     actions.add_parser("list", help="every subscription, its events and state")
     remove = actions.add_parser("remove", help="remove a subscription and its deliveries still waiting")
-    remove.add_argument("id", type=uuid.UUID)
+    remove.add_argument("id", type=uuid.UUID, help="the subscription's id, as `accounts webhooks list` shows it")
     test = actions.add_parser("test", help="send a signed webhook.test event now and show the answer")
-    test.add_argument("id", type=uuid.UUID)
+    test.add_argument("id", type=uuid.UUID, help="the subscription's id, as `accounts webhooks list` shows it")
 
 
 async def run(args: argparse.Namespace,
@@ -40,6 +40,8 @@ async def run(args: argparse.Namespace,
             return f"removed webhook {args.id}"
         if args.webhooks_command == "test":
             outcome = await container.test_webhook().execute(args.id)
+            if outcome.outcome == "refused":
+                raise WebhookTestFailed(f"refused before sending (the address is not allowed): {outcome.detail}")
             said = f"answered {outcome.status}" if outcome.status is not None else "did not answer"
             told = f"the receiver {said}: {outcome.detail!r}"
             if not outcome.delivered:

@@ -52,6 +52,7 @@ from application.delete_account import DeleteAccount
 from application.delete_own_account import DeleteOwnAccount
 from application.deliver_outbox import DeliverOutbox
 from application.deliver_webhooks import ClaimWebhookDeliveries, SendToReceiver
+from application.describe_account import DescribeAccount, LocateAccount
 from application.distribute_events import DistributeEvents
 from application.end_session import EndSession
 from application.export_account import ExportAccount
@@ -127,6 +128,8 @@ def _limits(s: Settings) -> Limits:
         Rule.CODE_GUESSES_PER_CLIENT: per_client,
         Rule.LOGIN_CODE_REQUESTS_PER_CLIENT: per_client,
         Rule.PASSWORD_GUESSES: RateLimit(s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)),
+        # Wrong codes are counted as wrong passwords are, on a counter of their own (see Rule.CODE_FAILURES).
+        Rule.CODE_FAILURES: RateLimit(s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)),
         Rule.EMAILS_PER_ADDRESS: RateLimit(s.EMAILS_PER_ADDRESS_PER_HOUR, timedelta(hours=1)),
     }
 
@@ -233,7 +236,8 @@ class Container(containers.DeclarativeContainer):
 
     code_digests = providers.Singleton(HmacCodeDigests,
                                        key=providers.Singleton(derive_key, secret=secret, purpose="one-time-codes"))
-    codes = providers.Singleton(CodeBook, digests=code_digests, clock=clock)
+    codes = providers.Singleton(CodeBook, digests=code_digests, clock=clock,
+                                max_failures_in_a_row=settings.provided.CODE_FAILURES_IN_A_ROW)
     emails = providers.Singleton(AccountEmails, tokens=tokens, renderer=renderer, links=links, clock=clock,
                                  lifetimes=lifetimes, codes=codes, sender_domain=sender_domain)
     sessions = providers.Singleton(SessionIssuer, access_tokens=access_tokens, clock=clock, lifetimes=lifetimes)
@@ -261,6 +265,8 @@ class Container(containers.DeclarativeContainer):
                                            emails=emails, clock=clock)
     delete_account = providers.Factory(DeleteAccount, uow=uow, emails=emails, clock=clock)
     get_account = providers.Factory(GetAccount, uow=uow)
+    locate_account = providers.Factory(LocateAccount, uow=uow)
+    describe_account = providers.Factory(DescribeAccount, uow=uow, clock=clock)
     administer_account = providers.Factory(AdministerAccount, uow=uow, clock=clock)
     revoke_account_sessions = providers.Factory(RevokeAccountSessions, uow=uow, clock=clock)
     resend_account_verification = providers.Factory(ResendAccountVerification, uow=uow, clock=clock)

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     METRICS_TOKEN: SecretStr | None = None
     METRICS_LISTEN: str | None = None
     MAX_BODY_BYTES: int = Field(64 * 1024, ge=1024)
+    # /docs, /redoc and /openapi.json. Unset: on, but off in production, where the document lists every
+    # route for whoever asks (say true there to publish it on purpose).
+    DOCS_ENABLED: bool | None = None
     # What a client may take to send a request, and how large its headers may be (431 past it): without
     # these a connection is held for as long as a client likes (entrypoints/http/guarded_protocol.py).
     MAX_REQUEST_HEADER_BYTES: int = Field(16 * 1024, ge=1024)
@@ -116,6 +119,9 @@ class Settings(BaseSettings):
     EMAILS_PER_ADDRESS_PER_HOUR: int = Field(5, ge=1)
     LOGIN_FAILURES_PER_ACCOUNT: int = Field(10, ge=1)
     LOGIN_FAILURE_WINDOW_SECONDS: int = Field(900, ge=1)
+    # Wrong codes in a row at one address from every client before its codes are refused until a success
+    # (a right password, login link or reset link): NIST SP 800-63B allows at most 100.
+    CODE_FAILURES_IN_A_ROW: int = Field(100, ge=1, le=100)
     # False makes sign-up enumeration-safe: a taken address gets a 201 and its owner an email.
     SIGNUP_REVEALS_EXISTING_ACCOUNTS: bool = True
 
@@ -292,6 +298,12 @@ class Settings(BaseSettings):
             warnings.append("the database is SQLite in production: one process, one machine, no replica; "
                             "set DATABASE_URL to PostgreSQL")
         return warnings
+
+    @property
+    def docs_enabled(self) -> bool:
+        if self.DOCS_ENABLED is not None:
+            return self.DOCS_ENABLED
+        return self.ENVIRONMENT is not Environment.PRODUCTION
 
     @property
     def metrics_listener(self) -> tuple[str, int] | None:

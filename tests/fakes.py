@@ -32,7 +32,8 @@ PER_CLIENT = RateLimit(40, timedelta(minutes=1))
 PER_ADDRESS = RateLimit(5, timedelta(hours=1))
 LOGIN_FAILURES = RateLimit(10, timedelta(minutes=15))
 LIMITS: Limits = {rule: PER_CLIENT for rule in Rule} | {Rule.EMAILS_PER_ADDRESS: PER_ADDRESS,
-                                                       Rule.PASSWORD_GUESSES: LOGIN_FAILURES}
+                                                       Rule.PASSWORD_GUESSES: LOGIN_FAILURES,
+                                                       Rule.CODE_FAILURES: LOGIN_FAILURES}
 
 
 class FakeClock:
@@ -69,6 +70,7 @@ class Store:
         self.counters: dict[tuple[str, datetime], int] = {}
         self.email_requests: dict[uuid.UUID, tuple[EmailRequest, datetime | None]] = {}
         self.codes: dict[uuid.UUID, OneTimeCode] = {}
+        self.code_failures: dict[str, tuple[int, datetime]] = {}  # address: its run and its last failure
         self.events: dict[uuid.UUID, AccountEvent] = {}
         self.security_events: list[SecurityEvent] = []
         self.suppressions: dict[str, Suppression] = {}
@@ -122,24 +124,46 @@ class FakeOneTimeCodes:
             del self.codes[old.id]
         self.codes[code.id] = code
 
-    async def attempt(self, email: Email, purpose: TokenPurpose, when: datetime,
-                      user_id: uuid.UUID | None = None) -> OneTimeCode | None:
-        code = next((c for c in self.codes.values() if c.email == email and c.purpose is purpose
+    async def hold(self, email: Email, purpose: TokenPurpose, when: datetime,
+                   user_id: uuid.UUID | None = None) -> OneTimeCode | None:
+        return next((c for c in self.codes.values() if c.email == email and c.purpose is purpose
                      and c.expires_at > when and user_id in (None, c.user_id)), None)
-        if code is None:
-            return None
-        self.codes[code.id] = replace(code, attempts=code.attempts + 1)
-        return self.codes[code.id]
+
+    async def count_wrong(self, code_id: uuid.UUID, wrong: bool) -> None:
+        if wrong and code_id in self.codes:
+            self.codes[code_id] = replace(self.codes[code_id], attempts=self.codes[code_id].attempts + 1)
 
     async def spend(self, code_id: uuid.UUID, when: datetime, max_attempts: int) -> bool:
         code = self.codes.get(code_id)
-        if code is None or code.expires_at <= when or code.attempts > max_attempts:
+        if code is None or code.used_at is not None or code.expires_at <= when or code.attempts >= max_attempts:
             return False
-        return self.codes.pop(code_id) is not None
+        self.codes[code_id] = replace(code, used_at=when)
+        return True
 
-    async def retire(self, user_id: uuid.UUID, *purposes: TokenPurpose) -> None:
-        for old in [c for c in self.codes.values() if c.user_id == user_id and (not purposes or c.purpose in purposes)]:
-            del self.codes[old.id]
+    async def retire(self, user_id: uuid.UUID, when: datetime, *purposes: TokenPurpose) -> None:
+        for old in [c for c in self.codes.values() if c.user_id == user_id and c.used_at is None
+                    and (not purposes or c.purpose in purposes)]:
+            self.codes[old.id] = replace(old, used_at=when)
+
+
+class FakeCodeFailures:
+    def __init__(self, runs: dict[str, tuple[int, datetime]], users: dict[uuid.UUID, User]) -> None:
+        self.runs = runs
+        self._users = users
+
+    async def count(self, email: Email, when: datetime, amount: int = 1) -> int:
+        self.runs[email.value] = (self.runs.get(email.value, (0, when))[0] + amount, when)
+        return self.runs[email.value][0]
+
+    async def clear(self, email: Email) -> None:
+        self.runs.pop(email.value, None)
+
+    async def prune(self, quiet_since: datetime, limit: int = 1000) -> int:
+        owned = {user.email.value for user in self._users.values()}
+        old = [email for email, (_, at) in self.runs.items() if at < quiet_since and email not in owned][:limit]
+        for email in old:
+            del self.runs[email]
+        return len(old)
 
 
 class FakeCodeDigests:
@@ -156,6 +180,10 @@ class FakeUsers:
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return copy.deepcopy(self.users.get(user_id))
+
+    async def get_with_suppression(self, user_id: uuid.UUID) -> tuple[User, bool] | None:
+        user = await self.get(user_id)
+        return (user, user.email.value in self.suppressed) if user is not None else None
 
     async def get_for_bearer(self, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime, *,
                              with_suppression: bool = False) -> BearerAccount | None:
@@ -427,6 +455,7 @@ class FakeUnitOfWork:
         self.throttle = CountingThrottle(counters=self.rate_limits, limits=self._limits, clock=self._clock)
         self.email_requests = FakeEmailRequests(self._work.email_requests)
         self.codes = FakeOneTimeCodes(self._work.codes)
+        self.code_failures = FakeCodeFailures(self._work.code_failures, self._work.users)
         self.events = FakeEventOutbox(self._work.events)
         self.security_events = FakeSecurityEvents(self._work.security_events)
         self.suppressions = FakeSuppressions(self._work.suppressions)

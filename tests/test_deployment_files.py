@@ -1,5 +1,6 @@
 """The image and the compose file start as deployments: production checks on, a secret of their own."""
 
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -27,3 +28,23 @@ def test_compose_leaves_the_hosts_postgresql_port_alone() -> None:
 def test_the_image_has_a_writable_data_folder_for_its_default_database() -> None:
     instructions = (ROOT / "Dockerfile").read_text()
     assert "chown accounts /data" in instructions and "WORKDIR /data" in instructions
+
+
+def test_the_image_copies_everything_its_package_is_built_from() -> None:
+    # A license file missing from the build context is only a warning to setuptools (for now), and a
+    # package left out a module that fails to import at start: neither would stop `docker build`.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    needed = {project["project"]["readme"], *project["project"]["license-files"],
+              *(name.rstrip("*") for name in project["tool"]["setuptools"]["packages"]["find"]["include"])}
+    copied = {source for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")
+              for source in line.split()[1:-1]}
+    assert {path for path in needed if not any(path == c or path.startswith(c + "/") for c in copied)} == set()
+
+
+def test_compose_catches_mail_with_a_maintained_multi_architecture_image() -> None:
+    # Issue 22: MailHog's image has had no release since 2020 and runs on amd64 only.
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert services["mailpit"]["image"].startswith("axllent/mailpit:")
+    assert services["app"]["environment"]["MAIL_SERVER"] == "mailpit"
+    assert "mailpit" in services["app"]["depends_on"]
+    assert not any("mailhog" in name for name in services)

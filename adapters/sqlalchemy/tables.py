@@ -161,8 +161,19 @@ one_time_codes = Table(
     Column("attempts", Integer, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime, nullable=True),
     UniqueConstraint("user_id", "purpose", name="uq_one_time_codes_user_id_purpose"),
     UniqueConstraint("email", "purpose", name="uq_one_time_codes_email_purpose"),
+)
+
+# Wrong codes in a row per address, from every client, whatever the code (application/one_time_codes.py):
+# a row lives until a success ends the run, or, for an address with no account, until it has been quiet.
+code_failures = Table(
+    "code_failures", metadata,
+    Column("email", String(254), primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("last_failed_at", UtcDateTime, nullable=False),
+    Index("ix_code_failures_last_failed_at", "last_failed_at"),  # what housekeeping prunes
 )
 
 # The keys access tokens are signed with (EdDSA, ES256, RS256), shared by every instance; the private part

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.sqlalchemy.code_failures import SqlAlchemyCodeFailures
 from adapters.sqlalchemy.email_requests import SqlAlchemyEmailRequests
 from adapters.sqlalchemy.one_time_codes import SqlAlchemyOneTimeCodes
 from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
@@ -39,6 +40,7 @@ class SqlAlchemyUnitOfWork:
         self.throttle = CountingThrottle(counters=self.rate_limits, limits=self._limits, clock=self._clock)
         self.email_requests = SqlAlchemyEmailRequests(self._connection)
         self.codes = SqlAlchemyOneTimeCodes(self._connection)
+        self.code_failures = SqlAlchemyCodeFailures(self._connection)
         self.events = SqlAlchemyEventOutbox(self._connection)
         self.security_events = SqlAlchemySecurityEvents(self._connection)
         self.suppressions = SqlAlchemySuppressions(self._connection)

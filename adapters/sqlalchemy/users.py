@@ -37,10 +37,10 @@ _SESSION_LIVE = func.coalesce(
     .where(refresh_tokens.c.user_id == users.c.id, refresh_tokens.c.family_id == bindparam("session_id"))
     .order_by(refresh_tokens.c.issued_at.desc()).limit(1).scalar_subquery(), False).label("session_live")
 _FOR_BEARER = select(users, _SESSION_LIVE).where(users.c.id == bindparam("user_id"))
-# GET /me's, at each call: the suppression list's primary key answers the EXISTS within the same statement.
-_FOR_BEARER_WITH_SUPPRESSION = select(
-    users, _SESSION_LIVE, exists().where(suppressions.c.email == users.c.email).label("suppressed")) \
-    .where(users.c.id == bindparam("user_id"))
+# The suppression list's primary key answers the EXISTS within the same statement (GET /me's at each call).
+_SUPPRESSED = exists().where(suppressions.c.email == users.c.email).label("suppressed")
+_BY_ID_WITH_SUPPRESSION = select(users, _SUPPRESSED).where(users.c.id == bindparam("user_id"))
+_FOR_BEARER_WITH_SUPPRESSION = select(users, _SESSION_LIVE, _SUPPRESSED).where(users.c.id == bindparam("user_id"))
 # Row locks, taken in one order everywhere: the account's row before any of its tokens' rows, so a change
 # of the account (a reset, a refresh) and another never wait for each other in a circle.
 _BY_ID_FOR_CHANGE = _BY_ID.with_for_update()
@@ -73,6 +73,10 @@ class SqlAlchemyUserRepository:
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return await self._one(_BY_ID, {"user_id": user_id})
+
+    async def get_with_suppression(self, user_id: uuid.UUID) -> tuple[User, bool] | None:
+        row = (await self._connection.execute(_BY_ID_WITH_SUPPRESSION, {"user_id": user_id})).mappings().first()
+        return (user_from_row(row), row["suppressed"]) if row else None
 
     async def get_for_bearer(self, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime, *,
                              with_suppression: bool = False) -> BearerAccount | None:

@@ -16,13 +16,12 @@ from application.export_account import ExportAccount
 from application.security_events import SecurityEvent
 from entrypoints.container import Container
 from entrypoints.http.injection import ProvideInLoop
-from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
+from entrypoints.http.answers import BAD_CURSOR, INVALID, SIGNED_IN, UNAVAILABLE, answers
 from entrypoints.http.schemas import UserOut
 from entrypoints.http.security import current_caller
 from entrypoints.http.sessions import SessionItemOut
 
-router = APIRouter(prefix="/api/v1/auth/me", tags=["account data"],
-                   responses={**COMMON_RESPONSES, 401: {"model": ErrorBody}})
+router = APIRouter(prefix="/api/v1/auth/me", tags=["account data"])
 
 Limit = Annotated[int, Query(ge=1, le=200)]
 Cursor = Annotated[str | None, Query(max_length=200, description="the next_cursor of the page before")]
@@ -58,7 +57,7 @@ class ExportOut(BaseModel):
     security_events: list[SecurityEventOut]
 
 
-@router.get("/security-events", response_model=TrailOut)
+@router.get("/security-events", response_model=TrailOut, responses=answers(INVALID, BAD_CURSOR, SIGNED_IN, UNAVAILABLE))
 @inject
 async def my_security_events(limit: Limit = 50, cursor: Cursor = None, caller: Caller = Depends(current_caller),
                              trail: AccountTrail = Depends(ProvideInLoop[Container.account_trail])) -> TrailOut:
@@ -66,7 +65,7 @@ async def my_security_events(limit: Limit = 50, cursor: Cursor = None, caller: C
     return TrailOut.of(await trail.execute(TrailQuery(caller.user.id, limit, cursor)))
 
 
-@router.get("/export", response_model=ExportOut)
+@router.get("/export", response_model=ExportOut, responses=answers(SIGNED_IN, UNAVAILABLE))
 @inject
 async def export(caller: Caller = Depends(current_caller),
                  use_case: ExportAccount = Depends(ProvideInLoop[Container.export_account])) -> ExportOut:

@@ -18,6 +18,7 @@ from entrypoints.http import (account_data, auth, browser, codes, health, login_
                               sessions, token_keys, users, webhooks)
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.client_address import ForwardedFor
+from entrypoints.http.docs import install_docs
 from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.log_masking import install_log_masking
 from entrypoints.http.metrics_registry import MetricsMiddleware
@@ -25,6 +26,7 @@ from entrypoints.http.operator_access import OperatorListener
 from entrypoints.logs import RequestIdMiddleware
 from entrypoints.settings import Settings, load_settings
 from entrypoints.telemetry import instrument_app
+from entrypoints.version import __version__
 
 
 async def _first_signing_key(container: Container, settings: Settings) -> None:
@@ -65,8 +67,9 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             finally:
                 await close_container(container)
 
-    app = FastAPI(title="Bookly Accounts", version="0.1.0", lifespan=lifespan,
-                  description="Sign up, verify the email address, log in, reset a forgotten password.")
+    app = FastAPI(title="Bookly Accounts", version=__version__, lifespan=lifespan,
+                  description="Sign up, verify the email address, log in, reset a forgotten password.",
+                  openapi_url="/openapi.json" if settings.docs_enabled else None, docs_url=None, redoc_url=None)
     app.state.container = container
     install_error_handlers(app)
     install_log_masking()
@@ -97,5 +100,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.include_router(metrics.router)
     for router in extra_routers:
         app.include_router(router)
+    if settings.docs_enabled:
+        install_docs(app)
     instrument_app(app, container.tracer_provider())
     return app

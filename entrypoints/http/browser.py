@@ -180,21 +180,25 @@ async def reset_page(request: Request, token: Token,
                      check: CheckResetLink = Depends(ProvideInLoop[Container.check_reset_link]),
                      pages: Pages = Depends(ProvideInLoop[Container.pages])) -> HTMLResponse:
     """The link in the reset email: a form, or why the link no longer works."""
+    return await reset_form(pages, request, check, token)
+
+
+async def reset_form(pages: Pages, request: Request, check: CheckResetLink, token: str, status_code: int = 200,
+                     **errors: str) -> HTMLResponse:
+    """The form names the account it resets, from the link's own account (never from what was posted), and
+    gives a password manager that address as the username the new password is saved under."""
     try:
-        await check.execute(token)
+        email = await check.execute(token)
     except (InvalidToken, TokenExpired) as problem:
         return link_problem(pages, request, problem, for_reset=True)
-    return reset_form(pages, request, token)
-
-
-def reset_form(pages: Pages, request: Request, token: str, status_code: int = 200, **errors: str) -> HTMLResponse:
-    return pages.render(request, "reset_form", status_code, action=RESET_FORM, token=token,
+    return pages.render(request, "reset_form", status_code, action=RESET_FORM, token=token, email=email,
                         csrf_token=pages.csrf_token(token), errors=errors, code_page=RESET_CODE_FORM)
 
 
 @router.post(RESET_FORM.removeprefix(PREFIX), response_class=HTMLResponse)
 @inject
 async def reset_form_post(request: Request, use_case: ConfirmReset = Depends(ProvideInLoop[Container.confirm_reset]),
+                          check: CheckResetLink = Depends(ProvideInLoop[Container.check_reset_link]),
                           pages: Pages = Depends(ProvideInLoop[Container.pages])) -> HTMLResponse:
     fields = await _fields_or_none(request)
     if fields is None:
@@ -209,9 +213,9 @@ async def reset_form_post(request: Request, use_case: ConfirmReset = Depends(Pro
     except (InvalidToken, TokenExpired) as problem:
         return link_problem(pages, request, problem, for_reset=True)
     except PasswordsMismatch as problem:
-        return reset_form(pages, request, token, 422, confirm_new_password=_(problem.message_template))
+        return await reset_form(pages, request, check, token, 422, confirm_new_password=_(problem.message_template))
     except WeakPassword as problem:
-        return reset_form(pages, request, token, 422, new_password=_weak(problem, _))
+        return await reset_form(pages, request, check, token, 422, new_password=_weak(problem, _))
     return pages.render(request, "reset_done")
 
 

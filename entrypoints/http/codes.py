@@ -14,15 +14,18 @@ from entrypoints.container import Container
 from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.auth import RESET_DONE, verified_message, email_confirmed
 from entrypoints.http.client_address import client_key, session_origin
-from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody, translator
+from entrypoints.http.answers import (INVALID_CODE, JSON_BODY, LIMITED, MISMATCH, SIGNED_IN, TAKEN, UNAVAILABLE, WEAK,
+                                      answers)
+from entrypoints.http.errors import translator
 from entrypoints.http.schemas import CodeIn, MessageOut, ResetCodeIn, UserMessageOut
 from entrypoints.http.security import current_user
 
-router = APIRouter(prefix="/api/v1/auth", tags=["codes"],
-                   responses={**COMMON_RESPONSES, 400: {"model": ErrorBody, "description": "invalid_code, and others"}})
+router = APIRouter(prefix="/api/v1/auth", tags=["codes"])
+# A wrong code counts against the client's share of guesses (429 past it).
+CODE_ENTRY = (JSON_BODY, INVALID_CODE, LIMITED, UNAVAILABLE)
 
 
-@router.post("/verify-code", response_model=MessageOut)
+@router.post("/verify-code", response_model=MessageOut, responses=answers(CODE_ENTRY))
 @inject
 async def verify_code(body: CodeIn, request: Request,
                       use_case: VerifyEmailByCode = Depends(ProvideInLoop[Container.verify_email_by_code])) -> MessageOut:
@@ -31,7 +34,7 @@ async def verify_code(body: CodeIn, request: Request,
     return verified_message(request, await use_case.execute(entry))
 
 
-@router.post("/password-reset-confirm-code", response_model=MessageOut)
+@router.post("/password-reset-confirm-code", response_model=MessageOut, responses=answers(CODE_ENTRY, MISMATCH, WEAK))
 @inject
 async def reset_by_code(body: ResetCodeIn, request: Request,
                         use_case: ResetPasswordByCode = Depends(ProvideInLoop[Container.reset_password_by_code])) -> MessageOut:
@@ -41,8 +44,7 @@ async def reset_by_code(body: ResetCodeIn, request: Request,
     return MessageOut(message=translator(request)(RESET_DONE))
 
 
-@router.post("/confirm-email-code", response_model=UserMessageOut, responses={401: {"model": ErrorBody},
-                                                                             409: {"model": ErrorBody}})
+@router.post("/confirm-email-code", response_model=UserMessageOut, responses=answers(CODE_ENTRY, SIGNED_IN, TAKEN))
 @inject
 async def confirm_email_by_code(
     body: CodeIn, request: Request, user: UserView = Depends(current_user),

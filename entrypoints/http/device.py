@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 
 # First match wins: Edge and Opera say Chrome too, Chrome says Safari, so the specific come first.
+# Headless Chrome (Puppeteer, Playwright) says "HeadlessChrome/", where no word boundary precedes "Chrome".
 _BROWSERS = (("Edge", r"\bEdg(e|A|iOS)?/"), ("Opera", r"\bOPR/|\bOpera\b"), ("Samsung Internet", r"SamsungBrowser/"),
-             ("Firefox", r"\bFirefox/|\bFxiOS/"), ("Chrome", r"\bChrome/|\bCriOS/"), ("Safari", r"\bSafari/"),
+             ("Firefox", r"\bFirefox/|\bFxiOS/"), ("Chrome", r"\b(Headless)?Chrome/|\bCriOS/"), ("Safari", r"\bSafari/"),
              ("curl", r"^curl/"), ("HTTPie", r"^HTTPie/"), ("Python", r"^python-|^Python/"),
              ("Android app", r"^okhttp/|^Dalvik/"), ("iOS app", r"CFNetwork/"))
 _SYSTEMS = (("iPhone", r"\biPhone\b"), ("iPad", r"\biPad\b"), ("Android", r"\bAndroid\b"),

@@ -72,19 +72,11 @@ FIELD_PROBLEMS = {
 
 
 class ErrorBody(BaseModel):
+    """Every error's body; entrypoints/http/answers.py publishes which error_codes each operation gives."""
+
     message: str
     error_code: str
     resolution: str
-
-
-# Answers any endpoint can give, published in the OpenAPI document with the error shape.
-COMMON_RESPONSES: dict[int | str, dict[str, object]] = {
-    400: {"model": ErrorBody, "description": "Malformed request, or an invalid or expired token"},
-    413: {"model": ErrorBody, "description": "Request body too large"},
-    429: {"model": ErrorBody, "description": "Too many requests; Retry-After says when to try again"},
-    422: {"model": ErrorBody, "description": "Validation error"},
-    503: {"model": ErrorBody, "description": "The database is unreachable; try again shortly"},
-}
 
 
 def error_response(status: int, message: str, code: str, resolution: str,

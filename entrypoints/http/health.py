@@ -14,21 +14,27 @@ from application.ports import Clock
 from entrypoints.container import Container
 from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.operator_access import OperatorAccess
+from entrypoints.version import __version__
 
 router = APIRouter(prefix="/health", tags=["health"])
 
 
-@router.get("/live")
+@router.get("/live", responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}})
 @inject
 async def live(request: Request,
                access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access])) -> dict[str, str | int]:
-    """An operator also sees the process id, to tell which instance answered."""
+    """An operator also sees the process id, to tell which instance answered, and the version it runs."""
+    # The version only for operators, like the pid: it follows a rolling upgrade; a stranger gets none to aim at.
     if access.allows(request):
-        return {"status": "ok", "pid": os.getpid()}
+        return {"status": "ok", "pid": os.getpid(), "version": __version__}
     return {"status": "ok"}
 
 
-@router.get("/ready")
+@router.get("/ready", responses={
+    200: {"description": "The database answers",
+          "content": {"application/json": {"example": {"status": "ok", "database": "ok"}}}},
+    503: {"description": "The database does not answer: take the instance out of rotation",
+          "content": {"application/json": {"example": {"status": "unavailable", "database": "unavailable"}}}}})
 @inject
 async def ready(request: Request, status: OutboxStatus = Depends(ProvideInLoop[Container.outbox_status]),
                 clock: Clock = Depends(ProvideInLoop[Container.clock]),

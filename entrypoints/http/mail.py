@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from adapters.bounce_signatures import StandardWebhooksVerifier, UnsignedReport
 from application.lift_suppression import LiftSuppression
@@ -18,16 +18,18 @@ from application.suppressions import Suppression, SuppressionSource
 from domain.errors import NotAuthenticated
 from entrypoints.container import Container
 from entrypoints.http.injection import ProvideInLoop
-from entrypoints.http.errors import COMMON_RESPONSES, ErrorBody
+from entrypoints.http.answers import ADMIN, INVALID, JSON_BODY, NOT_FOUND, UNAUTHENTICATED, UNAVAILABLE, answers
 from entrypoints.http.schemas import EmailField, Strict
 from entrypoints.http.security import require_admin
 
-bounces = APIRouter(prefix="/api/v1/mail", tags=["mail"], responses={**COMMON_RESPONSES, 401: {"model": ErrorBody}})
-suppressions = APIRouter(prefix="/api/v1/mail", tags=["mail"], dependencies=[Depends(require_admin)],
-                         responses={**COMMON_RESPONSES, 401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
+bounces = APIRouter(prefix="/api/v1/mail", tags=["mail"])
+suppressions = APIRouter(prefix="/api/v1/mail", tags=["mail"], dependencies=[Depends(require_admin)])
 
 
 class BounceIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"email": "gone@example.com", "type": "hard", "reason": "550 5.1.1 user unknown"}]})
+
     email: EmailField
     type: Literal["hard", "complaint"]
     reason: str = Field("", max_length=500)
@@ -49,7 +51,8 @@ class SuppressionListOut(BaseModel):
     items: list[SuppressionOut]
 
 
-@bounces.post("/bounces", status_code=status.HTTP_204_NO_CONTENT, openapi_extra={
+@bounces.post("/bounces", status_code=status.HTTP_204_NO_CONTENT,
+              responses=answers(JSON_BODY, UNAUTHENTICATED, UNAVAILABLE), openapi_extra={
     "requestBody": {"content": {"application/json": {"schema": BounceIn.model_json_schema()}}, "required": True}})
 @inject
 async def report_bounce(request: Request, verifier: StandardWebhooksVerifier = Depends(ProvideInLoop[Container.bounce_verifier]),
@@ -70,15 +73,16 @@ async def report_bounce(request: Request, verifier: StandardWebhooksVerifier = D
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@suppressions.get("/suppressions", response_model=SuppressionListOut)
+@suppressions.get("/suppressions", response_model=SuppressionListOut, responses=answers(ADMIN, UNAVAILABLE))
 @inject
 async def list_suppressions(use_case: ListSuppressions = Depends(ProvideInLoop[Container.list_suppressions])
                             ) -> SuppressionListOut:
+    """The addresses no email goes to any more (a hard bounce or a complaint), newest first, with why."""
     return SuppressionListOut(items=[SuppressionOut.of(s) for s in await use_case.execute()])
 
 
 @suppressions.delete("/suppressions/{email}", status_code=status.HTTP_204_NO_CONTENT,
-                     responses={404: {"model": ErrorBody}})
+                     responses=answers(INVALID, ADMIN, NOT_FOUND, UNAVAILABLE))
 @inject
 async def lift_suppression(email: Annotated[str, Path(max_length=320)],
                            use_case: LiftSuppression = Depends(ProvideInLoop[Container.lift_suppression])) -> Response:

@@ -59,6 +59,14 @@ PasswordField = Annotated[str, Field(examples=["correct horse battery"])]
 NameField = Annotated[str | None, Field(default=None, max_length=100), AfterValidator(_no_control_characters)]
 
 
+def example(**body: object) -> ConfigDict:
+    """A whole request body for the OpenAPI document (the fields' own examples do not make one)."""
+    return ConfigDict(json_schema_extra={"examples": [body]})
+
+
+TOKEN = "eyJzdWIiOiI1ZjhkMmJmYi0yNjlhLTRkZTEtODgwMC1hODUyN2I0MjJmN2UifQ.ZrB2xQ.k3Jq9mB8f4wQ"
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -85,6 +93,9 @@ UsernameField = Annotated[str | None, Field(default=None, max_length=64), AfterV
 
 
 class SignupIn(Strict):
+    model_config = example(email="ada@example.com", password="correct horse battery", first_name="Ada",
+                           last_name="Lovelace", locale="en")
+
     email: EmailField
     password: PasswordField
     username: UsernameField
@@ -97,6 +108,8 @@ class SignupIn(Strict):
 class ProfileIn(Strict):
     """Only the fields sent change; null clears one."""
 
+    model_config = example(first_name="Ada", last_name="King", locale="fr")
+
     username: UsernameField
     first_name: NameField
     last_name: NameField
@@ -104,45 +117,64 @@ class ProfileIn(Strict):
 
 
 class TokenIn(Strict):
+    model_config = example(token=TOKEN)
+
     token: str
 
 
 class CodeIn(Strict):
+    model_config = example(email="ada@example.com", code="123456")
+
     email: EmailField
     code: Annotated[str, Field(max_length=12, examples=["123456"])]
 
 
 class ResetCodeIn(CodeIn):
+    model_config = example(email="ada@example.com", code="123456", new_password="a brand new secret",
+                           confirm_new_password="a brand new secret")
+
     new_password: PasswordField
     confirm_new_password: PasswordField
 
 
 class EmailIn(Strict):
+    model_config = example(email="ada@example.com")
+
     email: EmailField
 
 
 class LoginIn(Strict):
+    model_config = example(email="ada@example.com", password="correct horse battery")
+
     email: EmailField
     password: PasswordField
 
 
 class RefreshIn(Strict):
+    model_config = example(refresh_token="f7Qd0m1c8ZQd9yFv3r2kXh0pW5sN6tB4uE1aJ8gL2oY")
+
     # No length bound: a refresh token of any length that is not ours gets 401, like any other.
     refresh_token: str
 
 
 class ResetConfirmIn(Strict):
+    model_config = example(new_password="a brand new secret", confirm_new_password="a brand new secret")
+
     new_password: PasswordField
     confirm_new_password: PasswordField
 
 
 class ChangePasswordIn(Strict):
+    model_config = example(current_password="correct horse battery", new_password="a brand new secret")
+
     current_password: PasswordField
     new_password: PasswordField
 
 
 class DeleteMeIn(Strict):
     """The password, or for an account without one the code of a sign-in email asked for just before."""
+
+    model_config = example(password="correct horse battery")
 
     password: PasswordField | None = None
     code: Annotated[str | None, Field(default=None, max_length=12, examples=["123456"])]
@@ -155,11 +187,15 @@ class DeleteMeIn(Strict):
 
 
 class ChangeEmailIn(Strict):
+    model_config = example(new_email="ada@new.example.com", password="correct horse battery")
+
     new_email: EmailField
     password: PasswordField
 
 
 class SendMailIn(Strict):
+    model_config = example(addresses=["ada@example.com", "bo@example.com"])
+
     addresses: Annotated[list[EmailField], Field(min_length=1, max_length=MAX_RECIPIENTS)]
 
 
@@ -232,6 +268,8 @@ class UserPageOut(BaseModel):
 
 
 class AccountChangeIn(Strict):
+    model_config = example(disabled=True)
+
     role: Role | None = None
     disabled: bool | None = None
     is_verified: bool | None = None

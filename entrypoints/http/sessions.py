@@ -17,12 +17,12 @@ from application.views import SessionView
 from entrypoints.container import Container
 from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.client_address import session_origin
-from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
+from entrypoints.http.answers import INVALID, NOT_FOUND, SIGNED_IN, UNAVAILABLE, answers
+from entrypoints.http.errors import N_, translator
 from entrypoints.http.schemas import MessageOut
 from entrypoints.http.security import current_caller
 
-router = APIRouter(prefix="/api/v1/auth", tags=["sessions"],
-                   responses={**COMMON_RESPONSES, 401: {"model": ErrorBody}})
+router = APIRouter(prefix="/api/v1/auth", tags=["sessions"])
 
 
 class SessionItemOut(BaseModel):
@@ -42,7 +42,7 @@ class SessionListOut(BaseModel):
     items: list[SessionItemOut]
 
 
-@router.get("/sessions", response_model=SessionListOut)
+@router.get("/sessions", response_model=SessionListOut, responses=answers(SIGNED_IN, UNAVAILABLE))
 @inject
 async def list_sessions(caller: Caller = Depends(current_caller),
                         use_case: ListSessions = Depends(ProvideInLoop[Container.list_sessions])) -> SessionListOut:
@@ -51,7 +51,7 @@ async def list_sessions(caller: Caller = Depends(current_caller),
 
 
 @router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses={404: {"model": ErrorBody}})
+               responses=answers(INVALID, SIGNED_IN, NOT_FOUND, UNAVAILABLE))
 @inject
 async def end_session(session_id: uuid.UUID, request: Request, caller: Caller = Depends(current_caller),
                       use_case: EndSession = Depends(ProvideInLoop[Container.end_session])) -> Response:
@@ -60,10 +60,11 @@ async def end_session(session_id: uuid.UUID, request: Request, caller: Caller = 
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/logout-all", response_model=MessageOut)
+@router.post("/logout-all", response_model=MessageOut, responses=answers(SIGNED_IN, UNAVAILABLE))
 @inject
 async def log_out_everywhere_else(request: Request, caller: Caller = Depends(current_caller),
                                   use_case: LogOutEverywhereElse = Depends(ProvideInLoop[Container.log_out_everywhere_else])
                                   ) -> MessageOut:
+    """Every session but this one ends: their refresh tokens at once, their access tokens within their TTL."""
     await use_case.execute(caller, session_origin(request))
     return MessageOut(message=translator(request)(N_("Every other session has ended.")))

@@ -15,6 +15,7 @@ from adapters.signing_keys import KeyRing
 from application.introspect import Introspect
 from domain.errors import NotAuthenticated
 from entrypoints.container import Container
+from entrypoints.http.answers import TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE, answers
 from entrypoints.http.injection import ProvideInLoop
 from entrypoints.settings import Settings
 
@@ -22,7 +23,22 @@ keys = APIRouter(tags=["tokens"])
 introspection = APIRouter(prefix="/api/v1/auth", tags=["tokens"])
 
 
-@keys.get("/.well-known/jwks.json")
+JWKS_ANSWER = {200: {"description": "The key set (RFC 7517)", "content": {"application/json": {"example": {"keys": [
+    {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "2026-12-01-a1b2",
+     "alg": "EdDSA", "use": "sig"}]}}}}}
+TOKEN_FIELD = {"type": "object", "properties": {"token": {"type": "string"}}, "required": ["token"]}
+INTROSPECTION_REQUEST = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": TOKEN_FIELD, "example": {"token": "eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9..."}},
+    "application/x-www-form-urlencoded": {"schema": TOKEN_FIELD}}}}
+INTROSPECTION_ANSWER = {200: {"description": "Whether the token is active, and its claims when it is (RFC 7662)",
+                              "content": {"application/json": {"examples": {
+                                  "active": {"value": {"active": True, "sub": "5f8d2bfb-269a-4de1-8800-a8527b422f7e",
+                                                       "role": "user", "email_verified": True, "token_type": "Bearer",
+                                                       "exp": 1796640000, "iat": 1796639100}},
+                                  "inactive": {"value": {"active": False}}}}}}}
+
+
+@keys.get("/.well-known/jwks.json", responses={**JWKS_ANSWER, **answers(UNAVAILABLE)})
 @inject
 async def jwks(key_ring: KeyRing = Depends(ProvideInLoop[Container.key_ring]),
                settings: Settings = Depends(ProvideInLoop[Container.settings])) -> JSONResponse:
@@ -32,7 +48,8 @@ async def jwks(key_ring: KeyRing = Depends(ProvideInLoop[Container.key_ring]),
                         headers={"Cache-Control": f"public, max-age={settings.JWKS_CACHE_SECONDS}"})
 
 
-@introspection.post("/introspect", responses={401: {"description": "Not the introspection secret"}})
+@introspection.post("/introspect", openapi_extra=INTROSPECTION_REQUEST,
+                    responses={**INTROSPECTION_ANSWER, **answers(TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE)})
 @inject
 async def introspect(request: Request, use_case: Introspect = Depends(ProvideInLoop[Container.introspect]),
                      settings: Settings = Depends(ProvideInLoop[Container.settings])) -> JSONResponse:

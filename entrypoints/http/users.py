@@ -24,27 +24,32 @@ from entrypoints.container import Container
 from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.account_data import Cursor, Limit, TrailOut
 from entrypoints.http.client_address import session_origin
-from entrypoints.http.errors import COMMON_RESPONSES, N_, ErrorBody, translator
+from entrypoints.http.answers import (ADMIN, BAD_CURSOR, INVALID, JSON_BODY, LAST_ADMIN, NOT_FOUND, UNAVAILABLE,
+                                      answers)
+from entrypoints.http.errors import N_, translator
 from entrypoints.http.schemas import AccountChangeIn, MessageOut, UserOut, UserPageOut, plain_text
 from entrypoints.http.security import require_admin
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"], dependencies=[Depends(require_admin)],
-                   responses={**COMMON_RESPONSES, 401: {"model": ErrorBody}, 403: {"model": ErrorBody}})
-NOT_FOUND = {404: {"model": ErrorBody}}
+router = APIRouter(prefix="/api/v1/users", tags=["users"], dependencies=[Depends(require_admin)])
+# Every route here is an administrator's, on an account named by id.
+ONE_ACCOUNT = (INVALID, ADMIN, NOT_FOUND, UNAVAILABLE)
 
 
-@router.get("", response_model=UserPageOut)
+@router.get("", response_model=UserPageOut, responses=answers(INVALID, BAD_CURSOR, ADMIN, UNAVAILABLE))
 @router.get("/", response_model=UserPageOut, include_in_schema=False)
 @inject
 async def list_users(
     q: Annotated[str | None, Query(min_length=1, max_length=254, description="a prefix of the address or a name"),
                  AfterValidator(plain_text)] = None,
-    role: Role | None = None,
-    verified: bool | None = None,
-    disabled: bool | None = None,
+    role: Annotated[Role | None, Query(description="only accounts with this role")] = None,
+    verified: Annotated[bool | None,
+                        Query(description="only verified accounts (true) or unverified ones (false)")] = None,
+    disabled: Annotated[bool | None, Query(description="only disabled accounts (true) or enabled ones (false)")] = None,
     cursor: Annotated[str | None, Query(max_length=200, description="the next_cursor of the page before")] = None,
-    offset: Annotated[int | None, Query(ge=0, le=1_000_000_000, description="Bookly's paging, without filters")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int | None, Query(ge=0, le=1_000_000_000,
+                                        description="Bookly's paging (GET /api/v1/users/?offset=40&limit=20), "
+                                                    "without filters: the answer has a total")] = None,
+    limit: Annotated[int, Query(ge=1, le=100, description="accounts per page")] = 20,
     find: FindUsers = Depends(ProvideInLoop[Container.find_users]),
     list_all: ListUsers = Depends(ProvideInLoop[Container.list_users]),
 ) -> UserPageOut:
@@ -57,13 +62,14 @@ async def list_users(
     return UserPageOut.of(await find.execute(search))
 
 
-@router.get("/{user_id}", response_model=UserOut, responses=NOT_FOUND)
+@router.get("/{user_id}", response_model=UserOut, responses=answers(ONE_ACCOUNT))
 @inject
 async def get_user(user_id: uuid.UUID, use_case: GetAccount = Depends(ProvideInLoop[Container.get_account])) -> UserOut:
+    """One account."""
     return UserOut.of(await use_case.execute(user_id))
 
 
-@router.patch("/{user_id}", response_model=UserOut, responses={**NOT_FOUND, 409: {"model": ErrorBody}})
+@router.patch("/{user_id}", response_model=UserOut, responses=answers(ONE_ACCOUNT, JSON_BODY, LAST_ADMIN))
 @inject
 async def change_user(user_id: uuid.UUID, body: AccountChangeIn, request: Request,
                       admin: UserView = Depends(require_admin),
@@ -75,7 +81,7 @@ async def change_user(user_id: uuid.UUID, body: AccountChangeIn, request: Reques
     return UserOut.of(await use_case.execute(change))
 
 
-@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses={**NOT_FOUND, 409: {"model": ErrorBody}})
+@router.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=answers(ONE_ACCOUNT, LAST_ADMIN))
 @inject
 async def delete_user(user_id: uuid.UUID, request: Request, admin: UserView = Depends(require_admin),
                       use_case: DeleteAccount = Depends(ProvideInLoop[Container.delete_account])) -> Response:
@@ -84,7 +90,7 @@ async def delete_user(user_id: uuid.UUID, request: Request, admin: UserView = De
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/{user_id}/events", response_model=TrailOut)
+@router.get("/{user_id}/events", response_model=TrailOut, responses=answers(INVALID, BAD_CURSOR, ADMIN, UNAVAILABLE))
 @inject
 async def account_events(user_id: uuid.UUID, limit: Limit = 50, cursor: Cursor = None,
                          trail: AccountTrail = Depends(ProvideInLoop[Container.account_trail])) -> TrailOut:
@@ -92,20 +98,22 @@ async def account_events(user_id: uuid.UUID, limit: Limit = 50, cursor: Cursor =
     return TrailOut.of(await trail.execute(TrailQuery(user_id, limit, cursor)))
 
 
-@router.post("/{user_id}/revoke-sessions", response_model=MessageOut, responses=NOT_FOUND)
+@router.post("/{user_id}/revoke-sessions", response_model=MessageOut, responses=answers(ONE_ACCOUNT))
 @inject
 async def revoke_sessions(user_id: uuid.UUID, request: Request, admin: UserView = Depends(require_admin),
                           use_case: RevokeAccountSessions = Depends(ProvideInLoop[Container.revoke_account_sessions])
                           ) -> MessageOut:
+    """Every session of the account ends: its refresh tokens at once, its access tokens within their TTL."""
     await use_case.execute(user_id, actor_id=admin.id, origin=session_origin(request))
     return MessageOut(message=translator(request)(N_("Every session of the account has ended.")))
 
 
 @router.post("/{user_id}/resend-verification", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,
-             responses=NOT_FOUND)
+             responses=answers(ONE_ACCOUNT))
 @inject
 async def resend_verification(user_id: uuid.UUID, request: Request,
                               use_case: ResendAccountVerification = Depends(
                                   ProvideInLoop[Container.resend_account_verification])) -> MessageOut:
+    """A new verification email to the account's address, unless it is verified already."""
     await use_case.execute(user_id)
     return MessageOut(message=translator(request)(N_("If the address is not verified yet, a new link is on its way.")))

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
+from adapters.mail.templates import JinjaEmailRenderer
 from tests.conftest import unavailable
 from tests.e2e.conftest import Service, serving_over_http
 from tests.smtp_server import SmtpTestServer
@@ -64,6 +65,10 @@ async def test_a_person_verifies_and_resets_from_the_inbox(service: Service, pag
     response = await page.goto(await service.link_in_email(2))
     assert response is not None
     assert response.headers["cache-control"] == "no-store" and response.headers["referrer-policy"] == "no-referrer"
+    # Issue 22: a link is in the buttons' colour, not the browser's default blue.
+    colour = "e => getComputedStyle(e).{}"
+    assert await page.locator("main a").first.evaluate(colour.format("color")) == \
+        await page.get_by_role("button", name="Set new password").evaluate(colour.format("backgroundColor"))
     await page.get_by_label("New password", exact=True).fill("a brand new secret")
     await page.get_by_label("New password, again").fill("a different secret")
     await page.get_by_role("button", name="Set new password").click()
@@ -147,3 +152,41 @@ async def test_the_pages_speak_the_browsers_language(service: Service, browser: 
         await shot(page, f"reset-form-{language[:2]}")
     finally:
         await context.close()
+
+
+async def test_the_api_reference_renders_offline_under_its_policy(service: Service, page: Page) -> None:
+    """Swagger UI's scripts and styles come from the service: with no network beyond it (as air-gapped),
+    the operations still show, and the page's policy refuses nothing it needs."""
+    asked: list[str] = []
+    refused: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    base = str(service.client.base_url).rstrip("/")
+    await page.route(lambda url: not url.startswith(base), lambda route: route.abort())  # no other host
+    response = await page.goto(f"{base}/docs")
+    assert response is not None and response.status == 200
+    signup = page.locator(".opblock-summary-path", has_text="/api/v1/auth/signup").first
+    await signup.wait_for(timeout=15_000)
+    await signup.click()  # an operation opens, with its answers and its example
+    await page.locator(".responses-table").first.wait_for(timeout=5_000)
+    await shot(page, "api-reference")
+    assert asked and all(url.startswith(base) for url in asked), [u for u in asked if not u.startswith(base)]
+    assert refused == []
+    redoc = await page.goto(f"{base}/redoc")
+    assert redoc is not None and redoc.status == 200
+    await page.locator("h2", has_text="Signup").first.wait_for(timeout=15_000)  # an operation, rendered
+    await shot(page, "api-reference-redoc")
+    assert all(url.startswith(base) for url in asked), [u for u in asked if not u.startswith(base)]
+    assert refused == []
+
+
+async def test_the_html_email_fits_a_phone_with_its_link_written_out(page: Page) -> None:
+    # Issue 22: the link written out is one unbroken word of some 200 characters; it must wrap, not widen the
+    # message past the screen. The email as the worker renders it, shown at a phone's width.
+    link = "http://localhost:8000/api/v1/auth/verify/" + "eyJzdWIiOiJjM2QzYWI1YS0yNGI3LTQxZGQtYWE2MS0" * 4
+    html = JinjaEmailRenderer().render("verify_email", {"name": "Ada", "link": link, "code": "482913",
+                                                        "valid_for": timedelta(days=1)}).html_body
+    await page.set_content(html)
+    await shot(page, "email-verify-phone")
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -1,5 +1,6 @@
 """The pages behind the emailed links, as plain HTTP: CSRF, headers, overrides, a front end's own links."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from adapters.sqlalchemy.migrate import upgrade
 from entrypoints.http.app import create_app
-from tests.e2e.conftest import Service, running_service
+from tests.e2e.conftest import Service, link_in, running_service
 from tests.live_server import serving_in_thread
 from tests.settings import service_settings
 from tests.smtp_server import SmtpTestServer
@@ -103,3 +104,63 @@ async def test_a_form_that_is_not_utf8_changes_nothing(service: Service) -> None
                                         headers={"content-type": "application/x-www-form-urlencoded"})
     assert refused.status_code == 400
     assert (await service.login("ed@example.com")).status_code == 200  # the password is as it was
+
+
+def _input(page: str, name: str) -> dict[str, str]:
+    """The attributes of the page's input of that name."""
+    [tag] = re.findall(rf'<input[^>]*\bname="{name}"[^>]*>', page)
+    return dict(re.findall(r'([\w-]+)(?:="([^"]*)")?', tag.removeprefix("<input")))
+
+
+async def test_the_reset_form_names_its_account_for_people_and_password_managers(service: Service) -> None:
+    token = (await reset_link(service, "fa@example.com")).rsplit("/", 1)[1]
+    page = (await service.client.get(f"/api/v1/auth/password-reset-confirm/{token}", headers=HTML)).text
+
+    # Issue 22: whoever has two accounts sees which one, and a password manager saves the new password under
+    # the username beside it: a hidden text input (a type="hidden" one is not looked at).
+    assert "You are choosing a new password for fa@example.com." in page
+    username = _input(page, "username")
+    assert (username["type"], username["autocomplete"], username["value"]) == ("text", "username", "fa@example.com")
+    assert "hidden" in username
+    assert _input(page, "new_password")["autocomplete"] == "new-password"
+
+    # Shown again with an error, it names the link's account, not what the form posted.
+    csrf = _input(page, "csrf_token")["value"]
+    again = await service.client.post("/api/v1/auth/password-reset-form", headers=HTML, data={
+        "token": token, "csrf_token": csrf, "username": "mallory@example.com",
+        "new_password": "a brand new secret", "confirm_new_password": "another secret"})
+    assert again.status_code == 422 and "mallory" not in again.text
+    assert _input(again.text, "username")["value"] == "fa@example.com"
+
+
+async def test_each_success_page_leads_on_to_the_login_url(pg_url: str, smtp_server: SmtpTestServer) -> None:
+    login = "https://app.example.com/login"
+    new = {"new_password": "a brand new secret", "confirm_new_password": "a brand new secret"}
+    async with running_service(pg_url, smtp_server, LOGIN_URL=login) as service:
+        await service.signup("gi@example.com")
+        verified = await service.client.post("/api/v1/auth/verify-code-form", headers=HTML, data={
+            "email": "gi@example.com", "code": await service.code_in_email(1)})
+        await service.client.post("/api/v1/auth/password-reset-request", json={"email": "gi@example.com"})
+        reset = await service.client.post("/api/v1/auth/password-reset-code-form", headers=HTML, data={
+            "email": "gi@example.com", "code": await service.code_in_email(2), **new})
+        session = (await service.login("gi@example.com", new["new_password"])).json()
+        await service.client.post("/api/v1/auth/change-email", headers={
+            "Authorization": f"Bearer {session['access_token']}"}, json={"new_email": "gi.new@example.com",
+                                                                         "password": new["new_password"]})
+        link = link_in(next(m for m in await service.smtp.wait_for(5) if m["To"] == "gi.new@example.com"))
+        page = (await service.client.get(link, headers=HTML)).text
+        changed = await service.client.post("/api/v1/auth/confirm-email-form", headers=HTML, data={
+            name: _input(page, name)["value"] for name in ("token", "csrf_token")})
+
+    for done, said in ((verified, "Your email address is verified"), (reset, "Your password has been reset"),
+                       (changed, "Your new email address is confirmed")):
+        assert done.status_code == 200 and said in done.text
+        assert f'<a class="button" href="{login}">' in done.text
+
+
+async def test_without_a_login_url_a_success_page_says_what_to_do_next(service: Service) -> None:
+    await service.signup("hu@example.com")
+    verified = await service.client.post("/api/v1/auth/verify-code-form", headers=HTML, data={
+        "email": "hu@example.com", "code": await service.code_in_email(1)})
+
+    assert "You can close this page and log in." in verified.text and 'class="button"' not in verified.text

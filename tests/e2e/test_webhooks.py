@@ -140,6 +140,7 @@ async def test_administrators_manage_webhooks_over_the_api(pg_url: str, smtp_ser
 
         tested = await service.client.post(f"/api/v1/webhooks/{hook['id']}/test", headers=admin)
         assert tested.json()["delivered"] is True and tested.json()["status"] == 200
+        assert tested.json()["outcome"] == "delivered"
         assert receiver.received[-1].verified(hook["secret"])["type"] == "webhook.test"
 
         for refused in ({"url": receiver.url, "events": ["user.exploded"]}, {"url": receiver.url, "events": []},
@@ -157,3 +158,16 @@ async def test_without_the_tests_setting_a_webhook_must_be_public_https(service:
         with pytest.raises(Exception) as refused:
             await service.container.add_webhook().execute(url, ["user.created"])
         assert getattr(refused.value, "code", None) == "invalid_webhook"
+        assert "WEBHOOK_ALLOW_PRIVATE=true" in getattr(refused.value, "message", "")  # what would allow it
+
+
+async def test_the_api_says_which_setting_would_allow_a_private_webhook(service: Service) -> None:
+    from application.create_admin import NewAdmin
+
+    assert service.container is not None
+    await service.container.create_admin().execute(NewAdmin("root@example.com", PASSWORD))
+    admin = {"Authorization": f"Bearer {(await service.login('root@example.com')).json()['access_token']}"}
+    refused = await service.client.post("/api/v1/webhooks", headers=admin,
+                                        json={"url": "https://127.0.0.1:8443/hooks", "events": ["user.created"]})
+    assert refused.status_code == 422 and refused.json()["error_code"] == "invalid_webhook"
+    assert "WEBHOOK_ALLOW_PRIVATE=true" in refused.json()["message"]

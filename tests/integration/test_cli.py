@@ -38,14 +38,15 @@ class Terminal(io.StringIO):
         return True
 
 
-TERMINAL = "\0terminal"  # stdin as a person at a terminal, rather than a pipe
+TERMINAL = "\0terminal"  # stdin as a person at a terminal, rather than a pipe (what follows it is typed)
 
 
 def accounts(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None) -> Ran:
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(cwd)
-        patch.setattr(sys, "stdin", Terminal() if stdin == TERMINAL else io.StringIO(stdin or ""))
+        typed = stdin is not None and stdin.startswith(TERMINAL)  # TERMINAL + "what the person types"
+        patch.setattr(sys, "stdin", Terminal(stdin.removeprefix(TERMINAL)) if typed else io.StringIO(stdin or ""))
         for name, value in (env or {}).items():
             patch.setenv(name, value)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -255,7 +256,7 @@ def test_users_are_listed_shown_disabled_enabled_and_promoted(tmp_path: Path) ->
     assert "  user  " in accounts("users", "show", root, cwd=tmp_path, env=env).stdout
     missing = accounts("users", "show", "00000000-0000-0000-0000-000000000000", cwd=tmp_path, env=env)
     assert missing.returncode == 1 and "No account has this id." in missing.stderr
-    assert accounts("users", "delete", root, cwd=tmp_path, env=env).stdout.startswith("deleted account")
+    assert accounts("users", "delete", root, "--yes", cwd=tmp_path, env=env).stdout.startswith("deleted account")
     assert accounts("suppressions", "list", cwd=tmp_path, env=env).stdout.strip() == "no suppressed addresses"
     lifted = accounts("suppressions", "remove", "gone@example.com", cwd=tmp_path, env=env)
     assert lifted.returncode == 1 and "not suppressed" in lifted.stderr
@@ -268,3 +269,150 @@ def test_users_are_listed_shown_disabled_enabled_and_promoted(tmp_path: Path) ->
                           (uuid.UUID(second).hex,)).fetchall()
     assert [row[0] for row in kept] == ["signed_up", "account_disabled", "account_enabled"], kept
     assert {(row[1], row[2]) for row in kept} == {(None, "command line")}
+
+
+def test_every_option_and_argument_of_every_command_says_what_it_is() -> None:
+    import argparse
+
+    missing = []
+
+    def walk(parser: argparse.ArgumentParser, path: str) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helped = {choice.dest for choice in action._choices_actions if choice.help}
+                missing.extend(f"{path} {name}" for name in action.choices if name not in helped)
+                for name, sub in action.choices.items():
+                    walk(sub, f"{path} {name}")
+            elif not action.help or action.help == argparse.SUPPRESS:
+                missing.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+
+    walk(cli._parser(), "accounts")
+    assert missing == []
+
+
+def _two_accounts(tmp_path: Path, env: dict[str, str]) -> None:
+    assert accounts("migrate", cwd=tmp_path).returncode == 0
+    for email in ("root@example.com", "second@example.com"):
+        assert accounts("create-admin", "--email", email, "--password", "admin password 1",
+                        cwd=tmp_path, env=env).returncode == 0
+
+
+def test_users_commands_take_an_email_address_as_well_as_an_id(tmp_path: Path) -> None:
+    env = {"JWT_SECRET": "s" * 40}
+    _two_accounts(tmp_path, env)
+    assert "disabled" in accounts("users", "disable", "Second@Example.com", cwd=tmp_path, env=env).stdout
+    assert "verified" in accounts("users", "enable", "second@example.com", cwd=tmp_path, env=env).stdout
+    assert "  user  " in accounts("users", "set-role", "second@example.com", "user", cwd=tmp_path, env=env).stdout
+    shown = accounts("users", "show", "second@example.com", cwd=tmp_path, env=env)
+    assert shown.returncode == 0 and "second@example.com" in shown.stdout
+    by_id = accounts("users", "show", shown.stdout.split()[0], cwd=tmp_path, env=env).stdout
+    assert by_id == shown.stdout
+    missing = accounts("users", "show", "nobody@example.com", cwd=tmp_path, env=env)
+    assert missing.returncode == 1 and "no account has the address nobody@example.com" in missing.stderr
+    bad = accounts("users", "show", "not an address", cwd=tmp_path, env=env)
+    assert bad.returncode == 1 and "not a valid email address" in bad.stderr
+
+
+def test_users_show_gives_the_whole_account(tmp_path: Path) -> None:
+    env = {"JWT_SECRET": "s" * 40}
+    _two_accounts(tmp_path, env)
+    shown = accounts("users", "show", "root@example.com", cwd=tmp_path, env=env).stdout
+    assert "  sessions:       0\n" in shown and "  second factors: none\n" in shown
+    assert "  email:          deliverable\n" in shown and "  last sign-in:   never" in shown
+
+    import asyncio
+
+    from application.login import Credentials
+    from application.record_bounce import BounceReport
+    from application.suppressions import SuppressionSource
+
+    async def sign_in_and_bounce() -> None:
+        async with cli._container(cli.load_settings()) as container:
+            await container.login().execute(Credentials("root@example.com", "admin password 1", "cli-test"))
+            await container.record_bounce().execute(BounceReport("root@example.com", SuppressionSource.HARD, "gone"))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        asyncio.run(sign_in_and_bounce())
+    shown = accounts("users", "show", "root@example.com", cwd=tmp_path, env=env).stdout
+    assert "  sessions:       1\n" in shown and "  email:          suppressed" in shown
+    assert "  last sign-in:   never" not in shown and " UTC" in shown.split("last sign-in:")[1]
+
+
+def test_users_list_takes_the_apis_filters(tmp_path: Path) -> None:
+    env = {"JWT_SECRET": "s" * 40}
+    _two_accounts(tmp_path, env)
+    assert accounts("users", "disable", "second@example.com", cwd=tmp_path, env=env).returncode == 0
+    assert accounts("users", "set-role", "second@example.com", "user", cwd=tmp_path, env=env).returncode == 0
+
+    def listed(*filters: str) -> list[str]:
+        ran = accounts("users", "list", *filters, cwd=tmp_path, env=env)
+        assert ran.returncode == 0, ran.stderr
+        return [line.split()[1] for line in ran.stdout.splitlines() if "@" in line]
+
+    assert listed("--disabled") == ["second@example.com"]
+    assert listed("--no-disabled") == ["root@example.com"]
+    assert listed("--role", "admin") == ["root@example.com"]
+    assert listed("--verified", "--role", "user") == ["second@example.com"]
+    assert listed("--no-verified") == []
+    paged = accounts("users", "list", "--verified", "--limit", "1", cwd=tmp_path, env=env).stdout.splitlines()
+    assert paged[1].startswith("more: accounts users list --verified --cursor ")  # the next page keeps the filter
+
+
+def test_users_delete_asks_for_the_address_unless_yes(tmp_path: Path) -> None:
+    env = {"JWT_SECRET": "s" * 40}
+    _two_accounts(tmp_path, env)
+    piped = accounts("users", "delete", "second@example.com", cwd=tmp_path, env=env)
+    assert piped.returncode == 1 and "standard input is not a terminal" in piped.stderr and "--yes" in piped.stderr
+    wrong = accounts("users", "delete", "second@example.com", cwd=tmp_path, env=env,
+                     stdin=TERMINAL + "root@example.com\n")
+    assert wrong.returncode == 1 and "nothing deleted" in wrong.stderr
+    assert "Type its address" in wrong.stderr
+    assert "second@example.com" in accounts("users", "list", cwd=tmp_path, env=env).stdout
+
+    typed = accounts("users", "delete", "second@example.com", cwd=tmp_path, env=env,
+                     stdin=TERMINAL + "Second@example.com\n")
+    assert typed.returncode == 0 and typed.stdout.startswith("deleted account"), typed.stderr
+    assert "second@example.com" not in accounts("users", "list", cwd=tmp_path, env=env).stdout
+    assert accounts("users", "delete", "root@example.com", "--yes", cwd=tmp_path, env=env).returncode == 1  # the last admin
+
+
+def test_a_private_webhook_url_names_the_setting_that_allows_it(tmp_path: Path) -> None:
+    env = {"JWT_SECRET": "s" * 40}
+    assert accounts("migrate", cwd=tmp_path).returncode == 0
+    for url in ("https://127.0.0.1:9443/hooks", "https://localhost/hooks", "https://10.1.2.3/hooks",
+                "http://127.0.0.1:9000/hooks"):
+        refused = accounts("webhooks", "add", "--url", url, "--events", "user.created", cwd=tmp_path, env=env)
+        assert refused.returncode == 1 and "WEBHOOK_ALLOW_PRIVATE=true" in refused.stderr, (url, refused.stderr)
+
+
+def test_webhooks_test_tells_refused_from_silent_from_a_refusing_receiver(tmp_path: Path) -> None:
+    import socket
+
+    from tests.live_server import serving_in_thread
+    from tests.webhook_receiver import WebhookReceiver
+
+    allowed = {"JWT_SECRET": "s" * 40, "WEBHOOK_ALLOW_PRIVATE": "true"}
+    assert accounts("migrate", cwd=tmp_path).returncode == 0
+    with socket.socket() as closed:  # a port that was free a moment ago: nothing answers there
+        closed.bind(("127.0.0.1", 0))
+        silent_url = f"http://127.0.0.1:{closed.getsockname()[1]}/hooks"
+    silent = accounts("webhooks", "add", "--url", silent_url, "--events", "user.created", cwd=tmp_path, env=allowed)
+    silent_id = silent.stdout.split()[2]
+
+    refused = accounts("webhooks", "test", silent_id, cwd=tmp_path, env={"JWT_SECRET": "s" * 40})
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("accounts: refused before sending (the address is not allowed)")
+    assert "WEBHOOK_ALLOW_PRIVATE" in refused.stderr
+
+    unanswered = accounts("webhooks", "test", silent_id, cwd=tmp_path, env=allowed)
+    assert unanswered.returncode == 1 and "not delivered: the receiver did not answer" in unanswered.stderr
+
+    receiver = WebhookReceiver(status=500)
+    with serving_in_thread(receiver) as base_url:  # type: ignore[arg-type]
+        added = accounts("webhooks", "add", "--url", f"{base_url}/hooks", "--events", "user.created",
+                         cwd=tmp_path, env=allowed)
+        rejected = accounts("webhooks", "test", added.stdout.split()[2], cwd=tmp_path, env=allowed)
+    assert rejected.returncode == 1 and "not delivered: the receiver answered 500" in rejected.stderr

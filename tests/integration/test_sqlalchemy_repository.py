@@ -251,3 +251,57 @@ async def test_a_naive_datetime_never_reaches_the_database(uow: SqlAlchemyUnitOf
     with pytest.raises(Exception, match="naive datetime"):
         async with uow:
             await uow.users.add(naive)
+
+
+async def test_a_code_is_held_judged_used_and_kept_until_replaced(uow: SqlAlchemyUnitOfWork) -> None:
+    from application.ports import OneTimeCode, TokenPurpose
+
+    user = new_user()
+    code = OneTimeCode(user_id=user.id, purpose=TokenPurpose.LOGIN, email=user.email, digest="d" * 64,
+                       created_at=NOW, expires_at=NOW + timedelta(minutes=15))
+    async with uow:
+        await uow.users.add(user)
+        await uow.codes.replace(code)
+        await uow.commit()
+    async with uow:
+        await uow.codes.count_wrong(code.id, wrong=True)
+        await uow.codes.count_wrong(code.id, wrong=False)
+        await uow.codes.count_wrong(uuid.UUID(int=0), wrong=True)  # no code: nothing, at the same cost
+        await uow.commit()
+    async with uow:
+        held = await uow.codes.hold(user.email, TokenPurpose.LOGIN, NOW)
+        assert held is not None and held.attempts == 1 and held.used_at is None
+        assert await uow.codes.spend(code.id, NOW, max_attempts=5)
+        assert not await uow.codes.spend(code.id, NOW, max_attempts=5)  # once
+        await uow.commit()
+    async with uow:
+        used = await uow.codes.hold(user.email, TokenPurpose.LOGIN, NOW)
+        assert used is not None and used.used_at == NOW  # kept, so a late right use is told from a guess
+        newer = OneTimeCode(user_id=user.id, purpose=TokenPurpose.LOGIN, email=user.email, digest="e" * 64,
+                            created_at=NOW, expires_at=NOW + timedelta(minutes=15))
+        await uow.codes.replace(newer)
+        await uow.commit()
+    async with uow:
+        live = await uow.codes.hold(user.email, TokenPurpose.LOGIN, NOW)
+        assert live is not None and live.used_at is None and live.attempts == 0
+        await uow.codes.retire(user.id, NOW)
+        assert not await uow.codes.spend(newer.id, NOW, max_attempts=5)
+        retired = await uow.codes.hold(user.email, TokenPurpose.LOGIN, NOW)
+        assert retired is not None and retired.used_at == NOW
+
+
+async def test_runs_of_wrong_codes_count_clear_and_are_pruned_only_without_an_account(
+        uow: SqlAlchemyUnitOfWork) -> None:
+    known, unknown = Email.parse("ada@example.com"), Email.parse("nobody@example.com")
+    async with uow:
+        await uow.users.add(new_user())
+        for email in (known, unknown):
+            assert [await uow.code_failures.count(email, NOW) for _ in range(3)] == [1, 2, 3]
+        assert await uow.code_failures.count(known, NOW, -1) == 2
+        await uow.commit()
+    async with uow:
+        assert await uow.code_failures.prune(NOW + timedelta(days=3)) == 1  # the address with no account
+        assert await uow.code_failures.count(known, NOW) == 3  # an account's run stays, however old
+        await uow.code_failures.clear(known)
+        assert await uow.code_failures.count(known, NOW) == 1
+        assert await uow.code_failures.count(unknown, NOW) == 1

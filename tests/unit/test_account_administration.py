@@ -116,3 +116,31 @@ async def test_a_wrong_code_is_in_the_accounts_trail_and_an_unknown_address_in_n
             await world.verify_email_by_code().execute(CodeEntry(address, "000000"))
     failures = [e for e in world.uow.store.security_events if e.type.value == "code_failed"]
     assert [(e.user_id, e.detail) for e in failures] == [(ada.id, "verify-email")]
+
+
+async def test_an_account_is_found_by_id_or_address_and_described_with_its_last_sign_in() -> None:
+    from application.describe_account import DescribeAccount, LocateAccount
+    from application.security_events import SecurityEvent, SecurityEventType
+    from domain.errors import InvalidEmail
+
+    world = World()
+    ada = await world.sign_up("ada@example.com")
+    locate = LocateAccount(uow=world.uow)
+    assert (await locate.execute("Ada@Example.com")) == (await locate.execute(str(ada.id))) == ada
+    assert await locate.execute("bo@example.com") is None
+    with pytest.raises(InvalidEmail):
+        await locate.execute("neither an id nor an address")
+
+    describe = DescribeAccount(uow=world.uow, clock=world.clock)
+    never = await describe.execute(ada.id)
+    assert (never.sessions, never.factors, never.email_deliverable, never.last_sign_in) == (0, (), True, None)
+    await world.login().execute(Credentials("ada@example.com", "correct horse"))
+    signed_in_at = world.clock.now()
+    # More entries since than one page of the trail holds: the last sign-in is still found.
+    async with world.uow as uow:
+        for _ in range(450):
+            world.clock.advance(timedelta(seconds=1))
+            await uow.security_events.add(SecurityEvent(SecurityEventType.SESSION_ENDED, ada.id, world.clock.now()))
+        await uow.commit()
+    described = await describe.execute(ada.id)
+    assert described.sessions == 1 and described.last_sign_in == signed_in_at

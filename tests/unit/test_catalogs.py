@@ -68,3 +68,18 @@ def test_languages_are_negotiated_from_a_header_and_a_stored_preference() -> Non
     assert locale_tag("de-ch") == "de-CH"
     with pytest.raises(ValueError):
         locale_tag("<script>")
+
+
+# Issue 22: words a reader stumbled on, each replaced by what a native speaker says.
+SLIPS = {"en": "we will send it a link", "de": "Sie haben einen Code?", "fr": "en a besoin"}
+
+
+@pytest.mark.parametrize("language", sorted(SLIPS))
+def test_the_wording_slips_are_gone(language: str) -> None:
+    slip = SLIPS[language]
+    if language == "en":
+        shown = [path.read_text() for folder in ("adapters/mail/templates", "entrypoints/http/templates")
+                 for path in (ROOT / folder).glob("*.*")]
+    else:
+        shown = [m.string for m in catalog(language) if m.id]
+    assert not [text for text in shown if slip in text]

@@ -10,6 +10,9 @@ from entrypoints.http.device import device_label
      "Safari on macOS"),
     ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36",
      "Chrome on Android"),
+    # Playwright's and Puppeteer's Chromium: "HeadlessChrome/", then "Safari/" as every Chrome says.
+    ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/131.0.6778.33 "
+     "Safari/537.36", "Chrome on Linux"),
     ("curl/8.5.0", "curl"),
     (None, "Unknown device"),
     ("", "Unknown device"),

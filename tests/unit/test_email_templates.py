@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -99,9 +100,51 @@ def test_the_to_header_names_the_one_recipient():
 @pytest.mark.parametrize(("seconds", "said"), [(3600, "1 hour"), (5400, "90 minutes"), (86400, "1 day"),
                                                (45, "45 seconds")])
 def test_the_reset_email_says_how_long_its_link_lasts(seconds, said):
-    from datetime import timedelta
-
     content = JinjaEmailRenderer().render("reset_password", {"name": "", "link": LINK,
                                                              "valid_for": timedelta(seconds=seconds)})
 
     assert f"expire in {said}" in content.text_body and f"expire in {said}" in content.html_body
+
+
+# Issue 22: one line, the same in every code email of a language, that a reader finds with the mailbox's search
+# (and the README quotes): the label, a space, the code.
+CODE_LINE = {"en": "Your code: 123456", "fr": "Votre code : 123456", "de": "Ihr Code: 123456"}
+CODE_EMAILS = {
+    "verify_email": {"name": "Ada", "link": LINK, "code": "123456"},
+    "reset_password": {"name": "Ada", "link": LINK, "code": "123456"},
+    "existing_account": {"name": "Ada", "link": LINK, "code": "123456"},
+    "confirm_new_email": {"name": "Ada", "link": LINK, "code": "123456"},
+    "login_code": {"name": "Ada", "link": None, "code": "123456", "valid_for": timedelta(minutes=15)},
+}
+
+
+def _shown(html: str) -> str:
+    """What a reader sees of an HTML part: its text, its whitespace folded."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+@pytest.mark.parametrize("language", sorted(CODE_LINE))
+@pytest.mark.parametrize("template", sorted(CODE_EMAILS))
+def test_every_code_email_carries_the_same_searchable_line(template: str, language: str) -> None:
+    content = JinjaEmailRenderer().render(template, CODE_EMAILS[template], locale=language)
+
+    assert content.language == language
+    assert CODE_LINE[language] in content.text_body.splitlines()
+    assert CODE_LINE[language] in _shown(content.html_body)
+
+
+@pytest.mark.parametrize("template", sorted(CODE_EMAILS))
+def test_the_link_written_out_wraps_on_a_phone(template: str) -> None:
+    values = {**CODE_EMAILS[template], "link": LINK}
+    html = JinjaEmailRenderer().render(template, values).html_body
+
+    written_out = re.findall(r'<a href="[^"]+"( style="[^"]*")?>' + re.escape(LINK) + "</a>", html)
+    assert written_out and all("word-break: break-all" in style for style in written_out)
+    assert "overflow-wrap: anywhere" in html.split("<body", 1)[1].split(">", 1)[0]
+
+
+def test_the_readme_quotes_the_code_line_as_the_emails_write_it() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    label = CODE_LINE["en"].removesuffix("123456")
+
+    assert f"`{label}...`" in readme and f"\n{label}482913\n" in readme  # the advice, and the sample email

@@ -19,3 +19,11 @@ def test_production_warns_of_http_links_a_local_domain_and_sqlite() -> None:
                      DOMAIN="accounts.example.com", DATABASE_URL="postgresql://db/accounts")
     assert sound.production_warnings() == []
     assert settings().production_warnings() == []  # development runs on SQLite and http by design
+
+
+def test_the_api_reference_is_on_by_default_but_off_in_production_unless_asked_for() -> None:
+    production = dict(ENVIRONMENT="production", JWT_SECRET="s" * 40, MAIL_BACKEND="smtp")
+    assert settings().docs_enabled and settings(ENVIRONMENT="test", JWT_SECRET="s" * 40).docs_enabled
+    assert not settings(**production).docs_enabled
+    assert settings(**production, DOCS_ENABLED="true").docs_enabled
+    assert not settings(DOCS_ENABLED="false").docs_enabled

@@ -211,3 +211,40 @@ async def test_a_new_subscription_hears_of_what_happens_from_then_on_not_of_even
     receiver = ScriptedReceiver()
     await deliver_round(world, receiver)
     assert [json.loads(d.body)["data"]["user"]["email"] for _, _, d in receiver.posts] == ["late@example.com"]
+
+
+@pytest.mark.parametrize("url", ["http://hooks.example.com/", "https://127.0.0.1/x", "https://[::1]/",
+                                 "https://10.1.2.3/"])
+async def test_a_refused_address_names_the_setting_that_allows_it(url: str) -> None:
+    with pytest.raises(InvalidWebhook) as refused:
+        await PublicWebhookTargets().check(url)
+    assert "WEBHOOK_ALLOW_PRIVATE=true" in refused.value.message and "production" in refused.value.message
+
+
+class RefusingTargets:
+    async def check(self, url: str) -> None:
+        raise InvalidWebhook(why="its host is private")
+
+
+@pytest.mark.parametrize("answer, outcome, delivered", [(204, "delivered", True), (500, "rejected", False),
+                                                        (None, "no_answer", False), ("refused", "refused", False)])
+async def test_the_test_event_says_whether_it_was_refused_unanswered_or_rejected(
+        answer: int | str | None, outcome: str, delivered: bool) -> None:
+    from adapters.webhook_http import HttpxWebhookSender
+    from application.test_webhook import TestWebhook
+
+    world = World()
+    await subscribe(world, ["user.created"])
+    [subscription_id] = world.uow.store.webhooks
+    if answer == "refused":  # the real sender, which checks the address again before it sends
+        sender: object = HttpxWebhookSender(targets=RefusingTargets(), timeout_seconds=1)  # type: ignore[arg-type]
+    else:
+        sender = ScriptedReceiver(answer)  # type: ignore[arg-type]
+    tested = await TestWebhook(uow=world.uow, sender=sender, sealer=PlainSealer(),  # type: ignore[arg-type]
+                               clock=world.clock).execute(subscription_id)
+    assert (tested.outcome, tested.delivered) == (outcome, delivered)
+    if answer == "refused":
+        assert tested.detail.endswith("its host is private.") and tested.status is None
+        await sender.close()  # type: ignore[attr-defined]
+    elif answer is None:
+        assert tested.status is None and "no answer" in tested.detail

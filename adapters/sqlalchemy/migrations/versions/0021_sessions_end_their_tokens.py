@@ -2,13 +2,13 @@
 user_id), and the salt that makes a spent token's one successor again
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0021"
-down_revision = "0018"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
