@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Set
 from dataclasses import dataclass
 
-from application.ports import AccessClaims, AccessTokenService, UnitOfWork
+from application.ports import AccessClaims, AccessTokenService, BearerAccount, Clock, UnitOfWork
 from application.views import UserView
 from domain.errors import NotAuthenticated
 from domain.user import Role, User
@@ -13,34 +13,46 @@ from domain.user import Role, User
 @dataclass(frozen=True, slots=True)
 class Caller:
     user: UserView
-    session_id: uuid.UUID | None  # the session the access token was issued for; None for older tokens
+    session_id: uuid.UUID  # the session the access token was issued for
 
 
 class Authenticate:
-    """Resolves a bearer access token to its account; tokens issued before a password change, and every
-    token of a disabled account, are refused.
+    """Resolves a bearer access token to its account; a token whose session has ended, one issued before a
+    password change, and every token of a disabled account, are refused.
 
     With `roles`, the account must hold one of them, and an unverified account is refused before its role
     is looked at.
     """
 
-    def __init__(self, *, uow: UnitOfWork, access_tokens: AccessTokenService) -> None:
+    def __init__(self, *, uow: UnitOfWork, access_tokens: AccessTokenService, clock: Clock) -> None:
         self._uow = uow
         self._access_tokens = access_tokens
+        self._clock = clock
 
     async def execute(self, access_token: str, roles: Set[Role] | None = None) -> Caller:
         claims = await self._access_tokens.decode(access_token)
+        session_id = session_of(claims)
         async with self._uow as uow:
-            user = await uow.users.get(claims.user_id)
-        return Caller(UserView.of(admitted(user, claims, roles)), claims.session_id)
+            found = await uow.users.get_for_bearer(claims.user_id, session_id, self._clock.now())
+        return Caller(UserView.of(admitted(found, claims, roles)), session_id)
 
 
-def admitted(user: User | None, claims: AccessClaims, roles: Set[Role] | None = None) -> User:
-    """The token's account, if the token still speaks for it; NotAuthenticated, AccountDisabled or
-    Forbidden otherwise."""
-    if user is None or user.issued_before_password_change(claims.issued_at):
+def session_of(claims: AccessClaims) -> uuid.UUID:
+    """The token's session. Every access token this service signs names one (`sid`); one that names none
+    cannot be shown to belong to a session still live, so it is refused as one whose session has ended."""
+    if claims.session_id is None:
         raise NotAuthenticated("The access token is no longer valid.", "Log in again.")
-    user.require_enabled()
+    return claims.session_id
+
+
+def admitted(found: BearerAccount | None, claims: AccessClaims, roles: Set[Role] | None = None) -> User:
+    """The token's account, if the token still speaks for it; NotAuthenticated, AccountDisabled or
+    Forbidden otherwise. A disabled account is told so (403) before its ended sessions are looked at."""
+    if found is None or found.user.issued_before_password_change(claims.issued_at):
+        raise NotAuthenticated("The access token is no longer valid.", "Log in again.")
+    found.user.require_enabled()
+    if not found.session_live:  # logged out, ended in the list, logout-all, revoked, reused, or past its end
+        raise NotAuthenticated("The access token is no longer valid.", "Log in again.")
     if roles is not None:
-        user.require_role(frozenset(roles))
-    return user
+        found.user.require_role(frozenset(roles))
+    return found.user

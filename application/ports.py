@@ -44,6 +44,15 @@ class UserPosition:
     id: uuid.UUID
 
 
+@dataclass(frozen=True, slots=True)
+class BearerAccount:
+    """An access token's account as it stands now, with what a bearer's request needs, read at once."""
+
+    user: User
+    session_live: bool  # the token's session (its refresh-token family) has not ended
+    suppressed: bool = False  # its address is on the suppression list (read only when asked for)
+
+
 class UserRepository(Protocol):
     """Stores accounts; `add` and `save` take effect when the unit of work commits, and raise
     UserAlreadyExists when the address is another account's."""
@@ -51,6 +60,12 @@ class UserRepository(Protocol):
     async def get(self, user_id: uuid.UUID) -> User | None: ...
     async def get_with_suppression(self, user_id: uuid.UUID) -> tuple[User, bool] | None:
         """The account, and whether its address is on the suppression list: one look-up for both."""
+        ...
+    async def get_for_bearer(self, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime, *,
+                             with_suppression: bool = False) -> BearerAccount | None:
+        """The account, whether its session `session_id` is live at `now` (the session's newest refresh
+        token is neither revoked nor expired), and, `with_suppression`, whether its address is on the
+        suppression list: one look-up, as every bearer's request makes it."""
         ...
     async def get_for_change(self, user_id: uuid.UUID) -> User | None:
         """The account, held until the unit of work ends: a concurrent change of it waits, then sees this one."""
@@ -89,11 +104,13 @@ class RefreshTokenRecord:
     issued_at: datetime | None = None  # this token's: the session's last use
     started_at: datetime | None = None  # the login's
     origin: SessionOrigin = SessionOrigin()
+    successor_salt: str | None = None  # set when spent: with the token, it makes its one successor again
 
 
 class SpendOutcome(enum.Enum):
-    SPENT = "spent"  # retired now (or within the reuse grace): its holder gets the next token of the family
-    REUSED = "reused"  # retired before: someone else holds a copy
+    SPENT = "spent"  # retired now: its holder gets the next token of the family
+    RACED = "raced"  # retired within the reuse grace: its holder gets the successor already issued, again
+    REUSED = "reused"  # retired before (or its family has forked): someone else holds a copy
     REVOKED = "revoked"
     EXPIRED = "expired"
     UNKNOWN = "unknown"
@@ -115,10 +132,14 @@ class RefreshTokenRepository(Protocol):
         """`session_expires_at` defaults to `expires_at`, `started_at` to `issued_at`."""
         ...
     async def get(self, token_hash: str) -> RefreshTokenRecord | None: ...
-    async def spend(self, token_hash: str, when: datetime, reuse_grace: timedelta = timedelta(0)) -> Spend:
-        """Retires a token, once: of two concurrent spends of one token, one is SPENT and the other REUSED,
-        unless the other comes within `reuse_grace` of the first (two tabs, a retried request): then both
-        are SPENT. A token revoked by a change that held its account first is REVOKED, however they raced."""
+    async def spend(self, token_hash: str, when: datetime, reuse_grace: timedelta = timedelta(0),
+                    successor_salt: str | None = None) -> Spend:
+        """Retires a token, once, keeping `successor_salt` with it: of two concurrent spends of one token,
+        one is SPENT and the other REUSED, unless the other comes within `reuse_grace` of the first (two
+        tabs, a retried request): then it is RACED, and its record carries the first spend's salt. A token
+        with a live token of its family issued after it (a fork made before there was one successor only)
+        is REUSED too. A token revoked by a change that held its account first is REVOKED, however they
+        raced."""
         ...
     async def live_sessions(self, user_id: uuid.UUID, now: datetime) -> Sequence[RefreshTokenRecord]:
         """The newest token of each session of the account that can still be refreshed, newest session first."""

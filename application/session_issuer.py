@@ -7,7 +7,9 @@ while the transaction holds the database.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -21,6 +23,23 @@ from domain.user import User
 def hash_refresh_token(token: str) -> str:
     # Only the hash is stored: a leaked table does not hand out sessions.
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def new_successor_salt() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def successor_token(token: str, salt: str) -> str:
+    """The one token that follows `token` in its session, made again whenever the same two are given.
+
+    So a race of the owner's own within the reuse grace gets the successor already issued, and no second
+    branch of the session, without its plaintext being kept anywhere: it takes the spent token, which only
+    its holders have (the database has its hash), and the salt, which only the database has (kept with the
+    spent token, random, written when it was spent). A copy of the token alone, or the table alone, makes
+    nothing; from a key of 256 random bits, HMAC-SHA256 gives a token as unguessable as a random one.
+    """
+    digest = hmac.new(token.encode("utf-8", "surrogatepass"), salt.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,14 +56,15 @@ class SessionIssuer:
         self._lifetimes = lifetimes
 
     async def open(self, uow: UnitOfWork, user: User, origin: SessionOrigin = SessionOrigin(),
-                   continuing: RefreshTokenRecord | None = None) -> OpenedSession:
-        """Stores a new refresh token in `uow` (the caller commits, then calls `hand_out`).
+                   continuing: RefreshTokenRecord | None = None, refresh_token: str | None = None) -> OpenedSession:
+        """Stores a new refresh token in `uow` (the caller commits, then calls `hand_out`): `refresh_token`,
+        or a random one.
 
         A new session ends `lifetimes.session` from now; a rotation (`continuing` the token it replaces)
         keeps its session's id, start, end and origin.
         """
         now = self._clock.now()
-        refresh_token = secrets.token_urlsafe(32)
+        refresh_token = refresh_token or secrets.token_urlsafe(32)
         if continuing is None:
             family, started, ends = uuid.uuid4(), now, now + self._lifetimes.session
         else:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from application.authenticate import admitted
-from application.ports import AccessTokenService, UnitOfWork
+from application.authenticate import admitted, session_of
+from application.ports import AccessTokenService, Clock, UnitOfWork
 from application.views import UserView
 
 
@@ -16,16 +16,20 @@ class Me:
 
 
 class ShowMe:
-    """The bearer's own account, and whether email reaches its address: one look-up for both."""
+    """The bearer's own account, and whether email reaches its address: one look-up for both (and for
+    whether the token's session is still live)."""
 
-    def __init__(self, *, uow: UnitOfWork, access_tokens: AccessTokenService) -> None:
+    def __init__(self, *, uow: UnitOfWork, access_tokens: AccessTokenService, clock: Clock) -> None:
         self._uow = uow
         self._access_tokens = access_tokens
+        self._clock = clock
 
     async def execute(self, access_token: str) -> Me:
         claims = await self._access_tokens.decode(access_token)
+        session_id = session_of(claims)
         async with self._uow as uow:
-            found = await uow.users.get_with_suppression(claims.user_id)
-        user, suppressed = found if found is not None else (None, False)
-        view = UserView.of(admitted(user, claims))
-        return Me(view, email_deliverable=(not suppressed) if view.is_verified else None)
+            found = await uow.users.get_for_bearer(claims.user_id, session_id, self._clock.now(),
+                                                   with_suppression=True)
+        view = UserView.of(admitted(found, claims))
+        deliverable = not (found is not None and found.suppressed)
+        return Me(view, email_deliverable=deliverable if view.is_verified else None)

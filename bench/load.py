@@ -51,10 +51,17 @@ SECRET = "benchmark-secret-" + "x" * 40
 TOKEN_SETTINGS = {"JWT_ALGORITHM": "HS256", "JWT_ISSUER": "http://bench", "JWT_AUDIENCE": "bookly"}
 
 
+def bench_session(user_id: uuid.UUID) -> uuid.UUID:
+    """The session `seed` opens for every account, which its ready-made access tokens name (sid): the
+    service refuses an access token whose session is not live."""
+    return uuid.uuid5(user_id, "bench")
+
+
 def access_token(user_id: uuid.UUID, issued: datetime | None = None) -> str:
     now = issued or datetime.now(UTC)
     return jwt.encode({"iss": "http://bench", "aud": "bookly", "sub": str(user_id), "iat": now.timestamp(),
-                       "exp": int(now.timestamp()) + 3600, "role": "user", "email_verified": True},
+                       "exp": int(now.timestamp()) + 3600, "role": "user", "email_verified": True,
+                       "sid": str(bench_session(user_id))},
                       SECRET, algorithm="HS256", headers={"typ": "at+jwt"})
 PASSWORD = "bench password 1"
 ARGON2 = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}  # the service's defaults
@@ -127,7 +134,9 @@ async def seed(url: str, users: int, unverified: int, sessions: int) -> dict:
             "created_at", "password_changed_at", "reset_nonce"])
         await connection.copy_records_to_table("refresh_tokens", records=[
             (hashlib.sha256(token.encode()).hexdigest(), rows[n][0], uuid.uuid4(), now, now + timedelta(days=1),
-             None, None, now + timedelta(days=1)) for n, token in enumerate(refresh)], columns=[
+             None, None, now + timedelta(days=1)) for n, token in enumerate(refresh)] + [
+            (secrets.token_hex(32), row[0], bench_session(row[0]), now, now + timedelta(days=1), None, None,
+             now + timedelta(days=1)) for row in rows], columns=[
             "token_hash", "user_id", "family_id", "issued_at", "expires_at", "used_at", "revoked_at",
             "session_expires_at"])
         await connection.execute("ANALYZE")

@@ -11,7 +11,7 @@ from typing import Any
 
 from application.events import AccountEvent
 from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
-from application.ports import (AccessClaims, Clock, EmailRequest, OneTimeCode, RefreshTokenRecord, SessionOrigin, Spend,
+from application.ports import (AccessClaims, BearerAccount, Clock, EmailRequest, OneTimeCode, RefreshTokenRecord, SessionOrigin, Spend,
                                SpendOutcome, TokenPurpose, UserFilter, UserPosition)
 from application.security_events import EventPosition, SecurityEvent
 from application.suppressions import Suppression
@@ -173,9 +173,11 @@ class FakeCodeDigests:
 
 
 class FakeUsers:
-    def __init__(self, users: dict[uuid.UUID, User], suppressed: Collection[str] = ()) -> None:
+    def __init__(self, users: dict[uuid.UUID, User], suppressed: Collection[str] = (),
+                 refresh_tokens: dict[str, RefreshTokenRecord] | None = None) -> None:
         self.users = users
         self.suppressed = suppressed  # the suppression list's addresses
+        self.refresh_tokens = refresh_tokens if refresh_tokens is not None else {}
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return copy.deepcopy(self.users.get(user_id))
@@ -183,6 +185,17 @@ class FakeUsers:
     async def get_with_suppression(self, user_id: uuid.UUID) -> tuple[User, bool] | None:
         user = await self.get(user_id)
         return (user, user.email.value in self.suppressed) if user is not None else None
+
+    async def get_for_bearer(self, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime, *,
+                             with_suppression: bool = False) -> BearerAccount | None:
+        user = await self.get(user_id)
+        if user is None:
+            return None
+        family = [r for r in self.refresh_tokens.values() if r.user_id == user_id and r.family_id == session_id]
+        newest = max(family, key=lambda r: r.issued_at or r.expires_at, default=None)
+        live = newest is not None and newest.revoked_at is None and newest.expires_at > now
+        return BearerAccount(user, session_live=live,
+                             suppressed=with_suppression and user.email.value in self.suppressed)
 
     async def get_for_change(self, user_id: uuid.UUID) -> User | None:
         return await self.get(user_id)  # one unit of work at a time here: nothing to wait for
@@ -242,7 +255,8 @@ class FakeRefreshTokens:
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
         return self.tokens.get(token_hash)
 
-    async def spend(self, token_hash: str, when: datetime, reuse_grace: timedelta = timedelta(0)) -> Spend:
+    async def spend(self, token_hash: str, when: datetime, reuse_grace: timedelta = timedelta(0),
+                    successor_salt: str | None = None) -> Spend:
         record = self.tokens.get(token_hash)
         if record is None or record.user_id not in self.users:
             return Spend(SpendOutcome.UNKNOWN)
@@ -251,11 +265,14 @@ class FakeRefreshTokens:
             return Spend(SpendOutcome.REVOKED, record, user)
         if record.expires_at <= when:
             return Spend(SpendOutcome.EXPIRED, record, user)
-        if record.used_at is not None and record.used_at + reuse_grace <= when:
-            return Spend(SpendOutcome.REUSED, record, user)
-        if record.used_at is None:
-            self.tokens[token_hash] = replace(record, used_at=when)
-        return Spend(SpendOutcome.SPENT, record, user)
+        if record.used_at is not None:
+            raced = when < record.used_at + reuse_grace
+            return Spend(SpendOutcome.RACED if raced else SpendOutcome.REUSED, record, user)
+        self.tokens[token_hash] = replace(record, used_at=when, successor_salt=successor_salt)
+        forked = any(r.family_id == record.family_id and r.token_hash != token_hash and r.used_at is None
+                     and r.revoked_at is None and r.expires_at > when
+                     and (r.issued_at or when) >= (record.issued_at or when) for r in self.tokens.values())
+        return Spend(SpendOutcome.REUSED if forked else SpendOutcome.SPENT, record, user)
 
     async def live_sessions(self, user_id: uuid.UUID, now: datetime) -> Sequence[RefreshTokenRecord]:
         newest: dict[uuid.UUID, RefreshTokenRecord] = {}
@@ -448,7 +465,8 @@ class FakeUnitOfWork:
 
     def _begin(self) -> None:
         self._work = copy.deepcopy(self.store)
-        self.users = FakeUsers(self._work.users, suppressed=self._work.suppressions)
+        self.users = FakeUsers(self._work.users, suppressed=self._work.suppressions,
+                               refresh_tokens=self._work.refresh_tokens)
         self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens, self._work.users)
         self.outbox = FakeOutbox(self._work.outbox)
         self.rate_limits = FakeRateLimitCounters(self._work.counters)

@@ -35,6 +35,7 @@ from application.register_user import RegisterUser, Signup
 from application.request_reset import RequestReset
 from application.resend_verification import ResendVerification
 from application.revive_dead_messages import ReviveDeadMessages
+from application.revoke_account_sessions import RevokeAccountSessions
 from application.send_mail import SendMail
 from application.session_issuer import SessionIssuer
 from application.views import UserView
@@ -108,7 +109,10 @@ class World:
         return LogOutEverywhereElse(uow=self.uow, clock=self.clock)
 
     def authenticate(self) -> Authenticate:
-        return Authenticate(uow=self.uow, access_tokens=self.access_tokens)
+        return Authenticate(uow=self.uow, access_tokens=self.access_tokens, clock=self.clock)
+
+    def revoke_account_sessions(self) -> RevokeAccountSessions:
+        return RevokeAccountSessions(uow=self.uow, clock=self.clock)
 
     def request_reset(self) -> RequestReset:
         return RequestReset(uow=self.uow, clock=self.clock)

@@ -23,7 +23,19 @@ _WITH_ACCOUNT = (select(refresh_tokens, users).join(users, users.c.id == refresh
 _MARK_USED = (update(refresh_tokens)
               .where(refresh_tokens.c.token_hash == bindparam("used_hash"), refresh_tokens.c.used_at.is_(None),
                      refresh_tokens.c.revoked_at.is_(None))
-              .values(used_at=bindparam("when")))
+              .values(used_at=bindparam("when"), successor_salt=bindparam("successor_salt")))
+# Since a spend within the grace gets the successor already issued, a family has one live token; one issued
+# after the token being spent and still live means the family forked (a grace reuse answered before that
+# rule): a second branch, ended as a reuse is. Along ix_refresh_tokens_session from the spent token's own
+# time on, where nothing is found unless there is a fork.
+_LATER_LIVE = (select(refresh_tokens.c.token_hash)
+               .where(refresh_tokens.c.user_id == bindparam("user_id"),
+                      refresh_tokens.c.family_id == bindparam("family_id"),
+                      refresh_tokens.c.issued_at >= bindparam("issued_at"),
+                      refresh_tokens.c.token_hash != bindparam("spent_hash"),
+                      refresh_tokens.c.used_at.is_(None), refresh_tokens.c.revoked_at.is_(None),
+                      refresh_tokens.c.expires_at > bindparam("now"))
+               .limit(1))
 _LIVE = (select(refresh_tokens)
          .where(refresh_tokens.c.user_id == bindparam("user_id"), refresh_tokens.c.used_at.is_(None),
                 refresh_tokens.c.revoked_at.is_(None), refresh_tokens.c.expires_at > bindparam("now"))
@@ -46,7 +58,8 @@ class SqlAlchemyRefreshTokenRepository:
         row = (await self._connection.execute(_BY_HASH, {"token_hash": token_hash})).mappings().first()
         return _to_record(row) if row else None
 
-    async def spend(self, token_hash: str, when: datetime, reuse_grace: timedelta = timedelta(0)) -> Spend:
+    async def spend(self, token_hash: str, when: datetime, reuse_grace: timedelta = timedelta(0),
+                    successor_salt: str | None = None) -> Spend:
         row = (await self._connection.execute(_WITH_ACCOUNT, {"token_hash": token_hash})).mappings().first()
         if row is None:
             return Spend(SpendOutcome.UNKNOWN)
@@ -57,21 +70,25 @@ class SqlAlchemyRefreshTokenRepository:
             return Spend(SpendOutcome.EXPIRED, token, user)
         # Under READ COMMITTED the row read above may predate a change that held the account meanwhile;
         # this update reads the token afresh, and of two concurrent spends exactly one changes a row.
-        result = await self._connection.execute(_MARK_USED, {"used_hash": token_hash, "when": when})
+        result = await self._connection.execute(
+            _MARK_USED, {"used_hash": token_hash, "when": when, "successor_salt": successor_salt})
         if result.rowcount == 1:
-            return Spend(SpendOutcome.SPENT, token, user)
+            forked = (await self._connection.execute(_LATER_LIVE, dict(
+                user_id=token.user_id, family_id=token.family_id, issued_at=token.issued_at or when,
+                spent_hash=token_hash, now=when))).first() is not None
+            return Spend(SpendOutcome.REUSED if forked else SpendOutcome.SPENT, token, user)
         # Used, or revoked, since the read: the account is held now, so a fresh read is the last word.
         fresh = await self.get(token_hash)
         if fresh is None or fresh.revoked_at is not None:
             return Spend(SpendOutcome.REVOKED, fresh, user)
         if fresh.used_at is not None and when < fresh.used_at + reuse_grace:
-            return Spend(SpendOutcome.SPENT, fresh, user)
+            return Spend(SpendOutcome.RACED, fresh, user)
         return Spend(SpendOutcome.REUSED, fresh, user)
 
     async def live_sessions(self, user_id: uuid.UUID, now: datetime) -> Sequence[RefreshTokenRecord]:
         newest: dict[uuid.UUID, RefreshTokenRecord] = {}
         for row in (await self._connection.execute(_LIVE, {"user_id": user_id, "now": now})).mappings():
-            newest.setdefault(row["family_id"], _to_record(row))  # a race in the grace leaves two live
+            newest.setdefault(row["family_id"], _to_record(row))  # a fork from before one successor only
         return sorted(newest.values(), key=lambda token: token.started_at or token.expires_at, reverse=True)
 
     async def end_session(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> bool:
@@ -114,4 +131,5 @@ def _to_record(row: Any) -> RefreshTokenRecord:
                               expires_at=row["expires_at"], used_at=row["used_at"], revoked_at=row["revoked_at"],
                               session_expires_at=row["session_expires_at"], issued_at=row["issued_at"],
                               started_at=row["started_at"] or row["issued_at"],
-                              origin=SessionOrigin(ip=row["client_ip"] or "", device=row["device"] or ""))
+                              origin=SessionOrigin(ip=row["client_ip"] or "", device=row["device"] or ""),
+                              successor_salt=row["successor_salt"])

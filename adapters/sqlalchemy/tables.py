@@ -64,8 +64,8 @@ for _name in SEARCHED_NAMES:
 refresh_tokens = Table(
     "refresh_tokens", metadata,
     Column("token_hash", String(64), primary_key=True),
-    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("family_id", Uuid, nullable=False),  # found along user_id: see refresh_tokens.revoke_family
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("family_id", Uuid, nullable=False),  # found along ix_refresh_tokens_session, below
     Column("issued_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime),
@@ -75,7 +75,15 @@ refresh_tokens = Table(
     Column("started_at", UtcDateTime),
     Column("client_ip", String(45)),
     Column("device", String(64)),
+    # Set when the token is spent: with the token itself it makes its one successor again, for a race of
+    # the owner's own within the reuse grace (refresh_session.py); alone it makes nothing.
+    Column("successor_salt", String(64)),
     Index("ix_refresh_tokens_expires_at", "expires_at"),  # what housekeeping prunes
+    # An account's tokens (its sessions, every revocation, the cascade of a deletion) and, within them, a
+    # session's newest token, which every bearer request reads (users.py): one index in place of the one on
+    # user_id, so a new token still writes one entry here, and a spend (which changes none of these columns)
+    # still touches no index.
+    Index("ix_refresh_tokens_session", "user_id", "family_id", "issued_at"),
     postgresql_with={"fillfactor": 90},  # room on each page, so marking a token spent touches no index
 )
 

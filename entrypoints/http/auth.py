@@ -126,9 +126,12 @@ async def login(body: LoginIn, request: Request, use_case: Login = Depends(Provi
 @router.post("/refresh", response_model=SessionOut, dependencies=[Depends(no_store)],
              responses=answers(JSON_BODY, UNAUTHENTICATED, DISABLED, UNAVAILABLE))
 @inject
-async def refresh(body: RefreshIn, use_case: RefreshSession = Depends(ProvideInLoop[Container.refresh_session])) -> SessionOut:
-    """A new pair for the session; the refresh token sent is spent. Its reuse later ends the whole session."""
-    return SessionOut.of(await use_case.execute(body.refresh_token))
+async def refresh(body: RefreshIn, request: Request,
+                  use_case: RefreshSession = Depends(ProvideInLoop[Container.refresh_session])) -> SessionOut:
+    """A new pair for the session; the refresh token sent is spent. Sent again within
+    REFRESH_REUSE_GRACE_SECONDS (two tabs) it gets the same new refresh token; later, it ends the whole
+    session."""
+    return SessionOut.of(await use_case.execute(body.refresh_token, session_origin(request)))
 
 
 @router.post("/logout", response_model=MessageOut, responses=answers(JSON_BODY, UNAVAILABLE))

@@ -63,8 +63,8 @@ async def introspect(request: Request, use_case: Introspect = Depends(ProvideInL
     if not status.active or status.claims is None:
         return JSONResponse({"active": False}, headers={"Cache-Control": "no-store"})
     claims = status.claims
-    return JSONResponse({"active": True, "sub": str(claims.user_id), "role": claims.role,
-                         "email_verified": claims.email_verified, "token_type": "Bearer",
+    return JSONResponse({"active": True, "sub": str(claims.user_id), "role": status.role,
+                         "email_verified": status.email_verified, "token_type": "Bearer",
                          "exp": int(claims.expires_at.timestamp()), "iat": int(claims.issued_at.timestamp())},
                         headers={"Cache-Control": "no-store"})
 

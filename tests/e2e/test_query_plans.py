@@ -19,6 +19,8 @@ from tests.database import own_database
 from tests.e2e.conftest import Service, running_service
 from tests.e2e.test_account_flow import verified_admin
 from tests.settings import OPERATOR
+
+INTROSPECTION = "introspection-secret-" + "p" * 20
 from tests.smtp_server import SmtpTestServer
 
 BIG_TABLES = {"users", "refresh_tokens", "outbox_messages", "rate_limits", "email_requests", "security_events"}
@@ -82,7 +84,7 @@ def history_url(postgres_url: str) -> Iterator[str]:
 
 @pytest.fixture
 async def service_on_history(history_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[Service]:
-    async with running_service(history_url, smtp_server) as service:
+    async with running_service(history_url, smtp_server, INTROSPECTION_SECRET=INTROSPECTION) as service:
         yield service
 
 
@@ -102,16 +104,26 @@ async def test_no_hot_path_statement_scans_a_big_table(service_on_history: Servi
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
 
-    scans = []
+    scans, bearer_reads = [], {}
     async with engine.connect() as connection:
         for statement, parameters in sent.items():
             [[plan]] = (await connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters)).all()
             plan = json.loads(plan) if isinstance(plan, str) else plan
             scans += [(node["Relation Name"], statement) for node in _nodes(plan[0]["Plan"])
                       if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in BIG_TABLES]
+            if "AS session_live" in statement:
+                bearer_reads[statement] = [node for node in _nodes(plan[0]["Plan"])
+                                           if node.get("Relation Name") in ("users", "refresh_tokens")]
         await connection.rollback()
     assert len(sent) > 40, sorted(sent)  # the hot paths ran, and were recorded
     assert scans == [], "\n\n".join(f"{table}: {statement}" for table, statement in scans)
+    # Every bearer's request (GET /me's with the suppression list, the rest's and introspection's without):
+    # the account by its key, and its session's newest refresh token, one index entry read backwards.
+    assert len(bearer_reads) == 2, sorted(bearer_reads)
+    for statement, nodes in bearer_reads.items():
+        assert [(n["Relation Name"], n.get("Index Name"), n.get("Scan Direction")) for n in nodes] == [
+            ("users", "pk_users", "Forward"),
+            ("refresh_tokens", "ix_refresh_tokens_session", "Backward")], statement
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -136,6 +148,9 @@ async def run_the_hot_paths(service: Service) -> None:
     for path in ("/api/v1/auth/me", "/api/v1/auth/sessions", "/api/v1/auth/me/security-events",
                  "/api/v1/auth/me/export"):
         assert (await client.get(path, headers=bearer)).status_code == 200, path
+    introspected = await client.post("/api/v1/auth/introspect", json={"token": renewed["access_token"]},
+                                     headers={"Authorization": f"Bearer {INTROSPECTION}"})
+    assert introspected.json()["active"] is True
     assert (await client.patch("/api/v1/auth/me", headers=bearer, json={"last_name": "L"})).status_code == 200
 
     await client.post("/api/v1/auth/password-reset-request", json={"email": "ada@example.com"})

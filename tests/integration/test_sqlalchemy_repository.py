@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.ports import SpendOutcome
 from application.mail import EmailContent, OutboxMessage
+from application.suppressions import Suppression, SuppressionSource
 from domain.email import Email
 from domain.errors import UserAlreadyExists
 from domain.user import User
@@ -75,11 +76,11 @@ async def test_a_refresh_token_is_used_once_and_revoked_by_family(uow: SqlAlchem
     async with uow:
         await uow.users.add(user)
         await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + timedelta(days=1))
-        await uow.refresh_tokens.add("b" * 64, user.id, family, NOW, NOW + timedelta(days=1))
         await uow.commit()
     async with uow:
         spent = await uow.refresh_tokens.spend("a" * 64, NOW)
         assert spent.outcome is SpendOutcome.SPENT and spent.user is not None and spent.user.email == user.email
+        await uow.refresh_tokens.add("b" * 64, user.id, family, NOW, NOW + timedelta(days=1))  # its successor
         assert (await uow.refresh_tokens.spend("a" * 64, NOW)).outcome is SpendOutcome.REUSED
         await uow.refresh_tokens.revoke_family(user.id, family, NOW)
         await uow.commit()
@@ -90,6 +91,62 @@ async def test_a_refresh_token_is_used_once_and_revoked_by_family(uow: SqlAlchem
         assert (await uow.refresh_tokens.spend("b" * 64, NOW + timedelta(days=2))).outcome is SpendOutcome.REVOKED
     assert record is not None and record.revoked_at == NOW
     assert revoked.outcome is SpendOutcome.REVOKED and revoked.token == record
+
+
+async def test_a_spend_within_the_grace_is_raced_with_the_first_spends_salt(uow: SqlAlchemyUnitOfWork) -> None:
+    user, family = new_user(), uuid.uuid4()
+    async with uow:
+        await uow.users.add(user)
+        await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + timedelta(days=1))
+        await uow.commit()
+    async with uow:
+        assert (await uow.refresh_tokens.spend("a" * 64, NOW, timedelta(seconds=10), "salt-1")).outcome \
+            is SpendOutcome.SPENT
+        await uow.commit()
+    async with uow:
+        raced = await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(seconds=5), timedelta(seconds=10), "salt-2")
+        late = await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(seconds=10), timedelta(seconds=10), "salt-3")
+    assert raced.outcome is SpendOutcome.RACED and raced.token is not None and raced.token.successor_salt == "salt-1"
+    assert late.outcome is SpendOutcome.REUSED
+
+
+async def test_a_family_with_a_later_live_token_has_forked_and_its_spend_is_a_reuse(uow: SqlAlchemyUnitOfWork) -> None:
+    user, family = new_user(), uuid.uuid4()
+    async with uow:  # two branches, as a grace reuse made them before a token had one successor only
+        await uow.users.add(user)
+        await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + timedelta(days=1))
+        await uow.refresh_tokens.add("b" * 64, user.id, family, NOW + timedelta(seconds=3), NOW + timedelta(days=1))
+        await uow.commit()
+    async with uow:
+        assert (await uow.refresh_tokens.spend("b" * 64, NOW + timedelta(minutes=1))).outcome is SpendOutcome.SPENT
+        await uow.refresh_tokens.add("c" * 64, user.id, family, NOW + timedelta(minutes=1), NOW + timedelta(days=1))
+        await uow.commit()
+    async with uow:  # the older branch's next use finds the newer one's token: the whole family is a copy's
+        assert (await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(minutes=2))).outcome is SpendOutcome.REUSED
+
+
+async def test_a_bearers_account_comes_with_whether_its_session_is_live(uow: SqlAlchemyUnitOfWork) -> None:
+    user, family, other = new_user(), uuid.uuid4(), uuid.uuid4()
+    async with uow:
+        await uow.users.add(user)
+        await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + timedelta(days=1))
+        await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(minutes=1))
+        await uow.refresh_tokens.add("b" * 64, user.id, family, NOW + timedelta(minutes=1), NOW + timedelta(days=1))
+        await uow.refresh_tokens.add("c" * 64, user.id, other, NOW, NOW + timedelta(hours=1))
+        await uow.suppressions.add(Suppression(user.email.value, SuppressionSource.HARD, "bounced", NOW))
+        await uow.commit()
+    async with uow:
+        live = await uow.users.get_for_bearer(user.id, family, NOW + timedelta(minutes=2), with_suppression=True)
+        plain = await uow.users.get_for_bearer(user.id, family, NOW + timedelta(minutes=2))
+        expired = await uow.users.get_for_bearer(user.id, other, NOW + timedelta(hours=1))
+        unknown = await uow.users.get_for_bearer(user.id, uuid.uuid4(), NOW)
+        nobody = await uow.users.get_for_bearer(uuid.uuid4(), family, NOW)
+        await uow.refresh_tokens.revoke_family(user.id, family, NOW + timedelta(minutes=3))
+        ended = await uow.users.get_for_bearer(user.id, family, NOW + timedelta(minutes=3))
+    assert live is not None and live.user.id == user.id and live.session_live and live.suppressed
+    assert plain is not None and plain.session_live and not plain.suppressed  # not asked for
+    assert [found.session_live for found in (expired, unknown, ended) if found is not None] == [False, False, False]
+    assert nobody is None
 
 
 async def store(uow: SqlAlchemyUnitOfWork, *messages: OutboxMessage) -> None:

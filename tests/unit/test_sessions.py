@@ -113,15 +113,49 @@ async def test_a_session_ends_at_its_absolute_lifetime_however_often_it_is_refre
         await refresh.execute(session.refresh_token)
 
 
-async def test_a_reuse_within_the_grace_gets_a_working_pair_and_the_family_lives(world: World) -> None:
+async def test_a_reuse_within_the_grace_gets_the_same_successor_and_no_branch_of_its_own(world: World) -> None:
     first = await world.login().execute(ada())
     refresh = world.refresh_session()
     one = await refresh.execute(first.refresh_token)
     world.clock.advance(timedelta(seconds=9))
     other = await refresh.execute(first.refresh_token)  # the second tab
-    assert one.refresh_token != other.refresh_token
-    await refresh.execute(one.refresh_token)
-    await refresh.execute(other.refresh_token)
+    assert other.refresh_token == one.refresh_token  # one token, one branch: the tabs share it
+    assert (await world.authenticate().execute(other.access_token)).user.email == "ada@example.com"
+    again = await refresh.execute(one.refresh_token)
+    world.clock.advance(timedelta(seconds=1))
+    assert (await refresh.execute(other.refresh_token)).refresh_token == again.refresh_token
+    world.clock.advance(timedelta(seconds=30))  # the grace of both spends is past: a reuse now is a copy's
+    with pytest.raises(NotAuthenticated):
+        await refresh.execute(one.refresh_token)
+    with pytest.raises(NotAuthenticated):
+        await refresh.execute(again.refresh_token)
+    [entry] = [e for e in world.uow.store.security_events if e.detail == "refresh_token_reused"]
+    assert entry.type.value == "session_ended"
+
+
+@pytest.mark.parametrize("ending", ["logout", "end_session", "everywhere_else", "revoke"])
+async def test_an_access_token_ends_with_its_session(world: World, ending: str) -> None:
+    session = await world.login().execute(ada())
+    caller = await world.authenticate().execute(session.access_token)
+    if ending == "logout":
+        await world.logout().execute(session.refresh_token)
+    elif ending == "end_session":
+        await world.end_session().execute(caller.user.id, caller.session_id)
+    elif ending == "everywhere_else":
+        other = await world.login().execute(ada())
+        await world.log_out_everywhere_else().execute(await world.authenticate().execute(other.access_token))
+        assert (await world.authenticate().execute(other.access_token)).user.id == caller.user.id
+    else:
+        await world.revoke_account_sessions().execute(caller.user.id)
+    with pytest.raises(NotAuthenticated):
+        await world.authenticate().execute(session.access_token)
+
+
+async def test_an_access_token_naming_no_session_is_refused(world: World) -> None:
+    session = await world.login().execute(ada())
+    without_sid = session.access_token.rsplit("|", 1)[0] + "|"
+    with pytest.raises(NotAuthenticated):
+        await world.authenticate().execute(without_sid)
 
 
 async def test_sessions_list_where_each_login_came_from_and_end_one_at_a_time(world: World) -> None:
