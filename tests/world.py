@@ -5,50 +5,51 @@ from __future__ import annotations
 
 import re
 
-from application.account_emails import AccountEmails
-from application.authenticate import Authenticate
-from application.change_email import ChangeEmail
-from application.change_password import ChangePassword
-from application.check_reset_link import CheckResetLink
-from application.config import DeliveryPolicy, Links, TokenLifetimes
-from application.confirm_email_change import ConfirmEmailChange
-from application.confirm_reset import ConfirmReset
-from application.create_admin import CreateAdmin
-from application.current_password import CurrentPassword
-from application.cursors import PageCursors
-from application.deliver_outbox import DeliverOutbox
-from application.housekeeping import Housekeeping
-from application.list_users import ListUsers
-from application.login import Login
-from application.administer_account import AdministerAccount
-from application.delete_account import DeleteAccount
-from application.delete_own_account import DeleteOwnAccount
-from application.end_session import EndSession
-from application.find_users import FindUsers
-from application.list_sessions import ListSessions
-from application.log_out_everywhere_else import LogOutEverywhereElse
-from application.logout import Logout
-from application.outbox_status import OutboxStatus
-from application.process_email_requests import ProcessEmailRequests
-from application.refresh_session import RefreshSession
-from application.register_user import RegisterUser, Signup
-from application.request_reset import RequestReset
-from application.resend_verification import ResendVerification
-from application.revive_dead_messages import ReviveDeadMessages
-from application.revoke_account_sessions import RevokeAccountSessions
-from application.send_mail import SendMail
-from application.session_issuer import SessionIssuer
-from application.views import UserView
-from application.confirm_email_change_by_code import ConfirmEmailChangeByCode
-from application.login_by_code import LoginByCode
-from application.login_by_link import LoginByLink
-from application.one_time_codes import CodeBook
-from application.request_login_code import RequestLoginCode
-from application.reset_password_by_code import ResetPasswordByCode
-from application.verify_email import VerifyEmail
-from application.verify_email_by_code import VerifyEmailByCode
+from adapters.tracing import NoTracing
+from application.account.delete_own_account import DeleteOwnAccount
+from application.address.change_email import ChangeEmail
+from application.address.confirm_email_change import ConfirmEmailChange
+from application.address.confirm_email_change_by_code import ConfirmEmailChangeByCode
+from application.address.resend_verification import ResendVerification
+from application.address.verify_email import VerifyEmail
+from application.address.verify_email_by_code import VerifyEmailByCode
+from application.admin.administer_account import AdministerAccount
+from application.admin.create_admin import CreateAdmin
+from application.admin.delete_account import DeleteAccount
+from application.admin.find_users import FindUsers
+from application.admin.list_users import ListUsers
+from application.admin.revoke_account_sessions import RevokeAccountSessions
+from application.admin.send_mail import SendMail
+from application.mail.deliver_outbox import DeliverOutbox
+from application.mail.outbox_status import OutboxStatus
+from application.mail.process_email_requests import ProcessEmailRequests
+from application.mail.revive_dead_messages import ReviveDeadMessages
+from application.operations.housekeeping import Housekeeping
+from application.password.change_password import ChangePassword
+from application.password.check_reset_link import CheckResetLink
+from application.password.confirm_reset import ConfirmReset
+from application.password.request_reset import RequestReset
+from application.password.reset_password_by_code import ResetPasswordByCode
+from application.sessions.end_session import EndSession
+from application.sessions.list_sessions import ListSessions
+from application.sessions.log_out_everywhere_else import LogOutEverywhereElse
+from application.sessions.login import Login
+from application.sessions.login_by_code import LoginByCode
+from application.sessions.login_by_link import LoginByLink
+from application.sessions.logout import Logout
+from application.sessions.refresh_session import RefreshSession
+from application.sessions.request_login_code import RequestLoginCode
+from application.shared.account_emails import AccountEmails
+from application.shared.authenticate import Authenticate
+from application.shared.code_book import CodeBook
+from application.shared.config import DeliveryPolicy, Links, TokenLifetimes
+from application.shared.current_password import CurrentPassword
+from application.shared.cursors import PageCursors
+from application.shared.session_issuer import SessionIssuer
+from application.signup.register_user import RegisterUser, Signup
 from domain.email import Email
 from domain.user import User
+from domain.views import UserView
 from tests.fakes import (LIMITS, LOGIN_FAILURES, PER_ADDRESS, PER_CLIENT, FakeAccessTokens, FakeClock,
                          FakeCodeDigests, FakeHasher, FakeMailSender, FakeRenderer, FakeTokens, FakeUnitOfWork)
 
@@ -184,7 +185,7 @@ class World:
         return CreateAdmin(uow=self.uow, hasher=self.hasher, clock=self.clock, common_passwords=self.common_passwords)
 
     def process_email_requests(self) -> ProcessEmailRequests:
-        return ProcessEmailRequests(uow=self.uow, emails=self.emails, clock=self.clock)
+        return ProcessEmailRequests(uow=self.uow, emails=self.emails, clock=self.clock, tracing=NoTracing())
 
     def deliver_outbox(self, sender: object | None = None) -> DeliverOutbox:
         return DeliverOutbox(uow=self.uow, sender=sender or self.mail, clock=self.clock,  # type: ignore[arg-type]

@@ -10,13 +10,13 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from application.account_trail import AccountTrail, TrailPage, TrailQuery
-from application.authenticate import Caller
-from application.export_account import ExportAccount
-from application.security_events import SecurityEvent
+from application.account.account_trail import AccountTrail, TrailPage, TrailQuery
+from application.account.export_account import ExportAccount
+from application.shared.authenticate import Caller
+from domain.trail import SecurityEvent
 from entrypoints.container import Container
-from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.answers import BAD_CURSOR, INVALID, SIGNED_IN, UNAVAILABLE, answers
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.schemas import UserOut
 from entrypoints.http.security import current_caller
 from entrypoints.http.sessions import SessionItemOut

@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from adapters.signing_keys import ASYMMETRIC
-from application.errors import StorageError
+from adapters.crypto.signing_keys import ASYMMETRIC
+from application.shared.errors import StorageError
 from fastapi.middleware.cors import CORSMiddleware
 
 from entrypoints.container import Container, build_container, close_container

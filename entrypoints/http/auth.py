@@ -8,35 +8,35 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 
-from adapters.i18n import Catalogs
-from application.change_email import ChangeEmail, EmailChange
-from application.change_password import ChangePassword, PasswordChange
-from application.check_email_change_link import CheckEmailChangeLink
-from application.check_verification_link import CheckVerificationLink
-from application.confirm_email_change import ConfirmEmailChange
-from application.confirm_reset import ConfirmReset, ResetConfirmation
-from application.delete_own_account import DeleteOwnAccount, OwnDeletion
-from application.email_requests import LinkRequest
-from application.login import Credentials, Login
-from application.logout import Logout
-from application.refresh_session import RefreshSession
-from application.register_user import RegisterUser, Signup
-from application.request_reset import RequestReset
-from application.resend_verification import ResendVerification
-from application.send_mail import SendMail
-from application.show_me import ShowMe
-from application.update_profile import ProfileUpdate, UpdateProfile
-from application.verify_email import VerifyEmail
-from application.views import UserView
+from adapters.i18n.catalogs import Catalogs
+from application.account.delete_own_account import DeleteOwnAccount, OwnDeletion
+from application.account.show_me import ShowMe
+from application.account.update_profile import ProfileUpdate, UpdateProfile
+from application.address.change_email import ChangeEmail, EmailChange
+from application.address.check_email_change_link import CheckEmailChangeLink
+from application.address.check_verification_link import CheckVerificationLink
+from application.address.confirm_email_change import ConfirmEmailChange
+from application.address.resend_verification import ResendVerification
+from application.address.verify_email import VerifyEmail
+from application.admin.send_mail import SendMail
+from application.password.change_password import ChangePassword, PasswordChange
+from application.password.confirm_reset import ConfirmReset, ResetConfirmation
+from application.password.request_reset import RequestReset
+from application.sessions.login import Credentials, Login
+from application.sessions.logout import Logout
+from application.sessions.refresh_session import RefreshSession
+from application.shared.record_email_request import LinkRequest
+from application.signup.register_user import RegisterUser, Signup
 from domain.errors import NotAuthenticated
+from domain.views import UserView
 from entrypoints.container import Container
-from entrypoints.http.injection import ProvideInLoop
-from entrypoints.http.browser import LINK_ON_ITS_WAY, email_change_page, verification_page
-from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.answers import (ADMIN, BAD_CREDENTIALS, DISABLED, EXPIRED, INVALID, INVALID_CODE, INVALID_TOKEN,
                                       JSON_BODY, LAST_ADMIN, LIMITED, MISMATCH, NOT_AN_ADDRESS, SIGNED_IN, TAKEN,
                                       UNAUTHENTICATED, UNAVAILABLE, VERIFIED, WEAK, WRONG_PASSWORD, answers, html_too)
+from entrypoints.http.browser import LINK_ON_ITS_WAY, email_change_page, verification_page
+from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import N_, translator
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.pages import Pages, prefers_json
 from entrypoints.http.schemas import (ChangeEmailIn, ChangePasswordIn, DeleteMeIn, EmailIn, MeOut, LoginIn, MessageOut, ProfileIn,
                                       RefreshIn, ResetConfirmIn, SendMailIn, SendMailOut, SessionOut, SignupIn,

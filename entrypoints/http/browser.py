@@ -13,24 +13,24 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 
-from application.check_email_change_link import CheckEmailChangeLink
-from application.check_reset_link import CheckResetLink
-from application.check_verification_link import CheckVerificationLink
-from application.codes_in_use import CodeEntry
-from application.confirm_email_change import ConfirmEmailChange
-from application.confirm_reset import ConfirmReset, ResetConfirmation
-from application.email_requests import LinkRequest
-from application.request_reset import RequestReset
-from application.resend_verification import ResendVerification
-from application.reset_password_by_code import CodeReset, ResetPasswordByCode
-from application.verify_email import VerifyEmail
-from application.verify_email_by_code import VerifyEmailByCode
+from application.address.check_email_change_link import CheckEmailChangeLink
+from application.address.check_verification_link import CheckVerificationLink
+from application.address.confirm_email_change import ConfirmEmailChange
+from application.address.resend_verification import ResendVerification
+from application.address.verify_email import VerifyEmail
+from application.address.verify_email_by_code import VerifyEmailByCode
+from application.password.check_reset_link import CheckResetLink
+from application.password.confirm_reset import ConfirmReset, ResetConfirmation
+from application.password.request_reset import RequestReset
+from application.password.reset_password_by_code import CodeReset, ResetPasswordByCode
+from application.shared.code_entry import CodeEntry
+from application.shared.record_email_request import LinkRequest
 from domain.errors import (InvalidCode, InvalidEmail, InvalidToken, PasswordsMismatch, RateLimited, TokenExpired,
                            UserAlreadyExists, WeakPassword)
 from entrypoints.container import Container
-from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import N_, localized, translator
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.pages import Pages
 
 router = APIRouter(prefix="/api/v1/auth", include_in_schema=False)

@@ -12,7 +12,7 @@ from typing import Union
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from application.ports import SessionOrigin
+from domain.trail import SessionOrigin
 from entrypoints.http.device import device_label
 
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]

@@ -5,18 +5,18 @@ from __future__ import annotations
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request
 
-from application.codes_in_use import CodeEntry
-from application.confirm_email_change_by_code import ConfirmEmailChangeByCode, EmailChangeCode
-from application.reset_password_by_code import CodeReset, ResetPasswordByCode
-from application.verify_email_by_code import VerifyEmailByCode
-from application.views import UserView
+from application.address.confirm_email_change_by_code import ConfirmEmailChangeByCode, EmailChangeCode
+from application.address.verify_email_by_code import VerifyEmailByCode
+from application.password.reset_password_by_code import CodeReset, ResetPasswordByCode
+from application.shared.code_entry import CodeEntry
+from domain.views import UserView
 from entrypoints.container import Container
-from entrypoints.http.injection import ProvideInLoop
-from entrypoints.http.auth import RESET_DONE, verified_message, email_confirmed
-from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.answers import (INVALID_CODE, JSON_BODY, LIMITED, MISMATCH, SIGNED_IN, TAKEN, UNAVAILABLE, WEAK,
                                       answers)
+from entrypoints.http.auth import RESET_DONE, verified_message, email_confirmed
+from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import translator
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.schemas import CodeIn, MessageOut, ResetCodeIn, UserMessageOut
 from entrypoints.http.security import current_user
 

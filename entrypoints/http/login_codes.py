@@ -8,17 +8,17 @@ from __future__ import annotations
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request, status
 
-from application.codes_in_use import CodeEntry
-from application.email_requests import LinkRequest
-from application.login_by_code import LoginByCode
-from application.login_by_link import LoginByLink
-from application.request_login_code import RequestLoginCode
+from application.sessions.login_by_code import LoginByCode
+from application.sessions.login_by_link import LoginByLink
+from application.sessions.request_login_code import RequestLoginCode
+from application.shared.code_entry import CodeEntry
+from application.shared.record_email_request import LinkRequest
 from entrypoints.container import Container
-from entrypoints.http.injection import ProvideInLoop
+from entrypoints.http.answers import DISABLED, INVALID_CODE, INVALID_TOKEN, JSON_BODY, LIMITED, UNAVAILABLE, answers
 from entrypoints.http.auth import no_store
 from entrypoints.http.client_address import client_key, session_origin
-from entrypoints.http.answers import DISABLED, INVALID_CODE, INVALID_TOKEN, JSON_BODY, LIMITED, UNAVAILABLE, answers
 from entrypoints.http.errors import N_, translator
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.schemas import CodeIn, EmailIn, MessageOut, SessionOut, TokenIn
 
 router = APIRouter(prefix="/api/v1/auth", tags=["sign-in by email"])

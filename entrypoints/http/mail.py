@@ -11,14 +11,14 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from adapters.bounce_signatures import StandardWebhooksVerifier, UnsignedReport
-from application.lift_suppression import LiftSuppression
-from application.list_suppressions import ListSuppressions
-from application.record_bounce import BounceReport, RecordBounce
-from application.suppressions import Suppression, SuppressionSource
+from application.mail.lift_suppression import LiftSuppression
+from application.mail.list_suppressions import ListSuppressions
+from application.mail.record_bounce import BounceReport, RecordBounce
 from domain.errors import NotAuthenticated
+from domain.suppressions import Suppression, SuppressionSource
 from entrypoints.container import Container
-from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.answers import ADMIN, INVALID, JSON_BODY, NOT_FOUND, UNAUTHENTICATED, UNAVAILABLE, answers
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.schemas import EmailField, Strict
 from entrypoints.http.security import require_admin
 

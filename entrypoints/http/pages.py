@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from adapters.i18n import Catalogs
+from adapters.i18n.catalogs import Catalogs
 from adapters.weighted_header import weighted_values
 
 SHIPPED = Path(__file__).with_name("templates")

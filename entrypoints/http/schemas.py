@@ -9,11 +9,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from adapters.i18n import locale_tag
-from application.find_users import UserSearchPage
-from application.send_mail import MAX_RECIPIENTS
-from application.views import SessionTokens, UserPage, UserView
+from adapters.i18n.catalogs import locale_tag
+from application.admin.find_users import UserSearchPage
+from application.admin.send_mail import MAX_RECIPIENTS
 from domain.user import Role
+from domain.views import SessionTokens, UserPage, UserView
 from entrypoints.http.errors import N_
 
 # What a name may not hold: controls and line or paragraph separators (a line break must never reach a

@@ -9,16 +9,16 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel
 
-from application.authenticate import Caller
-from application.end_session import EndSession
-from application.list_sessions import ListSessions
-from application.log_out_everywhere_else import LogOutEverywhereElse
-from application.views import SessionView
+from application.sessions.end_session import EndSession
+from application.sessions.list_sessions import ListSessions
+from application.sessions.log_out_everywhere_else import LogOutEverywhereElse
+from application.shared.authenticate import Caller
+from domain.views import SessionView
 from entrypoints.container import Container
-from entrypoints.http.injection import ProvideInLoop
-from entrypoints.http.client_address import session_origin
 from entrypoints.http.answers import INVALID, NOT_FOUND, SIGNED_IN, UNAVAILABLE, answers
+from entrypoints.http.client_address import session_origin
 from entrypoints.http.errors import N_, translator
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.schemas import MessageOut
 from entrypoints.http.security import current_caller
 

@@ -11,8 +11,8 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from adapters.signing_keys import KeyRing
-from application.introspect import Introspect
+from adapters.crypto.signing_keys import KeyRing
+from application.sessions.introspect import Introspect
 from domain.errors import NotAuthenticated
 from entrypoints.container import Container
 from entrypoints.http.answers import TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE, answers

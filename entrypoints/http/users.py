@@ -9,24 +9,24 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import AfterValidator
 
-from application.account_trail import AccountTrail, TrailQuery
-from application.administer_account import AccountChange, AdministerAccount
-from application.delete_account import DeleteAccount
-from application.find_users import FindUsers, UserSearch
-from application.get_account import GetAccount
-from application.list_users import ListUsers, UserQuery
-from application.ports import UserFilter
-from application.resend_account_verification import ResendAccountVerification
-from application.revoke_account_sessions import RevokeAccountSessions
-from application.views import UserView
+from application.account.account_trail import AccountTrail, TrailQuery
+from application.admin.administer_account import AccountChange, AdministerAccount
+from application.admin.delete_account import DeleteAccount
+from application.admin.find_users import FindUsers, UserSearch
+from application.admin.get_account import GetAccount
+from application.admin.list_users import ListUsers, UserQuery
+from application.admin.resend_account_verification import ResendAccountVerification
+from application.admin.revoke_account_sessions import RevokeAccountSessions
 from domain.user import Role
+from domain.user import UserFilter
+from domain.views import UserView
 from entrypoints.container import Container
-from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.account_data import Cursor, Limit, TrailOut
-from entrypoints.http.client_address import session_origin
 from entrypoints.http.answers import (ADMIN, BAD_CURSOR, INVALID, JSON_BODY, LAST_ADMIN, NOT_FOUND, UNAVAILABLE,
                                       answers)
+from entrypoints.http.client_address import session_origin
 from entrypoints.http.errors import N_, translator
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.schemas import AccountChangeIn, MessageOut, UserOut, UserPageOut, plain_text
 from entrypoints.http.security import require_admin
 

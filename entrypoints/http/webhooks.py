@@ -10,15 +10,15 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
-from application.add_webhook import AddWebhook
-from application.list_webhooks import ListWebhooks
-from application.remove_webhook import RemoveWebhook
-from application.test_webhook import TestWebhook
-from application.views import UserView
-from application.webhooks import WebhookView
+from application.webhooks.add_webhook import AddWebhook
+from application.webhooks.list_webhooks import ListWebhooks
+from application.webhooks.remove_webhook import RemoveWebhook
+from application.webhooks.send_test_event import TestWebhook
+from domain.views import UserView
+from domain.webhooks import WebhookView
 from entrypoints.container import Container
-from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.answers import ADMIN, BAD_WEBHOOK, INVALID, JSON_BODY, NOT_FOUND, UNAVAILABLE, answers
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.schemas import Strict, example
 from entrypoints.http.security import require_admin
 
