@@ -1,4 +1,4 @@
-"""Limits on requests, by named rule: every rule's window and limit, every key built here."""
+"""Limits on requests, by named rule: every rule's window and limit in one table, every key built here."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Emails written with the change that caused them, and what sending one can come to."""
+"""Outgoing email as plain data, and the errors a delivery can end in."""
 
 from __future__ import annotations
 

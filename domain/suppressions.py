@@ -1,4 +1,9 @@
-"""Addresses no email goes to any more, and why."""
+"""Addresses that bounce: a permanent refusal, or a provider's report, stops every later email to them.
+
+Every bounce a sender keeps mailing hurts its reputation with the mail providers. The outbox row of an email
+to a suppressed address is kept, marked `suppressed` with the reason; nothing is deleted, and the API answers
+as it always does, so no caller learns the address is suppressed.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""Each account's audit trail: what happened, when, from where."""
+"""The audit trail: what happened to an account's security, append-only, for its owner and administrators.
+
+Each entry is a kind, a time, the account, where from and, for an administrator's act, who did it; never a
+password, hash, token, code or link.
+"""
 
 from __future__ import annotations
 

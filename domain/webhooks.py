@@ -1,4 +1,5 @@
-"""Webhook subscriptions and their deliveries, as records."""
+"""Webhook subscriptions and their deliveries, as data (the ports that store, send and vet them are in
+application/ports/webhooks.py)."""
 
 from __future__ import annotations
 
