@@ -1,4 +1,5 @@
-"""/api/v1/users: administration."""
+"""Administration of the accounts (/api/v1/users): finding them, changing, disabling or deleting one,
+its audit trail, ending its sessions."""
 
 from __future__ import annotations
 
@@ -7,32 +8,54 @@ from typing import Annotated
 
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, Field
 
 from application.account_trail import AccountTrail, TrailQuery
 from application.administer_account import AccountChange, AdministerAccount
 from application.delete_account import DeleteAccount
-from application.find_users import FindUsers, UserSearch
+from application.find_users import FindUsers, UserSearch, UserSearchPage
 from application.get_account import GetAccount
 from application.list_users import ListUsers, UserQuery
 from application.ports import UserFilter
 from application.resend_account_verification import ResendAccountVerification
 from application.revoke_account_sessions import RevokeAccountSessions
-from application.views import UserView
+from application.views import UserPage, UserView
 from domain.user import Role
 from entrypoints.container import Container
 from entrypoints.http.injection import ProvideInLoop
-from entrypoints.http.account_data import Cursor, Limit, TrailOut
 from entrypoints.http.client_address import session_origin
 from entrypoints.http.answers import (ADMIN, BAD_CURSOR, INVALID, JSON_BODY, LAST_ADMIN, NOT_FOUND, UNAVAILABLE,
                                       answers)
 from entrypoints.http.errors import N_, translator
-from entrypoints.http.schemas import AccountChangeIn, MessageOut, UserOut, UserPageOut, plain_text
+from entrypoints.http.shared import Cursor, Limit, MessageOut, Strict, TrailOut, UserOut, example, plain_text
 from entrypoints.http.security import require_admin
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/api/v1/users", tags=["admin"], dependencies=[Depends(require_admin)])
 # Every route here is an administrator's, on an account named by id.
 ONE_ACCOUNT = (INVALID, ADMIN, NOT_FOUND, UNAVAILABLE)
+
+
+class UserPageOut(BaseModel):
+    items: list[UserOut]
+    total: int | None = Field(description="With offset paging only: the number of accounts")
+    offset: int | None = Field(description="With offset paging only")
+    limit: int
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last")
+
+    @classmethod
+    def of(cls, page: UserPage | UserSearchPage) -> UserPageOut:
+        items = [UserOut.of(user) for user in page.items]
+        if isinstance(page, UserSearchPage):
+            return cls(items=items, total=None, offset=None, limit=page.limit, next_cursor=page.next_cursor)
+        return cls(items=items, total=page.total, offset=page.offset, limit=page.limit, next_cursor=page.next_cursor)
+
+
+class AccountChangeIn(Strict):
+    model_config = example(disabled=True)
+
+    role: Role | None = None
+    disabled: bool | None = None
+    is_verified: bool | None = None
 
 
 @router.get("", response_model=UserPageOut, responses=answers(INVALID, BAD_CURSOR, ADMIN, UNAVAILABLE))
