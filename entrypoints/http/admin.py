@@ -1,4 +1,5 @@
-"""/api/v1/users: administration."""
+"""Administration of the accounts (/api/v1/users): finding them, changing, disabling or deleting one,
+its audit trail, ending its sessions."""
 
 from __future__ import annotations
 
@@ -7,32 +8,54 @@ from typing import Annotated
 
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, Field
 
 from application.account.account_trail import AccountTrail, TrailQuery
 from application.admin.administer_account import AccountChange, AdministerAccount
 from application.admin.delete_account import DeleteAccount
-from application.admin.find_users import FindUsers, UserSearch
+from application.admin.find_users import FindUsers, UserSearch, UserSearchPage
 from application.admin.get_account import GetAccount
 from application.admin.list_users import ListUsers, UserQuery
 from application.admin.resend_account_verification import ResendAccountVerification
 from application.admin.revoke_account_sessions import RevokeAccountSessions
 from domain.user import Role
 from domain.user import UserFilter
-from domain.views import UserView
+from domain.views import UserPage, UserView
 from entrypoints.container import Container
-from entrypoints.http.account_data import Cursor, Limit, TrailOut
 from entrypoints.http.answers import (ADMIN, BAD_CURSOR, INVALID, JSON_BODY, LAST_ADMIN, NOT_FOUND, UNAVAILABLE,
                                       answers)
 from entrypoints.http.client_address import session_origin
 from entrypoints.http.errors import N_, translator
 from entrypoints.http.injection import ProvideInLoop
-from entrypoints.http.schemas import AccountChangeIn, MessageOut, UserOut, UserPageOut, plain_text
 from entrypoints.http.security import require_admin
+from entrypoints.http.shared import Cursor, Limit, MessageOut, Strict, TrailOut, UserOut, example, plain_text
 
-router = APIRouter(prefix="/api/v1/users", tags=["users"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/api/v1/users", tags=["admin"], dependencies=[Depends(require_admin)])
 # Every route here is an administrator's, on an account named by id.
 ONE_ACCOUNT = (INVALID, ADMIN, NOT_FOUND, UNAVAILABLE)
+
+
+class UserPageOut(BaseModel):
+    items: list[UserOut]
+    total: int | None = Field(description="With offset paging only: the number of accounts")
+    offset: int | None = Field(description="With offset paging only")
+    limit: int
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null on the last")
+
+    @classmethod
+    def of(cls, page: UserPage | UserSearchPage) -> UserPageOut:
+        items = [UserOut.of(user) for user in page.items]
+        if isinstance(page, UserSearchPage):
+            return cls(items=items, total=None, offset=None, limit=page.limit, next_cursor=page.next_cursor)
+        return cls(items=items, total=page.total, offset=page.offset, limit=page.limit, next_cursor=page.next_cursor)
+
+
+class AccountChangeIn(Strict):
+    model_config = example(disabled=True)
+
+    role: Role | None = None
+    disabled: bool | None = None
+    is_verified: bool | None = None
 
 
 @router.get("", response_model=UserPageOut, responses=answers(INVALID, BAD_CURSOR, ADMIN, UNAVAILABLE))

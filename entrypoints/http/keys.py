@@ -19,8 +19,8 @@ from entrypoints.http.answers import TOO_LARGE, UNAUTHENTICATED, UNAVAILABLE, an
 from entrypoints.http.injection import ProvideInLoop
 from entrypoints.settings import Settings
 
-keys = APIRouter(tags=["tokens"])
-introspection = APIRouter(prefix="/api/v1/auth", tags=["tokens"])
+keys = APIRouter(tags=["keys"])
+introspection = APIRouter(prefix="/api/v1/auth", tags=["keys"])
 
 
 JWKS_ANSWER = {200: {"description": "The key set (RFC 7517)", "content": {"application/json": {"example": {"keys": [
