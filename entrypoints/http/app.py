@@ -24,6 +24,7 @@ from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.log_masking import install_log_masking
 from entrypoints.http.metrics_registry import MetricsMiddleware
 from entrypoints.http.operator_access import OperatorListener
+from entrypoints.http.path_guard import ControlCharactersInPath
 from entrypoints.logs import RequestIdMiddleware
 from entrypoints.master_secret import open_sealed_secrets
 from entrypoints.settings import Settings, load_settings
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, container: Container | None = N
     app.state.container = container
     install_error_handlers(app)
     install_log_masking()
+    app.add_middleware(ControlCharactersInPath)
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
     if settings.CORS_ORIGINS:
         app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS, allow_credentials=True,
