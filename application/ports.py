@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 from application.events import EventOutbox
 from application.mail import EmailContent, OutboxMessage, OutboxStats
-from application.security_events import SecurityEvents, SessionOrigin
+from application.security_events import SecurityEvents
+from application.security_events import SessionOrigin as SessionOrigin  # re-exported for the use cases
 from application.suppressions import BounceReceipts, Suppressions
 from application.throttle import Rule, Spent
 from application.webhooks import WebhookDeliveries, WebhookSubscriptions

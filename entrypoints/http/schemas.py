@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, field_validator, model_validator
 
 from adapters.i18n import locale_tag
 from application.find_users import UserSearchPage
@@ -59,7 +59,7 @@ PasswordField = Annotated[str, Field(examples=["correct horse battery"])]
 NameField = Annotated[str | None, Field(default=None, max_length=100), AfterValidator(_no_control_characters)]
 
 
-def example(**body: object) -> ConfigDict:
+def example(**body: JsonValue) -> ConfigDict:
     """A whole request body for the OpenAPI document (the fields' own examples do not make one)."""
     return ConfigDict(json_schema_extra={"examples": [body]})
 
