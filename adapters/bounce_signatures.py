@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from application.ports import Clock
+from application.ports.clock import Clock
 
 TOLERANCE = timedelta(minutes=5)  # the standardwebhooks package's, either way of now
 MAX_AHEAD = timedelta(seconds=60)  # a relay's clock a little fast, no more: a report cannot be dated ahead

@@ -19,8 +19,8 @@ from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.trace import TracerProvider
 from standardwebhooks import Webhook
 
-from application.webhooks import ReceiverAnswer, WebhookDelivery, WebhookRefused, WebhookUnreachable
 from domain.errors import InvalidWebhook
+from domain.webhooks import ReceiverAnswer, WebhookDelivery, WebhookRefused, WebhookUnreachable
 
 EXCERPT_BYTES = 1024  # of a receiver's answer, kept for the operator
 MAX_URL_LENGTH = 2000

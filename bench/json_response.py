@@ -24,7 +24,7 @@ from fastapi.responses import JSONResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from entrypoints.http.schemas import SessionOut, UserOut  # noqa: E402
+from entrypoints.http.shared import SessionOut, UserOut  # noqa: E402
 
 BODY = SessionOut(access_token="a" * 200, refresh_token="r" * 43, token_type="bearer", user=UserOut(
     id=uuid.uuid4(), email="ada@example.com", username=None, first_name="Ada", last_name="Lovelace", role="user",

@@ -40,8 +40,8 @@ from argon2 import PasswordHasher
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from adapters.clock import SystemClock  # noqa: E402
-from adapters.tokens import ItsdangerousTokenService  # noqa: E402
-from application.ports import TokenPurpose  # noqa: E402
+from adapters.crypto.tokens import ItsdangerousTokenService  # noqa: E402
+from domain.codes import TokenPurpose  # noqa: E402
 from bench.client import LeanClient, Response  # noqa: E402
 from bench.common import OUT, drained, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
 

@@ -15,11 +15,11 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from adapters.sealed_secrets import SealedUnderAnotherSecret
-from application.create_admin import NewAdmin
-from application.errors import StorageError, StorageNotMigrated
-from application.views import UserView
+from adapters.crypto.sealed_secrets import SealedUnderAnotherSecret
+from application.admin.create_admin import NewAdmin
+from application.shared.errors import StorageError, StorageNotMigrated
 from domain.errors import DomainError
+from domain.views import UserView
 from entrypoints import cli_suppressions, cli_users, cli_webhooks
 from entrypoints.container import Container, build_container, close_container
 from entrypoints.logs import configure_logging

@@ -8,12 +8,13 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-from application.administer_account import AccountChange, no_such_account
-from application.describe_account import AccountDetails
-from application.find_users import UserSearch
-from application.ports import SessionOrigin, UserFilter
-from application.views import UserView
+from application.admin.administer_account import AccountChange, no_such_account
+from application.admin.describe_account import AccountDetails
+from application.admin.find_users import UserSearch
+from domain.trail import SessionOrigin
 from domain.user import Role
+from domain.user import UserFilter
+from domain.views import UserView
 from entrypoints.container import Container
 
 # Where the trail says an operator's act on the command line came from: no client, no address.

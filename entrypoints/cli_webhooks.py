@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
-from application.add_webhook import SUBSCRIBABLE
+from application.webhooks.add_webhook import SUBSCRIBABLE
 from entrypoints.container import Container
 
 

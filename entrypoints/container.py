@@ -13,87 +13,87 @@ from dependency_injector import containers, providers
 
 from adapters.bounce_signatures import StandardWebhooksVerifier
 from adapters.clock import SystemClock
-from adapters.code_digests import HmacCodeDigests
-from adapters.common_passwords import common_passwords
-from adapters.i18n import Catalogs
-from adapters.jwt_tokens import JwtAccessTokenService
-from adapters.key_derivation import SIGNING_KEYS, WEBHOOK_SECRETS, derive_key
+from adapters.crypto.code_digests import HmacCodeDigests
+from adapters.crypto.common_passwords import common_passwords
+from adapters.crypto.jwt_tokens import JwtAccessTokenService
+from adapters.crypto.key_derivation import SIGNING_KEYS, WEBHOOK_SECRETS, derive_key
+from adapters.crypto.passwords import Argon2PasswordHasher
+from adapters.crypto.sealed_secrets import AesGcmSealer
+from adapters.crypto.signing_keys import KeyBox, KeyRing
+from adapters.crypto.tokens import ItsdangerousTokenService
+from adapters.i18n.catalogs import Catalogs
 from adapters.mail.console import ConsoleMailSender
 from adapters.mail.file import FileMailSender
 from adapters.mail.memory import MemoryMailSender
 from adapters.mail.metered import MeteredMailSender
 from adapters.mail.smtp import SmtpConfig, SmtpMailSender
 from adapters.mail.templates import JinjaEmailRenderer
-from adapters.passwords import Argon2PasswordHasher
-from adapters.sealed_secrets import AesGcmSealer
-from adapters.signing_keys import KeyBox, KeyRing
 from adapters.sqlalchemy.engine import create_engine, one_statement_at_a_time
 from adapters.sqlalchemy.resealing import Resealer
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from adapters.tokens import ItsdangerousTokenService
 from adapters.tracing import OpenTelemetryTracing, trace_engine, traced_mail_sender, traced_webhook_sender
 from adapters.webhook_http import HttpxWebhookSender, PublicWebhookTargets
-from application.account_emails import AccountEmails
-from application.account_trail import AccountTrail
-from application.add_webhook import AddWebhook
-from application.administer_account import AdministerAccount
-from application.authenticate import Authenticate
-from application.change_email import ChangeEmail
-from application.change_password import ChangePassword
-from application.check_email_change_link import CheckEmailChangeLink
-from application.check_reset_link import CheckResetLink
-from application.check_verification_link import CheckVerificationLink
-from application.config import DeliveryPolicy, Links, TokenLifetimes
-from application.confirm_email_change import ConfirmEmailChange
-from application.confirm_email_change_by_code import ConfirmEmailChangeByCode
-from application.confirm_reset import ConfirmReset
-from application.create_admin import CreateAdmin
-from application.current_password import CurrentPassword
-from application.cursors import PageCursors
-from application.delete_account import DeleteAccount
-from application.delete_own_account import DeleteOwnAccount
-from application.deliver_outbox import DeliverOutbox
-from application.deliver_webhooks import ClaimWebhookDeliveries, SendToReceiver
-from application.describe_account import DescribeAccount, LocateAccount
-from application.distribute_events import DistributeEvents
-from application.end_session import EndSession
-from application.export_account import ExportAccount
-from application.find_users import FindUsers
-from application.get_account import GetAccount
-from application.housekeeping import Housekeeping
-from application.introspect import Introspect
-from application.lift_suppression import LiftSuppression
-from application.list_sessions import ListSessions
-from application.list_suppressions import ListSuppressions
-from application.list_users import ListUsers
-from application.list_webhooks import ListWebhooks
-from application.log_out_everywhere_else import LogOutEverywhereElse
-from application.login import Login
-from application.login_by_code import LoginByCode
-from application.login_by_link import LoginByLink
-from application.logout import Logout
-from application.one_time_codes import CodeBook
-from application.outbox_status import OutboxStatus
-from application.process_email_requests import ProcessEmailRequests
-from application.record_bounce import RecordBounce
-from application.refresh_session import RefreshSession
-from application.register_user import RegisterUser
-from application.remove_webhook import RemoveWebhook
-from application.request_login_code import RequestLoginCode
-from application.request_reset import RequestReset
-from application.resend_account_verification import ResendAccountVerification
-from application.resend_verification import ResendVerification
-from application.reset_password_by_code import ResetPasswordByCode
-from application.revive_dead_messages import ReviveDeadMessages
-from application.revoke_account_sessions import RevokeAccountSessions
-from application.send_mail import SendMail
-from application.session_issuer import SessionIssuer
-from application.show_me import ShowMe
-from application.test_webhook import TestWebhook
-from application.throttle import Limits, RateLimit, Rule
-from application.update_profile import UpdateProfile
-from application.verify_email import VerifyEmail
-from application.verify_email_by_code import VerifyEmailByCode
+from application.account.account_trail import AccountTrail
+from application.account.delete_own_account import DeleteOwnAccount
+from application.account.export_account import ExportAccount
+from application.account.show_me import ShowMe
+from application.account.update_profile import UpdateProfile
+from application.address.change_email import ChangeEmail
+from application.address.check_email_change_link import CheckEmailChangeLink
+from application.address.check_verification_link import CheckVerificationLink
+from application.address.confirm_email_change import ConfirmEmailChange
+from application.address.confirm_email_change_by_code import ConfirmEmailChangeByCode
+from application.address.resend_verification import ResendVerification
+from application.address.verify_email import VerifyEmail
+from application.address.verify_email_by_code import VerifyEmailByCode
+from application.admin.administer_account import AdministerAccount
+from application.admin.create_admin import CreateAdmin
+from application.admin.delete_account import DeleteAccount
+from application.admin.describe_account import DescribeAccount, LocateAccount
+from application.admin.find_users import FindUsers
+from application.admin.get_account import GetAccount
+from application.admin.list_users import ListUsers
+from application.admin.resend_account_verification import ResendAccountVerification
+from application.admin.revoke_account_sessions import RevokeAccountSessions
+from application.admin.send_mail import SendMail
+from application.mail.deliver_outbox import DeliverOutbox
+from application.mail.lift_suppression import LiftSuppression
+from application.mail.list_suppressions import ListSuppressions
+from application.mail.outbox_status import OutboxStatus
+from application.mail.process_email_requests import ProcessEmailRequests
+from application.mail.record_bounce import RecordBounce
+from application.mail.revive_dead_messages import ReviveDeadMessages
+from application.operations.housekeeping import Housekeeping
+from application.password.change_password import ChangePassword
+from application.password.check_reset_link import CheckResetLink
+from application.password.confirm_reset import ConfirmReset
+from application.password.request_reset import RequestReset
+from application.password.reset_password_by_code import ResetPasswordByCode
+from application.sessions.end_session import EndSession
+from application.sessions.introspect import Introspect
+from application.sessions.list_sessions import ListSessions
+from application.sessions.log_out_everywhere_else import LogOutEverywhereElse
+from application.sessions.login import Login
+from application.sessions.login_by_code import LoginByCode
+from application.sessions.login_by_link import LoginByLink
+from application.sessions.logout import Logout
+from application.sessions.refresh_session import RefreshSession
+from application.sessions.request_login_code import RequestLoginCode
+from application.shared.account_emails import AccountEmails
+from application.shared.authenticate import Authenticate
+from application.shared.code_book import CodeBook
+from application.shared.config import DeliveryPolicy, Links, TokenLifetimes
+from application.shared.current_password import CurrentPassword
+from application.shared.cursors import PageCursors
+from application.shared.session_issuer import SessionIssuer
+from application.signup.register_user import RegisterUser
+from application.webhooks.add_webhook import AddWebhook
+from application.webhooks.deliver_webhooks import ClaimWebhookDeliveries, SendToReceiver
+from application.webhooks.distribute_events import DistributeEvents
+from application.webhooks.list_webhooks import ListWebhooks
+from application.webhooks.remove_webhook import RemoveWebhook
+from application.webhooks.send_test_event import TestWebhook
+from domain.limits import Limits, RateLimit, Rule
 from entrypoints.development_secret import with_development_secret
 from entrypoints.http.metrics_registry import Metrics
 from entrypoints.http.operator_access import OperatorAccess
@@ -263,7 +263,7 @@ class Container(containers.DeclarativeContainer):
     refresh_session = providers.Factory(RefreshSession, uow=uow, sessions=sessions, clock=clock, lifetimes=lifetimes)
     logout = providers.Factory(Logout, uow=uow, clock=clock)
     list_sessions = providers.Factory(ListSessions, uow=uow, clock=clock)
-    # Signed, so only a cursor this service issued is read back (see application/cursors.py).
+    # Signed, so only a cursor this service issued is read back (see application/shared/cursors.py).
     page_cursors = providers.Singleton(PageCursors, key=providers.Singleton(derive_key, secret=secret,
                                                                              purpose="page-cursors"))
     find_users = providers.Factory(FindUsers, uow=uow, cursors=page_cursors)

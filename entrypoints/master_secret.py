@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from application.errors import StorageError
+from application.shared.errors import StorageError
 from entrypoints.container import Container
 
 logger = logging.getLogger("accounts")

@@ -8,8 +8,8 @@ import logging
 import uuid
 from collections.abc import Callable
 
-from application.deliver_webhooks import ClaimWebhookDeliveries, ReceiverBatch, SendToReceiver
-from application.distribute_events import DistributeEvents
+from application.webhooks.deliver_webhooks import ClaimWebhookDeliveries, ReceiverBatch, SendToReceiver
+from application.webhooks.distribute_events import DistributeEvents
 from entrypoints.outage import Outage
 
 logger = logging.getLogger("accounts.webhooks")

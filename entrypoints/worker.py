@@ -6,9 +6,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from application.deliver_outbox import DeliverOutbox
-from application.housekeeping import Housekeeping
-from application.process_email_requests import ProcessEmailRequests
+from application.mail.deliver_outbox import DeliverOutbox
+from application.mail.process_email_requests import ProcessEmailRequests
+from application.operations.housekeeping import Housekeeping
 from entrypoints.outage import Outage
 from entrypoints.webhook_pump import WebhookPump
 

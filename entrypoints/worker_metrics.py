@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from application.errors import StorageError
-from application.outbox_status import OutboxStatus
-from application.ports import Clock
+from application.mail.outbox_status import OutboxStatus
+from application.ports.clock import Clock
+from application.shared.errors import StorageError
 from entrypoints.http.metrics_registry import Metrics
 
 logger = logging.getLogger("accounts.worker")

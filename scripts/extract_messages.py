@@ -1,5 +1,5 @@
-"""Gathers every word the service shows into adapters/locales/messages.pot, and brings each shipped
-catalog (adapters/locales/<language>/LC_MESSAGES/messages.po) up to date with it, keeping what is
+"""Gathers every word the service shows into adapters/i18n/locales/messages.pot, and brings each shipped
+catalog (adapters/i18n/locales/<language>/LC_MESSAGES/messages.po) up to date with it, keeping what is
 translated. Run it after changing a template or a message, then translate what it adds:
 
     .venv/bin/python scripts/extract_messages.py
@@ -21,7 +21,7 @@ from babel.messages.extract import extract
 from babel.messages.pofile import read_po, write_po
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCALES = ROOT / "adapters" / "locales"
+LOCALES = ROOT / "adapters" / "i18n" / "locales"
 TEMPLATES = [ROOT / "adapters" / "mail" / "templates", ROOT / "entrypoints" / "http" / "templates"]
 MARKED = [ROOT / "entrypoints" / "http"]
 ERRORS_RAISED_IN = [ROOT / "domain", ROOT / "application", ROOT / "adapters"]

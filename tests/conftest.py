@@ -23,7 +23,7 @@ REQUIRE_REAL = os.environ.get("REQUIRE_REAL_SERVICES") == "1"
 # shared 2-core machine): without PostgreSQL and the browser they still took 8 min for 713 tests, because
 # each end-to-end test boots the service on a freshly migrated SQLite database (1-2 s of setup) and the
 # integration tests start processes, wait out timeouts and kill workers (the wheel, graceful shutdown, the
-# fuzzer at 40 s a run, the outbox and webhook workers); the use cases on fakes, 460 tests, take 17 s.
+# fuzzer at 40 s a run, the outbox and webhook workers); the rest (560 tests, fakes and pure code) 11-23 s.
 SLOW = ("tests/e2e/", "tests/integration/")
 # The PostgreSQL fixtures, and the param by which a fixture chooses PostgreSQL (database_url and the like).
 POSTGRES_FIXTURES = {"postgres_url", "pg_url"}

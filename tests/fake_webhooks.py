@@ -8,9 +8,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from application.events import AccountEvent
-from application.webhooks import (DeliveryStats, DeliveryStatus, ReceiverAnswer, WebhookDelivery,
-                                  WebhookSubscription)
+from domain.events import AccountEvent
+from domain.webhooks import (DeliveryStats, DeliveryStatus, ReceiverAnswer, WebhookDelivery,
+                             WebhookSubscription)
 
 
 class FakeEventOutbox:

@@ -9,22 +9,27 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from application.events import AccountEvent
-from application.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
-from application.ports import (AccessClaims, BearerAccount, Clock, EmailRequest, OneTimeCode, RefreshTokenRecord, SessionOrigin, Spend,
-                               SpendOutcome, TokenPurpose, UserFilter, UserPosition)
-from application.security_events import EventPosition, SecurityEvent
-from application.suppressions import Suppression
-from application.throttle import CountingThrottle, Limits, RateLimit, Rule
+from application.ports.clock import Clock
+from application.shared.throttle import CountingThrottle
+from domain.codes import OneTimeCode, TokenPurpose
 from domain.email import Email
+from domain.email_requests import EmailRequest
 from domain.errors import (
     InvalidToken,
     NotAuthenticated,
     TokenExpired,
     UserAlreadyExists,
 )
-from application.webhooks import WebhookSubscription
+from domain.events import AccountEvent
+from domain.limits import Limits, RateLimit, Rule
+from domain.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
+from domain.sessions import AccessClaims, RefreshTokenRecord, Spend, SpendOutcome
+from domain.suppressions import Suppression
+from domain.trail import EventPosition, SecurityEvent
+from domain.trail import SessionOrigin
+from domain.user import BearerAccount, UserFilter, UserPosition
 from domain.user import User
+from domain.webhooks import WebhookSubscription
 from tests.fake_webhooks import FakeEventOutbox, FakeWebhookDeliveries, FakeWebhookSubscriptions
 
 

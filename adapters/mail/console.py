@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from application.mail import OutboxMessage
+from domain.mail import OutboxMessage
 
 log = logging.getLogger("accounts.mail")
 

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import aiosmtplib
 
 from adapters.mail.mime import build_mime
-from application.mail import DeliveryError, OutboxMessage
+from domain.mail import DeliveryError, OutboxMessage
 
 
 @dataclass(frozen=True)

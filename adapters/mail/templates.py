@@ -1,5 +1,5 @@
 """Renders emails from Jinja templates, in the reader's language: a deployment's own folder first, then the
-ones shipped here; the words through gettext catalogs (adapters/i18n.py)."""
+ones shipped here; the words through gettext catalogs (adapters/i18n/catalogs.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from babel.dates import format_datetime
 from babel.units import format_unit
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from adapters.i18n import Catalogs
-from application.mail import EmailContent
+from adapters.i18n.catalogs import Catalogs
+from domain.mail import EmailContent
 
 SHIPPED = Path(__file__).parent / "templates"
 DEFAULT_PRODUCT = "Bookly Accounts"

@@ -10,8 +10,9 @@ from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import email_requests
 from adapters.tracing import current_trace_context
-from application.ports import EmailRequest, EmailRequestKind, SessionOrigin
 from domain.email import Email
+from domain.email_requests import EmailRequest, EmailRequestKind
+from domain.trail import SessionOrigin
 
 _INSERT = insert(email_requests)
 

@@ -9,7 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import one_time_codes as codes
-from application.ports import OneTimeCode, TokenPurpose
+from domain.codes import OneTimeCode, TokenPurpose
 from domain.email import Email
 
 _FIELDS = ("id", "digest", "attempts", "created_at", "expires_at", "email", "used_at")

@@ -11,7 +11,7 @@ from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import outbox_messages as outbox
 from adapters.tracing import current_trace_context
-from application.mail import EmailContent, OutboxMessage, OutboxStats
+from domain.mail import EmailContent, OutboxMessage, OutboxStats
 
 PENDING, SENT, DEAD, CANCELLED, SUPPRESSED = "pending", "sent", "dead", "cancelled", "suppressed"
 

@@ -11,7 +11,8 @@ from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import refresh_tokens, users
 from adapters.sqlalchemy.users import user_from_row
-from application.ports import RefreshTokenRecord, SessionOrigin, Spend, SpendOutcome
+from domain.sessions import RefreshTokenRecord, Spend, SpendOutcome
+from domain.trail import SessionOrigin
 
 _INSERT = insert(refresh_tokens)
 _BY_HASH = select(refresh_tokens).where(refresh_tokens.c.token_hash == bindparam("token_hash"))

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.key_derivation import SIGNING_KEYS, WEBHOOK_SECRETS, derive_key
-from adapters.sealed_secrets import AesGcmSealer, SealedUnderAnotherSecret
+from adapters.crypto.key_derivation import SIGNING_KEYS, WEBHOOK_SECRETS, derive_key
+from adapters.crypto.sealed_secrets import AesGcmSealer, SealedUnderAnotherSecret
 from adapters.sqlalchemy.storage_errors import StorageConnection, connect
 from adapters.sqlalchemy.tables import generated_secrets, signing_keys, webhook_subscriptions
-from application.webhooks import sealing_context
+from domain.webhooks import sealing_context
 
 ROTATION_DOCS = "DEPLOYMENT.md#rotating-the-master-secret"
 
@@ -27,7 +27,7 @@ class _Sealed:
     table: Table
     id_column: str
     sealed_column: str
-    purpose: str  # of the key they are sealed under (adapters/key_derivation.py)
+    purpose: str  # of the key they are sealed under (adapters/crypto/key_derivation.py)
     context: Callable[[Any], str]  # what is bound into each, from its id
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import insert, select, tuple_, update
 from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import security_events as table
-from application.security_events import EventPosition, SecurityEvent, SecurityEventType
+from domain.trail import EventPosition, SecurityEvent, SecurityEventType
 
 _INSERT = insert(table)
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from application.errors import StorageError, StorageNotMigrated, StorageUnavailable
+from application.shared.errors import StorageError, StorageNotMigrated, StorageUnavailable
 
 # PostgreSQL's (through asyncpg) and SQLite's words for a schema that is not there.
 _NOT_MIGRATED = ("UndefinedTableError", "UndefinedColumnError", "no such table", "no such column")

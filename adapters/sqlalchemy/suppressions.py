@@ -10,7 +10,7 @@ from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import bounce_receipts as receipts
 from adapters.sqlalchemy.tables import suppressions as table
-from application.suppressions import Suppression, SuppressionSource
+from domain.suppressions import Suppression, SuppressionSource
 
 # GET /me asks at each call: built once, as every hot statement is, the addresses passed as a parameter.
 _AMONG = select(table.c.email).where(table.c.email.in_(bindparam("emails", expanding=True)))

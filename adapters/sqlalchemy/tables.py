@@ -166,7 +166,7 @@ one_time_codes = Table(
     UniqueConstraint("email", "purpose", name="uq_one_time_codes_email_purpose"),
 )
 
-# Wrong codes in a row per address, from every client, whatever the code (application/one_time_codes.py):
+# Wrong codes in a row per address, from every client, whatever the code (application/shared/code_book.py):
 # a row lives until a success ends the run, or, for an address with no account, until it has been quiet.
 code_failures = Table(
     "code_failures", metadata,
@@ -239,7 +239,7 @@ webhook_subscriptions = Table(
     Column("id", Uuid, primary_key=True),
     Column("url", Text, nullable=False),
     Column("events", Text, nullable=False),  # the event types, comma-separated
-    Column("secret", Text, nullable=False),  # sealed (adapters/sealed_secrets.py)
+    Column("secret", Text, nullable=False),  # sealed (adapters/crypto/sealed_secrets.py)
     Column("created_at", UtcDateTime, nullable=False),
     Column("disabled_at", UtcDateTime),
     Column("disabled_reason", Text),

@@ -15,7 +15,7 @@ from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import SEARCHED_NAMES, email_requests, refresh_tokens, suppressions, users
 from domain.email import Email
 from domain.errors import UserAlreadyExists
-from application.ports import BearerAccount, UserFilter, UserPosition
+from domain.user import BearerAccount, UserFilter, UserPosition
 from domain.user import Role, User
 
 # Statements are built once, in every repository, the values coming as parameters: a statement built per

@@ -13,8 +13,9 @@ from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import account_events, webhook_deliveries as deliveries, webhook_subscriptions
 from adapters.tracing import current_trace_context
-from application.events import AccountEvent
-from application.webhooks import DeliveryStats, DeliveryStatus, ReceiverAnswer, WebhookDelivery, WebhookSubscription
+from domain.events import AccountEvent
+from domain.webhooks import (DeliveryStats, DeliveryStatus, ReceiverAnswer, WebhookDelivery,
+                             WebhookSubscription)
 
 PENDING, SENT, DEAD = DeliveryStatus.PENDING.value, DeliveryStatus.SENT.value, DeliveryStatus.DEAD.value
 

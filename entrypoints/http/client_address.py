@@ -11,7 +11,7 @@ import ipaddress
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from application.ports import SessionOrigin
+from domain.trail import SessionOrigin
 from entrypoints.http.device import device_label
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

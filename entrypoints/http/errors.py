@@ -16,8 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapters.sealed_secrets import SealedUnderAnotherSecret
-from application.errors import StorageError, StorageNotMigrated
+from adapters.crypto.sealed_secrets import SealedUnderAnotherSecret
+from application.shared.errors import StorageError, StorageNotMigrated
 from domain import errors
 
 logger = logging.getLogger("accounts.http")

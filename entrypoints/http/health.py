@@ -9,8 +9,8 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from application.outbox_status import OutboxStatus
-from application.ports import Clock
+from application.mail.outbox_status import OutboxStatus
+from application.ports.clock import Clock
 from entrypoints.container import Container
 from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.operator_access import OperatorAccess

@@ -8,8 +8,8 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException
 
-from application.outbox_status import OutboxStatus
-from application.ports import Clock
+from application.mail.outbox_status import OutboxStatus
+from application.ports.clock import Clock
 from entrypoints.container import Container
 from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.metrics_registry import Metrics

@@ -9,7 +9,7 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from application.outbox_status import OutboxReport
+from application.mail.outbox_status import OutboxReport
 
 
 class Metrics:

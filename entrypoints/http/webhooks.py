@@ -1,26 +1,24 @@
-"""/api/v1/webhooks: subscriptions to account events, for administrators."""
+"""Subscriptions to account events (/api/v1/webhooks), for administrators."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Literal
 
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Response, status
 from pydantic import BaseModel, Field
 
-from application.add_webhook import AddWebhook
-from application.list_webhooks import ListWebhooks
-from application.remove_webhook import RemoveWebhook
-from application.test_webhook import TestWebhook
-from application.views import UserView
-from application.webhooks import WebhookView
+from application.webhooks.add_webhook import AddWebhook
+from application.webhooks.list_webhooks import ListWebhooks
+from application.webhooks.remove_webhook import RemoveWebhook
+from application.webhooks.send_test_event import TestWebhook
+from domain.webhooks import WebhookView
 from entrypoints.container import Container
-from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.answers import ADMIN, BAD_WEBHOOK, INVALID, JSON_BODY, NOT_FOUND, UNAVAILABLE, answers
-from entrypoints.http.schemas import Strict, example
+from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.security import require_admin
+from entrypoints.http.shared import FromView, Strict, example, fields_of
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"], dependencies=[Depends(require_admin)])
 ONE_WEBHOOK = (INVALID, ADMIN, NOT_FOUND, UNAVAILABLE)
@@ -33,17 +31,8 @@ class WebhookIn(Strict):
     events: list[str] = Field(min_length=1, max_length=20, examples=[["user.created", "user.verified"]])
 
 
-class WebhookOut(BaseModel):
-    id: uuid.UUID
-    url: str
-    events: list[str]
-    created_at: datetime
-    disabled_at: datetime | None
-    disabled_reason: str | None
-
-    @classmethod
-    def of(cls, view: WebhookView) -> WebhookOut:
-        return cls.model_validate(view, from_attributes=True)
+class WebhookOut(FromView):
+    __annotations__ = fields_of(WebhookView)
 
 
 class NewWebhookOut(WebhookOut):

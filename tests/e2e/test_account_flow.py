@@ -3,7 +3,7 @@
 import asyncio
 from datetime import timedelta
 
-from application.create_admin import NewAdmin
+from application.admin.create_admin import NewAdmin
 from entrypoints.container import build_container, close_container
 from tests.e2e.conftest import Service
 

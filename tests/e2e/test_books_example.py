@@ -16,10 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from entrypoints import cli
 from examples.books.main import create_app, verifier_from
+from tests.adapters.test_client_verifier import signed_hs256
 from tests.e2e.conftest import Service, running_service, serving_over_http
 from tests.settings import service_settings
 from tests.smtp_server import SmtpTestServer
-from tests.unit.test_client_verifier import signed_hs256
 
 PASSWORD = "correct horse battery"
 RunAccounts = Callable[..., Awaitable[None]]

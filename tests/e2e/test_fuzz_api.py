@@ -18,7 +18,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import positive_data_acceptance
 
 from adapters.sqlalchemy.migrate import upgrade
-from application.create_admin import NewAdmin
+from application.admin.create_admin import NewAdmin
 from entrypoints.container import build_container, close_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings

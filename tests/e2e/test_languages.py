@@ -3,7 +3,7 @@ where nothing fits, and a retry in the language the email was first written in."
 
 from __future__ import annotations
 
-from adapters.i18n import Catalogs
+from adapters.i18n.catalogs import Catalogs
 from tests.e2e.conftest import Service, running_service
 from tests.smtp_server import SmtpTestServer
 

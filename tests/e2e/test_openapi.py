@@ -12,7 +12,7 @@ from entrypoints.http.app import create_app
 from tests.settings import service_settings
 
 METHODS = {"get", "post", "put", "patch", "delete"}
-# The operations whose use case spends a throttle rule (application/throttle.py's Rule): signing up, logging
+# The operations whose use case spends a throttle rule (domain/limits.py's Rule): signing up, logging
 # in, asking for an email, typing a code, proving the current password.
 RATE_LIMITED = {
     ("post", "/api/v1/auth/signup"), ("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/resend-verification"),

@@ -121,7 +121,7 @@ def container_rows_error(rows: list[dict]) -> str:
 
 
 async def test_administrators_manage_webhooks_over_the_api(pg_url: str, smtp_server: SmtpTestServer) -> None:
-    from application.create_admin import NewAdmin
+    from application.admin.create_admin import NewAdmin
 
     async with WebhookReceiver() as receiver, running_service(pg_url, smtp_server, **WEBHOOKS) as service:
         assert service.container is not None
@@ -163,7 +163,7 @@ async def test_without_the_tests_setting_a_webhook_must_be_public_https(service:
 
 
 async def test_the_api_says_which_setting_would_allow_a_private_webhook(service: Service) -> None:
-    from application.create_admin import NewAdmin
+    from application.admin.create_admin import NewAdmin
 
     assert service.container is not None
     await service.container.create_admin().execute(NewAdmin("root@example.com", PASSWORD))

@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.jwt_tokens import JwtAccessTokenService
-from adapters.key_derivation import derive_key
-from adapters.sealed_secrets import SealedUnderAnotherSecret
-from adapters.signing_keys import KeyBox, KeyRing
+from adapters.crypto.jwt_tokens import JwtAccessTokenService
+from adapters.crypto.key_derivation import derive_key
+from adapters.crypto.sealed_secrets import SealedUnderAnotherSecret
+from adapters.crypto.signing_keys import KeyBox, KeyRing
 from adapters.sqlalchemy.tables import signing_keys
 from domain.email import Email
 from domain.errors import NotAuthenticated

@@ -323,9 +323,9 @@ def test_users_show_gives_the_whole_account(tmp_path: Path) -> None:
     import asyncio
     from datetime import UTC, datetime, timedelta
 
-    from application.login import Credentials
-    from application.record_bounce import BounceReport
-    from application.suppressions import SuppressionSource
+    from application.mail.record_bounce import BounceReport
+    from application.sessions.login import Credentials
+    from domain.suppressions import SuppressionSource
 
     async def sign_in_and_bounce() -> None:
         async with cli._container(cli.load_settings()) as container:

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from application.confirm_reset import ResetConfirmation
-from application.email_requests import LinkRequest
-from application.login import Credentials
-from application.register_user import Signup
+from application.password.confirm_reset import ResetConfirmation
+from application.sessions.login import Credentials
+from application.shared.record_email_request import LinkRequest
+from application.signup.register_user import Signup
 from domain.errors import InvalidToken, NotAuthenticated
 from entrypoints.container import build_container, close_container
 from tests.settings import service_settings

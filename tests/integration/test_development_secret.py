@@ -16,7 +16,7 @@ from asgi_lifespan import LifespanManager
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.generated_secrets import shared_secret
 from adapters.sqlalchemy.migrate import upgrade
-from application.errors import StorageNotMigrated
+from application.shared.errors import StorageNotMigrated
 from entrypoints.development_secret import with_development_secret
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings

@@ -11,7 +11,7 @@ import pytest
 from adapters.mail.console import ConsoleMailSender
 from adapters.mail.file import FileMailSender
 from adapters.mail.memory import MemoryMailSender
-from application.mail import DeliveryError, EmailContent, OutboxMessage
+from domain.mail import DeliveryError, EmailContent, OutboxMessage
 
 LINK = "http://localhost:8000/api/v1/auth/verify/abc.def"
 

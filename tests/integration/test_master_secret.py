@@ -23,14 +23,14 @@ from asgi_lifespan import LifespanManager
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from sqlalchemy import insert, select
 
-from adapters.key_derivation import SIGNING_KEYS, WEBHOOK_SECRETS, derive_key
-from adapters.sealed_secrets import AesGcmSealer
-from adapters.signing_keys import KeyBox
+from adapters.crypto.key_derivation import SIGNING_KEYS, WEBHOOK_SECRETS, derive_key
+from adapters.crypto.sealed_secrets import AesGcmSealer
+from adapters.crypto.signing_keys import KeyBox
 from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.migrate import upgrade
 from adapters.sqlalchemy.resealing import MasterSecretMismatch, Resealer
 from adapters.sqlalchemy.tables import signing_keys
-from application.webhooks import sealing_context
+from domain.webhooks import sealing_context
 from entrypoints import cli
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings

@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from adapters.sqlalchemy.email_requests import SqlAlchemyEmailRequests
 from adapters.sqlalchemy.tables import outbox_messages
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from application.outcome_recorder import OUTCOME_GROUP
-from application.ports import EmailRequest, EmailRequestKind
-from application.register_user import Signup
+from application.mail._outcome_recorder import OUTCOME_GROUP
+from application.signup.register_user import Signup
 from domain.email import Email
+from domain.email_requests import EmailRequest, EmailRequestKind
 from entrypoints.container import Container, build_container, close_container
 from tests.fakes import FakeClock, FakeHasher
 from tests.settings import service_env, service_settings

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.mail.smtp import SmtpConfig, SmtpMailSender
-from application.mail import DeliveryError, EmailContent, OutboxMessage
+from domain.mail import DeliveryError, EmailContent, OutboxMessage
 from tests.smtp_server import free_port
 
 LINK = "http://localhost:8000/api/v1/auth/verify/abc.def"

@@ -7,11 +7,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from application.ports import SpendOutcome
-from application.mail import EmailContent, OutboxMessage
-from application.suppressions import Suppression, SuppressionSource
 from domain.email import Email
 from domain.errors import UserAlreadyExists
+from domain.mail import EmailContent, OutboxMessage
+from domain.sessions import SpendOutcome
+from domain.suppressions import Suppression, SuppressionSource
 from domain.user import User
 from tests.fakes import LIMITS, FakeClock
 
@@ -254,7 +254,7 @@ async def test_a_naive_datetime_never_reaches_the_database(uow: SqlAlchemyUnitOf
 
 
 async def test_a_code_is_held_judged_used_and_kept_until_replaced(uow: SqlAlchemyUnitOfWork) -> None:
-    from application.ports import OneTimeCode, TokenPurpose
+    from domain.codes import OneTimeCode, TokenPurpose
 
     user = new_user()
     code = OneTimeCode(user_id=user.id, purpose=TokenPurpose.LOGIN, email=user.email, digest="d" * 64,

@@ -6,9 +6,9 @@ from datetime import timedelta
 import bcrypt
 import pytest
 
-from adapters.passwords import Argon2PasswordHasher
-from adapters.tokens import ItsdangerousTokenService
-from application.ports import TokenPurpose
+from adapters.crypto.passwords import Argon2PasswordHasher
+from adapters.crypto.tokens import ItsdangerousTokenService
+from domain.codes import TokenPurpose
 from domain.errors import InvalidToken, TokenExpired
 from tests.fakes import FakeClock
 

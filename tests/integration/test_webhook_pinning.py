@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from adapters.webhook_http import HttpxWebhookSender, PublicWebhookTargets, _pinned_transport
-from application.webhooks import WebhookDelivery, WebhookUnreachable
+from domain.webhooks import WebhookDelivery, WebhookUnreachable
 from tests.webhook_receiver import WebhookReceiver
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from application.register_user import Signup
+from application.signup.register_user import Signup
 from entrypoints.container import Container, build_container, close_container
 from tests.fakes import FakeHasher
 from tests.settings import service_env, service_settings

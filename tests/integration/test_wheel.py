@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from adapters.i18n import Catalogs
+from adapters.i18n.catalogs import Catalogs
 from entrypoints.version import __version__
 from tests.live_server import free_port, wait_until_serving
 from tests.settings import METRICS_TOKEN, OPERATOR
@@ -93,8 +93,9 @@ def test_the_installed_wheels_serve_in_french_and_german_outside_the_checkout(tm
     env = {"PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path),
            "DATABASE_URL": f"sqlite+aiosqlite:///{here / 'accounts.db'}", "MAIL_BACKEND": "file",
            "MAIL_FILE_DIR": str(here / "mail"), "METRICS_TOKEN": METRICS_TOKEN}
-    imported = json.loads(run(python, "-c", "import json, importlib.metadata as m, adapters.i18n, entrypoints.cli, "
-                              "bookly_accounts_client as c; print(json.dumps([adapters.i18n.__file__, "
+    imported = json.loads(run(python, "-c", "import json, importlib.metadata as m, adapters.i18n.catalogs, "
+                              "entrypoints.cli, bookly_accounts_client as c; "
+                              "print(json.dumps([adapters.i18n.catalogs.__file__, "
                               "entrypoints.cli.__file__, c.__file__, c.__version__, m.version('bookly-accounts'), "
                               "m.version('bookly-accounts-client')]))", cwd=here, env=env))
     assert all(Path(path).is_relative_to(venv) for path in imported[:3]), imported
@@ -136,7 +137,7 @@ def test_the_installed_wheels_serve_in_french_and_german_outside_the_checkout(tm
     # The license travels with each package, and the bundled list's with it.
     with tarfile.open(only(dist, f"bookly_accounts-{__version__}.tar.gz")) as sdist:
         names = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
-    assert {"LICENSE", "NOTICE", "adapters/data/common-passwords.LICENSE"} <= names
+    assert {"LICENSE", "NOTICE", "adapters/crypto/data/common-passwords.LICENSE"} <= names
     licenses = f"bookly_accounts-{__version__}.dist-info/licenses/"
     assert {licenses + "LICENSE", licenses + "NOTICE"} <= set(zipfile.ZipFile(service_wheel).namelist())
     assert f"bookly_accounts_client-{__version__}.dist-info/licenses/LICENSE" in \
