@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from opentelemetry import metrics, propagate, trace
 from opentelemetry.context import Context
@@ -48,7 +49,13 @@ def traced_mail_sender(inner: MailSender, provider: TracerProvider | None) -> Ma
     return TracedMailSender(inner, provider) if provider is not None else inner
 
 
-def traced_webhook_sender(inner: WebhookSender, provider: TracerProvider | None) -> WebhookSender:
+class ClosingWebhookSender(WebhookSender, Protocol):
+    """A webhook sender that holds connections, closed when the service stops."""
+
+    async def close(self) -> None: ...
+
+
+def traced_webhook_sender(inner: ClosingWebhookSender, provider: TracerProvider | None) -> ClosingWebhookSender:
     return TracedWebhookSender(inner, provider) if provider is not None else inner
 
 
@@ -89,7 +96,7 @@ class TracedWebhookSender:
     """A span per webhook delivery, in the trace of the change that made the event; the HTTPX
     instrumentation's span of the POST (and the traceparent the receiver gets) sits inside it."""
 
-    def __init__(self, inner: WebhookSender, provider: TracerProvider) -> None:
+    def __init__(self, inner: ClosingWebhookSender, provider: TracerProvider) -> None:
         self._inner = inner
         self._tracer = provider.get_tracer(TRACER)
 
@@ -100,7 +107,7 @@ class TracedWebhookSender:
             return await self._inner.send(url, secret, delivery)
 
     async def close(self) -> None:
-        await self._inner.close()  # type: ignore[attr-defined]
+        await self._inner.close()
 
 
 class NoTracing:

@@ -104,7 +104,7 @@ def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Se
         asyncio.run(_open_sealed(settings))  # here, where a wrong secret is one line and not uvicorn's traceback
         if settings.DOMAIN is None:
             # Links in emails must reach this server: follow its address unless DOMAIN says otherwise.
-            host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
+            host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host  # noqa: S104
             settings = settings.model_copy(update={"DOMAIN": f"{host}:{args.port}"})
         return serve(settings, args.host, args.port, args.workers, app_factory)
     if args.command == "migrate":

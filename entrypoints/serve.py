@@ -122,7 +122,9 @@ def _serve_one(settings: Settings, sockets: list[socket.socket], app_factory: Ap
                                            h11_max_incomplete_event_size=settings.MAX_REQUEST_HEADER_BYTES,
                                            # The app takes the client from X-Forwarded-For itself (ForwardedFor).
                                            proxy_headers=False,
-                                           timeout_graceful_shutdown=settings.SHUTDOWN_TIMEOUT_SECONDS))
+                                           # Typed int, awaited with asyncio.wait_for, which takes the float.
+                                           timeout_graceful_shutdown=settings.SHUTDOWN_TIMEOUT_SECONDS,  # type: ignore[arg-type]
+                                           ))
     public, *operators = (_address(sock) for sock in sockets)
     logger.info("listening on http://%s%s", public, f" (operators: http://{operators[0]})" if operators else "")
     server.run(sockets=sockets)

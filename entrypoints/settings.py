@@ -7,7 +7,7 @@ import ipaddress
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -229,7 +229,7 @@ class Settings(BaseSettings):
     @classmethod
     def _listener(cls, value: str | None) -> str | None:
         if value:
-            host, colon, port = value.rpartition(":")
+            _host, colon, port = value.rpartition(":")
             if not colon or not port.isdigit() or not 0 < int(port) < 65536:
                 raise ValueError("must be host:port, such as 127.0.0.1:9100")
         return value or None
@@ -411,7 +411,7 @@ class SettingsError(Exception):
     """Settings that cannot start the service, said in one line that names the setting."""
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as error:

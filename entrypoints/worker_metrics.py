@@ -59,7 +59,7 @@ class WorkerMetricsListener:
         try:
             async with asyncio.timeout(HEAD_SECONDS):
                 head = await reader.readuntil(b"\r\n\r\n")
-            method, target = (head.split(b"\r\n", 1)[0].split(b" ") + [b"", b""])[:2]
+            method, target = [*head.split(b"\r\n", 1)[0].split(b" "), b"", b""][:2]
             status, content_type, body = await self._page(method, target.split(b"?", 1)[0])
             writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
                          % (status, _REASONS[status], content_type.encode(), len(body)))

@@ -283,9 +283,9 @@ class FakeRefreshTokens:
         newest: dict[uuid.UUID, RefreshTokenRecord] = {}
         for record in self.tokens.values():
             live = record.revoked_at is None and record.used_at is None and record.expires_at > now
-            if record.user_id == user_id and live:
-                if record.family_id not in newest or newest[record.family_id].issued_at < record.issued_at:
-                    newest[record.family_id] = record
+            newer = record.family_id not in newest or newest[record.family_id].issued_at < record.issued_at
+            if record.user_id == user_id and live and newer:
+                newest[record.family_id] = record
         return sorted(newest.values(), key=lambda r: r.started_at, reverse=True)
 
     async def end_session(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +27,7 @@ from adapters.sqlalchemy.tables import signing_keys
 from application.ports.clock import Clock
 
 ASYMMETRIC = ("EdDSA", "ES256", "RS256")
-_TO_JWK = {"EdDSA": OKPAlgorithm.to_jwk, "ES256": ECAlgorithm.to_jwk, "RS256": RSAAlgorithm.to_jwk}
+_TO_JWK: dict[str, Callable[..., dict[str, Any]]] = {"EdDSA": OKPAlgorithm.to_jwk, "ES256": ECAlgorithm.to_jwk, "RS256": RSAAlgorithm.to_jwk}
 
 
 def _generate(algorithm: str) -> Any:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, select
+from sqlalchemy import BindParameter, bindparam, delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.bounded_delete import delete_batch
@@ -16,7 +16,7 @@ from domain.email import Email
 def _count(dialect: Any) -> Any:
     # One statement, atomic under concurrency and holding the row until commit: concurrent tries at one
     # address are counted one after the other, each seeing the run the one before left.
-    amount = bindparam("amount")
+    amount: BindParameter[int] = bindparam("amount")
     statement = dialect.insert(runs).values(email=bindparam("email"), count=amount, last_failed_at=bindparam("when"))
     return (statement.on_conflict_do_update(index_elements=[runs.c.email],
                                             set_={"count": runs.c.count + amount, "last_failed_at": bindparam("when")})

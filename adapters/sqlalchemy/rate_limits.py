@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import BindParameter, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.bounded_delete import delete_batch
@@ -14,7 +14,7 @@ from adapters.sqlalchemy.tables import rate_limits
 def _hit(dialect: Any) -> Any:
     # One statement, atomic under concurrency: insert the window's row, or add to it. Built once per
     # dialect, with the values as parameters, as it runs on every limited request.
-    amount = bindparam("amount")
+    amount: BindParameter[int] = bindparam("amount")
     return (dialect.insert(rate_limits)
             .values(key=bindparam("key"), window_start=bindparam("window_start"), count=amount)
             .on_conflict_do_update(index_elements=[rate_limits.c.key, rate_limits.c.window_start],

@@ -6,7 +6,7 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy import BindParameter, and_, bindparam, delete, exists, func, insert, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -131,7 +131,7 @@ class SqlAlchemyUserRepository:
             # Written into the statement, not sent as a parameter: only a pattern the planner can read lets it
             # walk the lower(...) text_pattern_ops indexes, in a generic plan as in a custom one.
             escaped = filter.prefix.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
-            pattern = bindparam("prefix", escaped + "%", literal_execute=True)
+            pattern: BindParameter[str] = bindparam("prefix", escaped + "%", literal_execute=True)
             query = query.where(or_(*(func.lower(name).like(pattern, escape="/") for name in _NAMES)))
         if filter.role is not None:
             query = query.where(users.c.role == filter.role.value)

@@ -45,7 +45,7 @@ class DeliverOutbox:
         self._sender = sender
         self._clock = clock
         self._policy = policy
-        self._jitter = jitter or random.Random()
+        self._jitter = jitter or random.Random()  # noqa: S311  (spreads retry times; guards no secret)
         # A unit of work of its own: the heartbeat runs beside the outcomes' writes. Without one, the claim is
         # renewed between two sends instead.
         self._heartbeat_uow = heartbeat_uow

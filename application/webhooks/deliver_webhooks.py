@@ -69,7 +69,7 @@ class SendToReceiver:
         self._sealer = sealer
         self._clock = clock
         self._policy = policy
-        self._jitter = jitter or random.Random()
+        self._jitter = jitter or random.Random()  # noqa: S311  (spreads retry times; guards no secret)
 
     async def execute(self, batch: ReceiverBatch, should_stop: Callable[[], bool] = lambda: False) -> int:
         """How many deliveries were attempted."""

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from domain import errors
 from entrypoints.http.errors import ErrorBody
 
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
                                "schema": {"type": "integer", "minimum": 1}}}
+
+
+# An answer, or a group of answers and groups (JSON_BODY within CODE_ENTRY), nested to any depth.
+Answers: TypeAlias = "Answer | Iterable[Answers]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +38,7 @@ class Answer:
         return cls(status, error.code, description, error.message, error.resolution, headers or {})
 
 
-def answers(*kinds: Answer | Iterable[Answer]) -> dict[int | str, dict[str, Any]]:
+def answers(*kinds: Answers) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: every kind given (or groups of kinds), one response per status."""
     by_status: dict[int, list[Answer]] = {}
     for kind in _flat(kinds):
@@ -45,7 +49,7 @@ def answers(*kinds: Answer | Iterable[Answer]) -> dict[int | str, dict[str, Any]
     for status, same in sorted(by_status.items()):
         codes = list(dict.fromkeys(kind.code for kind in same))
         headers = {name: spec for kind in same for name, spec in kind.headers.items()}
-        examples = {}
+        examples: dict[str, dict[str, Any]] = {}
         for kind in same:
             examples.setdefault(kind.code, {"summary": kind.description, "value": {
                 "message": kind.message, "error_code": kind.code, "resolution": kind.resolution}})
@@ -66,7 +70,7 @@ def html_too(documented: dict[int | str, dict[str, Any]], *statuses: int) -> dic
     return documented
 
 
-def _flat(kinds: Iterable[Answer | Iterable[Answer]]) -> list[Answer]:
+def _flat(kinds: Iterable[Answers]) -> list[Answer]:
     flat: list[Answer] = []
     for kind in kinds:
         flat.extend([kind] if isinstance(kind, Answer) else _flat(kind))

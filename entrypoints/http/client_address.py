@@ -7,7 +7,6 @@ valid IP address, and keys IPv4 clients of a dual-stack socket (::ffff:a.b.c.d) 
 from __future__ import annotations
 
 import ipaddress
-from typing import Union
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -15,8 +14,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from domain.trail import SessionOrigin
 from entrypoints.http.device import device_label
 
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
-Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def ip_or_none(text: str) -> IPAddress | None:

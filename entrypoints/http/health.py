@@ -45,11 +45,11 @@ async def ready(request: Request, status: OutboxStatus = Depends(ProvideInLoop[C
         async with asyncio.timeout(2):
             report = await status.execute(count_sent=False)
     except Exception as error:  # any failure to reach the database means not ready
-        body = {"status": "unavailable", "database": "unavailable"}
+        body: dict[str, object] = {"status": "unavailable", "database": "unavailable"}
         if operator:
             body["reason"] = type(error).__name__
         return JSONResponse(body, status_code=503)
-    body: dict[str, object] = {"status": "ok", "database": "ok"}
+    body = {"status": "ok", "database": "ok"}
     if operator:
         # The backlog moves when an email is queued: shown to anyone, it would tell whether a reset
         # request named an address with an account.

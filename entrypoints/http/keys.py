@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from typing import Any
 from urllib.parse import parse_qs
 
 from dependency_injector.wiring import inject
@@ -23,14 +24,14 @@ keys = APIRouter(tags=["keys"])
 introspection = APIRouter(prefix="/api/v1/auth", tags=["keys"])
 
 
-JWKS_ANSWER = {200: {"description": "The key set (RFC 7517)", "content": {"application/json": {"example": {"keys": [
+JWKS_ANSWER: dict[int | str, dict[str, Any]] = {200: {"description": "The key set (RFC 7517)", "content": {"application/json": {"example": {"keys": [
     {"kty": "OKP", "crv": "Ed25519", "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo", "kid": "2026-12-01-a1b2",
      "alg": "EdDSA", "use": "sig"}]}}}}}
 TOKEN_FIELD = {"type": "object", "properties": {"token": {"type": "string"}}, "required": ["token"]}
 INTROSPECTION_REQUEST = {"requestBody": {"required": True, "content": {
     "application/json": {"schema": TOKEN_FIELD, "example": {"token": "eyJhbGciOiJFZERTQSIsInR5cCI6IkpXVCJ9..."}},
     "application/x-www-form-urlencoded": {"schema": TOKEN_FIELD}}}}
-INTROSPECTION_ANSWER = {200: {"description": "Whether the token is active, and its claims when it is (RFC 7662)",
+INTROSPECTION_ANSWER: dict[int | str, dict[str, Any]] = {200: {"description": "Whether the token is active, and its claims when it is (RFC 7662)",
                               "content": {"application/json": {"examples": {
                                   "active": {"value": {"active": True, "sub": "5f8d2bfb-269a-4de1-8800-a8527b422f7e",
                                                        "role": "user", "email_verified": True, "token_type": "Bearer",

@@ -23,7 +23,7 @@ class OperatorAccess:
 
     def on_listener(self, scope: Scope) -> bool:
         server = scope.get("server")
-        return self.listener_port is not None and bool(server) and server[1] == self.listener_port
+        return self.listener_port is not None and server is not None and server[1] == self.listener_port
 
     def allows(self, request: Request) -> bool:
         return self.allows_scope(request.scope)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from adapters.i18n.catalogs import locale_tag
 from application.account.account_trail import TrailPage
@@ -64,7 +64,7 @@ PasswordField = Annotated[str, Field(examples=["correct horse battery"])]
 NameField = Annotated[str | None, Field(default=None, max_length=100), AfterValidator(_no_control_characters)]
 
 
-def example(**body: object) -> ConfigDict:
+def example(**body: JsonValue) -> ConfigDict:
     """A whole request body for the OpenAPI document (the fields' own examples do not make one)."""
     return ConfigDict(json_schema_extra={"examples": [body]})
 

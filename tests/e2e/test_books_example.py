@@ -37,9 +37,9 @@ async def books(accounts: Service) -> AsyncIterator[httpx.AsyncClient]:
         return accounts.clock.now().timestamp()
 
     app = create_app(verifier_from({"ACCOUNTS_URL": accounts.settings.public_base_url}, clock=now, monotonic=now))
-    async with LifespanManager(app) as manager:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://books") as client:
-            yield client
+    async with (LifespanManager(app) as manager,
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://books") as client):
+        yield client
 
 
 @pytest.fixture

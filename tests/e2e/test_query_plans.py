@@ -19,9 +19,9 @@ from tests.database import own_database
 from tests.e2e.conftest import Service, running_service
 from tests.e2e.test_account_flow import verified_admin
 from tests.settings import OPERATOR
+from tests.smtp_server import SmtpTestServer
 
 INTROSPECTION = "introspection-secret-" + "p" * 20
-from tests.smtp_server import SmtpTestServer
 
 BIG_TABLES = {"users", "refresh_tokens", "outbox_messages", "rate_limits", "email_requests", "security_events"}
 USERS = 200_000

@@ -43,7 +43,7 @@ async def test_a_sign_up_its_email_and_its_webhook_share_one_trace(pg_url: str, 
     assert {"answer email request", "deliver email", "deliver webhook"} <= set(names), names
     assert any(s.context.trace_id == trace_id and s.attributes and s.attributes.get("db.system.name", s.attributes.get(
         "db.system")) == "postgresql" for s in spans), "the statements are spans of the trace too"
-    [post] = [s for s in spans if s.kind is SpanKind.CLIENT and s.context.trace_id == trace_id
+    [_post] = [s for s in spans if s.kind is SpanKind.CLIENT and s.context.trace_id == trace_id
               and s.name.startswith("POST")]  # the HTTPX instrumentation's, inside the webhook delivery
     # The receiver can continue the trace: it got its traceparent.
     assert delivered.headers["traceparent"].split("-")[1] == format(trace_id, "032x")

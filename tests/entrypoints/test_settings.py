@@ -45,7 +45,7 @@ def test_previous_secrets_are_comma_separated_or_a_json_list_from_the_environmen
     assert Settings(_env_file=tmp_path / ".env").previous_secrets == ["old-one", "older-one"]  # type: ignore[call-arg]
     assert settings(JWT_SECRET="s" * 40, JWT_SECRET_PREVIOUS=f"{'s' * 40},old").previous_secrets == ["old"]
     assert "old-one" not in repr(settings(JWT_SECRET_PREVIOUS="old-one"))  # kept as SecretStr, out of logs
-    with pytest.raises(SettingsError, match="JWT_SECRET_PREVIOUS: .*JSON list"):
+    with pytest.raises(SettingsError, match=r"JWT_SECRET_PREVIOUS: .*JSON list"):
         load_settings(_env_file=None, JWT_SECRET_PREVIOUS='["unclosed')
 
 

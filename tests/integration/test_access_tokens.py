@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.crypto.jwt_tokens import JwtAccessTokenService
 from adapters.crypto.key_derivation import derive_key
+from adapters.crypto.sealed_secrets import SealedUnderAnotherSecret
 from adapters.crypto.signing_keys import KeyBox, KeyRing
 from adapters.sqlalchemy.tables import signing_keys
 from domain.email import Email
@@ -107,7 +108,7 @@ async def test_the_private_keys_are_encrypted_at_rest(engine: AsyncEngine) -> No
     async with engine.connect() as connection:
         [row] = (await connection.execute(select(signing_keys))).mappings().all()
     assert "PRIVATE KEY" not in row["private_key"] and "d" not in json.loads(row["public_jwk"])
-    with pytest.raises(Exception):  # a dump with another deployment's secret opens nothing
+    with pytest.raises(SealedUnderAnotherSecret):  # a dump with another deployment's secret opens nothing
         await ring(engine, clock, secret="o" * 40).all()
 
 

@@ -68,10 +68,10 @@ async def test_the_delivery_connects_to_the_address_resolved_once_and_checked() 
 
 async def test_without_a_checked_address_the_transport_connects_nowhere() -> None:
     # Fail closed: the pool never falls back to resolving a name itself.
-    async with WebhookReceiver() as receiver:
-        async with httpx.AsyncClient(transport=_pinned_transport(httpx.Limits(), None)) as client:
-            with pytest.raises(httpx.ConnectError):
-                await client.post(receiver.url, content=b"{}")
+    async with (WebhookReceiver() as receiver,
+                httpx.AsyncClient(transport=_pinned_transport(httpx.Limits(), None)) as client):
+        with pytest.raises(httpx.ConnectError):
+            await client.post(receiver.url, content=b"{}")
     assert receiver.received == []
 
 
