@@ -41,7 +41,9 @@ def trace_engine(engine: AsyncEngine, provider: TracerProvider | None) -> AsyncE
     """A span per statement, by the SQLAlchemy instrumentation, on this engine only."""
     if provider is not None:
         usage = metrics.get_meter(__name__).create_up_down_counter("db.client.connections.usage")
-        EngineTracer(provider.get_tracer("opentelemetry.instrumentation.sqlalchemy"), engine.sync_engine, usage)
+        EngineTracer(
+            provider.get_tracer("opentelemetry.instrumentation.sqlalchemy"), engine.sync_engine, usage
+        )
     return engine
 
 
@@ -55,7 +57,9 @@ class ClosingWebhookSender(WebhookSender, Protocol):
     async def close(self) -> None: ...
 
 
-def traced_webhook_sender(inner: ClosingWebhookSender, provider: TracerProvider | None) -> ClosingWebhookSender:
+def traced_webhook_sender(
+    inner: ClosingWebhookSender, provider: TracerProvider | None
+) -> ClosingWebhookSender:
     return TracedWebhookSender(inner, provider) if provider is not None else inner
 
 
@@ -83,9 +87,14 @@ class TracedMailSender:
         self._tracer = provider.get_tracer(TRACER)
 
     async def send(self, message: OutboxMessage) -> None:
-        with self._tracer.start_as_current_span("deliver email", context=_parent(message.trace_context),
-                                                attributes={"messaging.message.id": message.message_id,
-                                                            "messaging.message.attempts": message.attempts + 1}):
+        with self._tracer.start_as_current_span(
+            "deliver email",
+            context=_parent(message.trace_context),
+            attributes={
+                "messaging.message.id": message.message_id,
+                "messaging.message.attempts": message.attempts + 1,
+            },
+        ):
             await self._inner.send(message)
 
     async def close(self) -> None:
@@ -101,9 +110,14 @@ class TracedWebhookSender:
         self._tracer = provider.get_tracer(TRACER)
 
     async def send(self, url: str, secret: str, delivery: WebhookDelivery) -> ReceiverAnswer:
-        with self._tracer.start_as_current_span("deliver webhook", context=_parent(delivery.trace_context),
-                                                attributes={"webhook.event_type": delivery.event_type,
-                                                            "webhook.id": f"msg_{delivery.event_id.hex}"}):
+        with self._tracer.start_as_current_span(
+            "deliver webhook",
+            context=_parent(delivery.trace_context),
+            attributes={
+                "webhook.event_type": delivery.event_type,
+                "webhook.id": f"msg_{delivery.event_id.hex}",
+            },
+        ):
             return await self._inner.send(url, secret, delivery)
 
     async def close(self) -> None:

@@ -45,5 +45,11 @@ class AccountEvent:
 
 
 def _json_ready(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: value.isoformat() if isinstance(value, datetime) else
-            str(value) if isinstance(value, uuid.UUID) else value for name, value in values.items()}
+    return {
+        name: value.isoformat()
+        if isinstance(value, datetime)
+        else str(value)
+        if isinstance(value, uuid.UUID)
+        else value
+        for name, value in values.items()
+    }

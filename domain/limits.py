@@ -13,7 +13,9 @@ class Rule(str, enum.Enum):
 
     SIGNUP_PER_CLIENT = "signup"
     LOGIN_PER_CLIENT = "login"
-    PASSWORD_GUESSES = "login-guesses"  # per account and client, at login and wherever a password is asked again
+    PASSWORD_GUESSES = (
+        "login-guesses"  # per account and client, at login and wherever a password is asked again
+    )
     RESET_REQUESTS_PER_CLIENT = "password-reset-request"
     VERIFICATION_REQUESTS_PER_CLIENT = "resend-verification"
     EMAILS_PER_ADDRESS = "emails"  # every email to one address, of whatever kind

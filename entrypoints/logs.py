@@ -34,9 +34,13 @@ class RequestIdFilter(logging.Filter):
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
-                "logger": record.name, "message": record.getMessage(),
-                "request_id": None if (found := getattr(record, "request_id", "-")) == "-" else found}
+        line = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": None if (found := getattr(record, "request_id", "-")) == "-" else found,
+        }
         if trace_id := getattr(record, "trace_id", None):
             line["trace_id"] = trace_id
         if record.exc_info:
@@ -48,8 +52,11 @@ def configure_logging(json_lines: bool) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(MaskTokens())
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(in_trace)s] %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if json_lines
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s%(in_trace)s] %(message)s")
+    )
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin, every run
     # A line per webhook POST, with the receiver's URL, whose path may be a secret of the receiver's.

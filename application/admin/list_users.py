@@ -26,5 +26,10 @@ class ListUsers:
             total = await uow.users.count()
         more = query.offset + len(users) < total and users
         cursor = self._cursors.encode(users[-1].created_at, users[-1].id) if more else None
-        return UserPage(items=[UserView.of(u) for u in users], total=total, offset=query.offset, limit=query.limit,
-                        next_cursor=cursor)
+        return UserPage(
+            items=[UserView.of(u) for u in users],
+            total=total,
+            offset=query.offset,
+            limit=query.limit,
+            next_cursor=cursor,
+        )

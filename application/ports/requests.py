@@ -17,6 +17,7 @@ class EmailRequests(Protocol):
     async def claim(self, limit: int) -> Sequence[EmailRequest]:
         """Unanswered requests, oldest first, that no other worker holds (locked until the commit)."""
         ...
+
     async def mark_processed(self, request_ids: Sequence[uuid.UUID], when: datetime) -> None: ...
     async def prune(self, processed_before: datetime, limit: int = 1000) -> int:
         """Deletes at most `limit` of the requests answered before `processed_before`; how many went."""

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     # this marker is the Provide it subclasses, indexed the same way.
     ProvideInLoop = Provide
 else:
-
     # A subclass, so that `@inject` finds it as the Provide it is.
     class ProvideInLoop(Provide):
         async def __call__(self) -> Any:

@@ -46,8 +46,9 @@ class OperatorListener:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             if self.access.on_listener(scope) and scope["path"] not in OPERATOR_PATHS:
-                await error_response(404, "Not Found", "not_found", "This listener serves /metrics and "
-                                     "/health only.")(scope, receive, send)
+                await error_response(
+                    404, "Not Found", "not_found", "This listener serves /metrics and /health only."
+                )(scope, receive, send)
                 return
             if scope["path"] == "/metrics" and not self.access.allows_scope(scope):
                 await error_response(404, "Not Found", "not_found", "Check the URL.")(scope, receive, send)
