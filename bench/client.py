@@ -74,7 +74,8 @@ class LeanClient:
             try:
                 head = await reader.readuntil(b"\r\n\r\n")
             except (asyncio.IncompleteReadError, ConnectionResetError):
-                # The server closes a connection left idle past its keep-alive timeout; send again on a new one.
+                # The server closes a connection left idle past its keep-alive timeout; send again on a new
+                # one.
                 writer.close()
                 reader, writer = await asyncio.open_connection(self._host, self._port)
                 writer.write(request)

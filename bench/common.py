@@ -95,7 +95,8 @@ async def drained(url: str, timeout: float = 120) -> None:
         while waiting := await connection.fetchval(BACKLOG):
             if time.monotonic() > deadline:  # timed anyway, but not silently
                 print(
-                    f"  the worker still has {waiting} to do after {timeout:.0f} s; the next load shares the cores"
+                    f"  the worker still has {waiting} to do after {timeout:.0f} s; "
+                    "the next load shares the cores"
                 )
                 return
             await asyncio.sleep(0.2)

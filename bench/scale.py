@@ -51,7 +51,7 @@ HISTORY = {
         SELECT md5('d' || i)::uuid, md5('ev' || i)::uuid, hook.id, 'user.created', 'sent', 1,
                now() - interval '2 seconds' * i, now() - interval '2 seconds' * i, now() - interval '2 seconds' * i,
                200
-        FROM hook, generate_series(1, $1) AS i""",
+        FROM hook, generate_series(1, $1) AS i""",  # noqa: E501
     "spent or expired refresh tokens (2 per account)": """
         INSERT INTO refresh_tokens (token_hash, user_id, family_id, issued_at, expires_at, used_at, revoked_at,
                                     session_expires_at, started_at, client_ip, device)
@@ -60,7 +60,7 @@ HISTORY = {
                CASE WHEN g = 1 THEN now() - interval '19 days' END, NULL,
                now() - interval '1 second' * ((u.n * 2 + g) % 500000), now() - interval '20 days',
                '203.0.113.7', 'Firefox on Linux'
-        FROM (SELECT id, row_number() OVER () AS n FROM users) AS u, generate_series(1, 2) AS g""",
+        FROM (SELECT id, row_number() OVER () AS n FROM users) AS u, generate_series(1, 2) AS g""",  # noqa: E501
     "rate-limit counters (1 per account)": """
         INSERT INTO rate_limits (key, window_start, count)
         SELECT 'login:203.0.' || (i % 256) || '.' || (i / 256 % 256) || ':' || i,
@@ -227,7 +227,8 @@ async def main() -> None:
     )
     print(f"  seeding: {seeding / 60:.1f} min; the large database holds {size / 2**30:.1f} GiB")
     print(
-        f"  {'endpoint':24} {'req/s large':>11} {'small':>7} {'ratio':>6}   {'p99 large':>9} {'small':>7} {'ratio':>6}"
+        f"  {'endpoint':24} {'req/s large':>11} {'small':>7} {'ratio':>6}   "
+        f"{'p99 large':>9} {'small':>7} {'ratio':>6}"
         f"   median of the rounds' ratios: req/s, p99"
     )
     met = True

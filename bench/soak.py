@@ -137,7 +137,8 @@ async def webhook_receiver() -> tuple[asyncio.Server, int, list[int]]:
 
 
 async def backlog(db: asyncpg.Connection) -> tuple[int, int]:
-    """The work still waiting (requests unanswered, emails and deliveries pending), and the connections open."""
+    """The work still waiting (requests unanswered, emails and deliveries pending), and the connections
+    open."""
     waiting = await db.fetchval(BACKLOG)
     connections = await db.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = 'bench_soak'")
     return waiting, connections - 1  # not this one
@@ -206,7 +207,8 @@ async def main() -> None:
             capacity = await measure_capacity(client, traffic, args.concurrency)
             rate = capacity * args.share
             print(
-                f"capacity of the mix: {capacity:.0f} req/s (closed loop, {args.concurrency} connections, 20 s); "
+                f"capacity of the mix: {capacity:.0f} req/s "
+                f"(closed loop, {args.concurrency} connections, 20 s); "
                 f"soaking at {rate:.0f} req/s for {args.minutes} min; {os.cpu_count()} cores",
                 flush=True,
             )
@@ -298,7 +300,8 @@ async def soak(
         }
         minutes.append(row)
         print(
-            f"  {minute:3} {row['rate']:6.0f} {row['p50']:7.1f} {row['p99']:7.1f} {errors:6} {server_errors:4} "
+            f"  {minute:3} {row['rate']:6.0f} {row['p50']:7.1f} {row['p99']:7.1f} "
+            f"{errors:6} {server_errors:4} "
             f"{waiting:7} {connections:8}  " + " ".join(f"{value:7.0f}" for value in rss.values()),
             flush=True,
         )
@@ -328,7 +331,8 @@ def report(minutes: list[dict], drained: float, webhooks: int) -> None:
     )
     print(f"  backlog drained {drained:.1f} s after the load; the receiver got {webhooks} webhooks")
     print(
-        f"  p99: minute 3 {third['p99']:.1f} ms, last minute {last['p99']:.1f} ms ({last['p99'] / third['p99']:.2f}x)"
+        f"  p99: minute 3 {third['p99']:.1f} ms, last minute {last['p99']:.1f} ms "
+        f"({last['p99'] / third['p99']:.2f}x)"
     )
     for check, ok in checks.items():
         print(f"  {'met' if ok else 'NOT met'}: {check}")

@@ -38,7 +38,8 @@ class AccountEvent:
 
     @classmethod
     def about(cls, type: EventType | str, user: UserView, now: datetime) -> AccountEvent:
-        """{"type", "timestamp", "data": {"user"}}: the user view, which holds no password, hash, token or code."""
+        """{"type", "timestamp", "data": {"user"}}: the user view, which holds no password, hash, token or
+        code."""
         kind = type.value if isinstance(type, EventType) else type
         body = {"type": kind, "timestamp": now.isoformat(), "data": {"user": _json_ready(asdict(user))}}
         return cls(type=kind, occurred_at=now, body=json.dumps(body, separators=(",", ":")))

@@ -186,7 +186,8 @@ async def _container(
     settings: Settings, sealed: bool = False, database_may_be_away: bool = False
 ) -> AsyncIterator[Container]:
     """`sealed`: the command opens secrets sealed in the database (signing keys, webhook secrets), so they
-    are looked at first: sealed again if an earlier JWT_SECRET sealed them, refused in one line if none opens."""
+    are looked at first: sealed again if an earlier JWT_SECRET sealed them, refused in one line if none
+    opens."""
     container = build_container(settings)
     try:
         if sealed:
@@ -243,12 +244,14 @@ async def _keys(settings: Settings, command: str) -> str:
         if command == "rotate":
             key = await ring.create(activates_in=timedelta(seconds=settings.JWKS_CACHE_SECONDS))
             return (
-                f"published key {key.kid} ({key.algorithm}); it signs from {key.activates_at:%Y-%m-%d %H:%M:%S} "
-                "UTC, when every cache of the key set has it"
+                f"published key {key.kid} ({key.algorithm}); "
+                f"it signs from {key.activates_at:%Y-%m-%d %H:%M:%S} UTC, "
+                "when every cache of the key set has it"
             )
         lifetime = container.lifetimes().access
         lines = [
-            f"{key.kid}  {key.algorithm:6}  {key.state(now, lifetime):9}  created {key.created_at:%Y-%m-%d %H:%M}"
+            f"{key.kid}  {key.algorithm:6}  {key.state(now, lifetime):9}  "
+            f"created {key.created_at:%Y-%m-%d %H:%M}"
             f"  signs from {key.activates_at:%Y-%m-%d %H:%M:%S}"
             + (f"  retires {key.retires_at:%Y-%m-%d %H:%M:%S}" if key.retires_at else "")
             for key in await ring.all()

@@ -1,4 +1,5 @@
-"""`accounts users list|show|disable|enable|set-role|delete`: the administrators' operations, on the command line."""
+"""`accounts users list|show|disable|enable|set-role|delete`: the administrators' operations, on the command
+line."""
 
 from __future__ import annotations
 

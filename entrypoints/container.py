@@ -552,7 +552,8 @@ def build_container(settings: Settings) -> Container:
 
 
 async def close_container(container: Container) -> None:
-    """Closes what the container may have opened: the mail connection, the database pools, the hash threads."""
+    """Closes what the container may have opened: the mail connection, the database pools, the hash
+    threads."""
     await container.mail_sender().close()
     await container.webhook_sender().close()
     await container.engine().dispose()

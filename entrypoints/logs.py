@@ -64,7 +64,8 @@ def configure_logging(json_lines: bool) -> None:
 
 
 class RequestIdMiddleware:
-    """Gives each request an id (the caller's X-Request-ID when it is sane), for its log lines and its answer."""
+    """Gives each request an id (the caller's X-Request-ID when it is sane), for its log lines and its
+    answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

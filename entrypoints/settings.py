@@ -225,7 +225,8 @@ class Settings(BaseSettings):
     @classmethod
     def _previous_secrets(cls, value: object) -> object:
         # An operator writes one value, or several with commas; a JSON list ('["a", "b"]') carries values
-        # that hold a comma. pydantic-settings would read only JSON for a list, so the field takes no decoding.
+        # that hold a comma. pydantic-settings would read only JSON for a list, so the field takes no
+        # decoding.
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
         if isinstance(value, str):
@@ -337,8 +338,9 @@ class Settings(BaseSettings):
             self.OUTBOX_LEASE_SECONDS is not None
             and self.OUTBOX_LEASE_SECONDS < 2 * self.MAIL_TIMEOUT_SECONDS
         ):
-            # A send is begun only while half a lease is left on the claim: one that takes MAIL_TIMEOUT_SECONDS
-            # must end before the claim lapses, even when the database is away and the heartbeat cannot renew.
+            # A send is begun only while half a lease is left on the claim: one that takes
+            # MAIL_TIMEOUT_SECONDS must end before the claim lapses, even when the database is away and the
+            # heartbeat cannot renew.
             raise ValueError(
                 "OUTBOX_LEASE_SECONDS is under 2 x MAIL_TIMEOUT_SECONDS: one slow send could outlast "
                 "a worker's claim and let another worker send the same message"
@@ -402,7 +404,8 @@ class Settings(BaseSettings):
 
     @property
     def previous_secrets(self) -> list[str]:
-        """JWT_SECRET_PREVIOUS's values, without JWT_SECRET itself (left in by mistake, it is no earlier value)."""
+        """JWT_SECRET_PREVIOUS's values, without JWT_SECRET itself (left in by mistake, it is no earlier
+        value)."""
         current = self.JWT_SECRET.get_secret_value() if self.JWT_SECRET is not None else None
         return [
             value for secret in self.JWT_SECRET_PREVIOUS if (value := secret.get_secret_value()) != current

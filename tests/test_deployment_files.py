@@ -63,7 +63,8 @@ def test_compose_catches_mail_with_a_maintained_multi_architecture_image() -> No
 
 
 def test_the_compose_step_leaves_the_env_of_dev_serve_alone() -> None:
-    # `./dev serve` reads .env; a JWT_SECRET appended there for compose sealed its SQLite keys under another secret.
+    # `./dev serve` reads .env; a JWT_SECRET appended there for compose sealed its SQLite keys under another
+    # secret.
     readme = (ROOT / "README.md").read_text()
     assert not re.search(r">>?\s*\.env\b", readme) and "--env-file deploy.env up" in readme
     assert (

@@ -37,7 +37,8 @@ class SqlAlchemySecurityEvents:
     async def of_account(
         self, user_id: uuid.UUID, before: EventPosition | None, limit: int
     ) -> Sequence[SecurityEvent]:
-        # Served by (user_id, occurred_at, id), read backwards: a page deep in the trail costs what the first does.
+        # Served by (user_id, occurred_at, id), read backwards: a page deep in the trail costs what the first
+        # does.
         query = (
             select(table)
             .where(table.c.user_id == user_id)

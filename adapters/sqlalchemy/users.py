@@ -135,8 +135,8 @@ class SqlAlchemyUserRepository:
         await self._write(_UPDATE, row)
 
     async def delete(self, user: User) -> None:
-        # Its sessions and codes go by the foreign keys' ON DELETE CASCADE; email requests hold no key. Those a
-        # worker is answering now are left to it (it finds the account gone, or fails on it and retries): to
+        # Its sessions and codes go by the foreign keys' ON DELETE CASCADE; email requests hold no key. Those
+        # a worker is answering now are left to it (it finds the account gone, or fails on it and retries): to
         # wait for them, holding the account it waits for, would deadlock.
         await delete_batch(
             self._connection,

@@ -14,7 +14,8 @@ class UserQuery:
 
 
 class ListUsers:
-    """A page of users, oldest first, by offset (Bookly's form); its next_cursor leads on as FindUsers does."""
+    """A page of users, oldest first, by offset (Bookly's form); its next_cursor leads on as FindUsers
+    does."""
 
     def __init__(self, *, uow: UnitOfWork, cursors: PageCursors) -> None:
         self._uow = uow

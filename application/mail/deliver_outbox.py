@@ -99,7 +99,8 @@ class DeliverOutbox:
                 error = Suppressed() if message.recipient in suppressed else await self._send(message)
                 await outcomes.add(message, error)
                 if error is not None and error.server_unavailable and len(rest) > 1:
-                    # The server is away: the others would fail alike, so they wait without spending an attempt.
+                    # The server is away: the others would fail alike, so they wait without spending an
+                    # attempt.
                     await outcomes.flush()
                     await self._release(rest[1:], self._retry_at(1, error) or self._clock.now(), claimant)
                     return index + 1

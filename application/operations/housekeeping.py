@@ -18,7 +18,8 @@ class Housekeeping:
     transaction of its own, so no run holds a table long or keeps mail waiting: rate-limit windows past
     their time, quiet runs of wrong codes at addresses with no account, answered email requests, refresh
     tokens past their expiry, audit-trail entries, sent, dead, suppressed and cancelled messages and
-    deliveries past their retention, and the ids of bounce reports no longer replayable. Pending ones never go.
+    deliveries past their retention, and the ids of bounce reports no longer replayable. Pending ones never
+    go.
 
     A run deletes one batch of each; the worker runs it again while it finds any."""
 

@@ -20,8 +20,9 @@ class OneTimeCodes(Protocol):
     async def hold(
         self, email: Email, purpose: TokenPurpose, when: datetime, user_id: uuid.UUID | None = None
     ) -> OneTimeCode | None:
-        """The unexpired code sent to `email` for `purpose` (of `user_id`'s, if given), used or not, held until
-        the unit of work ends, so concurrent tries at it are judged one after the other; None when none."""
+        """The unexpired code sent to `email` for `purpose` (of `user_id`'s, if given), used or not, held
+        until the unit of work ends, so concurrent tries at it are judged one after the other; None when
+        none."""
         ...
 
     async def count_wrong(self, code_id: uuid.UUID, wrong: bool) -> None:
@@ -52,7 +53,8 @@ class CodeFailures(Protocol):
         ...
 
     async def prune(self, quiet_since: datetime, limit: int = 1000) -> int:
-        """Deletes at most `limit` runs of addresses that have no account and no failure since `quiet_since`."""
+        """Deletes at most `limit` runs of addresses that have no account and no failure since
+        `quiet_since`."""
         ...
 
 

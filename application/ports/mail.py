@@ -21,7 +21,8 @@ class Outbox(Protocol):
     async def claim(
         self, limit: int, now: datetime, lease: timedelta, claimant: str
     ) -> Sequence[OutboxMessage]:
-        """Take due messages no other worker holds, counting an attempt each; the claim lapses after `lease`."""
+        """Take due messages no other worker holds, counting an attempt each; the claim lapses after
+        `lease`."""
         ...
 
     async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime, claimant: str) -> None: ...
@@ -48,7 +49,8 @@ class Outbox(Protocol):
         ...
 
     async def prune_unsent(self, before: datetime, limit: int = 1000) -> int:
-        """As prune_sent, for messages that never went (dead, suppressed, cancelled), by their last attempt."""
+        """As prune_sent, for messages that never went (dead, suppressed, cancelled), by their last
+        attempt."""
         ...
 
     async def stats(self, count_sent: bool = True) -> OutboxStats: ...

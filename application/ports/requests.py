@@ -11,7 +11,8 @@ from domain.email_requests import EmailRequest
 
 
 class EmailRequests(Protocol):
-    """Requests for an email about an address, answered later by the worker whether or not it has an account."""
+    """Requests for an email about an address, answered later by the worker whether or not it has an
+    account."""
 
     async def add(self, request: EmailRequest) -> None: ...
     async def claim(self, limit: int) -> Sequence[EmailRequest]:

@@ -47,7 +47,8 @@ class RefreshTokenRepository(Protocol):
         ...
 
     async def live_sessions(self, user_id: uuid.UUID, now: datetime) -> Sequence[RefreshTokenRecord]:
-        """The newest token of each session of the account that can still be refreshed, newest session first."""
+        """The newest token of each session of the account that can still be refreshed, newest session
+        first."""
         ...
 
     async def end_session(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> bool:

@@ -29,7 +29,8 @@ class UserRepository(Protocol):
         ...
 
     async def get_for_change(self, user_id: uuid.UUID) -> User | None:
-        """The account, held until the unit of work ends: a concurrent change of it waits, then sees this one."""
+        """The account, held until the unit of work ends: a concurrent change of it waits, then sees this
+        one."""
         ...
 
     async def get_by_email(self, email: Email) -> User | None: ...

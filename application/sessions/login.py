@@ -63,7 +63,8 @@ class Login:
             await self._hasher.hash(credentials.password) if self._hasher.needs_rehash(checked_hash) else None
         )
         async with self._uow as uow:
-            # Ends the address's run of wrong codes (CodeBook.check); first, as counters are taken before rows.
+            # Ends the address's run of wrong codes (CodeBook.check); first, as counters are taken before
+            # rows.
             await uow.code_failures.clear(user.email)
             # Held and read again: a password reset that landed since the check must win, not this login.
             user = await uow.users.get_for_change(user.id)

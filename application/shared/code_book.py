@@ -53,7 +53,8 @@ class CodeBook:
     async def issue(
         self, uow: UnitOfWork, user: User, purpose: TokenPurpose, email: Email, lifetime: timedelta
     ) -> IssuedCode:
-        """A new code, stored in `uow` (the caller commits), retiring the older one; it lives as the link does."""
+        """A new code, stored in `uow` (the caller commits), retiring the older one; it lives as the link
+        does."""
         code, now = _new_code(), self._clock.now()
         stored = OneTimeCode(
             user_id=user.id,
@@ -116,7 +117,8 @@ class CodeBook:
             await uow.commit()
         if right and within is not None:
             if not live:
-                raise InvalidCode()  # used by another use of it (or its link), or dead: answered as a wrong one
+                # Used by another use of it (or its link), or dead: answered as a wrong one.
+                raise InvalidCode()
             assert found is not None
             return found
         async with uow:

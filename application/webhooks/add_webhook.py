@@ -17,7 +17,8 @@ SUBSCRIBABLE = frozenset(kind.value for kind in EventType)
 
 
 class AddWebhook:
-    """Subscribes a URL to event types; the signing secret is in the answer this once, and stored only sealed."""
+    """Subscribes a URL to event types; the signing secret is in the answer this once, and stored only
+    sealed."""
 
     def __init__(
         self, *, uow: UnitOfWork, targets: WebhookTargets, sealer: SecretSealer, clock: Clock

@@ -31,7 +31,8 @@ class DistributeEvents:
                     )
                     for event in events
                     for subscription in subscriptions
-                    # A subscription hears of what happens from its creation on, not of the events still waiting.
+                    # A subscription hears of what happens from its creation on, not of the events still
+                    # waiting.
                     if event.type in subscription.events and event.occurred_at >= subscription.created_at
                 ]
             )

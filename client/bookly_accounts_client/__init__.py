@@ -1,4 +1,5 @@
-"""Trust Bookly Accounts' access tokens in a FastAPI service, with the keys it publishes and no shared secret."""
+"""Trust Bookly Accounts' access tokens in a FastAPI service, with the keys it publishes and no shared
+secret."""
 
 from bookly_accounts_client.dependencies import RoleChecker, current_claims, install
 from bookly_accounts_client.keys import ASYMMETRIC, JwksCache, KeysUnavailable

@@ -1,4 +1,5 @@
-"""The accounts service's public keys (RFC 7517), fetched from its JWKS URL and kept as its Cache-Control says."""
+"""The accounts service's public keys (RFC 7517), fetched from its JWKS URL and kept as its Cache-Control
+says."""
 
 from __future__ import annotations
 
@@ -91,8 +92,8 @@ class JwksCache:
         keys = {}
         for data in published:
             try:
-                # PyJWK takes the algorithm from the JWK's alg, or from its kty and crv, and builds the key for
-                # that algorithm alone: an EdDSA key can never verify an HS256 signature.
+                # PyJWK takes the algorithm from the JWK's alg, or from its kty and crv, and builds the key
+                # for that algorithm alone: an EdDSA key can never verify an HS256 signature.
                 key = PyJWK(data)
             except (PyJWTError, TypeError, ValueError, AttributeError):
                 continue

@@ -153,7 +153,8 @@ async def my_security_events(
     caller: Caller = Depends(current_caller),
     trail: AccountTrail = Depends(ProvideInLoop[Container.account_trail]),
 ) -> TrailOut:
-    """The account's audit trail, newest first: sign-ins, failures, changes, sessions ended, administrators' acts."""
+    """The account's audit trail, newest first: sign-ins, failures, changes, sessions ended, administrators'
+    acts."""
     return TrailOut.of(await trail.execute(TrailQuery(caller.user.id, limit, cursor)))
 
 
@@ -163,7 +164,8 @@ async def export(
     caller: Caller = Depends(current_caller),
     use_case: ExportAccount = Depends(ProvideInLoop[Container.export_account]),
 ) -> ExportOut:
-    """Everything held about the account: the profile, the sessions and the audit trail; no hash, token or code."""
+    """Everything held about the account: the profile, the sessions and the audit trail; no hash, token or
+    code."""
     held = await use_case.execute(caller)
     return ExportOut(
         profile=UserOut.of(held.profile),

@@ -243,7 +243,8 @@ async def change_email(
     user: UserView = Depends(require_verified),
     use_case: ChangeEmail = Depends(ProvideInLoop[Container.change_email]),
 ) -> MessageOut:
-    """Sends a confirmation link and code to the new address; the account keeps its address until one is used."""
+    """Sends a confirmation link and code to the new address; the account keeps its address until one is
+    used."""
     await use_case.execute(EmailChange(user.id, body.new_email, body.password, client_key(request)))
     _ = translator(request)
     return MessageOut(
@@ -268,7 +269,8 @@ async def confirm_email(
     check: CheckEmailChangeLink = Depends(ProvideInLoop[Container.check_email_change_link]),
     pages: Pages = Depends(ProvideInLoop[Container.pages]),
 ) -> Any:
-    """The emailed link. As the verification link: a page with a button, unless an API client asks for JSON."""
+    """The emailed link. As the verification link: a page with a button, unless an API client asks for
+    JSON."""
     if request.method == "GET" and prefers_json(request):
         return email_confirmed(request, await use_case.execute(token, session_origin(request)))
     return await email_change_page(request, token, check, pages)

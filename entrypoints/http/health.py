@@ -25,7 +25,8 @@ async def live(
     request: Request, access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access])
 ) -> dict[str, str | int]:
     """An operator also sees the process id, to tell which instance answered, and the version it runs."""
-    # The version only for operators, like the pid: it follows a rolling upgrade; a stranger gets none to aim at.
+    # The version only for operators, like the pid: it follows a rolling upgrade; a stranger gets none to aim
+    # at.
     if access.allows(request):
         return {"status": "ok", "pid": os.getpid(), "version": __version__}
     return {"status": "ok"}

@@ -106,8 +106,8 @@ UsernameField = Annotated[
 ]
 
 
-# The prefix Bookly's clients know for everything about signing up and in (signup, address, sessions, password,
-# account): a feature's router shows it, the rest of the path tells the route.
+# The prefix Bookly's clients know for everything about signing up and in (signup, address, sessions,
+# password, account): a feature's router shows it, the rest of the path tells the route.
 AUTH = "/api/v1/auth"
 
 # No length bound here: a token of any length that is not ours gets 400 invalid_token, like any other.

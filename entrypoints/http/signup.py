@@ -103,7 +103,8 @@ async def resend_verification(
     request: Request,
     use_case: ResendVerification = Depends(ProvideInLoop[Container.resend_verification]),
 ) -> MessageOut:
-    """A new verification email, if the address has an unverified account; the answer is the same either way."""
+    """A new verification email, if the address has an unverified account; the answer is the same either
+    way."""
     await use_case.execute(LinkRequest(body.email, client_key(request), session_origin(request)))
     return MessageOut(message=translator(request)(LINK_ON_ITS_WAY))
 

@@ -74,8 +74,9 @@ async def list_webhooks(
 async def add_webhook(
     body: WebhookIn, response: Response, use_case: AddWebhook = Depends(ProvideInLoop[Container.add_webhook])
 ) -> NewWebhookOut:
-    """Subscribes an https URL on the public internet to event types; the answer holds the signing secret, this
-    once. A loopback or private address is refused (422) unless WEBHOOK_ALLOW_PRIVATE=true (never in production)."""
+    """Subscribes an https URL on the public internet to event types; the answer holds the signing secret,
+    this once. A loopback or private address is refused (422) unless WEBHOOK_ALLOW_PRIVATE=true (never in
+    production)."""
     added = await use_case.execute(body.url, body.events)
     response.headers["Cache-Control"] = "no-store"  # the answer holds the secret
     return NewWebhookOut(**WebhookOut.of(added.webhook).model_dump(), secret=added.secret)

@@ -3,7 +3,8 @@ books, an administrator removes them. In memory; configured by the environment:
 
     ACCOUNTS_URL        the accounts service, http://localhost:8000 by default (what `./dev serve` is)
     ACCOUNTS_JWKS_URL   its key set, ACCOUNTS_URL/.well-known/jwks.json by default
-    ACCOUNTS_ISSUER     the tokens' iss, ACCOUNTS_URL by default (the service's JWT_ISSUER, else its public URL)
+    ACCOUNTS_ISSUER     the tokens' iss, ACCOUNTS_URL by default (the service's JWT_ISSUER, else its public
+                        URL)
     ACCOUNTS_AUDIENCE   the tokens' aud, bookly by default (the service's JWT_AUDIENCE)
 
     uvicorn --factory examples.books.main:create_app --port 8001

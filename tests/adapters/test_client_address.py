@@ -66,7 +66,8 @@ async def test_every_line_of_the_header_is_read_so_a_client_line_cannot_hide_the
     async def app(scope, receive, send):  # type: ignore[no-untyped-def]
         seen["client"] = scope["client"][0]
 
-    # The client sent its own line; a proxy that adds a line of its own (HAProxy) put the real address after it.
+    # The client sent its own line; a proxy that adds a line of its own (HAProxy) put the real address after
+    # it.
     headers = [(b"x-forwarded-for", b"1.2.3.4"), (b"x-forwarded-for", b"198.51.100.9")]
     await ForwardedFor(app, PROXY)(
         {"type": "http", "client": ("10.0.0.2", 5000), "headers": headers}, None, None

@@ -1,5 +1,5 @@
-"""The client package (bookly_accounts_client) on a fake accounts service: an httpx.MockTransport that serves a
-key set of keys made here, a clock the test moves, and tokens signed here."""
+"""The client package (bookly_accounts_client) on a fake accounts service: an httpx.MockTransport that serves
+a key set of keys made here, a clock the test moves, and tokens signed here."""
 
 from __future__ import annotations
 

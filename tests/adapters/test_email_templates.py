@@ -127,8 +127,8 @@ def test_the_reset_email_says_how_long_its_link_lasts(seconds, said):
     assert f"expire in {said}" in content.text_body and f"expire in {said}" in content.html_body
 
 
-# Issue 22: one line, the same in every code email of a language, that a reader finds with the mailbox's search
-# (and the README quotes): the label, a space, the code.
+# Issue 22: one line, the same in every code email of a language, that a reader finds with the mailbox's
+# search (and the README quotes): the label, a space, the code.
 CODE_LINE = {"en": "Your code: 123456", "fr": "Votre code : 123456", "de": "Ihr Code: 123456"}
 CODE_EMAILS = {
     "verify_email": {"name": "Ada", "link": LINK, "code": "123456"},

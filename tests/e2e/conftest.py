@@ -24,8 +24,8 @@ from tests.fakes import ShiftedClock
 from tests.settings import service_settings
 from tests.smtp_server import SmtpTestServer
 
-# The tests' client is an API client, as Bookly's are: it asks for JSON by name, so the emailed links answer it
-# as they always did; a test of a browser or a mail scanner sends its own Accept.
+# The tests' client is an API client, as Bookly's are: it asks for JSON by name, so the emailed links answer
+# it as they always did; a test of a browser or a mail scanner sends its own Accept.
 API_CLIENT = {"Accept": "application/json"}
 LINK = re.compile(r"https?://\S+?/api/v1/auth/[\w-]+/[\w.-]+")
 

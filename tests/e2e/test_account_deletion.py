@@ -1,4 +1,5 @@
-"""Deleting an account (GDPR Art. 17): by its owner or an administrator, nothing left that can act or be read."""
+"""Deleting an account (GDPR Art. 17): by its owner or an administrator, nothing left that can act or be
+read."""
 
 from __future__ import annotations
 

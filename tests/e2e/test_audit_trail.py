@@ -1,4 +1,5 @@
-"""The audit trail: what happened to an account, in order, for its owner and administrators, and no secret in it."""
+"""The audit trail: what happened to an account, in order, for its owner and administrators, and no secret in
+it."""
 
 from __future__ import annotations
 

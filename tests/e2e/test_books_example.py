@@ -1,5 +1,6 @@
 """The books example trusts the accounts service through the client package alone: the service runs on
-PostgreSQL under uvicorn, and the books API (in process) fetches its key set over HTTP, on the service's clock."""
+PostgreSQL under uvicorn, and the books API (in process) fetches its key set over HTTP, on the service's
+clock."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""/docs and /openapi.json: served from the service itself (no CDN), under a strict policy, and off at will."""
+"""/docs and /openapi.json: served from the service itself (no CDN), under a strict policy, and off at
+will."""
 
 from __future__ import annotations
 

@@ -67,7 +67,8 @@ def with_lone_surrogates(_context: object, body: object) -> st.SearchStrategy:
     return st.sampled_from(variants)
 
 
-# schemathesis's own pytest plugin does not work with pytest 9, so each operation runs as a Hypothesis test here.
+# schemathesis's own pytest plugin does not work with pytest 9, so each operation runs as a Hypothesis test
+# here.
 @pytest.mark.parametrize("mode", list(GenerationMode))
 def test_no_request_gets_a_500_or_an_answer_outside_the_schema(
     live_api: tuple[str, dict[str, str]], mode: GenerationMode

@@ -11,7 +11,10 @@ from tests.smtp_server import SmtpTestServer
 
 PASSWORD = "correct horse battery"
 NEW = {"new_password": "a brand new secret", "confirm_new_password": "a brand new secret"}
-BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+BROWSER = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/131.0 Safari/537.36"
+)
 SCANNERS = [
     {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "User-Agent": BROWSER},
     {"Accept": "*/*"},

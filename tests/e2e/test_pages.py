@@ -126,7 +126,10 @@ async def test_a_form_that_is_not_utf8_changes_nothing(service: Service) -> None
     token = (await reset_link(service, "ed@example.com")).rsplit("/", 1)[1]
     page = await service.client.get(f"/api/v1/auth/password-reset-confirm/{token}", headers=HTML)
     csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
-    body = f"token={token}&csrf_token={csrf}&new_password=%ED%BF%BF%ED%BF%BFab&confirm_new_password=%ED%BF%BF%ED%BF%BFab"
+    body = (
+        f"token={token}&csrf_token={csrf}"
+        "&new_password=%ED%BF%BF%ED%BF%BFab&confirm_new_password=%ED%BF%BF%ED%BF%BFab"
+    )
     refused = await service.client.post(
         "/api/v1/auth/password-reset-form",
         content=body.encode(),

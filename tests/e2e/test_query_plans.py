@@ -37,7 +37,7 @@ HISTORY = [
     f"""INSERT INTO users (id, email, password_hash, username, first_name, last_name, role, is_verified, created_at)
         SELECT md5('u' || i)::uuid, 'seed' || i || '@example.org', 'not-a-hash', 'seed' || i, 'Seed' || i,
                'Person' || i, 'user', i % 10 <> 0, now() - interval '1 second' * i
-        FROM generate_series(1, {USERS}) AS i""",
+        FROM generate_series(1, {USERS}) AS i""",  # noqa: E501
     f"""INSERT INTO refresh_tokens (token_hash, user_id, family_id, issued_at, expires_at, used_at,
                                    session_expires_at, started_at)
         SELECT md5('t' || i), md5('u' || (i % {USERS} + 1))::uuid, md5('f' || (i / 3))::uuid,

@@ -1,5 +1,6 @@
 """The administrators' search prefix is written into its statement (so the planner can use the lower(...)
-indexes): quotes, backslashes and LIKE's own characters must reach it as plain text, and nothing answers 500."""
+indexes): quotes, backslashes and LIKE's own characters must reach it as plain text, and nothing answers
+500."""
 
 from __future__ import annotations
 

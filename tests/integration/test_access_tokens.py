@@ -1,4 +1,5 @@
-"""Access tokens after RFC 9068, for every algorithm; the keys, their encryption at rest and their rotation."""
+"""Access tokens after RFC 9068, for every algorithm; the keys, their encryption at rest and their
+rotation."""
 
 from __future__ import annotations
 

@@ -108,7 +108,8 @@ async def reset_link_token(container) -> str:  # type: ignore[no-untyped-def]
 
 
 async def link_token_in_outbox(container, path: str) -> str:  # type: ignore[no-untyped-def]
-    """The newest link to `path` among the waiting emails (the claim is not committed, so they stay waiting)."""
+    """The newest link to `path` among the waiting emails (the claim is not committed, so they stay
+    waiting)."""
     async with container.uow() as uow:
         messages = await uow.outbox.claim(50, container.clock().now(), timedelta(minutes=1), "test")
     *_, body = [m.content.text_body for m in messages if path in m.content.text_body]

@@ -1,4 +1,5 @@
-"""`accounts serve --host ::`: IPv4 clients arrive as ::ffff:a.b.c.d, and each still has a limit of its own."""
+"""`accounts serve --host ::`: IPv4 clients arrive as ::ffff:a.b.c.d, and each still has a limit of its
+own."""
 
 from __future__ import annotations
 

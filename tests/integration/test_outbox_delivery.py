@@ -1,4 +1,5 @@
-"""The outbox drained to a real SMTP server from PostgreSQL: retries, dead letters, several workers, a crash."""
+"""The outbox drained to a real SMTP server from PostgreSQL: retries, dead letters, several workers, a
+crash."""
 
 from __future__ import annotations
 
@@ -152,7 +153,8 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
 
     counts = delivered(smtp_server)
     assert len(counts) == 100
-    # Only messages whose outcome was not yet recorded can arrive twice (at most 2 * GROUP), with one Message-ID.
+    # Only messages whose outcome was not yet recorded can arrive twice (at most 2 * GROUP), with one
+    # Message-ID.
     assert sum(counts.values()) - 100 <= 2 * OUTCOME_GROUP
 
 

@@ -1,4 +1,5 @@
-"""Limits count the client a trusted proxy names in X-Forwarded-For, and ignore the header from anyone else."""
+"""Limits count the client a trusted proxy names in X-Forwarded-For, and ignore the header from anyone
+else."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Each retention rule on a fake clock: a row is kept until its time has passed, then goes, a batch at a time."""
+"""Each retention rule on a fake clock: a row is kept until its time has passed, then goes, a batch at a
+time."""
 
 from __future__ import annotations
 

@@ -183,7 +183,7 @@ async def test_only_one_of_twenty_concurrent_uses_of_the_right_code_succeeds(wor
     assert sorted(await asyncio.gather(*(use() for _ in range(20)))).count("verified") == 1
 
 
-async def test_an_account_someone_else_signed_up_first_is_theirs_no_more_once_its_owner_signs_in_by_code() -> (
+async def test_an_account_someone_else_signed_up_first_is_theirs_no_more_once_its_owner_signs_in_by_code() -> (  # noqa: E501
     None
 ):
     world = World()
