@@ -85,6 +85,7 @@ class Result:
     seconds: float
     latencies: list[float]
     cpu: float = 0.0  # server CPU seconds (processes and PostgreSQL backends) the load took
+    cpu_parts: dict[str, float] = field(default_factory=dict)  # the same by part: API, worker, PostgreSQL
 
     @property
     def rate(self) -> float:
@@ -170,14 +171,17 @@ class Side:
     port: int
     database: str
     processes: list[subprocess.Popen]
+    parts: list[str]  # what each process is, for the CPU's split: API processes, the worker, a node:cluster
     # endpoint -> (request for request i of round r, expected statuses, a count query, its expected change)
     loads: dict[str, tuple[Callable[[LeanClient, int, int], Awaitable[Response]], tuple[int, ...], str | None, str]]
     counter: asyncpg.Connection | None = None  # on its database; its backend is not counted as the server's
     has_worker: bool = False
     results: dict[str, list[Result]] = field(default_factory=dict)
 
-    def pids(self, backends: list[int]) -> set[int]:
-        return {pid for process in self.processes for pid in process_tree(process.pid)} | set(backends)
+    def pids(self, backends: list[int]) -> dict[int, str]:
+        named = {pid: part for process, part in zip(self.processes, self.parts, strict=True)
+                 for pid in process_tree(process.pid)}
+        return named | dict.fromkeys(backends, "PostgreSQL")
 
 
 async def backends(admin: asyncpg.Connection, side: Side) -> list[int]:
@@ -205,10 +209,13 @@ async def measure(side: Side, admin: asyncpg.Connection, client: LeanClient, end
     await settle(side)
     before = await side.counter.fetchval(query) if query else 0
     pids = side.pids(await backends(admin, side))
-    ticks = cpu_ticks(pids)
+    ticks = cpu_ticks(set(pids))
     result = await load(f"{side.name} {endpoint}", lambda i: request(client, round_, i), count, concurrency, ok)
-    after = cpu_ticks(pids | side.pids(await backends(admin, side)))
-    result.cpu = sum(after[pid] - ticks.get(pid, 0) for pid in after) / TICK  # those gone meanwhile are lost
+    pids |= side.pids(await backends(admin, side))
+    after = cpu_ticks(set(pids))
+    for pid, total in after.items():  # a backend gone meanwhile is lost (the pools keep theirs open)
+        result.cpu_parts[pids[pid]] = result.cpu_parts.get(pids[pid], 0) + (total - ticks.get(pid, 0)) / TICK
+    result.cpu = sum(result.cpu_parts.values())
     if query:
         await settle(side)  # ours queues the emails' work for its worker: it counts once the worker is done
         moved = await side.counter.fetchval(query) - before
@@ -267,7 +274,7 @@ def our_side(port: int, processes: list, data: dict, n: int, h: int) -> Side:
     who = common_loads(data, n, h)
     access = data["access"]
     json_please = {"Accept": "application/json"}  # an API client verifies by GET; a browser gets the page
-    return Side("ours", port, "bench_load", processes, has_worker=True, loads={
+    return Side("ours", port, "bench_load", processes, ["API", "worker"], has_worker=True, loads={
         "signup": (lambda c, r, i: c.post("/api/v1/auth/signup", json={"email": who["new"](r, i), "password": PASSWORD},
                                           headers=a_client()), (201,), "SELECT count(*) FROM users", "count"),
         "login": (lambda c, r, i: c.post("/api/v1/auth/login", json={"email": who["verified"](r, i), "password": PASSWORD},
@@ -316,7 +323,7 @@ async def start_fastapi_users(data: dict, n: int, h: int) -> Side:
     verify = [peer_token({"sub": str(ids[i]), "email": emails[i]}, "fastapi-users:verify")
               for i in range(data["unverified"])]
     access = [peer_token({"sub": str(ids[-1 - i])}, "fastapi-users:auth") for i in range(n)]
-    return Side("fastapi-users", port, "bench_peer", [process], counter=connection, loads={
+    return Side("fastapi-users", port, "bench_peer", [process], ["server"], counter=connection, loads={
         "signup": (lambda c, r, i: c.post("/auth/register", json={"email": who["new"](r, i), "password": PASSWORD},
                                           headers=a_client()), (201,), 'SELECT count(*) FROM "user"', "count"),
         # A JWT strategy: its sessions are not stored, so there is nothing to count.
@@ -404,7 +411,7 @@ async def start_better_auth(home: Path, hash_name: str, data: dict, n: int, h: i
                           "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256") for i in range(data["unverified"])]
     cookies = [session_cookie(token) for token in tokens]
     api = "/api/auth"
-    return Side(f"better-auth ({hash_name})", port, database, [process], counter=connection, loads={
+    return Side(f"better-auth ({hash_name})", port, database, [process], ["node"], counter=connection, loads={
         "signup": (lambda c, r, i: c.post(f"{api}/sign-up/email", json={
             "name": "", "email": who["new"](r, i), "password": PASSWORD}, headers=a_client()), (200,),
             'SELECT count(*) FROM "user"', "count"),
@@ -561,8 +568,12 @@ def report(sides: list[Side], limits: dict[str, Result], hashes: float, hash_rea
         print(f"  {side.name}")
         for endpoint in ENDPOINTS:
             results = side.results[endpoint]
+            count = sum(result.count for result in results)
+            parts = {part: sum(result.cpu_parts.get(part, 0) for result in results) / count * 1000
+                     for part in [*side.parts, "PostgreSQL"]}
+            split = ", ".join(f"{part} {ms:.2f}" for part, ms in parts.items())
             print(f"    {endpoint:24} {median_rate(results):8.0f} req/s  p99 {median_p99(results) * 1000:7.1f} ms  "
-                  f"CPU {cpu_per_request(results) * 1000:6.2f} ms/req")
+                  f"CPU {cpu_per_request(results) * 1000:6.2f} ms/req ({split})")
     ours = sides[0]
     for side in sides[1:]:
         print(f"ours / {side.name}: requests/s (>1: ours ahead), p99 (<1: ours ahead), CPU per request (<1: ours less)")
