@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.client import LeanClient, Response  # noqa: E402
 from bench.common import OUT, ROOT, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
-from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, Result, access_token, load, seed, user_at  # noqa: E402
+from bench.load import (  # noqa: E402
+    JSON_PLEASE, PASSWORD, SECRET, TOKEN_SETTINGS, Result, access_token, load, seed, user_at)
 
 Request = Callable[[LeanClient, int], Awaitable[Response]]
 
@@ -45,7 +46,7 @@ def endpoints(data: dict) -> dict[str, tuple[Request, tuple[int, ...]]]:
     return {
         "pk": (lambda c, i: c.get(f"/bench/pk/{ids[i % len(ids)]}"), (200,)),
         "me": (lambda c, i: c.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}), (200,)),
-        "verify": (lambda c, i: c.get(f"/api/v1/auth/verify/{data['verify'][i]}"), (200,)),
+        "verify": (lambda c, i: c.get(f"/api/v1/auth/verify/{data['verify'][i]}", headers=JSON_PLEASE), (200,)),
         "reset": (lambda c, i: c.post("/api/v1/auth/password-reset-request",
                                       json={"email": f"nobody{i}@bench.example"}, headers=user_at(i)), (200,)),
         "refresh": (lambda c, i: c.post("/api/v1/auth/refresh", json={"refresh_token": data["refresh"][i]}),

@@ -101,11 +101,18 @@ class Result:
                 f"p99 {self.p99 * 1000:7.1f} ms{ratio}")
 
 
+def user_at(i: int) -> dict[str, str]:
+    """Request i comes from a client of its own, through a proxy the service trusts (loopback, by default)."""
+    return {"X-Forwarded-For": f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}"}
+
+
+JSON_PLEASE = {"Accept": "application/json"}  # an API client verifies by GET; without it the link answers a page
+
+
 def a_client() -> dict[str, str]:
     """A client of its own for each request, through a proxy every side trusts (loopback; better-auth reads a
     single X-Forwarded-For address): from one address, every request would queue on that client's counter."""
-    i = next(CLIENTS)
-    return {"X-Forwarded-For": f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}"}
+    return user_at(next(CLIENTS))
 
 
 async def load(name: str, request: Callable[[int], Awaitable[Response]], count: int,
@@ -273,19 +280,20 @@ def common_loads(data: dict, n: int, h: int) -> dict[str, Callable[[int, int], d
 def our_side(port: int, processes: list, data: dict, n: int, h: int) -> Side:
     who = common_loads(data, n, h)
     access = data["access"]
-    json_please = {"Accept": "application/json"}  # an API client verifies by GET; a browser gets the page
     return Side("ours", port, "bench_load", processes, ["API", "worker"], has_worker=True, loads={
         "signup": (lambda c, r, i: c.post("/api/v1/auth/signup", json={"email": who["new"](r, i), "password": PASSWORD},
                                           headers=a_client()), (201,), "SELECT count(*) FROM users", "count"),
-        "login": (lambda c, r, i: c.post("/api/v1/auth/login", json={"email": who["verified"](r, i), "password": PASSWORD},
+        "login": (lambda c, r, i: c.post("/api/v1/auth/login", json={"email": who["verified"](r, i),
+                                                                      "password": PASSWORD},
                                          headers=a_client()), (200,), "SELECT count(*) FROM refresh_tokens", "count"),
         "verify (first)": (lambda c, r, i: c.get(f"/api/v1/auth/verify/{data['verify'][r * n + i]}",
-                                                 headers={**json_please, **a_client()}), (200,),
+                                                 headers={**JSON_PLEASE, **a_client()}), (200,),
                            "SELECT count(*) FROM users WHERE is_verified", "count"),
         "reset request (known)": (lambda c, r, i: c.post("/api/v1/auth/password-reset-request", json={
             "email": who["known"](r, i)}, headers=a_client()), (200,), "SELECT count(*) FROM outbox_messages", "count"),
         "reset request (unknown)": (lambda c, r, i: c.post("/api/v1/auth/password-reset-request", json={
-            "email": who["unknown"](r, i)}, headers=a_client()), (200,), "SELECT count(*) FROM outbox_messages", "none"),
+            "email": who["unknown"](r, i)}, headers=a_client()), (200,),
+            "SELECT count(*) FROM outbox_messages", "none"),
         "me": (lambda c, r, i: c.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {access[i % len(access)]}",
                                                                  **a_client()}), (200,), None, ""),
     })
@@ -327,9 +335,11 @@ async def start_fastapi_users(data: dict, n: int, h: int) -> Side:
         "signup": (lambda c, r, i: c.post("/auth/register", json={"email": who["new"](r, i), "password": PASSWORD},
                                           headers=a_client()), (201,), 'SELECT count(*) FROM "user"', "count"),
         # A JWT strategy: its sessions are not stored, so there is nothing to count.
-        "login": (lambda c, r, i: c.post("/auth/jwt/login", data={"username": who["verified"](r, i), "password": PASSWORD},
+        "login": (lambda c, r, i: c.post("/auth/jwt/login", data={"username": who["verified"](r, i),
+                                                                  "password": PASSWORD},
                                          headers=a_client()), (200,), None, ""),
-        "verify (first)": (lambda c, r, i: c.post("/auth/verify", json={"token": verify[r * n + i]}, headers=a_client()),
+        "verify (first)": (lambda c, r, i: c.post("/auth/verify", json={"token": verify[r * n + i]},
+                                                  headers=a_client()),
                            (200,), 'SELECT count(*) FROM "user" WHERE is_verified', "count"),
         # It hands the reset email to on_after_forgot_password, a no-op here: nothing is queued to count.
         "reset request (known)": (lambda c, r, i: c.post("/auth/forgot-password", json={"email": who["known"](r, i)},
@@ -392,7 +402,8 @@ async def start_better_auth(home: Path, hash_name: str, data: dict, n: int, h: i
     now = datetime.now(UTC)
     ids = [str(user_id) for user_id in data["ids"]]
     await connection.copy_records_to_table("user", records=[
-        (user_id, "", email, i >= data["unverified"], now, now) for i, (user_id, email) in enumerate(zip(ids, data["emails"]))],
+        (user_id, "", email, i >= data["unverified"], now, now)
+        for i, (user_id, email) in enumerate(zip(ids, data["emails"], strict=True))],
         columns=["id", "name", "email", "emailVerified", "createdAt", "updatedAt"])
     await connection.copy_records_to_table("account", records=[
         (user_id, user_id, "credential", user_id, stored, now, now) for user_id in ids],
@@ -407,15 +418,17 @@ async def start_better_auth(home: Path, hash_name: str, data: dict, n: int, h: i
     wait_port(port)
     emails, who = data["emails"], common_loads(data, n, h)
     # Its verification link carries an HS256 JWT of the address and the account under the secret.
-    verify = [jwt.encode({"email": emails[i], "userId": ids[i], "iat": int(time.time()),
-                          "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256") for i in range(data["unverified"])]
+    issued = int(time.time())
+    verify = [jwt.encode({"email": emails[i], "userId": ids[i], "iat": issued, "exp": issued + 3600}, SECRET,
+                         algorithm="HS256") for i in range(data["unverified"])]
     cookies = [session_cookie(token) for token in tokens]
     api = "/api/auth"
     return Side(f"better-auth ({hash_name})", port, database, [process], ["node"], counter=connection, loads={
         "signup": (lambda c, r, i: c.post(f"{api}/sign-up/email", json={
             "name": "", "email": who["new"](r, i), "password": PASSWORD}, headers=a_client()), (200,),
             'SELECT count(*) FROM "user"', "count"),
-        "login": (lambda c, r, i: c.post(f"{api}/sign-in/email", json={"email": who["verified"](r, i), "password": PASSWORD},
+        "login": (lambda c, r, i: c.post(f"{api}/sign-in/email", json={"email": who["verified"](r, i),
+                                                                        "password": PASSWORD},
                                          headers=a_client()), (200,), "SELECT count(*) FROM session", "count"),
         "verify (first)": (lambda c, r, i: c.get(f"{api}/verify-email?token={verify[r * n + i]}",
                                                  headers={"Accept": "application/json", **a_client()}), (200,),
@@ -448,7 +461,7 @@ async def our_extras(client: LeanClient, side: Side, data: dict, args: argparse.
     emails, access = data["emails"], data["access"]
     await settle(side)
     repeated = await load("verify (repeated)", lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}",
-                                                                  headers={"Accept": "application/json"}), n, c)
+                                                                  headers=JSON_PLEASE), n, c)
     await settle(side)
     refresh = await load("refresh", lambda i: client.post("/api/v1/auth/refresh",
                                                           json={"refresh_token": data["refresh"][i]}), n, c)
@@ -498,7 +511,8 @@ async def main() -> None:
            "DOMAIN": f"127.0.0.1:{port}", "OUTBOX_WORKER_ENABLED": "false",
            "FORWARDED_ALLOW_IPS": "127.0.0.1"}  # the load client names a client per user, as a proxy would
     # DEPLOYMENT.md's shape: the API processes serve, a worker process apart sends the emails.
-    server = start("serve-load", ["-m", "bench.probe", "serve", "--port", str(port), "--workers", str(args.workers)], env)
+    server = start("serve-load", ["-m", "bench.probe", "serve", "--port", str(port),
+                                  "--workers", str(args.workers)], env)
     worker = start("worker-load", ["-m", "entrypoints.cli", "worker"], env)
     ours = our_side(port, [server, worker], data, n, h)
     ours.counter = await asyncpg.connect(pg_dsn("bench_load"))
@@ -580,9 +594,11 @@ def report(sides: list[Side], limits: dict[str, Result], hashes: float, hash_rea
         for endpoint in ENDPOINTS:
             mine, theirs = ours.results[endpoint], side.results[endpoint]
             print(f"  {endpoint:24} {median_rate(mine) / median_rate(theirs):6.2f}  "
-                  f"{median_p99(mine) / median_p99(theirs):6.2f}  {cpu_per_request(mine) / cpu_per_request(theirs):6.2f}")
+                  f"{median_p99(mine) / median_p99(theirs):6.2f}  "
+                  f"{cpu_per_request(mine) / cpu_per_request(theirs):6.2f}")
     if any(side.name.startswith("better-auth") for side in sides):
-        print("  (better-auth's rate limits live in each process's memory; ours in PostgreSQL, shared by every process)")
+        print("  (better-auth's rate limits live in each process's memory; ours in PostgreSQL, "
+              "shared by every process)")
     for line in skipped:
         print(line)
     framework, writes = limits["framework"], limits["writes"]
@@ -593,7 +609,8 @@ def report(sides: list[Side], limits: dict[str, Result], hashes: float, hash_rea
     print(writes.line(framework.rate, "framework limit"))
     for endpoint in ENDPOINTS:
         results = ours.results[endpoint]
-        limit, name = (hashes, "hashing limit") if endpoint in ("signup", "login") else (framework.rate, "framework limit")
+        hashed = endpoint in ("signup", "login")
+        limit, name = (hashes, "hashing limit") if hashed else (framework.rate, "framework limit")
         floor = f"  {median_rate(results) / writes.rate:5.2f} of the write floor" if endpoint in WRITERS else ""
         print(f"  {endpoint:24} {median_rate(results):8.0f} req/s  p99 {median_p99(results) * 1000:7.1f} ms  "
               f"{median_rate(results) / limit:5.2f} of the {name}{floor}")

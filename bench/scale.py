@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.client import LeanClient  # noqa: E402
 from bench.common import PG, drained, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
-from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, load, seed, user_at  # noqa: E402
+from bench.load import JSON_PLEASE, PASSWORD, SECRET, TOKEN_SETTINGS, load, seed, user_at  # noqa: E402
 
 # A year of history, within every retention, in SQL over the seeded accounts ($1: how many there are).
 HISTORY = {
@@ -87,7 +87,7 @@ def requests(data: dict, side: int) -> dict:
                                        headers=user_at(side + i)), (201,)),
         "login": (lambda c, i: c.post("/api/v1/auth/login", json={"email": emails[-1 - i], "password": PASSWORD},
                                       headers=user_at(side + 100_000 + i)), (200,)),
-        "verify (first)": (lambda c, i: c.get(f"/api/v1/auth/verify/{data['verify'][i]}"), (200,)),
+        "verify (first)": (lambda c, i: c.get(f"/api/v1/auth/verify/{data['verify'][i]}", headers=JSON_PLEASE), (200,)),
         "reset request (known)": (lambda c, i: c.post("/api/v1/auth/password-reset-request",
                                                       json={"email": emails[len(ids) // 2 + i]},
                                                       headers=user_at(side + 200_000 + i)), (200,)),

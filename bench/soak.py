@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.client import LeanClient  # noqa: E402
 from bench.common import (BACKLOG, PG, ROOT, fresh_database, free_port, percentile, start, start_sink,  # noqa: E402
                           wait_port)
-from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, seed, user_at  # noqa: E402
+from bench.load import JSON_PLEASE, PASSWORD, SECRET, TOKEN_SETTINGS, seed, user_at  # noqa: E402
 
 # The mix, by weight: reads most, then the writes and the hashes a day of use brings.
 MIX = {"me": 40, "refresh": 15, "reset": 15, "verify": 10, "signup": 10, "login": 10}
@@ -65,7 +65,8 @@ class Traffic:
             response = await client.post("/api/v1/auth/password-reset-request", json={"email": email},
                                          headers=user_at(n))
         elif kind == "verify":
-            response = await client.get(f"/api/v1/auth/verify/{data['verify'][n % len(data['verify'])]}")
+            response = await client.get(f"/api/v1/auth/verify/{data['verify'][n % len(data['verify'])]}",
+                                           headers=JSON_PLEASE)
         elif kind == "signup":
             response = await client.post("/api/v1/auth/signup", json={"email": f"soak{n}@bench.example",
                                                                        "password": PASSWORD}, headers=user_at(n))
