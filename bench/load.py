@@ -226,13 +226,14 @@ async def measure(side: Side, admin: asyncpg.Connection, client: LeanClient, end
                         tolerate=True)
     if result.failures:
         print(f"  {result.name}: {len(result.failures)} of {count} answered {result.failures[0]}")
+    # Read once the worker has done what the load queued (its emails): that CPU is the load's too.
+    await settle(side)
     pids |= side.pids(await backends(admin, side))
     after = cpu_ticks(set(pids))
     for pid, total in after.items():  # a backend gone meanwhile is lost (the pools keep theirs open)
         result.cpu_parts[pids[pid]] = result.cpu_parts.get(pids[pid], 0) + (total - ticks.get(pid, 0)) / TICK
     result.cpu = sum(result.cpu_parts.values())
     if query:
-        await settle(side)  # ours queues the emails' work for its worker: it counts once the worker is done
         moved = await side.counter.fetchval(query) - before
         want = {"count": count - len(result.failures), "none": 0}[expected]
         assert moved == want, f"{side.name} {endpoint}: {query!r} moved by {moved}, not {want}"
