@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
-from application.ports import Clock
+from application.ports.clock import Clock
 
 TOLERANCE = timedelta(minutes=5)  # the standardwebhooks package's, either way of now
 MAX_AHEAD = timedelta(seconds=60)  # a relay's clock a little fast, no more: a report cannot be dated ahead
@@ -34,7 +34,9 @@ class StandardWebhooksVerifier:
     def verify(self, body: bytes, headers: Mapping[str, str]) -> SignedReport:
         """Raises UnsignedReport unless the body is signed with our secret, dated within the last five
         minutes and at most a minute ahead."""
-        wanted = {name: headers.get(name, "") for name in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+        wanted = {
+            name: headers.get(name, "") for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+        }
         try:
             self._webhook.verify(body, wanted)
             sent_at = datetime.fromtimestamp(float(wanted["webhook-timestamp"]), UTC)

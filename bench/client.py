@@ -43,16 +43,27 @@ class LeanClient:
     async def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
         return await self._request("GET", path, b"", None, headers)
 
-    async def post(self, path: str, json: object = None, data: dict[str, str] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+    async def post(
+        self,
+        path: str,
+        json: object = None,
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         if data is not None:
-            return await self._request("POST", path, urlencode(data).encode(),
-                                       "application/x-www-form-urlencoded", headers)
+            return await self._request(
+                "POST", path, urlencode(data).encode(), "application/x-www-form-urlencoded", headers
+            )
         return await self._request("POST", path, jsonlib.dumps(json).encode(), "application/json", headers)
 
-    async def _request(self, method: str, path: str, body: bytes, content_type: str | None,
-                       headers: dict[str, str] | None) -> Response:
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self._host}:{self._port}", f"Content-Length: {len(body)}"]
+    async def _request(
+        self, method: str, path: str, body: bytes, content_type: str | None, headers: dict[str, str] | None
+    ) -> Response:
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self._host}:{self._port}",
+            f"Content-Length: {len(body)}",
+        ]
         if content_type:
             lines.append(f"Content-Type: {content_type}")
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
@@ -76,7 +87,9 @@ class LeanClient:
             elif "content-length" in named:
                 content = await reader.readexactly(int(named["content-length"]))
             else:
-                raise RuntimeError(f"{method} {path}: a response without Content-Length or chunks is not supported")
+                raise RuntimeError(
+                    f"{method} {path}: a response without Content-Length or chunks is not supported"
+                )
         except BaseException:
             writer.close()
             self._idle.put_nowait(await asyncio.open_connection(self._host, self._port))

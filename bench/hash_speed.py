@@ -14,7 +14,11 @@ import time
 
 from argon2 import PasswordHasher
 
-PARAMETERS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}  # entrypoints/settings.py's defaults
+PARAMETERS = {
+    "time_cost": 2,
+    "memory_cost": 19 * 1024,
+    "parallelism": 1,
+}  # entrypoints/settings.py's defaults
 PASSWORD = "bench password 1"
 
 
@@ -33,7 +37,9 @@ def main() -> None:
     for _ in range(args.hashes):
         hasher.hash(PASSWORD)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    print(f"argon2-cffi: {cpu / args.hashes * 1000:.1f} ms CPU, {wall / args.hashes * 1000:.1f} ms wall per hash")
+    print(
+        f"argon2-cffi: {cpu / args.hashes * 1000:.1f} ms CPU, {wall / args.hashes * 1000:.1f} ms wall per hash"
+    )
 
 
 if __name__ == "__main__":

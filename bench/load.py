@@ -52,11 +52,11 @@ from argon2 import PasswordHasher
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.clock import SystemClock  # noqa: E402
-from adapters.tokens import ItsdangerousTokenService  # noqa: E402
-from application.ports import TokenPurpose  # noqa: E402
-from bench.client import LeanClient, Response  # noqa: E402
-from bench.common import BACKLOG, OUT, PG, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
+from adapters.clock import SystemClock
+from adapters.crypto.tokens import ItsdangerousTokenService
+from bench.client import LeanClient, Response
+from bench.common import BACKLOG, OUT, PG, free_port, fresh_database, percentile, start, wait_port
+from domain.codes import TokenPurpose
 
 SECRET = "benchmark-secret-" + "x" * 40
 # The benchmarks sign access tokens themselves, ahead of the run: HS256 with the secret, as a Bookly
@@ -64,17 +64,40 @@ SECRET = "benchmark-secret-" + "x" * 40
 TOKEN_SETTINGS = {"JWT_ALGORITHM": "HS256", "JWT_ISSUER": "http://bench", "JWT_AUDIENCE": "bookly"}
 
 
+def bench_session(user_id: uuid.UUID) -> uuid.UUID:
+    """The session `seed` opens for every account, which its ready-made access tokens name (sid): the
+    service refuses an access token whose session is not live."""
+    return uuid.uuid5(user_id, "bench")
+
+
 def access_token(user_id: uuid.UUID, issued: datetime | None = None) -> str:
     now = issued or datetime.now(UTC)
-    return jwt.encode({"iss": "http://bench", "aud": "bookly", "sub": str(user_id), "iat": now.timestamp(),
-                       "exp": int(now.timestamp()) + 3600, "role": "user", "email_verified": True},
-                      SECRET, algorithm="HS256", headers={"typ": "at+jwt"})
+    return jwt.encode(
+        {
+            "iss": "http://bench",
+            "aud": "bookly",
+            "sub": str(user_id),
+            "iat": now.timestamp(),
+            "exp": int(now.timestamp()) + 3600,
+            "role": "user",
+            "email_verified": True,
+            "sid": str(bench_session(user_id)),
+        },
+        SECRET,
+        algorithm="HS256",
+        headers={"typ": "at+jwt"},
+    )
 
 
 PASSWORD = "bench password 1"
 ARGON2 = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}  # the service's defaults
 ENDPOINTS = ("signup", "login", "verify (first)", "reset request (known)", "reset request (unknown)", "me")
-WRITERS = ("verify (first)", "reset request (known)", "reset request (unknown)", "refresh")  # those that commit
+WRITERS = (
+    "verify (first)",
+    "reset request (known)",
+    "reset request (unknown)",
+    "refresh",
+)  # those that commit
 CLIENTS = itertools.count(1)  # X-Forwarded-For addresses, one per request over the whole run
 
 
@@ -98,8 +121,10 @@ class Result:
 
     def line(self, limit: float | None = None, limit_name: str = "") -> str:
         ratio = f"  {self.rate / limit:5.2f} of the {limit_name}" if limit else ""
-        return (f"  {self.name:24} {self.rate:8.0f} req/s  p50 {percentile(self.latencies, 50) * 1000:7.1f} ms  "
-                f"p99 {self.p99 * 1000:7.1f} ms{ratio}")
+        return (
+            f"  {self.name:24} {self.rate:8.0f} req/s  p50 {percentile(self.latencies, 50) * 1000:7.1f} ms  "
+            f"p99 {self.p99 * 1000:7.1f} ms{ratio}"
+        )
 
 
 def user_at(i: int) -> dict[str, str]:
@@ -107,7 +132,9 @@ def user_at(i: int) -> dict[str, str]:
     return {"X-Forwarded-For": f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}"}
 
 
-JSON_PLEASE = {"Accept": "application/json"}  # an API client verifies by GET; without it the link answers a page
+JSON_PLEASE = {
+    "Accept": "application/json"
+}  # an API client verifies by GET; without it the link answers a page
 
 
 def a_client() -> dict[str, str]:
@@ -116,8 +143,14 @@ def a_client() -> dict[str, str]:
     return user_at(next(CLIENTS))
 
 
-async def load(name: str, request: Callable[[int], Awaitable[Response]], count: int,
-               concurrency: int, ok: tuple[int, ...] = (200,), tolerate: bool = False) -> Result:
+async def load(
+    name: str,
+    request: Callable[[int], Awaitable[Response]],
+    count: int,
+    concurrency: int,
+    ok: tuple[int, ...] = (200,),
+    tolerate: bool = False,
+) -> Result:
     """`count` requests, `concurrency` at a time, timed. An answer not in `ok` stops the run, or with
     `tolerate` is kept in the result's failures (on a shared PostgreSQL a peer may meet its connection limit)."""
     latencies: list[float] = []
@@ -149,6 +182,7 @@ def hashing_limit(count: int) -> float:
 
 # --- CPU from /proc -------------------------------------------------------------------------------------
 
+
 def process_tree(pid: int) -> list[int]:
     """pid and its descendants (uvicorn's processes, node:cluster's workers)."""
     found, queue = [], [pid]
@@ -176,29 +210,39 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 # --- the sides --------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Side:
     """One server under test: its processes, its database, and each endpoint's load with the count it moves."""
+
     name: str
     port: int
     database: str
     processes: list[subprocess.Popen]
     parts: list[str]  # what each process is, for the CPU's split: API processes, the worker, a node:cluster
     # endpoint -> (request for request i of round r, expected statuses, a count query, its expected change)
-    loads: dict[str, tuple[Callable[[LeanClient, int, int], Awaitable[Response]], tuple[int, ...], str | None, str]]
+    loads: dict[
+        str, tuple[Callable[[LeanClient, int, int], Awaitable[Response]], tuple[int, ...], str | None, str]
+    ]
     counter: asyncpg.Connection | None = None  # on its database; its backend is not counted as the server's
     has_worker: bool = False
     results: dict[str, list[Result]] = field(default_factory=dict)
 
     def pids(self, backends: list[int]) -> dict[int, str]:
-        named = {pid: part for process, part in zip(self.processes, self.parts, strict=True)
-                 for pid in process_tree(process.pid)}
+        named = {
+            pid: part
+            for process, part in zip(self.processes, self.parts, strict=True)
+            for pid in process_tree(process.pid)
+        }
         return named | dict.fromkeys(backends, "PostgreSQL")
 
 
 async def backends(admin: asyncpg.Connection, side: Side) -> list[int]:
-    pids = await admin.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> $2",
-                             side.database, side.counter.get_server_pid())
+    pids = await admin.fetch(
+        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> $2",
+        side.database,
+        side.counter.get_server_pid(),
+    )
     return [row["pid"] for row in pids]
 
 
@@ -215,15 +259,23 @@ async def settle(side: Side) -> None:
         await asyncio.sleep(0.2)
 
 
-async def measure(side: Side, admin: asyncpg.Connection, client: LeanClient, endpoint: str, round_: int,
-                  count: int, concurrency: int) -> Result:
+async def measure(
+    side: Side,
+    admin: asyncpg.Connection,
+    client: LeanClient,
+    endpoint: str,
+    round_: int,
+    count: int,
+    concurrency: int,
+) -> Result:
     request, ok, query, expected = side.loads[endpoint]
     await settle(side)
     before = await side.counter.fetchval(query) if query else 0
     pids = side.pids(await backends(admin, side))
     ticks = cpu_ticks(set(pids))
-    result = await load(f"{side.name} {endpoint}", lambda i: request(client, round_, i), count, concurrency, ok,
-                        tolerate=True)
+    result = await load(
+        f"{side.name} {endpoint}", lambda i: request(client, round_, i), count, concurrency, ok, tolerate=True
+    )
     if result.failures:
         print(f"  {result.name}: {len(result.failures)} of {count} answered {result.failures[0]}")
     # Read once the worker has done what the load queued (its emails): that CPU is the load's too.
@@ -249,28 +301,95 @@ async def seed(url: str, users: int, unverified: int, sessions: int) -> dict:
     """Accounts in bulk (one hash shared by all: seeding is not what is measured), and ready-made tokens."""
     password_hash = PasswordHasher(**ARGON2).hash(PASSWORD)
     now = datetime.now(UTC)
-    rows = [(uuid.uuid4(), f"user{n}@bench.example", password_hash, None, None, None, "user", n >= unverified,
-             now, None, None) for n in range(users)]
+    rows = [
+        (
+            uuid.uuid4(),
+            f"user{n}@bench.example",
+            password_hash,
+            None,
+            None,
+            None,
+            "user",
+            n >= unverified,
+            now,
+            None,
+            None,
+        )
+        for n in range(users)
+    ]
     refresh = [secrets.token_urlsafe(32) for _ in range(sessions)]
     connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     try:
-        await connection.copy_records_to_table("users", records=rows, columns=[
-            "id", "email", "password_hash", "username", "first_name", "last_name", "role", "is_verified",
-            "created_at", "password_changed_at", "reset_nonce"])
-        await connection.copy_records_to_table("refresh_tokens", records=[
-            (hashlib.sha256(token.encode()).hexdigest(), rows[n][0], uuid.uuid4(), now, now + timedelta(days=1),
-             None, None, now + timedelta(days=1)) for n, token in enumerate(refresh)], columns=[
-            "token_hash", "user_id", "family_id", "issued_at", "expires_at", "used_at", "revoked_at",
-            "session_expires_at"])
+        await connection.copy_records_to_table(
+            "users",
+            records=rows,
+            columns=[
+                "id",
+                "email",
+                "password_hash",
+                "username",
+                "first_name",
+                "last_name",
+                "role",
+                "is_verified",
+                "created_at",
+                "password_changed_at",
+                "reset_nonce",
+            ],
+        )
+        await connection.copy_records_to_table(
+            "refresh_tokens",
+            records=[
+                (
+                    hashlib.sha256(token.encode()).hexdigest(),
+                    rows[n][0],
+                    uuid.uuid4(),
+                    now,
+                    now + timedelta(days=1),
+                    None,
+                    None,
+                    now + timedelta(days=1),
+                )
+                for n, token in enumerate(refresh)
+            ]
+            + [
+                (
+                    secrets.token_hex(32),
+                    row[0],
+                    bench_session(row[0]),
+                    now,
+                    now + timedelta(days=1),
+                    None,
+                    None,
+                    now + timedelta(days=1),
+                )
+                for row in rows
+            ],
+            columns=[
+                "token_hash",
+                "user_id",
+                "family_id",
+                "issued_at",
+                "expires_at",
+                "used_at",
+                "revoked_at",
+                "session_expires_at",
+            ],
+        )
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
     links = ItsdangerousTokenService(secret=SECRET, clock=SystemClock())
     return {
-        "hash": password_hash, "ids": [row[0] for row in rows], "emails": [row[1] for row in rows], "refresh": refresh,
+        "hash": password_hash,
+        "ids": [row[0] for row in rows],
+        "emails": [row[1] for row in rows],
+        "refresh": refresh,
         "unverified": unverified,
-        "verify": [links.issue(TokenPurpose.VERIFY_EMAIL, {"sub": str(rows[n][0]), "email": rows[n][1]})
-                   for n in range(unverified)],
+        "verify": [
+            links.issue(TokenPurpose.VERIFY_EMAIL, {"sub": str(rows[n][0]), "email": rows[n][1]})
+            for n in range(unverified)
+        ],
         "access": [access_token(rows[n][0], now) for n in range(unverified, users)],
     }
 
@@ -280,7 +399,9 @@ def common_loads(data: dict, n: int, h: int) -> dict[str, Callable[[int, int], d
     emails, verified = data["emails"], len(data["emails"]) - data["unverified"]
     return {
         "new": lambda r, i: f"new{r}.{i}@bench.example",
-        "verified": lambda r, i: emails[-1 - (r * h + i) % verified],  # the seeded accounts past the unverified
+        "verified": lambda r, i: emails[
+            -1 - (r * h + i) % verified
+        ],  # the seeded accounts past the unverified
         "known": lambda r, i: emails[-1 - (r * n + i) % verified],  # an account that can reset, on every side
         "unknown": lambda r, i: f"nobody{r}.{i}@bench.example",
     }
@@ -289,23 +410,73 @@ def common_loads(data: dict, n: int, h: int) -> dict[str, Callable[[int, int], d
 def our_side(port: int, processes: list, data: dict, n: int, h: int) -> Side:
     who = common_loads(data, n, h)
     access = data["access"]
-    return Side("ours", port, "bench_load", processes, ["API", "worker"], has_worker=True, loads={
-        "signup": (lambda c, r, i: c.post("/api/v1/auth/signup", json={"email": who["new"](r, i), "password": PASSWORD},
-                                          headers=a_client()), (201,), "SELECT count(*) FROM users", "count"),
-        "login": (lambda c, r, i: c.post("/api/v1/auth/login", json={"email": who["verified"](r, i),
-                                                                      "password": PASSWORD},
-                                         headers=a_client()), (200,), "SELECT count(*) FROM refresh_tokens", "count"),
-        "verify (first)": (lambda c, r, i: c.get(f"/api/v1/auth/verify/{data['verify'][r * n + i]}",
-                                                 headers={**JSON_PLEASE, **a_client()}), (200,),
-                           "SELECT count(*) FROM users WHERE is_verified", "count"),
-        "reset request (known)": (lambda c, r, i: c.post("/api/v1/auth/password-reset-request", json={
-            "email": who["known"](r, i)}, headers=a_client()), (200,), "SELECT count(*) FROM outbox_messages", "count"),
-        "reset request (unknown)": (lambda c, r, i: c.post("/api/v1/auth/password-reset-request", json={
-            "email": who["unknown"](r, i)}, headers=a_client()), (200,),
-            "SELECT count(*) FROM outbox_messages", "none"),
-        "me": (lambda c, r, i: c.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {access[i % len(access)]}",
-                                                                 **a_client()}), (200,), None, ""),
-    })
+    return Side(
+        "ours",
+        port,
+        "bench_load",
+        processes,
+        ["API", "worker"],
+        has_worker=True,
+        loads={
+            "signup": (
+                lambda c, r, i: c.post(
+                    "/api/v1/auth/signup",
+                    json={"email": who["new"](r, i), "password": PASSWORD},
+                    headers=a_client(),
+                ),
+                (201,),
+                "SELECT count(*) FROM users",
+                "count",
+            ),
+            "login": (
+                lambda c, r, i: c.post(
+                    "/api/v1/auth/login",
+                    json={"email": who["verified"](r, i), "password": PASSWORD},
+                    headers=a_client(),
+                ),
+                (200,),
+                "SELECT count(*) FROM refresh_tokens",
+                "count",
+            ),
+            "verify (first)": (
+                lambda c, r, i: c.get(
+                    f"/api/v1/auth/verify/{data['verify'][r * n + i]}", headers={**JSON_PLEASE, **a_client()}
+                ),
+                (200,),
+                "SELECT count(*) FROM users WHERE is_verified",
+                "count",
+            ),
+            "reset request (known)": (
+                lambda c, r, i: c.post(
+                    "/api/v1/auth/password-reset-request",
+                    json={"email": who["known"](r, i)},
+                    headers=a_client(),
+                ),
+                (200,),
+                "SELECT count(*) FROM outbox_messages",
+                "count",
+            ),
+            "reset request (unknown)": (
+                lambda c, r, i: c.post(
+                    "/api/v1/auth/password-reset-request",
+                    json={"email": who["unknown"](r, i)},
+                    headers=a_client(),
+                ),
+                (200,),
+                "SELECT count(*) FROM outbox_messages",
+                "none",
+            ),
+            "me": (
+                lambda c, r, i: c.get(
+                    "/api/v1/auth/me",
+                    headers={"Authorization": f"Bearer {access[i % len(access)]}", **a_client()},
+                ),
+                (200,),
+                None,
+                "",
+            ),
+        },
+    )
 
 
 # --- fastapi-users ----------------------------------------------------------------------------------------
@@ -322,47 +493,115 @@ async def start_fastapi_users(data: dict, n: int, h: int) -> Side:
         clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only the peer's own packages
         # --no-deps: the lock names every package; an older pip's resolver otherwise trips on
         # sqlalchemy[asyncio] beside the pinned sqlalchemy under --require-hashes.
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
-                        "--require-hashes", "-r", str(PEER / "requirements.lock")], check=True, env=clean)
+        subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--require-hashes",
+                "-r",
+                str(PEER / "requirements.lock"),
+            ],
+            check=True,
+            env=clean,
+        )
         stamp.write_bytes(lock)
     url = await fresh_database("bench_peer", migrate=False)
     port = free_port()
     log = open(OUT / "fastapi-users.log", "wb")  # noqa: SIM115 (the child keeps it)
-    process = subprocess.Popen([str(venv / "bin" / "python"), str(PEER / "app.py"), "--port", str(port),
-                                "--database-url", url], stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [str(venv / "bin" / "python"), str(PEER / "app.py"), "--port", str(port), "--database-url", url],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     wait_port(port)  # its lifespan has made the table by now
     connection = await asyncpg.connect(pg_dsn("bench_peer"))
-    await connection.copy_records_to_table("user", records=[
-        (user_id, email, data["hash"], True, False, i >= data["unverified"])
-        for i, (user_id, email) in enumerate(zip(data["ids"], data["emails"], strict=True))],
-        columns=["id", "email", "hashed_password", "is_active", "is_superuser", "is_verified"])
+    await connection.copy_records_to_table(
+        "user",
+        records=[
+            (user_id, email, data["hash"], True, False, i >= data["unverified"])
+            for i, (user_id, email) in enumerate(zip(data["ids"], data["emails"], strict=True))
+        ],
+        columns=["id", "email", "hashed_password", "is_active", "is_superuser", "is_verified"],
+    )
     await connection.execute("ANALYZE")
     ids, emails, who = data["ids"], data["emails"], common_loads(data, n, h)
-    verify = [peer_token({"sub": str(ids[i]), "email": emails[i]}, "fastapi-users:verify")
-              for i in range(data["unverified"])]
+    verify = [
+        peer_token({"sub": str(ids[i]), "email": emails[i]}, "fastapi-users:verify")
+        for i in range(data["unverified"])
+    ]
     access = [peer_token({"sub": str(ids[-1 - i])}, "fastapi-users:auth") for i in range(n)]
-    return Side("fastapi-users", port, "bench_peer", [process], ["server"], counter=connection, loads={
-        "signup": (lambda c, r, i: c.post("/auth/register", json={"email": who["new"](r, i), "password": PASSWORD},
-                                          headers=a_client()), (201,), 'SELECT count(*) FROM "user"', "count"),
-        # A JWT strategy: its sessions are not stored, so there is nothing to count.
-        "login": (lambda c, r, i: c.post("/auth/jwt/login", data={"username": who["verified"](r, i),
-                                                                  "password": PASSWORD},
-                                         headers=a_client()), (200,), None, ""),
-        "verify (first)": (lambda c, r, i: c.post("/auth/verify", json={"token": verify[r * n + i]},
-                                                  headers=a_client()),
-                           (200,), 'SELECT count(*) FROM "user" WHERE is_verified', "count"),
-        # It hands the reset email to on_after_forgot_password, a no-op here: nothing is queued to count.
-        "reset request (known)": (lambda c, r, i: c.post("/auth/forgot-password", json={"email": who["known"](r, i)},
-                                                         headers=a_client()), (202,), None, ""),
-        "reset request (unknown)": (lambda c, r, i: c.post("/auth/forgot-password", json={
-            "email": who["unknown"](r, i)}, headers=a_client()), (202,), None, ""),
-        "me": (lambda c, r, i: c.get("/users/me", headers={"Authorization": f"Bearer {access[i % len(access)]}",
-                                                           **a_client()}), (200,), None, ""),
-    })
+    return Side(
+        "fastapi-users",
+        port,
+        "bench_peer",
+        [process],
+        ["server"],
+        counter=connection,
+        loads={
+            "signup": (
+                lambda c, r, i: c.post(
+                    "/auth/register",
+                    json={"email": who["new"](r, i), "password": PASSWORD},
+                    headers=a_client(),
+                ),
+                (201,),
+                'SELECT count(*) FROM "user"',
+                "count",
+            ),
+            # A JWT strategy: its sessions are not stored, so there is nothing to count.
+            "login": (
+                lambda c, r, i: c.post(
+                    "/auth/jwt/login",
+                    data={"username": who["verified"](r, i), "password": PASSWORD},
+                    headers=a_client(),
+                ),
+                (200,),
+                None,
+                "",
+            ),
+            "verify (first)": (
+                lambda c, r, i: c.post("/auth/verify", json={"token": verify[r * n + i]}, headers=a_client()),
+                (200,),
+                'SELECT count(*) FROM "user" WHERE is_verified',
+                "count",
+            ),
+            # It hands the reset email to on_after_forgot_password, a no-op here: nothing is queued to count.
+            "reset request (known)": (
+                lambda c, r, i: c.post(
+                    "/auth/forgot-password", json={"email": who["known"](r, i)}, headers=a_client()
+                ),
+                (202,),
+                None,
+                "",
+            ),
+            "reset request (unknown)": (
+                lambda c, r, i: c.post(
+                    "/auth/forgot-password", json={"email": who["unknown"](r, i)}, headers=a_client()
+                ),
+                (202,),
+                None,
+                "",
+            ),
+            "me": (
+                lambda c, r, i: c.get(
+                    "/users/me", headers={"Authorization": f"Bearer {access[i % len(access)]}", **a_client()}
+                ),
+                (200,),
+                None,
+                "",
+            ),
+        },
+    )
 
 
 def peer_token(claims: dict, audience: str) -> str:
-    return jwt.encode({**claims, "aud": [audience], "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256")
+    return jwt.encode(
+        {**claims, "aud": [audience], "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256"
+    )
 
 
 # --- better-auth ------------------------------------------------------------------------------------------
@@ -381,8 +620,11 @@ def better_auth_installed() -> Path | str:
         NODE_CACHE.mkdir(parents=True, exist_ok=True)
         for name in ("package.json", "package-lock.json"):
             shutil.copy(BETTER_AUTH / name, NODE_CACHE / name)
-        installed = subprocess.run(["npm", "ci", "--prefix", str(NODE_CACHE), "--no-audit", "--no-fund"],
-                                   capture_output=True, text=True)
+        installed = subprocess.run(
+            ["npm", "ci", "--prefix", str(NODE_CACHE), "--no-audit", "--no-fund"],
+            capture_output=True,
+            text=True,
+        )
         if installed.returncode:
             return f"better-auth skipped: npm ci failed: {installed.stderr.strip().splitlines()[-1:]}"
         stamp.write_bytes(lock)
@@ -403,25 +645,44 @@ async def start_better_auth(home: Path, hash_name: str, data: dict, n: int, h: i
     database = f"bench_ba_{hash_name}"
     await fresh_database(database, migrate=False)
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": pg_dsn(database), "PORT": str(port), "SECRET": SECRET, "HASH": hash_name,
-           "NODE_ENV": "production"}  # as deployed: its rate limits on (in each process's memory)
+    env = {
+        **os.environ,
+        "DATABASE_URL": pg_dsn(database),
+        "PORT": str(port),
+        "SECRET": SECRET,
+        "HASH": hash_name,
+        "NODE_ENV": "production",
+    }  # as deployed: its rate limits on (in each process's memory)
     node = ["node", str(home / "server.mjs")]
     subprocess.run([*node, "migrate"], env=env, check=True, capture_output=True)
-    stored = subprocess.run([*node, "hash", PASSWORD], env=env, check=True, capture_output=True, text=True).stdout
+    stored = subprocess.run(
+        [*node, "hash", PASSWORD], env=env, check=True, capture_output=True, text=True
+    ).stdout
     connection = await asyncpg.connect(pg_dsn(database))
     now = datetime.now(UTC)
     ids = [str(user_id) for user_id in data["ids"]]
-    await connection.copy_records_to_table("user", records=[
-        (user_id, "", email, i >= data["unverified"], now, now)
-        for i, (user_id, email) in enumerate(zip(ids, data["emails"], strict=True))],
-        columns=["id", "name", "email", "emailVerified", "createdAt", "updatedAt"])
-    await connection.copy_records_to_table("account", records=[
-        (user_id, user_id, "credential", user_id, stored, now, now) for user_id in ids],
-        columns=["id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt"])
+    await connection.copy_records_to_table(
+        "user",
+        records=[
+            (user_id, "", email, i >= data["unverified"], now, now)
+            for i, (user_id, email) in enumerate(zip(ids, data["emails"], strict=True))
+        ],
+        columns=["id", "name", "email", "emailVerified", "createdAt", "updatedAt"],
+    )
+    await connection.copy_records_to_table(
+        "account",
+        records=[(user_id, user_id, "credential", user_id, stored, now, now) for user_id in ids],
+        columns=["id", "accountId", "providerId", "userId", "password", "createdAt", "updatedAt"],
+    )
     tokens = [secrets.token_urlsafe(24) for _ in range(n)]
-    await connection.copy_records_to_table("session", records=[
-        (uuid.uuid4().hex, now + timedelta(days=7), token, now, now, ids[-1 - i]) for i, token in enumerate(tokens)],
-        columns=["id", "expiresAt", "token", "createdAt", "updatedAt", "userId"])
+    await connection.copy_records_to_table(
+        "session",
+        records=[
+            (uuid.uuid4().hex, now + timedelta(days=7), token, now, now, ids[-1 - i])
+            for i, token in enumerate(tokens)
+        ],
+        columns=["id", "expiresAt", "token", "createdAt", "updatedAt", "userId"],
+    )
     await connection.execute("ANALYZE")
     log = open(OUT / f"better-auth-{hash_name}.log", "wb")  # noqa: SIM115 (the child keeps it)
     process = subprocess.Popen(node, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -429,37 +690,94 @@ async def start_better_auth(home: Path, hash_name: str, data: dict, n: int, h: i
     emails, who = data["emails"], common_loads(data, n, h)
     # Its verification link carries an HS256 JWT of the address and the account under the secret.
     issued = int(time.time())
-    verify = [jwt.encode({"email": emails[i], "userId": ids[i], "iat": issued, "exp": issued + 3600}, SECRET,
-                         algorithm="HS256") for i in range(data["unverified"])]
+    verify = [
+        jwt.encode(
+            {"email": emails[i], "userId": ids[i], "iat": issued, "exp": issued + 3600},
+            SECRET,
+            algorithm="HS256",
+        )
+        for i in range(data["unverified"])
+    ]
     cookies = [session_cookie(token) for token in tokens]
     api = "/api/auth"
-    return Side(f"better-auth ({hash_name})", port, database, [process], ["node"], counter=connection, loads={
-        "signup": (lambda c, r, i: c.post(f"{api}/sign-up/email", json={
-            "name": "", "email": who["new"](r, i), "password": PASSWORD}, headers=a_client()), (200,),
-            'SELECT count(*) FROM "user"', "count"),
-        "login": (lambda c, r, i: c.post(f"{api}/sign-in/email", json={"email": who["verified"](r, i),
-                                                                        "password": PASSWORD},
-                                         headers=a_client()), (200,), "SELECT count(*) FROM session", "count"),
-        "verify (first)": (lambda c, r, i: c.get(f"{api}/verify-email?token={verify[r * n + i]}",
-                                                 headers={"Accept": "application/json", **a_client()}), (200,),
-                           'SELECT count(*) FROM "user" WHERE "emailVerified"', "count"),
-        "reset request (known)": (lambda c, r, i: c.post(f"{api}/request-password-reset", json={
-            "email": who["known"](r, i)}, headers=a_client()), (200,), "SELECT count(*) FROM verification", "count"),
-        "reset request (unknown)": (lambda c, r, i: c.post(f"{api}/request-password-reset", json={
-            "email": who["unknown"](r, i)}, headers=a_client()), (200,), "SELECT count(*) FROM verification", "none"),
-        "me": (lambda c, r, i: c.get(f"{api}/get-session", headers={"Cookie": cookies[i % len(cookies)], **a_client()}),
-               (200,), None, ""),
-    })
+    return Side(
+        f"better-auth ({hash_name})",
+        port,
+        database,
+        [process],
+        ["node"],
+        counter=connection,
+        loads={
+            "signup": (
+                lambda c, r, i: c.post(
+                    f"{api}/sign-up/email",
+                    json={"name": "", "email": who["new"](r, i), "password": PASSWORD},
+                    headers=a_client(),
+                ),
+                (200,),
+                'SELECT count(*) FROM "user"',
+                "count",
+            ),
+            "login": (
+                lambda c, r, i: c.post(
+                    f"{api}/sign-in/email",
+                    json={"email": who["verified"](r, i), "password": PASSWORD},
+                    headers=a_client(),
+                ),
+                (200,),
+                "SELECT count(*) FROM session",
+                "count",
+            ),
+            "verify (first)": (
+                lambda c, r, i: c.get(
+                    f"{api}/verify-email?token={verify[r * n + i]}",
+                    headers={"Accept": "application/json", **a_client()},
+                ),
+                (200,),
+                'SELECT count(*) FROM "user" WHERE "emailVerified"',
+                "count",
+            ),
+            "reset request (known)": (
+                lambda c, r, i: c.post(
+                    f"{api}/request-password-reset", json={"email": who["known"](r, i)}, headers=a_client()
+                ),
+                (200,),
+                "SELECT count(*) FROM verification",
+                "count",
+            ),
+            "reset request (unknown)": (
+                lambda c, r, i: c.post(
+                    f"{api}/request-password-reset", json={"email": who["unknown"](r, i)}, headers=a_client()
+                ),
+                (200,),
+                "SELECT count(*) FROM verification",
+                "none",
+            ),
+            "me": (
+                lambda c, r, i: c.get(
+                    f"{api}/get-session", headers={"Cookie": cookies[i % len(cookies)], **a_client()}
+                ),
+                (200,),
+                None,
+                "",
+            ),
+        },
+    )
 
 
 # --- ours alone ---------------------------------------------------------------------------------------------
 
-async def our_limits(client: LeanClient, side: Side, data: dict, args: argparse.Namespace) -> dict[str, Result]:
+
+async def our_limits(
+    client: LeanClient, side: Side, data: dict, args: argparse.Namespace
+) -> dict[str, Result]:
     """The limits that bound our endpoints, read once before the rounds."""
     c, n = args.concurrency, args.requests
     ids = data["ids"]
     await settle(side)
-    framework = await load("framework limit (pk)", lambda i: client.get(f"/bench/pk/{ids[i % len(ids)]}"), n, c)
+    framework = await load(
+        "framework limit (pk)", lambda i: client.get(f"/bench/pk/{ids[i % len(ids)]}"), n, c
+    )
     await settle(side)
     writes = await load("write floor (upsert)", lambda i: client.post(f"/bench/write/{i}"), n, c)
     return {"framework": framework, "writes": writes}
@@ -470,41 +788,79 @@ async def our_extras(client: LeanClient, side: Side, data: dict, args: argparse.
     c, n, h = args.concurrency, args.requests, args.hashed
     emails, access = data["emails"], data["access"]
     await settle(side)
-    repeated = await load("verify (repeated)", lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}",
-                                                                  headers=JSON_PLEASE), n, c)
+    repeated = await load(
+        "verify (repeated)",
+        lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}", headers=JSON_PLEASE),
+        n,
+        c,
+    )
     await settle(side)
-    refresh = await load("refresh", lambda i: client.post("/api/v1/auth/refresh",
-                                                          json={"refresh_token": data["refresh"][i]}), n, c)
+    refresh = await load(
+        "refresh",
+        lambda i: client.post("/api/v1/auth/refresh", json={"refresh_token": data["refresh"][i]}),
+        n,
+        c,
+    )
     await settle(side)
-    me_alone = await load("me, unloaded", lambda i: client.get("/api/v1/auth/me", headers={
-        "Authorization": f"Bearer {access[i % len(access)]}"}), 300, 1)
-    logins = asyncio.create_task(load("login (saturating)", lambda i: client.post("/api/v1/auth/login", json={
-        "email": emails[-1 - i], "password": PASSWORD}, headers=a_client()), h, c))
+    me_alone = await load(
+        "me, unloaded",
+        lambda i: client.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {access[i % len(access)]}"}
+        ),
+        300,
+        1,
+    )
+    logins = asyncio.create_task(
+        load(
+            "login (saturating)",
+            lambda i: client.post(
+                "/api/v1/auth/login", json={"email": emails[-1 - i], "password": PASSWORD}, headers=a_client()
+            ),
+            h,
+            c,
+        )
+    )
     await asyncio.sleep(1)
-    me_loaded = await load("me, during logins", lambda i: client.get("/api/v1/auth/me", headers={
-        "Authorization": f"Bearer {access[i % len(access)]}"}), 300, 1)
+    me_loaded = await load(
+        "me, during logins",
+        lambda i: client.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {access[i % len(access)]}"}
+        ),
+        300,
+        1,
+    )
     await logins
     return [repeated, refresh, me_alone, me_loaded]
 
 
 # --- the run ------------------------------------------------------------------------------------------------
 
+
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--users", type=int, default=50_000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of every side and endpoint")
     parser.add_argument("--requests", type=int, default=2000, help="per endpoint and round without a hash")
     parser.add_argument("--hashed", type=int, default=200, help="per endpoint and round with a hash")
-    parser.add_argument("--workers", type=int, default=2, help="our API processes (DEPLOYMENT.md: up to the cores)")
-    parser.add_argument("--sides", default="ours,fastapi-users,scrypt,argon2id",
-                        help="which sides to run, of ours,fastapi-users,scrypt,argon2id (better-auth's two hashes)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="our API processes (DEPLOYMENT.md: up to the cores)"
+    )
+    parser.add_argument(
+        "--sides",
+        default="ours,fastapi-users,scrypt,argon2id",
+        help="which sides to run, of ours,fastapi-users,scrypt,argon2id (better-auth's two hashes)",
+    )
     args = parser.parse_args()
     wanted = set(args.sides.split(","))
     n, h, c = args.requests, args.hashed, args.concurrency
     unverified = args.rounds * n  # a fresh link per round (the repeated use takes the first round's again)
     if unverified + max(n, h) > args.users:
-        parser.error(f"--users must be at least --rounds x --requests + --requests = {unverified + max(n, h)}")
+        parser.error(
+            f"--users must be at least --rounds x --requests + --requests = {unverified + max(n, h)}"
+        )
     os.environ.setdefault("PYTHONPATH", str(Path(__file__).resolve().parents[1]))
     OUT.mkdir(exist_ok=True)
 
@@ -512,17 +868,26 @@ async def main() -> None:
     data = await seed(url, args.users, unverified=unverified, sessions=n)
     sides: list[Side] = []
     port = free_port()
-    env = {**TOKEN_SETTINGS, "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
-           "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
-           "LOGIN_FAILURES_PER_ACCOUNT": "100000000", "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
-           # Sized to the requests a process serves at once (DEPLOYMENT.md), which keeps the three sides'
-           # pools under PostgreSQL's max_connections on a shared server.
-           "DATABASE_POOL_SIZE": str(max(4, c // args.workers + 1)),
-           "DOMAIN": f"127.0.0.1:{port}", "OUTBOX_WORKER_ENABLED": "false",
-           "FORWARDED_ALLOW_IPS": "127.0.0.1"}  # the load client names a client per user, as a proxy would
+    env = {
+        **TOKEN_SETTINGS,
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": url,
+        "JWT_SECRET": SECRET,
+        "MAIL_BACKEND": "memory",
+        "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
+        "LOGIN_FAILURES_PER_ACCOUNT": "100000000",
+        "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
+        # Sized to the requests a process serves at once (DEPLOYMENT.md), which keeps the three sides'
+        # pools under PostgreSQL's max_connections on a shared server.
+        "DATABASE_POOL_SIZE": str(max(4, c // args.workers + 1)),
+        "DOMAIN": f"127.0.0.1:{port}",
+        "OUTBOX_WORKER_ENABLED": "false",
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+    }  # the load client names a client per user, as a proxy would
     # DEPLOYMENT.md's shape: the API processes serve, a worker process apart sends the emails.
-    server = start("serve-load", ["-m", "bench.probe", "serve", "--port", str(port),
-                                  "--workers", str(args.workers)], env)
+    server = start(
+        "serve-load", ["-m", "bench.probe", "serve", "--port", str(port), "--workers", str(args.workers)], env
+    )
     worker = start("worker-load", ["-m", "entrypoints.cli", "worker"], env)
     ours = our_side(port, [server, worker], data, n, h)
     ours.counter = await asyncpg.connect(pg_dsn("bench_load"))
@@ -541,8 +906,10 @@ async def main() -> None:
                 for name in hashes:
                     sides.append(await start_better_auth(home, name, data, n, h))
         wait_port(port)
-        print(f"{len(data['ids'])} users on each side; {c} concurrent connections; {os.cpu_count()} cores; "
-              f"{args.rounds} rounds of {n} requests per endpoint ({h} with a hash)")
+        print(
+            f"{len(data['ids'])} users on each side; {c} concurrent connections; {os.cpu_count()} cores; "
+            f"{args.rounds} rounds of {n} requests per endpoint ({h} with a hash)"
+        )
         async with LeanClient("127.0.0.1", port, c + 2) as ours_client:
             clients = {ours.name: ours_client}
             for side in sides[1:]:
@@ -552,7 +919,7 @@ async def main() -> None:
             limits = await our_limits(ours_client, ours, data, args)
             hash_readings = [hashing_limit(h)]
             for round_ in range(args.rounds):
-                order = sides[round_ % len(sides):] + sides[:round_ % len(sides)]
+                order = sides[round_ % len(sides) :] + sides[: round_ % len(sides)]
                 for endpoint in ENDPOINTS:
                     count = h if endpoint in ("signup", "login") else n
                     for side in order:
@@ -585,52 +952,81 @@ def cpu_per_request(results: list[Result]) -> float:
     return sum(result.cpu for result in results) / sum(result.count for result in results)
 
 
-def report(sides: list[Side], limits: dict[str, Result], hashes: float, hash_readings: list[float],
-           extras: list[Result], skipped: list[str]) -> None:
-    print("each side, medians of the rounds: requests/s, p99, server CPU per request (processes + PostgreSQL)")
+def report(
+    sides: list[Side],
+    limits: dict[str, Result],
+    hashes: float,
+    hash_readings: list[float],
+    extras: list[Result],
+    skipped: list[str],
+) -> None:
+    print(
+        "each side, medians of the rounds: requests/s, p99, server CPU per request (processes + PostgreSQL)"
+    )
     for side in sides:
         print(f"  {side.name}")
         for endpoint in ENDPOINTS:
             results = side.results[endpoint]
             count = sum(result.count for result in results)
-            parts = {part: sum(result.cpu_parts.get(part, 0) for result in results) / count * 1000
-                     for part in [*side.parts, "PostgreSQL"]}
+            parts = {
+                part: sum(result.cpu_parts.get(part, 0) for result in results) / count * 1000
+                for part in [*side.parts, "PostgreSQL"]
+            }
             split = ", ".join(f"{part} {ms:.2f}" for part, ms in parts.items())
-            print(f"    {endpoint:24} {median_rate(results):8.0f} req/s  p99 {median_p99(results) * 1000:7.1f} ms  "
-                  f"CPU {cpu_per_request(results) * 1000:6.2f} ms/req ({split})")
+            print(
+                f"    {endpoint:24} {median_rate(results):8.0f} req/s  p99 {median_p99(results) * 1000:7.1f} ms  "
+                f"CPU {cpu_per_request(results) * 1000:6.2f} ms/req ({split})"
+            )
     ours = sides[0]
     for side in sides[1:]:
-        print(f"ours / {side.name}: requests/s (>1: ours ahead), p99 (<1: ours ahead), CPU per request (<1: ours less)")
+        print(
+            f"ours / {side.name}: requests/s (>1: ours ahead), p99 (<1: ours ahead), CPU per request (<1: ours less)"
+        )
         for endpoint in ENDPOINTS:
             mine, theirs = ours.results[endpoint], side.results[endpoint]
-            print(f"  {endpoint:24} {median_rate(mine) / median_rate(theirs):6.2f}  "
-                  f"{median_p99(mine) / median_p99(theirs):6.2f}  "
-                  f"{cpu_per_request(mine) / cpu_per_request(theirs):6.2f}")
+            print(
+                f"  {endpoint:24} {median_rate(mine) / median_rate(theirs):6.2f}  "
+                f"{median_p99(mine) / median_p99(theirs):6.2f}  "
+                f"{cpu_per_request(mine) / cpu_per_request(theirs):6.2f}"
+            )
     if any(side.name.startswith("better-auth") for side in sides):
-        print("  (better-auth's rate limits live in each process's memory; ours in PostgreSQL, "
-              "shared by every process)")
+        print(
+            "  (better-auth's rate limits live in each process's memory; ours in PostgreSQL, "
+            "shared by every process)"
+        )
     for line in skipped:
         print(line)
     framework, writes = limits["framework"], limits["writes"]
     print("ours against the limits that bound it (medians of the rounds):")
-    print(f"  {'argon2id hashes (limit)':24} {hashes:8.0f} hashes/s on all cores "
-          f"(read {hash_readings[0]:.0f} before the rounds, {hash_readings[1]:.0f} after)")
+    print(
+        f"  {'argon2id hashes (limit)':24} {hashes:8.0f} hashes/s on all cores "
+        f"(read {hash_readings[0]:.0f} before the rounds, {hash_readings[1]:.0f} after)"
+    )
     print(framework.line())
     print(writes.line(framework.rate, "framework limit"))
     for endpoint in ENDPOINTS:
         results = ours.results[endpoint]
         hashed = endpoint in ("signup", "login")
         limit, name = (hashes, "hashing limit") if hashed else (framework.rate, "framework limit")
-        floor = f"  {median_rate(results) / writes.rate:5.2f} of the write floor" if endpoint in WRITERS else ""
-        print(f"  {endpoint:24} {median_rate(results):8.0f} req/s  p99 {median_p99(results) * 1000:7.1f} ms  "
-              f"{median_rate(results) / limit:5.2f} of the {name}{floor}")
+        floor = (
+            f"  {median_rate(results) / writes.rate:5.2f} of the write floor" if endpoint in WRITERS else ""
+        )
+        print(
+            f"  {endpoint:24} {median_rate(results):8.0f} req/s  p99 {median_p99(results) * 1000:7.1f} ms  "
+            f"{median_rate(results) / limit:5.2f} of the {name}{floor}"
+        )
     repeated, refresh, me_alone, me_loaded = extras
     print(repeated.line(framework.rate, "framework limit"))
-    print(refresh.line(framework.rate, "framework limit") + f"  {refresh.rate / writes.rate:5.2f} of the write floor")
+    print(
+        refresh.line(framework.rate, "framework limit")
+        + f"  {refresh.rate / writes.rate:5.2f} of the write floor"
+    )
     print(me_alone.line())
     print(me_loaded.line())
-    print(f"  GET /me p99 while logins saturate the hash threads / unloaded: {me_loaded.p99 / me_alone.p99:.2f}  "
-          "(target < 5)")
+    print(
+        f"  GET /me p99 while logins saturate the hash threads / unloaded: {me_loaded.p99 / me_alone.p99:.2f}  "
+        "(target < 5)"
+    )
 
 
 if __name__ == "__main__":

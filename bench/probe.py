@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import select
 
-from adapters import passwords
+from adapters.crypto import passwords
 from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
 from adapters.sqlalchemy.storage_errors import connect
 from adapters.sqlalchemy.tables import users

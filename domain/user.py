@@ -123,3 +123,30 @@ class User:
             raise AccountNotVerified()
         if self.role not in allowed:
             raise InsufficientPermissions()
+
+
+@dataclass(frozen=True, slots=True)
+class UserFilter:
+    """What an administrator looks for; None matches anything."""
+
+    prefix: str | None = None  # of the address, the username, or the first or last name
+    role: Role | None = None
+    verified: bool | None = None
+    disabled: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UserPosition:
+    """Where a page of accounts ends, in their order (by creation, then id)."""
+
+    created_at: datetime
+    id: uuid.UUID
+
+
+@dataclass(frozen=True, slots=True)
+class BearerAccount:
+    """An access token's account as it stands now, with what a bearer's request needs, read at once."""
+
+    user: User
+    session_live: bool  # the token's session (its refresh-token family) has not ended
+    suppressed: bool = False  # its address is on the suppression list (read only when asked for)

@@ -1,63 +1,62 @@
-"""The one bootstrap of the unit tests: every use case, built on the fakes as the container builds it on
-the real adapters. A test changes a fake or a setting on the world, then asks for the use case."""
+"""The world of the unit tests: the service's one container (entrypoints/container.py) with the fakes and the
+test settings as overrides, so every use case is built as in production and wired once, there. A test changes
+a fake or a setting on the world, then asks for the use case: `world.login()`."""
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from application.account_emails import AccountEmails
-from application.authenticate import Authenticate
-from application.change_email import ChangeEmail
-from application.change_password import ChangePassword
-from application.check_reset_link import CheckResetLink
-from application.config import DeliveryPolicy, Links, TokenLifetimes
-from application.confirm_email_change import ConfirmEmailChange
-from application.confirm_reset import ConfirmReset
-from application.create_admin import CreateAdmin
-from application.current_password import CurrentPassword
-from application.cursors import PageCursors
-from application.deliver_outbox import DeliverOutbox
-from application.housekeeping import Housekeeping
-from application.list_users import ListUsers
-from application.login import Login
-from application.administer_account import AdministerAccount
-from application.delete_account import DeleteAccount
-from application.delete_own_account import DeleteOwnAccount
-from application.end_session import EndSession
-from application.find_users import FindUsers
-from application.list_sessions import ListSessions
-from application.log_out_everywhere_else import LogOutEverywhereElse
-from application.logout import Logout
-from application.outbox_status import OutboxStatus
-from application.process_email_requests import ProcessEmailRequests
-from application.refresh_session import RefreshSession
-from application.register_user import RegisterUser, Signup
-from application.request_reset import RequestReset
-from application.resend_verification import ResendVerification
-from application.revive_dead_messages import ReviveDeadMessages
-from application.send_mail import SendMail
-from application.session_issuer import SessionIssuer
-from application.views import UserView
-from application.confirm_email_change_by_code import ConfirmEmailChangeByCode
-from application.login_by_code import LoginByCode
-from application.login_by_link import LoginByLink
-from application.one_time_codes import CodeBook
-from application.request_login_code import RequestLoginCode
-from application.reset_password_by_code import ResetPasswordByCode
-from application.verify_email import VerifyEmail
-from application.verify_email_by_code import VerifyEmailByCode
+from dependency_injector import providers
+
+from adapters.tracing import NoTracing
+from application.mail.deliver_outbox import DeliverOutbox
+from application.operations.housekeeping import Housekeeping
+from application.shared.config import DeliveryPolicy, Links, TokenLifetimes
+from application.shared.cursors import PageCursors
+from application.signup.register_user import Signup
 from domain.email import Email
 from domain.user import User
-from tests.fakes import (LIMITS, LOGIN_FAILURES, PER_ADDRESS, PER_CLIENT, FakeAccessTokens, FakeClock,
-                         FakeCodeDigests, FakeHasher, FakeMailSender, FakeRenderer, FakeTokens, FakeUnitOfWork)
+from domain.views import UserView
+from entrypoints.container import Container
+from entrypoints.settings import Settings
+from tests.fakes import (
+    LIMITS,
+    LOGIN_FAILURES,
+    PER_ADDRESS,
+    PER_CLIENT,
+    FakeAccessTokens,
+    FakeClock,
+    FakeCodeDigests,
+    FakeHasher,
+    FakeMailSender,
+    FakeRenderer,
+    FakeTokens,
+    FakeUnitOfWork,
+)
+from tests.settings import TEST_SECRET
 
 CLIENT = "203.0.113.7"  # a client address, for the per-client limits
-LINKS = Links("https://accounts.example.com/verify/{token}", "https://accounts.example.com/reset/{token}",
-              "https://accounts.example.com/confirm-email/{token}")
+LINKS = Links(
+    "https://accounts.example.com/verify/{token}",
+    "https://accounts.example.com/reset/{token}",
+    "https://accounts.example.com/confirm-email/{token}",
+)
+
+
+def _settings() -> Settings:
+    # The engine, keys and mail system these would open are all overridden; nothing here is connected to.
+    return Settings(
+        _env_file=None,
+        ENVIRONMENT="test",
+        JWT_SECRET=TEST_SECRET,  # type: ignore[call-arg]
+        DATABASE_URL="sqlite+aiosqlite://",
+        OUTBOX_BATCH_SIZE=50,
+    )
 
 
 class World:
-    """Every fake wired together, as the container wires the real adapters."""
+    """Every fake put in the container in place of the real adapters."""
 
     def __init__(self, *, reveal_existing_accounts: bool = True, fail_commit: bool = False) -> None:
         self.clock = FakeClock()
@@ -67,132 +66,58 @@ class World:
         self.access_tokens = FakeAccessTokens()
         self.lifetimes = TokenLifetimes()
         self.mail = FakeMailSender()
-        self.codes = CodeBook(digests=FakeCodeDigests(), clock=self.clock)
-        self.emails = AccountEmails(tokens=self.tokens, renderer=FakeRenderer(), links=LINKS, clock=self.clock,
-                                    lifetimes=self.lifetimes, codes=self.codes)
-        self.sessions = SessionIssuer(access_tokens=self.access_tokens, clock=self.clock, lifetimes=self.lifetimes)
         self.per_client, self.per_address, self.login_failures = PER_CLIENT, PER_ADDRESS, LOGIN_FAILURES
         self.common_passwords: frozenset[str] = frozenset({"password123"})
         self.reveal_existing_accounts = reveal_existing_accounts
         self.delivery_policy = DeliveryPolicy()
         self.cursors = PageCursors(key=b"the unit tests' cursor key")
+        self.container = Container(settings=_settings())
+        # Each override reads the world's attribute when a use case is built: a test may replace one.
+        for name, attribute in (
+            ("clock", "clock"),
+            ("uow", "uow"),
+            ("one_read_uow", "uow"),
+            ("hasher", "hasher"),
+            ("tokens", "tokens"),
+            ("access_tokens", "access_tokens"),
+            ("lifetimes", "lifetimes"),
+            ("common_passwords", "common_passwords"),
+            ("delivery_policy", "delivery_policy"),
+            ("reveal_existing_accounts", "reveal_existing_accounts"),
+            ("page_cursors", "cursors"),
+            ("mail_sender", "mail"),
+        ):
+            getattr(self.container, name).override(providers.Callable(getattr, self, attribute))
+        for name, fake in (
+            ("links", LINKS),
+            ("tracing", NoTracing()),
+            ("renderer", FakeRenderer()),
+            ("code_digests", FakeCodeDigests()),
+        ):
+            getattr(self.container, name).override(providers.Object(fake))
+        # Built by the container from the fakes, once per world, as the service builds them once.
+        self.codes = self.container.codes()
+        self.emails = self.container.emails()
+        self.sessions = self.container.sessions()
 
-    def register_user(self) -> RegisterUser:
-        return RegisterUser(uow=self.uow, hasher=self.hasher, clock=self.clock,
-                            common_passwords=self.common_passwords,
-                            reveal_existing_accounts=self.reveal_existing_accounts)
-
-    def verify_email(self) -> VerifyEmail:
-        return VerifyEmail(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes, clock=self.clock)
-
-    def resend_verification(self) -> ResendVerification:
-        return ResendVerification(uow=self.uow, clock=self.clock)
-
-    def login(self) -> Login:
-        return Login(uow=self.uow, hasher=self.hasher, sessions=self.sessions, clock=self.clock,
-                     reveal_existing_accounts=self.reveal_existing_accounts)
-
-    def refresh_session(self) -> RefreshSession:
-        return RefreshSession(uow=self.uow, sessions=self.sessions, clock=self.clock, lifetimes=self.lifetimes)
-
-    def logout(self) -> Logout:
-        return Logout(uow=self.uow, clock=self.clock)
-
-    def list_sessions(self) -> ListSessions:
-        return ListSessions(uow=self.uow, clock=self.clock)
-
-    def end_session(self) -> EndSession:
-        return EndSession(uow=self.uow, clock=self.clock)
-
-    def log_out_everywhere_else(self) -> LogOutEverywhereElse:
-        return LogOutEverywhereElse(uow=self.uow, clock=self.clock)
-
-    def authenticate(self) -> Authenticate:
-        return Authenticate(uow=self.uow, access_tokens=self.access_tokens)
-
-    def request_reset(self) -> RequestReset:
-        return RequestReset(uow=self.uow, clock=self.clock)
-
-    def check_reset_link(self) -> CheckResetLink:
-        return CheckResetLink(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes)
-
-    def confirm_reset(self) -> ConfirmReset:
-        return ConfirmReset(uow=self.uow, tokens=self.tokens, hasher=self.hasher, emails=self.emails,
-                            clock=self.clock, lifetimes=self.lifetimes, common_passwords=self.common_passwords)
-
-    def current_password(self) -> CurrentPassword:
-        return CurrentPassword(uow=self.uow, hasher=self.hasher)
-
-    def change_password(self) -> ChangePassword:
-        return ChangePassword(uow=self.uow, current_password=self.current_password(), hasher=self.hasher,
-                              sessions=self.sessions, emails=self.emails, clock=self.clock,
-                              common_passwords=self.common_passwords)
-
-    def change_email(self) -> ChangeEmail:
-        return ChangeEmail(uow=self.uow, current_password=self.current_password(), clock=self.clock,
-                           reveal_existing_accounts=self.reveal_existing_accounts)
-
-    def confirm_email_change(self) -> ConfirmEmailChange:
-        return ConfirmEmailChange(uow=self.uow, tokens=self.tokens, lifetimes=self.lifetimes,
-                                  clock=self.clock)
-
-    def verify_email_by_code(self) -> VerifyEmailByCode:
-        return VerifyEmailByCode(uow=self.uow, codes=self.codes, clock=self.clock)
-
-    def reset_password_by_code(self) -> ResetPasswordByCode:
-        return ResetPasswordByCode(uow=self.uow, codes=self.codes, hasher=self.hasher, emails=self.emails,
-                                   clock=self.clock, common_passwords=self.common_passwords)
-
-    def confirm_email_change_by_code(self) -> ConfirmEmailChangeByCode:
-        return ConfirmEmailChangeByCode(uow=self.uow, codes=self.codes, clock=self.clock)
-
-    def request_login_code(self) -> RequestLoginCode:
-        return RequestLoginCode(uow=self.uow, clock=self.clock)
-
-    def login_by_code(self) -> LoginByCode:
-        return LoginByCode(uow=self.uow, codes=self.codes, sessions=self.sessions, hasher=self.hasher,
-                           clock=self.clock)
-
-    def login_by_link(self) -> LoginByLink:
-        return LoginByLink(uow=self.uow, tokens=self.tokens, codes=self.codes, sessions=self.sessions,
-                           hasher=self.hasher, clock=self.clock, lifetimes=self.lifetimes)
-
-    def list_users(self) -> ListUsers:
-        return ListUsers(uow=self.uow, cursors=self.cursors)
-
-    def find_users(self) -> FindUsers:
-        return FindUsers(uow=self.uow, cursors=self.cursors)
-
-    def administer_account(self) -> AdministerAccount:
-        return AdministerAccount(uow=self.uow, clock=self.clock)
-
-    def delete_account(self) -> DeleteAccount:
-        return DeleteAccount(uow=self.uow, emails=self.emails, clock=self.clock)
-
-    def delete_own_account(self) -> DeleteOwnAccount:
-        return DeleteOwnAccount(uow=self.uow, current_password=self.current_password(), codes=self.codes,
-                                emails=self.emails, clock=self.clock)
-
-    def send_mail(self) -> SendMail:
-        return SendMail(uow=self.uow, emails=self.emails)
-
-    def create_admin(self) -> CreateAdmin:
-        return CreateAdmin(uow=self.uow, hasher=self.hasher, clock=self.clock, common_passwords=self.common_passwords)
-
-    def process_email_requests(self) -> ProcessEmailRequests:
-        return ProcessEmailRequests(uow=self.uow, emails=self.emails, clock=self.clock)
+    def __getattr__(self, name: str) -> Any:
+        """`world.login()` and every other use case: the container's provider of that name, on the fakes."""
+        if name.startswith("_") or name == "container":
+            raise AttributeError(name)
+        provider = getattr(self.container, name, None)
+        if not isinstance(provider, providers.Provider):
+            raise AttributeError(name)
+        return provider
 
     def deliver_outbox(self, sender: object | None = None) -> DeliverOutbox:
-        return DeliverOutbox(uow=self.uow, sender=sender or self.mail, clock=self.clock,  # type: ignore[arg-type]
-                             policy=self.delivery_policy)
-
-    def outbox_status(self) -> OutboxStatus:
-        return OutboxStatus(uow=self.uow)
-
-    def revive_dead_messages(self) -> ReviveDeadMessages:
-        return ReviveDeadMessages(uow=self.uow, clock=self.clock)
+        # No heartbeat of its own: the fakes' one unit of work cannot be held by two tasks at once.
+        return self.container.deliver_outbox(
+            sender=sender or self.mail,  # type: ignore[no-any-return]
+            heartbeat_uow=None,
+        )
 
     def housekeeping(self, sent_retention=None, **retention) -> Housekeeping:  # type: ignore[no-untyped-def]
+        # Housekeeping's own defaults, not the settings': the retention tests name what they keep.
         return Housekeeping(uow=self.uow, clock=self.clock, sent_retention=sent_retention, **retention)
 
     async def account(self, email: str) -> User:

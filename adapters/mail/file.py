@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from adapters.mail.mime import build_mime
-from application.mail import DeliveryError, OutboxMessage
+from domain.mail import DeliveryError, OutboxMessage
 
 
 class FileMailSender:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from application.mail import OutboxMessage
+from domain.mail import OutboxMessage
 
 
 class MemoryMailSender:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from application.mail import DeliveryError, OutboxMessage
-from application.ports import MailSender
+from application.ports.mail import MailSender
+from domain.mail import DeliveryError, OutboxMessage
 
 
 class MeteredMailSender:

@@ -7,7 +7,7 @@ import email.utils
 from email.headerregistry import Address
 from email.message import EmailMessage
 
-from application.mail import DeliveryError, OutboxMessage
+from domain.mail import DeliveryError, OutboxMessage
 
 
 def build_mime(message: OutboxMessage, sender_address: str, sender_name: str) -> EmailMessage:

@@ -9,13 +9,17 @@ from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
 from adapters.sqlalchemy.refresh_tokens import SqlAlchemyRefreshTokenRepository
 from adapters.sqlalchemy.security_events import SqlAlchemySecurityEvents
-from adapters.sqlalchemy.suppressions import SqlAlchemyBounceReceipts, SqlAlchemySuppressions
 from adapters.sqlalchemy.storage_errors import StorageConnection, connect
+from adapters.sqlalchemy.suppressions import SqlAlchemyBounceReceipts, SqlAlchemySuppressions
 from adapters.sqlalchemy.users import SqlAlchemyUserRepository
-from adapters.sqlalchemy.webhooks import (SqlAlchemyEventOutbox, SqlAlchemyWebhookDeliveries,
-                                          SqlAlchemyWebhookSubscriptions)
-from application.ports import Clock
-from application.throttle import CountingThrottle, Limits
+from adapters.sqlalchemy.webhooks import (
+    SqlAlchemyEventOutbox,
+    SqlAlchemyWebhookDeliveries,
+    SqlAlchemyWebhookSubscriptions,
+)
+from application.ports.clock import Clock
+from application.shared.throttle import CountingThrottle
+from domain.limits import Limits
 
 
 class SqlAlchemyUnitOfWork:

@@ -7,5 +7,15 @@ from bookly_accounts_client.verifier import AccessClaims, TokenExpired, TokenRej
 # The one place the client's version is written: its pyproject.toml reads it at build time.
 __version__ = "0.5.0.dev0"
 
-__all__ = ["ASYMMETRIC", "AccessClaims", "JwksCache", "KeysUnavailable", "RoleChecker", "TokenExpired",
-           "TokenRejected", "TokenVerifier", "current_claims", "install"]
+__all__ = [
+    "ASYMMETRIC",
+    "AccessClaims",
+    "JwksCache",
+    "KeysUnavailable",
+    "RoleChecker",
+    "TokenExpired",
+    "TokenRejected",
+    "TokenVerifier",
+    "current_claims",
+    "install",
+]

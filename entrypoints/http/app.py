@@ -8,14 +8,25 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-
-from adapters.signing_keys import ASYMMETRIC
-from application.errors import StorageError
 from fastapi.middleware.cors import CORSMiddleware
 
+from adapters.crypto.signing_keys import ASYMMETRIC
+from application.shared.errors import StorageError
 from entrypoints.container import Container, build_container, close_container
-from entrypoints.http import (account_data, auth, browser, codes, health, login_codes, mail, metrics, security,
-                              sessions, token_keys, users, webhooks)
+from entrypoints.http import (
+    account,
+    address,
+    admin,
+    health,
+    keys,
+    mail,
+    metrics,
+    password,
+    security,
+    sessions,
+    signup,
+    webhooks,
+)
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.cache_control import NoStoreWhenAuthorized
 from entrypoints.http.client_address import ForwardedFor
@@ -24,6 +35,7 @@ from entrypoints.http.errors import install_error_handlers
 from entrypoints.http.log_masking import install_log_masking
 from entrypoints.http.metrics_registry import MetricsMiddleware
 from entrypoints.http.operator_access import OperatorListener
+from entrypoints.http.path_guard import ControlCharactersInPath
 from entrypoints.logs import RequestIdMiddleware
 from entrypoints.master_secret import open_sealed_secrets
 from entrypoints.settings import Settings, load_settings
@@ -38,17 +50,35 @@ async def _first_signing_key(container: Container, settings: Settings) -> None:
         try:
             await container.key_ring().signing_key()
         except StorageError as error:
-            logging.getLogger("accounts").warning("no signing key yet (the database: %s); trying at the first login",
-                                                  error)
+            logging.getLogger("accounts").warning(
+                "no signing key yet (the database: %s); trying at the first login", error
+            )
 
 
-def create_app(settings: Settings | None = None, container: Container | None = None,
-               extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    container: Container | None = None,
+    extra_routers: Sequence[APIRouter] = (),
+) -> FastAPI:
     """`extra_routers` are mounted beside the service's own (bench/probe.py's yardsticks)."""
     settings = settings or load_settings()
     container = container or build_container(settings)
-    container.wire(modules=[account_data, auth, browser, codes, login_codes, mail, users, health, metrics, security,
-                            sessions, token_keys, webhooks])
+    container.wire(
+        modules=[
+            signup,
+            address,
+            sessions,
+            password,
+            account,
+            admin,
+            mail,
+            webhooks,
+            keys,
+            health,
+            metrics,
+            security,
+        ]
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -72,36 +102,53 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             finally:
                 await close_container(container)
 
-    app = FastAPI(title="Bookly Accounts", version=__version__, lifespan=lifespan,
-                  description="Sign up, verify the email address, log in, reset a forgotten password.",
-                  openapi_url="/openapi.json" if settings.docs_enabled else None, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Bookly Accounts",
+        version=__version__,
+        lifespan=lifespan,
+        description="Sign up, verify the email address, log in, reset a forgotten password.",
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.container = container
     install_error_handlers(app)
     install_log_masking()
+    app.add_middleware(ControlCharactersInPath)
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
     if settings.CORS_ORIGINS:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS, allow_credentials=True,
-                           allow_methods=["GET", "POST", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     app.add_middleware(OperatorListener, access=container.operator_access())
     app.add_middleware(MetricsMiddleware, metrics=container.metrics())
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(NoStoreWhenAuthorized)  # outside the rest: even an answer they give alone is marked
     app.add_middleware(ForwardedFor, trusted=settings.trusted_proxies)  # added last, so it wraps the rest
-    app.include_router(auth.router)
-    app.include_router(codes.router)
+    # One module per feature (entrypoints/http/<feature>.py): its API, and the pages its emails link to.
+    app.include_router(signup.router)
+    app.include_router(signup.browser)
+    app.include_router(address.router)
+    app.include_router(address.browser)
     app.include_router(sessions.router)
-    app.include_router(account_data.router)
     if settings.LOGIN_BY_CODE_ENABLED:
-        app.include_router(login_codes.router)
-    app.include_router(token_keys.keys)
-    if settings.INTROSPECTION_SECRET is not None:
-        app.include_router(token_keys.introspection)
-    app.include_router(browser.router)
-    app.include_router(users.router)
-    app.include_router(webhooks.router)
+        app.include_router(sessions.by_email)
+    app.include_router(password.router)
+    app.include_router(password.browser)
+    app.include_router(account.router)
+    app.include_router(admin.router)
+    app.include_router(mail.sending)
     app.include_router(mail.suppressions)
     if settings.BOUNCE_WEBHOOK_SECRET is not None:
         app.include_router(mail.bounces)
+    app.include_router(webhooks.router)
+    app.include_router(keys.keys)
+    if settings.INTROSPECTION_SECRET is not None:
+        app.include_router(keys.introspection)
     app.include_router(health.router)
     app.include_router(metrics.router)
     for router in extra_routers:

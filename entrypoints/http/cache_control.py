@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from fastapi import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PRIVATE = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache")]  # Pragma for HTTP/1.0 caches
+
+
+async def no_store(response: Response) -> None:
+    """An answer with tokens in it is kept by no cache (RFC 6749 section 5.1): a route's dependency, for the
+    answers that sign in (sessions) or hand new tokens after a password change (password)."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Pragma"] = "no-cache"
 
 
 class NoStoreWhenAuthorized:

@@ -8,10 +8,10 @@ from dependency_injector.wiring import inject
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from application.authenticate import Authenticate, Caller
-from application.views import UserView
+from application.shared.authenticate import Authenticate, Caller
 from domain.errors import NotAuthenticated
 from domain.user import Role
+from domain.views import UserView
 from entrypoints.container import Container
 from entrypoints.http.injection import ProvideInLoop
 
@@ -40,8 +40,11 @@ class RoleChecker:
         self.allowed = frozenset(allowed)
 
     @inject
-    async def __call__(self, credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-                       authenticate: Authenticate = Depends(ProvideInLoop[Container.authenticate])) -> UserView:
+    async def __call__(
+        self,
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+        authenticate: Authenticate = Depends(ProvideInLoop[Container.authenticate]),
+    ) -> UserView:
         if credentials is None:
             raise NotAuthenticated()
         return (await authenticate.execute(credentials.credentials, roles=self.allowed)).user

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from application.confirm_reset import ResetConfirmation
-from application.email_requests import LinkRequest
-from application.login import Credentials
-from application.register_user import Signup
+from application.password.confirm_reset import ResetConfirmation
+from application.sessions.login import Credentials
+from application.shared.record_email_request import LinkRequest
+from application.signup.register_user import Signup
 from domain.email import Email
 from domain.errors import InvalidToken, NotAuthenticated
 from entrypoints.container import build_container, close_container
@@ -103,13 +103,16 @@ async def test_no_session_refreshed_during_a_reset_outlives_it(container) -> Non
 
     rotated, survivors = [], []
     for n in range(4):  # the race is the scheduler's to decide: a few rounds, so some refreshes land first
-        sessions = [await container.login().execute(Credentials("ada@example.com", f"password {n} of ada"))
-                    for _ in range(6)]
+        sessions = [
+            await container.login().execute(Credentials("ada@example.com", f"password {n} of ada"))
+            for _ in range(6)
+        ]
         token = await reset_link_token(container)
         new_password = f"password {n + 1} of ada"
-        *refreshed, _ = await asyncio.gather(*(refresh(s.refresh_token) for s in sessions),
-                                             container.confirm_reset().execute(
-                                                 ResetConfirmation(token, new_password, new_password)))
+        *refreshed, _ = await asyncio.gather(
+            *(refresh(s.refresh_token) for s in sessions),
+            container.confirm_reset().execute(ResetConfirmation(token, new_password, new_password)),
+        )
         rotated += filter(None, refreshed)
         survivors += [t for t in refreshed if t and await refresh(t)]
     assert rotated, "no refresh went through during a reset: the race was not run"
@@ -135,8 +138,10 @@ async def test_concurrent_guesses_cannot_pass_the_failed_login_limit(container) 
 
     async def guess() -> str:
         try:
-            await container.login().execute(Credentials("ada@example.com", "wrong horse", client="203.0.113.9"))
-        except Exception as refusal:  # noqa: BLE001
+            await container.login().execute(
+                Credentials("ada@example.com", "wrong horse", client="203.0.113.9")
+            )
+        except Exception as refusal:
             return type(refusal).__name__
         return "logged in"
 

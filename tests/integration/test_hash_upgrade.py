@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import bcrypt
 
-from application.login import Credentials
+from application.sessions.login import Credentials
 from domain.email import Email
 from domain.user import User
 from entrypoints.container import build_container, close_container

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from application.ports import SpendOutcome
-from application.mail import EmailContent, OutboxMessage
 from domain.email import Email
 from domain.errors import UserAlreadyExists
+from domain.mail import EmailContent, OutboxMessage
+from domain.sessions import SpendOutcome
+from domain.suppressions import Suppression, SuppressionSource
 from domain.user import User
 from tests.fakes import LIMITS, FakeClock
 
@@ -70,7 +71,9 @@ async def test_save_updates_and_list_pages(uow: SqlAlchemyUnitOfWork) -> None:
         assert len(await uow.users.list(offset=1, limit=5)) == 2 and await uow.users.count() == 3
 
 
-async def test_mark_verified_changes_an_unverified_account_under_its_address_once(uow: SqlAlchemyUnitOfWork) -> None:
+async def test_mark_verified_changes_an_unverified_account_under_its_address_once(
+    uow: SqlAlchemyUnitOfWork,
+) -> None:
     user = new_user()
     async with uow:
         await uow.users.add(user)
@@ -94,11 +97,13 @@ async def test_a_refresh_token_is_used_once_and_revoked_by_family(uow: SqlAlchem
     async with uow:
         await uow.users.add(user)
         await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + timedelta(days=1))
-        await uow.refresh_tokens.add("b" * 64, user.id, family, NOW, NOW + timedelta(days=1))
         await uow.commit()
     async with uow:
         spent = await uow.refresh_tokens.spend("a" * 64, NOW)
-        assert spent.outcome is SpendOutcome.SPENT and spent.user is not None and spent.user.email == user.email
+        assert (
+            spent.outcome is SpendOutcome.SPENT and spent.user is not None and spent.user.email == user.email
+        )
+        await uow.refresh_tokens.add("b" * 64, user.id, family, NOW, NOW + timedelta(days=1))  # its successor
         assert (await uow.refresh_tokens.spend("a" * 64, NOW)).outcome is SpendOutcome.REUSED
         await uow.refresh_tokens.revoke_family(user.id, family, NOW)
         await uow.commit()
@@ -106,9 +111,96 @@ async def test_a_refresh_token_is_used_once_and_revoked_by_family(uow: SqlAlchem
         record = await uow.refresh_tokens.get("b" * 64)
         revoked = await uow.refresh_tokens.spend("b" * 64, NOW)
         assert (await uow.refresh_tokens.spend("c" * 64, NOW)).outcome is SpendOutcome.UNKNOWN
-        assert (await uow.refresh_tokens.spend("b" * 64, NOW + timedelta(days=2))).outcome is SpendOutcome.REVOKED
+        assert (
+            await uow.refresh_tokens.spend("b" * 64, NOW + timedelta(days=2))
+        ).outcome is SpendOutcome.REVOKED
     assert record is not None and record.revoked_at == NOW
     assert revoked.outcome is SpendOutcome.REVOKED and revoked.token == record
+
+
+async def test_a_spend_within_the_grace_is_raced_with_the_first_spends_salt(
+    uow: SqlAlchemyUnitOfWork,
+) -> None:
+    user, family = new_user(), uuid.uuid4()
+    async with uow:
+        await uow.users.add(user)
+        await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + timedelta(days=1))
+        await uow.commit()
+    async with uow:
+        assert (
+            await uow.refresh_tokens.spend("a" * 64, NOW, timedelta(seconds=10), "salt-1")
+        ).outcome is SpendOutcome.SPENT
+        await uow.commit()
+    async with uow:
+        raced = await uow.refresh_tokens.spend(
+            "a" * 64, NOW + timedelta(seconds=5), timedelta(seconds=10), "salt-2"
+        )
+        late = await uow.refresh_tokens.spend(
+            "a" * 64, NOW + timedelta(seconds=10), timedelta(seconds=10), "salt-3"
+        )
+    assert (
+        raced.outcome is SpendOutcome.RACED
+        and raced.token is not None
+        and raced.token.successor_salt == "salt-1"
+    )
+    assert late.outcome is SpendOutcome.REUSED
+
+
+async def test_a_family_with_a_later_live_token_has_forked_and_its_spend_is_a_reuse(
+    uow: SqlAlchemyUnitOfWork,
+) -> None:
+    user, family = new_user(), uuid.uuid4()
+    async with uow:  # two branches, as a grace reuse made them before a token had one successor only
+        await uow.users.add(user)
+        await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + timedelta(days=1))
+        await uow.refresh_tokens.add(
+            "b" * 64, user.id, family, NOW + timedelta(seconds=3), NOW + timedelta(days=1)
+        )
+        await uow.commit()
+    async with uow:
+        assert (
+            await uow.refresh_tokens.spend("b" * 64, NOW + timedelta(minutes=1))
+        ).outcome is SpendOutcome.SPENT
+        await uow.refresh_tokens.add(
+            "c" * 64, user.id, family, NOW + timedelta(minutes=1), NOW + timedelta(days=1)
+        )
+        await uow.commit()
+    async with uow:  # the older branch's next use finds the newer one's token: the whole family is a copy's
+        assert (
+            await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(minutes=2))
+        ).outcome is SpendOutcome.REUSED
+
+
+async def test_a_bearers_account_comes_with_whether_its_session_is_live(uow: SqlAlchemyUnitOfWork) -> None:
+    user, family, other = new_user(), uuid.uuid4(), uuid.uuid4()
+    async with uow:
+        await uow.users.add(user)
+        await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + timedelta(days=1))
+        await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(minutes=1))
+        await uow.refresh_tokens.add(
+            "b" * 64, user.id, family, NOW + timedelta(minutes=1), NOW + timedelta(days=1)
+        )
+        await uow.refresh_tokens.add("c" * 64, user.id, other, NOW, NOW + timedelta(hours=1))
+        await uow.suppressions.add(Suppression(user.email.value, SuppressionSource.HARD, "bounced", NOW))
+        await uow.commit()
+    async with uow:
+        live = await uow.users.get_for_bearer(
+            user.id, family, NOW + timedelta(minutes=2), with_suppression=True
+        )
+        plain = await uow.users.get_for_bearer(user.id, family, NOW + timedelta(minutes=2))
+        expired = await uow.users.get_for_bearer(user.id, other, NOW + timedelta(hours=1))
+        unknown = await uow.users.get_for_bearer(user.id, uuid.uuid4(), NOW)
+        nobody = await uow.users.get_for_bearer(uuid.uuid4(), family, NOW)
+        await uow.refresh_tokens.revoke_family(user.id, family, NOW + timedelta(minutes=3))
+        ended = await uow.users.get_for_bearer(user.id, family, NOW + timedelta(minutes=3))
+    assert live is not None and live.user.id == user.id and live.session_live and live.suppressed
+    assert plain is not None and plain.session_live and not plain.suppressed  # not asked for
+    assert [found.session_live for found in (expired, unknown, ended) if found is not None] == [
+        False,
+        False,
+        False,
+    ]
+    assert nobody is None
 
 
 async def store(uow: SqlAlchemyUnitOfWork, *messages: OutboxMessage) -> None:
@@ -119,11 +211,16 @@ async def store(uow: SqlAlchemyUnitOfWork, *messages: OutboxMessage) -> None:
 
 
 def message(n: int = 0) -> OutboxMessage:
-    return OutboxMessage(recipient=f"r{n}@example.com", created_at=NOW + timedelta(seconds=n),
-                         content=EmailContent("Hello", "text https://x/verify/t", "<p>html</p>"))
+    return OutboxMessage(
+        recipient=f"r{n}@example.com",
+        created_at=NOW + timedelta(seconds=n),
+        content=EmailContent("Hello", "text https://x/verify/t", "<p>html</p>"),
+    )
 
 
-async def test_a_claimed_message_is_not_claimed_again_until_its_lease_lapses(uow: SqlAlchemyUnitOfWork) -> None:
+async def test_a_claimed_message_is_not_claimed_again_until_its_lease_lapses(
+    uow: SqlAlchemyUnitOfWork,
+) -> None:
     async with uow:
         await uow.outbox.add(message())
         await uow.commit()
@@ -216,11 +313,17 @@ async def test_a_naive_datetime_never_reaches_the_database(uow: SqlAlchemyUnitOf
 
 
 async def test_a_code_is_held_judged_used_and_kept_until_replaced(uow: SqlAlchemyUnitOfWork) -> None:
-    from application.ports import OneTimeCode, TokenPurpose
+    from domain.codes import OneTimeCode, TokenPurpose
 
     user = new_user()
-    code = OneTimeCode(user_id=user.id, purpose=TokenPurpose.LOGIN, email=user.email, digest="d" * 64,
-                       created_at=NOW, expires_at=NOW + timedelta(minutes=15))
+    code = OneTimeCode(
+        user_id=user.id,
+        purpose=TokenPurpose.LOGIN,
+        email=user.email,
+        digest="d" * 64,
+        created_at=NOW,
+        expires_at=NOW + timedelta(minutes=15),
+    )
     async with uow:
         await uow.users.add(user)
         await uow.codes.replace(code)
@@ -239,8 +342,14 @@ async def test_a_code_is_held_judged_used_and_kept_until_replaced(uow: SqlAlchem
     async with uow:
         used = await uow.codes.hold(user.email, TokenPurpose.LOGIN, NOW)
         assert used is not None and used.used_at == NOW  # kept, so a late right use is told from a guess
-        newer = OneTimeCode(user_id=user.id, purpose=TokenPurpose.LOGIN, email=user.email, digest="e" * 64,
-                            created_at=NOW, expires_at=NOW + timedelta(minutes=15))
+        newer = OneTimeCode(
+            user_id=user.id,
+            purpose=TokenPurpose.LOGIN,
+            email=user.email,
+            digest="e" * 64,
+            created_at=NOW,
+            expires_at=NOW + timedelta(minutes=15),
+        )
         await uow.codes.replace(newer)
         await uow.commit()
     async with uow:
@@ -253,7 +362,8 @@ async def test_a_code_is_held_judged_used_and_kept_until_replaced(uow: SqlAlchem
 
 
 async def test_runs_of_wrong_codes_count_clear_and_are_pruned_only_without_an_account(
-        uow: SqlAlchemyUnitOfWork) -> None:
+    uow: SqlAlchemyUnitOfWork,
+) -> None:
     known, unknown = Email.parse("ada@example.com"), Email.parse("nobody@example.com")
     async with uow:
         await uow.users.add(new_user())

@@ -3,6 +3,7 @@
 Revision ID: 0016
 Revises: 0015
 """
+
 import sqlalchemy as sa
 from alembic import op
 

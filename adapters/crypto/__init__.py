@@ -1,0 +1,1 @@
+"""Passwords, tokens, JWT, keys, sealing, key derivation and digests."""

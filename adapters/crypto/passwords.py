@@ -1,0 +1,82 @@
+"""argon2id password hashing in a bounded thread pool, so a hash never stalls the event loop.
+
+Bcrypt hashes (the Bookly tutorial's, through passlib) are still checked, and upgraded on the next login.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import bcrypt
+from argon2 import PasswordHasher as Argon2
+from argon2.exceptions import InvalidHashError, VerificationError
+
+BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
+HASH_THREAD_NICENESS = 10  # added to the process's own, so relative to the event loop
+
+
+def _yield_to_the_event_loop() -> None:
+    # With a hash thread on every core, the event loop would queue for a core behind them and every
+    # request would wait. At a lower priority the hashes give way whenever the loop has work, and still
+    # use every core when it has none. Only on Linux is a thread's nice value its own; elsewhere nice()
+    # would lower the whole process, event loop included, so the threads keep its priority there.
+    if sys.platform == "linux":
+        os.nice(HASH_THREAD_NICENESS)
+
+
+class Argon2PasswordHasher:
+    def __init__(
+        self,
+        time_cost: int = 2,
+        memory_kib: int = 19 * 1024,
+        parallelism: int = 1,
+        threads: int | None = None,
+    ) -> None:
+        self._argon2 = Argon2(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
+        # argon2-cffi releases the GIL while hashing, so threads up to the core count run in parallel.
+        self._executor = ThreadPoolExecutor(
+            max_workers=threads or os.cpu_count() or 1,
+            thread_name_prefix="argon2",
+            initializer=_yield_to_the_event_loop,
+        )
+        # Checked against when the user does not exist, so that path costs one hash too.
+        self._dummy_hash: str | None = None
+
+    async def hash(self, password: str) -> str:
+        return await self._run(self._argon2.hash, password)
+
+    async def verify(self, password_hash: str | None, password: str) -> bool:
+        if password_hash is None:
+            self._dummy_hash = self._dummy_hash or await self.hash("no such user: spend the same time")
+            await self._run(self._verify, self._dummy_hash, password)
+            return False
+        return await self._run(self._verify, password_hash, password)
+
+    def needs_rehash(self, password_hash: str) -> bool:
+        if password_hash.startswith(BCRYPT_PREFIXES):
+            return True
+        try:
+            return self._argon2.check_needs_rehash(password_hash)
+        except InvalidHashError:
+            return True
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _verify(self, password_hash: str, password: str) -> bool:
+        if password_hash.startswith(BCRYPT_PREFIXES):
+            # passlib cut passwords at bcrypt's 72 bytes; bcrypt 5 refuses longer ones, so cut the same way.
+            try:
+                return bcrypt.checkpw(password.encode()[:72], password_hash.encode())
+            except ValueError:
+                return False
+        try:
+            return self._argon2.verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    async def _run(self, function, *args):  # type: ignore[no-untyped-def]
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)

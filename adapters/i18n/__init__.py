@@ -1,0 +1,1 @@
+"""Languages: the gettext catalogs shipped with the service."""

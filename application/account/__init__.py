@@ -1,0 +1,1 @@
+"""The signed-in account: me, profile, trail, export, deletion."""

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from application.ports.unit_of_work import UnitOfWork
+from application.sessions.list_sessions import ListSessions
+from application.shared.authenticate import Caller
+from domain.trail import SecurityEvent
+from domain.views import SessionView, UserView
+
+_ALL = 100_000  # the whole trail: it is pruned after SECURITY_EVENT_RETENTION_DAYS
+
+
+@dataclass(frozen=True, slots=True)
+class AccountExport:
+    """Everything held about the account (GDPR Art. 15, 20), with no hash, token or code."""
+
+    profile: UserView
+    sessions: list[SessionView]
+    security_events: list[SecurityEvent]
+
+
+class ExportAccount:
+    def __init__(self, *, uow: UnitOfWork, sessions: ListSessions) -> None:
+        self._uow = uow
+        self._sessions = sessions
+
+    async def execute(self, caller: Caller) -> AccountExport:
+        sessions = await self._sessions.execute(caller)
+        async with self._uow as uow:
+            events = await uow.security_events.of_account(caller.user.id, None, _ALL)
+        return AccountExport(profile=caller.user, sessions=list(sessions), security_events=list(events))

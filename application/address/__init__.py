@@ -1,0 +1,1 @@
+"""Proving an address (verification) and moving an account to another one."""

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import uuid
+
+from application.admin.administer_account import no_such_account
+from application.ports.unit_of_work import UnitOfWork
+from domain.views import UserView
+
+
+class GetAccount:
+    """One account, for an administrator."""
+
+    def __init__(self, *, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    async def execute(self, user_id: uuid.UUID) -> UserView:
+        async with self._uow as uow:
+            user = await uow.users.get(user_id)
+        if user is None:
+            raise no_such_account()
+        return UserView.of(user)

@@ -1,0 +1,1 @@
+"""Email requests, outbox delivery, suppressions and bounces."""

@@ -1,0 +1,1 @@
+"""Changing a password, and resetting a forgotten one."""

@@ -1,0 +1,1 @@
+"""Signing in (password, code, link), refreshing, listing and ending sessions."""

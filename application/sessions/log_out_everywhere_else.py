@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWork
+from application.shared.authenticate import Caller
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
+
+
+class LogOutEverywhereElse:
+    """Ends every session of the caller's but the one its access token belongs to."""
+
+    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, caller: Caller, origin: SessionOrigin = SessionOrigin()) -> None:
+        async with self._uow as uow:
+            now = self._clock.now()
+            await uow.refresh_tokens.revoke_all_for_user(caller.user.id, now, keep_family=caller.session_id)
+            await uow.security_events.add(
+                SecurityEvent.at(
+                    origin, SecurityEventType.SESSION_ENDED, caller.user.id, now, detail="all_others"
+                )
+            )
+            await uow.commit()

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWork
+from application.shared.session_issuer import hash_refresh_token
+
+
+class Logout:
+    """Revokes the session a refresh token belongs to; an unknown token is already logged out."""
+
+    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+        self._uow = uow
+        self._clock = clock
+
+    async def execute(self, refresh_token: str) -> None:
+        async with self._uow as uow:
+            record = await uow.refresh_tokens.get(hash_refresh_token(refresh_token))
+            if record is None:
+                return
+            await uow.refresh_tokens.revoke_family(record.user_id, record.family_id, self._clock.now())
+            await uow.commit()

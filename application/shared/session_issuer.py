@@ -1,0 +1,103 @@
+"""Issuing a session: a stored, rotating refresh token, and a short-lived access token.
+
+In two steps: the refresh token is stored in the caller's unit of work, and the access token is signed once
+that has committed, so that nothing is signed for a session that was not stored, and no signing key is read
+while the transaction holds the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from application.ports.clock import Clock
+from application.ports.sessions import AccessTokenService
+from application.ports.unit_of_work import UnitOfWork
+from application.shared.config import TokenLifetimes
+from domain.sessions import RefreshTokenRecord
+from domain.trail import SessionOrigin
+from domain.user import User
+from domain.views import SessionTokens, UserView
+
+
+def hash_refresh_token(token: str) -> str:
+    # Only the hash is stored: a leaked table does not hand out sessions.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def new_successor_salt() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def successor_token(token: str, salt: str) -> str:
+    """The one token that follows `token` in its session, made again whenever the same two are given.
+
+    So a race of the owner's own within the reuse grace gets the successor already issued, and no second
+    branch of the session, without its plaintext being kept anywhere: it takes the spent token, which only
+    its holders have (the database has its hash), and the salt, which only the database has (kept with the
+    spent token, random, written when it was spent). A copy of the token alone, or the table alone, makes
+    nothing; from a key of 256 random bits, HMAC-SHA256 gives a token as unguessable as a random one.
+    """
+    digest = hmac.new(token.encode("utf-8", "surrogatepass"), salt.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedSession:
+    user: User
+    refresh_token: str
+    session_id: uuid.UUID
+
+
+class SessionIssuer:
+    def __init__(self, *, access_tokens: AccessTokenService, clock: Clock, lifetimes: TokenLifetimes) -> None:
+        self._access_tokens = access_tokens
+        self._clock = clock
+        self._lifetimes = lifetimes
+
+    async def open(
+        self,
+        uow: UnitOfWork,
+        user: User,
+        origin: SessionOrigin = SessionOrigin(),
+        continuing: RefreshTokenRecord | None = None,
+        refresh_token: str | None = None,
+    ) -> OpenedSession:
+        """Stores a new refresh token in `uow` (the caller commits, then calls `hand_out`): `refresh_token`,
+        or a random one.
+
+        A new session ends `lifetimes.session` from now; a rotation (`continuing` the token it replaces)
+        keeps its session's id, start, end and origin.
+        """
+        now = self._clock.now()
+        refresh_token = refresh_token or secrets.token_urlsafe(32)
+        if continuing is None:
+            family, started, ends = uuid.uuid4(), now, now + self._lifetimes.session
+        else:
+            family, origin = continuing.family_id, continuing.origin
+            started = continuing.started_at or now
+            ends = continuing.session_expires_at or now + self._lifetimes.session
+        await uow.refresh_tokens.add(
+            hash_refresh_token(refresh_token),
+            user.id,
+            family,
+            now,
+            min(now + self._lifetimes.refresh, ends),
+            ends,
+            started_at=started,
+            origin=origin,
+        )
+        return OpenedSession(user, refresh_token, family)
+
+    async def hand_out(self, opened: OpenedSession) -> SessionTokens:
+        """Both tokens of a session whose refresh token is committed."""
+        access_token = await self._access_tokens.issue(
+            opened.user, self._clock.now(), self._lifetimes.access, session_id=opened.session_id
+        )
+        return SessionTokens(
+            access_token=access_token, refresh_token=opened.refresh_token, user=UserView.of(opened.user)
+        )
