@@ -2,7 +2,7 @@
 
 httpx spends about a millisecond of CPU a request, which on a two-core machine takes a large share
 of what the server under test could use. This client does the least HTTP/1.1 needs: a request line,
-a few headers, a body; a status line, headers up to a blank line, and a Content-Length body.
+a few headers, a body; a status line, headers up to a blank line, and a Content-Length or chunked body.
 """
 
 from __future__ import annotations
@@ -82,13 +82,29 @@ class LeanClient:
                 head = await reader.readuntil(b"\r\n\r\n")
             status_line, *header_lines = head.decode("latin-1").split("\r\n")
             fields = dict(line.split(":", 1) for line in header_lines if ":" in line)
-            length = {name.lower(): value for name, value in fields.items()}.get("content-length")
-            if length is None:
-                raise RuntimeError(f"{method} {path}: a response without Content-Length is not supported")
-            content = await reader.readexactly(int(length))
+            named = {name.lower(): value.strip() for name, value in fields.items()}
+            if named.get("transfer-encoding", "").lower() == "chunked":  # node:http's answers (better-auth)
+                content = await _chunked(reader)
+            elif "content-length" in named:
+                content = await reader.readexactly(int(named["content-length"]))
+            else:
+                raise RuntimeError(
+                    f"{method} {path}: a response without Content-Length or chunks is not supported"
+                )
         except BaseException:
             writer.close()
             self._idle.put_nowait(await asyncio.open_connection(self._host, self._port))
             raise
         self._idle.put_nowait((reader, writer))
         return Response(int(status_line.split(" ", 2)[1]), content)
+
+
+async def _chunked(reader: asyncio.StreamReader) -> bytes:
+    """A chunked body (RFC 9112 7.1), without trailers' meaning: sizes in hex, each chunk, a zero to end."""
+    parts = []
+    while size := int((await reader.readuntil(b"\r\n")).split(b";", 1)[0], 16):
+        parts.append(await reader.readexactly(size))
+        await reader.readexactly(2)
+    while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, if any, up to the blank line
+        pass
+    return b"".join(parts)

@@ -30,7 +30,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.client import LeanClient, Response
 from bench.common import OUT, ROOT, free_port, fresh_database, percentile, start, wait_port
-from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, Result, access_token, load, seed, user_at
+from bench.load import (
+    JSON_PLEASE,
+    PASSWORD,
+    SECRET,
+    TOKEN_SETTINGS,
+    Result,
+    access_token,
+    load,
+    seed,
+    user_at,
+)
 
 Request = Callable[[LeanClient, int], Awaitable[Response]]
 
@@ -45,7 +55,10 @@ def endpoints(data: dict) -> dict[str, tuple[Request, tuple[int, ...]]]:
     return {
         "pk": (lambda c, i: c.get(f"/bench/pk/{ids[i % len(ids)]}"), (200,)),
         "me": (lambda c, i: c.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}), (200,)),
-        "verify": (lambda c, i: c.get(f"/api/v1/auth/verify/{data['verify'][i]}"), (200,)),
+        "verify": (
+            lambda c, i: c.get(f"/api/v1/auth/verify/{data['verify'][i]}", headers=JSON_PLEASE),
+            (200,),
+        ),
         "reset": (
             lambda c, i: c.post(
                 "/api/v1/auth/password-reset-request",

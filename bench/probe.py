@@ -7,6 +7,7 @@ mounted through the app factory, in the same process, server and pool as the rea
 
 from __future__ import annotations
 
+import os
 import sys
 import uuid
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import select
 
+from adapters.crypto import passwords
 from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
 from adapters.sqlalchemy.storage_errors import connect
 from adapters.sqlalchemy.tables import users
@@ -21,6 +23,10 @@ from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 
 router = APIRouter(include_in_schema=False)
+
+# bench/hash_pool.py's other priorities for the hash threads; at the top, as `serve --workers N` spawns
+# processes that import this module again.
+passwords.HASH_THREAD_NICENESS = int(os.environ.get("BENCH_HASH_NICENESS", passwords.HASH_THREAD_NICENESS))
 
 
 @router.get("/bench/pk/{user_id}")

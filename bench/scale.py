@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.client import LeanClient
 from bench.common import PG, drained, free_port, fresh_database, percentile, start, wait_port
-from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, load, seed, user_at
+from bench.load import JSON_PLEASE, PASSWORD, SECRET, TOKEN_SETTINGS, load, seed, user_at
 
 # A year of history, within every retention, in SQL over the seeded accounts ($1: how many there are).
 HISTORY = {
@@ -104,7 +104,10 @@ def requests(data: dict, side: int) -> dict:
             ),
             (200,),
         ),
-        "verify (first)": (lambda c, i: c.get(f"/api/v1/auth/verify/{data['verify'][i]}"), (200,)),
+        "verify (first)": (
+            lambda c, i: c.get(f"/api/v1/auth/verify/{data['verify'][i]}", headers=JSON_PLEASE),
+            (200,),
+        ),
         "reset request (known)": (
             lambda c, i: c.post(
                 "/api/v1/auth/password-reset-request",

@@ -39,7 +39,7 @@ from bench.common import (
     start_sink,
     wait_port,
 )
-from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, seed, user_at
+from bench.load import JSON_PLEASE, PASSWORD, SECRET, TOKEN_SETTINGS, seed, user_at
 
 # The mix, by weight: reads most, then the writes and the hashes a day of use brings.
 MIX = {"me": 40, "refresh": 15, "reset": 15, "verify": 10, "signup": 10, "login": 10}
@@ -76,7 +76,9 @@ class Traffic:
                 "/api/v1/auth/password-reset-request", json={"email": email}, headers=user_at(n)
             )
         elif kind == "verify":
-            response = await client.get(f"/api/v1/auth/verify/{data['verify'][n % len(data['verify'])]}")
+            response = await client.get(
+                f"/api/v1/auth/verify/{data['verify'][n % len(data['verify'])]}", headers=JSON_PLEASE
+            )
         elif kind == "signup":
             response = await client.post(
                 "/api/v1/auth/signup",

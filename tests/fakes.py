@@ -238,6 +238,10 @@ class FakeUsers:
     async def get_by_email(self, email: Email) -> User | None:
         return copy.deepcopy(next((u for u in self.users.values() if u.email == email), None))
 
+    async def mark_verified(self, user_id: uuid.UUID, email: Email) -> User | None:
+        user = self.users.get(user_id)
+        return copy.deepcopy(user) if user is not None and user.verify_email(email) else None
+
     async def add(self, user: User) -> None:
         if any(u.email == user.email for u in self.users.values()):
             raise UserAlreadyExists()

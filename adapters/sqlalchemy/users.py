@@ -38,6 +38,18 @@ _INSERT_UNLESS_TAKEN = {
 }
 _UPDATE = update(users).where(users.c.id == bindparam("user_id"))
 _BY_ID = select(users).where(users.c.id == bindparam("user_id"))
+# User.verify_email's rule as one conditional update: it locks the row as the read-for-change would, and the
+# verification sends one statement where a locking read and an update of every column took two.
+_MARK_VERIFIED = (
+    update(users)
+    .where(
+        users.c.id == bindparam("user_id"),
+        users.c.email == bindparam("address"),
+        users.c.is_verified.is_(False),
+    )
+    .values(is_verified=True)
+    .returning(*users.c)
+)
 # Every bearer's request, in the same statement as its account: whether the access token's session is live.
 # A session is live while its newest refresh token is neither revoked nor expired: every way one ends (a
 # logout, ending it in the list, logout-all, an administrator's revocation, a reset, a reuse caught)
@@ -121,6 +133,9 @@ class SqlAlchemyUserRepository:
 
     async def get_by_email(self, email: Email) -> User | None:
         return await self._one(_BY_EMAIL, {"email": email.value})
+
+    async def mark_verified(self, user_id: uuid.UUID, email: Email) -> User | None:
+        return await self._one(_MARK_VERIFIED, {"user_id": user_id, "address": email.value})
 
     async def add(self, user: User) -> None:
         await self._write(_INSERT, user_to_row(user))

@@ -26,10 +26,10 @@ class VerifyEmail:
         """True when this call verified the account, False when it was verified already."""
         link = VerificationLinkClaims.load(self._tokens, token, self._lifetimes)
         async with self._uow as uow:
-            user = link.matches(await uow.users.get_for_change(link.user_id))
-            if not user.verify_email(link.email):
+            user = await uow.users.mark_verified(link.user_id, link.email)
+            if user is None:  # verified already, or the link no longer fits the account (then it is refused)
+                link.matches(await uow.users.get(link.user_id))
                 return False
-            await uow.users.save(user)
             now = self._clock.now()
             await uow.codes.retire(user.id, now, TokenPurpose.VERIFY_EMAIL)  # the code dies with its link
             await record_event(uow, EventType.USER_VERIFIED, user, now, origin=origin)

@@ -44,7 +44,9 @@ class UserCreate(schemas.BaseUserCreate):
 
 
 def build(database_url: str) -> FastAPI:
-    engine = create_async_engine(database_url, pool_size=10, max_overflow=20)
+    # As many connections as bench/load.py's 16 clients use at once, kept open: overflow connections are
+    # closed when returned, and would churn (and count against a shared server's max_connections).
+    engine = create_async_engine(database_url, pool_size=16, max_overflow=4)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     password_helper = PasswordHelper(
         PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19 * 1024, parallelism=1),))

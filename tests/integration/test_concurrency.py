@@ -9,6 +9,7 @@ from application.password.confirm_reset import ResetConfirmation
 from application.sessions.login import Credentials
 from application.shared.record_email_request import LinkRequest
 from application.signup.register_user import Signup
+from domain.email import Email
 from domain.errors import InvalidToken, NotAuthenticated
 from entrypoints.container import build_container, close_container
 from tests.settings import service_settings
@@ -37,6 +38,23 @@ async def test_a_locked_account_waits_for_the_holder_and_then_sees_its_change(co
         assert not waiting.done(), "a second read-for-update went through while the row was held"
         held.verify_email(held.email)
         await holder.users.save(held)
+        await holder.commit()
+    assert await waiting is True
+
+
+async def test_mark_verified_holds_the_account_as_a_read_for_change_does(container) -> None:  # type: ignore[no-untyped-def]
+    user = await container.register_user().execute(Signup("ada@example.com", "correct horse"))
+    holder, waiter = container.uow(), container.uow()
+    async with holder:
+        assert await holder.users.mark_verified(user.id, Email.parse("ada@example.com")) is not None
+
+        async def read_meanwhile() -> bool:
+            async with waiter:
+                return (await waiter.users.get_for_change(user.id)).is_verified
+
+        waiting = asyncio.create_task(read_meanwhile())
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "a read-for-update went through while the verification held the row"
         await holder.commit()
     assert await waiting is True
 

@@ -71,6 +71,27 @@ async def test_save_updates_and_list_pages(uow: SqlAlchemyUnitOfWork) -> None:
         assert len(await uow.users.list(offset=1, limit=5)) == 2 and await uow.users.count() == 3
 
 
+async def test_mark_verified_changes_an_unverified_account_under_its_address_once(
+    uow: SqlAlchemyUnitOfWork,
+) -> None:
+    user = new_user()
+    async with uow:
+        await uow.users.add(user)
+        await uow.commit()
+    async with uow:
+        assert await uow.users.mark_verified(user.id, Email.parse("other@example.com")) is None
+        assert await uow.users.mark_verified(uuid.uuid4(), user.email) is None
+        verified = await uow.users.mark_verified(user.id, user.email)
+        await uow.commit()
+    assert verified is not None and verified.is_verified and verified.first_name == "Ada"
+    assert verified.created_at == NOW and verified.created_at.tzinfo is not None
+    async with uow:
+        assert (await uow.users.get(user.id)).is_verified  # type: ignore[union-attr]
+        assert await uow.users.mark_verified(user.id, user.email) is None  # a second time changes nothing
+    async with uow:
+        assert await uow.users.mark_verified(new_user("nobody@example.com").id, user.email) is None
+
+
 async def test_a_refresh_token_is_used_once_and_revoked_by_family(uow: SqlAlchemyUnitOfWork) -> None:
     user, family = new_user(), uuid.uuid4()
     async with uow:

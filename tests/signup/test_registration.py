@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -74,6 +75,22 @@ async def test_following_the_link_verifies_once_and_then_changes_nothing(world: 
     assert await world.verify_email().execute(token) is True
     assert await world.verify_email().execute(token) is False
     assert (await world.account(user.email)).is_verified
+
+
+async def test_a_link_for_an_address_the_account_no_longer_has_or_a_gone_account_is_refused(
+    world: World,
+) -> None:
+    user = await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    elsewhere = world.tokens.issue(
+        TokenPurpose.VERIFY_EMAIL, {"sub": str(user.id), "email": "old@example.com"}
+    )
+    nobody = world.tokens.issue(
+        TokenPurpose.VERIFY_EMAIL, {"sub": str(uuid.uuid4()), "email": "ada@example.com"}
+    )
+    for token in (elsewhere, nobody):
+        with pytest.raises(InvalidToken):
+            await world.verify_email().execute(token)
+    assert not (await world.account(user.email)).is_verified
 
 
 async def test_an_expired_verification_link_is_refused(world: World) -> None:
