@@ -179,10 +179,17 @@ class FakeCodeDigests:
 
 class FakeUsers:
     def __init__(self, users: dict[uuid.UUID, User], suppressed: Collection[str] = (),
-                 refresh_tokens: dict[str, RefreshTokenRecord] | None = None) -> None:
+                 refresh_tokens: dict[str, RefreshTokenRecord] | None = None,
+                 codes: dict[uuid.UUID, OneTimeCode] | None = None,
+                 email_requests: dict[uuid.UUID, tuple[EmailRequest, datetime | None]] | None = None) -> None:
         self.users = users
         self.suppressed = suppressed  # the suppression list's addresses
         self.refresh_tokens = refresh_tokens if refresh_tokens is not None else {}
+        self.codes = codes if codes is not None else {}
+        self.email_requests = email_requests if email_requests is not None else {}
+
+    def _taken(self, user: User) -> bool:
+        return any(u.email == user.email and u.id != user.id for u in self.users.values())
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return copy.deepcopy(self.users.get(user_id))
@@ -209,7 +216,7 @@ class FakeUsers:
         return copy.deepcopy(next((u for u in self.users.values() if u.email == email), None))
 
     async def add(self, user: User) -> None:
-        if any(u.email == user.email for u in self.users.values()):
+        if self._taken(user) or user.id in self.users:
             raise UserAlreadyExists()
         self.users[user.id] = copy.deepcopy(user)
 
@@ -220,16 +227,27 @@ class FakeUsers:
         return True
 
     async def save(self, user: User) -> None:
+        if self._taken(user):  # the unique index on the address refuses a change onto another's, as a new one
+            raise UserAlreadyExists()
         self.users[user.id] = copy.deepcopy(user)
 
     async def list(self, offset: int, limit: int) -> Sequence[User]:
-        return copy.deepcopy(sorted(self.users.values(), key=lambda u: u.created_at)[offset:offset + limit])
+        ordered = sorted(self.users.values(), key=lambda u: (u.created_at, u.id))
+        return copy.deepcopy(ordered[offset:offset + limit])
 
     async def count(self) -> int:
         return len(self.users)
 
     async def delete(self, user: User) -> None:
+        # As the foreign keys' ON DELETE CASCADE and the adapter's own delete of the requests do.
         self.users.pop(user.id, None)
+        for token_hash in [h for h, r in self.refresh_tokens.items() if r.user_id == user.id]:
+            del self.refresh_tokens[token_hash]
+        for code_id in [i for i, c in self.codes.items() if c.user_id == user.id]:
+            del self.codes[code_id]
+        for request_id in [i for i, (r, _) in self.email_requests.items()
+                           if r.user_id == user.id or r.email == user.email]:
+            del self.email_requests[request_id]
 
     async def search(self, filter: UserFilter, after: UserPosition | None, limit: int) -> Sequence[User]:
         def matches(u: User) -> bool:
@@ -255,7 +273,8 @@ class FakeRefreshTokens:
         self.tokens[token_hash] = RefreshTokenRecord(token_hash, user_id, family_id, expires_at,
                                                      session_expires_at=session_expires_at or expires_at,
                                                      issued_at=issued_at, started_at=started_at or issued_at,
-                                                     origin=origin)
+                                                     # cut to the columns' widths, as the table keeps them
+                                                     origin=SessionOrigin(origin.ip[:45], origin.device[:64]))
 
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
         return self.tokens.get(token_hash)
@@ -291,7 +310,7 @@ class FakeRefreshTokens:
     async def end_session(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> bool:
         if not any(r.family_id == family_id for r in await self.live_sessions(user_id, when)):
             return False
-        self._revoke(lambda r: r.family_id == family_id, when)
+        self._revoke(lambda r: r.user_id == user_id and r.family_id == family_id, when)
         return True
 
     async def revoke_family(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> None:
@@ -471,7 +490,8 @@ class FakeUnitOfWork:
     def _begin(self) -> None:
         self._work = copy.deepcopy(self.store)
         self.users = FakeUsers(self._work.users, suppressed=self._work.suppressions,
-                               refresh_tokens=self._work.refresh_tokens)
+                               refresh_tokens=self._work.refresh_tokens, codes=self._work.codes,
+                               email_requests=self._work.email_requests)
         self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens, self._work.users)
         self.outbox = FakeOutbox(self._work.outbox)
         self.rate_limits = FakeRateLimitCounters(self._work.counters)
