@@ -166,7 +166,8 @@ class FakeCodeFailures:
 
     async def prune(self, quiet_since: datetime, limit: int = 1000) -> int:
         owned = {user.email.value for user in self._users.values()}
-        old = [email for email, (_, at) in self.runs.items() if at < quiet_since and email not in owned][:limit]
+        old = sorted((email for email, (_, at) in self.runs.items() if at < quiet_since and email not in owned),
+                     key=lambda email: self.runs[email][1])[:limit]  # the oldest first, as the adapter's
         for email in old:
             del self.runs[email]
         return len(old)
