@@ -343,11 +343,12 @@ class FakeOutbox:
                                  "claimed_until": None, "claimed_by": None, "error": None, "attempts": 0}
 
     async def claim(self, limit: int, now: datetime, lease: timedelta, claimant: str) -> Sequence[OutboxMessage]:
-        due = [r for r in self.rows.values() if r["status"] == "pending" and r["due"] <= now
-               and (r["claimed_until"] is None or r["claimed_until"] <= now)][:limit]
+        due = sorted((r for r in self.rows.values() if r["status"] == "pending" and r["due"] <= now
+                      and (r["claimed_until"] is None or r["claimed_until"] <= now)), key=lambda r: r["due"])[:limit]
         for row in due:
             row.update(claimed_until=now + lease, claimed_by=claimant, attempts=row["attempts"] + 1)
-        return [replace(r["message"], attempts=r["attempts"]) for r in due]
+        # The earliest due are taken, and answered in the order they were written, as the adapter does.
+        return sorted((replace(r["message"], attempts=r["attempts"]) for r in due), key=lambda m: m.created_at)
 
     def _held(self, message_ids: Sequence[uuid.UUID], claimant: str) -> list[dict[str, Any]]:
         return [self.rows[i] for i in message_ids
@@ -355,12 +356,13 @@ class FakeOutbox:
 
     async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime, claimant: str) -> None:
         for row in self._held(message_ids, claimant):
-            row.update(status="sent", claimed_until=None, claimed_by=None, sent_at=when)
+            row.update(status="sent", claimed_until=None, claimed_by=None, sent_at=when, error=None,
+                       message=_without_body(row["message"]))  # a sent message's body is not kept
 
     async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None,
                           claimant: str) -> None:
         for row in self._held([message_id], claimant):
-            row.update(error=error, claimed_until=None, claimed_by=None)
+            row.update(error=error[:2000], claimed_until=None, claimed_by=None)
             row.update({"status": "dead"} if retry_at is None else {"due": retry_at})
 
     async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime, claimant: str) -> set[uuid.UUID]:
@@ -381,15 +383,15 @@ class FakeOutbox:
 
     async def mark_suppressed(self, message_id: uuid.UUID, reason: str, claimant: str) -> None:
         for row in self._held([message_id], claimant):
-            row.update(status="suppressed", claimed_until=None, claimed_by=None, error=reason)
+            row.update(status="suppressed", claimed_until=None, claimed_by=None, error=reason,
+                       message=_without_body(row["message"]))
 
     async def cancel_to(self, recipient: str, when: datetime) -> int:
         doomed = [r for r in self.rows.values() if r["message"].recipient == recipient
                   and r["status"] in ("pending", "dead")]
         for row in doomed:
-            row.update(status="cancelled", claimed_until=None, claimed_by=None, due=when,
-                       message=replace(row["message"], content=replace(row["message"].content, text_body="",
-                                                                      html_body="")))
+            row.update(status="cancelled", claimed_until=None, claimed_by=None, due=when, sent_at=None,
+                       error="cancelled: the account was deleted", message=_without_body(row["message"]))
         return len(doomed)
 
     async def prune_sent(self, sent_before: datetime, limit: int = 1000) -> int:
@@ -413,6 +415,10 @@ class FakeOutbox:
 
     def messages(self, status: str | None = None) -> list[OutboxMessage]:
         return [r["message"] for r in self.rows.values() if status is None or r["status"] == status]
+
+
+def _without_body(message: OutboxMessage) -> OutboxMessage:
+    return replace(message, content=replace(message.content, text_body="", html_body=""))
 
 
 class FakeSecurityEvents:
