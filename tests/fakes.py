@@ -107,15 +107,17 @@ class FakeEmailRequests:
         self.requests[request.id] = (request, None)
 
     async def claim(self, limit: int) -> Sequence[EmailRequest]:
-        return [r for r, processed in self.requests.values() if processed is None][:limit]
+        unanswered = [r for r, processed in self.requests.values() if processed is None]
+        return sorted(unanswered, key=lambda r: r.created_at)[:limit]  # the oldest first, as the adapter's
 
     async def mark_processed(self, request_ids: Sequence[uuid.UUID], when: datetime) -> None:
         for request_id in request_ids:
             self.requests[request_id] = (self.requests[request_id][0], when)
 
     async def prune(self, processed_before: datetime, limit: int = 1000) -> int:
-        old = [i for i, (_, at) in self.requests.items() if at is not None and at < processed_before][:limit]
-        for request_id in old:
+        # the oldest first, as the adapter's
+        old = sorted((at, i) for i, (_, at) in self.requests.items() if at is not None and at < processed_before)[:limit]
+        for _, request_id in old:
             del self.requests[request_id]
         return len(old)
 
@@ -426,7 +428,8 @@ class FakeSecurityEvents:
         self.events = events
 
     async def add(self, event: SecurityEvent) -> None:
-        self.events.append(event)
+        # cut to the columns' widths, as the table keeps them
+        self.events.append(replace(event, ip=event.ip[:45], device=event.device[:64], detail=event.detail[:32]))
 
     async def of_account(self, user_id: uuid.UUID, before: EventPosition | None,
                          limit: int) -> Sequence[SecurityEvent]:
