@@ -116,7 +116,8 @@ class FakeEmailRequests:
 
     async def prune(self, processed_before: datetime, limit: int = 1000) -> int:
         # the oldest first, as the adapter's
-        old = sorted((at, i) for i, (_, at) in self.requests.items() if at is not None and at < processed_before)[:limit]
+        old = sorted((at, i) for i, (_, at) in self.requests.items()
+                     if at is not None and at < processed_before)[:limit]
         for _, request_id in old:
             del self.requests[request_id]
         return len(old)
