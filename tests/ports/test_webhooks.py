@@ -1,5 +1,5 @@
-"""The WebhookSubscriptions and WebhookDeliveries ports' contracts, held by the fakes and by the SQL adapters
-on PostgreSQL and SQLite."""
+"""The EventOutbox, WebhookSubscriptions and WebhookDeliveries ports' contracts, held by the fakes and by the
+SQL adapters on PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from domain.events import AccountEvent
 from domain.webhooks import ReceiverAnswer, WebhookDelivery, WebhookSubscription
 from tests.ports.conftest import NOW
 
@@ -122,3 +123,19 @@ async def test_a_settled_delivery_is_sent_retried_or_dead_and_a_release_gives_ba
         assert await uow.webhook_deliveries.prune_dead(NOW + timedelta(hours=2), limit=1) == 1
         stats = await uow.webhook_deliveries.stats()
         assert (stats.pending, stats.sent, stats.dead) == (1, 1, 0)
+
+
+async def test_account_events_are_claimed_oldest_first_until_removed(uow: Any) -> None:
+    events = [AccountEvent("user.created", NOW + timedelta(seconds=n), '{"n": %d}' % n,
+                           trace_context="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" if n else "")
+              for n in range(3)]
+    async with uow:
+        for event in reversed(events):
+            await uow.events.add(event)
+        await uow.commit()
+    async with uow:
+        assert list(await uow.events.claim(2)) == events[:2]
+        await uow.events.remove([events[0].id, uuid.uuid4()])
+        await uow.commit()
+    async with uow:
+        assert list(await uow.events.claim(10)) == events[1:]
