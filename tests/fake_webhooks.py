@@ -125,7 +125,9 @@ class FakeWebhookDeliveries:
         return self._prune(DeliveryStatus.DEAD, "due", before, limit)
 
     def _prune(self, status: DeliveryStatus, by: str, before: datetime, limit: int) -> int:
-        old = [i for i, row in self.rows.items() if row["status"] is status and row[by] < before][:limit]
+        # the earliest due first, as the adapter's bounded delete takes them
+        old = [i for i, row in sorted(self.rows.items(), key=lambda item: item[1]["due"])
+               if row["status"] is status and row["due"] < before and row[by] < before][:limit]
         for delivery_id in old:
             del self.rows[delivery_id]
         return len(old)

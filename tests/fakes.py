@@ -398,17 +398,22 @@ class FakeOutbox:
         return len(doomed)
 
     async def prune_sent(self, sent_before: datetime, limit: int = 1000) -> int:
-        old = [i for i, r in self.rows.items() if r["status"] == "sent" and r["sent_at"] < sent_before][:limit]
+        old = self._oldest(lambda r: r["status"] == "sent" and r["due"] < sent_before and r["sent_at"] < sent_before,
+                           limit)
         for message_id in old:
             del self.rows[message_id]
         return len(old)
 
     async def prune_unsent(self, before: datetime, limit: int = 1000) -> int:
-        old = [i for i, r in self.rows.items() if r["status"] in ("dead", "suppressed", "cancelled")
-               and r["due"] < before][:limit]
+        old = self._oldest(lambda r: r["status"] in ("dead", "suppressed", "cancelled") and r["due"] < before, limit)
         for message_id in old:
             del self.rows[message_id]
         return len(old)
+
+    def _oldest(self, match: Any, limit: int) -> list[uuid.UUID]:
+        """The ids of the matching rows earliest due first, as the adapter's bounded deletes take them."""
+        return [i for i, _ in sorted(((i, r) for i, r in self.rows.items() if match(r)),
+                                     key=lambda pair: pair[1]["due"])][:limit]
 
     async def stats(self, count_sent: bool = True) -> OutboxStats:
         by_status = [r["status"] for r in self.rows.values()]

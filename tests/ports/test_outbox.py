@@ -174,3 +174,15 @@ async def test_cancelling_mail_to_an_address_stops_its_unsent_messages_only(uow:
         sent.id: "sent", pending.id: "cancelled", dead.id: "cancelled", other.id: "pending"}
     assert found[pending.id]["text_body"] is None and found[dead.id]["html_body"] is None
     assert found[pending.id]["claimed_by"] is None
+
+
+async def test_a_limited_prune_takes_the_oldest_first(uow: Any) -> None:
+    lease = timedelta(minutes=2)
+    messages = [message(n) for n in range(3)]
+    await store(uow, *reversed(messages))
+    async with uow:
+        await uow.outbox.claim(10, NOW + timedelta(seconds=5), lease, "w1")
+        await uow.outbox.mark_sent([m.id for m in messages], NOW + timedelta(minutes=1), "w1")
+        assert await uow.outbox.prune_sent(NOW + timedelta(minutes=2), limit=1) == 1
+        await uow.commit()
+    assert set(await outbox_rows(uow)) == {messages[1].id, messages[2].id}
