@@ -34,7 +34,9 @@ class StandardWebhooksVerifier:
     def verify(self, body: bytes, headers: Mapping[str, str]) -> SignedReport:
         """Raises UnsignedReport unless the body is signed with our secret, dated within the last five
         minutes and at most a minute ahead."""
-        wanted = {name: headers.get(name, "") for name in ("webhook-id", "webhook-timestamp", "webhook-signature")}
+        wanted = {
+            name: headers.get(name, "") for name in ("webhook-id", "webhook-timestamp", "webhook-signature")
+        }
         try:
             self._webhook.verify(body, wanted)
             sent_at = datetime.fromtimestamp(float(wanted["webhook-timestamp"]), UTC)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from opentelemetry import metrics, propagate, trace
 from opentelemetry.context import Context
@@ -40,7 +41,9 @@ def trace_engine(engine: AsyncEngine, provider: TracerProvider | None) -> AsyncE
     """A span per statement, by the SQLAlchemy instrumentation, on this engine only."""
     if provider is not None:
         usage = metrics.get_meter(__name__).create_up_down_counter("db.client.connections.usage")
-        EngineTracer(provider.get_tracer("opentelemetry.instrumentation.sqlalchemy"), engine.sync_engine, usage)
+        EngineTracer(
+            provider.get_tracer("opentelemetry.instrumentation.sqlalchemy"), engine.sync_engine, usage
+        )
     return engine
 
 
@@ -48,7 +51,15 @@ def traced_mail_sender(inner: MailSender, provider: TracerProvider | None) -> Ma
     return TracedMailSender(inner, provider) if provider is not None else inner
 
 
-def traced_webhook_sender(inner: WebhookSender, provider: TracerProvider | None) -> WebhookSender:
+class ClosingWebhookSender(WebhookSender, Protocol):
+    """A webhook sender that holds connections, closed when the service stops."""
+
+    async def close(self) -> None: ...
+
+
+def traced_webhook_sender(
+    inner: ClosingWebhookSender, provider: TracerProvider | None
+) -> ClosingWebhookSender:
     return TracedWebhookSender(inner, provider) if provider is not None else inner
 
 
@@ -76,9 +87,14 @@ class TracedMailSender:
         self._tracer = provider.get_tracer(TRACER)
 
     async def send(self, message: OutboxMessage) -> None:
-        with self._tracer.start_as_current_span("deliver email", context=_parent(message.trace_context),
-                                                attributes={"messaging.message.id": message.message_id,
-                                                            "messaging.message.attempts": message.attempts + 1}):
+        with self._tracer.start_as_current_span(
+            "deliver email",
+            context=_parent(message.trace_context),
+            attributes={
+                "messaging.message.id": message.message_id,
+                "messaging.message.attempts": message.attempts + 1,
+            },
+        ):
             await self._inner.send(message)
 
     async def close(self) -> None:
@@ -89,18 +105,23 @@ class TracedWebhookSender:
     """A span per webhook delivery, in the trace of the change that made the event; the HTTPX
     instrumentation's span of the POST (and the traceparent the receiver gets) sits inside it."""
 
-    def __init__(self, inner: WebhookSender, provider: TracerProvider) -> None:
+    def __init__(self, inner: ClosingWebhookSender, provider: TracerProvider) -> None:
         self._inner = inner
         self._tracer = provider.get_tracer(TRACER)
 
     async def send(self, url: str, secret: str, delivery: WebhookDelivery) -> ReceiverAnswer:
-        with self._tracer.start_as_current_span("deliver webhook", context=_parent(delivery.trace_context),
-                                                attributes={"webhook.event_type": delivery.event_type,
-                                                            "webhook.id": f"msg_{delivery.event_id.hex}"}):
+        with self._tracer.start_as_current_span(
+            "deliver webhook",
+            context=_parent(delivery.trace_context),
+            attributes={
+                "webhook.event_type": delivery.event_type,
+                "webhook.id": f"msg_{delivery.event_id.hex}",
+            },
+        ):
             return await self._inner.send(url, secret, delivery)
 
     async def close(self) -> None:
-        await self._inner.close()  # type: ignore[attr-defined]
+        await self._inner.close()
 
 
 class NoTracing:

@@ -49,8 +49,10 @@ class PublicWebhookTargets:
         if not addresses:
             raise InvalidWebhook(why="its host name does not resolve")
         if not self._allow_private and not all(_public(address) for address in addresses):
-            raise InvalidWebhook(why=f"its host {host} is a loopback, private or link-local address, "
-                                     "which only WEBHOOK_ALLOW_PRIVATE=true allows (never in production)")
+            raise InvalidWebhook(
+                why=f"its host {host} is a loopback, private or link-local address, "
+                "which only WEBHOOK_ALLOW_PRIVATE=true allows (never in production)"
+            )
         return CheckedTarget(host, port, tuple(addresses))
 
 
@@ -75,8 +77,10 @@ def _host_and_port(url: str, allow_private: bool) -> tuple[str, int]:
     except (ValueError, httpx.InvalidURL, UnicodeError):
         raise InvalidWebhook(why="the URL cannot be read") from None
     if parts.scheme not in (("https", "http") if allow_private else ("https",)):
-        raise InvalidWebhook(why="the URL must start with https:// (WEBHOOK_ALLOW_PRIVATE=true also allows "
-                                 "http://, outside production)")
+        raise InvalidWebhook(
+            why="the URL must start with https:// (WEBHOOK_ALLOW_PRIVATE=true also allows "
+            "http://, outside production)"
+        )
     if not parts.hostname or not host or parts.username is not None or parts.password is not None:
         raise InvalidWebhook(why="the URL must name a host, and no user or password")
     return host, port
@@ -91,18 +95,24 @@ async def _getaddrinfo(host: str, port: int) -> list[str]:
 
 
 # IPv6 ranges that carry an IPv4 address in their last 32 bits: the packet ends up at that IPv4 address.
-_LAST_32_BITS_IPV4 = [ipaddress.IPv6Network(net) for net in (
-    "64:ff9b::/96",     # NAT64, the well-known prefix (RFC 6052)
-    "::ffff:0:0:0/96",  # SIIT, IPv4-translated (RFC 2765)
-    "::/96",            # IPv4-compatible (RFC 4291, deprecated); :: and ::1 fall in it and unwrap to 0.0.0.x
-)]
+_LAST_32_BITS_IPV4 = [
+    ipaddress.IPv6Network(net)
+    for net in (
+        "64:ff9b::/96",  # NAT64, the well-known prefix (RFC 6052)
+        "::ffff:0:0:0/96",  # SIIT, IPv4-translated (RFC 2765)
+        "::/96",  # IPv4-compatible (RFC 4291, deprecated); :: and ::1 fall in it and unwrap to 0.0.0.x
+    )
+]
 # Not global, though Python 3.11's is_global says they are.
-_NEVER_GLOBAL = [ipaddress.IPv6Network(net) for net in (
-    "fec0::/10",        # site-local (RFC 3879): private by another name
-    "64:ff9b:1::/48",   # local-use NAT64 (RFC 8215): translates into the operator's own network
-    "3fff::/20",        # documentation (RFC 9637)
-    "5f00::/16",        # SRv6 segment identifiers (RFC 9602)
-)]
+_NEVER_GLOBAL = [
+    ipaddress.IPv6Network(net)
+    for net in (
+        "fec0::/10",  # site-local (RFC 3879): private by another name
+        "64:ff9b:1::/48",  # local-use NAT64 (RFC 8215): translates into the operator's own network
+        "3fff::/20",  # documentation (RFC 9637)
+        "5f00::/16",  # SRv6 segment identifiers (RFC 9602)
+    )
+]
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
@@ -143,25 +153,34 @@ class PinnedBackend(httpcore.AsyncNetworkBackend):
     def __init__(self) -> None:
         self._inner = httpcore.AnyIOBackend()  # httpcore's own for asyncio (AutoBackend is not public)
 
-    async def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                          socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
-                          ) -> httpcore.AsyncNetworkStream:
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         target = _CHECKED.get()
         if target is None or (target.host, target.port) != (host, port):
             raise httpcore.ConnectError(f"no checked address for {host}:{port}")
         failure: Exception | None = None
         for address in target.addresses:  # each was checked; the next is tried as a resolver's caller would
             try:
-                return await self._inner.connect_tcp(address, port, timeout=timeout, local_address=local_address,
-                                                     socket_options=socket_options)
+                return await self._inner.connect_tcp(
+                    address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+                )
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as error:
                 failure = error
         assert failure is not None  # a CheckedTarget holds at least one address
         raise failure
 
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None
-                                  ) -> httpcore.AsyncNetworkStream:
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
         raise httpcore.ConnectError("webhooks go over TCP only")
 
     async def sleep(self, seconds: float) -> None:
@@ -175,9 +194,12 @@ def _pinned_transport(limits: httpx.Limits, ssl_context: ssl.SSLContext | None) 
     # httpx takes no network backend; the pool it made is replaced by the same pool on ours (httpx 0.28's
     # AsyncHTTPTransport keeps it in _pool; tests/integration/test_webhook_pinning.py fails if that changes).
     transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=ssl_context, max_connections=limits.max_connections,
-        max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
-        network_backend=PinnedBackend())
+        ssl_context=ssl_context,
+        max_connections=limits.max_connections,
+        max_keepalive_connections=limits.max_keepalive_connections,
+        keepalive_expiry=limits.keepalive_expiry,
+        network_backend=PinnedBackend(),
+    )
     return transport
 
 
@@ -186,15 +208,25 @@ class HttpxWebhookSender:
     `timeout_seconds` (a receiver that trickles bytes is cut as one that never answers). `ssl_context`: the
     certificate authorities receivers are checked against (None: certifi's, as httpx's default)."""
 
-    def __init__(self, *, targets: PublicWebhookTargets, timeout_seconds: float,
-                 user_agent: str = "Bookly-Accounts-Webhooks/1", tracer_provider: TracerProvider | None = None,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        targets: PublicWebhookTargets,
+        timeout_seconds: float,
+        user_agent: str = "Bookly-Accounts-Webhooks/1",
+        tracer_provider: TracerProvider | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         self._targets = targets
         self._timeout = timeout_seconds
         self._user_agent = user_agent
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        self._client = httpx.AsyncClient(timeout=timeout_seconds, follow_redirects=False, trust_env=False,
-                                         transport=_pinned_transport(limits, ssl_context))
+        self._client = httpx.AsyncClient(
+            timeout=timeout_seconds,
+            follow_redirects=False,
+            trust_env=False,
+            transport=_pinned_transport(limits, ssl_context),
+        )
         if tracer_provider is not None:  # a span per POST, and the traceparent header for the receiver
             HTTPXClientInstrumentor.instrument_client(self._client, tracer_provider=tracer_provider)
 
@@ -205,14 +237,23 @@ class HttpxWebhookSender:
             target = await self._targets.pin(url)
         except InvalidWebhook as refusal:
             raise WebhookRefused(refusal.message) from None
-        webhook_id, sent_at = f"msg_{delivery.event_id.hex}", datetime.now(UTC)  # the same id on every attempt
-        headers = {"webhook-id": webhook_id, "webhook-timestamp": str(int(sent_at.timestamp())),
-                   "webhook-signature": Webhook(secret).sign(webhook_id, sent_at, delivery.body),
-                   "content-type": "application/json", "user-agent": self._user_agent}
+        webhook_id, sent_at = (
+            f"msg_{delivery.event_id.hex}",
+            datetime.now(UTC),
+        )  # the same id on every attempt
+        headers = {
+            "webhook-id": webhook_id,
+            "webhook-timestamp": str(int(sent_at.timestamp())),
+            "webhook-signature": Webhook(secret).sign(webhook_id, sent_at, delivery.body),
+            "content-type": "application/json",
+            "user-agent": self._user_agent,
+        }
         pinned = _CHECKED.set(target)
         try:
             async with asyncio.timeout(self._timeout):
-                async with self._client.stream("POST", url, content=delivery.body.encode(), headers=headers) as answer:
+                async with self._client.stream(
+                    "POST", url, content=delivery.body.encode(), headers=headers
+                ) as answer:
                     excerpt = await _first_bytes(answer)
         except (TimeoutError, httpx.TimeoutException):
             raise WebhookUnreachable(f"no answer within {self._timeout:g} s") from None

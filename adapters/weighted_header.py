@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 
 
-def weighted_values(header: str | None, max_chars: int = 2000, max_values: int = 32) -> list[tuple[str, float]]:
+def weighted_values(
+    header: str | None, max_chars: int = 2000, max_values: int = 32
+) -> list[tuple[str, float]]:
     """(value, q) in the header's order; a q that is not a number between 0 and 1 counts as 0."""
     weighted = []
     for entry in (header or "")[:max_chars].split(",")[:max_values]:

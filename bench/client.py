@@ -43,16 +43,27 @@ class LeanClient:
     async def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
         return await self._request("GET", path, b"", None, headers)
 
-    async def post(self, path: str, json: object = None, data: dict[str, str] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
+    async def post(
+        self,
+        path: str,
+        json: object = None,
+        data: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
         if data is not None:
-            return await self._request("POST", path, urlencode(data).encode(),
-                                       "application/x-www-form-urlencoded", headers)
+            return await self._request(
+                "POST", path, urlencode(data).encode(), "application/x-www-form-urlencoded", headers
+            )
         return await self._request("POST", path, jsonlib.dumps(json).encode(), "application/json", headers)
 
-    async def _request(self, method: str, path: str, body: bytes, content_type: str | None,
-                       headers: dict[str, str] | None) -> Response:
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self._host}:{self._port}", f"Content-Length: {len(body)}"]
+    async def _request(
+        self, method: str, path: str, body: bytes, content_type: str | None, headers: dict[str, str] | None
+    ) -> Response:
+        lines = [
+            f"{method} {path} HTTP/1.1",
+            f"Host: {self._host}:{self._port}",
+            f"Content-Length: {len(body)}",
+        ]
         if content_type:
             lines.append(f"Content-Type: {content_type}")
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
@@ -63,7 +74,8 @@ class LeanClient:
             try:
                 head = await reader.readuntil(b"\r\n\r\n")
             except (asyncio.IncompleteReadError, ConnectionResetError):
-                # The server closes a connection left idle past its keep-alive timeout; send again on a new one.
+                # The server closes a connection left idle past its keep-alive timeout; send again on a new
+                # one.
                 writer.close()
                 reader, writer = await asyncio.open_connection(self._host, self._port)
                 writer.write(request)

@@ -33,21 +33,32 @@ async def fresh_database(name: str, migrate: bool = True) -> str:
     url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
     if not migrate:
         return url
-    subprocess.run([sys.executable, "-m", "entrypoints.cli", "migrate"], env={**os.environ, "DATABASE_URL": url},
-                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "migrate"],
+        env={**os.environ, "DATABASE_URL": url},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
     return url
 
 
 OUT = ROOT / "bench" / "out"
 
 
-def start(name: str, args: list[str], env: dict[str, str] | None = None,
-          cwd: Path = ROOT) -> subprocess.Popen[bytes]:
+def start(
+    name: str, args: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> subprocess.Popen[bytes]:
     """A child process whose output goes to bench/out/NAME.log."""
     OUT.mkdir(exist_ok=True)
     log = open(OUT / f"{name}.log", "wb")  # noqa: SIM115 (the child keeps it)
-    return subprocess.Popen([sys.executable, *args], cwd=cwd, env={**os.environ, **(env or {})},
-                            stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def start_sink(name: str, delay: float = 0.0) -> tuple[subprocess.Popen[bytes], int]:
@@ -83,7 +94,10 @@ async def drained(url: str, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while waiting := await connection.fetchval(BACKLOG):
             if time.monotonic() > deadline:  # timed anyway, but not silently
-                print(f"  the worker still has {waiting} to do after {timeout:.0f} s; the next load shares the cores")
+                print(
+                    f"  the worker still has {waiting} to do after {timeout:.0f} s; "
+                    "the next load shares the cores"
+                )
                 return
             await asyncio.sleep(0.2)
     finally:

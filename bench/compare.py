@@ -28,9 +28,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.client import LeanClient, Response  # noqa: E402
-from bench.common import OUT, ROOT, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
-from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, Result, access_token, load, seed, user_at  # noqa: E402
+from bench.client import LeanClient, Response
+from bench.common import OUT, ROOT, free_port, fresh_database, percentile, start, wait_port
+from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, Result, access_token, load, seed, user_at
 
 Request = Callable[[LeanClient, int], Awaitable[Response]]
 
@@ -46,15 +46,32 @@ def endpoints(data: dict) -> dict[str, tuple[Request, tuple[int, ...]]]:
         "pk": (lambda c, i: c.get(f"/bench/pk/{ids[i % len(ids)]}"), (200,)),
         "me": (lambda c, i: c.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}), (200,)),
         "verify": (lambda c, i: c.get(f"/api/v1/auth/verify/{data['verify'][i]}"), (200,)),
-        "reset": (lambda c, i: c.post("/api/v1/auth/password-reset-request",
-                                      json={"email": f"nobody{i}@bench.example"}, headers=user_at(i)), (200,)),
-        "refresh": (lambda c, i: c.post("/api/v1/auth/refresh", json={"refresh_token": data["refresh"][i]}),
-                    (200,)),
-        "signup": (lambda c, i: c.post("/api/v1/auth/signup", json={"email": f"new{i}@bench.example",
-                                                                    "password": PASSWORD}, headers=user_at(i)),
-                   (201,)),
-        "login": (lambda c, i: c.post("/api/v1/auth/login", json={"email": data["emails"][-1 - i % 1000],
-                                                                  "password": PASSWORD}), (200,)),
+        "reset": (
+            lambda c, i: c.post(
+                "/api/v1/auth/password-reset-request",
+                json={"email": f"nobody{i}@bench.example"},
+                headers=user_at(i),
+            ),
+            (200,),
+        ),
+        "refresh": (
+            lambda c, i: c.post("/api/v1/auth/refresh", json={"refresh_token": data["refresh"][i]}),
+            (200,),
+        ),
+        "signup": (
+            lambda c, i: c.post(
+                "/api/v1/auth/signup",
+                json={"email": f"new{i}@bench.example", "password": PASSWORD},
+                headers=user_at(i),
+            ),
+            (201,),
+        ),
+        "login": (
+            lambda c, i: c.post(
+                "/api/v1/auth/login", json={"email": data["emails"][-1 - i % 1000], "password": PASSWORD}
+            ),
+            (200,),
+        ),
     }
 
 
@@ -64,8 +81,9 @@ def build(spec: str) -> tuple[Path, dict[str, str]]:
     env = dict(pair.split("=", 1) for pair in settings.split(",") if pair)
     if not revision:
         return ROOT, env
-    sha = subprocess.run(["git", "rev-parse", "--short", revision], cwd=ROOT, check=True, capture_output=True,
-                         text=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", revision], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
     folder = OUT / f"rev-{sha}"
     if not folder.exists():  # extracted beside it and renamed, so a failed extraction leaves no half folder
         partial = OUT / f"rev-{sha}.partial"
@@ -78,20 +96,27 @@ def build(spec: str) -> tuple[Path, dict[str, str]]:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("before")
     parser.add_argument("after")
     parser.add_argument("--requests", type=int, default=3000, help="per endpoint and build, over all rounds")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--endpoints", default="pk,me,verify,reset,refresh",
-                        help="of pk, me, verify, reset, refresh, signup, login, me-under-logins")
+    parser.add_argument(
+        "--endpoints",
+        default="pk,me,verify,reset,refresh",
+        help="of pk, me, verify, reset, refresh, signup, login, me-under-logins",
+    )
     args = parser.parse_args()
     chosen = args.endpoints.split(",")
     unknown = set(chosen) - {*ENDPOINTS, "me-under-logins"}
     if unknown:
-        parser.error(f"unknown endpoints {', '.join(sorted(unknown))}; choose from {', '.join(ENDPOINTS)}, "
-                     "me-under-logins")
+        parser.error(
+            f"unknown endpoints {', '.join(sorted(unknown))}; choose from {', '.join(ENDPOINTS)}, "
+            "me-under-logins"
+        )
     url = await fresh_database("bench_compare")
     data = await seed(url, 50_000, unverified=2 * args.requests, sessions=2 * args.requests)
     requests = endpoints(data)
@@ -102,12 +127,27 @@ async def main() -> None:
             port = free_port()
             # Revisions before bench/probe.py mounted the yardsticks with BENCH_ENDPOINTS instead.
             launcher = "bench.probe" if (folder / "bench" / "probe.py").exists() else "entrypoints.cli"
-            processes.append(start(f"compare-{label}", ["-m", launcher, "serve", "--port", str(port)], {
-                **TOKEN_SETTINGS, "PYTHONPATH": str(folder), "ENVIRONMENT": "test", "DATABASE_URL": url,
-                "JWT_SECRET": SECRET,
-                "MAIL_BACKEND": "memory", "BENCH_ENDPOINTS": "true", "OUTBOX_WORKER_ENABLED": "false",
-                "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000", "FORWARDED_ALLOW_IPS": "127.0.0.1",
-                "EMAILS_PER_ADDRESS_PER_HOUR": "100000000", **env}, cwd=folder))
+            processes.append(
+                start(
+                    f"compare-{label}",
+                    ["-m", launcher, "serve", "--port", str(port)],
+                    {
+                        **TOKEN_SETTINGS,
+                        "PYTHONPATH": str(folder),
+                        "ENVIRONMENT": "test",
+                        "DATABASE_URL": url,
+                        "JWT_SECRET": SECRET,
+                        "MAIL_BACKEND": "memory",
+                        "BENCH_ENDPOINTS": "true",
+                        "OUTBOX_WORKER_ENABLED": "false",
+                        "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
+                        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+                        "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
+                        **env,
+                    },
+                    cwd=folder,
+                )
+            )
             wait_port(port)
             builds[label] = port
         seconds, latencies = await alternate(builds, requests, chosen, args)
@@ -115,17 +155,25 @@ async def main() -> None:
         for process in processes:
             process.terminate()
             process.wait()
-    print(f"{args.after!r} over {args.before!r}: requests/s, {args.requests} requests per endpoint and build, "
-          f"{args.concurrency} connections, {args.rounds} rounds")
+    print(
+        f"{args.after!r} over {args.before!r}: requests/s, {args.requests} requests per endpoint and build, "
+        f"{args.concurrency} connections, {args.rounds} rounds"
+    )
     for name in chosen:
         rates = [len(latencies[label, name]) / seconds[label, name] for label in ("before", "after")]
         p99s = [percentile(latencies[label, name], 99) * 1000 for label in ("before", "after")]
-        print(f"  {name:16} {rates[0]:7.0f} -> {rates[1]:7.0f} req/s  {rates[1] / rates[0]:5.2f}x   "
-              f"p99 {p99s[0]:7.1f} -> {p99s[1]:7.1f} ms")
+        print(
+            f"  {name:16} {rates[0]:7.0f} -> {rates[1]:7.0f} req/s  {rates[1] / rates[0]:5.2f}x   "
+            f"p99 {p99s[0]:7.1f} -> {p99s[1]:7.1f} ms"
+        )
 
 
-async def alternate(builds: dict[str, int], requests: dict, chosen: list[str], args: argparse.Namespace,
-                    ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], list[float]]]:
+async def alternate(
+    builds: dict[str, int],
+    requests: dict,
+    chosen: list[str],
+    args: argparse.Namespace,
+) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], list[float]]]:
     per_round = args.requests // args.rounds
     seconds: dict[tuple[str, str], float] = {}
     latencies: dict[tuple[str, str], list[float]] = {}
@@ -146,10 +194,17 @@ async def alternate(builds: dict[str, int], requests: dict, chosen: list[str], a
                     offset = (0 if label == "before" else args.requests) + n * per_round
                     client = clients[label]
                     if name == "me-under-logins":
-                        result = await me_under_logins(client, side[label], requests, per_round, args.concurrency)
+                        result = await me_under_logins(
+                            client, side[label], requests, per_round, args.concurrency
+                        )
                     else:
-                        result = await load(name, lambda i, c=client, o=offset, r=request: r(c, o + i), per_round,
-                                            args.concurrency, ok)
+                        result = await load(
+                            name,
+                            lambda i, c=client, o=offset, r=request: r(c, o + i),
+                            per_round,
+                            args.concurrency,
+                            ok,
+                        )
                     seconds[label, name] = seconds.get((label, name), 0.0) + result.seconds
                     latencies.setdefault((label, name), []).extend(result.latencies)
     finally:
@@ -158,8 +213,9 @@ async def alternate(builds: dict[str, int], requests: dict, chosen: list[str], a
     return seconds, latencies
 
 
-async def me_under_logins(client: LeanClient, me_client: LeanClient, requests: dict, count: int,
-                          concurrency: int) -> Result:
+async def me_under_logins(
+    client: LeanClient, me_client: LeanClient, requests: dict, count: int, concurrency: int
+) -> Result:
     """GET /me one at a time while `concurrency` logins keep the hash threads busy."""
     login, _ = requests["login"]
     me, _ = requests["me"]

@@ -24,11 +24,23 @@ from fastapi.responses import JSONResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from entrypoints.http.shared import SessionOut, UserOut  # noqa: E402
+from entrypoints.http.shared import SessionOut, UserOut
 
-BODY = SessionOut(access_token="a" * 200, refresh_token="r" * 43, token_type="bearer", user=UserOut(
-    id=uuid.uuid4(), email="ada@example.com", username=None, first_name="Ada", last_name="Lovelace", role="user",
-    is_verified=True, created_at=datetime.now(UTC)))
+BODY = SessionOut(
+    access_token="a" * 200,
+    refresh_token="r" * 43,
+    token_type="bearer",
+    user=UserOut(
+        id=uuid.uuid4(),
+        email="ada@example.com",
+        username=None,
+        first_name="Ada",
+        last_name="Lovelace",
+        role="user",
+        is_verified=True,
+        created_at=datetime.now(UTC),
+    ),
+)
 
 
 def app(response_class: type[JSONResponse] | None) -> FastAPI:
@@ -43,9 +55,20 @@ def app(response_class: type[JSONResponse] | None) -> FastAPI:
 
 
 async def call(application: FastAPI, times: int) -> float:
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-             "path": "/session", "raw_path": b"/session", "query_string": b"", "root_path": "", "headers": [],
-             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80)}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/session",
+        "raw_path": b"/session",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
+    }
 
     async def receive() -> dict:
         return {"type": "http.request", "body": b"", "more_body": False}
@@ -60,7 +83,9 @@ async def call(application: FastAPI, times: int) -> float:
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
@@ -69,9 +94,11 @@ async def main() -> None:
     for n in range(args.rounds):
         for name, application in (("model", model_path), ("classic", classic))[:: 1 if n % 2 else -1]:
             totals[name] += await call(application, args.calls // args.rounds)
-    print(f"responses/s, response_model serialised by pydantic-core over JSONResponse: "
-          f"{totals['classic'] / totals['model']:.2f}x "
-          f"({args.calls / totals['classic']:.0f} -> {args.calls / totals['model']:.0f} per second, one core)")
+    print(
+        f"responses/s, response_model serialised by pydantic-core over JSONResponse: "
+        f"{totals['classic'] / totals['model']:.2f}x "
+        f"({args.calls / totals['classic']:.0f} -> {args.calls / totals['model']:.0f} per second, one core)"
+    )
 
 
 if __name__ == "__main__":

@@ -39,11 +39,11 @@ from argon2 import PasswordHasher
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.clock import SystemClock  # noqa: E402
-from adapters.crypto.tokens import ItsdangerousTokenService  # noqa: E402
-from domain.codes import TokenPurpose  # noqa: E402
-from bench.client import LeanClient, Response  # noqa: E402
-from bench.common import OUT, drained, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
+from adapters.clock import SystemClock
+from adapters.crypto.tokens import ItsdangerousTokenService
+from bench.client import LeanClient, Response
+from bench.common import OUT, drained, free_port, fresh_database, percentile, start, wait_port
+from domain.codes import TokenPurpose
 
 SECRET = "benchmark-secret-" + "x" * 40
 # The benchmarks sign access tokens themselves, ahead of the run: HS256 with the secret, as a Bookly
@@ -59,15 +59,33 @@ def bench_session(user_id: uuid.UUID) -> uuid.UUID:
 
 def access_token(user_id: uuid.UUID, issued: datetime | None = None) -> str:
     now = issued or datetime.now(UTC)
-    return jwt.encode({"iss": "http://bench", "aud": "bookly", "sub": str(user_id), "iat": now.timestamp(),
-                       "exp": int(now.timestamp()) + 3600, "role": "user", "email_verified": True,
-                       "sid": str(bench_session(user_id))},
-                      SECRET, algorithm="HS256", headers={"typ": "at+jwt"})
+    return jwt.encode(
+        {
+            "iss": "http://bench",
+            "aud": "bookly",
+            "sub": str(user_id),
+            "iat": now.timestamp(),
+            "exp": int(now.timestamp()) + 3600,
+            "role": "user",
+            "email_verified": True,
+            "sid": str(bench_session(user_id)),
+        },
+        SECRET,
+        algorithm="HS256",
+        headers={"typ": "at+jwt"},
+    )
+
+
 PASSWORD = "bench password 1"
 ARGON2 = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}  # the service's defaults
 
 
-WRITERS = ("verify (first)", "reset request (known)", "reset request (unknown)", "refresh")  # those that commit
+WRITERS = (
+    "verify (first)",
+    "reset request (known)",
+    "reset request (unknown)",
+    "refresh",
+)  # those that commit
 
 
 @dataclass
@@ -83,8 +101,10 @@ class Result:
 
     def line(self, limit: float | None = None, limit_name: str = "") -> str:
         ratio = f"  {self.rate / limit:5.2f} of the {limit_name}" if limit else ""
-        return (f"  {self.name:24} {self.rate:8.0f} req/s  p50 {percentile(self.latencies, 50) * 1000:7.1f} ms  "
-                f"p99 {percentile(self.latencies, 99) * 1000:7.1f} ms{ratio}")
+        return (
+            f"  {self.name:24} {self.rate:8.0f} req/s  p50 {percentile(self.latencies, 50) * 1000:7.1f} ms  "
+            f"p99 {percentile(self.latencies, 99) * 1000:7.1f} ms{ratio}"
+        )
 
 
 def user_at(i: int) -> dict[str, str]:
@@ -93,8 +113,13 @@ def user_at(i: int) -> dict[str, str]:
     return {"X-Forwarded-For": f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}"}
 
 
-async def load(name: str, request: Callable[[int], Awaitable[Response]], count: int,
-               concurrency: int, ok: tuple[int, ...] = (200,)) -> Result:
+async def load(
+    name: str,
+    request: Callable[[int], Awaitable[Response]],
+    count: int,
+    concurrency: int,
+    ok: tuple[int, ...] = (200,),
+) -> Result:
     """`count` requests, `concurrency` at a time, timed."""
     latencies: list[float] = []
     next_index = iter(range(count))
@@ -124,35 +149,102 @@ async def seed(url: str, users: int, unverified: int, sessions: int) -> dict:
     """Accounts in bulk (one hash shared by all: seeding is not what is measured), and ready-made tokens."""
     password_hash = PasswordHasher(**ARGON2).hash(PASSWORD)
     now = datetime.now(UTC)
-    rows = [(uuid.uuid4(), f"user{n}@bench.example", password_hash, None, None, None, "user", n >= unverified,
-             now, None, None) for n in range(users)]
+    rows = [
+        (
+            uuid.uuid4(),
+            f"user{n}@bench.example",
+            password_hash,
+            None,
+            None,
+            None,
+            "user",
+            n >= unverified,
+            now,
+            None,
+            None,
+        )
+        for n in range(users)
+    ]
     refresh = [secrets.token_urlsafe(32) for _ in range(sessions)]
     connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     try:
-        await connection.copy_records_to_table("users", records=rows, columns=[
-            "id", "email", "password_hash", "username", "first_name", "last_name", "role", "is_verified",
-            "created_at", "password_changed_at", "reset_nonce"])
-        await connection.copy_records_to_table("refresh_tokens", records=[
-            (hashlib.sha256(token.encode()).hexdigest(), rows[n][0], uuid.uuid4(), now, now + timedelta(days=1),
-             None, None, now + timedelta(days=1)) for n, token in enumerate(refresh)] + [
-            (secrets.token_hex(32), row[0], bench_session(row[0]), now, now + timedelta(days=1), None, None,
-             now + timedelta(days=1)) for row in rows], columns=[
-            "token_hash", "user_id", "family_id", "issued_at", "expires_at", "used_at", "revoked_at",
-            "session_expires_at"])
+        await connection.copy_records_to_table(
+            "users",
+            records=rows,
+            columns=[
+                "id",
+                "email",
+                "password_hash",
+                "username",
+                "first_name",
+                "last_name",
+                "role",
+                "is_verified",
+                "created_at",
+                "password_changed_at",
+                "reset_nonce",
+            ],
+        )
+        await connection.copy_records_to_table(
+            "refresh_tokens",
+            records=[
+                (
+                    hashlib.sha256(token.encode()).hexdigest(),
+                    rows[n][0],
+                    uuid.uuid4(),
+                    now,
+                    now + timedelta(days=1),
+                    None,
+                    None,
+                    now + timedelta(days=1),
+                )
+                for n, token in enumerate(refresh)
+            ]
+            + [
+                (
+                    secrets.token_hex(32),
+                    row[0],
+                    bench_session(row[0]),
+                    now,
+                    now + timedelta(days=1),
+                    None,
+                    None,
+                    now + timedelta(days=1),
+                )
+                for row in rows
+            ],
+            columns=[
+                "token_hash",
+                "user_id",
+                "family_id",
+                "issued_at",
+                "expires_at",
+                "used_at",
+                "revoked_at",
+                "session_expires_at",
+            ],
+        )
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
     links = ItsdangerousTokenService(secret=SECRET, clock=SystemClock())
     return {
-        "hash": password_hash, "ids": [row[0] for row in rows], "emails": [row[1] for row in rows], "refresh": refresh,
-        "verify": [links.issue(TokenPurpose.VERIFY_EMAIL, {"sub": str(rows[n][0]), "email": rows[n][1]})
-                   for n in range(unverified)],
+        "hash": password_hash,
+        "ids": [row[0] for row in rows],
+        "emails": [row[1] for row in rows],
+        "refresh": refresh,
+        "verify": [
+            links.issue(TokenPurpose.VERIFY_EMAIL, {"sub": str(rows[n][0]), "email": rows[n][1]})
+            for n in range(unverified)
+        ],
         "access": [access_token(rows[n][0], now) for n in range(unverified, users)],
     }
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--users", type=int, default=50_000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--requests", type=int, default=2000, help="per endpoint without a hash")
@@ -164,11 +256,19 @@ async def main() -> None:
     data = await seed(url, args.users, unverified=args.requests, sessions=args.requests)
     peer = await start_peer(data)
     port = free_port()
-    env = {**TOKEN_SETTINGS, "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
-           "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
-           "LOGIN_FAILURES_PER_ACCOUNT": "100000000", "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
-           "DOMAIN": f"127.0.0.1:{port}", "OUTBOX_WORKER_ENABLED": "false",
-           "FORWARDED_ALLOW_IPS": "127.0.0.1"}  # the load client names a client per user, as a proxy would
+    env = {
+        **TOKEN_SETTINGS,
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": url,
+        "JWT_SECRET": SECRET,
+        "MAIL_BACKEND": "memory",
+        "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
+        "LOGIN_FAILURES_PER_ACCOUNT": "100000000",
+        "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
+        "DOMAIN": f"127.0.0.1:{port}",
+        "OUTBOX_WORKER_ENABLED": "false",
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+    }  # the load client names a client per user, as a proxy would
     # DEPLOYMENT.md's shape: the API process serves, a worker process apart sends the emails.
     # `accounts serve` with bench/probe.py's yardsticks mounted beside the service's endpoints.
     server = start("serve-load", ["-m", "bench.probe", "serve", "--port", str(port)], env)
@@ -183,8 +283,10 @@ async def main() -> None:
             process.wait()
     print("ahead of fastapi-users? (requests/s, ours / theirs; p99, theirs / ours)")
     for name, result in theirs.items():
-        print(f"  {name:24} throughput {ours[name].rate / result.rate:5.2f}   "
-              f"p99 {percentile(result.latencies, 99) / percentile(ours[name].latencies, 99):5.2f}")
+        print(
+            f"  {name:24} throughput {ours[name].rate / result.rate:5.2f}   "
+            f"p99 {percentile(result.latencies, 99) / percentile(ours[name].latencies, 99):5.2f}"
+        )
 
 
 PEER = Path(__file__).resolve().parent / "peer"
@@ -196,19 +298,38 @@ async def start_peer(data: dict) -> tuple:
     if not (venv / "bin" / "python").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # only the peer's own packages
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--require-hashes", "-r",
-                        str(PEER / "requirements.lock")], check=True, env=clean)
+        subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--require-hashes",
+                "-r",
+                str(PEER / "requirements.lock"),
+            ],
+            check=True,
+            env=clean,
+        )
     url = await fresh_database("bench_peer", migrate=False)
     port = free_port()
-    process = subprocess.Popen([str(venv / "bin" / "python"), str(PEER / "app.py"), "--port", str(port),
-                                "--database-url", url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(venv / "bin" / "python"), str(PEER / "app.py"), "--port", str(port), "--database-url", url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     wait_port(port)  # its lifespan has made the table by now
     connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     try:
-        await connection.copy_records_to_table("user", records=[
-            (user_id, email, data["hash"], True, False, n >= len(data["verify"]))
-            for n, (user_id, email) in enumerate(zip(data["ids"], data["emails"], strict=True))],
-            columns=["id", "email", "hashed_password", "is_active", "is_superuser", "is_verified"])
+        await connection.copy_records_to_table(
+            "user",
+            records=[
+                (user_id, email, data["hash"], True, False, n >= len(data["verify"]))
+                for n, (user_id, email) in enumerate(zip(data["ids"], data["emails"], strict=True))
+            ],
+            columns=["id", "email", "hashed_password", "is_active", "is_superuser", "is_verified"],
+        )
         await connection.execute("ANALYZE")
     finally:
         await connection.close()
@@ -216,7 +337,9 @@ async def start_peer(data: dict) -> tuple:
 
 
 def peer_token(claims: dict, audience: str) -> str:
-    return jwt.encode({**claims, "aud": [audience], "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256")
+    return jwt.encode(
+        {**claims, "aud": [audience], "exp": int(time.time()) + 3600}, SECRET, algorithm="HS256"
+    )
 
 
 async def run_peer(port: int, data: dict, args: argparse.Namespace) -> dict[str, Result]:
@@ -226,20 +349,53 @@ async def run_peer(port: int, data: dict, args: argparse.Namespace) -> dict[str,
     verify = [peer_token({"sub": str(ids[i]), "email": emails[i]}, "fastapi-users:verify") for i in range(n)]
     access = [peer_token({"sub": str(ids[-1 - i])}, "fastapi-users:auth") for i in range(n)]
     async with LeanClient("127.0.0.1", port, c + 2) as client:
-        await load("warm-up", lambda i: client.get("/users/me", headers={
-            "Authorization": f"Bearer {access[i]}"}), 200, c)
+        await load(
+            "warm-up",
+            lambda i: client.get("/users/me", headers={"Authorization": f"Bearer {access[i]}"}),
+            200,
+            c,
+        )
         results = [
-            await load("signup", lambda i: client.post("/auth/register", json={
-                "email": f"new{i}@bench.example", "password": PASSWORD}), h, c, (201,)),
-            await load("login", lambda i: client.post("/auth/jwt/login", data={
-                "username": emails[-1 - i], "password": PASSWORD}), h, c),
-            await load("verify (first)", lambda i: client.post("/auth/verify", json={"token": verify[i]}), n, c),
-            await load("reset request (known)", lambda i: client.post("/auth/forgot-password",
-                                                                      json={"email": emails[i]}), n, c, (202,)),
-            await load("reset request (unknown)", lambda i: client.post("/auth/forgot-password", json={
-                "email": f"nobody{i}@bench.example"}), n, c, (202,)),
-            await load("me", lambda i: client.get("/users/me", headers={"Authorization": f"Bearer {access[i]}"}),
-                       n, c),
+            await load(
+                "signup",
+                lambda i: client.post(
+                    "/auth/register", json={"email": f"new{i}@bench.example", "password": PASSWORD}
+                ),
+                h,
+                c,
+                (201,),
+            ),
+            await load(
+                "login",
+                lambda i: client.post(
+                    "/auth/jwt/login", data={"username": emails[-1 - i], "password": PASSWORD}
+                ),
+                h,
+                c,
+            ),
+            await load(
+                "verify (first)", lambda i: client.post("/auth/verify", json={"token": verify[i]}), n, c
+            ),
+            await load(
+                "reset request (known)",
+                lambda i: client.post("/auth/forgot-password", json={"email": emails[i]}),
+                n,
+                c,
+                (202,),
+            ),
+            await load(
+                "reset request (unknown)",
+                lambda i: client.post("/auth/forgot-password", json={"email": f"nobody{i}@bench.example"}),
+                n,
+                c,
+                (202,),
+            ),
+            await load(
+                "me",
+                lambda i: client.get("/users/me", headers={"Authorization": f"Bearer {access[i]}"}),
+                n,
+                c,
+            ),
         ]
     print("fastapi-users, the same loads:")
     for result in results:
@@ -250,8 +406,13 @@ async def run_peer(port: int, data: dict, args: argparse.Namespace) -> dict[str,
 async def run(port: int, url: str, data: dict, args: argparse.Namespace) -> dict[str, Result]:
     c, n, h = args.concurrency, args.requests, args.hashed
 
-    async def measure(name: str, request: Callable[[int], Awaitable[Response]], count: int, concurrency: int,
-                      ok: tuple[int, ...] = (200,)) -> Result:
+    async def measure(
+        name: str,
+        request: Callable[[int], Awaitable[Response]],
+        count: int,
+        concurrency: int,
+        ok: tuple[int, ...] = (200,),
+    ) -> Result:
         # Each load starts once the worker has done what the one before queued (the reset requests'
         # emails, above all): timed while the worker still sends them, a load would be charged for them.
         await drained(url)
@@ -261,49 +422,132 @@ async def run(port: int, url: str, data: dict, args: argparse.Namespace) -> dict
         ids, emails = data["ids"], data["emails"]
         await measure("warm-up", lambda i: client.get(f"/bench/pk/{ids[i]}"), 200, c)
         print(f"{len(ids)} users in the table; {c} concurrent connections; {os.cpu_count()} cores")
-        framework = await measure("framework limit (pk)", lambda i: client.get(f"/bench/pk/{ids[i % len(ids)]}"), n, c)
+        framework = await measure(
+            "framework limit (pk)", lambda i: client.get(f"/bench/pk/{ids[i % len(ids)]}"), n, c
+        )
         writes = await measure("write floor (upsert)", lambda i: client.post(f"/bench/write/{i}"), n, c)
         # The limit is read just before and just after the loads it bounds, as the machine's speed drifts.
         hash_readings = [hashing_limit(h)]
-        signup = await measure("signup", lambda i: client.post("/api/v1/auth/signup", json={
-            "email": f"new{i}@bench.example", "password": PASSWORD}, headers=user_at(i)), h, c, (201,))
-        login = await measure("login", lambda i: client.post("/api/v1/auth/login", json={
-            "email": emails[-1 - i], "password": PASSWORD}, headers=user_at(i)), h, c)
+        signup = await measure(
+            "signup",
+            lambda i: client.post(
+                "/api/v1/auth/signup",
+                json={"email": f"new{i}@bench.example", "password": PASSWORD},
+                headers=user_at(i),
+            ),
+            h,
+            c,
+            (201,),
+        )
+        login = await measure(
+            "login",
+            lambda i: client.post(
+                "/api/v1/auth/login", json={"email": emails[-1 - i], "password": PASSWORD}, headers=user_at(i)
+            ),
+            h,
+            c,
+        )
         hash_readings.append(hashing_limit(h))
         hashes = sum(hash_readings) / 2
         results = [
             (signup, hashes, "hashing limit"),
             (login, hashes, "hashing limit"),
-            (await measure("verify (first)", lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}"), n, c),
-             framework.rate, "framework limit"),
-            (await measure("verify (repeated)", lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}"), n, c),
-             framework.rate, "framework limit"),
-            (await measure("reset request (known)", lambda i: client.post("/api/v1/auth/password-reset-request",
-                                                                       json={"email": emails[i]},
-                                                                       headers=user_at(i)), n, c),
-             framework.rate, "framework limit"),
-            (await measure("reset request (unknown)", lambda i: client.post("/api/v1/auth/password-reset-request",
-                                                                         json={"email": f"nobody{i}@bench.example"},
-                                                                         headers=user_at(n + i)),
-                        n, c), framework.rate, "framework limit"),
-            (await measure("refresh", lambda i: client.post("/api/v1/auth/refresh",
-                                                         json={"refresh_token": data["refresh"][i]}), n, c),
-             framework.rate, "framework limit"),
-            (await measure("me", lambda i: client.get("/api/v1/auth/me", headers={
-                "Authorization": f"Bearer {data['access'][i % len(data['access'])]}"}), n, c),
-             framework.rate, "framework limit"),
+            (
+                await measure(
+                    "verify (first)", lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}"), n, c
+                ),
+                framework.rate,
+                "framework limit",
+            ),
+            (
+                await measure(
+                    "verify (repeated)",
+                    lambda i: client.get(f"/api/v1/auth/verify/{data['verify'][i]}"),
+                    n,
+                    c,
+                ),
+                framework.rate,
+                "framework limit",
+            ),
+            (
+                await measure(
+                    "reset request (known)",
+                    lambda i: client.post(
+                        "/api/v1/auth/password-reset-request", json={"email": emails[i]}, headers=user_at(i)
+                    ),
+                    n,
+                    c,
+                ),
+                framework.rate,
+                "framework limit",
+            ),
+            (
+                await measure(
+                    "reset request (unknown)",
+                    lambda i: client.post(
+                        "/api/v1/auth/password-reset-request",
+                        json={"email": f"nobody{i}@bench.example"},
+                        headers=user_at(n + i),
+                    ),
+                    n,
+                    c,
+                ),
+                framework.rate,
+                "framework limit",
+            ),
+            (
+                await measure(
+                    "refresh",
+                    lambda i: client.post("/api/v1/auth/refresh", json={"refresh_token": data["refresh"][i]}),
+                    n,
+                    c,
+                ),
+                framework.rate,
+                "framework limit",
+            ),
+            (
+                await measure(
+                    "me",
+                    lambda i: client.get(
+                        "/api/v1/auth/me",
+                        headers={"Authorization": f"Bearer {data['access'][i % len(data['access'])]}"},
+                    ),
+                    n,
+                    c,
+                ),
+                framework.rate,
+                "framework limit",
+            ),
         ]
-        me_alone = await measure("me, unloaded", lambda i: client.get("/api/v1/auth/me", headers={
-            "Authorization": f"Bearer {data['access'][i]}"}), 300, 1)
-        logins = asyncio.create_task(load("login (saturating)", lambda i: client.post("/api/v1/auth/login", json={
-            "email": emails[-1 - i], "password": PASSWORD}), h, c))
+        me_alone = await measure(
+            "me, unloaded",
+            lambda i: client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {data['access'][i]}"}),
+            300,
+            1,
+        )
+        logins = asyncio.create_task(
+            load(
+                "login (saturating)",
+                lambda i: client.post(
+                    "/api/v1/auth/login", json={"email": emails[-1 - i], "password": PASSWORD}
+                ),
+                h,
+                c,
+            )
+        )
         await asyncio.sleep(1)
-        me_loaded = await load("me, during logins", lambda i: client.get("/api/v1/auth/me", headers={
-            "Authorization": f"Bearer {data['access'][i]}"}), 300, 1)
+        me_loaded = await load(
+            "me, during logins",
+            lambda i: client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {data['access'][i]}"}),
+            300,
+            1,
+        )
         await logins
 
-    print(f"  {'argon2id hashes (limit)':24} {hashes:8.0f} hashes/s on all cores "
-          f"(read {hash_readings[0]:.0f} before sign-up and login, {hash_readings[1]:.0f} after)")
+    print(
+        f"  {'argon2id hashes (limit)':24} {hashes:8.0f} hashes/s on all cores "
+        f"(read {hash_readings[0]:.0f} before sign-up and login, {hash_readings[1]:.0f} after)"
+    )
     print(framework.line())
     print(writes.line(framework.rate, "framework limit"))
     for result, limit, limit_name in results:

@@ -23,19 +23,28 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from adapters.mail.mime import build_mime  # noqa: E402
-from bench.common import fresh_database, free_port, percentile, start, start_sink, wait_port  # noqa: E402
-from entrypoints.container import build_container, close_container  # noqa: E402
-from entrypoints.settings import Settings  # noqa: E402
+from adapters.mail.mime import build_mime
+from bench.common import free_port, fresh_database, percentile, start, start_sink, wait_port
+from entrypoints.container import build_container, close_container
+from entrypoints.settings import Settings
 
 SECRET = "benchmark-secret-" + "x" * 40
 
 
 def service_env(database_url: str, smtp_port: int, http_port: int) -> dict[str, str]:
-    return {"ENVIRONMENT": "test", "DATABASE_URL": database_url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "smtp",
-            "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port), "MAIL_STARTTLS": "false",
-            "USE_CREDENTIALS": "false", "MAIL_TIMEOUT_SECONDS": "30", "OUTBOX_POLL_SECONDS": "0.2",
-            "DOMAIN": f"127.0.0.1:{http_port}"}
+    return {
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": SECRET,
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_port),
+        "MAIL_STARTTLS": "false",
+        "USE_CREDENTIALS": "false",
+        "MAIL_TIMEOUT_SECONDS": "30",
+        "OUTBOX_POLL_SECONDS": "0.2",
+        "DOMAIN": f"127.0.0.1:{http_port}",
+    }
 
 
 async def signup_latency(count: int) -> tuple[float, float]:
@@ -47,18 +56,25 @@ async def signup_latency(count: int) -> tuple[float, float]:
             sink, smtp_port = start_sink(f"sink-{kind}", delay)
             http_port = free_port()
             database_url = await fresh_database(f"bench_outbox_{kind}")
-            service = start(f"serve-{kind}", ["-m", "entrypoints.cli", "serve", "--port", str(http_port)],
-                            service_env(database_url, smtp_port, http_port))
+            service = start(
+                f"serve-{kind}",
+                ["-m", "entrypoints.cli", "serve", "--port", str(http_port)],
+                service_env(database_url, smtp_port, http_port),
+            )
             processes += [sink, service]
             wait_port(http_port)
             ports[kind] = http_port
         latencies: dict[str, list[float]] = {"instant": [], "slow": []}
-        clients = {kind: httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") for kind, port in ports.items()}
+        clients = {
+            kind: httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") for kind, port in ports.items()
+        }
         for n in range(-10, count):  # the first ten of each warm the processes and are not counted
-            for kind in (("instant", "slow") if n % 2 else ("slow", "instant")):
+            for kind in ("instant", "slow") if n % 2 else ("slow", "instant"):
                 started = time.perf_counter()
-                response = await clients[kind].post("/api/v1/auth/signup",
-                                                     json={"email": f"u{n + 10}@example.com", "password": "bench pass 1"})
+                response = await clients[kind].post(
+                    "/api/v1/auth/signup",
+                    json={"email": f"u{n + 10}@example.com", "password": "bench pass 1"},
+                )
                 elapsed = time.perf_counter() - started
                 assert response.status_code == 201, response.text
                 if n >= 0:
@@ -70,8 +86,10 @@ async def signup_latency(count: int) -> tuple[float, float]:
             process.terminate()
             process.wait()
     for kind, values in latencies.items():
-        print(f"  signup with {kind:7} SMTP: p50 {percentile(values, 50) * 1000:6.1f} ms, "
-              f"p99 {percentile(values, 99) * 1000:6.1f} ms")
+        print(
+            f"  signup with {kind:7} SMTP: p50 {percentile(values, 50) * 1000:6.1f} ms, "
+            f"p99 {percentile(values, 99) * 1000:6.1f} ms"
+        )
     slow, instant = latencies["slow"], latencies["instant"]
     return (percentile(slow, 50) / percentile(instant, 50), percentile(slow, 99) / percentile(instant, 99))
 
@@ -90,12 +108,14 @@ async def drain_rate(count: int, rounds: int = 5) -> float:
     outbox_seconds = plain_seconds = 0.0
     try:
         emails = container.emails()
-        messages = [emails.custom(f"reader{n}@example.com", "admin_message") for n in range(per_round * rounds)]
+        messages = [
+            emails.custom(f"reader{n}@example.com", "admin_message") for n in range(per_round * rounds)
+        ]
         smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=smtp_port, start_tls=False)
         await smtp.connect()
         deliver = container.deliver_outbox()
         for round_ in range(rounds):
-            chunk = messages[round_ * per_round:(round_ + 1) * per_round]
+            chunk = messages[round_ * per_round : (round_ + 1) * per_round]
             async with container.uow() as uow:
                 for message in chunk:
                     await uow.outbox.add(message)
@@ -108,8 +128,11 @@ async def drain_rate(count: int, rounds: int = 5) -> float:
 
             started = time.perf_counter()
             for message in chunk:
-                await smtp.send_message(build_mime(message, settings.MAIL_FROM, settings.MAIL_FROM_NAME),
-                                        sender=settings.MAIL_FROM, recipients=[message.recipient])
+                await smtp.send_message(
+                    build_mime(message, settings.MAIL_FROM, settings.MAIL_FROM_NAME),
+                    sender=settings.MAIL_FROM,
+                    recipients=[message.recipient],
+                )
             plain_seconds += time.perf_counter() - started
         await smtp.quit()
         stats = (await container.outbox_status().execute()).emails
@@ -119,13 +142,17 @@ async def drain_rate(count: int, rounds: int = 5) -> float:
         sink.terminate()
         sink.wait()
     sent = per_round * rounds
-    print(f"  outbox drain: {sent / outbox_seconds:7.0f} messages/s; "
-          f"plain aiosmtplib loop: {sent / plain_seconds:7.0f} messages/s")
+    print(
+        f"  outbox drain: {sent / outbox_seconds:7.0f} messages/s; "
+        f"plain aiosmtplib loop: {sent / plain_seconds:7.0f} messages/s"
+    )
     return plain_seconds / outbox_seconds
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--signups", type=int, default=400, help="signups counted per service")
     parser.add_argument("--messages", type=int, default=2000, help="messages drained")
     args = parser.parse_args()

@@ -18,7 +18,6 @@ fifth-slowest request, and one stall of the shared machine moves it by a third.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import time
@@ -29,9 +28,9 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.client import LeanClient  # noqa: E402
-from bench.common import PG, drained, fresh_database, free_port, percentile, start, wait_port  # noqa: E402
-from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, load, seed, user_at  # noqa: E402
+from bench.client import LeanClient
+from bench.common import PG, drained, free_port, fresh_database, percentile, start, wait_port
+from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, load, seed, user_at
 
 # A year of history, within every retention, in SQL over the seeded accounts ($1: how many there are).
 HISTORY = {
@@ -52,7 +51,7 @@ HISTORY = {
         SELECT md5('d' || i)::uuid, md5('ev' || i)::uuid, hook.id, 'user.created', 'sent', 1,
                now() - interval '2 seconds' * i, now() - interval '2 seconds' * i, now() - interval '2 seconds' * i,
                200
-        FROM hook, generate_series(1, $1) AS i""",
+        FROM hook, generate_series(1, $1) AS i""",  # noqa: E501
     "spent or expired refresh tokens (2 per account)": """
         INSERT INTO refresh_tokens (token_hash, user_id, family_id, issued_at, expires_at, used_at, revoked_at,
                                     session_expires_at, started_at, client_ip, device)
@@ -61,7 +60,7 @@ HISTORY = {
                CASE WHEN g = 1 THEN now() - interval '19 days' END, NULL,
                now() - interval '1 second' * ((u.n * 2 + g) % 500000), now() - interval '20 days',
                '203.0.113.7', 'Firefox on Linux'
-        FROM (SELECT id, row_number() OVER () AS n FROM users) AS u, generate_series(1, 2) AS g""",
+        FROM (SELECT id, row_number() OVER () AS n FROM users) AS u, generate_series(1, 2) AS g""",  # noqa: E501
     "rate-limit counters (1 per account)": """
         INSERT INTO rate_limits (key, window_start, count)
         SELECT 'login:203.0.' || (i % 256) || '.' || (i / 256 % 256) || ':' || i,
@@ -73,8 +72,15 @@ HISTORY = {
                '203.0.113.7', 'Firefox on Linux'
         FROM (SELECT id, row_number() OVER () AS n FROM users) AS u""",
 }
-ENDPOINTS = ("signup", "login", "verify (first)", "reset request (known)", "reset request (unknown)", "refresh",
-             "me")
+ENDPOINTS = (
+    "signup",
+    "login",
+    "verify (first)",
+    "reset request (known)",
+    "reset request (unknown)",
+    "refresh",
+    "me",
+)
 HASHED = {"signup", "login"}
 
 
@@ -82,22 +88,50 @@ def requests(data: dict, side: int) -> dict:
     """Each endpoint's request for index i, from clients of their own; an index is used once."""
     ids, emails = data["ids"], data["emails"]
     return {
-        "signup": (lambda c, i: c.post("/api/v1/auth/signup", json={"email": f"new{i}@bench.example",
-                                                                    "password": PASSWORD},
-                                       headers=user_at(side + i)), (201,)),
-        "login": (lambda c, i: c.post("/api/v1/auth/login", json={"email": emails[-1 - i], "password": PASSWORD},
-                                      headers=user_at(side + 100_000 + i)), (200,)),
+        "signup": (
+            lambda c, i: c.post(
+                "/api/v1/auth/signup",
+                json={"email": f"new{i}@bench.example", "password": PASSWORD},
+                headers=user_at(side + i),
+            ),
+            (201,),
+        ),
+        "login": (
+            lambda c, i: c.post(
+                "/api/v1/auth/login",
+                json={"email": emails[-1 - i], "password": PASSWORD},
+                headers=user_at(side + 100_000 + i),
+            ),
+            (200,),
+        ),
         "verify (first)": (lambda c, i: c.get(f"/api/v1/auth/verify/{data['verify'][i]}"), (200,)),
-        "reset request (known)": (lambda c, i: c.post("/api/v1/auth/password-reset-request",
-                                                      json={"email": emails[len(ids) // 2 + i]},
-                                                      headers=user_at(side + 200_000 + i)), (200,)),
-        "reset request (unknown)": (lambda c, i: c.post("/api/v1/auth/password-reset-request",
-                                                        json={"email": f"nobody{i}@bench.example"},
-                                                        headers=user_at(side + 300_000 + i)), (200,)),
-        "refresh": (lambda c, i: c.post("/api/v1/auth/refresh", json={"refresh_token": data["refresh"][i]}),
-                    (200,)),
-        "me": (lambda c, i: c.get("/api/v1/auth/me", headers={
-            "Authorization": f"Bearer {data['access'][i % len(data['access'])]}"}), (200,)),
+        "reset request (known)": (
+            lambda c, i: c.post(
+                "/api/v1/auth/password-reset-request",
+                json={"email": emails[len(ids) // 2 + i]},
+                headers=user_at(side + 200_000 + i),
+            ),
+            (200,),
+        ),
+        "reset request (unknown)": (
+            lambda c, i: c.post(
+                "/api/v1/auth/password-reset-request",
+                json={"email": f"nobody{i}@bench.example"},
+                headers=user_at(side + 300_000 + i),
+            ),
+            (200,),
+        ),
+        "refresh": (
+            lambda c, i: c.post("/api/v1/auth/refresh", json={"refresh_token": data["refresh"][i]}),
+            (200,),
+        ),
+        "me": (
+            lambda c, i: c.get(
+                "/api/v1/auth/me",
+                headers={"Authorization": f"Bearer {data['access'][i % len(data['access'])]}"},
+            ),
+            (200,),
+        ),
     }
 
 
@@ -106,7 +140,9 @@ async def add_history(url: str, users: int) -> None:
     try:
         for name, statement in HISTORY.items():
             started = time.perf_counter()
-            await (connection.execute(statement, users) if "$1" in statement else connection.execute(statement))
+            await (
+                connection.execute(statement, users) if "$1" in statement else connection.execute(statement)
+            )
             print(f"  seeded {name} in {time.perf_counter() - started:.0f} s", flush=True)
         await connection.execute("VACUUM ANALYZE")
     finally:
@@ -123,18 +159,31 @@ async def database_size(name: str) -> int:
 
 def serve(label: str, url: str) -> tuple[list, int]:
     port = free_port()
-    env = {**TOKEN_SETTINGS, "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET,
-           "MAIL_BACKEND": "memory", "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
-           "LOGIN_FAILURES_PER_ACCOUNT": "100000000", "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
-           "DOMAIN": f"127.0.0.1:{port}", "OUTBOX_WORKER_ENABLED": "false", "FORWARDED_ALLOW_IPS": "127.0.0.1"}
-    processes = [start(f"scale-{label}", ["-m", "bench.probe", "serve", "--port", str(port)], env),
-                 start(f"scale-{label}-worker", ["-m", "entrypoints.cli", "worker"], env)]
+    env = {
+        **TOKEN_SETTINGS,
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": url,
+        "JWT_SECRET": SECRET,
+        "MAIL_BACKEND": "memory",
+        "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
+        "LOGIN_FAILURES_PER_ACCOUNT": "100000000",
+        "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
+        "DOMAIN": f"127.0.0.1:{port}",
+        "OUTBOX_WORKER_ENABLED": "false",
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+    }
+    processes = [
+        start(f"scale-{label}", ["-m", "bench.probe", "serve", "--port", str(port)], env),
+        start(f"scale-{label}-worker", ["-m", "entrypoints.cli", "worker"], env),
+    ]
     wait_port(port)
     return processes, port
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--users", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=50_000)
     parser.add_argument("--requests", type=int, default=12_000, help="per endpoint and size without a hash")
@@ -160,17 +209,28 @@ async def main() -> None:
             started_processes, ports[label] = serve(label, url)
             processes += started_processes
         seconds, latencies, rounds = await alternate(
-            ports, {label: requests(data, 0 if label == "large" else 1_000_000) for label, (data, _) in sides.items()},
-            [url for _, url in sides.values()], args)
+            ports,
+            {
+                label: requests(data, 0 if label == "large" else 1_000_000)
+                for label, (data, _) in sides.items()
+            },
+            [url for _, url in sides.values()],
+            args,
+        )
     finally:
         for process in processes:
             process.terminate()
             process.wait()
-    print(f"{args.users:,} users and their history against {args.small:,} users and none; {args.concurrency} "
-          f"connections, {args.rounds} alternating rounds, {os.cpu_count()} cores")
+    print(
+        f"{args.users:,} users and their history against {args.small:,} users and none; {args.concurrency} "
+        f"connections, {args.rounds} alternating rounds, {os.cpu_count()} cores"
+    )
     print(f"  seeding: {seeding / 60:.1f} min; the large database holds {size / 2**30:.1f} GiB")
-    print(f"  {'endpoint':24} {'req/s large':>11} {'small':>7} {'ratio':>6}   {'p99 large':>9} {'small':>7} {'ratio':>6}"
-          f"   median of the rounds' ratios: req/s, p99")
+    print(
+        f"  {'endpoint':24} {'req/s large':>11} {'small':>7} {'ratio':>6}   "
+        f"{'p99 large':>9} {'small':>7} {'ratio':>6}"
+        f"   median of the rounds' ratios: req/s, p99"
+    )
     met = True
     for name in ENDPOINTS:
         rates = {label: len(latencies[label, name]) / seconds[label, name] for label in sides}
@@ -182,14 +242,22 @@ async def main() -> None:
         round_rate = median([r["large"][0] / r["small"][0] for r in by_round])
         round_tail = median([r["large"][1] / r["small"][1] for r in by_round])
         met = met and round_rate >= 0.9 and round_tail <= 1.2
-        print(f"  {name:24} {rates['large']:11.0f} {rates['small']:7.0f} {throughput:6.2f}   "
-              f"{p99s['large']:7.1f}ms {p99s['small']:5.1f}ms {tail:6.2f}   {round_rate:5.2f} {round_tail:5.2f}")
-    print(f"  target (throughput >= 0.90 of the small figure, p99 <= 1.20x, medians of the rounds): "
-          f"{'met' if met else 'NOT met'}")
+        print(
+            f"  {name:24} {rates['large']:11.0f} {rates['small']:7.0f} {throughput:6.2f}   "
+            f"{p99s['large']:7.1f}ms {p99s['small']:5.1f}ms {tail:6.2f}   {round_rate:5.2f} {round_tail:5.2f}"
+        )
+    print(
+        f"  target (throughput >= 0.90 of the small figure, p99 <= 1.20x, medians of the rounds): "
+        f"{'met' if met else 'NOT met'}"
+    )
 
 
-async def alternate(ports: dict[str, int], requests: dict[str, dict], urls: list[str], args: argparse.Namespace,
-                    ) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], list[float]], dict[str, list]]:
+async def alternate(
+    ports: dict[str, int],
+    requests: dict[str, dict],
+    urls: list[str],
+    args: argparse.Namespace,
+) -> tuple[dict[tuple[str, str], float], dict[tuple[str, str], list[float]], dict[str, list]]:
     seconds: dict[tuple[str, str], float] = {}
     latencies: dict[tuple[str, str], list[float]] = {}
     rounds: dict[str, list[dict[str, tuple[float, float]]]] = {name: [] for name in ENDPOINTS}  # (req/s, p99)
@@ -211,8 +279,13 @@ async def alternate(ports: dict[str, int], requests: dict[str, dict], urls: list
                     # on the shared cores, that work would be charged to whichever load ran meanwhile.
                     for url in urls:
                         await drained(url)
-                    result = await load(name, lambda i, c=clients[label], o=n * per_round, r=request: r(c, o + i),
-                                        per_round, args.concurrency, ok)
+                    result = await load(
+                        name,
+                        lambda i, c=clients[label], o=n * per_round, r=request: r(c, o + i),
+                        per_round,
+                        args.concurrency,
+                        ok,
+                    )
                     seconds[label, name] = seconds.get((label, name), 0.0) + result.seconds
                     latencies.setdefault((label, name), []).extend(result.latencies)
                     rounds[name][-1][label] = (result.rate, percentile(result.latencies, 99))

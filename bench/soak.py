@@ -28,10 +28,18 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.client import LeanClient  # noqa: E402
-from bench.common import (BACKLOG, PG, ROOT, fresh_database, free_port, percentile, start, start_sink,  # noqa: E402
-                          wait_port)
-from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, seed, user_at  # noqa: E402
+from bench.client import LeanClient
+from bench.common import (
+    BACKLOG,
+    ROOT,
+    free_port,
+    fresh_database,
+    percentile,
+    start,
+    start_sink,
+    wait_port,
+)
+from bench.load import PASSWORD, SECRET, TOKEN_SETTINGS, seed, user_at
 
 # The mix, by weight: reads most, then the writes and the hashes a day of use brings.
 MIX = {"me": 40, "refresh": 15, "reset": 15, "verify": 10, "signup": 10, "login": 10}
@@ -53,8 +61,10 @@ class Traffic:
         n, kind = self.counter, self.random.choice(self.kinds)
         data = self.data
         if kind == "me":
-            response = await client.get("/api/v1/auth/me", headers={
-                "Authorization": f"Bearer {data['access'][n % len(data['access'])]}"})
+            response = await client.get(
+                "/api/v1/auth/me",
+                headers={"Authorization": f"Bearer {data['access'][n % len(data['access'])]}"},
+            )
         elif kind == "refresh":
             slot = n % len(self.refresh)
             response = await client.post("/api/v1/auth/refresh", json={"refresh_token": self.refresh[slot]})
@@ -62,16 +72,23 @@ class Traffic:
                 self.refresh[slot] = response.json()["refresh_token"]
         elif kind == "reset":
             email = data["emails"][n % len(data["emails"])] if n % 2 else f"nobody{n}@bench.example"
-            response = await client.post("/api/v1/auth/password-reset-request", json={"email": email},
-                                         headers=user_at(n))
+            response = await client.post(
+                "/api/v1/auth/password-reset-request", json={"email": email}, headers=user_at(n)
+            )
         elif kind == "verify":
             response = await client.get(f"/api/v1/auth/verify/{data['verify'][n % len(data['verify'])]}")
         elif kind == "signup":
-            response = await client.post("/api/v1/auth/signup", json={"email": f"soak{n}@bench.example",
-                                                                       "password": PASSWORD}, headers=user_at(n))
+            response = await client.post(
+                "/api/v1/auth/signup",
+                json={"email": f"soak{n}@bench.example", "password": PASSWORD},
+                headers=user_at(n),
+            )
         else:
-            response = await client.post("/api/v1/auth/login", json={
-                "email": data["emails"][-1 - n % 10_000], "password": PASSWORD}, headers=user_at(n))
+            response = await client.post(
+                "/api/v1/auth/login",
+                json={"email": data["emails"][-1 - n % 10_000], "password": PASSWORD},
+                headers=user_at(n),
+            )
         return kind, response.status_code
 
 
@@ -100,8 +117,14 @@ async def webhook_receiver() -> tuple[asyncio.Server, int, list[int]]:
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
-                length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                               if line.lower().startswith(b"content-length:")), 0)
+                length = next(
+                    (
+                        int(line.split(b":")[1])
+                        for line in head.split(b"\r\n")
+                        if line.lower().startswith(b"content-length:")
+                    ),
+                    0,
+                )
                 await reader.readexactly(length)
                 received[0] += 1
                 writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
@@ -114,14 +137,17 @@ async def webhook_receiver() -> tuple[asyncio.Server, int, list[int]]:
 
 
 async def backlog(db: asyncpg.Connection) -> tuple[int, int]:
-    """The work still waiting (requests unanswered, emails and deliveries pending), and the connections open."""
+    """The work still waiting (requests unanswered, emails and deliveries pending), and the connections
+    open."""
     waiting = await db.fetchval(BACKLOG)
     connections = await db.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = 'bench_soak'")
     return waiting, connections - 1  # not this one
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--minutes", type=int, default=15)
     parser.add_argument("--share", type=float, default=0.5, help="of the measured capacity")
     parser.add_argument("--concurrency", type=int, default=16)
@@ -132,17 +158,45 @@ async def main() -> None:
     sink, smtp_port = start_sink("soak-sink")
     receiver, hook_port, received = await webhook_receiver()
     port = free_port()
-    env = {**TOKEN_SETTINGS, "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET,
-           "MAIL_BACKEND": "smtp", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port), "MAIL_STARTTLS": "false",
-           "USE_CREDENTIALS": "false", "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
-           "LOGIN_FAILURES_PER_ACCOUNT": "100000000", "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
-           "DOMAIN": f"127.0.0.1:{port}", "OUTBOX_WORKER_ENABLED": "false", "FORWARDED_ALLOW_IPS": "127.0.0.1",
-           "WEBHOOK_ALLOW_PRIVATE": "true", "DATABASE_POOL_SIZE": "12"}
-    subprocess.run([sys.executable, "-m", "entrypoints.cli", "webhooks", "add", "--url",
-                    f"http://127.0.0.1:{hook_port}/hooks", "--events", "user.created,user.verified,"
-                    "user.password_changed,user.sessions_revoked"], env={**os.environ, **env}, cwd=ROOT, check=True,
-                   capture_output=True)
-    server = start("soak-serve", ["-m", "entrypoints.cli", "serve", "--port", str(port), "--workers", "2"], env)
+    env = {
+        **TOKEN_SETTINGS,
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": url,
+        "JWT_SECRET": SECRET,
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_port),
+        "MAIL_STARTTLS": "false",
+        "USE_CREDENTIALS": "false",
+        "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
+        "LOGIN_FAILURES_PER_ACCOUNT": "100000000",
+        "EMAILS_PER_ADDRESS_PER_HOUR": "100000000",
+        "DOMAIN": f"127.0.0.1:{port}",
+        "OUTBOX_WORKER_ENABLED": "false",
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+        "WEBHOOK_ALLOW_PRIVATE": "true",
+        "DATABASE_POOL_SIZE": "12",
+    }
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "entrypoints.cli",
+            "webhooks",
+            "add",
+            "--url",
+            f"http://127.0.0.1:{hook_port}/hooks",
+            "--events",
+            "user.created,user.verified,user.password_changed,user.sessions_revoked",
+        ],
+        env={**os.environ, **env},
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    server = start(
+        "soak-serve", ["-m", "entrypoints.cli", "serve", "--port", str(port), "--workers", "2"], env
+    )
     workers = [start(f"soak-worker-{n}", ["-m", "entrypoints.cli", "worker"], env) for n in (1, 2)]
     db = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
     try:
@@ -152,10 +206,18 @@ async def main() -> None:
         async with LeanClient("127.0.0.1", port, args.concurrency) as client:
             capacity = await measure_capacity(client, traffic, args.concurrency)
             rate = capacity * args.share
-            print(f"capacity of the mix: {capacity:.0f} req/s (closed loop, {args.concurrency} connections, 20 s); "
-                  f"soaking at {rate:.0f} req/s for {args.minutes} min; {os.cpu_count()} cores", flush=True)
-            processes = {"serve": server.pid, **{f"serve-{n}": pid for n, pid in enumerate(children(server.pid), 1)},
-                         "worker-1": workers[0].pid, "worker-2": workers[1].pid}
+            print(
+                f"capacity of the mix: {capacity:.0f} req/s "
+                f"(closed loop, {args.concurrency} connections, 20 s); "
+                f"soaking at {rate:.0f} req/s for {args.minutes} min; {os.cpu_count()} cores",
+                flush=True,
+            )
+            processes = {
+                "serve": server.pid,
+                **{f"serve-{n}": pid for n, pid in enumerate(children(server.pid), 1)},
+                "worker-1": workers[0].pid,
+                "worker-2": workers[1].pid,
+            }
             minutes = await soak(client, traffic, rate, args, processes, db)
         drained = await drain(db)
     finally:
@@ -182,12 +244,21 @@ async def measure_capacity(client: LeanClient, traffic: Traffic, concurrency: in
     return done / (time.monotonic() - started)
 
 
-async def soak(client: LeanClient, traffic: Traffic, rate: float, args: argparse.Namespace,
-               processes: dict[str, int], db: asyncpg.Connection) -> list[dict]:
+async def soak(
+    client: LeanClient,
+    traffic: Traffic,
+    rate: float,
+    args: argparse.Namespace,
+    processes: dict[str, int],
+    db: asyncpg.Connection,
+) -> list[dict]:
     minutes: list[dict] = []
     in_flight = asyncio.Semaphore(args.concurrency * 4)  # past this the pace slips: that shows as req/s
-    print(f"  {'min':>3} {'req/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'5xx':>4} {'backlog':>7} "
-          f"{'db conns':>8}  RSS MiB " + " ".join(processes), flush=True)
+    print(
+        f"  {'min':>3} {'req/s':>6} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'5xx':>4} {'backlog':>7} "
+        f"{'db conns':>8}  RSS MiB " + " ".join(processes),
+        flush=True,
+    )
     for minute in range(1, args.minutes + 1):
         latencies: list[float] = []
         errors, server_errors = 0, 0
@@ -198,7 +269,7 @@ async def soak(client: LeanClient, traffic: Traffic, rate: float, args: argparse
             async with in_flight:
                 started = time.perf_counter()
                 kind, status = await traffic.one(client)
-                latencies.append(time.perf_counter() - started)
+                latencies.append(time.perf_counter() - started)  # noqa: B023  (the minute awaits its tasks)
                 if status != OK[kind]:
                     errors += 1
                     server_errors += status >= 500
@@ -216,12 +287,24 @@ async def soak(client: LeanClient, traffic: Traffic, rate: float, args: argparse
         await asyncio.gather(*tasks)
         waiting, connections = await backlog(db)
         rss = {name: rss_kib(pid) / 1024 for name, pid in processes.items()}
-        row = {"minute": minute, "rate": len(latencies) / (time.monotonic() - start_of_minute),
-               "p50": percentile(latencies, 50) * 1000, "p99": percentile(latencies, 99) * 1000,
-               "errors": errors, "5xx": server_errors, "backlog": waiting, "connections": connections, "rss": rss}
+        row = {
+            "minute": minute,
+            "rate": len(latencies) / (time.monotonic() - start_of_minute),
+            "p50": percentile(latencies, 50) * 1000,
+            "p99": percentile(latencies, 99) * 1000,
+            "errors": errors,
+            "5xx": server_errors,
+            "backlog": waiting,
+            "connections": connections,
+            "rss": rss,
+        }
         minutes.append(row)
-        print(f"  {minute:3} {row['rate']:6.0f} {row['p50']:7.1f} {row['p99']:7.1f} {errors:6} {server_errors:4} "
-              f"{waiting:7} {connections:8}  " + " ".join(f"{value:7.0f}" for value in rss.values()), flush=True)
+        print(
+            f"  {minute:3} {row['rate']:6.0f} {row['p50']:7.1f} {row['p99']:7.1f} "
+            f"{errors:6} {server_errors:4} "
+            f"{waiting:7} {connections:8}  " + " ".join(f"{value:7.0f}" for value in rss.values()),
+            flush=True,
+        )
     return minutes
 
 
@@ -242,9 +325,15 @@ def report(minutes: list[dict], drained: float, webhooks: int) -> None:
         "backlog back to zero within a minute of the end": drained <= 60,
         "last minute's p99 within 1.5x of the third's": last["p99"] <= 1.5 * third["p99"],
     }
-    print(f"  RSS growth from minute 3 to the end: " + ", ".join(f"{n} {g * 100:+.1f}%" for n, g in growth.items()))
+    print(
+        "  RSS growth from minute 3 to the end: "
+        + ", ".join(f"{n} {g * 100:+.1f}%" for n, g in growth.items())
+    )
     print(f"  backlog drained {drained:.1f} s after the load; the receiver got {webhooks} webhooks")
-    print(f"  p99: minute 3 {third['p99']:.1f} ms, last minute {last['p99']:.1f} ms ({last['p99'] / third['p99']:.2f}x)")
+    print(
+        f"  p99: minute 3 {third['p99']:.1f} ms, last minute {last['p99']:.1f} ms "
+        f"({last['p99'] / third['p99']:.2f}x)"
+    )
     for check, ok in checks.items():
         print(f"  {'met' if ok else 'NOT met'}: {check}")
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.client import LeanClient  # noqa: E402
-from bench.common import fresh_database, free_port, start, wait_port  # noqa: E402
-from bench.load import SECRET, TOKEN_SETTINGS, access_token, load, seed  # noqa: E402
+from bench.client import LeanClient
+from bench.common import free_port, fresh_database, start, wait_port
+from bench.load import SECRET, TOKEN_SETTINGS, access_token, load, seed
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -42,30 +42,65 @@ async def measure(name: str, port: int, parent: int, token: str, requests: int) 
     children = serving_children(parent)
     before = {pid: cpu_seconds(pid) for pid in children}
     async with LeanClient("127.0.0.1", port, 16) as client:  # 16 connections opened in one burst
-        result = await load(name, lambda i: client.get("/api/v1/auth/me", headers={
-            "Authorization": f"Bearer {token}"}), requests, 16)
+        result = await load(
+            name,
+            lambda i: client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}),
+            requests,
+            16,
+        )
     spent = [cpu_seconds(pid) - before[pid] for pid in children]
     shares = "  ".join(f"{share / sum(spent):4.0%}" for share in sorted(spent, reverse=True))
     print(f"  {name:34} {result.rate:6.0f} req/s   CPU share of each process: {shares}")
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     url = await fresh_database("bench_spread")
     data = await seed(url, 10_000, unverified=0, sessions=0)
     token = access_token(data["ids"][0])
-    env = {**TOKEN_SETTINGS, "ENVIRONMENT": "test", "DATABASE_URL": url, "JWT_SECRET": SECRET, "MAIL_BACKEND": "memory",
-           "OUTBOX_WORKER_ENABLED": "false", "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000"}
+    env = {
+        **TOKEN_SETTINGS,
+        "ENVIRONMENT": "test",
+        "DATABASE_URL": url,
+        "JWT_SECRET": SECRET,
+        "MAIL_BACKEND": "memory",
+        "OUTBOX_WORKER_ENABLED": "false",
+        "RATE_LIMIT_PER_IP_PER_MINUTE": "100000000",
+    }
     ours, theirs = free_port(), free_port()
     servers = {
-        "accounts serve --workers 2": (ours, start("spread-accounts", [
-            "-m", "entrypoints.cli", "serve", "--workers", "2", "--port", str(ours)], env)),
-        "uvicorn --workers 2 (shared socket)": (theirs, start("spread-uvicorn", [
-            "-m", "uvicorn", "entrypoints.http.app:create_app", "--factory", "--workers", "2", "--port", str(theirs),
-            "--log-level", "info"], env)),  # access lines, as accounts serve writes
+        "accounts serve --workers 2": (
+            ours,
+            start(
+                "spread-accounts",
+                ["-m", "entrypoints.cli", "serve", "--workers", "2", "--port", str(ours)],
+                env,
+            ),
+        ),
+        "uvicorn --workers 2 (shared socket)": (
+            theirs,
+            start(
+                "spread-uvicorn",
+                [
+                    "-m",
+                    "uvicorn",
+                    "entrypoints.http.app:create_app",
+                    "--factory",
+                    "--workers",
+                    "2",
+                    "--port",
+                    str(theirs),
+                    "--log-level",
+                    "info",
+                ],
+                env,
+            ),
+        ),  # access lines, as accounts serve writes
     }
     try:
         for port, _ in servers.values():

@@ -22,7 +22,8 @@ class OneTimeCode:
     expires_at: datetime
     attempts: int = 0  # wrong tries at it
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    # Used (or retired), it is kept until a newer one replaces it, so a late right use is told from a wrong one.
+    # Used (or retired), it is kept until a newer one replaces it, so a late right use is told from a wrong
+    # one.
     used_at: datetime | None = None
 
 

@@ -34,6 +34,8 @@ class Email:
             raise InvalidEmail("That is not a valid email address. {reason}", reason=error) from None
         except (UnicodeError, ValueError):
             raise InvalidEmail() from None
+        if found.ascii_email is None:  # only an address that needs SMTPUTF8 has none, and those are refused
+            raise InvalidEmail()
         # Addresses are unique without regard to case, as every mail provider people use treats them.
         value = found.ascii_email.lower()
         if len(value) > MAX_LENGTH:

@@ -75,7 +75,6 @@ class InsufficientPermissions(DomainError):
     resolution = "Ask an administrator for access."
 
 
-
 class PasswordsMismatch(DomainError):
     code = "passwords_mismatch"
     message = "The two passwords do not match."
@@ -106,7 +105,9 @@ class WrongPassword(DomainError):
 class InvalidWebhook(DomainError):
     code = "invalid_webhook"
     message = "Events cannot be sent there: {why}."
-    resolution = "Give an https URL of a server on the public internet, and event types from the documented list."
+    resolution = (
+        "Give an https URL of a server on the public internet, and event types from the documented list."
+    )
 
 
 class NotFound(DomainError):

@@ -38,12 +38,19 @@ class AccountEvent:
 
     @classmethod
     def about(cls, type: EventType | str, user: UserView, now: datetime) -> AccountEvent:
-        """{"type", "timestamp", "data": {"user"}}: the user view, which holds no password, hash, token or code."""
+        """{"type", "timestamp", "data": {"user"}}: the user view, which holds no password, hash, token or
+        code."""
         kind = type.value if isinstance(type, EventType) else type
         body = {"type": kind, "timestamp": now.isoformat(), "data": {"user": _json_ready(asdict(user))}}
         return cls(type=kind, occurred_at=now, body=json.dumps(body, separators=(",", ":")))
 
 
 def _json_ready(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: value.isoformat() if isinstance(value, datetime) else
-            str(value) if isinstance(value, uuid.UUID) else value for name, value in values.items()}
+    return {
+        name: value.isoformat()
+        if isinstance(value, datetime)
+        else str(value)
+        if isinstance(value, uuid.UUID)
+        else value
+        for name, value in values.items()
+    }

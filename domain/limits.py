@@ -13,15 +13,17 @@ class Rule(str, enum.Enum):
 
     SIGNUP_PER_CLIENT = "signup"
     LOGIN_PER_CLIENT = "login"
-    PASSWORD_GUESSES = "login-guesses"  # per account and client, at login and wherever a password is asked again
+    PASSWORD_GUESSES = (
+        "login-guesses"  # per account and client, at login and wherever a password is asked again
+    )
     RESET_REQUESTS_PER_CLIENT = "password-reset-request"
     VERIFICATION_REQUESTS_PER_CLIENT = "resend-verification"
     EMAILS_PER_ADDRESS = "emails"  # every email to one address, of whatever kind
     ACCOUNT_CHANGES_PER_CLIENT = "account"  # change-password, change-email
     CODE_GUESSES_PER_CLIENT = "code-guesses"  # tries at the codes in emails
-    # Wrong codes per address and client, whatever the code or its purpose: PASSWORD_GUESSES' sibling, with its
-    # limit and window. Not the same counter: past it a code is answered as a wrong code, a password with 429,
-    # and a code and a password are different secrets, each guessed at its own budget.
+    # Wrong codes per address and client, whatever the code or its purpose: PASSWORD_GUESSES' sibling, with
+    # its limit and window. Not the same counter: past it a code is answered as a wrong code, a password with
+    # 429, and a code and a password are different secrets, each guessed at its own budget.
     CODE_FAILURES = "code-failures"
     LOGIN_CODE_REQUESTS_PER_CLIENT = "login-code-request"
 

@@ -48,8 +48,14 @@ class DeliveryError(Exception):
     itself is unusable for now (down, too slow, refusing our login), so every other message would fail too.
     """
 
-    def __init__(self, message: str, *, permanent: bool = False, server_unavailable: bool = False,
-                 recipient_refused: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        server_unavailable: bool = False,
+        recipient_refused: bool = False,
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.server_unavailable = server_unavailable

@@ -52,10 +52,20 @@ class SecurityEvent:
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
     @classmethod
-    def at(cls, origin: SessionOrigin, type: SecurityEventType, user_id: uuid.UUID, occurred_at: datetime, *,
-           actor_id: uuid.UUID | None = None, detail: str = "") -> SecurityEvent:
+    def at(
+        cls,
+        origin: SessionOrigin,
+        type: SecurityEventType,
+        user_id: uuid.UUID,
+        occurred_at: datetime,
+        *,
+        actor_id: uuid.UUID | None = None,
+        detail: str = "",
+    ) -> SecurityEvent:
         """An entry with where its request came from."""
-        return cls(type, user_id, occurred_at, ip=origin.ip, device=origin.device, actor_id=actor_id, detail=detail)
+        return cls(
+            type, user_id, occurred_at, ip=origin.ip, device=origin.device, actor_id=actor_id, detail=detail
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,8 +71,14 @@ class WebhookView:
 
     @classmethod
     def of(cls, subscription: WebhookSubscription) -> WebhookView:
-        return cls(subscription.id, subscription.url, sorted(subscription.events), subscription.created_at,
-                   subscription.disabled_at, subscription.disabled_reason)
+        return cls(
+            subscription.id,
+            subscription.url,
+            sorted(subscription.events),
+            subscription.created_at,
+            subscription.disabled_at,
+            subscription.disabled_reason,
+        )
 
 
 @dataclass(frozen=True, slots=True)

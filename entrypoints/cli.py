@@ -53,8 +53,10 @@ def main(argv: list[str] | None = None, app_factory: Callable[[Settings], Any] |
         print(f"accounts: {error}", file=sys.stderr)  # one line: the cause and the fix
         return 1
     except StorageNotMigrated as error:
-        print(f"accounts: the database schema is not up to date: run `accounts migrate` first ({error})",
-              file=sys.stderr)
+        print(
+            f"accounts: the database schema is not up to date: run `accounts migrate` first ({error})",
+            file=sys.stderr,
+        )
         return 1
     except StorageError as error:
         print(f"accounts: could not reach the database named by DATABASE_URL: {error}", file=sys.stderr)
@@ -85,9 +87,14 @@ def _parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="the keys access tokens are signed with")
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
     keys_commands.add_parser("list", help="every key, its algorithm and state")
-    keys_commands.add_parser("rotate", help="publish a new key now; it signs once JWKS_CACHE_SECONDS have passed")
-    keys_commands.add_parser("reseal", help="seal what an earlier JWT_SECRET (named in JWT_SECRET_PREVIOUS) sealed "
-                             "again under JWT_SECRET, as every start does; then JWT_SECRET_PREVIOUS can go")
+    keys_commands.add_parser(
+        "rotate", help="publish a new key now; it signs once JWKS_CACHE_SECONDS have passed"
+    )
+    keys_commands.add_parser(
+        "reseal",
+        help="seal what an earlier JWT_SECRET (named in JWT_SECRET_PREVIOUS) sealed "
+        "again under JWT_SECRET, as every start does; then JWT_SECRET_PREVIOUS can go",
+    )
     cli_webhooks.add_parser(commands)
     cli_users.add_parser(commands)
     cli_suppressions.add_parser(commands)
@@ -101,10 +108,12 @@ def _run(args: argparse.Namespace, settings: Settings, app_factory: Callable[[Se
 
         _warn_of_production_risks(settings)
         settings = with_development_secret(settings)  # once, before any process of --workers N starts
-        asyncio.run(_open_sealed(settings))  # here, where a wrong secret is one line and not uvicorn's traceback
+        asyncio.run(
+            _open_sealed(settings)
+        )  # here, where a wrong secret is one line and not uvicorn's traceback
         if settings.DOMAIN is None:
             # Links in emails must reach this server: follow its address unless DOMAIN says otherwise.
-            host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host
+            host = "localhost" if args.host in ("127.0.0.1", "0.0.0.0", "::") else args.host  # noqa: S104
             settings = settings.model_copy(update={"DOMAIN": f"{host}:{args.port}"})
         return serve(settings, args.host, args.port, args.workers, app_factory)
     if args.command == "migrate":
@@ -161,18 +170,24 @@ def _read_password() -> str:
         try:
             password, again = getpass.getpass("Password: "), getpass.getpass("Password again: ")
         except EOFError:
-            raise SystemExit("accounts: no password given: type it at the prompt, or pass --password") from None
+            raise SystemExit(
+                "accounts: no password given: type it at the prompt, or pass --password"
+            ) from None
         if password == again:
             return password
         print("The two passwords do not match; type them again.", file=sys.stderr)
-    raise SystemExit(f"accounts: the two passwords did not match {PASSWORD_TRIES} times; no administrator made")
+    raise SystemExit(
+        f"accounts: the two passwords did not match {PASSWORD_TRIES} times; no administrator made"
+    )
 
 
 @asynccontextmanager
-async def _container(settings: Settings, sealed: bool = False,
-                     database_may_be_away: bool = False) -> AsyncIterator[Container]:
+async def _container(
+    settings: Settings, sealed: bool = False, database_may_be_away: bool = False
+) -> AsyncIterator[Container]:
     """`sealed`: the command opens secrets sealed in the database (signing keys, webhook secrets), so they
-    are looked at first: sealed again if an earlier JWT_SECRET sealed them, refused in one line if none opens."""
+    are looked at first: sealed again if an earlier JWT_SECRET sealed them, refused in one line if none
+    opens."""
     container = build_container(settings)
     try:
         if sealed:
@@ -197,8 +212,10 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> str:
         if args.outbox_command == "retry":
             count = await container.revive_dead_messages().execute(args.id)
             if args.id is not None and count == 0:
-                raise SystemExit(f"accounts: no dead message has the id {args.id}; "
-                                 "`accounts outbox status` counts the dead ones")
+                raise SystemExit(
+                    f"accounts: no dead message has the id {args.id}; "
+                    "`accounts outbox status` counts the dead ones"
+                )
             return f"{count} dead message(s) queued again"
         report = await container.outbox_status().execute()
         now = container.clock().now()
@@ -207,26 +224,38 @@ async def _outbox(settings: Settings, args: argparse.Namespace) -> str:
     for prefix, stats in (("", report.emails), ("webhooks ", report.webhooks)):
         oldest = stats.oldest_pending_created_at
         age = f"{(now - oldest).total_seconds():.0f} s" if oldest else "none pending"
-        lines += [f"{prefix}pending {stats.pending}", f"{prefix}sent {stats.sent}", f"{prefix}dead {stats.dead}",
-                  f"{prefix}oldest pending age {age}"]
+        lines += [
+            f"{prefix}pending {stats.pending}",
+            f"{prefix}sent {stats.sent}",
+            f"{prefix}dead {stats.dead}",
+            f"{prefix}oldest pending age {age}",
+        ]
     return "\n".join(lines)
 
 
 async def _keys(settings: Settings, command: str) -> str:
     if settings.JWT_ALGORITHM.startswith("HS"):
-        raise SystemExit(f"accounts: JWT_ALGORITHM is {settings.JWT_ALGORITHM}, which signs with JWT_SECRET: "
-                         "there are no keys (set JWT_ALGORITHM=EdDSA, ES256 or RS256 to have some)")
+        raise SystemExit(
+            f"accounts: JWT_ALGORITHM is {settings.JWT_ALGORITHM}, which signs with JWT_SECRET: "
+            "there are no keys (set JWT_ALGORITHM=EdDSA, ES256 or RS256 to have some)"
+        )
     async with _container(settings, sealed=True) as container:
         ring, now = container.key_ring(), container.clock().now()
         if command == "rotate":
             key = await ring.create(activates_in=timedelta(seconds=settings.JWKS_CACHE_SECONDS))
-            return (f"published key {key.kid} ({key.algorithm}); it signs from {key.activates_at:%Y-%m-%d %H:%M:%S} "
-                    "UTC, when every cache of the key set has it")
+            return (
+                f"published key {key.kid} ({key.algorithm}); "
+                f"it signs from {key.activates_at:%Y-%m-%d %H:%M:%S} UTC, "
+                "when every cache of the key set has it"
+            )
         lifetime = container.lifetimes().access
-        lines = [f"{key.kid}  {key.algorithm:6}  {key.state(now, lifetime):9}  created {key.created_at:%Y-%m-%d %H:%M}"
-                 f"  signs from {key.activates_at:%Y-%m-%d %H:%M:%S}"
-                 + (f"  retires {key.retires_at:%Y-%m-%d %H:%M:%S}" if key.retires_at else "")
-                 for key in await ring.all()]
+        lines = [
+            f"{key.kid}  {key.algorithm:6}  {key.state(now, lifetime):9}  "
+            f"created {key.created_at:%Y-%m-%d %H:%M}"
+            f"  signs from {key.activates_at:%Y-%m-%d %H:%M:%S}"
+            + (f"  retires {key.retires_at:%Y-%m-%d %H:%M:%S}" if key.retires_at else "")
+            for key in await ring.all()
+        ]
         return "\n".join(lines) or "no keys yet: the first start makes one"
 
 
@@ -236,7 +265,9 @@ async def _reseal(settings: Settings) -> str:
         resealed = await container.resealer().reseal()
     if not resealed:
         return "nothing to seal again: everything sealed in the database opens with JWT_SECRET"
-    return "sealed again under JWT_SECRET: " + ", ".join(f"{words} {count}" for words, count in resealed.items())
+    return "sealed again under JWT_SECRET: " + ", ".join(
+        f"{words} {count}" for words, count in resealed.items()
+    )
 
 
 async def _worker(settings: Settings) -> int:
@@ -244,8 +275,13 @@ async def _worker(settings: Settings) -> int:
         listener, metrics_at = None, "off (set WORKER_METRICS_LISTEN to serve them)"
         if settings.worker_metrics_listener is not None:
             host, port = settings.worker_metrics_listener
-            listener = WorkerMetricsListener(host=host, port=port, metrics=container.metrics(),
-                                             status=container.outbox_status, clock=container.clock())
+            listener = WorkerMetricsListener(
+                host=host,
+                port=port,
+                metrics=container.metrics(),
+                status=container.outbox_status,
+                clock=container.clock(),
+            )
             try:
                 metrics_at = f"http://{await listener.start()}/metrics"
             except CannotListen as error:
@@ -257,10 +293,16 @@ async def _worker(settings: Settings) -> int:
             asyncio.get_running_loop().add_signal_handler(sig, stop.set)
         worker.start()
         emails, webhooks = container.delivery_policy(), container.webhook_delivery_policy()
-        logger.info("worker started: delivers emails (a claim of %d, a lease of %g s) and webhooks (a claim of %d, "
-                    "a lease of %g s), polling every %g s; metrics %s", emails.batch_size,
-                    emails.lease.total_seconds(), webhooks.batch_size, webhooks.lease.total_seconds(),
-                    settings.OUTBOX_POLL_SECONDS, metrics_at)
+        logger.info(
+            "worker started: delivers emails (a claim of %d, a lease of %g s) and webhooks (a claim of %d, "
+            "a lease of %g s), polling every %g s; metrics %s",
+            emails.batch_size,
+            emails.lease.total_seconds(),
+            webhooks.batch_size,
+            webhooks.lease.total_seconds(),
+            settings.OUTBOX_POLL_SECONDS,
+            metrics_at,
+        )
         try:
             await stop.wait()
             await worker.stop()

@@ -109,13 +109,15 @@ def _days(days: float | None) -> timedelta | None:
 
 
 def _lifetimes(s: Settings) -> TokenLifetimes:
-    return TokenLifetimes(verification=timedelta(seconds=s.VERIFICATION_TOKEN_TTL_SECONDS),
-                          reset=timedelta(seconds=s.RESET_TOKEN_TTL_SECONDS),
-                          access=timedelta(seconds=s.ACCESS_TOKEN_TTL_SECONDS),
-                          refresh=timedelta(seconds=s.REFRESH_TOKEN_TTL_SECONDS),
-                          session=timedelta(seconds=s.SESSION_MAX_SECONDS),
-                          refresh_reuse_grace=timedelta(seconds=s.REFRESH_REUSE_GRACE_SECONDS),
-                          login_code=timedelta(seconds=s.LOGIN_CODE_TTL_SECONDS))
+    return TokenLifetimes(
+        verification=timedelta(seconds=s.VERIFICATION_TOKEN_TTL_SECONDS),
+        reset=timedelta(seconds=s.RESET_TOKEN_TTL_SECONDS),
+        access=timedelta(seconds=s.ACCESS_TOKEN_TTL_SECONDS),
+        refresh=timedelta(seconds=s.REFRESH_TOKEN_TTL_SECONDS),
+        session=timedelta(seconds=s.SESSION_MAX_SECONDS),
+        refresh_reuse_grace=timedelta(seconds=s.REFRESH_REUSE_GRACE_SECONDS),
+        login_code=timedelta(seconds=s.LOGIN_CODE_TTL_SECONDS),
+    )
 
 
 def _limits(s: Settings) -> Limits:
@@ -129,17 +131,24 @@ def _limits(s: Settings) -> Limits:
         Rule.ACCOUNT_CHANGES_PER_CLIENT: per_client,
         Rule.CODE_GUESSES_PER_CLIENT: per_client,
         Rule.LOGIN_CODE_REQUESTS_PER_CLIENT: per_client,
-        Rule.PASSWORD_GUESSES: RateLimit(s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)),
+        Rule.PASSWORD_GUESSES: RateLimit(
+            s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)
+        ),
         # Wrong codes are counted as wrong passwords are, on a counter of their own (see Rule.CODE_FAILURES).
-        Rule.CODE_FAILURES: RateLimit(s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)),
+        Rule.CODE_FAILURES: RateLimit(
+            s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)
+        ),
         Rule.EMAILS_PER_ADDRESS: RateLimit(s.EMAILS_PER_ADDRESS_PER_HOUR, timedelta(hours=1)),
     }
 
 
 def _delivery_policy(s: Settings) -> DeliveryPolicy:
-    return DeliveryPolicy(max_attempts=s.OUTBOX_MAX_ATTEMPTS, batch_size=s.OUTBOX_BATCH_SIZE,
-                          first_retry=timedelta(seconds=s.OUTBOX_FIRST_RETRY_SECONDS),
-                          lease=timedelta(seconds=s.outbox_lease_seconds))
+    return DeliveryPolicy(
+        max_attempts=s.OUTBOX_MAX_ATTEMPTS,
+        batch_size=s.OUTBOX_BATCH_SIZE,
+        first_retry=timedelta(seconds=s.OUTBOX_FIRST_RETRY_SECONDS),
+        lease=timedelta(seconds=s.outbox_lease_seconds),
+    )
 
 
 def _webhook_delivery_policy(s: Settings) -> DeliveryPolicy:
@@ -149,10 +158,19 @@ def _webhook_delivery_policy(s: Settings) -> DeliveryPolicy:
 
 
 def _smtp_config(s: Settings) -> SmtpConfig:
-    return SmtpConfig(host=s.MAIL_SERVER, port=s.MAIL_PORT, username=s.MAIL_USERNAME,
-                      password=s.MAIL_PASSWORD.get_secret_value(), use_credentials=s.USE_CREDENTIALS,
-                      start_tls=s.MAIL_STARTTLS, ssl_tls=s.MAIL_SSL_TLS, validate_certs=s.VALIDATE_CERTS,
-                      timeout=s.MAIL_TIMEOUT_SECONDS, sender_address=s.MAIL_FROM, sender_name=s.MAIL_FROM_NAME)
+    return SmtpConfig(
+        host=s.MAIL_SERVER,
+        port=s.MAIL_PORT,
+        username=s.MAIL_USERNAME,
+        password=s.MAIL_PASSWORD.get_secret_value(),
+        use_credentials=s.USE_CREDENTIALS,
+        start_tls=s.MAIL_STARTTLS,
+        ssl_tls=s.MAIL_SSL_TLS,
+        validate_certs=s.VALIDATE_CERTS,
+        timeout=s.MAIL_TIMEOUT_SECONDS,
+        sender_address=s.MAIL_FROM,
+        sender_name=s.MAIL_FROM_NAME,
+    )
 
 
 def _secret(s: Settings) -> str:
@@ -177,95 +195,174 @@ class Container(containers.DeclarativeContainer):
     delivery_policy = providers.Singleton(_delivery_policy, settings)
     webhook_delivery_policy = providers.Singleton(_webhook_delivery_policy, settings)
     smtp_config = providers.Singleton(_smtp_config, settings)
-    links = providers.Singleton(lambda s: Links(verify_email=s.verify_url_template, reset_password=s.reset_url_template,
-                                                change_email=s.change_email_url_template,
-                                                forgot_password=s.forgot_password_url,
-                                                login=s.LOGIN_LINK_URL_TEMPLATE), settings)
+    links = providers.Singleton(
+        lambda s: Links(
+            verify_email=s.verify_url_template,
+            reset_password=s.reset_url_template,
+            change_email=s.change_email_url_template,
+            forgot_password=s.forgot_password_url,
+            login=s.LOGIN_LINK_URL_TEMPLATE,
+        ),
+        settings,
+    )
     template_dirs = providers.Callable(lambda s: [s.MAIL_TEMPLATES_DIR, s.PAGES_TEMPLATES_DIR], settings)
     reveal_existing_accounts = providers.Callable(lambda s: s.SIGNUP_REVEALS_EXISTING_ACCOUNTS, settings)
     sent_retention = providers.Callable(lambda s: _days(s.OUTBOX_RETENTION_DAYS), settings)
     unsent_retention = providers.Callable(lambda s: _days(s.OUTBOX_UNSENT_RETENTION_DAYS), settings)
     token_retention = providers.Callable(lambda s: _days(s.REFRESH_TOKEN_RETENTION_DAYS), settings)
     bounce_secret = providers.Callable(
-        lambda s: s.BOUNCE_WEBHOOK_SECRET.get_secret_value() if s.BOUNCE_WEBHOOK_SECRET else "", settings)
+        lambda s: s.BOUNCE_WEBHOOK_SECRET.get_secret_value() if s.BOUNCE_WEBHOOK_SECRET else "", settings
+    )
     trail_retention = providers.Callable(lambda s: timedelta(days=s.SECURITY_EVENT_RETENTION_DAYS), settings)
     sender_domain = providers.Callable(lambda s: s.MAIL_FROM.rpartition("@")[2], settings)
-    metrics_token = providers.Callable(lambda s: s.METRICS_TOKEN.get_secret_value() if s.METRICS_TOKEN else None,
-                                       settings)
-    metrics_port = providers.Callable(lambda s: s.metrics_listener[1] if s.metrics_listener else None, settings)
+    metrics_token = providers.Callable(
+        lambda s: s.METRICS_TOKEN.get_secret_value() if s.METRICS_TOKEN else None, settings
+    )
+    metrics_port = providers.Callable(
+        lambda s: s.metrics_listener[1] if s.metrics_listener else None, settings
+    )
 
     clock = providers.Singleton(SystemClock)
     common_passwords = providers.Singleton(common_passwords)
     tracer_provider = providers.Singleton(provider_from, settings=settings)  # None: tracing is off
     tracing = providers.Singleton(OpenTelemetryTracing, provider=tracer_provider)
-    engine = providers.Singleton(trace_engine, provider=tracer_provider, engine=providers.Singleton(
-        create_engine, url=settings.provided.DATABASE_URL, pool_size=settings.provided.DATABASE_POOL_SIZE,
-        max_overflow=settings.provided.DATABASE_MAX_OVERFLOW, timeout=settings.provided.DATABASE_TIMEOUT_SECONDS))
+    engine = providers.Singleton(
+        trace_engine,
+        provider=tracer_provider,
+        engine=providers.Singleton(
+            create_engine,
+            url=settings.provided.DATABASE_URL,
+            pool_size=settings.provided.DATABASE_POOL_SIZE,
+            max_overflow=settings.provided.DATABASE_MAX_OVERFLOW,
+            timeout=settings.provided.DATABASE_TIMEOUT_SECONDS,
+        ),
+    )
     uow = providers.Factory(SqlAlchemyUnitOfWork, engine=engine, limits=limits, clock=clock)
     # For the use cases whose unit of work is a single read (GET /me, a bearer's account, introspection).
     one_read_engine = providers.Singleton(one_statement_at_a_time, engine=engine)
     one_read_uow = providers.Factory(SqlAlchemyUnitOfWork, engine=one_read_engine, limits=limits, clock=clock)
-    hasher = providers.Singleton(Argon2PasswordHasher, time_cost=settings.provided.PASSWORD_HASH_TIME_COST,
-                                 memory_kib=settings.provided.PASSWORD_HASH_MEMORY_KIB,
-                                 parallelism=settings.provided.PASSWORD_HASH_PARALLELISM,
-                                 threads=settings.provided.PASSWORD_HASH_THREADS)
+    hasher = providers.Singleton(
+        Argon2PasswordHasher,
+        time_cost=settings.provided.PASSWORD_HASH_TIME_COST,
+        memory_kib=settings.provided.PASSWORD_HASH_MEMORY_KIB,
+        parallelism=settings.provided.PASSWORD_HASH_PARALLELISM,
+        threads=settings.provided.PASSWORD_HASH_THREADS,
+    )
     tokens = providers.Singleton(ItsdangerousTokenService, secret=secret, clock=clock)
     key_ring = providers.Singleton(
-        KeyRing, engine=engine, box=providers.Singleton(
-            KeyBox, key=providers.Singleton(derive_key, secret=secret, purpose=SIGNING_KEYS),
-            previous=providers.Singleton(_previous_keys, previous_secrets, SIGNING_KEYS)),
-        algorithm=settings.provided.JWT_ALGORITHM, clock=clock, token_lifetime=lifetimes.provided.access,
+        KeyRing,
+        engine=engine,
+        box=providers.Singleton(
+            KeyBox,
+            key=providers.Singleton(derive_key, secret=secret, purpose=SIGNING_KEYS),
+            previous=providers.Singleton(_previous_keys, previous_secrets, SIGNING_KEYS),
+        ),
+        algorithm=settings.provided.JWT_ALGORITHM,
+        clock=clock,
+        token_lifetime=lifetimes.provided.access,
         # Read again often enough that a rotated key is known everywhere before it starts signing.
-        refresh_seconds=providers.Callable(lambda s: min(10.0, s.JWKS_CACHE_SECONDS / 2), settings))
-    access_tokens = providers.Singleton(JwtAccessTokenService, secret=secret, algorithm=settings.provided.JWT_ALGORITHM,
-                                        clock=clock, issuer=settings.provided.token_issuer,
-                                        audience=settings.provided.JWT_AUDIENCE, keys=key_ring,
-                                        include_email=settings.provided.JWT_INCLUDE_EMAIL)
+        refresh_seconds=providers.Callable(lambda s: min(10.0, s.JWKS_CACHE_SECONDS / 2), settings),
+    )
+    access_tokens = providers.Singleton(
+        JwtAccessTokenService,
+        secret=secret,
+        algorithm=settings.provided.JWT_ALGORITHM,
+        clock=clock,
+        issuer=settings.provided.token_issuer,
+        audience=settings.provided.JWT_AUDIENCE,
+        keys=key_ring,
+        include_email=settings.provided.JWT_INCLUDE_EMAIL,
+    )
 
     catalogs = providers.Singleton(Catalogs, deployment_dirs=template_dirs)
-    renderer = providers.Singleton(JinjaEmailRenderer, templates_dir=settings.provided.MAIL_TEMPLATES_DIR,
-                                   product=settings.provided.PRODUCT_NAME, catalogs=catalogs)
+    renderer = providers.Singleton(
+        JinjaEmailRenderer,
+        templates_dir=settings.provided.MAIL_TEMPLATES_DIR,
+        product=settings.provided.PRODUCT_NAME,
+        catalogs=catalogs,
+    )
     metrics = providers.Singleton(Metrics)
     operator_access = providers.Singleton(OperatorAccess, token=metrics_token, listener_port=metrics_port)
-    pages = providers.Singleton(Pages, templates_dir=settings.provided.PAGES_TEMPLATES_DIR,
-                                product=settings.provided.PRODUCT_NAME, login_url=settings.provided.LOGIN_URL,
-                                csrf_key=providers.Singleton(derive_key, secret=secret, purpose="csrf"),
-                                catalogs=catalogs)
+    pages = providers.Singleton(
+        Pages,
+        templates_dir=settings.provided.PAGES_TEMPLATES_DIR,
+        product=settings.provided.PRODUCT_NAME,
+        login_url=settings.provided.LOGIN_URL,
+        csrf_key=providers.Singleton(derive_key, secret=secret, purpose="csrf"),
+        catalogs=catalogs,
+    )
     chosen_mail_sender = providers.Selector(
         providers.Callable(lambda s: s.MAIL_BACKEND.value, settings),
         smtp=providers.Singleton(SmtpMailSender, config=smtp_config),
         console=providers.Singleton(ConsoleMailSender),
-        file=providers.Singleton(FileMailSender, directory=settings.provided.MAIL_FILE_DIR,
-                                 sender_address=settings.provided.MAIL_FROM,
-                                 sender_name=settings.provided.MAIL_FROM_NAME),
+        file=providers.Singleton(
+            FileMailSender,
+            directory=settings.provided.MAIL_FILE_DIR,
+            sender_address=settings.provided.MAIL_FROM,
+            sender_name=settings.provided.MAIL_FROM_NAME,
+        ),
         memory=providers.Singleton(MemoryMailSender),
     )
     count_suppressed = providers.Callable(lambda metrics: lambda: metrics.count_email("suppressed"), metrics)
-    mail_sender = providers.Singleton(traced_mail_sender, provider=tracer_provider, inner=providers.Singleton(
-        MeteredMailSender, inner=chosen_mail_sender, count=metrics.provided.count_email))
+    mail_sender = providers.Singleton(
+        traced_mail_sender,
+        provider=tracer_provider,
+        inner=providers.Singleton(
+            MeteredMailSender, inner=chosen_mail_sender, count=metrics.provided.count_email
+        ),
+    )
 
-    code_digests = providers.Singleton(HmacCodeDigests,
-                                       key=providers.Singleton(derive_key, secret=secret, purpose="one-time-codes"))
-    codes = providers.Singleton(CodeBook, digests=code_digests, clock=clock,
-                                max_failures_in_a_row=settings.provided.CODE_FAILURES_IN_A_ROW)
-    emails = providers.Singleton(AccountEmails, tokens=tokens, renderer=renderer, links=links, clock=clock,
-                                 lifetimes=lifetimes, codes=codes, sender_domain=sender_domain)
-    sessions = providers.Singleton(SessionIssuer, access_tokens=access_tokens, clock=clock, lifetimes=lifetimes)
+    code_digests = providers.Singleton(
+        HmacCodeDigests, key=providers.Singleton(derive_key, secret=secret, purpose="one-time-codes")
+    )
+    codes = providers.Singleton(
+        CodeBook,
+        digests=code_digests,
+        clock=clock,
+        max_failures_in_a_row=settings.provided.CODE_FAILURES_IN_A_ROW,
+    )
+    emails = providers.Singleton(
+        AccountEmails,
+        tokens=tokens,
+        renderer=renderer,
+        links=links,
+        clock=clock,
+        lifetimes=lifetimes,
+        codes=codes,
+        sender_domain=sender_domain,
+    )
+    sessions = providers.Singleton(
+        SessionIssuer, access_tokens=access_tokens, clock=clock, lifetimes=lifetimes
+    )
     current_password = providers.Factory(CurrentPassword, uow=uow, hasher=hasher)
 
-    register_user = providers.Factory(RegisterUser, uow=uow, hasher=hasher, clock=clock,
-                                      common_passwords=common_passwords,
-                                      reveal_existing_accounts=reveal_existing_accounts)
+    register_user = providers.Factory(
+        RegisterUser,
+        uow=uow,
+        hasher=hasher,
+        clock=clock,
+        common_passwords=common_passwords,
+        reveal_existing_accounts=reveal_existing_accounts,
+    )
     verify_email = providers.Factory(VerifyEmail, uow=uow, tokens=tokens, lifetimes=lifetimes, clock=clock)
     resend_verification = providers.Factory(ResendVerification, uow=uow, clock=clock)
-    login = providers.Factory(Login, uow=uow, hasher=hasher, sessions=sessions, clock=clock,
-                              reveal_existing_accounts=reveal_existing_accounts)
-    refresh_session = providers.Factory(RefreshSession, uow=uow, sessions=sessions, clock=clock, lifetimes=lifetimes)
+    login = providers.Factory(
+        Login,
+        uow=uow,
+        hasher=hasher,
+        sessions=sessions,
+        clock=clock,
+        reveal_existing_accounts=reveal_existing_accounts,
+    )
+    refresh_session = providers.Factory(
+        RefreshSession, uow=uow, sessions=sessions, clock=clock, lifetimes=lifetimes
+    )
     logout = providers.Factory(Logout, uow=uow, clock=clock)
     list_sessions = providers.Factory(ListSessions, uow=uow, clock=clock)
     # Signed, so only a cursor this service issued is read back (see application/shared/cursors.py).
-    page_cursors = providers.Singleton(PageCursors, key=providers.Singleton(derive_key, secret=secret,
-                                                                             purpose="page-cursors"))
+    page_cursors = providers.Singleton(
+        PageCursors, key=providers.Singleton(derive_key, secret=secret, purpose="page-cursors")
+    )
     find_users = providers.Factory(FindUsers, uow=uow, cursors=page_cursors)
     show_me = providers.Factory(ShowMe, uow=one_read_uow, access_tokens=access_tokens, clock=clock)
     record_bounce = providers.Factory(RecordBounce, uow=uow, clock=clock)
@@ -274,8 +371,9 @@ class Container(containers.DeclarativeContainer):
     lift_suppression = providers.Factory(LiftSuppression, uow=uow)
     account_trail = providers.Factory(AccountTrail, uow=uow, cursors=page_cursors)
     export_account = providers.Factory(ExportAccount, uow=uow, sessions=list_sessions)
-    delete_own_account = providers.Factory(DeleteOwnAccount, uow=uow, current_password=current_password, codes=codes,
-                                           emails=emails, clock=clock)
+    delete_own_account = providers.Factory(
+        DeleteOwnAccount, uow=uow, current_password=current_password, codes=codes, emails=emails, clock=clock
+    )
     delete_account = providers.Factory(DeleteAccount, uow=uow, emails=emails, clock=clock)
     get_account = providers.Factory(GetAccount, uow=uow)
     locate_account = providers.Factory(LocateAccount, uow=uow)
@@ -289,71 +387,164 @@ class Container(containers.DeclarativeContainer):
     introspect = providers.Factory(Introspect, uow=one_read_uow, access_tokens=access_tokens, clock=clock)
     request_reset = providers.Factory(RequestReset, uow=uow, clock=clock)
     check_reset_link = providers.Factory(CheckResetLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
-    check_verification_link = providers.Factory(CheckVerificationLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
-    check_email_change_link = providers.Factory(CheckEmailChangeLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
+    check_verification_link = providers.Factory(
+        CheckVerificationLink, uow=uow, tokens=tokens, lifetimes=lifetimes
+    )
+    check_email_change_link = providers.Factory(
+        CheckEmailChangeLink, uow=uow, tokens=tokens, lifetimes=lifetimes
+    )
     update_profile = providers.Factory(UpdateProfile, uow=uow, clock=clock)
-    confirm_reset = providers.Factory(ConfirmReset, uow=uow, tokens=tokens, hasher=hasher, emails=emails, clock=clock,
-                                      lifetimes=lifetimes, common_passwords=common_passwords)
-    change_password = providers.Factory(ChangePassword, uow=uow, current_password=current_password, hasher=hasher,
-                                        sessions=sessions, emails=emails, clock=clock,
-                                        common_passwords=common_passwords)
+    confirm_reset = providers.Factory(
+        ConfirmReset,
+        uow=uow,
+        tokens=tokens,
+        hasher=hasher,
+        emails=emails,
+        clock=clock,
+        lifetimes=lifetimes,
+        common_passwords=common_passwords,
+    )
+    change_password = providers.Factory(
+        ChangePassword,
+        uow=uow,
+        current_password=current_password,
+        hasher=hasher,
+        sessions=sessions,
+        emails=emails,
+        clock=clock,
+        common_passwords=common_passwords,
+    )
     verify_email_by_code = providers.Factory(VerifyEmailByCode, uow=uow, codes=codes, clock=clock)
-    reset_password_by_code = providers.Factory(ResetPasswordByCode, uow=uow, codes=codes, hasher=hasher,
-                                               emails=emails, clock=clock, common_passwords=common_passwords)
-    confirm_email_change_by_code = providers.Factory(ConfirmEmailChangeByCode, uow=uow, codes=codes, clock=clock)
+    reset_password_by_code = providers.Factory(
+        ResetPasswordByCode,
+        uow=uow,
+        codes=codes,
+        hasher=hasher,
+        emails=emails,
+        clock=clock,
+        common_passwords=common_passwords,
+    )
+    confirm_email_change_by_code = providers.Factory(
+        ConfirmEmailChangeByCode, uow=uow, codes=codes, clock=clock
+    )
     request_login_code = providers.Factory(RequestLoginCode, uow=uow, clock=clock)
-    login_by_code = providers.Factory(LoginByCode, uow=uow, codes=codes, sessions=sessions, hasher=hasher,
-                                      clock=clock)
-    login_by_link = providers.Factory(LoginByLink, uow=uow, tokens=tokens, codes=codes, sessions=sessions,
-                                      hasher=hasher, clock=clock, lifetimes=lifetimes)
-    change_email = providers.Factory(ChangeEmail, uow=uow, current_password=current_password, clock=clock,
-                                     reveal_existing_accounts=reveal_existing_accounts)
-    confirm_email_change = providers.Factory(ConfirmEmailChange, uow=uow, tokens=tokens, lifetimes=lifetimes,
-                                             clock=clock)
+    login_by_code = providers.Factory(
+        LoginByCode, uow=uow, codes=codes, sessions=sessions, hasher=hasher, clock=clock
+    )
+    login_by_link = providers.Factory(
+        LoginByLink,
+        uow=uow,
+        tokens=tokens,
+        codes=codes,
+        sessions=sessions,
+        hasher=hasher,
+        clock=clock,
+        lifetimes=lifetimes,
+    )
+    change_email = providers.Factory(
+        ChangeEmail,
+        uow=uow,
+        current_password=current_password,
+        clock=clock,
+        reveal_existing_accounts=reveal_existing_accounts,
+    )
+    confirm_email_change = providers.Factory(
+        ConfirmEmailChange, uow=uow, tokens=tokens, lifetimes=lifetimes, clock=clock
+    )
     list_users = providers.Factory(ListUsers, uow=uow, cursors=page_cursors)
     send_mail = providers.Factory(SendMail, uow=uow, emails=emails)
-    create_admin = providers.Factory(CreateAdmin, uow=uow, hasher=hasher, clock=clock,
-                                     common_passwords=common_passwords)
+    create_admin = providers.Factory(
+        CreateAdmin, uow=uow, hasher=hasher, clock=clock, common_passwords=common_passwords
+    )
 
-    process_email_requests = providers.Factory(ProcessEmailRequests, uow=uow, emails=emails, clock=clock,
-                                               tracing=tracing,
-                                               batch_size=providers.Callable(lambda s: s.OUTBOX_BATCH_SIZE, settings))
-    deliver_outbox = providers.Factory(DeliverOutbox, uow=uow, sender=mail_sender, clock=clock,
-                                       policy=delivery_policy, count_suppressed=count_suppressed, heartbeat_uow=uow)
+    process_email_requests = providers.Factory(
+        ProcessEmailRequests,
+        uow=uow,
+        emails=emails,
+        clock=clock,
+        tracing=tracing,
+        batch_size=providers.Callable(lambda s: s.OUTBOX_BATCH_SIZE, settings),
+    )
+    deliver_outbox = providers.Factory(
+        DeliverOutbox,
+        uow=uow,
+        sender=mail_sender,
+        clock=clock,
+        policy=delivery_policy,
+        count_suppressed=count_suppressed,
+        heartbeat_uow=uow,
+    )
     outbox_status = providers.Factory(OutboxStatus, uow=uow)
     revive_dead_messages = providers.Factory(ReviveDeadMessages, uow=uow, clock=clock)
-    housekeeping = providers.Factory(Housekeeping, uow=uow, clock=clock, sent_retention=sent_retention,
-                                     unsent_retention=unsent_retention, token_retention=token_retention,
-                                     trail_retention=trail_retention, count=metrics.provided.count_pruned)
+    housekeeping = providers.Factory(
+        Housekeeping,
+        uow=uow,
+        clock=clock,
+        sent_retention=sent_retention,
+        unsent_retention=unsent_retention,
+        token_retention=token_retention,
+        trail_retention=trail_retention,
+        count=metrics.provided.count_pruned,
+    )
 
     webhook_sealer = providers.Singleton(
-        AesGcmSealer, key=providers.Singleton(derive_key, secret=secret, purpose=WEBHOOK_SECRETS),
-        previous=providers.Singleton(_previous_keys, previous_secrets, WEBHOOK_SECRETS))
-    resealer = providers.Factory(Resealer, engine=engine, secret=secret, previous=previous_secrets,
-                                 development=is_development)
-    webhook_targets = providers.Singleton(PublicWebhookTargets,
-                                          allow_private=settings.provided.WEBHOOK_ALLOW_PRIVATE)
-    webhook_sender = providers.Singleton(traced_webhook_sender, provider=tracer_provider, inner=providers.Singleton(
-        HttpxWebhookSender, targets=webhook_targets, timeout_seconds=settings.provided.WEBHOOK_TIMEOUT_SECONDS,
-        tracer_provider=tracer_provider))
-    add_webhook = providers.Factory(AddWebhook, uow=uow, targets=webhook_targets, sealer=webhook_sealer, clock=clock)
+        AesGcmSealer,
+        key=providers.Singleton(derive_key, secret=secret, purpose=WEBHOOK_SECRETS),
+        previous=providers.Singleton(_previous_keys, previous_secrets, WEBHOOK_SECRETS),
+    )
+    resealer = providers.Factory(
+        Resealer, engine=engine, secret=secret, previous=previous_secrets, development=is_development
+    )
+    webhook_targets = providers.Singleton(
+        PublicWebhookTargets, allow_private=settings.provided.WEBHOOK_ALLOW_PRIVATE
+    )
+    webhook_sender = providers.Singleton(
+        traced_webhook_sender,
+        provider=tracer_provider,
+        inner=providers.Singleton(
+            HttpxWebhookSender,
+            targets=webhook_targets,
+            timeout_seconds=settings.provided.WEBHOOK_TIMEOUT_SECONDS,
+            tracer_provider=tracer_provider,
+        ),
+    )
+    add_webhook = providers.Factory(
+        AddWebhook, uow=uow, targets=webhook_targets, sealer=webhook_sealer, clock=clock
+    )
     list_webhooks = providers.Factory(ListWebhooks, uow=uow)
     remove_webhook = providers.Factory(RemoveWebhook, uow=uow)
-    test_webhook = providers.Factory(TestWebhook, uow=uow, sender=webhook_sender, sealer=webhook_sealer, clock=clock)
+    test_webhook = providers.Factory(
+        TestWebhook, uow=uow, sender=webhook_sender, sealer=webhook_sealer, clock=clock
+    )
     distribute_events = providers.Factory(DistributeEvents, uow=uow)
-    claim_webhook_deliveries = providers.Factory(ClaimWebhookDeliveries, uow=uow, clock=clock,
-                                                policy=webhook_delivery_policy)
-    send_to_receiver = providers.Factory(SendToReceiver, uow=uow, sender=webhook_sender, sealer=webhook_sealer,
-                                         clock=clock, policy=webhook_delivery_policy)
-    webhook_pump = providers.Factory(WebhookPump, distribute=distribute_events.provider,
-                                     claim=claim_webhook_deliveries.provider, send=send_to_receiver.provider,
-                                     poll_seconds=settings.provided.OUTBOX_POLL_SECONDS,
-                                     concurrency=settings.provided.WEBHOOK_CONCURRENCY)
+    claim_webhook_deliveries = providers.Factory(
+        ClaimWebhookDeliveries, uow=uow, clock=clock, policy=webhook_delivery_policy
+    )
+    send_to_receiver = providers.Factory(
+        SendToReceiver,
+        uow=uow,
+        sender=webhook_sender,
+        sealer=webhook_sealer,
+        clock=clock,
+        policy=webhook_delivery_policy,
+    )
+    webhook_pump = providers.Factory(
+        WebhookPump,
+        distribute=distribute_events.provider,
+        claim=claim_webhook_deliveries.provider,
+        send=send_to_receiver.provider,
+        poll_seconds=settings.provided.OUTBOX_POLL_SECONDS,
+        concurrency=settings.provided.WEBHOOK_CONCURRENCY,
+    )
 
-    outbox_worker = providers.Factory(OutboxWorker, deliver=deliver_outbox.provider,
-                                      poll_seconds=settings.provided.OUTBOX_POLL_SECONDS,
-                                      requests=process_email_requests.provider, housekeeping=housekeeping.provider,
-                                      webhooks=webhook_pump)
+    outbox_worker = providers.Factory(
+        OutboxWorker,
+        deliver=deliver_outbox.provider,
+        poll_seconds=settings.provided.OUTBOX_POLL_SECONDS,
+        requests=process_email_requests.provider,
+        housekeeping=housekeeping.provider,
+        webhooks=webhook_pump,
+    )
 
 
 def build_container(settings: Settings) -> Container:
@@ -361,7 +552,8 @@ def build_container(settings: Settings) -> Container:
 
 
 async def close_container(container: Container) -> None:
-    """Closes what the container may have opened: the mail connection, the database pools, the hash threads."""
+    """Closes what the container may have opened: the mail connection, the database pools, the hash
+    threads."""
     await container.mail_sender().close()
     await container.webhook_sender().close()
     await container.engine().dispose()

@@ -20,6 +20,9 @@ def with_development_secret(settings: Settings) -> Settings:
     if settings.JWT_SECRET is not None:
         return settings
     secret, where = kept_secret(settings.DATABASE_URL, "jwt-secret")
-    logger.warning("JWT_SECRET is not set: tokens and links are signed with a secret generated for this "
-                   "development deployment, %s; set JWT_SECRET (and ENVIRONMENT=production) to deploy", where)
+    logger.warning(
+        "JWT_SECRET is not set: tokens and links are signed with a secret generated for this "
+        "development deployment, %s; set JWT_SECRET (and ENVIRONMENT=production) to deploy",
+        where,
+    )
     return settings.model_copy(update={"JWT_SECRET": SecretStr(secret)})

@@ -26,18 +26,23 @@ class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get() or "-"
         span = trace.get_current_span().get_span_context()
-        record.trace_id = format(span.trace_id, "032x") if span.is_valid else None
-        record.in_trace = f" trace={record.trace_id}" if span.is_valid else ""
+        trace_id = format(span.trace_id, "032x") if span.is_valid else None
+        record.trace_id = trace_id
+        record.in_trace = f" trace={trace_id}" if span.is_valid else ""
         return True
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        line = {"time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"), "level": record.levelname,
-                "logger": record.name, "message": record.getMessage(),
-                "request_id": None if getattr(record, "request_id", "-") == "-" else record.request_id}
-        if getattr(record, "trace_id", None):
-            line["trace_id"] = record.trace_id
+        line = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": None if (found := getattr(record, "request_id", "-")) == "-" else found,
+        }
+        if trace_id := getattr(record, "trace_id", None):
+            line["trace_id"] = trace_id
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)
@@ -47,8 +52,11 @@ def configure_logging(json_lines: bool) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(MaskTokens())
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s [%(request_id)s%(in_trace)s] %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if json_lines
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s%(in_trace)s] %(message)s")
+    )
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # a line per plugin, every run
     # A line per webhook POST, with the receiver's URL, whose path may be a secret of the receiver's.
@@ -56,7 +64,8 @@ def configure_logging(json_lines: bool) -> None:
 
 
 class RequestIdMiddleware:
-    """Gives each request an id (the caller's X-Request-ID when it is sane), for its log lines and its answer."""
+    """Gives each request an id (the caller's X-Request-ID when it is sane), for its log lines and its
+    answer."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -22,12 +22,16 @@ async def open_sealed_secrets(container: Container, *, database_may_be_away: boo
     except StorageError as error:
         if not database_may_be_away:
             raise
-        logger.warning("could not look at the secrets sealed in the database now (%s); each is opened when "
-                       "first needed", error)
+        logger.warning(
+            "could not look at the secrets sealed in the database now (%s); each is opened when first needed",
+            error,
+        )
         return
     if resealed:
         # Counts only: never a secret, nor which earlier value opened them.
-        logger.warning("sealed %d secret(s) sealed under an earlier JWT_SECRET again under the current one (%s); "
-                       "JWT_SECRET_PREVIOUS, if set, can go once every instance runs with this JWT_SECRET",
-                       sum(resealed.values()),
-                       ", ".join(f"{words}: {count}" for words, count in resealed.items()))
+        logger.warning(
+            "sealed %d secret(s) sealed under an earlier JWT_SECRET again under the current one (%s); "
+            "JWT_SECRET_PREVIOUS, if set, can go once every instance runs with this JWT_SECRET",
+            sum(resealed.values()),
+            ", ".join(f"{words}: {count}" for words, count in resealed.items()),
+        )

@@ -23,12 +23,17 @@ class Outage:
 
     @property
     def backoff_seconds(self) -> float:
-        return min(self._poll_seconds * 2 ** max(self._failures - 1, 0), max(MAX_BACKOFF_SECONDS, self._poll_seconds))
+        return min(
+            self._poll_seconds * 2 ** max(self._failures - 1, 0), max(MAX_BACKOFF_SECONDS, self._poll_seconds)
+        )
 
     def failed(self) -> None:
         if not self.ongoing:
-            self._logger.exception("%s cannot reach the database; retrying, at most %.0f s apart", self._what,
-                                   max(MAX_BACKOFF_SECONDS, self._poll_seconds))
+            self._logger.exception(
+                "%s cannot reach the database; retrying, at most %.0f s apart",
+                self._what,
+                max(MAX_BACKOFF_SECONDS, self._poll_seconds),
+            )
         self._failures += 1
 
     def over(self) -> None:

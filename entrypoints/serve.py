@@ -33,11 +33,16 @@ class CannotListen(Exception):
     """The address to listen on is taken, or not this machine's: a port problem, not the database's."""
 
 
-def serve(settings: Settings, host: str, port: int, processes: int, app_factory: AppFactory | None = None) -> int:
+def serve(
+    settings: Settings, host: str, port: int, processes: int, app_factory: AppFactory | None = None
+) -> int:
     app_factory = app_factory or create_app
     if settings.metrics_listener is not None and settings.metrics_listener[1] == port:
-        print(f"accounts: METRICS_LISTEN names port {port}, the API's: give the operators' listener a port of "
-              "its own", file=sys.stderr)
+        print(
+            f"accounts: METRICS_LISTEN names port {port}, the API's: give the operators' listener a port of "
+            "its own",
+            file=sys.stderr,
+        )
         return 2
     if processes <= 1:
         try:
@@ -61,8 +66,12 @@ def serve(settings: Settings, host: str, port: int, processes: int, app_factory:
 
 def _serve_many(settings: Settings, host: str, port: int, processes: int, app_factory: AppFactory) -> int:
     context = multiprocessing.get_context("spawn")
-    children = [context.Process(target=_child, args=(_for_child(settings, n), host, port, app_factory),
-                                name=f"api-{n}") for n in range(processes)]
+    children = [
+        context.Process(
+            target=_child, args=(_for_child(settings, n), host, port, app_factory), name=f"api-{n}"
+        )
+        for n in range(processes)
+    ]
     for child in children:
         child.start()
 
@@ -112,19 +121,30 @@ def _sockets(settings: Settings, host: str, port: int, reuse_port: bool) -> list
 
 
 def _serve_one(settings: Settings, sockets: list[socket.socket], app_factory: AppFactory) -> None:
-    bounds = RequestBounds(max_header_bytes=settings.MAX_REQUEST_HEADER_BYTES,
-                           header_seconds=settings.REQUEST_HEADER_TIMEOUT_SECONDS,
-                           body_seconds=settings.REQUEST_BODY_TIMEOUT_SECONDS,
-                           body_chunk_seconds=settings.REQUEST_BODY_CHUNK_TIMEOUT_SECONDS)
+    bounds = RequestBounds(
+        max_header_bytes=settings.MAX_REQUEST_HEADER_BYTES,
+        header_seconds=settings.REQUEST_HEADER_TIMEOUT_SECONDS,
+        body_seconds=settings.REQUEST_BODY_TIMEOUT_SECONDS,
+        body_chunk_seconds=settings.REQUEST_BODY_CHUNK_TIMEOUT_SECONDS,
+    )
     # log_config=None: uvicorn's lines go through the handler the CLI configured (format, masking, ids).
-    server = uvicorn.Server(uvicorn.Config(app_factory(settings), log_config=None, loop=settings.SERVER_LOOP,
-                                           http=guarded(settings.SERVER_HTTP, bounds),
-                                           h11_max_incomplete_event_size=settings.MAX_REQUEST_HEADER_BYTES,
-                                           # The app takes the client from X-Forwarded-For itself (ForwardedFor).
-                                           proxy_headers=False,
-                                           timeout_graceful_shutdown=settings.SHUTDOWN_TIMEOUT_SECONDS))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app_factory(settings),
+            log_config=None,
+            loop=settings.SERVER_LOOP,
+            http=guarded(settings.SERVER_HTTP, bounds),
+            h11_max_incomplete_event_size=settings.MAX_REQUEST_HEADER_BYTES,
+            # The app takes the client from X-Forwarded-For itself (ForwardedFor).
+            proxy_headers=False,
+            # Typed int, awaited with asyncio.wait_for, which takes the float.
+            timeout_graceful_shutdown=settings.SHUTDOWN_TIMEOUT_SECONDS,  # type: ignore[arg-type]
+        )
+    )
     public, *operators = (_address(sock) for sock in sockets)
-    logger.info("listening on http://%s%s", public, f" (operators: http://{operators[0]})" if operators else "")
+    logger.info(
+        "listening on http://%s%s", public, f" (operators: http://{operators[0]})" if operators else ""
+    )
     server.run(sockets=sockets)
     if not server.started:
         sys.exit(1)
@@ -145,8 +165,10 @@ def _listen(host: str, port: int, reuse_port: bool) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        raise CannotListen(f"cannot listen on {host}:{port}: {error.strerror or error}; choose another --port "
-                           "(or METRICS_LISTEN), or stop what listens there") from None
+        raise CannotListen(
+            f"cannot listen on {host}:{port}: {error.strerror or error}; choose another --port "
+            "(or METRICS_LISTEN), or stop what listens there"
+        ) from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

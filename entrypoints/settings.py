@@ -7,18 +7,29 @@ import ipaddress
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.sqlalchemy.engine import backend_of, password_of
 
-ASYNC_DRIVERS = {"postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg", "sqlite": "sqlite+aiosqlite"}
+ASYNC_DRIVERS = {
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
 # Secrets that were ever written in public (this repository's old development default, the tutorial's
 # example): whoever has read them can forge tokens and links, in any environment.
-KNOWN_SECRETS = frozenset({"development-only-secret-do-not-deploy-0123456789", "secret", "changeme",
-                           "your-secret-key", "supersecretkey"})
+KNOWN_SECRETS = frozenset(
+    {
+        "development-only-secret-do-not-deploy-0123456789",
+        "secret",
+        "changeme",
+        "your-secret-key",
+        "supersecretkey",
+    }
+)
 
 
 class Environment(str, Enum):
@@ -35,8 +46,9 @@ class MailBackend(str, Enum):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
-                                      case_sensitive=False)
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
 
     ENVIRONMENT: Environment = Environment.DEVELOPMENT
     LOG_FORMAT: Literal["text", "json"] = "text"
@@ -67,7 +79,9 @@ class Settings(BaseSettings):
     # Traces go by OTLP over HTTP to this collector (e.g. http://collector:4318); unset, tracing is off.
     OTEL_EXPORTER_OTLP_ENDPOINT: str | None = None
     OTEL_SERVICE_NAME: str = "bookly-accounts"
-    OTEL_TRACES_SAMPLE_RATIO: float = Field(1.0, ge=0, le=1)  # of the traces started here; a caller's decides its own
+    OTEL_TRACES_SAMPLE_RATIO: float = Field(
+        1.0, ge=0, le=1
+    )  # of the traces started here; a caller's decides its own
     # Browser origins allowed to call the API with credentials (comma-separated); none by default.
     CORS_ORIGINS: Annotated[list[str], NoDecode] = []
     DATABASE_URL: str = "sqlite+aiosqlite:///./accounts.db"
@@ -168,7 +182,9 @@ class Settings(BaseSettings):
     # body; those that never went (dead, suppressed, cancelled) are kept longer, to be looked into.
     OUTBOX_RETENTION_DAYS: float | None = Field(30, gt=0)
     OUTBOX_UNSENT_RETENTION_DAYS: float | None = Field(180, gt=0)
-    REFRESH_TOKEN_RETENTION_DAYS: float = Field(7, gt=0)  # after a token expires (spent ones are kept till then)
+    REFRESH_TOKEN_RETENTION_DAYS: float = Field(
+        7, gt=0
+    )  # after a token expires (spent ones are kept till then)
     SECURITY_EVENT_RETENTION_DAYS: float = Field(365, gt=0)  # the audit trail's entries, pruned after this
 
     # Webhooks go to https URLs on the public internet only; true allows http and private addresses (tests,
@@ -201,13 +217,16 @@ class Settings(BaseSettings):
     @field_validator("JWT_SECRET", mode="before")
     @classmethod
     def _unset_when_empty(cls, value: object) -> object:
-        return None if value == "" else value  # a blank line in .env (JWT_SECRET=) means unset, not an empty key
+        return (
+            None if value == "" else value
+        )  # a blank line in .env (JWT_SECRET=) means unset, not an empty key
 
     @field_validator("JWT_SECRET_PREVIOUS", mode="before")
     @classmethod
     def _previous_secrets(cls, value: object) -> object:
         # An operator writes one value, or several with commas; a JSON list ('["a", "b"]') carries values
-        # that hold a comma. pydantic-settings would read only JSON for a list, so the field takes no decoding.
+        # that hold a comma. pydantic-settings would read only JSON for a list, so the field takes no
+        # decoding.
         if isinstance(value, SecretStr):
             value = value.get_secret_value()
         if isinstance(value, str):
@@ -221,15 +240,18 @@ class Settings(BaseSettings):
             else:
                 value = value.split(",")
         if isinstance(value, list):
-            return [item.strip() if isinstance(item, str) else item for item in value
-                    if not isinstance(item, str) or item.strip()]
+            return [
+                item.strip() if isinstance(item, str) else item
+                for item in value
+                if not isinstance(item, str) or item.strip()
+            ]
         return value
 
     @field_validator("METRICS_LISTEN", "WORKER_METRICS_LISTEN")
     @classmethod
     def _listener(cls, value: str | None) -> str | None:
         if value:
-            host, colon, port = value.rpartition(":")
+            _host, colon, port = value.rpartition(":")
             if not colon or not port.isdigit() or not 0 < int(port) < 65536:
                 raise ValueError("must be host:port, such as 127.0.0.1:9100")
         return value or None
@@ -262,7 +284,9 @@ class Settings(BaseSettings):
     def _bare_address(cls, address: str) -> str:
         local, at, domain = address.strip().rpartition("@")
         if not (local and at and domain) or any(c in address for c in "<> ,"):
-            raise ValueError("must be a bare address such as noreply@example.com; the name goes in MAIL_FROM_NAME")
+            raise ValueError(
+                "must be a bare address such as noreply@example.com; the name goes in MAIL_FROM_NAME"
+            )
         return address.strip()
 
     @field_validator("DATABASE_URL")
@@ -274,51 +298,80 @@ class Settings(BaseSettings):
         try:
             backend_of(url.replace("postgres://", "postgresql://", 1))
         except ValueError:
-            raise ValueError("is not a database URL: use postgresql+asyncpg://user:pass@host:5432/db "
-                             "or sqlite+aiosqlite:///./accounts.db") from None
+            raise ValueError(
+                "is not a database URL: use postgresql+asyncpg://user:pass@host:5432/db "
+                "or sqlite+aiosqlite:///./accounts.db"
+            ) from None
         driver = ASYNC_DRIVERS.get(backend)
         if driver is None:
-            raise ValueError(f"names an unsupported database {backend!r}: "
-                             "use PostgreSQL (postgresql+asyncpg://...) or SQLite (sqlite+aiosqlite:///...)")
+            raise ValueError(
+                f"names an unsupported database {backend!r}: "
+                "use PostgreSQL (postgresql+asyncpg://...) or SQLite (sqlite+aiosqlite:///...)"
+            )
         return f"{driver}://{rest}"
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.MAIL_SSL_TLS and self.MAIL_STARTTLS:
-            raise ValueError("MAIL_SSL_TLS and MAIL_STARTTLS are both true: choose one "
-                             "(MAIL_SSL_TLS for implicit TLS, usually port 465; MAIL_STARTTLS for port 587)")
+            raise ValueError(
+                "MAIL_SSL_TLS and MAIL_STARTTLS are both true: choose one "
+                "(MAIL_SSL_TLS for implicit TLS, usually port 465; MAIL_STARTTLS for port 587)"
+            )
         secret = self.JWT_SECRET.get_secret_value() if self.JWT_SECRET is not None else None
         make_one = "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
         if secret is not None and not secret.strip():
-            raise ValueError(f"JWT_SECRET is blank: set a long random value {make_one}, or leave it out in "
-                             "development to have one generated")
+            raise ValueError(
+                f"JWT_SECRET is blank: set a long random value {make_one}, or leave it out in "
+                "development to have one generated"
+            )
         if secret is not None and secret.strip().lower() in KNOWN_SECRETS:
-            raise ValueError("JWT_SECRET is a value published elsewhere, which anyone could sign with: "
-                             f"set a secret of your own {make_one}")
+            raise ValueError(
+                "JWT_SECRET is a value published elsewhere, which anyone could sign with: "
+                f"set a secret of your own {make_one}"
+            )
         if self.ENVIRONMENT is not Environment.DEVELOPMENT:
             if secret is None:
                 raise ValueError(f"JWT_SECRET is not set: outside development it is required {make_one}")
             if len(secret.strip().encode()) < 32:
                 raise ValueError(f"JWT_SECRET is shorter than 32 bytes: set a long random value {make_one}")
-        if self.OUTBOX_LEASE_SECONDS is not None and self.OUTBOX_LEASE_SECONDS < 2 * self.MAIL_TIMEOUT_SECONDS:
-            # A send is begun only while half a lease is left on the claim: one that takes MAIL_TIMEOUT_SECONDS
-            # must end before the claim lapses, even when the database is away and the heartbeat cannot renew.
-            raise ValueError("OUTBOX_LEASE_SECONDS is under 2 x MAIL_TIMEOUT_SECONDS: one slow send could outlast "
-                             "a worker's claim and let another worker send the same message")
+        if (
+            self.OUTBOX_LEASE_SECONDS is not None
+            and self.OUTBOX_LEASE_SECONDS < 2 * self.MAIL_TIMEOUT_SECONDS
+        ):
+            # A send is begun only while half a lease is left on the claim: one that takes
+            # MAIL_TIMEOUT_SECONDS must end before the claim lapses, even when the database is away and the
+            # heartbeat cannot renew.
+            raise ValueError(
+                "OUTBOX_LEASE_SECONDS is under 2 x MAIL_TIMEOUT_SECONDS: one slow send could outlast "
+                "a worker's claim and let another worker send the same message"
+            )
         if "*" in self.CORS_ORIGINS:
-            raise ValueError("CORS_ORIGINS is '*': name the origins of your front ends; any origin together "
-                             "with credentials would let every site act for a logged-in user")
-        if secret is not None and self.ENVIRONMENT is not Environment.DEVELOPMENT and secret in (
-                self.MAIL_PASSWORD.get_secret_value(), password_of(self.DATABASE_URL)):
-            raise ValueError("JWT_SECRET is the same as another secret (MAIL_PASSWORD or the database "
-                             "password): give each its own")
-        if self.ENVIRONMENT is Environment.PRODUCTION and self.MAIL_BACKEND in (MailBackend.CONSOLE,
-                                                                               MailBackend.MEMORY):
-            raise ValueError(f"MAIL_BACKEND is {self.MAIL_BACKEND.value} in production, where emails (and "
-                             "their live links) would go to the log or nowhere: set MAIL_BACKEND=smtp")
+            raise ValueError(
+                "CORS_ORIGINS is '*': name the origins of your front ends; any origin together "
+                "with credentials would let every site act for a logged-in user"
+            )
+        if (
+            secret is not None
+            and self.ENVIRONMENT is not Environment.DEVELOPMENT
+            and secret in (self.MAIL_PASSWORD.get_secret_value(), password_of(self.DATABASE_URL))
+        ):
+            raise ValueError(
+                "JWT_SECRET is the same as another secret (MAIL_PASSWORD or the database "
+                "password): give each its own"
+            )
+        if self.ENVIRONMENT is Environment.PRODUCTION and self.MAIL_BACKEND in (
+            MailBackend.CONSOLE,
+            MailBackend.MEMORY,
+        ):
+            raise ValueError(
+                f"MAIL_BACKEND is {self.MAIL_BACKEND.value} in production, where emails (and "
+                "their live links) would go to the log or nowhere: set MAIL_BACKEND=smtp"
+            )
         if self.ENVIRONMENT is Environment.PRODUCTION and self.WEBHOOK_ALLOW_PRIVATE:
-            raise ValueError("WEBHOOK_ALLOW_PRIVATE is true in production, where a webhook could then reach "
-                             "the service's own network (SSRF): leave it false")
+            raise ValueError(
+                "WEBHOOK_ALLOW_PRIVATE is true in production, where a webhook could then reach "
+                "the service's own network (SSRF): leave it false"
+            )
         return self
 
     def production_warnings(self) -> list[str]:
@@ -327,14 +380,20 @@ class Settings(BaseSettings):
             return []
         warnings = []
         if self.PUBLIC_SCHEME == "http":
-            warnings.append("PUBLIC_SCHEME is http in production: the links in emails carry tokens in the clear; "
-                            "set PUBLIC_SCHEME=https")
+            warnings.append(
+                "PUBLIC_SCHEME is http in production: the links in emails carry tokens in the clear; "
+                "set PUBLIC_SCHEME=https"
+            )
         if (self.DOMAIN or "localhost").split(":")[0] in ("localhost", "127.0.0.1", "::1", "[::1]"):
-            warnings.append(f"DOMAIN is {self.DOMAIN or 'unset'} in production: the links in emails lead to "
-                            "the reader's own machine; set DOMAIN to the public host")
+            warnings.append(
+                f"DOMAIN is {self.DOMAIN or 'unset'} in production: the links in emails lead to "
+                "the reader's own machine; set DOMAIN to the public host"
+            )
         if self.DATABASE_URL.startswith("sqlite"):
-            warnings.append("the database is SQLite in production: one process, one machine, no replica; "
-                            "set DATABASE_URL to PostgreSQL")
+            warnings.append(
+                "the database is SQLite in production: one process, one machine, no replica; "
+                "set DATABASE_URL to PostgreSQL"
+            )
         return warnings
 
     @property
@@ -345,9 +404,12 @@ class Settings(BaseSettings):
 
     @property
     def previous_secrets(self) -> list[str]:
-        """JWT_SECRET_PREVIOUS's values, without JWT_SECRET itself (left in by mistake, it is no earlier value)."""
+        """JWT_SECRET_PREVIOUS's values, without JWT_SECRET itself (left in by mistake, it is no earlier
+        value)."""
         current = self.JWT_SECRET.get_secret_value() if self.JWT_SECRET is not None else None
-        return [value for secret in self.JWT_SECRET_PREVIOUS if (value := secret.get_secret_value()) != current]
+        return [
+            value for secret in self.JWT_SECRET_PREVIOUS if (value := secret.get_secret_value()) != current
+        ]
 
     @property
     def metrics_listener(self) -> tuple[str, int] | None:
@@ -390,7 +452,9 @@ class Settings(BaseSettings):
 
     @property
     def reset_url_template(self) -> str:
-        return self.RESET_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/password-reset-confirm/{{token}}"
+        return (
+            self.RESET_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/password-reset-confirm/{{token}}"
+        )
 
 
 def _host_and_port(spec: str | None) -> tuple[str, int] | None:
@@ -411,7 +475,7 @@ class SettingsError(Exception):
     """Settings that cannot start the service, said in one line that names the setting."""
 
 
-def load_settings(**overrides: object) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as error:

@@ -13,8 +13,14 @@ from opentelemetry.context import Context
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.sdk.trace.sampling import (ALWAYS_ON, Decision, ParentBased, Sampler, SamplingResult,
-                                              TraceIdRatioBased)
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_ON,
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
 from opentelemetry.trace import Link, SpanKind
 from opentelemetry.util.types import Attributes
 
@@ -29,9 +35,16 @@ class NoLoneStatements(Sampler):
     def __init__(self, ratio: float = 1.0) -> None:
         self._roots = ALWAYS_ON if ratio >= 1 else TraceIdRatioBased(ratio)
 
-    def should_sample(self, parent_context: Context | None, trace_id: int, name: str,
-                      kind: SpanKind | None = None, attributes: Attributes = None,
-                      links: Sequence[Link] | None = None, trace_state: Any = None) -> SamplingResult:
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
         if kind is SpanKind.CLIENT:
             return SamplingResult(Decision.DROP)
         return self._roots.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
@@ -40,10 +53,13 @@ class NoLoneStatements(Sampler):
         return "NoLoneStatements"
 
 
-def tracer_provider(*, exporter: Any = None, service_name: str = "bookly-accounts",
-                    ratio: float = 1.0) -> TracerProvider:
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: service_name}),
-                              sampler=ParentBased(root=NoLoneStatements(ratio)))
+def tracer_provider(
+    *, exporter: Any = None, service_name: str = "bookly-accounts", ratio: float = 1.0
+) -> TracerProvider:
+    provider = TracerProvider(
+        resource=Resource.create({SERVICE_NAME: service_name}),
+        sampler=ParentBased(root=NoLoneStatements(ratio)),
+    )
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(exporter))
     return provider
@@ -56,8 +72,11 @@ def provider_from(settings: Settings) -> TracerProvider | None:
 
     # The variable names the collector, as the SDK reads it; the traces go to its /v1/traces.
     endpoint = settings.OTEL_EXPORTER_OTLP_ENDPOINT.rstrip("/") + "/v1/traces"
-    return tracer_provider(exporter=OTLPSpanExporter(endpoint=endpoint), service_name=settings.OTEL_SERVICE_NAME,
-                           ratio=settings.OTEL_TRACES_SAMPLE_RATIO)
+    return tracer_provider(
+        exporter=OTLPSpanExporter(endpoint=endpoint),
+        service_name=settings.OTEL_SERVICE_NAME,
+        ratio=settings.OTEL_TRACES_SAMPLE_RATIO,
+    )
 
 
 def instrument_app(app: Any, provider: TracerProvider | None) -> None:
@@ -65,8 +84,13 @@ def instrument_app(app: Any, provider: TracerProvider | None) -> None:
         from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
         # Probes and scrapes come every few seconds and tell nothing of a user's request.
-        FastAPIInstrumentor.instrument_app(app, tracer_provider=provider, excluded_urls="health/.*,metrics",
-                                           exclude_spans=["receive", "send"], server_request_hook=_mask_path)
+        FastAPIInstrumentor.instrument_app(
+            app,
+            tracer_provider=provider,
+            excluded_urls="health/.*,metrics",
+            exclude_spans=["receive", "send"],
+            server_request_hook=_mask_path,
+        )
 
 
 _PATH_ATTRIBUTES = ("url.path", "http.target", "http.url", "url.full")

@@ -5,5 +5,6 @@ A module rather than importlib.metadata, so an editable install never reports th
 
 from __future__ import annotations
 
-# PEP 440. Between releases it names the next release with .dev0; RELEASING in CHANGELOG.md says how to cut one.
+# PEP 440. Between releases it names the next release with .dev0; RELEASING in CHANGELOG.md says how to cut
+# one.
 __version__ = "0.5.0.dev0"

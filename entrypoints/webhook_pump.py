@@ -16,8 +16,15 @@ logger = logging.getLogger("accounts.webhooks")
 
 
 class WebhookPump:
-    def __init__(self, *, distribute: Callable[[], DistributeEvents], claim: Callable[[], ClaimWebhookDeliveries],
-                 send: Callable[[], SendToReceiver], poll_seconds: float, concurrency: int) -> None:
+    def __init__(
+        self,
+        *,
+        distribute: Callable[[], DistributeEvents],
+        claim: Callable[[], ClaimWebhookDeliveries],
+        send: Callable[[], SendToReceiver],
+        poll_seconds: float,
+        concurrency: int,
+    ) -> None:
         self._distribute = distribute
         self._claim = claim
         self._send = send  # a new one per receiver's batch: each has its own unit of work
@@ -44,8 +51,10 @@ class WebhookPump:
             if handed_on == 0 and started == 0:
                 self._woken.clear()
                 try:
-                    await asyncio.wait_for(self._woken.wait(), self._outage.backoff_seconds if self._outage.ongoing
-                                           else self._poll_seconds)
+                    await asyncio.wait_for(
+                        self._woken.wait(),
+                        self._outage.backoff_seconds if self._outage.ongoing else self._poll_seconds,
+                    )
                 except TimeoutError:
                     pass
         # The batches in hand finish the delivery they are on and hand the rest back.

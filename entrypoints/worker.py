@@ -18,9 +18,15 @@ HOUSEKEEPING_PAUSE_SECONDS = 0.05  # between batches, while a backlog of old row
 
 
 class OutboxWorker:
-    def __init__(self, *, deliver: Callable[[], DeliverOutbox], poll_seconds: float,
-                 requests: Callable[[], ProcessEmailRequests], housekeeping: Callable[[], Housekeeping],
-                 webhooks: WebhookPump) -> None:
+    def __init__(
+        self,
+        *,
+        deliver: Callable[[], DeliverOutbox],
+        poll_seconds: float,
+        requests: Callable[[], ProcessEmailRequests],
+        housekeeping: Callable[[], Housekeeping],
+        webhooks: WebhookPump,
+    ) -> None:
         self._deliver = deliver
         self._webhooks = webhooks
         self._requests = requests
@@ -32,9 +38,11 @@ class OutboxWorker:
     def start(self) -> None:
         # Webhooks and housekeeping beside emails, not in turn with them: a slow receiver or a year of old
         # rows never holds an email back.
-        self._tasks = [asyncio.create_task(self.run(), name="outbox-worker"),
-                       asyncio.create_task(self._webhooks.run(), name="webhook-worker"),
-                       asyncio.create_task(self.keep_house(), name="housekeeping")]
+        self._tasks = [
+            asyncio.create_task(self.run(), name="outbox-worker"),
+            asyncio.create_task(self._webhooks.run(), name="webhook-worker"),
+            asyncio.create_task(self.keep_house(), name="housekeeping"),
+        ]
 
     async def stop(self) -> None:
         """Finishes the message in hand, hands the rest of its batch back, then returns."""
@@ -56,8 +64,13 @@ class OutboxWorker:
             deleted = await self._round(outage, lambda: self._housekeeping().execute())
             if deleted:
                 logger.debug("housekeeping deleted %d rows past their time", deleted)
-            await self._pause(HOUSEKEEPING_PAUSE_SECONDS if deleted else
-                              outage.backoff_seconds if outage.ongoing else HOUSEKEEPING_EVERY_SECONDS)
+            await self._pause(
+                HOUSEKEEPING_PAUSE_SECONDS
+                if deleted
+                else outage.backoff_seconds
+                if outage.ongoing
+                else HOUSEKEEPING_EVERY_SECONDS
+            )
 
     async def _send_emails(self) -> int:
         handled = await self._requests().execute()

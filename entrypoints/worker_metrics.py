@@ -33,8 +33,9 @@ class CannotListen(Exception):
 
 
 class WorkerMetricsListener:
-    def __init__(self, *, host: str, port: int, metrics: Metrics, status: Callable[[], OutboxStatus],
-                 clock: Clock) -> None:
+    def __init__(
+        self, *, host: str, port: int, metrics: Metrics, status: Callable[[], OutboxStatus], clock: Clock
+    ) -> None:
         self._host, self._port = host, port
         self._metrics = metrics
         self._status = status
@@ -46,7 +47,9 @@ class WorkerMetricsListener:
         try:
             self._server = await asyncio.start_server(self._answer, self._host, self._port, limit=HEAD_BYTES)
         except OSError as error:
-            raise CannotListen(f"WORKER_METRICS_LISTEN {self._host}:{self._port}: {error.strerror or error}") from None
+            raise CannotListen(
+                f"WORKER_METRICS_LISTEN {self._host}:{self._port}: {error.strerror or error}"
+            ) from None
         host, port = self._server.sockets[0].getsockname()[:2]
         return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
@@ -59,10 +62,12 @@ class WorkerMetricsListener:
         try:
             async with asyncio.timeout(HEAD_SECONDS):
                 head = await reader.readuntil(b"\r\n\r\n")
-            method, target = (head.split(b"\r\n", 1)[0].split(b" ") + [b"", b""])[:2]
+            method, target = [*head.split(b"\r\n", 1)[0].split(b" "), b"", b""][:2]
             status, content_type, body = await self._page(method, target.split(b"?", 1)[0])
-            writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-                         % (status, _REASONS[status], content_type.encode(), len(body)))
+            writer.write(
+                b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                % (status, _REASONS[status], content_type.encode(), len(body))
+            )
             if method != b"HEAD":
                 writer.write(body)
             await writer.drain()
@@ -79,9 +84,13 @@ class WorkerMetricsListener:
         if path == b"/metrics":
             try:
                 async with asyncio.timeout(READING_SECONDS):
-                    self._metrics.record_backlog(await self._status().execute(count_sent=False), self._clock.now())
+                    self._metrics.record_backlog(
+                        await self._status().execute(count_sent=False), self._clock.now()
+                    )
             except (StorageError, TimeoutError) as error:
-                logger.warning("worker metrics: the backlog could not be read (%s); counters served alone", error)
+                logger.warning(
+                    "worker metrics: the backlog could not be read (%s); counters served alone", error
+                )
             return 200, CONTENT_TYPE_LATEST, self._metrics.exposition()
         if path == b"/health/live":
             return 200, "application/json", json.dumps({"status": "ok", "pid": os.getpid()}).encode()

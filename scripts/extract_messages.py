@@ -32,13 +32,16 @@ def messages() -> Iterator[tuple[str, str]]:
     for folder in TEMPLATES:
         for path in sorted(folder.glob("*.*")):
             with path.open("rb") as source:
-                for line, text, _comments, _context in extract("jinja2.ext:babel_extract", source,
-                                                options={"extensions": "jinja2.ext.i18n"}):
+                for line, text, _comments, _context in extract(
+                    "jinja2.ext:babel_extract", source, options={"extensions": "jinja2.ext.i18n"}
+                ):
                     yield text, f"{path.relative_to(ROOT)}:{line}"
     for folder in MARKED:
         for path in sorted(folder.glob("*.py")):
             with path.open("rb") as source:
-                for line, text, _comments, _context in extract("python", source, keywords={"_": None, "N_": None}):
+                for line, text, _comments, _context in extract(
+                    "python", source, keywords={"_": None, "N_": None}
+                ):
                     if isinstance(text, str) and text:  # _(a_variable) names words marked elsewhere
                         yield text, f"{path.relative_to(ROOT)}:{line}"
     yield from _error_words()
@@ -58,10 +61,17 @@ def _error_words() -> Iterator[tuple[str, str]]:
             for node in ast.walk(ast.parse(path.read_text(), str(path))):
                 raised = isinstance(node, ast.Call) and getattr(node.func, "id", None) in names
                 # super().__init__(resolution="...") in an error's own constructor, too
-                passed_up = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                    node.func.attr == "__init__" and path.name == "errors.py"
+                passed_up = (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "__init__"
+                    and path.name == "errors.py"
+                )
                 if raised or passed_up:
-                    words = [*node.args, *(k.value for k in node.keywords if k.arg in ("message", "resolution"))]
+                    words = [
+                        *node.args,
+                        *(k.value for k in node.keywords if k.arg in ("message", "resolution")),
+                    ]
                     for arg in words:
                         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                             yield arg.value, f"{path.relative_to(ROOT)}:{node.lineno}"

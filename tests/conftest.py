@@ -19,6 +19,31 @@ from tests.smtp_server import smtp_server, smtp_tls_server  # noqa: F401  (fixtu
 REQUIRE_REAL = os.environ.get("REQUIRE_REAL_SERVICES") == "1"
 
 
+# The system tests, deselected by `./dev test --fast`, by node id prefix. Measured (--durations, on this
+# shared 2-core machine): without PostgreSQL and the browser they still took 8 min for 713 tests, because
+# each end-to-end test boots the service on a freshly migrated SQLite database (1-2 s of setup) and the
+# integration tests start processes, wait out timeouts and kill workers (the wheel, graceful shutdown, the
+# fuzzer at 40 s a run, the outbox and webhook workers); the rest (560 tests, fakes and pure code) 11-23 s.
+SLOW = ("tests/e2e/", "tests/integration/")
+# The PostgreSQL fixtures, and the param by which a fixture chooses PostgreSQL (database_url and the like).
+POSTGRES_FIXTURES = {"postgres_url", "pg_url"}
+BROWSER_FIXTURES = {"page", "browser"}  # tests/e2e/test_browser.py's playwright fixtures
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Marks each test by what it needs, so the test files carry no marks of their own: `postgres` (the
+    fixtures, or a fixture parametrised "postgresql"), `browser` (playwright), `slow` (SLOW above)."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if used & POSTGRES_FIXTURES or "postgresql" in params.values():
+            item.add_marker(pytest.mark.postgres)
+        if used & BROWSER_FIXTURES:
+            item.add_marker(pytest.mark.browser)
+        if item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+
+
 def unavailable(reason: str) -> None:
     if REQUIRE_REAL:
         pytest.fail(f"{reason} (REQUIRE_REAL_SERVICES=1, so this is a failure)", pytrace=False)

@@ -25,20 +25,19 @@ from domain.limits import Limits, RateLimit, Rule
 from domain.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
 from domain.sessions import AccessClaims, RefreshTokenRecord, Spend, SpendOutcome
 from domain.suppressions import Suppression
-from domain.trail import EventPosition, SecurityEvent
-from domain.trail import SessionOrigin
-from domain.user import BearerAccount, UserFilter, UserPosition
-from domain.user import User
+from domain.trail import EventPosition, SecurityEvent, SessionOrigin
+from domain.user import BearerAccount, User, UserFilter, UserPosition
 from domain.webhooks import WebhookSubscription
 from tests.fake_webhooks import FakeEventOutbox, FakeWebhookDeliveries, FakeWebhookSubscriptions
-
 
 PER_CLIENT = RateLimit(40, timedelta(minutes=1))
 PER_ADDRESS = RateLimit(5, timedelta(hours=1))
 LOGIN_FAILURES = RateLimit(10, timedelta(minutes=15))
-LIMITS: Limits = {rule: PER_CLIENT for rule in Rule} | {Rule.EMAILS_PER_ADDRESS: PER_ADDRESS,
-                                                       Rule.PASSWORD_GUESSES: LOGIN_FAILURES,
-                                                       Rule.CODE_FAILURES: LOGIN_FAILURES}
+LIMITS: Limits = {rule: PER_CLIENT for rule in Rule} | {
+    Rule.EMAILS_PER_ADDRESS: PER_ADDRESS,
+    Rule.PASSWORD_GUESSES: LOGIN_FAILURES,
+    Rule.CODE_FAILURES: LOGIN_FAILURES,
+}
 
 
 class FakeClock:
@@ -116,8 +115,9 @@ class FakeEmailRequests:
 
     async def prune(self, processed_before: datetime, limit: int = 1000) -> int:
         # the oldest first, as the adapter's
-        old = sorted((at, i) for i, (_, at) in self.requests.items()
-                     if at is not None and at < processed_before)[:limit]
+        old = sorted(
+            (at, i) for i, (_, at) in self.requests.items() if at is not None and at < processed_before
+        )[:limit]
         for _, request_id in old:
             del self.requests[request_id]
         return len(old)
@@ -128,15 +128,28 @@ class FakeOneTimeCodes:
         self.codes = codes
 
     async def replace(self, code: OneTimeCode) -> None:
-        for old in [c for c in self.codes.values() if c.purpose is code.purpose
-                    and (c.user_id == code.user_id or c.email == code.email)]:  # as the upsert does
+        for old in [
+            c
+            for c in self.codes.values()
+            if c.purpose is code.purpose and (c.user_id == code.user_id or c.email == code.email)
+        ]:  # as the upsert does
             del self.codes[old.id]
         self.codes[code.id] = code
 
-    async def hold(self, email: Email, purpose: TokenPurpose, when: datetime,
-                   user_id: uuid.UUID | None = None) -> OneTimeCode | None:
-        return next((c for c in self.codes.values() if c.email == email and c.purpose is purpose
-                     and c.expires_at > when and user_id in (None, c.user_id)), None)
+    async def hold(
+        self, email: Email, purpose: TokenPurpose, when: datetime, user_id: uuid.UUID | None = None
+    ) -> OneTimeCode | None:
+        return next(
+            (
+                c
+                for c in self.codes.values()
+                if c.email == email
+                and c.purpose is purpose
+                and c.expires_at > when
+                and user_id in (None, c.user_id)
+            ),
+            None,
+        )
 
     async def count_wrong(self, code_id: uuid.UUID, wrong: bool) -> None:
         if wrong and code_id in self.codes:
@@ -144,14 +157,22 @@ class FakeOneTimeCodes:
 
     async def spend(self, code_id: uuid.UUID, when: datetime, max_attempts: int) -> bool:
         code = self.codes.get(code_id)
-        if code is None or code.used_at is not None or code.expires_at <= when or code.attempts >= max_attempts:
+        if (
+            code is None
+            or code.used_at is not None
+            or code.expires_at <= when
+            or code.attempts >= max_attempts
+        ):
             return False
         self.codes[code_id] = replace(code, used_at=when)
         return True
 
     async def retire(self, user_id: uuid.UUID, when: datetime, *purposes: TokenPurpose) -> None:
-        for old in [c for c in self.codes.values() if c.user_id == user_id and c.used_at is None
-                    and (not purposes or c.purpose in purposes)]:
+        for old in [
+            c
+            for c in self.codes.values()
+            if c.user_id == user_id and c.used_at is None and (not purposes or c.purpose in purposes)
+        ]:
             self.codes[old.id] = replace(old, used_at=when)
 
 
@@ -169,8 +190,10 @@ class FakeCodeFailures:
 
     async def prune(self, quiet_since: datetime, limit: int = 1000) -> int:
         owned = {user.email.value for user in self._users.values()}
-        old = sorted((email for email, (_, at) in self.runs.items() if at < quiet_since and email not in owned),
-                     key=lambda email: self.runs[email][1])[:limit]  # the oldest first, as the adapter's
+        old = sorted(
+            (email for email, (_, at) in self.runs.items() if at < quiet_since and email not in owned),
+            key=lambda email: self.runs[email][1],
+        )[:limit]  # the oldest first, as the adapter's
         for email in old:
             del self.runs[email]
         return len(old)
@@ -182,10 +205,14 @@ class FakeCodeDigests:
 
 
 class FakeUsers:
-    def __init__(self, users: dict[uuid.UUID, User], suppressed: Collection[str] = (),
-                 refresh_tokens: dict[str, RefreshTokenRecord] | None = None,
-                 codes: dict[uuid.UUID, OneTimeCode] | None = None,
-                 email_requests: dict[uuid.UUID, tuple[EmailRequest, datetime | None]] | None = None) -> None:
+    def __init__(
+        self,
+        users: dict[uuid.UUID, User],
+        suppressed: Collection[str] = (),
+        refresh_tokens: dict[str, RefreshTokenRecord] | None = None,
+        codes: dict[uuid.UUID, OneTimeCode] | None = None,
+        email_requests: dict[uuid.UUID, tuple[EmailRequest, datetime | None]] | None = None,
+    ) -> None:
         self.users = users
         self.suppressed = suppressed  # the suppression list's addresses
         self.refresh_tokens = refresh_tokens if refresh_tokens is not None else {}
@@ -202,16 +229,20 @@ class FakeUsers:
         user = await self.get(user_id)
         return (user, user.email.value in self.suppressed) if user is not None else None
 
-    async def get_for_bearer(self, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime, *,
-                             with_suppression: bool = False) -> BearerAccount | None:
+    async def get_for_bearer(
+        self, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime, *, with_suppression: bool = False
+    ) -> BearerAccount | None:
         user = await self.get(user_id)
         if user is None:
             return None
-        family = [r for r in self.refresh_tokens.values() if r.user_id == user_id and r.family_id == session_id]
+        family = [
+            r for r in self.refresh_tokens.values() if r.user_id == user_id and r.family_id == session_id
+        ]
         newest = max(family, key=lambda r: r.issued_at or r.expires_at, default=None)
         live = newest is not None and newest.revoked_at is None and newest.expires_at > now
-        return BearerAccount(user, session_live=live,
-                             suppressed=with_suppression and user.email.value in self.suppressed)
+        return BearerAccount(
+            user, session_live=live, suppressed=with_suppression and user.email.value in self.suppressed
+        )
 
     async def get_for_change(self, user_id: uuid.UUID) -> User | None:
         return await self.get(user_id)  # one unit of work at a time here: nothing to wait for
@@ -237,7 +268,7 @@ class FakeUsers:
 
     async def list(self, offset: int, limit: int) -> Sequence[User]:
         ordered = sorted(self.users.values(), key=lambda u: (u.created_at, u.id))
-        return copy.deepcopy(ordered[offset:offset + limit])
+        return copy.deepcopy(ordered[offset : offset + limit])
 
     async def count(self) -> int:
         return len(self.users)
@@ -249,17 +280,22 @@ class FakeUsers:
             del self.refresh_tokens[token_hash]
         for code_id in [i for i, c in self.codes.items() if c.user_id == user.id]:
             del self.codes[code_id]
-        for request_id in [i for i, (r, _) in self.email_requests.items()
-                           if r.user_id == user.id or r.email == user.email]:
+        for request_id in [
+            i for i, (r, _) in self.email_requests.items() if r.user_id == user.id or r.email == user.email
+        ]:
             del self.email_requests[request_id]
 
     async def search(self, filter: UserFilter, after: UserPosition | None, limit: int) -> Sequence[User]:
         def matches(u: User) -> bool:
             names = [str(u.email), u.username, u.first_name, u.last_name]
-            return ((not filter.prefix or any(n and n.lower().startswith(filter.prefix.lower()) for n in names))
-                    and filter.role in (None, u.role) and filter.verified in (None, u.is_verified)
-                    and filter.disabled in (None, u.disabled)
-                    and (after is None or (u.created_at, u.id) > (after.created_at, after.id)))
+            return (
+                (not filter.prefix or any(n and n.lower().startswith(filter.prefix.lower()) for n in names))
+                and filter.role in (None, u.role)
+                and filter.verified in (None, u.is_verified)
+                and filter.disabled in (None, u.disabled)
+                and (after is None or (u.created_at, u.id) > (after.created_at, after.id))
+            )
+
         found = sorted((u for u in self.users.values() if matches(u)), key=lambda u: (u.created_at, u.id))
         return copy.deepcopy(found[:limit])
 
@@ -272,19 +308,40 @@ class FakeRefreshTokens:
         self.tokens = tokens
         self.users = users
 
-    async def add(self, token_hash, user_id, family_id, issued_at, expires_at,  # type: ignore[no-untyped-def]
-                  session_expires_at=None, *, started_at=None, origin=SessionOrigin()) -> None:
-        self.tokens[token_hash] = RefreshTokenRecord(token_hash, user_id, family_id, expires_at,
-                                                     session_expires_at=session_expires_at or expires_at,
-                                                     issued_at=issued_at, started_at=started_at or issued_at,
-                                                     # cut to the columns' widths, as the table keeps them
-                                                     origin=SessionOrigin(origin.ip[:45], origin.device[:64]))
+    async def add(
+        self,
+        token_hash,
+        user_id,
+        family_id,
+        issued_at,
+        expires_at,  # type: ignore[no-untyped-def]
+        session_expires_at=None,
+        *,
+        started_at=None,
+        origin=SessionOrigin(),
+    ) -> None:
+        self.tokens[token_hash] = RefreshTokenRecord(
+            token_hash,
+            user_id,
+            family_id,
+            expires_at,
+            session_expires_at=session_expires_at or expires_at,
+            issued_at=issued_at,
+            started_at=started_at or issued_at,
+            # cut to the columns' widths, as the table keeps them
+            origin=SessionOrigin(origin.ip[:45], origin.device[:64]),
+        )
 
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
         return self.tokens.get(token_hash)
 
-    async def spend(self, token_hash: str, when: datetime, reuse_grace: timedelta = timedelta(0),
-                    successor_salt: str | None = None) -> Spend:
+    async def spend(
+        self,
+        token_hash: str,
+        when: datetime,
+        reuse_grace: timedelta = timedelta(0),
+        successor_salt: str | None = None,
+    ) -> Spend:
         record = self.tokens.get(token_hash)
         if record is None or record.user_id not in self.users:
             return Spend(SpendOutcome.UNKNOWN)
@@ -297,18 +354,24 @@ class FakeRefreshTokens:
             raced = when < record.used_at + reuse_grace
             return Spend(SpendOutcome.RACED if raced else SpendOutcome.REUSED, record, user)
         self.tokens[token_hash] = replace(record, used_at=when, successor_salt=successor_salt)
-        forked = any(r.family_id == record.family_id and r.token_hash != token_hash and r.used_at is None
-                     and r.revoked_at is None and r.expires_at > when
-                     and (r.issued_at or when) >= (record.issued_at or when) for r in self.tokens.values())
+        forked = any(
+            r.family_id == record.family_id
+            and r.token_hash != token_hash
+            and r.used_at is None
+            and r.revoked_at is None
+            and r.expires_at > when
+            and (r.issued_at or when) >= (record.issued_at or when)
+            for r in self.tokens.values()
+        )
         return Spend(SpendOutcome.REUSED if forked else SpendOutcome.SPENT, record, user)
 
     async def live_sessions(self, user_id: uuid.UUID, now: datetime) -> Sequence[RefreshTokenRecord]:
         newest: dict[uuid.UUID, RefreshTokenRecord] = {}
         for record in self.tokens.values():
             live = record.revoked_at is None and record.used_at is None and record.expires_at > now
-            if record.user_id == user_id and live:
-                if record.family_id not in newest or newest[record.family_id].issued_at < record.issued_at:
-                    newest[record.family_id] = record
+            newer = record.family_id not in newest or newest[record.family_id].issued_at < record.issued_at
+            if record.user_id == user_id and live and newer:
+                newest[record.family_id] = record
         return sorted(newest.values(), key=lambda r: r.started_at, reverse=True)
 
     async def end_session(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> bool:
@@ -320,8 +383,9 @@ class FakeRefreshTokens:
     async def revoke_family(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> None:
         self._revoke(lambda r: r.user_id == user_id and r.family_id == family_id, when)
 
-    async def revoke_all_for_user(self, user_id: uuid.UUID, when: datetime,
-                                  keep_family: uuid.UUID | None = None) -> None:
+    async def revoke_all_for_user(
+        self, user_id: uuid.UUID, when: datetime, keep_family: uuid.UUID | None = None
+    ) -> None:
         self._revoke(lambda r: r.user_id == user_id and r.family_id != keep_family, when)
 
     def _revoke(self, match, when: datetime) -> None:  # type: ignore[no-untyped-def]
@@ -330,8 +394,9 @@ class FakeRefreshTokens:
                 self.tokens[key] = replace(record, revoked_at=when)
 
     async def prune(self, expired_before: datetime, limit: int = 1000) -> int:
-        old = sorted((r for r in self.tokens.values() if r.expires_at < expired_before),
-                     key=lambda r: r.expires_at)[:limit]
+        old = sorted(
+            (r for r in self.tokens.values() if r.expires_at < expired_before), key=lambda r: r.expires_at
+        )[:limit]
         for record in old:
             del self.tokens[record.token_hash]
         return len(old)
@@ -342,28 +407,57 @@ class FakeOutbox:
         self.rows = rows
 
     async def add(self, message: OutboxMessage) -> None:
-        self.rows[message.id] = {"message": message, "status": "pending", "due": message.created_at,
-                                 "claimed_until": None, "claimed_by": None, "error": None, "attempts": 0}
+        self.rows[message.id] = {
+            "message": message,
+            "status": "pending",
+            "due": message.created_at,
+            "claimed_until": None,
+            "claimed_by": None,
+            "error": None,
+            "attempts": 0,
+        }
 
-    async def claim(self, limit: int, now: datetime, lease: timedelta, claimant: str) -> Sequence[OutboxMessage]:
-        due = sorted((r for r in self.rows.values() if r["status"] == "pending" and r["due"] <= now
-                      and (r["claimed_until"] is None or r["claimed_until"] <= now)), key=lambda r: r["due"])[:limit]
+    async def claim(
+        self, limit: int, now: datetime, lease: timedelta, claimant: str
+    ) -> Sequence[OutboxMessage]:
+        due = sorted(
+            (
+                r
+                for r in self.rows.values()
+                if r["status"] == "pending"
+                and r["due"] <= now
+                and (r["claimed_until"] is None or r["claimed_until"] <= now)
+            ),
+            key=lambda r: r["due"],
+        )[:limit]
         for row in due:
             row.update(claimed_until=now + lease, claimed_by=claimant, attempts=row["attempts"] + 1)
         # The earliest due are taken, and answered in the order they were written, as the adapter does.
-        return sorted((replace(r["message"], attempts=r["attempts"]) for r in due), key=lambda m: m.created_at)
+        return sorted(
+            (replace(r["message"], attempts=r["attempts"]) for r in due), key=lambda m: m.created_at
+        )
 
     def _held(self, message_ids: Sequence[uuid.UUID], claimant: str) -> list[dict[str, Any]]:
-        return [self.rows[i] for i in message_ids
-                if self.rows[i]["claimed_by"] == claimant and self.rows[i]["status"] == "pending"]
+        return [
+            self.rows[i]
+            for i in message_ids
+            if self.rows[i]["claimed_by"] == claimant and self.rows[i]["status"] == "pending"
+        ]
 
     async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime, claimant: str) -> None:
         for row in self._held(message_ids, claimant):
-            row.update(status="sent", claimed_until=None, claimed_by=None, sent_at=when, error=None,
-                       message=_without_body(row["message"]))  # a sent message's body is not kept
+            row.update(
+                status="sent",
+                claimed_until=None,
+                claimed_by=None,
+                sent_at=when,
+                error=None,
+                message=_without_body(row["message"]),
+            )  # a sent message's body is not kept
 
-    async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None,
-                          claimant: str) -> None:
+    async def mark_failed(
+        self, message_id: uuid.UUID, error: str, retry_at: datetime | None, claimant: str
+    ) -> None:
         for row in self._held([message_id], claimant):
             row.update(error=error[:2000], claimed_until=None, claimed_by=None)
             row.update({"status": "dead"} if retry_at is None else {"due": retry_at})
@@ -386,40 +480,66 @@ class FakeOutbox:
 
     async def mark_suppressed(self, message_id: uuid.UUID, reason: str, claimant: str) -> None:
         for row in self._held([message_id], claimant):
-            row.update(status="suppressed", claimed_until=None, claimed_by=None, error=reason,
-                       message=_without_body(row["message"]))
+            row.update(
+                status="suppressed",
+                claimed_until=None,
+                claimed_by=None,
+                error=reason,
+                message=_without_body(row["message"]),
+            )
 
     async def cancel_to(self, recipient: str, when: datetime) -> int:
-        doomed = [r for r in self.rows.values() if r["message"].recipient == recipient
-                  and r["status"] in ("pending", "dead")]
+        doomed = [
+            r
+            for r in self.rows.values()
+            if r["message"].recipient == recipient and r["status"] in ("pending", "dead")
+        ]
         for row in doomed:
-            row.update(status="cancelled", claimed_until=None, claimed_by=None, due=when, sent_at=None,
-                       error="cancelled: the account was deleted", message=_without_body(row["message"]))
+            row.update(
+                status="cancelled",
+                claimed_until=None,
+                claimed_by=None,
+                due=when,
+                sent_at=None,
+                error="cancelled: the account was deleted",
+                message=_without_body(row["message"]),
+            )
         return len(doomed)
 
     async def prune_sent(self, sent_before: datetime, limit: int = 1000) -> int:
-        old = self._oldest(lambda r: r["status"] == "sent" and r["due"] < sent_before and r["sent_at"] < sent_before,
-                           limit)
+        old = self._oldest(
+            lambda r: r["status"] == "sent" and r["due"] < sent_before and r["sent_at"] < sent_before, limit
+        )
         for message_id in old:
             del self.rows[message_id]
         return len(old)
 
     async def prune_unsent(self, before: datetime, limit: int = 1000) -> int:
-        old = self._oldest(lambda r: r["status"] in ("dead", "suppressed", "cancelled") and r["due"] < before, limit)
+        old = self._oldest(
+            lambda r: r["status"] in ("dead", "suppressed", "cancelled") and r["due"] < before, limit
+        )
         for message_id in old:
             del self.rows[message_id]
         return len(old)
 
     def _oldest(self, match: Any, limit: int) -> list[uuid.UUID]:
         """The ids of the matching rows earliest due first, as the adapter's bounded deletes take them."""
-        return [i for i, _ in sorted(((i, r) for i, r in self.rows.items() if match(r)),
-                                     key=lambda pair: pair[1]["due"])][:limit]
+        return [
+            i
+            for i, _ in sorted(
+                ((i, r) for i, r in self.rows.items() if match(r)), key=lambda pair: pair[1]["due"]
+            )
+        ][:limit]
 
     async def stats(self, count_sent: bool = True) -> OutboxStats:
         by_status = [r["status"] for r in self.rows.values()]
         pending = [r["message"].created_at for r in self.rows.values() if r["status"] == "pending"]
-        return OutboxStats(by_status.count("pending"), by_status.count("sent") if count_sent else 0,
-                           by_status.count("dead"), min(pending, default=None))
+        return OutboxStats(
+            by_status.count("pending"),
+            by_status.count("sent") if count_sent else 0,
+            by_status.count("dead"),
+            min(pending, default=None),
+        )
 
     def messages(self, status: str | None = None) -> list[OutboxMessage]:
         return [r["message"] for r in self.rows.values() if status is None or r["status"] == status]
@@ -435,21 +555,35 @@ class FakeSecurityEvents:
 
     async def add(self, event: SecurityEvent) -> None:
         # cut to the columns' widths, as the table keeps them
-        self.events.append(replace(event, ip=event.ip[:45], device=event.device[:64], detail=event.detail[:32]))
+        self.events.append(
+            replace(event, ip=event.ip[:45], device=event.device[:64], detail=event.detail[:32])
+        )
 
-    async def of_account(self, user_id: uuid.UUID, before: EventPosition | None,
-                         limit: int) -> Sequence[SecurityEvent]:
-        mine = sorted((e for e in self.events if e.user_id == user_id
-                       and (before is None or (e.occurred_at, e.id) < (before.occurred_at, before.id))),
-                      key=lambda e: (e.occurred_at, e.id), reverse=True)
+    async def of_account(
+        self, user_id: uuid.UUID, before: EventPosition | None, limit: int
+    ) -> Sequence[SecurityEvent]:
+        mine = sorted(
+            (
+                e
+                for e in self.events
+                if e.user_id == user_id
+                and (before is None or (e.occurred_at, e.id) < (before.occurred_at, before.id))
+            ),
+            key=lambda e: (e.occurred_at, e.id),
+            reverse=True,
+        )
         return mine[:limit]
 
     async def scrub(self, user_id: uuid.UUID) -> None:
-        self.events[:] = [replace(e, ip="", device="", actor_id=None, detail="") if e.user_id == user_id else e
-                          for e in self.events]
+        self.events[:] = [
+            replace(e, ip="", device="", actor_id=None, detail="") if e.user_id == user_id else e
+            for e in self.events
+        ]
 
     async def prune(self, older_than: datetime, limit: int) -> int:
-        old = sorted((e for e in self.events if e.occurred_at < older_than), key=lambda e: e.occurred_at)[:limit]
+        old = sorted((e for e in self.events if e.occurred_at < older_than), key=lambda e: e.occurred_at)[
+            :limit
+        ]
         self.events[:] = [e for e in self.events if e not in old]
         return len(old)
 
@@ -491,8 +625,14 @@ class FakeBounceReceipts:
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy back, leaving without it drops it."""
 
-    def __init__(self, store: Store | None = None, fail_commit: bool = False, *, limits: Limits | None = None,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        store: Store | None = None,
+        fail_commit: bool = False,
+        *,
+        limits: Limits | None = None,
+        clock: Clock | None = None,
+    ) -> None:
         self.store = store or Store()
         self.fail_commit = fail_commit
         self.commits = 0
@@ -505,9 +645,13 @@ class FakeUnitOfWork:
 
     def _begin(self) -> None:
         self._work = copy.deepcopy(self.store)
-        self.users = FakeUsers(self._work.users, suppressed=self._work.suppressions,
-                               refresh_tokens=self._work.refresh_tokens, codes=self._work.codes,
-                               email_requests=self._work.email_requests)
+        self.users = FakeUsers(
+            self._work.users,
+            suppressed=self._work.suppressions,
+            refresh_tokens=self._work.refresh_tokens,
+            codes=self._work.codes,
+            email_requests=self._work.email_requests,
+        )
         self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens, self._work.users)
         self.outbox = FakeOutbox(self._work.outbox)
         self.rate_limits = FakeRateLimitCounters(self._work.counters)
@@ -582,15 +726,23 @@ class FakeTokens:
 
 
 class FakeAccessTokens:
-    async def issue(self, user: User, issued_at: datetime, ttl: timedelta, session_id: uuid.UUID | None = None) -> str:
+    async def issue(
+        self, user: User, issued_at: datetime, ttl: timedelta, session_id: uuid.UUID | None = None
+    ) -> str:
         return f"access|{user.id}|{issued_at.isoformat()}|{user.role.value}|{session_id or ''}"
 
     async def decode(self, token: str) -> AccessClaims:
         try:
             _, user_id, issued, role, session = token.split("|")
             at = datetime.fromisoformat(issued)
-            return AccessClaims(uuid.UUID(user_id), at, at + timedelta(minutes=15), role, True,
-                                uuid.UUID(session) if session else None)
+            return AccessClaims(
+                uuid.UUID(user_id),
+                at,
+                at + timedelta(minutes=15),
+                role,
+                True,
+                uuid.UUID(session) if session else None,
+            )
         except ValueError:
             raise NotAuthenticated() from None
 
@@ -598,8 +750,12 @@ class FakeAccessTokens:
 class FakeRenderer:
     def render(self, template: str, values: Mapping[str, Any], locale: str | None = None) -> EmailContent:
         link, code = values.get("link") or "", values.get("code", "")
-        return EmailContent(subject=template, text_body=f"{template} {link} {code}", html_body=f"<p>{link}</p>",
-                            language=locale or "en")
+        return EmailContent(
+            subject=template,
+            text_body=f"{template} {link} {code}",
+            html_body=f"<p>{link}</p>",
+            language=locale or "en",
+        )
 
 
 class FakeMailSender:

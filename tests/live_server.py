@@ -1,4 +1,5 @@
-"""The app under uvicorn on a thread of its own, for tests that call it synchronously (Hypothesis, schemathesis)."""
+"""The app under uvicorn on a thread of its own, for tests that call it synchronously (Hypothesis,
+schemathesis)."""
 
 from __future__ import annotations
 

@@ -11,13 +11,25 @@ OPERATOR = {"Authorization": f"Bearer {METRICS_TOKEN}"}  # what a Prometheus scr
 
 def service_env(database_url: str, smtp_port: int, **overrides: object) -> dict[str, str]:
     values: dict[str, object] = dict(
-        ENVIRONMENT="test", DATABASE_URL=database_url, JWT_SECRET=TEST_SECRET, METRICS_TOKEN=METRICS_TOKEN,
-        MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port, MAIL_STARTTLS=False,
-        USE_CREDENTIALS=False, OUTBOX_POLL_SECONDS=0.05, OUTBOX_FIRST_RETRY_SECONDS=0.2,
+        ENVIRONMENT="test",
+        DATABASE_URL=database_url,
+        JWT_SECRET=TEST_SECRET,
+        METRICS_TOKEN=METRICS_TOKEN,
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp_port,
+        MAIL_STARTTLS=False,
+        USE_CREDENTIALS=False,
+        OUTBOX_POLL_SECONDS=0.05,
+        OUTBOX_FIRST_RETRY_SECONDS=0.2,
         # Cheaper hashes keep the suite quick; the real parameters are tested with the hasher itself.
-        PASSWORD_HASH_MEMORY_KIB=1024, PASSWORD_HASH_TIME_COST=1,
+        PASSWORD_HASH_MEMORY_KIB=1024,
+        PASSWORD_HASH_TIME_COST=1,
         # Tests send many requests from one address; those about limits set their own.
-        RATE_LIMIT_PER_IP_PER_MINUTE=100_000, EMAILS_PER_ADDRESS_PER_HOUR=1000, LOGIN_FAILURES_PER_ACCOUNT=1000)
+        RATE_LIMIT_PER_IP_PER_MINUTE=100_000,
+        EMAILS_PER_ADDRESS_PER_HOUR=1000,
+        LOGIN_FAILURES_PER_ACCOUNT=1000,
+    )
     values.update(overrides)
     return {name: str(value) for name, value in values.items()}
 

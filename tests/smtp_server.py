@@ -29,9 +29,28 @@ def self_signed_certificate() -> tuple[Path, Path]:
     folder = Path(tempfile.mkdtemp(prefix="smtp-test-cert-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-                    "-keyout", str(key), "-out", str(cert), "-days", "1"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -44,8 +63,9 @@ def free_port() -> int:
 class SmtpTestServer:
     """Records every message it accepts in `.messages`; `.connections` counts the connections opened."""
 
-    def __init__(self, *, starttls: bool = False, require_starttls: bool = False,
-                 auth: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, *, starttls: bool = False, require_starttls: bool = False, auth: tuple[str, str] | None = None
+    ) -> None:
         self.messages: list[EmailMessage] = []
         self.delay_seconds = 0.0  # how long each DATA takes to be accepted, for a slow server
         self.data_started = 0  # DATA commands begun, accepted or not: a message is on its way in
@@ -58,10 +78,16 @@ class SmtpTestServer:
             tls_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             tls_context.load_cert_chain(*self_signed_certificate())
         self._controller = _Controller(
-            self, hostname="127.0.0.1", port=self.port, server_hostname="localhost",
-            tls_context=tls_context, require_starttls=require_starttls,
-            auth_required=auth is not None, auth_require_tls=starttls,
-            authenticator=self._authenticate if auth else None)
+            self,
+            hostname="127.0.0.1",
+            port=self.port,
+            server_hostname="localhost",
+            tls_context=tls_context,
+            require_starttls=require_starttls,
+            auth_required=auth is not None,
+            auth_require_tls=starttls,
+            authenticator=self._authenticate if auth else None,
+        )
 
     @property
     def connections(self) -> int:
@@ -87,25 +113,29 @@ class SmtpTestServer:
 
     def drop_connections(self) -> None:
         """Close every open connection from the server's side, as an idle timeout would."""
+
         def close_all() -> None:
             for session in self._sessions:
                 if session.transport is not None:
                     session.transport.close()
+
         self._controller.loop.call_soon_threadsafe(close_all)
 
     async def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
         deadline = asyncio.get_running_loop().time() + timeout
         while len(self.messages) < count:
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"expected {count} messages within {timeout} s, "
-                                     f"got {len(self.messages)}")
+                raise AssertionError(
+                    f"expected {count} messages within {timeout} s, got {len(self.messages)}"
+                )
             await asyncio.sleep(0.02)
         return list(self.messages)
 
     # aiosmtpd handler hooks; they run on the server's own thread and event loop.
 
-    async def handle_RCPT(self, server: SMTP, session: Any, envelope: Any, address: str,
-                          rcpt_options: list[str]) -> str:
+    async def handle_RCPT(
+        self, server: SMTP, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
         if self._failures["RCPT"]:
             return self._failures["RCPT"].popleft()
         envelope.rcpt_tos.append(address)
@@ -120,10 +150,12 @@ class SmtpTestServer:
         self.messages.append(BytesParser(policy=email.policy.default).parsebytes(envelope.content))
         return "250 Message accepted for delivery"
 
-    def _authenticate(self, server: SMTP, session: Any, envelope: Any, mechanism: str,
-                      auth_data: Any) -> AuthResult:
+    def _authenticate(
+        self, server: SMTP, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
         ok = isinstance(auth_data, LoginPassword) and (
-            (auth_data.login.decode(), auth_data.password.decode()) == self._auth)
+            (auth_data.login.decode(), auth_data.password.decode()) == self._auth
+        )
         return AuthResult(success=ok, handled=False)
 
 

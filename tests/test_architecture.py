@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def _loggers_left_enabled() -> Iterator[None]:
     # import-linter configures logging by dictConfig, which disables the loggers that exist already: the
     # service's "accounts" among them would say nothing for the rest of the session, to caplog either.
-    loggers = [logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
+    loggers = [
+        logger for logger in logging.Logger.manager.loggerDict.values() if isinstance(logger, logging.Logger)
+    ]
     enabled = [logger for logger in loggers if not logger.disabled]
     yield
     for logger in enabled:
@@ -29,9 +31,11 @@ def test_every_import_contract_is_kept() -> None:
 def test_the_contracts_see_a_forbidden_import(tmp_path: Path) -> None:
     # The domain does import email_validator (a pure parser); a contract forbidding it must say so.
     config = tmp_path / "contracts.toml"
-    config.write_text('[tool.importlinter]\nroot_packages = ["domain"]\ninclude_external_packages = true\n\n'
-                      '[[tool.importlinter.contracts]]\nname = "probe"\ntype = "forbidden"\n'
-                      'source_modules = ["domain"]\nforbidden_modules = ["email_validator"]\n')
+    config.write_text(
+        '[tool.importlinter]\nroot_packages = ["domain"]\ninclude_external_packages = true\n\n'
+        '[[tool.importlinter.contracts]]\nname = "probe"\ntype = "forbidden"\n'
+        'source_modules = ["domain"]\nforbidden_modules = ["email_validator"]\n'
+    )
     assert lint_imports(config_filename=str(config), no_cache=True) == 1
 
 
@@ -39,8 +43,11 @@ def test_the_application_is_arranged_by_feature() -> None:
     # Issue 24: a use case lives in its feature's package, what several use in application/shared/, and
     # every port in a short module of application/ports/.
     assert [path.name for path in (ROOT / "application").glob("*.py")] == ["__init__.py"]
-    long_ports = {path.name: n for path in (ROOT / "application" / "ports").glob("*.py")
-                  if (n := len(path.read_text().splitlines())) > 150}
+    long_ports = {
+        path.name: n
+        for path in (ROOT / "application" / "ports").glob("*.py")
+        if (n := len(path.read_text().splitlines())) > 150
+    }
     assert not long_ports
 
 

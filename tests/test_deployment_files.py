@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_image_runs_in_production_and_carries_no_secret() -> None:
-    instructions = [line for line in (ROOT / "Dockerfile").read_text().splitlines() if not line.startswith("#")]
+    instructions = [
+        line for line in (ROOT / "Dockerfile").read_text().splitlines() if not line.startswith("#")
+    ]
     assert any("ENVIRONMENT=production" in line for line in instructions)
     assert not any("JWT_SECRET" in line for line in instructions)  # the operator gives it at run time
 
@@ -35,11 +37,20 @@ def test_the_image_copies_everything_its_package_is_built_from() -> None:
     # A license file missing from the build context is only a warning to setuptools (for now), and a
     # package left out a module that fails to import at start: neither would stop `docker build`.
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    needed = {project["project"]["readme"], *project["project"]["license-files"],
-              *(name.rstrip("*") for name in project["tool"]["setuptools"]["packages"]["find"]["include"])}
-    copied = {source for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")
-              for source in line.split()[1:-1]}
-    assert {path for path in needed if not any(path == c or path.startswith(c + "/") for c in copied)} == set()
+    needed = {
+        project["project"]["readme"],
+        *project["project"]["license-files"],
+        *(name.rstrip("*") for name in project["tool"]["setuptools"]["packages"]["find"]["include"]),
+    }
+    copied = {
+        source
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ")
+        for source in line.split()[1:-1]
+    }
+    assert {
+        path for path in needed if not any(path == c or path.startswith(c + "/") for c in copied)
+    } == set()
 
 
 def test_compose_catches_mail_with_a_maintained_multi_architecture_image() -> None:
@@ -52,10 +63,15 @@ def test_compose_catches_mail_with_a_maintained_multi_architecture_image() -> No
 
 
 def test_the_compose_step_leaves_the_env_of_dev_serve_alone() -> None:
-    # `./dev serve` reads .env; a JWT_SECRET appended there for compose sealed its SQLite keys under another secret.
+    # `./dev serve` reads .env; a JWT_SECRET appended there for compose sealed its SQLite keys under another
+    # secret.
     readme = (ROOT / "README.md").read_text()
     assert not re.search(r">>?\s*\.env\b", readme) and "--env-file deploy.env up" in readme
-    assert "JWT_SECRET_PREVIOUS" in yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["app"][
-        "environment"]  # passed through to the container, for a rotation
+    assert (
+        "JWT_SECRET_PREVIOUS"
+        in yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["app"]["environment"]
+    )  # passed through to the container, for a rotation
     for ignored in (".gitignore", ".dockerignore"):
-        assert "deploy.env" in (ROOT / ignored).read_text().splitlines()  # a secret: never committed nor copied
+        assert (
+            "deploy.env" in (ROOT / ignored).read_text().splitlines()
+        )  # a secret: never committed nor copied

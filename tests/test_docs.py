@@ -14,8 +14,10 @@ from entrypoints.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = sorted((ROOT / "docs").glob("*.md"))
 # The pages a reader moves between; CHANGELOG.md is history and keeps the links of its day.
-LINKED = [ROOT / name
-          for name in ("README.md", "DEPLOYMENT.md", "SECURITY.md", "client/README.md", "bench/RESULTS.md")]
+LINKED = [
+    ROOT / name
+    for name in ("README.md", "DEPLOYMENT.md", "SECURITY.md", "client/README.md", "bench/RESULTS.md")
+]
 README_LIMIT = 10_000  # characters: what it is, the two commands, one curl flow, where to go next (issue 24)
 
 
@@ -78,7 +80,8 @@ def test_the_configuration_gives_each_default_as_the_code_has_it(name: str) -> N
         pytest.skip(f"{name} has no row (the test above names it)")
     default = rendered(Settings.model_fields[name].get_default(call_default_factory=True))
     assert cell == default or (cell.startswith(default + " (") and cell.endswith(")")), (
-        f"{name}: docs/configuration.md says {cell!r}; the code's default is written {default!r}")
+        f"{name}: docs/configuration.md says {cell!r}; the code's default is written {default!r}"
+    )
 
 
 def test_the_readme_stays_short() -> None:

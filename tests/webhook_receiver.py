@@ -63,14 +63,28 @@ class WebhookReceiver:
             except asyncio.CancelledError:
                 return  # the server is stopping
 
-        await send({"type": "http.response.start", "status": self.status, "headers": [(b"content-type", b"text/plain")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.status,
+                "headers": [(b"content-type", b"text/plain")],
+            }
+        )
         await send({"type": "http.response.body", "body": b"noted " * 400})  # more than the KiB kept
 
     async def start(self) -> None:
-        self._server = uvicorn.Server(uvicorn.Config(self, host="127.0.0.1", port=self.port, log_level="error",
-                                                     lifespan="off", timeout_graceful_shutdown=0.2,
-                                                     ssl_certfile=self.tls[0] if self.tls else None,
-                                                     ssl_keyfile=self.tls[1] if self.tls else None))
+        self._server = uvicorn.Server(
+            uvicorn.Config(
+                self,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="error",
+                lifespan="off",
+                timeout_graceful_shutdown=0.2,
+                ssl_certfile=self.tls[0] if self.tls else None,
+                ssl_keyfile=self.tls[1] if self.tls else None,
+            )
+        )
         self._task = asyncio.create_task(self._server.serve())
         while not self._server.started:
             if self._task.done():

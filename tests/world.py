@@ -5,7 +5,6 @@ a fake or a setting on the world, then asks for the use case: `world.login()`.""
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from dependency_injector import providers
@@ -21,19 +20,39 @@ from domain.user import User
 from domain.views import UserView
 from entrypoints.container import Container
 from entrypoints.settings import Settings
-from tests.fakes import (LIMITS, LOGIN_FAILURES, PER_ADDRESS, PER_CLIENT, FakeAccessTokens, FakeClock,
-                         FakeCodeDigests, FakeHasher, FakeMailSender, FakeRenderer, FakeTokens, FakeUnitOfWork)
+from tests.fakes import (
+    LIMITS,
+    LOGIN_FAILURES,
+    PER_ADDRESS,
+    PER_CLIENT,
+    FakeAccessTokens,
+    FakeClock,
+    FakeCodeDigests,
+    FakeHasher,
+    FakeMailSender,
+    FakeRenderer,
+    FakeTokens,
+    FakeUnitOfWork,
+)
 from tests.settings import TEST_SECRET
 
 CLIENT = "203.0.113.7"  # a client address, for the per-client limits
-LINKS = Links("https://accounts.example.com/verify/{token}", "https://accounts.example.com/reset/{token}",
-              "https://accounts.example.com/confirm-email/{token}")
+LINKS = Links(
+    "https://accounts.example.com/verify/{token}",
+    "https://accounts.example.com/reset/{token}",
+    "https://accounts.example.com/confirm-email/{token}",
+)
 
 
 def _settings() -> Settings:
     # The engine, keys and mail system these would open are all overridden; nothing here is connected to.
-    return Settings(_env_file=None, ENVIRONMENT="test", JWT_SECRET=TEST_SECRET,  # type: ignore[call-arg]
-                    DATABASE_URL="sqlite+aiosqlite://", OUTBOX_BATCH_SIZE=50)
+    return Settings(
+        _env_file=None,
+        ENVIRONMENT="test",
+        JWT_SECRET=TEST_SECRET,  # type: ignore[call-arg]
+        DATABASE_URL="sqlite+aiosqlite://",
+        OUTBOX_BATCH_SIZE=50,
+    )
 
 
 class World:
@@ -54,14 +73,27 @@ class World:
         self.cursors = PageCursors(key=b"the unit tests' cursor key")
         self.container = Container(settings=_settings())
         # Each override reads the world's attribute when a use case is built: a test may replace one.
-        for name, attribute in (("clock", "clock"), ("uow", "uow"), ("one_read_uow", "uow"), ("hasher", "hasher"),
-                                ("tokens", "tokens"), ("access_tokens", "access_tokens"), ("lifetimes", "lifetimes"),
-                                ("common_passwords", "common_passwords"), ("delivery_policy", "delivery_policy"),
-                                ("reveal_existing_accounts", "reveal_existing_accounts"), ("page_cursors", "cursors"),
-                                ("mail_sender", "mail")):
+        for name, attribute in (
+            ("clock", "clock"),
+            ("uow", "uow"),
+            ("one_read_uow", "uow"),
+            ("hasher", "hasher"),
+            ("tokens", "tokens"),
+            ("access_tokens", "access_tokens"),
+            ("lifetimes", "lifetimes"),
+            ("common_passwords", "common_passwords"),
+            ("delivery_policy", "delivery_policy"),
+            ("reveal_existing_accounts", "reveal_existing_accounts"),
+            ("page_cursors", "cursors"),
+            ("mail_sender", "mail"),
+        ):
             getattr(self.container, name).override(providers.Callable(getattr, self, attribute))
-        for name, fake in (("links", LINKS), ("tracing", NoTracing()), ("renderer", FakeRenderer()),
-                           ("code_digests", FakeCodeDigests())):
+        for name, fake in (
+            ("links", LINKS),
+            ("tracing", NoTracing()),
+            ("renderer", FakeRenderer()),
+            ("code_digests", FakeCodeDigests()),
+        ):
             getattr(self.container, name).override(providers.Object(fake))
         # Built by the container from the fakes, once per world, as the service builds them once.
         self.codes = self.container.codes()
@@ -79,8 +111,10 @@ class World:
 
     def deliver_outbox(self, sender: object | None = None) -> DeliverOutbox:
         # No heartbeat of its own: the fakes' one unit of work cannot be held by two tasks at once.
-        return self.container.deliver_outbox(sender=sender or self.mail,  # type: ignore[no-any-return]
-                                             heartbeat_uow=None)
+        return self.container.deliver_outbox(
+            sender=sender or self.mail,  # type: ignore[no-any-return]
+            heartbeat_uow=None,
+        )
 
     def housekeeping(self, sent_retention=None, **retention) -> Housekeeping:  # type: ignore[no-untyped-def]
         # Housekeeping's own defaults, not the settings': the retention tests name what they keep.

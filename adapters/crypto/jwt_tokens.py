@@ -22,8 +22,18 @@ TOKEN_TYPE = "at+jwt"
 
 
 class JwtAccessTokenService:
-    def __init__(self, *, secret: str, algorithm: str, clock: Clock, issuer: str, audience: str,
-                 keys: KeyRing | None = None, include_email: bool = False, client_id: str = "bookly-accounts") -> None:
+    def __init__(
+        self,
+        *,
+        secret: str,
+        algorithm: str,
+        clock: Clock,
+        issuer: str,
+        audience: str,
+        keys: KeyRing | None = None,
+        include_email: bool = False,
+        client_id: str = "bookly-accounts",
+    ) -> None:
         self._secret = secret
         self._algorithm = algorithm
         self._clock = clock
@@ -33,13 +43,21 @@ class JwtAccessTokenService:
         self._include_email = include_email
         self._client_id = client_id
 
-    async def issue(self, user: User, issued_at: datetime, ttl: timedelta,
-                    session_id: uuid.UUID | None = None) -> str:
+    async def issue(
+        self, user: User, issued_at: datetime, ttl: timedelta, session_id: uuid.UUID | None = None
+    ) -> str:
         # iat keeps sub-second precision so a token issued just after a password change stays valid.
         claims: dict[str, Any] = {
-            "iss": self._issuer, "aud": self._audience, "sub": str(user.id), "client_id": self._client_id,
-            "iat": issued_at.timestamp(), "exp": int((issued_at + ttl).timestamp()), "jti": uuid.uuid4().hex,
-            "role": user.role.value, "email_verified": user.is_verified}
+            "iss": self._issuer,
+            "aud": self._audience,
+            "sub": str(user.id),
+            "client_id": self._client_id,
+            "iat": issued_at.timestamp(),
+            "exp": int((issued_at + ttl).timestamp()),
+            "jti": uuid.uuid4().hex,
+            "role": user.role.value,
+            "email_verified": user.is_verified,
+        }
         if session_id is not None:
             claims["sid"] = str(session_id)
         if self._include_email:
@@ -47,26 +65,41 @@ class JwtAccessTokenService:
         if self._keys is None:
             return jwt.encode(claims, self._secret, algorithm=self._algorithm, headers={"typ": TOKEN_TYPE})
         key = await self._keys.signing_key()
-        return jwt.encode(claims, key.private_key, algorithm=key.algorithm, headers={"typ": TOKEN_TYPE, "kid": key.kid})
+        return jwt.encode(
+            claims, key.private_key, algorithm=key.algorithm, headers={"typ": TOKEN_TYPE, "kid": key.kid}
+        )
 
     async def decode(self, token: str) -> AccessClaims:
         try:
             header = jwt.get_unverified_header(token)
             if header.get("typ") != TOKEN_TYPE or header.get("alg") != self._algorithm:
                 raise jwt.InvalidTokenError("not one of our access tokens")
-            claims = jwt.decode(token, await self._verification_key(header), algorithms=[self._algorithm],
-                                audience=self._audience, issuer=self._issuer,
-                                options={"require": ["sub", "exp", "iat", "iss", "aud"], "verify_exp": False,
-                                         "verify_iat": False})
-            access = AccessClaims(user_id=uuid.UUID(str(claims["sub"])), role=str(claims.get("role", "")),
-                                  issued_at=datetime.fromtimestamp(float(claims["iat"]), UTC),
-                                  expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC),
-                                  email_verified=bool(claims.get("email_verified")),
-                                  session_id=uuid.UUID(str(claims["sid"])) if "sid" in claims else None)
+            claims = jwt.decode(
+                token,
+                await self._verification_key(header),
+                algorithms=[self._algorithm],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={
+                    "require": ["sub", "exp", "iat", "iss", "aud"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                },
+            )
+            access = AccessClaims(
+                user_id=uuid.UUID(str(claims["sub"])),
+                role=str(claims.get("role", "")),
+                issued_at=datetime.fromtimestamp(float(claims["iat"]), UTC),
+                expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC),
+                email_verified=bool(claims.get("email_verified")),
+                session_id=uuid.UUID(str(claims["sid"])) if "sid" in claims else None,
+            )
         except (jwt.PyJWTError, ValueError, TypeError, OverflowError, KeyError):
             raise NotAuthenticated("The access token is invalid.", "Log in again.") from None
         if access.expires_at <= self._clock.now():
-            raise NotAuthenticated("The access token has expired.", "Use your refresh token, or log in again.")
+            raise NotAuthenticated(
+                "The access token has expired.", "Use your refresh token, or log in again."
+            )
         return access
 
     async def _verification_key(self, header: dict[str, Any]) -> Any:

@@ -13,5 +13,7 @@ WEBHOOK_SECRETS = "webhook-secrets"
 
 def derive_key(secret: str, purpose: str, length: int = 32) -> bytes:
     """A key for `purpose` alone: knowing it tells nothing of the secret or of another purpose's key."""
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None, info=f"bookly-accounts/{purpose}".encode())
+    hkdf = HKDF(
+        algorithm=hashes.SHA256(), length=length, salt=None, info=f"bookly-accounts/{purpose}".encode()
+    )
     return hkdf.derive(secret.encode("utf-8"))

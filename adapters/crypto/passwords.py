@@ -14,7 +14,6 @@ import bcrypt
 from argon2 import PasswordHasher as Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
-
 BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 HASH_THREAD_NICENESS = 10  # added to the process's own, so relative to the event loop
 
@@ -29,12 +28,20 @@ def _yield_to_the_event_loop() -> None:
 
 
 class Argon2PasswordHasher:
-    def __init__(self, time_cost: int = 2, memory_kib: int = 19 * 1024, parallelism: int = 1,
-                 threads: int | None = None) -> None:
+    def __init__(
+        self,
+        time_cost: int = 2,
+        memory_kib: int = 19 * 1024,
+        parallelism: int = 1,
+        threads: int | None = None,
+    ) -> None:
         self._argon2 = Argon2(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
         # argon2-cffi releases the GIL while hashing, so threads up to the core count run in parallel.
-        self._executor = ThreadPoolExecutor(max_workers=threads or os.cpu_count() or 1,
-                                            thread_name_prefix="argon2", initializer=_yield_to_the_event_loop)
+        self._executor = ThreadPoolExecutor(
+            max_workers=threads or os.cpu_count() or 1,
+            thread_name_prefix="argon2",
+            initializer=_yield_to_the_event_loop,
+        )
         # Checked against when the user does not exist, so that path costs one hash too.
         self._dummy_hash: str | None = None
 

@@ -40,9 +40,10 @@ class AesGcmSealer:
             if plain is not None:
                 return plain
         raise SealedUnderAnotherSecret(
-            f"JWT_SECRET cannot open a secret sealed in the database ({context}): JWT_SECRET changed since it "
-            "was sealed; restart with the old value in JWT_SECRET_PREVIOUS to seal it again under the new one "
-            "(DEPLOYMENT.md#rotating-the-master-secret)")
+            f"JWT_SECRET cannot open a secret sealed in the database ({context}): JWT_SECRET changed since "
+            "it was sealed; restart with the old value in JWT_SECRET_PREVIOUS to seal it again under the new "
+            "one (DEPLOYMENT.md#rotating-the-master-secret)"
+        )
 
     def resealed(self, context: str, sealed: str) -> str | None:
         """`sealed` sealed again under the current key; None when it is under the current key already."""

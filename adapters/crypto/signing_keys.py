@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -27,7 +27,11 @@ from adapters.sqlalchemy.tables import signing_keys
 from application.ports.clock import Clock
 
 ASYMMETRIC = ("EdDSA", "ES256", "RS256")
-_TO_JWK = {"EdDSA": OKPAlgorithm.to_jwk, "ES256": ECAlgorithm.to_jwk, "RS256": RSAAlgorithm.to_jwk}
+_TO_JWK: dict[str, Callable[..., dict[str, Any]]] = {
+    "EdDSA": OKPAlgorithm.to_jwk,
+    "ES256": ECAlgorithm.to_jwk,
+    "RS256": RSAAlgorithm.to_jwk,
+}
 
 
 def _generate(algorithm: str) -> Any:
@@ -46,8 +50,9 @@ class KeyBox:
         self.sealer = AesGcmSealer(key=key, previous=previous)
 
     def seal(self, kid: str, private_key: Any) -> str:
-        plain = private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption())
+        plain = private_key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         return self.sealer.seal_bytes(kid, plain)
 
     def open(self, kid: str, sealed: str) -> Any:
@@ -77,8 +82,16 @@ class KeyRing:
     """The keys, read from the database at most every `refresh_seconds` (and at once for an unknown kid,
     at most every `refresh_seconds` too, so forged kids cannot make it read on every request)."""
 
-    def __init__(self, *, engine: AsyncEngine, box: KeyBox, algorithm: str, clock: Clock,
-                 token_lifetime: timedelta, refresh_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        box: KeyBox,
+        algorithm: str,
+        clock: Clock,
+        token_lifetime: timedelta,
+        refresh_seconds: float = 10.0,
+    ) -> None:
         self._engine = engine
         self._box = box
         self._algorithm = algorithm
@@ -111,8 +124,11 @@ class KeyRing:
     async def published(self) -> list[dict[str, Any]]:
         await self._fresh()
         now = self._clock.now()
-        return [key.public_jwk for key in self._keys.values()
-                if key.state(now, self._token_lifetime) != "withdrawn"]
+        return [
+            key.public_jwk
+            for key in self._keys.values()
+            if key.state(now, self._token_lifetime) != "withdrawn"
+        ]
 
     async def all(self) -> list[SigningKey]:
         await self._read()
@@ -123,15 +139,30 @@ class KeyRing:
         signing until then retire when it starts."""
         now = self._clock.now()
         kid, private_key = secrets.token_urlsafe(12), _generate(self._algorithm)
-        jwk = {**_TO_JWK[self._algorithm](private_key.public_key(), as_dict=True), "kid": kid, "use": "sig",
-               "alg": self._algorithm}
+        jwk = {
+            **_TO_JWK[self._algorithm](private_key.public_key(), as_dict=True),
+            "kid": kid,
+            "use": "sig",
+            "alg": self._algorithm,
+        }
         connection = await connect(self._engine)
         try:
-            await connection.execute(update(signing_keys).where(signing_keys.c.retires_at.is_(None))
-                                     .values(retires_at=now + activates_in))
-            await connection.execute(insert(signing_keys).values(
-                kid=kid, algorithm=self._algorithm, public_jwk=json.dumps(jwk), private_key=self._box.seal(kid, private_key),
-                created_at=now, activates_at=now + activates_in, retires_at=None))
+            await connection.execute(
+                update(signing_keys)
+                .where(signing_keys.c.retires_at.is_(None))
+                .values(retires_at=now + activates_in)
+            )
+            await connection.execute(
+                insert(signing_keys).values(
+                    kid=kid,
+                    algorithm=self._algorithm,
+                    public_jwk=json.dumps(jwk),
+                    private_key=self._box.seal(kid, private_key),
+                    created_at=now,
+                    activates_at=now + activates_in,
+                    retires_at=None,
+                )
+            )
             await connection.commit()
         finally:
             await connection.close()
@@ -140,9 +171,13 @@ class KeyRing:
 
     def _current(self) -> SigningKey | None:
         now = self._clock.now()
-        active = [key for key in self._keys.values()
-                  if key.algorithm == self._algorithm and key.activates_at <= now and
-                  (key.retires_at is None or now < key.retires_at)]
+        active = [
+            key
+            for key in self._keys.values()
+            if key.algorithm == self._algorithm
+            and key.activates_at <= now
+            and (key.retires_at is None or now < key.retires_at)
+        ]
         return max(active, key=lambda key: key.activates_at, default=None)
 
     async def _fresh(self) -> None:
@@ -159,8 +194,14 @@ class KeyRing:
         for row in rows:
             known = self._keys.get(row["kid"])
             keys[row["kid"]] = SigningKey(
-                kid=row["kid"], algorithm=row["algorithm"], public_jwk=json.loads(row["public_jwk"]),
-                created_at=row["created_at"], activates_at=row["activates_at"], retires_at=row["retires_at"],
-                private_key=known.private_key if known and known.private_key else self._box.open(row["kid"],
-                                                                                                 row["private_key"]))
+                kid=row["kid"],
+                algorithm=row["algorithm"],
+                public_jwk=json.loads(row["public_jwk"]),
+                created_at=row["created_at"],
+                activates_at=row["activates_at"],
+                retires_at=row["retires_at"],
+                private_key=known.private_key
+                if known and known.private_key
+                else self._box.open(row["kid"], row["private_key"]),
+            )
         self._keys, self._read_at = keys, time.monotonic()

@@ -12,7 +12,6 @@ from application.ports.clock import Clock
 from domain.codes import TokenPurpose
 from domain.errors import InvalidToken, TokenExpired
 
-
 MAX_TOKEN_LENGTH = 2048
 
 

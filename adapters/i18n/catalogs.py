@@ -39,8 +39,11 @@ def locale_tag(text: str) -> str:
 
 def preferred_languages(accept_language: str | None) -> list[str]:
     """The tags of an Accept-Language header, most wanted first (q=0 and junk left out)."""
-    ranked = [(-quality, position, tag) for position, (tag, quality) in enumerate(weighted_values(accept_language, 1000))
-              if tag and tag != "*" and _TAG.match(tag) and quality > 0]
+    ranked = [
+        (-quality, position, tag)
+        for position, (tag, quality) in enumerate(weighted_values(accept_language, 1000))
+        if tag and tag != "*" and _TAG.match(tag) and quality > 0
+    ]
     return [tag for _, _, tag in sorted(ranked)]
 
 
@@ -48,8 +51,12 @@ class Catalogs:
     def __init__(self, deployment_dirs: Iterable[Path | None] = ()) -> None:
         # The deployment's folders first: a catalog there wins over a shipped one of the same language.
         self._folders = [folder / "locale" for folder in deployment_dirs if folder is not None] + [SHIPPED]
-        found = {path.parent.parent.name for folder in self._folders if folder.is_dir()
-                 for path in folder.glob("*/LC_MESSAGES/messages.[mp]o")}
+        found = {
+            path.parent.parent.name
+            for folder in self._folders
+            if folder.is_dir()
+            for path in folder.glob("*/LC_MESSAGES/messages.[mp]o")
+        }
         self.available = tuple(sorted({SOURCE_LANGUAGE, *found}))
 
     def negotiate(self, *preferences: str | None) -> str:

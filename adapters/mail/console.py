@@ -11,8 +11,13 @@ log = logging.getLogger("accounts.mail")
 
 class ConsoleMailSender:
     async def send(self, message: OutboxMessage) -> None:
-        log.info("email %s\nTo: %s\nSubject: %s\n\n%s", message.message_id, message.recipient,
-                 message.content.subject, message.content.text_body)
+        log.info(
+            "email %s\nTo: %s\nSubject: %s\n\n%s",
+            message.message_id,
+            message.recipient,
+            message.content.subject,
+            message.content.text_body,
+        )
 
     async def close(self) -> None:
         pass

@@ -78,11 +78,16 @@ class SmtpMailSender:
         config = self._config
         login = config.use_credentials and bool(config.username)
         smtp = aiosmtplib.SMTP(
-            hostname=config.host, port=config.port, timeout=config.timeout,
-            use_tls=config.ssl_tls, validate_certs=config.validate_certs,
+            hostname=config.host,
+            port=config.port,
+            timeout=config.timeout,
+            use_tls=config.ssl_tls,
+            validate_certs=config.validate_certs,
             # False rather than None: None means "upgrade whenever the server offers STARTTLS".
             start_tls=config.start_tls,
-            username=config.username if login else None, password=config.password if login else None)
+            username=config.username if login else None,
+            password=config.password if login else None,
+        )
         await smtp.connect()
         return smtp
 
@@ -101,33 +106,48 @@ def _delivery_error(error: Exception, config: SmtpConfig) -> DeliveryError:
     reply = _reply(error)
     permanent, server_unavailable, refused = False, True, False
     if isinstance(error, aiosmtplib.SMTPAuthenticationError):
-        text = (f"{where} refused the login for user {config.username!r} ({error.code} {error.message}): "
-                "check MAIL_USERNAME and MAIL_PASSWORD")
+        text = (
+            f"{where} refused the login for user {config.username!r} ({error.code} {error.message}): "
+            "check MAIL_USERNAME and MAIL_PASSWORD"
+        )
     elif isinstance(error, ssl.SSLError) or isinstance(error.__cause__, ssl.SSLError):
-        text = (f"TLS with {where} failed ({error.__cause__ or error}): check VALIDATE_CERTS "
-                "(the certificate must be trusted and name MAIL_SERVER), MAIL_STARTTLS and MAIL_SSL_TLS")
+        text = (
+            f"TLS with {where} failed ({error.__cause__ or error}): check VALIDATE_CERTS "
+            "(the certificate must be trusted and name MAIL_SERVER), MAIL_STARTTLS and MAIL_SSL_TLS"
+        )
     elif isinstance(error, TimeoutError):
         text = f"{where} did not answer within {config.timeout:g} s; check MAIL_SERVER and MAIL_PORT"
     elif isinstance(error, aiosmtplib.SMTPConnectError):
         cause = error.__cause__
-        reason = ("connection refused" if isinstance(cause, ConnectionRefusedError)
-                  else f"greeted with {reply[0]} {reply[1]}" if reply else str(cause or error))
+        reason = (
+            "connection refused"
+            if isinstance(cause, ConnectionRefusedError)
+            else f"greeted with {reply[0]} {reply[1]}"
+            if reply
+            else str(cause or error)
+        )
         text = f"could not connect to {where}: {reason}; check MAIL_SERVER and MAIL_PORT"
     elif reply is not None and (reply[0] == 530 or isinstance(error, _SETUP_REFUSALS)):
         # A refusal of our own setup is fixed in the settings, after which a retry succeeds.
-        text = (f"{where} refused the session: {reply[0]} {reply[1]}; "
-                "check MAIL_FROM, MAIL_STARTTLS and USE_CREDENTIALS")
+        text = (
+            f"{where} refused the session: {reply[0]} {reply[1]}; "
+            "check MAIL_FROM, MAIL_STARTTLS and USE_CREDENTIALS"
+        )
     elif reply is not None:
         # A 5xx about this message or its recipient will not change on a retry; a 4xx may.
         permanent, server_unavailable = reply[0] >= 500, False
         refused = permanent
         text = f"{where} refused the message: {reply[0]} {reply[1]}"
     else:
-        text = (f"{where} failed: {str(error).rstrip('.')}; "
-                "check MAIL_SERVER, MAIL_PORT, MAIL_STARTTLS and USE_CREDENTIALS")
+        text = (
+            f"{where} failed: {str(error).rstrip('.')}; "
+            "check MAIL_SERVER, MAIL_PORT, MAIL_STARTTLS and USE_CREDENTIALS"
+        )
     if config.password:
         text = text.replace(config.password, "***")  # in case a server echoes it back
-    return DeliveryError(text, permanent=permanent, server_unavailable=server_unavailable, recipient_refused=refused)
+    return DeliveryError(
+        text, permanent=permanent, server_unavailable=server_unavailable, recipient_refused=refused
+    )
 
 
 def _reply(error: Exception) -> tuple[int, str] | None:

@@ -34,8 +34,13 @@ def moment(when: datetime, locale: str = "en") -> str:
 
 
 class JinjaEmailRenderer:
-    def __init__(self, *, templates_dir: Path | None = None, product: str = DEFAULT_PRODUCT,
-                 catalogs: Catalogs | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        templates_dir: Path | None = None,
+        product: str = DEFAULT_PRODUCT,
+        catalogs: Catalogs | None = None,
+    ) -> None:
         self._product = product
         self._catalogs = catalogs or Catalogs([templates_dir])
         folders = [templates_dir, SHIPPED] if templates_dir is not None else [SHIPPED]
@@ -58,7 +63,8 @@ class JinjaEmailRenderer:
     def _environment(self, language: str) -> Environment:
         if language not in self._environments:
             env = Environment(
-                loader=self._loader, extensions=["jinja2.ext.i18n"],
+                loader=self._loader,
+                extensions=["jinja2.ext.i18n"],
                 # Escape values in HTML only: in the text part "&amp;" would be shown as it is.
                 autoescape=select_autoescape(enabled_extensions=("html",), default=False),
                 # A misspelt value fails the render instead of sending an email with a hole in it.

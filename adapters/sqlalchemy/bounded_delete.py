@@ -14,8 +14,13 @@ from sqlalchemy import ColumnElement, Table, delete, select, tuple_
 from adapters.sqlalchemy.storage_errors import StorageConnection
 
 
-async def delete_batch(connection: StorageConnection, table: Table, *conditions: ColumnElement[bool],
-                       order_by: Any = None, limit: int | None = None) -> int:
+async def delete_batch(
+    connection: StorageConnection,
+    table: Table,
+    *conditions: ColumnElement[bool],
+    order_by: Any = None,
+    limit: int | None = None,
+) -> int:
     """Deletes the rows that meet `conditions` and no other transaction holds, at most `limit` of them,
     first by `order_by`; how many went."""
     key = list(table.primary_key.columns)
@@ -27,6 +32,9 @@ async def delete_batch(connection: StorageConnection, table: Table, *conditions:
     picked = (await connection.execute(pick)).all()
     if not picked:
         return 0
-    chosen = (key[0].in_([row[0] for row in picked]) if len(key) == 1
-              else tuple_(*key).in_([tuple(row) for row in picked]))
+    chosen = (
+        key[0].in_([row[0] for row in picked])
+        if len(key) == 1
+        else tuple_(*key).in_([tuple(row) for row in picked])
+    )
     return (await connection.execute(delete(table).where(chosen))).rowcount

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, exists, select
+from sqlalchemy import BindParameter, bindparam, delete, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.bounded_delete import delete_batch
@@ -16,11 +16,14 @@ from domain.email import Email
 def _count(dialect: Any) -> Any:
     # One statement, atomic under concurrency and holding the row until commit: concurrent tries at one
     # address are counted one after the other, each seeing the run the one before left.
-    amount = bindparam("amount")
-    statement = dialect.insert(runs).values(email=bindparam("email"), count=amount, last_failed_at=bindparam("when"))
-    return (statement.on_conflict_do_update(index_elements=[runs.c.email],
-                                            set_={"count": runs.c.count + amount, "last_failed_at": bindparam("when")})
-            .returning(runs.c.count))
+    amount: BindParameter[int] = bindparam("amount")
+    statement = dialect.insert(runs).values(
+        email=bindparam("email"), count=amount, last_failed_at=bindparam("when")
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[runs.c.email],
+        set_={"count": runs.c.count + amount, "last_failed_at": bindparam("when")},
+    ).returning(runs.c.count)
 
 
 _COUNT = {"postgresql": _count(postgresql), "sqlite": _count(sqlite)}
@@ -32,8 +35,9 @@ class SqlAlchemyCodeFailures:
         self._connection = connection
 
     async def count(self, email: Email, when: datetime, amount: int = 1) -> int:
-        found = await self._connection.execute(_COUNT[self._connection.dialect.name],
-                                               {"email": email.value, "when": when, "amount": amount})
+        found = await self._connection.execute(
+            _COUNT[self._connection.dialect.name], {"email": email.value, "when": when, "amount": amount}
+        )
         return found.scalar_one()
 
     async def clear(self, email: Email) -> None:
@@ -43,5 +47,11 @@ class SqlAlchemyCodeFailures:
         # An account's run is kept however old: only a success ends it. An address with no account has no
         # account to protect, and its rows would otherwise grow with every address an attacker makes up.
         owned = exists(select(users.c.id).where(users.c.email == runs.c.email))
-        return await delete_batch(self._connection, runs, runs.c.last_failed_at < quiet_since, ~owned,
-                                  order_by=runs.c.last_failed_at, limit=limit)
+        return await delete_batch(
+            self._connection,
+            runs,
+            runs.c.last_failed_at < quiet_since,
+            ~owned,
+            order_by=runs.c.last_failed_at,
+            limit=limit,
+        )

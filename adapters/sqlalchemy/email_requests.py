@@ -22,10 +22,19 @@ class SqlAlchemyEmailRequests:
         self._connection = connection
 
     async def add(self, request: EmailRequest) -> None:
-        await self._connection.execute(_INSERT, dict(
-            id=request.id, kind=request.kind.value, email=request.email.value, created_at=request.created_at,
-            user_id=request.user_id, client_ip=request.origin.ip or None, device=request.origin.device or None,
-            trace_context=request.trace_context or current_trace_context()))
+        await self._connection.execute(
+            _INSERT,
+            dict(
+                id=request.id,
+                kind=request.kind.value,
+                email=request.email.value,
+                created_at=request.created_at,
+                user_id=request.user_id,
+                client_ip=request.origin.ip or None,
+                device=request.origin.device or None,
+                trace_context=request.trace_context or current_trace_context(),
+            ),
+        )
 
     async def claim(self, limit: int) -> Sequence[EmailRequest]:
         rows = await self._connection.execute(
@@ -33,19 +42,33 @@ class SqlAlchemyEmailRequests:
             .where(email_requests.c.processed_at.is_(None))
             .order_by(email_requests.c.created_at)
             .limit(limit)
-            .with_for_update(skip_locked=True))
-        return [EmailRequest(kind=EmailRequestKind(row["kind"]), email=Email(row["email"]),
-                             created_at=row["created_at"], user_id=row["user_id"], id=row["id"],
-                             origin=SessionOrigin(row["client_ip"] or "", row["device"] or ""),
-                             trace_context=row["trace_context"] or "")
-                for row in rows.mappings()]
+            .with_for_update(skip_locked=True)
+        )
+        return [
+            EmailRequest(
+                kind=EmailRequestKind(row["kind"]),
+                email=Email(row["email"]),
+                created_at=row["created_at"],
+                user_id=row["user_id"],
+                id=row["id"],
+                origin=SessionOrigin(row["client_ip"] or "", row["device"] or ""),
+                trace_context=row["trace_context"] or "",
+            )
+            for row in rows.mappings()
+        ]
 
     async def mark_processed(self, request_ids: Sequence[uuid.UUID], when: datetime) -> None:
         await self._connection.execute(
-            update(email_requests).where(email_requests.c.id.in_(request_ids))
-            .values(processed_at=when, client_ip=None, device=None))
+            update(email_requests)
+            .where(email_requests.c.id.in_(request_ids))
+            .values(processed_at=when, client_ip=None, device=None)
+        )
 
     async def prune(self, processed_before: datetime, limit: int = 1000) -> int:
         return await delete_batch(
-            self._connection, email_requests, email_requests.c.processed_at < processed_before,
-            order_by=email_requests.c.processed_at, limit=limit)
+            self._connection,
+            email_requests,
+            email_requests.c.processed_at < processed_before,
+            order_by=email_requests.c.processed_at,
+            limit=limit,
+        )

@@ -8,7 +8,9 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 
-def create_engine(url: str, pool_size: int = 20, max_overflow: int = 0, timeout: float | None = None) -> AsyncEngine:
+def create_engine(
+    url: str, pool_size: int = 20, max_overflow: int = 0, timeout: float | None = None
+) -> AsyncEngine:
     """An async engine for PostgreSQL (asyncpg) or SQLite (aiosqlite); creating it opens no connection.
     `timeout`: the most a connection, a pooled connection or a statement may take (PostgreSQL); none for
     migrations, whose index builds may take long."""
@@ -21,9 +23,14 @@ def create_engine(url: str, pool_size: int = 20, max_overflow: int = 0, timeout:
     # first statement is replaced and the statement sent again (storage_errors.StorageConnection), and
     # SQLAlchemy replaces the rest of the pool.
     # hide_parameters: an error logged with its SQL must not carry a hash, a token or an email's link.
-    bounded: dict[str, Any] = {} if timeout is None else {
-        "pool_timeout": timeout, "connect_args": {"timeout": timeout, "command_timeout": timeout}}
-    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True, **bounded)
+    bounded: dict[str, Any] = (
+        {}
+        if timeout is None
+        else {"pool_timeout": timeout, "connect_args": {"timeout": timeout, "command_timeout": timeout}}
+    )
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=max_overflow, hide_parameters=True, **bounded
+    )
 
 
 def one_statement_at_a_time(engine: AsyncEngine) -> AsyncEngine:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -16,7 +17,10 @@ from adapters.sqlalchemy.engine import create_engine
 from adapters.sqlalchemy.storage_errors import connect
 from adapters.sqlalchemy.tables import generated_secrets
 
-_INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERT: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 
 
 def kept_secret(database_url: str, name: str) -> tuple[str, str]:
@@ -45,11 +49,17 @@ async def shared_secret(engine: AsyncEngine, name: str, make) -> tuple[str, bool
     """
     connection = await connect(engine)
     try:
-        insert = _INSERT[connection.dialect.name](generated_secrets).values(
-            name=name, value=make(), created_at=datetime.now(UTC)).on_conflict_do_nothing()
+        insert = (
+            _INSERT[connection.dialect.name](generated_secrets)
+            .values(name=name, value=make(), created_at=datetime.now(UTC))
+            .on_conflict_do_nothing()
+        )
         inserted = (await connection.execute(insert)).rowcount == 1
-        value = (await connection.execute(
-            select(generated_secrets.c.value).where(generated_secrets.c.name == name))).scalar_one()
+        value = (
+            await connection.execute(
+                select(generated_secrets.c.value).where(generated_secrets.c.name == name)
+            )
+        ).scalar_one()
         await connection.commit()
     finally:
         await connection.close()

@@ -24,18 +24,35 @@ class SqlAlchemyOutbox:
 
     async def add(self, message: OutboxMessage) -> None:
         content = message.content
-        await self._connection.execute(_INSERT, dict(
-            id=message.id, message_id=message.message_id, recipient=message.recipient,
-            subject=content.subject, text_body=content.text_body, html_body=content.html_body,
-            status=PENDING, attempts=0, next_attempt_at=message.created_at, created_at=message.created_at,
-            expires_at=message.expires_at, language=content.language,
-            trace_context=message.trace_context or current_trace_context()))
+        await self._connection.execute(
+            _INSERT,
+            dict(
+                id=message.id,
+                message_id=message.message_id,
+                recipient=message.recipient,
+                subject=content.subject,
+                text_body=content.text_body,
+                html_body=content.html_body,
+                status=PENDING,
+                attempts=0,
+                next_attempt_at=message.created_at,
+                created_at=message.created_at,
+                expires_at=message.expires_at,
+                language=content.language,
+                trace_context=message.trace_context or current_trace_context(),
+            ),
+        )
 
-    async def claim(self, limit: int, now: datetime, lease: timedelta, claimant: str) -> Sequence[OutboxMessage]:
+    async def claim(
+        self, limit: int, now: datetime, lease: timedelta, claimant: str
+    ) -> Sequence[OutboxMessage]:
         due = (
             select(outbox.c.id)
-            .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now,
-                   or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now))
+            .where(
+                outbox.c.status == PENDING,
+                outbox.c.next_attempt_at <= now,
+                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now),
+            )
             .order_by(outbox.c.next_attempt_at)
             .limit(limit)
             # Several workers on PostgreSQL each take rows no other holds; SQLite ignores this and runs one.
@@ -45,30 +62,49 @@ class SqlAlchemyOutbox:
             update(outbox)
             .where(outbox.c.id.in_(due.scalar_subquery()))
             .values(claimed_until=now + lease, claimed_by=claimant, attempts=outbox.c.attempts + 1)
-            .returning(*outbox.c))
+            .returning(*outbox.c)
+        )
         return sorted((_to_message(row) for row in claimed.mappings()), key=lambda m: m.created_at)
 
     async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime, claimant: str) -> None:
         await self._connection.execute(
-            update(outbox).where(*_held(message_ids, claimant))
-            .values(status=SENT, sent_at=when, claimed_until=None, claimed_by=None, last_error=None,
-                    text_body=None, html_body=None))
+            update(outbox)
+            .where(*_held(message_ids, claimant))
+            .values(
+                status=SENT,
+                sent_at=when,
+                claimed_until=None,
+                claimed_by=None,
+                last_error=None,
+                text_body=None,
+                html_body=None,
+            )
+        )
 
-    async def mark_failed(self, message_id: uuid.UUID, error: str, retry_at: datetime | None,
-                          claimant: str) -> None:
+    async def mark_failed(
+        self, message_id: uuid.UUID, error: str, retry_at: datetime | None, claimant: str
+    ) -> None:
         values: dict[str, Any] = {"last_error": error[:2000], "claimed_until": None, "claimed_by": None}
         values.update({"status": DEAD} if retry_at is None else {"next_attempt_at": retry_at})
         await self._connection.execute(update(outbox).where(*_held([message_id], claimant)).values(**values))
 
     async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime, claimant: str) -> set[uuid.UUID]:
         renewed = await self._connection.execute(
-            update(outbox).where(*_held(message_ids, claimant)).values(claimed_until=until).returning(outbox.c.id))
+            update(outbox)
+            .where(*_held(message_ids, claimant))
+            .values(claimed_until=until)
+            .returning(outbox.c.id)
+        )
         return set(renewed.scalars())
 
     async def release(self, message_ids: Sequence[uuid.UUID], retry_at: datetime, claimant: str) -> None:
         await self._connection.execute(
-            update(outbox).where(*_held(message_ids, claimant))
-            .values(claimed_until=None, claimed_by=None, next_attempt_at=retry_at, attempts=outbox.c.attempts - 1))
+            update(outbox)
+            .where(*_held(message_ids, claimant))
+            .values(
+                claimed_until=None, claimed_by=None, next_attempt_at=retry_at, attempts=outbox.c.attempts - 1
+            )
+        )
 
     async def revive(self, now: datetime, message_id: uuid.UUID | None = None) -> int:
         query = update(outbox).where(outbox.c.status == DEAD)
@@ -81,36 +117,79 @@ class SqlAlchemyOutbox:
     async def prune_sent(self, sent_before: datetime, limit: int = 1000) -> int:
         # Along the (status, next_attempt_at) index: a message is due before it is sent.
         return await delete_batch(
-            self._connection, outbox, outbox.c.status == SENT, outbox.c.next_attempt_at < sent_before,
-            outbox.c.sent_at < sent_before, order_by=outbox.c.next_attempt_at, limit=limit)
+            self._connection,
+            outbox,
+            outbox.c.status == SENT,
+            outbox.c.next_attempt_at < sent_before,
+            outbox.c.sent_at < sent_before,
+            order_by=outbox.c.next_attempt_at,
+            limit=limit,
+        )
 
     async def prune_unsent(self, before: datetime, limit: int = 1000) -> int:
         return await delete_batch(
-            self._connection, outbox, outbox.c.status.in_([DEAD, SUPPRESSED, CANCELLED]),
-            outbox.c.next_attempt_at < before, order_by=outbox.c.next_attempt_at, limit=limit)
+            self._connection,
+            outbox,
+            outbox.c.status.in_([DEAD, SUPPRESSED, CANCELLED]),
+            outbox.c.next_attempt_at < before,
+            order_by=outbox.c.next_attempt_at,
+            limit=limit,
+        )
 
     async def mark_suppressed(self, message_id: uuid.UUID, reason: str, claimant: str) -> None:
         await self._connection.execute(
-            update(outbox).where(*_held([message_id], claimant))
-            .values(status=SUPPRESSED, text_body=None, html_body=None, claimed_until=None, claimed_by=None,
-                    last_error=reason))
+            update(outbox)
+            .where(*_held([message_id], claimant))
+            .values(
+                status=SUPPRESSED,
+                text_body=None,
+                html_body=None,
+                claimed_until=None,
+                claimed_by=None,
+                last_error=reason,
+            )
+        )
 
     async def cancel_to(self, recipient: str, when: datetime) -> int:
         result = await self._connection.execute(
-            update(outbox).where(outbox.c.recipient == recipient, outbox.c.status.in_([PENDING, DEAD]))
-            .values(status=CANCELLED, text_body=None, html_body=None, claimed_until=None, claimed_by=None,
-                    last_error="cancelled: the account was deleted", sent_at=None, next_attempt_at=when))
+            update(outbox)
+            .where(outbox.c.recipient == recipient, outbox.c.status.in_([PENDING, DEAD]))
+            .values(
+                status=CANCELLED,
+                text_body=None,
+                html_body=None,
+                claimed_until=None,
+                claimed_by=None,
+                last_error="cancelled: the account was deleted",
+                sent_at=None,
+                next_attempt_at=when,
+            )
+        )
         return result.rowcount
 
     async def stats(self, count_sent: bool = True) -> OutboxStats:
         # Sent rows pile up for as long as they are kept; a frequent caller (a health probe) skips them.
         states = [PENDING, DEAD, SENT] if count_sent else [PENDING, DEAD]
-        counts = dict((await self._connection.execute(
-            select(outbox.c.status, func.count()).where(outbox.c.status.in_(states)).group_by(outbox.c.status))).all())
-        oldest = (await self._connection.execute(
-            select(func.min(outbox.c.created_at)).where(outbox.c.status == PENDING))).scalar_one()
-        return OutboxStats(pending=counts.get(PENDING, 0), sent=counts.get(SENT, 0), dead=counts.get(DEAD, 0),
-                           oldest_pending_created_at=oldest)
+        counts = dict(
+            (
+                await self._connection.execute(
+                    select(outbox.c.status, func.count())
+                    .where(outbox.c.status.in_(states))
+                    .group_by(outbox.c.status)
+                )
+            ).all()
+        )
+        oldest = (
+            await self._connection.execute(
+                select(func.min(outbox.c.created_at)).where(outbox.c.status == PENDING)
+            )
+        ).scalar_one()
+        return OutboxStats(
+            pending=counts.get(PENDING, 0),
+            sent=counts.get(SENT, 0),
+            dead=counts.get(DEAD, 0),
+            oldest_pending_created_at=oldest,
+        )
 
 
 def _held(message_ids: Sequence[uuid.UUID], claimant: str) -> tuple[Any, ...]:
@@ -121,7 +200,17 @@ def _held(message_ids: Sequence[uuid.UUID], claimant: str) -> tuple[Any, ...]:
 
 def _to_message(row: Any) -> OutboxMessage:
     return OutboxMessage(
-        id=row["id"], message_id=row["message_id"], recipient=row["recipient"], created_at=row["created_at"],
-        attempts=row["attempts"], expires_at=row["expires_at"], trace_context=row["trace_context"] or "",
-        content=EmailContent(subject=row["subject"], text_body=row["text_body"] or "",
-                             html_body=row["html_body"] or "", language=row["language"] or "en"))
+        id=row["id"],
+        message_id=row["message_id"],
+        recipient=row["recipient"],
+        created_at=row["created_at"],
+        attempts=row["attempts"],
+        expires_at=row["expires_at"],
+        trace_context=row["trace_context"] or "",
+        content=EmailContent(
+            subject=row["subject"],
+            text_body=row["text_body"] or "",
+            html_body=row["html_body"] or "",
+            language=row["language"] or "en",
+        ),
+    )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import BindParameter, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.bounded_delete import delete_batch
@@ -14,12 +14,16 @@ from adapters.sqlalchemy.tables import rate_limits
 def _hit(dialect: Any) -> Any:
     # One statement, atomic under concurrency: insert the window's row, or add to it. Built once per
     # dialect, with the values as parameters, as it runs on every limited request.
-    amount = bindparam("amount")
-    return (dialect.insert(rate_limits)
-            .values(key=bindparam("key"), window_start=bindparam("window_start"), count=amount)
-            .on_conflict_do_update(index_elements=[rate_limits.c.key, rate_limits.c.window_start],
-                                   set_={"count": rate_limits.c.count + amount})
-            .returning(rate_limits.c.count))
+    amount: BindParameter[int] = bindparam("amount")
+    return (
+        dialect.insert(rate_limits)
+        .values(key=bindparam("key"), window_start=bindparam("window_start"), count=amount)
+        .on_conflict_do_update(
+            index_elements=[rate_limits.c.key, rate_limits.c.window_start],
+            set_={"count": rate_limits.c.count + amount},
+        )
+        .returning(rate_limits.c.count)
+    )
 
 
 _HIT = {"postgresql": _hit(postgresql), "sqlite": _hit(sqlite)}
@@ -31,10 +35,16 @@ class SqlAlchemyRateLimitCounters:
 
     async def hit(self, key: str, window_start: datetime, amount: int = 1) -> int:
         statement = _HIT[self._connection.dialect.name]
-        found = await self._connection.execute(statement, {"key": key, "window_start": window_start, "amount": amount})
+        found = await self._connection.execute(
+            statement, {"key": key, "window_start": window_start, "amount": amount}
+        )
         return found.scalar_one()
 
     async def prune(self, before: datetime, limit: int = 1000) -> int:
         return await delete_batch(
-            self._connection, rate_limits, rate_limits.c.window_start < before,
-            order_by=rate_limits.c.window_start, limit=limit)
+            self._connection,
+            rate_limits,
+            rate_limits.c.window_start < before,
+            order_by=rate_limits.c.window_start,
+            limit=limit,
+        )

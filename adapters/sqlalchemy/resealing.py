@@ -42,7 +42,9 @@ class MasterSecretMismatch(SealedUnderAnotherSecret):
 
 
 class Resealer:
-    def __init__(self, *, engine: AsyncEngine, secret: str, previous: Sequence[str], development: bool) -> None:
+    def __init__(
+        self, *, engine: AsyncEngine, secret: str, previous: Sequence[str], development: bool
+    ) -> None:
         self._engine = engine
         self._secret = secret
         self._previous = list(previous)
@@ -62,8 +64,11 @@ class Resealer:
                 for spec, rows in stale.items():
                     table = spec.table
                     for row_id, resealed in rows:
-                        await connection.execute(update(table).where(table.c[spec.id_column] == row_id)
-                                                 .values({spec.sealed_column: resealed}))
+                        await connection.execute(
+                            update(table)
+                            .where(table.c[spec.id_column] == row_id)
+                            .values({spec.sealed_column: resealed})
+                        )
             await connection.commit()
         finally:
             await connection.close()
@@ -71,20 +76,28 @@ class Resealer:
 
     def _sealers(self, kept: str | None) -> dict[_Sealed, AesGcmSealer]:
         earlier = [*self._previous, *([kept] if kept else [])]
-        return {spec: AesGcmSealer(key=derive_key(self._secret, spec.purpose),
-                                   previous=[derive_key(old, spec.purpose) for old in earlier if old != self._secret])
-                for spec in SEALED}
+        return {
+            spec: AesGcmSealer(
+                key=derive_key(self._secret, spec.purpose),
+                previous=[derive_key(old, spec.purpose) for old in earlier if old != self._secret],
+            )
+            for spec in SEALED
+        }
 
     async def _kept_development_secret(self, connection: StorageConnection) -> str | None:
         # In development, a JWT_SECRET set after starts without one (a .env gained a line) finds the keys
         # sealed under the generated secret kept in this same database: it is an earlier secret, known here.
         if not self._development:
             return None
-        return (await connection.execute(select(generated_secrets.c.value)
-                                          .where(generated_secrets.c.name == "jwt-secret"))).scalar_one_or_none()
+        return (
+            await connection.execute(
+                select(generated_secrets.c.value).where(generated_secrets.c.name == "jwt-secret")
+            )
+        ).scalar_one_or_none()
 
-    async def _stale(self, connection: StorageConnection, sealers: dict[_Sealed, AesGcmSealer],
-                     lock: bool) -> dict[_Sealed, list[tuple[Any, str]]]:
+    async def _stale(
+        self, connection: StorageConnection, sealers: dict[_Sealed, AesGcmSealer], lock: bool
+    ) -> dict[_Sealed, list[tuple[Any, str]]]:
         stale: dict[_Sealed, list[tuple[Any, str]]] = {}
         unopened: dict[str, tuple[int, int]] = {}
         for spec, sealer in sealers.items():
@@ -109,8 +122,12 @@ class Resealer:
         return stale
 
     def _mismatch(self, unopened: dict[str, tuple[int, int]]) -> str:
-        what = " and the ".join(f"{words} ({failed} of {total})" for words, (failed, total) in unopened.items())
+        what = " and the ".join(
+            f"{words} ({failed} of {total})" for words, (failed, total) in unopened.items()
+        )
         tried = "JWT_SECRET, nor any value of JWT_SECRET_PREVIOUS," if self._previous else "JWT_SECRET"
-        return (f"{tried} cannot open the {what} sealed in the database: JWT_SECRET changed since they were "
-                "sealed. Set JWT_SECRET back to the old value, or keep the new one and set the old one in "
-                f"JWT_SECRET_PREVIOUS to seal them again under it; see {ROTATION_DOCS}")
+        return (
+            f"{tried} cannot open the {what} sealed in the database: JWT_SECRET changed since they were "
+            "sealed. Set JWT_SECRET back to the old value, or keep the new one and set the old one in "
+            f"JWT_SECRET_PREVIOUS to seal them again under it; see {ROTATION_DOCS}"
+        )

@@ -22,7 +22,14 @@ _DRIVERS = ("asyncpg", "aiosqlite", "sqlite3")
 # Besides the DBAPI's errors, what a driver raises when the database is away, cut off or too slow: a socket's
 # error, a timeout (asyncpg's command_timeout raises the builtin TimeoutError, which SQLAlchemy neither
 # translates nor wraps), the pool's timeout, a connection found closed.
-_OUTAGES = (OSError, TimeoutError, EOFError, exc.TimeoutError, exc.DisconnectionError, exc.ResourceClosedError)
+_OUTAGES = (
+    OSError,
+    TimeoutError,
+    EOFError,
+    exc.TimeoutError,
+    exc.DisconnectionError,
+    exc.ResourceClosedError,
+)
 
 
 def storage_error(error: BaseException) -> StorageError | None:
@@ -43,7 +50,8 @@ def _is_outage(error: BaseException) -> bool:
         if error.connection_invalidated or isinstance(error, (exc.OperationalError, exc.InterfaceError)):
             return True
         return not _sqlstate(error).startswith(_STATEMENT_FAULTS) and not isinstance(
-            error, (exc.ProgrammingError, exc.NotSupportedError))
+            error, (exc.ProgrammingError, exc.NotSupportedError)
+        )
     if isinstance(error, exc.StatementError) and error.orig is not None:
         return _is_outage(error.orig)  # raised by the driver before SQLAlchemy had the statement's context
     return isinstance(error, _OUTAGES) or type(error).__module__.split(".")[0] in _DRIVERS

@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import (Boolean, Column, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
-                        TypeDecorator, UniqueConstraint, Uuid, func)
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+    func,
+)
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -25,15 +39,18 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-metadata = MetaData(naming_convention={
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-})
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("id", Uuid, primary_key=True),
     # Stored already normalised (see domain.email), so a lookup is an exact match on a unique index.
     Column("email", String(254), nullable=False, unique=True),
@@ -58,11 +75,15 @@ users = Table(
 # The administrators' search by prefix, case-blind: lower(column) LIKE 'prefix%' goes along these.
 SEARCHED_NAMES = ("email", "username", "first_name", "last_name")
 for _name in SEARCHED_NAMES:
-    Index(f"ix_users_lower_{_name}", func.lower(users.c[_name]).label(f"lower_{_name}"),
-          postgresql_ops={f"lower_{_name}": "text_pattern_ops"})
+    Index(
+        f"ix_users_lower_{_name}",
+        func.lower(users.c[_name]).label(f"lower_{_name}"),
+        postgresql_ops={f"lower_{_name}": "text_pattern_ops"},
+    )
 
 refresh_tokens = Table(
-    "refresh_tokens", metadata,
+    "refresh_tokens",
+    metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("family_id", Uuid, nullable=False),  # found along ix_refresh_tokens_session, below
@@ -88,7 +109,8 @@ refresh_tokens = Table(
 )
 
 outbox_messages = Table(
-    "outbox_messages", metadata,
+    "outbox_messages",
+    metadata,
     Column("id", Uuid, primary_key=True),
     Column("message_id", String(255), nullable=False),
     Column("recipient", String(254), nullable=False),
@@ -113,7 +135,8 @@ outbox_messages = Table(
 
 # Fixed-window counters: one row per key and window, shared by every instance of the service.
 rate_limits = Table(
-    "rate_limits", metadata,
+    "rate_limits",
+    metadata,
     Column("key", String(400), primary_key=True),
     Column("window_start", UtcDateTime, primary_key=True),
     Column("count", Integer, nullable=False),
@@ -123,7 +146,8 @@ rate_limits = Table(
 # Reset and verification requests, recorded alike for known and unknown addresses and answered by the
 # worker, so the request itself takes the same path whoever asks.
 email_requests = Table(
-    "email_requests", metadata,
+    "email_requests",
+    metadata,
     Column("id", Uuid, primary_key=True),
     Column("kind", String(32), nullable=False),
     Column("email", String(254), nullable=False),
@@ -143,7 +167,8 @@ email_requests = Table(
 
 # Secrets the service generated for itself: in development, the signing secret when JWT_SECRET is unset.
 generated_secrets = Table(
-    "generated_secrets", metadata,
+    "generated_secrets",
+    metadata,
     Column("name", String(64), primary_key=True),
     Column("value", String(255), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
@@ -152,7 +177,8 @@ generated_secrets = Table(
 # The codes in emails, beside their links: one live code per account and purpose, and per address and
 # purpose; a newer email's code replaces the older. Only a keyed digest of the code is kept.
 one_time_codes = Table(
-    "one_time_codes", metadata,
+    "one_time_codes",
+    metadata,
     Column("id", Uuid, primary_key=True),
     Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("purpose", String(32), nullable=False),
@@ -169,7 +195,8 @@ one_time_codes = Table(
 # Wrong codes in a row per address, from every client, whatever the code (application/shared/code_book.py):
 # a row lives until a success ends the run, or, for an address with no account, until it has been quiet.
 code_failures = Table(
-    "code_failures", metadata,
+    "code_failures",
+    metadata,
     Column("email", String(254), primary_key=True),
     Column("count", Integer, nullable=False),
     Column("last_failed_at", UtcDateTime, nullable=False),
@@ -179,7 +206,8 @@ code_failures = Table(
 # The keys access tokens are signed with (EdDSA, ES256, RS256), shared by every instance; the private part
 # is encrypted with a key derived from JWT_SECRET, so a dump of the database alone cannot sign.
 signing_keys = Table(
-    "signing_keys", metadata,
+    "signing_keys",
+    metadata,
     Column("kid", String(64), primary_key=True),
     Column("algorithm", String(16), nullable=False),
     Column("public_jwk", Text, nullable=False),
@@ -191,7 +219,8 @@ signing_keys = Table(
 
 # The audit trail, append-only; a deleted account keeps its id, the types and the times only.
 security_events = Table(
-    "security_events", metadata,
+    "security_events",
+    metadata,
     Column("id", Uuid, primary_key=True),
     Column("user_id", Uuid, nullable=False),
     Column("type", String(32), nullable=False),
@@ -206,7 +235,8 @@ security_events = Table(
 
 # Addresses no email goes to any more: a permanent refusal, or a provider's bounce or complaint report.
 suppressions = Table(
-    "suppressions", metadata,
+    "suppressions",
+    metadata,
     Column("email", String(254), primary_key=True),
     Column("source", String(16), nullable=False),
     Column("reason", Text, nullable=False),
@@ -216,7 +246,8 @@ suppressions = Table(
 # The webhook-ids of signed bounce reports acted on, kept while a copy could still pass the signature
 # check (its timestamp plus the tolerance): shared by every instance, so a replay anywhere does nothing.
 bounce_receipts = Table(
-    "bounce_receipts", metadata,
+    "bounce_receipts",
+    metadata,
     Column("report_id", String(255), primary_key=True),
     Column("replayable_until", UtcDateTime, nullable=False),
     Index("ix_bounce_receipts_replayable_until", "replayable_until"),  # what housekeeping prunes
@@ -225,7 +256,8 @@ bounce_receipts = Table(
 # Events about accounts, written in the transaction of the change; the worker hands each to the webhook
 # subscriptions that want it (a delivery each) and deletes it.
 account_events = Table(
-    "account_events", metadata,
+    "account_events",
+    metadata,
     Column("id", Uuid, primary_key=True),
     Column("type", String(64), nullable=False),
     Column("body", Text, nullable=False),
@@ -235,7 +267,8 @@ account_events = Table(
 )
 
 webhook_subscriptions = Table(
-    "webhook_subscriptions", metadata,
+    "webhook_subscriptions",
+    metadata,
     Column("id", Uuid, primary_key=True),
     Column("url", Text, nullable=False),
     Column("events", Text, nullable=False),  # the event types, comma-separated
@@ -246,10 +279,13 @@ webhook_subscriptions = Table(
 )
 
 webhook_deliveries = Table(
-    "webhook_deliveries", metadata,
+    "webhook_deliveries",
+    metadata,
     Column("id", Uuid, primary_key=True),
     Column("event_id", Uuid, nullable=False),  # the webhook-id of every attempt
-    Column("subscription_id", Uuid, ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "subscription_id", Uuid, ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"), nullable=False
+    ),
     Column("event_type", String(64), nullable=False),
     Column("body", Text),  # cleared once delivered: it holds the account's details
     Column("status", String(16), nullable=False),

@@ -12,8 +12,11 @@ from adapters.sqlalchemy.security_events import SqlAlchemySecurityEvents
 from adapters.sqlalchemy.storage_errors import StorageConnection, connect
 from adapters.sqlalchemy.suppressions import SqlAlchemyBounceReceipts, SqlAlchemySuppressions
 from adapters.sqlalchemy.users import SqlAlchemyUserRepository
-from adapters.sqlalchemy.webhooks import (SqlAlchemyEventOutbox, SqlAlchemyWebhookDeliveries,
-                                          SqlAlchemyWebhookSubscriptions)
+from adapters.sqlalchemy.webhooks import (
+    SqlAlchemyEventOutbox,
+    SqlAlchemyWebhookDeliveries,
+    SqlAlchemyWebhookSubscriptions,
+)
 from application.ports.clock import Clock
 from application.shared.throttle import CountingThrottle
 from domain.limits import Limits

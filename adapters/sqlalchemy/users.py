@@ -6,7 +6,19 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    BindParameter,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -15,15 +27,15 @@ from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import SEARCHED_NAMES, email_requests, refresh_tokens, suppressions, users
 from domain.email import Email
 from domain.errors import UserAlreadyExists
-from domain.user import BearerAccount, UserFilter, UserPosition
-from domain.user import Role, User
+from domain.user import BearerAccount, Role, User, UserFilter, UserPosition
 
 # Statements are built once, in every repository, the values coming as parameters: a statement built per
 # call costs more than it runs.
 _INSERT = insert(users)
 _INSERT_UNLESS_TAKEN = {
     name: dialect.insert(users).on_conflict_do_nothing(index_elements=[users.c.email]).returning(users.c.id)
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 _UPDATE = update(users).where(users.c.id == bindparam("user_id"))
 _BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 # Every bearer's request, in the same statement as its account: whether the access token's session is live.
@@ -35,19 +47,28 @@ _BY_ID = select(users).where(users.c.id == bindparam("user_id"))
 _SESSION_LIVE = func.coalesce(
     select(and_(refresh_tokens.c.revoked_at.is_(None), refresh_tokens.c.expires_at > bindparam("now")))
     .where(refresh_tokens.c.user_id == users.c.id, refresh_tokens.c.family_id == bindparam("session_id"))
-    .order_by(refresh_tokens.c.issued_at.desc()).limit(1).scalar_subquery(), False).label("session_live")
+    .order_by(refresh_tokens.c.issued_at.desc())
+    .limit(1)
+    .scalar_subquery(),
+    False,
+).label("session_live")
 _FOR_BEARER = select(users, _SESSION_LIVE).where(users.c.id == bindparam("user_id"))
 # The suppression list's primary key answers the EXISTS within the same statement (GET /me's at each call).
 _SUPPRESSED = exists().where(suppressions.c.email == users.c.email).label("suppressed")
 _BY_ID_WITH_SUPPRESSION = select(users, _SUPPRESSED).where(users.c.id == bindparam("user_id"))
-_FOR_BEARER_WITH_SUPPRESSION = select(users, _SESSION_LIVE, _SUPPRESSED).where(users.c.id == bindparam("user_id"))
+_FOR_BEARER_WITH_SUPPRESSION = select(users, _SESSION_LIVE, _SUPPRESSED).where(
+    users.c.id == bindparam("user_id")
+)
 # Row locks, taken in one order everywhere: the account's row before any of its tokens' rows, so a change
 # of the account (a reset, a refresh) and another never wait for each other in a circle.
 _BY_ID_FOR_CHANGE = _BY_ID.with_for_update()
 _BY_EMAIL = select(users).where(users.c.email == bindparam("email"))
-_ACTIVE_ADMINS = (select(users.c.id)
-                  .where(users.c.role == Role.ADMIN.value, users.c.is_verified.is_(True), users.c.disabled_at.is_(None))
-                  .order_by(users.c.id).with_for_update())
+_ACTIVE_ADMINS = (
+    select(users.c.id)
+    .where(users.c.role == Role.ADMIN.value, users.c.is_verified.is_(True), users.c.disabled_at.is_(None))
+    .order_by(users.c.id)
+    .with_for_update()
+)
 _NAMES = tuple(users.c[name] for name in SEARCHED_NAMES)  # each along its lower(...) index
 
 # The account is stored field by field under the same names; these two are stored by their value.
@@ -75,18 +96,24 @@ class SqlAlchemyUserRepository:
         return await self._one(_BY_ID, {"user_id": user_id})
 
     async def get_with_suppression(self, user_id: uuid.UUID) -> tuple[User, bool] | None:
-        row = (await self._connection.execute(_BY_ID_WITH_SUPPRESSION, {"user_id": user_id})).mappings().first()
+        row = (
+            (await self._connection.execute(_BY_ID_WITH_SUPPRESSION, {"user_id": user_id})).mappings().first()
+        )
         return (user_from_row(row), row["suppressed"]) if row else None
 
-    async def get_for_bearer(self, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime, *,
-                             with_suppression: bool = False) -> BearerAccount | None:
+    async def get_for_bearer(
+        self, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime, *, with_suppression: bool = False
+    ) -> BearerAccount | None:
         statement = _FOR_BEARER_WITH_SUPPRESSION if with_suppression else _FOR_BEARER
         parameters = {"user_id": user_id, "session_id": session_id, "now": now}
         row = (await self._connection.execute(statement, parameters)).mappings().first()
         if row is None:
             return None
-        return BearerAccount(user_from_row(row), session_live=bool(row["session_live"]),
-                             suppressed=bool(row.get("suppressed", False)))
+        return BearerAccount(
+            user_from_row(row),
+            session_live=bool(row["session_live"]),
+            suppressed=bool(row.get("suppressed", False)),
+        )
 
     async def get_for_change(self, user_id: uuid.UUID) -> User | None:
         # SQLite has no row locks: there every unit of work holds the write lock from its start (engine.py).
@@ -108,11 +135,14 @@ class SqlAlchemyUserRepository:
         await self._write(_UPDATE, row)
 
     async def delete(self, user: User) -> None:
-        # Its sessions and codes go by the foreign keys' ON DELETE CASCADE; email requests hold no key. Those a
-        # worker is answering now are left to it (it finds the account gone, or fails on it and retries): to
+        # Its sessions and codes go by the foreign keys' ON DELETE CASCADE; email requests hold no key. Those
+        # a worker is answering now are left to it (it finds the account gone, or fails on it and retries): to
         # wait for them, holding the account it waits for, would deadlock.
-        await delete_batch(self._connection, email_requests,
-                           or_(email_requests.c.user_id == user.id, email_requests.c.email == user.email.value))
+        await delete_batch(
+            self._connection,
+            email_requests,
+            or_(email_requests.c.user_id == user.id, email_requests.c.email == user.email.value),
+        )
         await self._connection.execute(delete(users).where(users.c.id == user.id))
 
     async def list(self, offset: int, limit: int) -> Sequence[User]:
@@ -131,14 +161,16 @@ class SqlAlchemyUserRepository:
             # Written into the statement, not sent as a parameter: only a pattern the planner can read lets it
             # walk the lower(...) text_pattern_ops indexes, in a generic plan as in a custom one.
             escaped = filter.prefix.lower().replace("/", "//").replace("%", "/%").replace("_", "/_")
-            pattern = bindparam("prefix", escaped + "%", literal_execute=True)
+            pattern: BindParameter[str] = bindparam("prefix", escaped + "%", literal_execute=True)
             query = query.where(or_(*(func.lower(name).like(pattern, escape="/") for name in _NAMES)))
         if filter.role is not None:
             query = query.where(users.c.role == filter.role.value)
         if filter.verified is not None:
             query = query.where(users.c.is_verified.is_(filter.verified))
         if filter.disabled is not None:
-            query = query.where(users.c.disabled_at.is_not(None) if filter.disabled else users.c.disabled_at.is_(None))
+            query = query.where(
+                users.c.disabled_at.is_not(None) if filter.disabled else users.c.disabled_at.is_(None)
+            )
         return [user_from_row(row) for row in (await self._connection.execute(query)).mappings()]
 
     async def lock_active_admins(self) -> Sequence[uuid.UUID]:

@@ -26,8 +26,15 @@ class OwnDeletion:
 class DeleteOwnAccount:
     """The owner deletes their account, proving it again with the password or a fresh sign-in code."""
 
-    def __init__(self, *, uow: UnitOfWork, current_password: CurrentPassword, codes: CodeBook,
-                 emails: AccountEmails, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        current_password: CurrentPassword,
+        codes: CodeBook,
+        emails: AccountEmails,
+        clock: Clock,
+    ) -> None:
         self._uow = uow
         self._current_password = current_password
         self._codes = codes
@@ -41,8 +48,15 @@ class DeleteOwnAccount:
                 user = await uow.users.get(deletion.user_id)
             if user is None:
                 raise NotAuthenticated()
-            code = await self._codes.check(self._uow, str(user.email), deletion.code, TokenPurpose.LOGIN,
-                                           deletion.client, user.id, origin=deletion.origin)
+            code = await self._codes.check(
+                self._uow,
+                str(user.email),
+                deletion.code,
+                TokenPurpose.LOGIN,
+                deletion.client,
+                user.id,
+                origin=deletion.origin,
+            )
         else:
             await self._current_password.confirm(deletion.user_id, deletion.password or "", deletion.client)
         async with self._uow as uow:

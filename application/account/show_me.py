@@ -30,8 +30,9 @@ class ShowMe:
         claims = await self._access_tokens.decode(access_token)
         session_id = session_of(claims)
         async with self._uow as uow:
-            found = await uow.users.get_for_bearer(claims.user_id, session_id, self._clock.now(),
-                                                   with_suppression=True)
+            found = await uow.users.get_for_bearer(
+                claims.user_id, session_id, self._clock.now(), with_suppression=True
+            )
         view = UserView.of(admitted(found, claims))
         deliverable = not (found is not None and found.suppressed)
         return Me(view, email_deliverable=deliverable if view.is_verified else None)

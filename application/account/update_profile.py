@@ -20,7 +20,8 @@ class ProfileUpdate:
 
 
 class UpdateProfile:
-    """The account's owner changes what the account says of them (email and password have flows of their own)."""
+    """The account's owner changes what the account says of them (email and password have flows of their
+    own)."""
 
     def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
         self._uow = uow

@@ -14,14 +14,17 @@ from domain.trail import SessionOrigin
 from domain.user import User
 
 
-async def move_to_address(uow: UnitOfWork, user: User, new_email: Email, now: datetime,
-                          origin: SessionOrigin = SessionOrigin()) -> None:
+async def move_to_address(
+    uow: UnitOfWork, user: User, new_email: Email, now: datetime, origin: SessionOrigin = SessionOrigin()
+) -> None:
     """In `uow`, on an account held for change; the caller commits."""
     user.change_email(new_email)
     try:
         await uow.users.save(user)
     except UserAlreadyExists:
-        raise UserAlreadyExists("Another account has taken this address since the link was sent.",
-                                "Ask for the change again with another address.") from None
+        raise UserAlreadyExists(
+            "Another account has taken this address since the link was sent.",
+            "Ask for the change again with another address.",
+        ) from None
     await uow.codes.retire(user.id, now)  # codes sent to the old address, and this change's own, die now
     await record_event(uow, EventType.USER_EMAIL_CHANGED, user, now, origin=origin)

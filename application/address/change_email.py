@@ -23,8 +23,14 @@ class ChangeEmail:
     """Asks for a confirmation link to the new address and a notice to the old (the worker sends them);
     nothing changes until the link or its code."""
 
-    def __init__(self, *, uow: UnitOfWork, current_password: CurrentPassword, clock: Clock,
-                 reveal_existing_accounts: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        current_password: CurrentPassword,
+        clock: Clock,
+        reveal_existing_accounts: bool = True,
+    ) -> None:
         self._uow = uow
         self._current_password = current_password
         self._clock = clock
@@ -35,10 +41,14 @@ class ChangeEmail:
         new_email = Email.parse(change.new_email)
         user = await self._current_password.confirm(change.user_id, change.password, change.client)
         async with self._uow as uow:
-            if self._reveal_existing_accounts and new_email != user.email \
-                    and await uow.users.get_by_email(new_email) is not None:
+            if (
+                self._reveal_existing_accounts
+                and new_email != user.email
+                and await uow.users.get_by_email(new_email) is not None
+            ):
                 raise UserAlreadyExists("Another account uses this email address.", "Choose another address.")
             # Else whether the address is free is for the worker to find: the answer does the same work.
-            await uow.email_requests.add(EmailRequest(EmailRequestKind.CHANGE_EMAIL, new_email, self._clock.now(),
-                                                      user.id))
+            await uow.email_requests.add(
+                EmailRequest(EmailRequestKind.CHANGE_EMAIL, new_email, self._clock.now(), user.id)
+            )
             await uow.commit()

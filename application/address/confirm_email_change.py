@@ -13,7 +13,9 @@ from domain.views import UserView
 class ConfirmEmailChange:
     """Follows the link sent to the new address: the account takes it, and links for the old one die."""
 
-    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes, clock: Clock) -> None:
+    def __init__(
+        self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes, clock: Clock
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._tokens = tokens

@@ -30,8 +30,15 @@ class ConfirmEmailChangeByCode:
         self._codes = codes
 
     async def execute(self, entry: EmailChangeCode) -> UserView:
-        code = await self._codes.check(self._uow, entry.email, entry.code, TokenPurpose.CHANGE_EMAIL, entry.client,
-                                       user_id=entry.user_id, origin=entry.origin)
+        code = await self._codes.check(
+            self._uow,
+            entry.email,
+            entry.code,
+            TokenPurpose.CHANGE_EMAIL,
+            entry.client,
+            user_id=entry.user_id,
+            origin=entry.origin,
+        )
         async with self._uow as uow:
             user = await self._codes.redeem(uow, code.id, code.user_id)
             await move_to_address(uow, user, code.email, self._clock.now(), entry.origin)

@@ -14,7 +14,9 @@ from domain.trail import SessionOrigin
 class VerifyEmail:
     """Marks the address verified when the link's token is good; a second use changes nothing."""
 
-    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes, clock: Clock) -> None:
+    def __init__(
+        self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes, clock: Clock
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._tokens = tokens

@@ -19,8 +19,9 @@ class VerifyEmailByCode:
 
     async def execute(self, entry: CodeEntry) -> bool:
         """True when this verified the account; the code is used up either way."""
-        code = await self._codes.check(self._uow, entry.email, entry.code, TokenPurpose.VERIFY_EMAIL, entry.client,
-                                       origin=entry.origin)
+        code = await self._codes.check(
+            self._uow, entry.email, entry.code, TokenPurpose.VERIFY_EMAIL, entry.client, origin=entry.origin
+        )
         async with self._uow as uow:
             user = await self._codes.redeem(uow, code.id, code.user_id, sent_to=code.email)
             if changed := user.verify_email(code.email):

@@ -8,8 +8,7 @@ from application.ports.unit_of_work import UnitOfWork
 from application.shared.record_event import record_event
 from domain.errors import LastAdmin, NotFound
 from domain.events import EventType
-from domain.trail import SecurityEvent, SecurityEventType
-from domain.trail import SessionOrigin
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.user import Role
 from domain.views import UserView
 
@@ -54,14 +53,20 @@ class AdministerAccount:
             await uow.users.save(user)
             if disabled:
                 await uow.refresh_tokens.revoke_all_for_user(user.id, now)
-                await record_event(uow, EventType.USER_DISABLED, user, now, actor_id=change.actor_id,
-                                   origin=change.origin)
+                await record_event(
+                    uow, EventType.USER_DISABLED, user, now, actor_id=change.actor_id, origin=change.origin
+                )
             elif changed or enabled:
                 await record_event(uow, EventType.USER_UPDATED, user, now)
-            for happened, type, detail in ((enabled, SecurityEventType.ACCOUNT_ENABLED, ""),
-                                           (user.role is not role, SecurityEventType.ROLE_CHANGED, user.role.value)):
+            for happened, type, detail in (
+                (enabled, SecurityEventType.ACCOUNT_ENABLED, ""),
+                (user.role is not role, SecurityEventType.ROLE_CHANGED, user.role.value),
+            ):
                 if happened:
-                    await uow.security_events.add(SecurityEvent.at(change.origin, type, user.id, now,
-                                                                   actor_id=change.actor_id, detail=detail))
+                    await uow.security_events.add(
+                        SecurityEvent.at(
+                            change.origin, type, user.id, now, actor_id=change.actor_id, detail=detail
+                        )
+                    )
             await uow.commit()
         return UserView.of(user)

@@ -25,8 +25,14 @@ class NewAdmin:
 class CreateAdmin:
     """Creates a verified administrator (from the command line, where the operator is trusted)."""
 
-    def __init__(self, *, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock,
-                 common_passwords: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        clock: Clock,
+        common_passwords: frozenset[str] = frozenset(),
+    ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
@@ -35,12 +41,18 @@ class CreateAdmin:
     async def execute(self, admin: NewAdmin) -> UserView:
         email = Email.parse(admin.email)
         check_password(admin.password, self._common_passwords)
-        user = User(email=email, password_hash=await self._hasher.hash(admin.password), created_at=self._clock.now(),
-                    role=Role.ADMIN, is_verified=True)
+        user = User(
+            email=email,
+            password_hash=await self._hasher.hash(admin.password),
+            created_at=self._clock.now(),
+            role=Role.ADMIN,
+            is_verified=True,
+        )
         async with self._uow as uow:
             if await uow.users.get_by_email(email) is not None:
-                raise UserAlreadyExists("An account with {email} already exists.", "Choose another address.",
-                                        email=email)
+                raise UserAlreadyExists(
+                    "An account with {email} already exists.", "Choose another address.", email=email
+                )
             await uow.users.add(user)
             await record_event(uow, EventType.USER_CREATED, user, user.created_at, origin=admin.origin)
             await uow.commit()

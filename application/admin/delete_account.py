@@ -19,8 +19,9 @@ class DeleteAccount:
         self._emails = emails
         self._clock = clock
 
-    async def execute(self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None,
-                      origin: SessionOrigin = SessionOrigin()) -> None:
+    async def execute(
+        self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None, origin: SessionOrigin = SessionOrigin()
+    ) -> None:
         async with self._uow as uow:
             admins = await uow.users.lock_active_admins()
             user = await uow.users.get_for_change(user_id)
@@ -28,6 +29,5 @@ class DeleteAccount:
                 raise no_such_account()
             if user.is_active_admin and len(admins) <= 1:
                 raise LastAdmin()
-            await erase_account(uow, self._emails, user, self._clock.now(), actor_id=actor_id,
-                                origin=origin)
+            await erase_account(uow, self._emails, user, self._clock.now(), actor_id=actor_id, origin=origin)
             await uow.commit()

@@ -34,6 +34,6 @@ class FindUsers:
         after = UserPosition(*self._cursors.decode(search.cursor)) if search.cursor else None
         async with self._uow as uow:
             found = await uow.users.search(search.filter, after, search.limit + 1)
-        page, more = found[:search.limit], len(found) > search.limit
+        page, more = found[: search.limit], len(found) > search.limit
         cursor = self._cursors.encode(page[-1].created_at, page[-1].id) if more else None
         return UserSearchPage(items=[UserView.of(u) for u in page], next_cursor=cursor, limit=search.limit)

@@ -14,7 +14,8 @@ class UserQuery:
 
 
 class ListUsers:
-    """A page of users, oldest first, by offset (Bookly's form); its next_cursor leads on as FindUsers does."""
+    """A page of users, oldest first, by offset (Bookly's form); its next_cursor leads on as FindUsers
+    does."""
 
     def __init__(self, *, uow: UnitOfWork, cursors: PageCursors) -> None:
         self._uow = uow
@@ -26,5 +27,10 @@ class ListUsers:
             total = await uow.users.count()
         more = query.offset + len(users) < total and users
         cursor = self._cursors.encode(users[-1].created_at, users[-1].id) if more else None
-        return UserPage(items=[UserView.of(u) for u in users], total=total, offset=query.offset, limit=query.limit,
-                        next_cursor=cursor)
+        return UserPage(
+            items=[UserView.of(u) for u in users],
+            total=total,
+            offset=query.offset,
+            limit=query.limit,
+            next_cursor=cursor,
+        )

@@ -21,5 +21,7 @@ class ResendAccountVerification:
             user = await uow.users.get(user_id)
             if user is None:
                 raise no_such_account()
-            await uow.email_requests.add(EmailRequest(EmailRequestKind.VERIFY_EMAIL, user.email, self._clock.now()))
+            await uow.email_requests.add(
+                EmailRequest(EmailRequestKind.VERIFY_EMAIL, user.email, self._clock.now())
+            )
             await uow.commit()

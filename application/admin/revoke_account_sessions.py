@@ -17,13 +17,16 @@ class RevokeAccountSessions:
         self._uow = uow
         self._clock = clock
 
-    async def execute(self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None,
-                      origin: SessionOrigin = SessionOrigin()) -> None:
+    async def execute(
+        self, user_id: uuid.UUID, actor_id: uuid.UUID | None = None, origin: SessionOrigin = SessionOrigin()
+    ) -> None:
         now = self._clock.now()
         async with self._uow as uow:
             user = await uow.users.get_for_change(user_id)
             if user is None:
                 raise no_such_account()
             await uow.refresh_tokens.revoke_all_for_user(user.id, now)
-            await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now, actor_id=actor_id, origin=origin)
+            await record_event(
+                uow, EventType.USER_SESSIONS_REVOKED, user, now, actor_id=actor_id, origin=origin
+            )
             await uow.commit()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from domain.mail import DeliveryError, OutboxMessage
 
@@ -22,7 +23,8 @@ class OutcomeRecorder:
     unrecorded messages, which are sent again with their Message-IDs.
     """
 
-    def __init__(self, write: Callable[[Sequence[Outcome]], Awaitable[None]]) -> None:
+    # A coroutine function, not any awaitable: its writes run as a task, beside the next sends.
+    def __init__(self, write: Callable[[Sequence[Outcome]], Coroutine[Any, Any, None]]) -> None:
         self._write = write
         self._pending: list[Outcome] = []
         self._oldest = 0.0

@@ -26,6 +26,7 @@ class Suppressed(DeliveryError):
 @dataclass
 class _Claim:
     """The messages this worker still holds, and until when; the heartbeat moves both."""
+
     held: set[uuid.UUID]
     until: datetime
 
@@ -37,15 +38,23 @@ class DeliverOutbox:
     short transaction: the lease can then be short, so a worker that dies (SIGKILL, a lost machine) holds
     its messages back for one lease at most, never the time its whole batch would take."""
 
-    def __init__(self, *, uow: UnitOfWork, sender: MailSender, clock: Clock, policy: DeliveryPolicy,
-                 jitter: random.Random | None = None, count_suppressed: Callable[[], None] = lambda: None,
-                 heartbeat_uow: UnitOfWork | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        sender: MailSender,
+        clock: Clock,
+        policy: DeliveryPolicy,
+        jitter: random.Random | None = None,
+        count_suppressed: Callable[[], None] = lambda: None,
+        heartbeat_uow: UnitOfWork | None = None,
+    ) -> None:
         self._uow = uow
         self._count_suppressed = count_suppressed
         self._sender = sender
         self._clock = clock
         self._policy = policy
-        self._jitter = jitter or random.Random()
+        self._jitter = jitter or random.Random()  # noqa: S311  (spreads retry times; guards no secret)
         # A unit of work of its own: the heartbeat runs beside the outcomes' writes. Without one, the claim is
         # renewed between two sends instead.
         self._heartbeat_uow = heartbeat_uow
@@ -57,13 +66,18 @@ class DeliverOutbox:
         """
         claimant = uuid.uuid4().hex
         async with self._uow as uow:
-            batch = await uow.outbox.claim(self._policy.batch_size, self._clock.now(), self._policy.lease, claimant)
+            batch = await uow.outbox.claim(
+                self._policy.batch_size, self._clock.now(), self._policy.lease, claimant
+            )
             suppressed = await uow.suppressions.among({m.recipient for m in batch}) if batch else set()
             await uow.commit()
         claim = _Claim({message.id for message in batch}, self._clock.now() + self._policy.lease)
         outcomes = OutcomeRecorder(lambda done: self._record_while_held(done, claimant, lambda: claim.until))
-        heartbeat = (asyncio.create_task(self._heartbeat(batch, claim, claimant))
-                     if batch and self._heartbeat_uow is not None else None)
+        heartbeat = (
+            asyncio.create_task(self._heartbeat(batch, claim, claimant))
+            if batch and self._heartbeat_uow is not None
+            else None
+        )
         try:
             for index, message in enumerate(batch):
                 rest = [m for m in batch[index:] if m.id in claim.held]
@@ -85,7 +99,8 @@ class DeliverOutbox:
                 error = Suppressed() if message.recipient in suppressed else await self._send(message)
                 await outcomes.add(message, error)
                 if error is not None and error.server_unavailable and len(rest) > 1:
-                    # The server is away: the others would fail alike, so they wait without spending an attempt.
+                    # The server is away: the others would fail alike, so they wait without spending an
+                    # attempt.
                     await outcomes.flush()
                     await self._release(rest[1:], self._retry_at(1, error) or self._clock.now(), claimant)
                     return index + 1
@@ -122,8 +137,11 @@ class DeliverOutbox:
     async def _send(self, message: OutboxMessage) -> DeliveryError | None:
         try:
             if message.expires_at is not None and self._clock.now() >= message.expires_at:
-                raise DeliveryError("not sent: its link expired before the mail server took it; "
-                                    "the user can ask for a new one", permanent=True)
+                raise DeliveryError(
+                    "not sent: its link expired before the mail server took it; "
+                    "the user can ask for a new one",
+                    permanent=True,
+                )
             await self._sender.send(message)
         except DeliveryError as error:
             return error
@@ -131,8 +149,9 @@ class DeliverOutbox:
             return DeliveryError(f"could not send: {type(error).__name__}: {error}")
         return None
 
-    async def _record_while_held(self, outcomes: Sequence[Outcome], claimant: str,
-                                 held_until: Callable[[], datetime]) -> None:
+    async def _record_while_held(
+        self, outcomes: Sequence[Outcome], claimant: str, held_until: Callable[[], datetime]
+    ) -> None:
         """Records the outcomes, trying again through a database outage while the claim holds: a message
         sent but not recorded as sent would be sent again once its claim lapsed. No more are sent meanwhile
         (the recorder holds the sender back)."""
@@ -160,11 +179,16 @@ class DeliverOutbox:
                     retry_at = self._retry_at(message.attempts, error)
                     await uow.outbox.mark_failed(message.id, str(error), retry_at, claimant)
                     if error.recipient_refused:
-                        await uow.suppressions.add(Suppression(message.recipient, SuppressionSource.SMTP,
-                                                               str(error)[:500], self._clock.now()))
+                        await uow.suppressions.add(
+                            Suppression(
+                                message.recipient, SuppressionSource.SMTP, str(error)[:500], self._clock.now()
+                            )
+                        )
             await uow.commit()
 
-    async def _renew(self, messages: Sequence[OutboxMessage], until: datetime, claimant: str) -> set[uuid.UUID]:
+    async def _renew(
+        self, messages: Sequence[OutboxMessage], until: datetime, claimant: str
+    ) -> set[uuid.UUID]:
         async with self._uow as uow:
             held = await uow.outbox.renew([m.id for m in messages], until, claimant)
             await uow.commit()

@@ -22,5 +22,7 @@ class OutboxStatus:
 
     async def execute(self, count_sent: bool = True) -> OutboxReport:
         async with self._uow as uow:
-            return OutboxReport(emails=await uow.outbox.stats(count_sent),
-                                webhooks=await uow.webhook_deliveries.stats(count_sent))
+            return OutboxReport(
+                emails=await uow.outbox.stats(count_sent),
+                webhooks=await uow.webhook_deliveries.stats(count_sent),
+            )

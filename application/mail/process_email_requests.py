@@ -17,8 +17,9 @@ class ProcessEmailRequests:
     silence, as for an unknown address, so the limit reveals nothing either.
     """
 
-    def __init__(self, *, uow: UnitOfWork, emails: AccountEmails, clock: Clock, tracing: Tracing,
-                 batch_size: int = 50) -> None:
+    def __init__(
+        self, *, uow: UnitOfWork, emails: AccountEmails, clock: Clock, tracing: Tracing, batch_size: int = 50
+    ) -> None:
         self._uow = uow
         self._tracing = tracing
         self._emails = emails
@@ -42,7 +43,11 @@ class ProcessEmailRequests:
             await self._emails.send_verification(uow, holder)  # a new account's first email: never held back
         elif request.kind is EmailRequestKind.CHANGE_EMAIL:
             asking = await uow.users.get(request.user_id) if request.user_id else None
-            if asking is not None and (holder is None or holder.id == asking.id) and await self._allowed(uow, request):
+            if (
+                asking is not None
+                and (holder is None or holder.id == asking.id)
+                and await self._allowed(uow, request)
+            ):
                 await self._emails.send_email_change(uow, asking, request.email)
         elif holder is not None and _calls_for_email(request, holder) and await self._allowed(uow, request):
             await self._send(uow, request, holder)
@@ -55,8 +60,11 @@ class ProcessEmailRequests:
             user.start_password_reset()  # the links sent before this one stop working
             await uow.users.save(user)
             await self._emails.send_password_reset(uow, user)
-            await uow.security_events.add(SecurityEvent.at(request.origin, SecurityEventType.RESET_REQUESTED, user.id,
-                                                           self._clock.now()))
+            await uow.security_events.add(
+                SecurityEvent.at(
+                    request.origin, SecurityEventType.RESET_REQUESTED, user.id, self._clock.now()
+                )
+            )
         elif request.kind is EmailRequestKind.VERIFY_EMAIL:
             await self._emails.send_verification(uow, user)
         elif request.kind is EmailRequestKind.LOGIN_CODE:

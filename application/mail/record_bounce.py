@@ -33,6 +33,7 @@ class RecordBounce:
             # suppression an administrator has just lifted: only its first copy counts, on any instance.
             if not await uow.bounce_receipts.first_time(report.report_id, report.replayable_until):
                 return
-            await uow.suppressions.add(Suppression(address.value, report.source, report.reason[:500],
-                                                   self._clock.now()))
+            await uow.suppressions.add(
+                Suppression(address.value, report.source, report.reason[:500], self._clock.now())
+            )
             await uow.commit()

@@ -13,8 +13,14 @@ from domain.trail import SessionOrigin
 from domain.user import User
 
 
-async def put_new_password(uow: UnitOfWork, emails: AccountEmails, user: User, new_hash: str, now: datetime,
-                           origin: SessionOrigin = SessionOrigin()) -> None:
+async def put_new_password(
+    uow: UnitOfWork,
+    emails: AccountEmails,
+    user: User,
+    new_hash: str,
+    now: datetime,
+    origin: SessionOrigin = SessionOrigin(),
+) -> None:
     """In `uow`, on an account held for change; the caller commits."""
     user.change_password(new_hash, now)
     await uow.users.save(user)

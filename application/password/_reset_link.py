@@ -1,4 +1,5 @@
-"""What a reset link says, and whether it still matches its account: the form's check and the reset share it."""
+"""What a reset link says, and whether it still matches its account: the form's check and the reset share
+it."""
 
 from __future__ import annotations
 

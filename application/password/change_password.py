@@ -28,9 +28,17 @@ class PasswordChange:
 class ChangePassword:
     """A logged-in user sets a new password; every other session ends, and this one is renewed."""
 
-    def __init__(self, *, uow: UnitOfWork, current_password: CurrentPassword, hasher: PasswordHasher,
-                 sessions: SessionIssuer, emails: AccountEmails, clock: Clock,
-                 common_passwords: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        current_password: CurrentPassword,
+        hasher: PasswordHasher,
+        sessions: SessionIssuer,
+        emails: AccountEmails,
+        clock: Clock,
+        common_passwords: frozenset[str] = frozenset(),
+    ) -> None:
         self._uow = uow
         self._emails = emails
         self._current_password = current_password
@@ -41,7 +49,9 @@ class ChangePassword:
 
     async def execute(self, change: PasswordChange) -> SessionTokens:
         check_password(change.new_password, self._common_passwords)
-        confirmed = await self._current_password.confirm(change.user_id, change.current_password, change.client)
+        confirmed = await self._current_password.confirm(
+            change.user_id, change.current_password, change.client
+        )
         new_hash = await self._hasher.hash(change.new_password)
         async with self._uow as uow:
             user = await uow.users.get_for_change(change.user_id)

@@ -13,8 +13,7 @@ from application.shared.record_event import record_event
 from domain.errors import PasswordsMismatch
 from domain.events import EventType
 from domain.password_policy import check_password
-from domain.trail import SecurityEvent, SecurityEventType
-from domain.trail import SessionOrigin
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,8 +27,17 @@ class ResetConfirmation:
 class ConfirmReset:
     """Sets a new password from a reset link; the link then dies, and so does every session."""
 
-    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, hasher: PasswordHasher, emails: AccountEmails,
-                 clock: Clock, lifetimes: TokenLifetimes, common_passwords: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        tokens: TokenService,
+        hasher: PasswordHasher,
+        emails: AccountEmails,
+        clock: Clock,
+        lifetimes: TokenLifetimes,
+        common_passwords: frozenset[str] = frozenset(),
+    ) -> None:
         self._uow = uow
         self._emails = emails
         self._tokens = tokens
@@ -53,9 +61,9 @@ class ConfirmReset:
             # Checked again, held: of two concurrent uses of one link, exactly one wins.
             user = link.matches(await uow.users.get_for_change(link.user_id))
             if user.verify_email(user.email):  # following the emailed link proves the mailbox is the user's
-                await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now(),
-                                   origin=reset.origin)
+                await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now(), origin=reset.origin)
             await put_new_password(uow, self._emails, user, new_hash, self._clock.now(), reset.origin)
-            await uow.security_events.add(SecurityEvent.at(reset.origin, SecurityEventType.RESET_COMPLETED, user.id,
-                                                           self._clock.now()))
+            await uow.security_events.add(
+                SecurityEvent.at(reset.origin, SecurityEventType.RESET_COMPLETED, user.id, self._clock.now())
+            )
             await uow.commit()

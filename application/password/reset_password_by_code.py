@@ -13,8 +13,7 @@ from domain.codes import TokenPurpose
 from domain.errors import PasswordsMismatch
 from domain.events import EventType
 from domain.password_policy import check_password
-from domain.trail import SecurityEvent, SecurityEventType
-from domain.trail import SessionOrigin
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +29,16 @@ class CodeReset:
 class ResetPasswordByCode:
     """The reset email's code, typed in with a new password: as its link, once, and every session ends."""
 
-    def __init__(self, *, uow: UnitOfWork, codes: CodeBook, hasher: PasswordHasher, emails: AccountEmails,
-                 clock: Clock, common_passwords: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        codes: CodeBook,
+        hasher: PasswordHasher,
+        emails: AccountEmails,
+        clock: Clock,
+        common_passwords: frozenset[str] = frozenset(),
+    ) -> None:
         self._uow = uow
         self._codes = codes
         self._hasher = hasher
@@ -43,15 +50,16 @@ class ResetPasswordByCode:
         if reset.new_password != reset.confirm_new_password:
             raise PasswordsMismatch()
         check_password(reset.new_password, self._common_passwords)
-        code = await self._codes.check(self._uow, reset.email, reset.code, TokenPurpose.RESET_PASSWORD, reset.client,
-                                       origin=reset.origin)
+        code = await self._codes.check(
+            self._uow, reset.email, reset.code, TokenPurpose.RESET_PASSWORD, reset.client, origin=reset.origin
+        )
         new_hash = await self._hasher.hash(reset.new_password)
         async with self._uow as uow:
             user = await self._codes.redeem(uow, code.id, code.user_id, sent_to=code.email)
             if user.verify_email(user.email):  # the code came by email: the mailbox is the user's
-                await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now(),
-                                   origin=reset.origin)
+                await record_event(uow, EventType.USER_VERIFIED, user, self._clock.now(), origin=reset.origin)
             await put_new_password(uow, self._emails, user, new_hash, self._clock.now(), reset.origin)
-            await uow.security_events.add(SecurityEvent.at(reset.origin, SecurityEventType.RESET_COMPLETED, user.id,
-                                                           self._clock.now()))
+            await uow.security_events.add(
+                SecurityEvent.at(reset.origin, SecurityEventType.RESET_COMPLETED, user.id, self._clock.now())
+            )
             await uow.commit()

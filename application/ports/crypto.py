@@ -16,6 +16,7 @@ class PasswordHasher(Protocol):
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """False for a wrong password; with no hash (no such user) it spends a hash and says False."""
         ...
+
     def needs_rehash(self, password_hash: str) -> bool: ...
 
 

@@ -16,6 +16,7 @@ class EventOutbox(Protocol):
     async def claim(self, limit: int) -> Sequence[AccountEvent]:
         """The oldest events no other worker holds (locked until the commit)."""
         ...
+
     async def remove(self, event_ids: Sequence[uuid.UUID]) -> None:
         """Handed on: each delivery holds its own copy of the body."""
         ...

@@ -14,6 +14,7 @@ class RateLimitCounters(Protocol):
     async def hit(self, key: str, window_start: datetime, amount: int = 1) -> int:
         """Adds `amount` (one event, or -1 to take one back); the window's count after it."""
         ...
+
     async def prune(self, before: datetime, limit: int = 1000) -> int:
         """Deletes at most `limit` of the windows that started before `before`; how many went."""
         ...
@@ -25,13 +26,16 @@ class Throttle(Protocol):
     async def spend(self, rule: Rule, *subject: str) -> Spent:
         """Counts one request; past the rule's limit raises RateLimited."""
         ...
+
     async def allows(self, rule: Rule, *subject: str) -> bool:
         """Counts one request; False past the limit, for a limit that stays silent."""
         ...
+
     async def spend_within(self, rule: Rule, *subject: str) -> Spent | None:
         """Counts one request; None past the limit (counted all the same), for a caller that answers the
         refusal its own way (a wrong code's answer, which tells nothing)."""
         ...
+
     async def refund(self, spent: Spent) -> None:
         """Gives back what was counted: it turned out to be no abuse (a right password)."""
         ...

@@ -15,14 +15,29 @@ from domain.user import User
 class RefreshTokenRepository(Protocol):
     """Stores refresh tokens by the hash of their value, grouped in families (sessions) that rotate."""
 
-    async def add(self, token_hash: str, user_id: uuid.UUID, family_id: uuid.UUID,
-                  issued_at: datetime, expires_at: datetime, session_expires_at: datetime | None = None, *,
-                  started_at: datetime | None = None, origin: SessionOrigin = SessionOrigin()) -> None:
+    async def add(
+        self,
+        token_hash: str,
+        user_id: uuid.UUID,
+        family_id: uuid.UUID,
+        issued_at: datetime,
+        expires_at: datetime,
+        session_expires_at: datetime | None = None,
+        *,
+        started_at: datetime | None = None,
+        origin: SessionOrigin = SessionOrigin(),
+    ) -> None:
         """`session_expires_at` defaults to `expires_at`, `started_at` to `issued_at`."""
         ...
+
     async def get(self, token_hash: str) -> RefreshTokenRecord | None: ...
-    async def spend(self, token_hash: str, when: datetime, reuse_grace: timedelta = timedelta(0),
-                    successor_salt: str | None = None) -> Spend:
+    async def spend(
+        self,
+        token_hash: str,
+        when: datetime,
+        reuse_grace: timedelta = timedelta(0),
+        successor_salt: str | None = None,
+    ) -> Spend:
         """Retires a token, once, keeping `successor_salt` with it: of two concurrent spends of one token,
         one is SPENT and the other REUSED, unless the other comes within `reuse_grace` of the first (two
         tabs, a retried request): then it is RACED, and its record carries the first spend's salt. A token
@@ -30,17 +45,23 @@ class RefreshTokenRepository(Protocol):
         is REUSED too. A token revoked by a change that held its account first is REVOKED, however they
         raced."""
         ...
+
     async def live_sessions(self, user_id: uuid.UUID, now: datetime) -> Sequence[RefreshTokenRecord]:
-        """The newest token of each session of the account that can still be refreshed, newest session first."""
+        """The newest token of each session of the account that can still be refreshed, newest session
+        first."""
         ...
+
     async def end_session(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> bool:
         """Revokes the account's session; False when it has none of that id still live."""
         ...
+
     async def revoke_family(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> None:
         """Every token of the account's session `family_id`."""
         ...
-    async def revoke_all_for_user(self, user_id: uuid.UUID, when: datetime,
-                                  keep_family: uuid.UUID | None = None) -> None: ...
+
+    async def revoke_all_for_user(
+        self, user_id: uuid.UUID, when: datetime, keep_family: uuid.UUID | None = None
+    ) -> None: ...
     async def prune(self, expired_before: datetime, limit: int = 1000) -> int:
         """Deletes at most `limit` of the tokens that expired before `expired_before` (spent and revoked ones
         too: a spent token is kept until it expires, so its reuse is caught while it could have worked)."""
@@ -50,8 +71,9 @@ class RefreshTokenRepository(Protocol):
 class AccessTokenService(Protocol):
     """Short-lived bearer tokens for API calls (JWT, RFC 9068), which other services can verify too."""
 
-    async def issue(self, user: User, issued_at: datetime, ttl: timedelta,
-                    session_id: uuid.UUID | None = None) -> str: ...
+    async def issue(
+        self, user: User, issued_at: datetime, ttl: timedelta, session_id: uuid.UUID | None = None
+    ) -> str: ...
     async def decode(self, token: str) -> AccessClaims:
         """What a good token says; raises NotAuthenticated for a bad or expired one."""
         ...

@@ -13,9 +13,11 @@ class Suppressions(Protocol):
     async def add(self, suppression: Suppression) -> None:
         """Keeps the first reason of an address already suppressed."""
         ...
+
     async def among(self, addresses: Collection[str]) -> set[str]:
         """Those of `addresses` that are suppressed."""
         ...
+
     async def remove(self, email: str) -> bool: ...
     async def list(self, limit: int) -> Sequence[Suppression]:
         """Newest first."""
@@ -29,6 +31,7 @@ class BounceReceipts(Protocol):
     async def first_time(self, report_id: str, replayable_until: datetime) -> bool:
         """Records the id; False if it was already recorded (a replay), whichever instance recorded it."""
         ...
+
     async def prune(self, before: datetime, limit: int = 1000) -> int:
         """Forgets at most `limit` ids no longer replayable at `before`; how many went."""
         ...

@@ -7,8 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from domain.webhooks import (DeliveryStats, ReceiverAnswer, WebhookDelivery, WebhookRefused,
-                             WebhookSubscription, WebhookUnreachable)
+from domain.webhooks import (
+    DeliveryStats,
+    ReceiverAnswer,
+    WebhookDelivery,
+    WebhookSubscription,
+)
 
 
 class WebhookSubscriptions(Protocol):
@@ -21,25 +25,41 @@ class WebhookSubscriptions(Protocol):
 
 class WebhookDeliveries(Protocol):
     async def add(self, deliveries: Sequence[WebhookDelivery]) -> None: ...
-    async def claim(self, limit: int, now: datetime, lease: timedelta, claimant: str,
-                    busy: Sequence[uuid.UUID] = ()) -> Sequence[WebhookDelivery]:
+    async def claim(
+        self, limit: int, now: datetime, lease: timedelta, claimant: str, busy: Sequence[uuid.UUID] = ()
+    ) -> Sequence[WebhookDelivery]:
         """Due deliveries no other worker holds, their attempt counted, none for the `busy` subscriptions."""
         ...
-    async def renew(self, delivery_ids: Sequence[uuid.UUID], until: datetime, claimant: str) -> set[uuid.UUID]:
+
+    async def renew(
+        self, delivery_ids: Sequence[uuid.UUID], until: datetime, claimant: str
+    ) -> set[uuid.UUID]:
         """The claims still held, extended; the others have lapsed and passed to another worker."""
         ...
+
     async def release(self, delivery_ids: Sequence[uuid.UUID], retry_at: datetime, claimant: str) -> None:
         """Handed back unsent, due at `retry_at`, the attempt not counted."""
         ...
-    async def settle(self, delivery_id: uuid.UUID, claimant: str, *, sent_at: datetime | None,
-                     answer: ReceiverAnswer | None, error: str | None, retry_at: datetime | None) -> None:
+
+    async def settle(
+        self,
+        delivery_id: uuid.UUID,
+        claimant: str,
+        *,
+        sent_at: datetime | None,
+        answer: ReceiverAnswer | None,
+        error: str | None,
+        retry_at: datetime | None,
+    ) -> None:
         """Sent (`sent_at`), to be retried (`retry_at`), or dead (neither); the answer and error kept."""
         ...
+
     async def revive(self, now: datetime, delivery_id: uuid.UUID | None = None) -> int: ...
     async def stats(self, count_sent: bool = True) -> DeliveryStats: ...
     async def prune_sent(self, sent_before: datetime, limit: int = 1000) -> int:
         """Deletes at most `limit` of the oldest deliveries made before `sent_before`; how many went."""
         ...
+
     async def prune_dead(self, before: datetime, limit: int = 1000) -> int:
         """As prune_sent, for deliveries given up on, by their last attempt."""
         ...

@@ -13,14 +13,22 @@ from application.shared.record_event import record_event
 from application.shared.session_issuer import SessionIssuer
 from domain.email import Email
 from domain.events import EventType
-from domain.trail import SecurityEvent, SecurityEventType
-from domain.trail import SessionOrigin
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.views import SessionTokens
 
 
-async def sign_in_with_code(*, uow: UnitOfWork, codes: CodeBook, sessions: SessionIssuer, hasher: PasswordHasher,
-                            clock: Clock, code_id: uuid.UUID, user_id: uuid.UUID,
-                            sent_to: Email | None = None, origin: SessionOrigin = SessionOrigin()) -> SessionTokens:
+async def sign_in_with_code(
+    *,
+    uow: UnitOfWork,
+    codes: CodeBook,
+    sessions: SessionIssuer,
+    hasher: PasswordHasher,
+    clock: Clock,
+    code_id: uuid.UUID,
+    user_id: uuid.UUID,
+    sent_to: Email | None = None,
+    origin: SessionOrigin = SessionOrigin(),
+) -> SessionTokens:
     async with uow:
         unproven = (user := await uow.users.get(user_id)) is not None and not user.is_verified
     # Hashed before the transaction, only when it will be needed: see User.prove_address_by_sign_in.
@@ -37,6 +45,8 @@ async def sign_in_with_code(*, uow: UnitOfWork, codes: CodeBook, sessions: Sessi
             await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now, origin=origin)
         await uow.users.save(user)
         session = await sessions.open(uow, user, origin)
-        await uow.security_events.add(SecurityEvent.at(origin, SecurityEventType.SIGNED_IN_BY_CODE, user.id, now))
+        await uow.security_events.add(
+            SecurityEvent.at(origin, SecurityEventType.SIGNED_IN_BY_CODE, user.id, now)
+        )
         await uow.commit()
     return await sessions.hand_out(session)

@@ -5,8 +5,7 @@ import uuid
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
 from domain.errors import NotFound
-from domain.trail import SecurityEvent, SecurityEventType
-from domain.trail import SessionOrigin
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 
 
 class EndSession:
@@ -17,10 +16,14 @@ class EndSession:
         self._uow = uow
         self._clock = clock
 
-    async def execute(self, user_id: uuid.UUID, session_id: uuid.UUID, origin: SessionOrigin = SessionOrigin()) -> None:
+    async def execute(
+        self, user_id: uuid.UUID, session_id: uuid.UUID, origin: SessionOrigin = SessionOrigin()
+    ) -> None:
         async with self._uow as uow:
             now = self._clock.now()
             if not await uow.refresh_tokens.end_session(user_id, session_id, now):
                 raise NotFound("No such session.", "List your sessions for their ids.")
-            await uow.security_events.add(SecurityEvent.at(origin, SecurityEventType.SESSION_ENDED, user_id, now))
+            await uow.security_events.add(
+                SecurityEvent.at(origin, SecurityEventType.SESSION_ENDED, user_id, now)
+            )
             await uow.commit()

@@ -18,7 +18,14 @@ class ListSessions:
     async def execute(self, caller: Caller) -> Sequence[SessionView]:
         async with self._uow as uow:
             tokens = await uow.refresh_tokens.live_sessions(caller.user.id, self._clock.now())
-        return [SessionView(id=token.family_id, created_at=token.started_at or token.expires_at,
-                            last_used_at=token.issued_at or token.expires_at, ip=token.origin.ip,
-                            device=token.origin.device, current=token.family_id == caller.session_id)
-                for token in tokens]
+        return [
+            SessionView(
+                id=token.family_id,
+                created_at=token.started_at or token.expires_at,
+                last_used_at=token.issued_at or token.expires_at,
+                ip=token.origin.ip,
+                device=token.origin.device,
+                current=token.family_id == caller.session_id,
+            )
+            for token in tokens
+        ]

@@ -3,8 +3,7 @@ from __future__ import annotations
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
 from application.shared.authenticate import Caller
-from domain.trail import SecurityEvent, SecurityEventType
-from domain.trail import SessionOrigin
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 
 
 class LogOutEverywhereElse:
@@ -18,6 +17,9 @@ class LogOutEverywhereElse:
         async with self._uow as uow:
             now = self._clock.now()
             await uow.refresh_tokens.revoke_all_for_user(caller.user.id, now, keep_family=caller.session_id)
-            await uow.security_events.add(SecurityEvent.at(origin, SecurityEventType.SESSION_ENDED, caller.user.id, now,
-                                                           detail="all_others"))
+            await uow.security_events.add(
+                SecurityEvent.at(
+                    origin, SecurityEventType.SESSION_ENDED, caller.user.id, now, detail="all_others"
+                )
+            )
             await uow.commit()

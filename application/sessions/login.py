@@ -10,8 +10,7 @@ from application.shared.session_issuer import SessionIssuer
 from domain.email import Email
 from domain.errors import InvalidCredentials, InvalidEmail
 from domain.limits import Rule
-from domain.trail import SecurityEvent, SecurityEventType
-from domain.trail import SessionOrigin
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.user import User
 from domain.views import SessionTokens
 
@@ -27,8 +26,15 @@ class Credentials:
 class Login:
     """Checks email and password and opens a session; one answer for an unknown email and a wrong password."""
 
-    def __init__(self, *, uow: UnitOfWork, hasher: PasswordHasher, sessions: SessionIssuer, clock: Clock,
-                 reveal_existing_accounts: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        sessions: SessionIssuer,
+        clock: Clock,
+        reveal_existing_accounts: bool = True,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._hasher = hasher
@@ -53,9 +59,12 @@ class Login:
             raise InvalidCredentials()
         user.require_enabled()  # told only to whoever knows the password
         checked_hash = user.password_hash
-        upgraded = await self._hasher.hash(credentials.password) if self._hasher.needs_rehash(checked_hash) else None
+        upgraded = (
+            await self._hasher.hash(credentials.password) if self._hasher.needs_rehash(checked_hash) else None
+        )
         async with self._uow as uow:
-            # Ends the address's run of wrong codes (CodeBook.check); first, as counters are taken before rows.
+            # Ends the address's run of wrong codes (CodeBook.check); first, as counters are taken before
+            # rows.
             await uow.code_failures.clear(user.email)
             # Held and read again: a password reset that landed since the check must win, not this login.
             user = await uow.users.get_for_change(user.id)
@@ -66,19 +75,28 @@ class Login:
                 await uow.users.save(user)
             await uow.throttle.refund(guess)  # a right password is no guess
             session = await self._sessions.open(uow, user, credentials.origin)
-            await uow.security_events.add(SecurityEvent.at(credentials.origin, SecurityEventType.LOGIN_SUCCEEDED,
-                                                           user.id, self._clock.now()))
+            await uow.security_events.add(
+                SecurityEvent.at(
+                    credentials.origin, SecurityEventType.LOGIN_SUCCEEDED, user.id, self._clock.now()
+                )
+            )
             await uow.commit()
         return await self._sessions.hand_out(session)
-
 
     async def _record_failure(self, user: User | None, credentials: Credentials) -> None:
         # One transaction whether or not the address has an account, so the failure's cost tells nothing;
         # only an account's wrong password is in its trail.
         async with self._uow as uow:
             if user is not None:
-                await uow.security_events.add(SecurityEvent.at(credentials.origin, SecurityEventType.LOGIN_FAILED,
-                                                               user.id, self._clock.now(), detail="wrong_password"))
+                await uow.security_events.add(
+                    SecurityEvent.at(
+                        credentials.origin,
+                        SecurityEventType.LOGIN_FAILED,
+                        user.id,
+                        self._clock.now(),
+                        detail="wrong_password",
+                    )
+                )
             await uow.commit()
 
 

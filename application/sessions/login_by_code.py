@@ -15,8 +15,15 @@ class LoginByCode:
     """Signs in with the code of a login email, once: for people who forgot or never set a password.
     The code came to the address, so the address is proven."""
 
-    def __init__(self, *, uow: UnitOfWork, codes: CodeBook, sessions: SessionIssuer, hasher: PasswordHasher,
-                 clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        codes: CodeBook,
+        sessions: SessionIssuer,
+        hasher: PasswordHasher,
+        clock: Clock,
+    ) -> None:
         self._uow = uow
         self._codes = codes
         self._sessions = sessions
@@ -24,8 +31,17 @@ class LoginByCode:
         self._clock = clock
 
     async def execute(self, entry: CodeEntry) -> SessionTokens:
-        code = await self._codes.check(self._uow, entry.email, entry.code, TokenPurpose.LOGIN, entry.client,
-                                       origin=entry.origin)
-        return await sign_in_with_code(uow=self._uow, codes=self._codes, sessions=self._sessions,
-                                       hasher=self._hasher, clock=self._clock, code_id=code.id,
-                                       user_id=code.user_id, sent_to=code.email, origin=entry.origin)
+        code = await self._codes.check(
+            self._uow, entry.email, entry.code, TokenPurpose.LOGIN, entry.client, origin=entry.origin
+        )
+        return await sign_in_with_code(
+            uow=self._uow,
+            codes=self._codes,
+            sessions=self._sessions,
+            hasher=self._hasher,
+            clock=self._clock,
+            code_id=code.id,
+            user_id=code.user_id,
+            sent_to=code.email,
+            origin=entry.origin,
+        )

@@ -19,8 +19,17 @@ class LoginByLink:
     """Signs in with the link of a login email (a front end's page passes its token on), once: the link
     names its code, and the one used up is used up for both."""
 
-    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, codes: CodeBook, sessions: SessionIssuer,
-                 hasher: PasswordHasher, clock: Clock, lifetimes: TokenLifetimes) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        tokens: TokenService,
+        codes: CodeBook,
+        sessions: SessionIssuer,
+        hasher: PasswordHasher,
+        clock: Clock,
+        lifetimes: TokenLifetimes,
+    ) -> None:
         self._uow = uow
         self._tokens = tokens
         self._codes = codes
@@ -36,8 +45,15 @@ class LoginByLink:
         except (KeyError, ValueError, TypeError):
             raise InvalidToken() from None
         try:
-            return await sign_in_with_code(uow=self._uow, codes=self._codes, sessions=self._sessions,
-                                           hasher=self._hasher, clock=self._clock, code_id=code_id, user_id=user_id,
-                                           origin=origin)
+            return await sign_in_with_code(
+                uow=self._uow,
+                codes=self._codes,
+                sessions=self._sessions,
+                hasher=self._hasher,
+                clock=self._clock,
+                code_id=code_id,
+                user_id=user_id,
+                origin=origin,
+            )
         except InvalidCode:
             raise InvalidToken() from None  # a link is refused as links are

@@ -3,15 +3,21 @@ from __future__ import annotations
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
 from application.shared.config import TokenLifetimes
-from application.shared.session_issuer import (OpenedSession, SessionIssuer, hash_refresh_token,
-                                               new_successor_salt, successor_token)
+from application.shared.session_issuer import (
+    OpenedSession,
+    SessionIssuer,
+    hash_refresh_token,
+    new_successor_salt,
+    successor_token,
+)
 from domain.errors import NotAuthenticated
 from domain.sessions import Spend, SpendOutcome
-from domain.trail import SecurityEvent, SecurityEventType
-from domain.trail import SessionOrigin
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.views import SessionTokens
 
-REUSE_DETAIL = "refresh_token_reused"  # the trail's word: the session ended because a refresh token was used twice
+REUSE_DETAIL = (
+    "refresh_token_reused"  # the trail's word: the session ended because a refresh token was used twice
+)
 
 
 class RefreshSession:
@@ -23,7 +29,9 @@ class RefreshSession:
     the session for both. Later than the grace, a retired token ends its whole family, with a trail entry.
     """
 
-    def __init__(self, *, uow: UnitOfWork, sessions: SessionIssuer, clock: Clock, lifetimes: TokenLifetimes) -> None:
+    def __init__(
+        self, *, uow: UnitOfWork, sessions: SessionIssuer, clock: Clock, lifetimes: TokenLifetimes
+    ) -> None:
         self._uow = uow
         self._sessions = sessions
         self._clock = clock
@@ -32,20 +40,29 @@ class RefreshSession:
     async def execute(self, refresh_token: str, origin: SessionOrigin = SessionOrigin()) -> SessionTokens:
         now, salt = self._clock.now(), new_successor_salt()
         async with self._uow as uow:
-            spend = await uow.refresh_tokens.spend(hash_refresh_token(refresh_token), now, self._reuse_grace, salt)
+            spend = await uow.refresh_tokens.spend(
+                hash_refresh_token(refresh_token), now, self._reuse_grace, salt
+            )
             if spend.outcome is SpendOutcome.REUSED and spend.token is not None:
                 # Someone else holds a copy of a rotated token: no token of the family is trusted.
                 await uow.refresh_tokens.revoke_family(spend.token.user_id, spend.token.family_id, now)
-                await uow.security_events.add(SecurityEvent.at(origin, SecurityEventType.SESSION_ENDED,
-                                                               spend.token.user_id, now, detail=REUSE_DETAIL))
+                await uow.security_events.add(
+                    SecurityEvent.at(
+                        origin, SecurityEventType.SESSION_ENDED, spend.token.user_id, now, detail=REUSE_DETAIL
+                    )
+                )
                 await uow.commit()
             if spend.user is not None:
                 spend.user.require_enabled()  # a disabled account's sessions ended with it: say why
             if spend.outcome is SpendOutcome.RACED:
                 opened = await self._again(uow, refresh_token, spend)
             elif spend.outcome is SpendOutcome.SPENT and spend.token is not None and spend.user is not None:
-                opened = await self._sessions.open(uow, spend.user, continuing=spend.token,
-                                                   refresh_token=successor_token(refresh_token, salt))
+                opened = await self._sessions.open(
+                    uow,
+                    spend.user,
+                    continuing=spend.token,
+                    refresh_token=successor_token(refresh_token, salt),
+                )
                 await uow.commit()
             else:
                 raise _refused()

@@ -35,8 +35,17 @@ def _digest(*parts: str) -> str:
 
 
 class AccountEmails:
-    def __init__(self, *, tokens: TokenService, renderer: EmailRenderer, links: Links, clock: Clock,
-                 lifetimes: TokenLifetimes, codes: CodeBook, sender_domain: str = "localhost") -> None:
+    def __init__(
+        self,
+        *,
+        tokens: TokenService,
+        renderer: EmailRenderer,
+        links: Links,
+        clock: Clock,
+        lifetimes: TokenLifetimes,
+        codes: CodeBook,
+        sender_domain: str = "localhost",
+    ) -> None:
         self._tokens = tokens
         self._renderer = renderer
         self._links = links
@@ -49,8 +58,11 @@ class AccountEmails:
         lifetime = self._lifetimes.verification
         issued = await self._codes.issue(uow, user, TokenPurpose.VERIFY_EMAIL, user.email, lifetime)
         token = self._tokens.issue(TokenPurpose.VERIFY_EMAIL, {"sub": str(user.id), "email": str(user.email)})
-        await uow.outbox.add(self._to_account(user, "verify_email", lifetime, link=self._links.verification(token),
-                                              code=issued.code))
+        await uow.outbox.add(
+            self._to_account(
+                user, "verify_email", lifetime, link=self._links.verification(token), code=issued.code
+            )
+        )
 
     async def send_password_reset(self, uow: UnitOfWork, user: User) -> None:
         await uow.outbox.add(await self._reset(uow, user, "reset_password"))
@@ -63,47 +75,81 @@ class AccountEmails:
         """A link and a code to the new address; a notice, with no live token, to the current one."""
         lifetime = self._lifetimes.verification
         issued = await self._codes.issue(uow, user, TokenPurpose.CHANGE_EMAIL, new_email, lifetime)
-        token = self._tokens.issue(TokenPurpose.CHANGE_EMAIL, {"sub": str(user.id), "new": str(new_email),
-                                                               "fp": credentials_fingerprint(user)})
+        token = self._tokens.issue(
+            TokenPurpose.CHANGE_EMAIL,
+            {"sub": str(user.id), "new": str(new_email), "fp": credentials_fingerprint(user)},
+        )
         # The new address is not proven yet: its reader is greeted by no name the account chose.
-        await uow.outbox.add(self.custom(str(new_email), "confirm_new_email", user.locale, lifetime, name="",
-                                         link=self._links.email_change(token), code=issued.code))
-        await uow.outbox.add(self._to_account(user, "email_change_notice", new_email=str(new_email),
-                                              forgot_password=self._links.forgot_password))
+        await uow.outbox.add(
+            self.custom(
+                str(new_email),
+                "confirm_new_email",
+                user.locale,
+                lifetime,
+                name="",
+                link=self._links.email_change(token),
+                code=issued.code,
+            )
+        )
+        await uow.outbox.add(
+            self._to_account(
+                user,
+                "email_change_notice",
+                new_email=str(new_email),
+                forgot_password=self._links.forgot_password,
+            )
+        )
 
     async def send_login_code(self, uow: UnitOfWork, user: User) -> None:
         lifetime = self._lifetimes.login_code
         issued = await self._codes.issue(uow, user, TokenPurpose.LOGIN, user.email, lifetime)
         # The link signs in once: it names its code, and using either uses both.
         token = self._tokens.issue(TokenPurpose.LOGIN, {"sub": str(user.id), "code": str(issued.id)})
-        await uow.outbox.add(self._to_account(user, "login_code", lifetime, code=issued.code,
-                                              link=self._links.sign_in(token)))
+        await uow.outbox.add(
+            self._to_account(user, "login_code", lifetime, code=issued.code, link=self._links.sign_in(token))
+        )
 
     async def send_password_changed(self, uow: UnitOfWork, user: User, when: datetime) -> None:
-        await uow.outbox.add(self._to_account(user, "password_changed", changed_at=when,
-                                              forgot_password=self._links.forgot_password))
+        await uow.outbox.add(
+            self._to_account(
+                user, "password_changed", changed_at=when, forgot_password=self._links.forgot_password
+            )
+        )
 
     async def send_account_deleted(self, uow: UnitOfWork, user: User) -> None:
         await uow.outbox.add(self.custom(str(user.email), "account_deleted", user.locale))
 
-    def custom(self, recipient: str, template: str, locale: str | None = None,
-               link_lifetime: timedelta | None = None, **values: Any) -> OutboxMessage:
+    def custom(
+        self,
+        recipient: str,
+        template: str,
+        locale: str | None = None,
+        link_lifetime: timedelta | None = None,
+        **values: Any,
+    ) -> OutboxMessage:
         if link_lifetime is not None:
             values = {"valid_for": link_lifetime, **values}  # the email says how long its link lasts
         content = self._renderer.render(template, values, locale)
         now = self._clock.now()
-        return OutboxMessage(recipient=recipient, content=content, created_at=now,
-                             message_id=f"<{uuid.uuid4().hex}@{self._sender_domain}>",
-                             expires_at=now + link_lifetime if link_lifetime else None)
+        return OutboxMessage(
+            recipient=recipient,
+            content=content,
+            created_at=now,
+            message_id=f"<{uuid.uuid4().hex}@{self._sender_domain}>",
+            expires_at=now + link_lifetime if link_lifetime else None,
+        )
 
     async def _reset(self, uow: UnitOfWork, user: User, template: str) -> OutboxMessage:
         lifetime = self._lifetimes.reset
         issued = await self._codes.issue(uow, user, TokenPurpose.RESET_PASSWORD, user.email, lifetime)
-        token = self._tokens.issue(TokenPurpose.RESET_PASSWORD, {"sub": str(user.id), "fp": reset_fingerprint(user)})
+        token = self._tokens.issue(
+            TokenPurpose.RESET_PASSWORD, {"sub": str(user.id), "fp": reset_fingerprint(user)}
+        )
         return self._to_account(user, template, lifetime, link=self._links.reset(token), code=issued.code)
 
-    def _to_account(self, user: User, template: str, link_lifetime: timedelta | None = None,
-                    **values: Any) -> OutboxMessage:
+    def _to_account(
+        self, user: User, template: str, link_lifetime: timedelta | None = None, **values: Any
+    ) -> OutboxMessage:
         return self.custom(str(user.email), template, user.locale, link_lifetime, name=_name(user), **values)
 
 

@@ -13,8 +13,15 @@ from domain.trail import SessionOrigin
 from domain.user import User
 
 
-async def erase_account(uow: UnitOfWork, emails: AccountEmails, user: User, now: datetime, *,
-                        actor_id: uuid.UUID | None = None, origin: SessionOrigin = SessionOrigin()) -> None:
+async def erase_account(
+    uow: UnitOfWork,
+    emails: AccountEmails,
+    user: User,
+    now: datetime,
+    *,
+    actor_id: uuid.UUID | None = None,
+    origin: SessionOrigin = SessionOrigin(),
+) -> None:
     """In `uow`, with `user` held for change: the emails still waiting for the address are cancelled and
     their bodies cleared, a last email says the account is gone, other services are told, and the account
     goes with its sessions and codes. The address is free to sign up again."""

@@ -9,8 +9,7 @@ from application.ports.sessions import AccessTokenService
 from application.ports.unit_of_work import UnitOfWork
 from domain.errors import NotAuthenticated
 from domain.sessions import AccessClaims
-from domain.user import BearerAccount
-from domain.user import Role, User
+from domain.user import BearerAccount, Role, User
 from domain.views import UserView
 
 

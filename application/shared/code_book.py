@@ -16,8 +16,7 @@ from domain.codes import OneTimeCode, TokenPurpose
 from domain.email import Email
 from domain.errors import InvalidCode
 from domain.limits import Rule
-from domain.trail import SecurityEvent, SecurityEventType
-from domain.trail import SessionOrigin
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.user import User
 
 MAX_ATTEMPTS = 5  # wrong tries at one code, from any client, before it dies
@@ -38,24 +37,46 @@ class IssuedCode:
 
 
 class CodeBook:
-    def __init__(self, *, digests: CodeDigests, clock: Clock, max_attempts: int = MAX_ATTEMPTS,
-                 max_failures_in_a_row: int = MAX_FAILURES_IN_A_ROW) -> None:
+    def __init__(
+        self,
+        *,
+        digests: CodeDigests,
+        clock: Clock,
+        max_attempts: int = MAX_ATTEMPTS,
+        max_failures_in_a_row: int = MAX_FAILURES_IN_A_ROW,
+    ) -> None:
         self._digests = digests
         self._clock = clock
         self._max_attempts = max_attempts
         self._max_failures_in_a_row = max_failures_in_a_row
 
-    async def issue(self, uow: UnitOfWork, user: User, purpose: TokenPurpose, email: Email,
-                    lifetime: timedelta) -> IssuedCode:
-        """A new code, stored in `uow` (the caller commits), retiring the older one; it lives as the link does."""
+    async def issue(
+        self, uow: UnitOfWork, user: User, purpose: TokenPurpose, email: Email, lifetime: timedelta
+    ) -> IssuedCode:
+        """A new code, stored in `uow` (the caller commits), retiring the older one; it lives as the link
+        does."""
         code, now = _new_code(), self._clock.now()
-        stored = OneTimeCode(user_id=user.id, purpose=purpose, email=email, created_at=now,
-                             digest=self._digests.digest(code, purpose, user.id, email), expires_at=now + lifetime)
+        stored = OneTimeCode(
+            user_id=user.id,
+            purpose=purpose,
+            email=email,
+            created_at=now,
+            digest=self._digests.digest(code, purpose, user.id, email),
+            expires_at=now + lifetime,
+        )
         await uow.codes.replace(stored)
         return IssuedCode(code, stored.id)
 
-    async def check(self, uow: UnitOfWork, address: str, code: str, purpose: TokenPurpose, client: str,
-                    user_id: uuid.UUID | None = None, origin: SessionOrigin = SessionOrigin()) -> OneTimeCode:
+    async def check(
+        self,
+        uow: UnitOfWork,
+        address: str,
+        code: str,
+        purpose: TokenPurpose,
+        client: str,
+        user_id: uuid.UUID | None = None,
+        origin: SessionOrigin = SessionOrigin(),
+    ) -> OneTimeCode:
         """The live code `code` is, judged and committed; InvalidCode for a wrong, dead, used or unknown one
         alike, and for every code to an address past its limits. An address with no code costs the same work.
 
@@ -84,7 +105,9 @@ class CodeBook:
             within = guess if in_a_row <= self._max_failures_in_a_row else None  # None: past a limit
             live = found is not None and found.used_at is None and found.attempts < self._max_attempts
             # Past a limit a try does not count on the code: the owner's code outlives an attacker's refusals.
-            await uow.codes.count_wrong(found.id if found else _NOBODY, wrong=not right and within is not None)
+            await uow.codes.count_wrong(
+                found.id if found else _NOBODY, wrong=not right and within is not None
+            )
             if right and within is not None:  # no wrong guess, whether it wins or was beaten to it
                 await uow.throttle.refund(within)
                 if live:
@@ -94,7 +117,8 @@ class CodeBook:
             await uow.commit()
         if right and within is not None:
             if not live:
-                raise InvalidCode()  # used by another use of it (or its link), or dead: answered as a wrong one
+                # Used by another use of it (or its link), or dead: answered as a wrong one.
+                raise InvalidCode()
             assert found is not None
             return found
         async with uow:
@@ -102,18 +126,29 @@ class CodeBook:
             # and whoever holds that (a deletion, a redeem) waits on the code's. One transaction whether or
             # not the address has a code, so the failure's cost tells nothing.
             if found is not None:
-                await uow.security_events.add(SecurityEvent.at(origin, SecurityEventType.CODE_FAILED, found.user_id,
-                                                               self._clock.now(), detail=purpose.value))
+                await uow.security_events.add(
+                    SecurityEvent.at(
+                        origin,
+                        SecurityEventType.CODE_FAILED,
+                        found.user_id,
+                        self._clock.now(),
+                        detail=purpose.value,
+                    )
+                )
             await uow.commit()
         raise InvalidCode()
 
-    async def redeem(self, uow: UnitOfWork, code_id: uuid.UUID, user_id: uuid.UUID,
-                     sent_to: Email | None = None) -> User:
+    async def redeem(
+        self, uow: UnitOfWork, code_id: uuid.UUID, user_id: uuid.UUID, sent_to: Email | None = None
+    ) -> User:
         """In `uow`, the code used up and its account held for change; InvalidCode when it was used meanwhile
         (by its link, or another use of the code), died, or its account has left the address it was sent to.
         The account is held before the code, as a deletion holds them."""
         user = await uow.users.get_for_change(user_id)
-        if user is None or (sent_to is not None and user.email != sent_to) \
-                or not await uow.codes.spend(code_id, self._clock.now(), self._max_attempts):
+        if (
+            user is None
+            or (sent_to is not None and user.email != sent_to)
+            or not await uow.codes.spend(code_id, self._clock.now(), self._max_attempts)
+        ):
             raise InvalidCode()
         return user

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+
 from application.ports.crypto import PasswordHasher
 from application.ports.unit_of_work import UnitOfWork
 from domain.errors import NotAuthenticated, WrongPassword

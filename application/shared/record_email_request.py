@@ -35,7 +35,9 @@ class RecordEmailRequest:
         self._clock = clock
 
     async def execute(self, request: LinkRequest) -> None:
-        recorded = EmailRequest(self.kind, Email.parse(request.email), self._clock.now(), origin=request.origin)
+        recorded = EmailRequest(
+            self.kind, Email.parse(request.email), self._clock.now(), origin=request.origin
+        )
         async with self._uow as uow:
             await uow.email_requests.add(recorded)
             # Counted last, so the client's counter is held only until the commit (requests from one client,

@@ -12,22 +12,31 @@ from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.user import User
 from domain.views import UserView
 
-
 # What the account's own audit trail says of each event other services are told of.
-_IN_THE_TRAIL = {EventType.USER_CREATED: SecurityEventType.SIGNED_UP,
-                 EventType.USER_VERIFIED: SecurityEventType.VERIFIED,
-                 EventType.USER_EMAIL_CHANGED: SecurityEventType.EMAIL_CHANGED,
-                 EventType.USER_PASSWORD_CHANGED: SecurityEventType.PASSWORD_CHANGED,
-                 EventType.USER_SESSIONS_REVOKED: SecurityEventType.SESSIONS_REVOKED,
-                 EventType.USER_DISABLED: SecurityEventType.ACCOUNT_DISABLED,
-                 EventType.USER_DELETED: SecurityEventType.ACCOUNT_DELETED}
+_IN_THE_TRAIL = {
+    EventType.USER_CREATED: SecurityEventType.SIGNED_UP,
+    EventType.USER_VERIFIED: SecurityEventType.VERIFIED,
+    EventType.USER_EMAIL_CHANGED: SecurityEventType.EMAIL_CHANGED,
+    EventType.USER_PASSWORD_CHANGED: SecurityEventType.PASSWORD_CHANGED,
+    EventType.USER_SESSIONS_REVOKED: SecurityEventType.SESSIONS_REVOKED,
+    EventType.USER_DISABLED: SecurityEventType.ACCOUNT_DISABLED,
+    EventType.USER_DELETED: SecurityEventType.ACCOUNT_DELETED,
+}
 
 
-async def record_event(uow: UnitOfWork, type: EventType, user: User, now: datetime, *,
-                       actor_id: uuid.UUID | None = None, origin: SessionOrigin = SessionOrigin()) -> None:
+async def record_event(
+    uow: UnitOfWork,
+    type: EventType,
+    user: User,
+    now: datetime,
+    *,
+    actor_id: uuid.UUID | None = None,
+    origin: SessionOrigin = SessionOrigin(),
+) -> None:
     """In `uow`, with the change that caused it: the event for other services, and the entry of the
     account's audit trail it makes; the caller commits."""
     await uow.events.add(AccountEvent.about(type, UserView.of(user), now))
     if type in _IN_THE_TRAIL:
-        await uow.security_events.add(SecurityEvent.at(origin, _IN_THE_TRAIL[type], user.id, now,
-                                                         actor_id=actor_id))
+        await uow.security_events.add(
+            SecurityEvent.at(origin, _IN_THE_TRAIL[type], user.id, now, actor_id=actor_id)
+        )

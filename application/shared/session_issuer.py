@@ -59,8 +59,14 @@ class SessionIssuer:
         self._clock = clock
         self._lifetimes = lifetimes
 
-    async def open(self, uow: UnitOfWork, user: User, origin: SessionOrigin = SessionOrigin(),
-                   continuing: RefreshTokenRecord | None = None, refresh_token: str | None = None) -> OpenedSession:
+    async def open(
+        self,
+        uow: UnitOfWork,
+        user: User,
+        origin: SessionOrigin = SessionOrigin(),
+        continuing: RefreshTokenRecord | None = None,
+        refresh_token: str | None = None,
+    ) -> OpenedSession:
         """Stores a new refresh token in `uow` (the caller commits, then calls `hand_out`): `refresh_token`,
         or a random one.
 
@@ -75,14 +81,23 @@ class SessionIssuer:
             family, origin = continuing.family_id, continuing.origin
             started = continuing.started_at or now
             ends = continuing.session_expires_at or now + self._lifetimes.session
-        await uow.refresh_tokens.add(hash_refresh_token(refresh_token), user.id, family, now,
-                                     min(now + self._lifetimes.refresh, ends), ends, started_at=started,
-                                     origin=origin)
+        await uow.refresh_tokens.add(
+            hash_refresh_token(refresh_token),
+            user.id,
+            family,
+            now,
+            min(now + self._lifetimes.refresh, ends),
+            ends,
+            started_at=started,
+            origin=origin,
+        )
         return OpenedSession(user, refresh_token, family)
 
     async def hand_out(self, opened: OpenedSession) -> SessionTokens:
         """Both tokens of a session whose refresh token is committed."""
-        access_token = await self._access_tokens.issue(opened.user, self._clock.now(), self._lifetimes.access,
-                                                       session_id=opened.session_id)
-        return SessionTokens(access_token=access_token, refresh_token=opened.refresh_token,
-                             user=UserView.of(opened.user))
+        access_token = await self._access_tokens.issue(
+            opened.user, self._clock.now(), self._lifetimes.access, session_id=opened.session_id
+        )
+        return SessionTokens(
+            access_token=access_token, refresh_token=opened.refresh_token, user=UserView.of(opened.user)
+        )

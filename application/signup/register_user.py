@@ -33,8 +33,15 @@ class RegisterUser:
     """Creates an unverified account and, in the same transaction, a request the worker answers with its
     verification email."""
 
-    def __init__(self, *, uow: UnitOfWork, hasher: PasswordHasher, clock: Clock,
-                 common_passwords: frozenset[str] = frozenset(), reveal_existing_accounts: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        clock: Clock,
+        common_passwords: frozenset[str] = frozenset(),
+        reveal_existing_accounts: bool = True,
+    ) -> None:
         self._uow = uow
         self._hasher = hasher
         self._clock = clock
@@ -53,18 +60,25 @@ class RegisterUser:
         if taken and self._reveal_existing_accounts:
             raise UserAlreadyExists()
         # A taken address spends the hash too, so the answer's timing matches a new account's.
-        user = User(email=email, password_hash=await self._hasher.hash(signup.password), created_at=self._clock.now(),
-                    username=signup.username, first_name=signup.first_name, last_name=signup.last_name,
-                    locale=signup.locale)
+        user = User(
+            email=email,
+            password_hash=await self._hasher.hash(signup.password),
+            created_at=self._clock.now(),
+            username=signup.username,
+            first_name=signup.first_name,
+            last_name=signup.last_name,
+            locale=signup.locale,
+        )
         async with self._uow as uow:
             # The same two writes whether or not the address is taken, so the timing tells nothing either:
             # the account unless the address has one, and a request the worker answers with a verification
             # email for the new account, or a note to the owner of the old one.
             if await uow.users.add_unless_taken(user):
-                await record_event(uow, EventType.USER_CREATED, user, user.created_at,
-                                   origin=signup.origin)
+                await record_event(uow, EventType.USER_CREATED, user, user.created_at, origin=signup.origin)
             elif self._reveal_existing_accounts:
                 raise UserAlreadyExists()  # taken meanwhile, by a sign-up at the same moment
-            await uow.email_requests.add(EmailRequest(EmailRequestKind.SIGN_UP, email, user.created_at, user.id))
+            await uow.email_requests.add(
+                EmailRequest(EmailRequestKind.SIGN_UP, email, user.created_at, user.id)
+            )
             await uow.commit()
         return UserView.of(user)

@@ -17,9 +17,12 @@ SUBSCRIBABLE = frozenset(kind.value for kind in EventType)
 
 
 class AddWebhook:
-    """Subscribes a URL to event types; the signing secret is in the answer this once, and stored only sealed."""
+    """Subscribes a URL to event types; the signing secret is in the answer this once, and stored only
+    sealed."""
 
-    def __init__(self, *, uow: UnitOfWork, targets: WebhookTargets, sealer: SecretSealer, clock: Clock) -> None:
+    def __init__(
+        self, *, uow: UnitOfWork, targets: WebhookTargets, sealer: SecretSealer, clock: Clock
+    ) -> None:
         self._uow = uow
         self._targets = targets
         self._sealer = sealer
@@ -34,11 +37,14 @@ class AddWebhook:
         await self._targets.check(url)
         secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
         subscription_id = uuid.uuid4()
-        subscription = WebhookSubscription(url=url, events=wanted, created_at=self._clock.now(), id=subscription_id,
-                                           sealed_secret=self._sealer.seal(sealing_context(subscription_id), secret))
+        subscription = WebhookSubscription(
+            url=url,
+            events=wanted,
+            created_at=self._clock.now(),
+            id=subscription_id,
+            sealed_secret=self._sealer.seal(sealing_context(subscription_id), secret),
+        )
         async with self._uow as uow:
             await uow.webhooks.add(subscription)
             await uow.commit()
         return NewWebhook(WebhookView.of(subscription), secret)
-
-

@@ -14,8 +14,13 @@ from application.ports.crypto import SecretSealer
 from application.ports.unit_of_work import UnitOfWork
 from application.ports.webhooks import WebhookSender
 from application.shared.config import DeliveryPolicy
-from domain.webhooks import (ReceiverAnswer, WebhookDelivery, WebhookSubscription, WebhookUnreachable,
-                             sealing_context)
+from domain.webhooks import (
+    ReceiverAnswer,
+    WebhookDelivery,
+    WebhookSubscription,
+    WebhookUnreachable,
+    sealing_context,
+)
 
 GONE = 410  # the receiver says it wants no more: the subscription is disabled
 
@@ -37,16 +42,20 @@ class ClaimWebhookDeliveries:
         """Due deliveries, a batch per receiver, none for a receiver in `busy` (still being sent to)."""
         claimant = uuid.uuid4().hex
         async with self._uow as uow:
-            claimed = await uow.webhook_deliveries.claim(self._policy.batch_size, self._clock.now(),
-                                                         self._policy.lease, claimant, busy=list(busy))
+            claimed = await uow.webhook_deliveries.claim(
+                self._policy.batch_size, self._clock.now(), self._policy.lease, claimant, busy=list(busy)
+            )
             subscriptions = {s.id: s for s in await uow.webhooks.list()} if claimed else {}
             await uow.commit()
         by_receiver: dict[uuid.UUID, list[WebhookDelivery]] = {}
         for delivery in claimed:
             by_receiver.setdefault(delivery.subscription_id, []).append(delivery)
         # A delivery whose subscription was removed meanwhile went with it (the rows cascade).
-        return [ReceiverBatch(subscriptions[s], deliveries, claimant)
-                for s, deliveries in by_receiver.items() if s in subscriptions]
+        return [
+            ReceiverBatch(subscriptions[s], deliveries, claimant)
+            for s, deliveries in by_receiver.items()
+            if s in subscriptions
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +71,22 @@ class SendToReceiver:
     5xx and no answer are tried again with backoff until the attempts are spent; a redirect or another 4xx
     is not (a 410 also disables the subscription)."""
 
-    def __init__(self, *, uow: UnitOfWork, sender: WebhookSender, sealer: SecretSealer, clock: Clock,
-                 policy: DeliveryPolicy, jitter: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        uow: UnitOfWork,
+        sender: WebhookSender,
+        sealer: SecretSealer,
+        clock: Clock,
+        policy: DeliveryPolicy,
+        jitter: random.Random | None = None,
+    ) -> None:
         self._uow = uow
         self._sender = sender
         self._sealer = sealer
         self._clock = clock
         self._policy = policy
-        self._jitter = jitter or random.Random()
+        self._jitter = jitter or random.Random()  # noqa: S311  (spreads retry times; guards no secret)
 
     async def execute(self, batch: ReceiverBatch, should_stop: Callable[[], bool] = lambda: False) -> int:
         """How many deliveries were attempted."""
@@ -87,11 +104,20 @@ class SendToReceiver:
                 held = await self._renew(rest, lease_until, batch.claimant)
             if delivery.id not in held:
                 continue  # the claim lapsed and another worker has it now
-            outcome = await self._attempt(subscription.url, secret, delivery) if subscription.active \
-                else _Outcome(None, f"not sent: the subscription was disabled ({subscription.disabled_reason})",
-                              retry=False)
-            retry_at = self._policy.retry_at(delivery.attempts, self._clock.now(), self._jitter) \
-                if outcome.retry else None
+            outcome = (
+                await self._attempt(subscription.url, secret, delivery)
+                if subscription.active
+                else _Outcome(
+                    None,
+                    f"not sent: the subscription was disabled ({subscription.disabled_reason})",
+                    retry=False,
+                )
+            )
+            retry_at = (
+                self._policy.retry_at(delivery.attempts, self._clock.now(), self._jitter)
+                if outcome.retry
+                else None
+            )
             await self._settle(delivery, outcome, retry_at, batch.claimant)
             if outcome.answer is not None and outcome.answer.status == GONE:
                 subscription = await self._disable(subscription)
@@ -110,12 +136,19 @@ class SendToReceiver:
         retry = answer.status == 429 or answer.status >= 500
         return _Outcome(answer, f"the receiver answered {answer.status}", retry=retry)
 
-    async def _settle(self, delivery: WebhookDelivery, outcome: _Outcome, retry_at: datetime | None,
-                      claimant: str) -> None:
+    async def _settle(
+        self, delivery: WebhookDelivery, outcome: _Outcome, retry_at: datetime | None, claimant: str
+    ) -> None:
         delivered = outcome.error is None
         async with self._uow as uow:
-            await uow.webhook_deliveries.settle(delivery.id, claimant, sent_at=self._clock.now() if delivered else None,
-                                                answer=outcome.answer, error=outcome.error, retry_at=retry_at)
+            await uow.webhook_deliveries.settle(
+                delivery.id,
+                claimant,
+                sent_at=self._clock.now() if delivered else None,
+                answer=outcome.answer,
+                error=outcome.error,
+                retry_at=retry_at,
+            )
             await uow.commit()
 
     async def _disable(self, subscription: WebhookSubscription) -> WebhookSubscription:
@@ -125,13 +158,17 @@ class SendToReceiver:
             await uow.commit()
         return replace(subscription, disabled_at=now, disabled_reason=reason)
 
-    async def _renew(self, deliveries: Sequence[WebhookDelivery], until: datetime, claimant: str) -> set[uuid.UUID]:
+    async def _renew(
+        self, deliveries: Sequence[WebhookDelivery], until: datetime, claimant: str
+    ) -> set[uuid.UUID]:
         async with self._uow as uow:
             held = await uow.webhook_deliveries.renew([d.id for d in deliveries], until, claimant)
             await uow.commit()
         return held
 
-    async def _release(self, deliveries: Sequence[WebhookDelivery], retry_at: datetime, claimant: str) -> None:
+    async def _release(
+        self, deliveries: Sequence[WebhookDelivery], retry_at: datetime, claimant: str
+    ) -> None:
         if not deliveries:
             return
         async with self._uow as uow:

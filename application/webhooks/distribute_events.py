@@ -19,12 +19,23 @@ class DistributeEvents:
             if not events:
                 return 0
             subscriptions = [s for s in await uow.webhooks.list() if s.active]
-            await uow.webhook_deliveries.add([
-                WebhookDelivery(event_id=event.id, subscription_id=subscription.id, event_type=event.type,
-                                body=event.body, created_at=event.occurred_at, trace_context=event.trace_context)
-                for event in events for subscription in subscriptions
-                # A subscription hears of what happens from its creation on, not of the events still waiting.
-                if event.type in subscription.events and event.occurred_at >= subscription.created_at])
+            await uow.webhook_deliveries.add(
+                [
+                    WebhookDelivery(
+                        event_id=event.id,
+                        subscription_id=subscription.id,
+                        event_type=event.type,
+                        body=event.body,
+                        created_at=event.occurred_at,
+                        trace_context=event.trace_context,
+                    )
+                    for event in events
+                    for subscription in subscriptions
+                    # A subscription hears of what happens from its creation on, not of the events still
+                    # waiting.
+                    if event.type in subscription.events and event.occurred_at >= subscription.created_at
+                ]
+            )
             await uow.events.remove([event.id for event in events])
             await uow.commit()
         return len(events)

@@ -41,9 +41,16 @@ class TestWebhook:
         if subscription is None:
             raise NotFound()
         now = self._clock.now()
-        body = json.dumps({"type": TEST_EVENT, "timestamp": now.isoformat(), "data": {}}, separators=(",", ":"))
-        delivery = WebhookDelivery(event_id=uuid.uuid4(), subscription_id=subscription.id, event_type=TEST_EVENT,
-                                   body=body, created_at=now)
+        body = json.dumps(
+            {"type": TEST_EVENT, "timestamp": now.isoformat(), "data": {}}, separators=(",", ":")
+        )
+        delivery = WebhookDelivery(
+            event_id=uuid.uuid4(),
+            subscription_id=subscription.id,
+            event_type=TEST_EVENT,
+            body=body,
+            created_at=now,
+        )
         secret = self._sealer.open(sealing_context(subscription.id), subscription.sealed_secret)
         try:
             answer = await self._sender.send(subscription.url, secret, delivery)

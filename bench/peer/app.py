@@ -46,8 +46,9 @@ class UserCreate(schemas.BaseUserCreate):
 def build(database_url: str) -> FastAPI:
     engine = create_async_engine(database_url, pool_size=10, max_overflow=20)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    password_helper = PasswordHelper(PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19 * 1024,
-                                                                parallelism=1),)))
+    password_helper = PasswordHelper(
+        PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19 * 1024, parallelism=1),))
+    )
 
     class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
         reset_password_token_secret = SECRET
@@ -57,14 +58,21 @@ def build(database_url: str) -> FastAPI:
         async with sessions() as session:
             yield session
 
-    async def get_user_db(session: AsyncSession = Depends(get_session)) -> AsyncIterator[SQLAlchemyUserDatabase]:
+    async def get_user_db(
+        session: AsyncSession = Depends(get_session),
+    ) -> AsyncIterator[SQLAlchemyUserDatabase]:
         yield SQLAlchemyUserDatabase(session, User)
 
-    async def get_user_manager(user_db: SQLAlchemyUserDatabase = Depends(get_user_db)) -> AsyncIterator[UserManager]:
+    async def get_user_manager(
+        user_db: SQLAlchemyUserDatabase = Depends(get_user_db),
+    ) -> AsyncIterator[UserManager]:
         yield UserManager(user_db, password_helper)
 
-    backend = AuthenticationBackend(name="jwt", transport=BearerTransport(tokenUrl="auth/jwt/login"),
-                                    get_strategy=lambda: JWTStrategy(secret=SECRET, lifetime_seconds=3600))
+    backend = AuthenticationBackend(
+        name="jwt",
+        transport=BearerTransport(tokenUrl="auth/jwt/login"),
+        get_strategy=lambda: JWTStrategy(secret=SECRET, lifetime_seconds=3600),
+    )
     users = FastAPIUsers[User, uuid.UUID](get_user_manager, [backend])
 
     @asynccontextmanager

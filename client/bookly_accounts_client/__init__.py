@@ -1,4 +1,5 @@
-"""Trust Bookly Accounts' access tokens in a FastAPI service, with the keys it publishes and no shared secret."""
+"""Trust Bookly Accounts' access tokens in a FastAPI service, with the keys it publishes and no shared
+secret."""
 
 from bookly_accounts_client.dependencies import RoleChecker, current_claims, install
 from bookly_accounts_client.keys import ASYMMETRIC, JwksCache, KeysUnavailable
@@ -7,5 +8,15 @@ from bookly_accounts_client.verifier import AccessClaims, TokenExpired, TokenRej
 # The one place the client's version is written: its pyproject.toml reads it at build time.
 __version__ = "0.5.0.dev0"
 
-__all__ = ["ASYMMETRIC", "AccessClaims", "JwksCache", "KeysUnavailable", "RoleChecker", "TokenExpired",
-           "TokenRejected", "TokenVerifier", "current_claims", "install"]
+__all__ = [
+    "ASYMMETRIC",
+    "AccessClaims",
+    "JwksCache",
+    "KeysUnavailable",
+    "RoleChecker",
+    "TokenExpired",
+    "TokenRejected",
+    "TokenVerifier",
+    "current_claims",
+    "install",
+]

@@ -27,25 +27,38 @@ def install(app: FastAPI, verifier: TokenVerifier) -> None:
     app.add_exception_handler(Refused, _answer)  # type: ignore[arg-type]
 
 
-async def current_claims(request: Request,
-                         credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> AccessClaims:
+async def current_claims(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+) -> AccessClaims:
     """The caller's claims, verified or not; 401 not_authenticated without a valid, unexpired token."""
     verifier: TokenVerifier | None = getattr(request.app.state, "bookly_token_verifier", None)
     if verifier is None:
         raise RuntimeError("call bookly_accounts_client.install(app, verifier) when you build the app")
     if credentials is None:
-        raise Refused(401, "not_authenticated", "Authentication is required.",
-                      "Log in and send the access token as 'Authorization: Bearer <token>'.")
+        raise Refused(
+            401,
+            "not_authenticated",
+            "Authentication is required.",
+            "Log in and send the access token as 'Authorization: Bearer <token>'.",
+        )
     try:
         return await verifier.verify(credentials.credentials)
     except TokenExpired:
-        raise Refused(401, "not_authenticated", "The access token has expired.",
-                      "Use your refresh token, or log in again.") from None
+        raise Refused(
+            401,
+            "not_authenticated",
+            "The access token has expired.",
+            "Use your refresh token, or log in again.",
+        ) from None
     except TokenRejected:
         raise Refused(401, "not_authenticated", "The access token is invalid.", "Log in again.") from None
     except KeysUnavailable:
-        raise Refused(503, "service_unavailable", "The accounts service's keys cannot be fetched right now.",
-                      "Try again in a moment.") from None
+        raise Refused(
+            503,
+            "service_unavailable",
+            "The accounts service's keys cannot be fetched right now.",
+            "Try again in a moment.",
+        ) from None
 
 
 class RoleChecker:
@@ -56,15 +69,25 @@ class RoleChecker:
 
     async def __call__(self, claims: AccessClaims = Depends(current_claims)) -> AccessClaims:
         if not claims.email_verified:
-            raise Refused(403, "account_not_verified", "This account is not verified yet.",
-                          "Check your email for the verification link, or ask for a new one.")
+            raise Refused(
+                403,
+                "account_not_verified",
+                "This account is not verified yet.",
+                "Check your email for the verification link, or ask for a new one.",
+            )
         if claims.role not in self.allowed_roles:
-            raise Refused(403, "insufficient_permissions", "You do not have permission to do this.",
-                          "Ask an administrator for access.")
+            raise Refused(
+                403,
+                "insufficient_permissions",
+                "You do not have permission to do this.",
+                "Ask an administrator for access.",
+            )
         return claims
 
 
 async def _answer(_: Request, refused: Refused) -> JSONResponse:
-    return JSONResponse({"message": refused.message, "error_code": refused.code, "resolution": refused.resolution},
-                        status_code=refused.status,
-                        headers={"WWW-Authenticate": "Bearer"} if refused.status == 401 else None)
+    return JSONResponse(
+        {"message": refused.message, "error_code": refused.code, "resolution": refused.resolution},
+        status_code=refused.status,
+        headers={"WWW-Authenticate": "Bearer"} if refused.status == 401 else None,
+    )

@@ -1,4 +1,5 @@
-"""The accounts service's public keys (RFC 7517), fetched from its JWKS URL and kept as its Cache-Control says."""
+"""The accounts service's public keys (RFC 7517), fetched from its JWKS URL and kept as its Cache-Control
+says."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from jwt import PyJWK, PyJWTError
 
 logger = logging.getLogger("bookly_accounts_client")
 
-ASYMMETRIC = ("EdDSA", "ES256", "RS256")  # what Bookly Accounts signs with; HS256 shares a secret, so never here
+ASYMMETRIC = (
+    "EdDSA",
+    "ES256",
+    "RS256",
+)  # what Bookly Accounts signs with; HS256 shares a secret, so never here
 _MAX_AGE = re.compile(r"(?:^|[,\s])max-age=(\d+)", re.IGNORECASE)
 
 
@@ -27,10 +32,17 @@ class JwksCache:
     know, at most once every `min_refetch_seconds` (forged kids cannot make it hammer the service); a failed
     fetch keeps the keys it had, and is tried again after `min_refetch_seconds`."""
 
-    def __init__(self, url: str, *, client: httpx.AsyncClient | None = None,
-                 transport: httpx.AsyncBaseTransport | None = None, algorithms: Iterable[str] = ASYMMETRIC,
-                 min_refetch_seconds: float = 5.0, default_max_age: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        algorithms: Iterable[str] = ASYMMETRIC,
+        min_refetch_seconds: float = 5.0,
+        default_max_age: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._url = url
         self._own_client = client is None
         self._client = client or httpx.AsyncClient(transport=transport, timeout=5.0)
@@ -68,7 +80,9 @@ class JwksCache:
             response.raise_for_status()
             keys = self._usable(response.json()["keys"])
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as error:
-            logger.warning("could not fetch the key set at %s (%r); keeping the keys known so far", self._url, error)
+            logger.warning(
+                "could not fetch the key set at %s (%r); keeping the keys known so far", self._url, error
+            )
             self._fresh_until = self._tried_at + self._min_refetch
             return
         self._keys = keys
@@ -78,8 +92,8 @@ class JwksCache:
         keys = {}
         for data in published:
             try:
-                # PyJWK takes the algorithm from the JWK's alg, or from its kty and crv, and builds the key for
-                # that algorithm alone: an EdDSA key can never verify an HS256 signature.
+                # PyJWK takes the algorithm from the JWK's alg, or from its kty and crv, and builds the key
+                # for that algorithm alone: an EdDSA key can never verify an HS256 signature.
                 key = PyJWK(data)
             except (PyJWTError, TypeError, ValueError, AttributeError):
                 continue

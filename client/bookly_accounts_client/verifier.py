@@ -42,17 +42,37 @@ class TokenVerifier:
     and audience, unexpired. `clock` (seconds since the epoch) is what exp is compared with; `monotonic`
     what the key cache measures its ages on."""
 
-    def __init__(self, jwks_url: str, *, issuer: str, audience: str, algorithms: Iterable[str] = ASYMMETRIC,
-                 client: httpx.AsyncClient | None = None, transport: httpx.AsyncBaseTransport | None = None,
-                 min_refetch_seconds: float = 5.0, leeway_seconds: float = 0.0,
-                 clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        jwks_url: str,
+        *,
+        issuer: str,
+        audience: str,
+        algorithms: Iterable[str] = ASYMMETRIC,
+        client: httpx.AsyncClient | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        min_refetch_seconds: float = 5.0,
+        leeway_seconds: float = 0.0,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._algorithms = tuple(algorithms)
-        if not self._algorithms or any(not alg.startswith(("ES", "RS", "PS", "EdDSA")) for alg in self._algorithms):
-            raise ValueError(f"only asymmetric algorithms can be verified with published keys: {self._algorithms}")
+        if not self._algorithms or any(
+            not alg.startswith(("ES", "RS", "PS", "EdDSA")) for alg in self._algorithms
+        ):
+            raise ValueError(
+                f"only asymmetric algorithms can be verified with published keys: {self._algorithms}"
+            )
         self._issuer, self._audience = issuer, audience
         self._leeway, self._clock = leeway_seconds, clock
-        self.keys = JwksCache(jwks_url, client=client, transport=transport, algorithms=self._algorithms,
-                              min_refetch_seconds=min_refetch_seconds, clock=monotonic)
+        self.keys = JwksCache(
+            jwks_url,
+            client=client,
+            transport=transport,
+            algorithms=self._algorithms,
+            min_refetch_seconds=min_refetch_seconds,
+            clock=monotonic,
+        )
 
     async def verify(self, token: str) -> AccessClaims:
         """The token's claims; TokenRejected (TokenExpired) when it is not to be trusted, KeysUnavailable when
@@ -72,9 +92,19 @@ class TokenVerifier:
         if key.algorithm_name != header["alg"]:
             raise TokenRejected("the token's algorithm is not its key's")
         try:
-            claims = jwt.decode(token, key, algorithms=[key.algorithm_name], audience=self._audience,
-                                issuer=self._issuer, options={"require": list(REQUIRED), "verify_exp": False,
-                                                              "verify_iat": False, "verify_nbf": False})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[key.algorithm_name],
+                audience=self._audience,
+                issuer=self._issuer,
+                options={
+                    "require": list(REQUIRED),
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
+            )
         except jwt.PyJWTError as error:
             raise TokenRejected(str(error)) from None
         return self._checked(claims)
@@ -83,12 +113,17 @@ class TokenVerifier:
         # exp and nbf here rather than in PyJWT, which reads the system clock: this one can be a test's.
         now = self._clock()
         try:
-            access = AccessClaims(sub=_of(claims, "sub", str), role=_of(claims, "role", str),
-                                  email_verified=_of(claims, "email_verified", bool),
-                                  exp=int(_of(claims, "exp", (int, float))), iat=float(_of(claims, "iat", (int, float))),
-                                  jti=_of(claims, "jti", str), client_id=_of(claims, "client_id", str),
-                                  email=claims.get("email") if isinstance(claims.get("email"), str) else None,
-                                  raw=claims)
+            access = AccessClaims(
+                sub=_of(claims, "sub", str),
+                role=_of(claims, "role", str),
+                email_verified=_of(claims, "email_verified", bool),
+                exp=int(_of(claims, "exp", (int, float))),
+                iat=float(_of(claims, "iat", (int, float))),
+                jti=_of(claims, "jti", str),
+                client_id=_of(claims, "client_id", str),
+                email=claims.get("email") if isinstance(claims.get("email"), str) else None,
+                raw=claims,
+            )
             not_before = float(claims.get("nbf", 0))
         except (TypeError, ValueError, OverflowError) as error:
             raise TokenRejected(str(error)) from None

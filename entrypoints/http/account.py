@@ -19,21 +19,45 @@ from application.shared.authenticate import Caller
 from domain.errors import NotAuthenticated
 from domain.views import UserView
 from entrypoints.container import Container
-from entrypoints.http.answers import (BAD_CURSOR, INVALID, INVALID_CODE, JSON_BODY, LAST_ADMIN, LIMITED, SIGNED_IN,
-                                      UNAVAILABLE, WRONG_PASSWORD, answers)
+from entrypoints.http.answers import (
+    BAD_CURSOR,
+    INVALID,
+    INVALID_CODE,
+    JSON_BODY,
+    LAST_ADMIN,
+    LIMITED,
+    SIGNED_IN,
+    UNAVAILABLE,
+    WRONG_PASSWORD,
+    answers,
+)
 from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import N_
 from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.security import bearer, current_caller, current_user
-from entrypoints.http.shared import (AUTH, Cursor, Limit, LocaleField, NameField, PasswordField, SecurityEventOut,
-                                     SessionItemOut, Strict, TrailOut, UserOut, UsernameField, example)
+from entrypoints.http.shared import (
+    AUTH,
+    Cursor,
+    Limit,
+    LocaleField,
+    NameField,
+    PasswordField,
+    SecurityEventOut,
+    SessionItemOut,
+    Strict,
+    TrailOut,
+    UsernameField,
+    UserOut,
+    example,
+)
 
 router = APIRouter(prefix=f"{AUTH}/me", tags=["account"])
 
 
 class MeOut(UserOut):
-    email_deliverable: bool | None = Field(description="false while email to the address bounces; null until "
-                                                       "the address is verified")
+    email_deliverable: bool | None = Field(
+        description="false while email to the address bounces; null until the address is verified"
+    )
 
 
 class ProfileIn(Strict):
@@ -70,51 +94,81 @@ class ExportOut(BaseModel):
 
 @router.get("", response_model=MeOut, responses=answers(SIGNED_IN, UNAVAILABLE))
 @inject
-async def me(credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-             use_case: ShowMe = Depends(ProvideInLoop[Container.show_me])) -> dict[str, Any]:
+async def me(
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    use_case: ShowMe = Depends(ProvideInLoop[Container.show_me]),
+) -> dict[str, Any]:
     """The account, and `email_deliverable`: false while its address bounces (the suppression list), null
     until the address is verified (whoever signs up with an address learns nothing of it from here)."""
     if credentials is None:
         raise NotAuthenticated()
     shown = await use_case.execute(credentials.credentials)
     # Validated once, as the answer (MeOut), not also built as a model first: GET /me is the hottest read.
-    return {**{name: getattr(shown.user, name) for name in UserOut.model_fields},
-            "email_deliverable": shown.email_deliverable}
+    return {
+        **{name: getattr(shown.user, name) for name in UserOut.model_fields},
+        "email_deliverable": shown.email_deliverable,
+    }
 
 
 @router.patch("", response_model=UserOut, responses=answers(JSON_BODY, SIGNED_IN, UNAVAILABLE))
 @inject
-async def update_me(body: ProfileIn, user: UserView = Depends(current_user),
-                    use_case: UpdateProfile = Depends(ProvideInLoop[Container.update_profile])) -> UserOut:
+async def update_me(
+    body: ProfileIn,
+    user: UserView = Depends(current_user),
+    use_case: UpdateProfile = Depends(ProvideInLoop[Container.update_profile]),
+) -> UserOut:
     """Only the fields sent change; the address and the password have flows of their own."""
     return UserOut.of(await use_case.execute(ProfileUpdate(user.id, body.model_dump(exclude_unset=True))))
 
 
-@router.delete("", status_code=status.HTTP_204_NO_CONTENT,
-               responses=answers(JSON_BODY, SIGNED_IN, WRONG_PASSWORD, INVALID_CODE, LAST_ADMIN, LIMITED, UNAVAILABLE))
+@router.delete(
+    "",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=answers(JSON_BODY, SIGNED_IN, WRONG_PASSWORD, INVALID_CODE, LAST_ADMIN, LIMITED, UNAVAILABLE),
+)
 @inject
-async def delete_me(body: DeleteMeIn, request: Request, user: UserView = Depends(current_user),
-                    use_case: DeleteOwnAccount = Depends(ProvideInLoop[Container.delete_own_account])) -> Response:
+async def delete_me(
+    body: DeleteMeIn,
+    request: Request,
+    user: UserView = Depends(current_user),
+    use_case: DeleteOwnAccount = Depends(ProvideInLoop[Container.delete_own_account]),
+) -> Response:
     """Every session and token ends, pending emails are cancelled, the account's data is erased and a last
     email says so; the address can sign up again. 400 `invalid_password` / `invalid_code`."""
-    await use_case.execute(OwnDeletion(user.id, body.password, body.code, client_key(request),
-                                       session_origin(request)))
+    await use_case.execute(
+        OwnDeletion(user.id, body.password, body.code, client_key(request), session_origin(request))
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/security-events", response_model=TrailOut, responses=answers(INVALID, BAD_CURSOR, SIGNED_IN, UNAVAILABLE))
+@router.get(
+    "/security-events",
+    response_model=TrailOut,
+    responses=answers(INVALID, BAD_CURSOR, SIGNED_IN, UNAVAILABLE),
+)
 @inject
-async def my_security_events(limit: Limit = 50, cursor: Cursor = None, caller: Caller = Depends(current_caller),
-                             trail: AccountTrail = Depends(ProvideInLoop[Container.account_trail])) -> TrailOut:
-    """The account's audit trail, newest first: sign-ins, failures, changes, sessions ended, administrators' acts."""
+async def my_security_events(
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    caller: Caller = Depends(current_caller),
+    trail: AccountTrail = Depends(ProvideInLoop[Container.account_trail]),
+) -> TrailOut:
+    """The account's audit trail, newest first: sign-ins, failures, changes, sessions ended, administrators'
+    acts."""
     return TrailOut.of(await trail.execute(TrailQuery(caller.user.id, limit, cursor)))
 
 
 @router.get("/export", response_model=ExportOut, responses=answers(SIGNED_IN, UNAVAILABLE))
 @inject
-async def export(caller: Caller = Depends(current_caller),
-                 use_case: ExportAccount = Depends(ProvideInLoop[Container.export_account])) -> ExportOut:
-    """Everything held about the account: the profile, the sessions and the audit trail; no hash, token or code."""
+async def export(
+    caller: Caller = Depends(current_caller),
+    use_case: ExportAccount = Depends(ProvideInLoop[Container.export_account]),
+) -> ExportOut:
+    """Everything held about the account: the profile, the sessions and the audit trail; no hash, token or
+    code."""
     held = await use_case.execute(caller)
-    return ExportOut(profile=UserOut.of(held.profile), sessions=[SessionItemOut.of(s) for s in held.sessions],
-                     security_events=[SecurityEventOut.of(e) for e in held.security_events])
+    return ExportOut(
+        profile=UserOut.of(held.profile),
+        sessions=[SessionItemOut.of(s) for s in held.sessions],
+        security_events=[SecurityEventOut.of(e) for e in held.security_events],
+    )

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 from domain import errors
 from entrypoints.http.errors import ErrorBody
 
-RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before trying again",
-                               "schema": {"type": "integer", "minimum": 1}}}
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "Seconds to wait before trying again",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
+
+# An answer, or a group of answers and groups (JSON_BODY within CODE_ENTRY), nested to any depth.
+Answers: TypeAlias = "Answer | Iterable[Answers]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +36,14 @@ class Answer:
     headers: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, status: int, error: errors.DomainError, description: str,
-           headers: dict[str, Any] | None = None) -> Answer:
+    def of(
+        cls, status: int, error: errors.DomainError, description: str, headers: dict[str, Any] | None = None
+    ) -> Answer:
         """From the domain's error itself, so the example carries the words the service sends."""
         return cls(status, error.code, description, error.message, error.resolution, headers or {})
 
 
-def answers(*kinds: Answer | Iterable[Answer]) -> dict[int | str, dict[str, Any]]:
+def answers(*kinds: Answers) -> dict[int | str, dict[str, Any]]:
     """`responses=` for a route: every kind given (or groups of kinds), one response per status."""
     by_status: dict[int, list[Answer]] = {}
     for kind in _flat(kinds):
@@ -45,14 +54,25 @@ def answers(*kinds: Answer | Iterable[Answer]) -> dict[int | str, dict[str, Any]
     for status, same in sorted(by_status.items()):
         codes = list(dict.fromkeys(kind.code for kind in same))
         headers = {name: spec for kind in same for name, spec in kind.headers.items()}
-        examples = {}
+        examples: dict[str, dict[str, Any]] = {}
         for kind in same:
-            examples.setdefault(kind.code, {"summary": kind.description, "value": {
-                "message": kind.message, "error_code": kind.code, "resolution": kind.resolution}})
+            examples.setdefault(
+                kind.code,
+                {
+                    "summary": kind.description,
+                    "value": {
+                        "message": kind.message,
+                        "error_code": kind.code,
+                        "resolution": kind.resolution,
+                    },
+                },
+            )
         documented[status] = {
             "model": ErrorBody,
             "description": "; ".join(dict.fromkeys(kind.description for kind in same))
-                           + " (error_code: " + ", ".join(f"`{code}`" for code in codes) + ")",
+            + " (error_code: "
+            + ", ".join(f"`{code}`" for code in codes)
+            + ")",
             "content": {"application/json": {"examples": examples}},
             **({"headers": headers} if headers else {}),
         }
@@ -66,7 +86,7 @@ def html_too(documented: dict[int | str, dict[str, Any]], *statuses: int) -> dic
     return documented
 
 
-def _flat(kinds: Iterable[Answer | Iterable[Answer]]) -> list[Answer]:
+def _flat(kinds: Iterable[Answers]) -> list[Answer]:
     flat: list[Answer] = []
     for kind in kinds:
         flat.extend([kind] if isinstance(kind, Answer) else _flat(kind))
@@ -74,24 +94,46 @@ def _flat(kinds: Iterable[Answer | Iterable[Answer]]) -> list[Answer]:
 
 
 # Any request.
-UNAVAILABLE = Answer(503, "service_unavailable", "The database cannot be reached",
-                     "The service cannot reach its database right now.", "Try again in a little while.",
-                     RETRY_AFTER)
+UNAVAILABLE = Answer(
+    503,
+    "service_unavailable",
+    "The database cannot be reached",
+    "The service cannot reach its database right now.",
+    "Try again in a little while.",
+    RETRY_AFTER,
+)
 # A request with a body, query or path parameters.
-INVALID = Answer(422, "validation_error", "A field is missing or wrong; the message names it",
-                 "email: is required", "Correct the fields named in the message and send the request again.")
-MALFORMED = Answer(400, "malformed_request", "The body is not JSON", "The body is not valid JSON.",
-                   "Send the body as UTF-8 JSON.")
-TOO_LARGE = Answer(413, "request_too_large", "The body is over MAX_BODY_BYTES",
-                   "The request body is larger than 65536 bytes.", "Send a smaller request.")
+INVALID = Answer(
+    422,
+    "validation_error",
+    "A field is missing or wrong; the message names it",
+    "email: is required",
+    "Correct the fields named in the message and send the request again.",
+)
+MALFORMED = Answer(
+    400,
+    "malformed_request",
+    "The body is not JSON",
+    "The body is not valid JSON.",
+    "Send the body as UTF-8 JSON.",
+)
+TOO_LARGE = Answer(
+    413,
+    "request_too_large",
+    "The body is over MAX_BODY_BYTES",
+    "The request body is larger than 65536 bytes.",
+    "Send a smaller request.",
+)
 JSON_BODY = (MALFORMED, TOO_LARGE, INVALID)
 
-LIMITED = Answer.of(429, errors.RateLimited(30), "Too many requests from this client or for this account",
-                    RETRY_AFTER)
+LIMITED = Answer.of(
+    429, errors.RateLimited(30), "Too many requests from this client or for this account", RETRY_AFTER
+)
 
 # Who is calling.
-UNAUTHENTICATED = Answer.of(401, errors.NotAuthenticated(), "No access token, or one that is invalid, expired "
-                                                            "or ended")
+UNAUTHENTICATED = Answer.of(
+    401, errors.NotAuthenticated(), "No access token, or one that is invalid, expired or ended"
+)
 DISABLED = Answer.of(403, errors.AccountDisabled(), "The account is disabled")
 NOT_VERIFIED = Answer.of(403, errors.AccountNotVerified(), "The account has not verified its address")
 NOT_ADMIN = Answer.of(403, errors.InsufficientPermissions(), "The caller is not an administrator")
@@ -106,8 +148,11 @@ LAST_ADMIN = Answer.of(409, errors.LastAdmin(), "It would leave no verified, ena
 WEAK = Answer.of(422, errors.WeakPassword(), "The password fails the policy")
 NOT_AN_ADDRESS = Answer.of(422, errors.InvalidEmail(), "The address is not a valid email address")
 BAD_CURSOR = Answer.of(422, errors.InvalidCursor(), "The cursor is not one this service gave")
-BAD_WEBHOOK = Answer.of(422, errors.InvalidWebhook(why="the URL must start with https://"),
-                        "The URL or the event types are refused")
+BAD_WEBHOOK = Answer.of(
+    422,
+    errors.InvalidWebhook(why="the URL must start with https://"),
+    "The URL or the event types are refused",
+)
 INVALID_TOKEN = Answer.of(400, errors.InvalidToken(), "The token is not one this service signed for this")
 EXPIRED = Answer.of(400, errors.TokenExpired(), "The token has expired")
 INVALID_CODE = Answer.of(400, errors.InvalidCode(), "The code is wrong, spent or expired")

@@ -8,14 +8,25 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from adapters.crypto.signing_keys import ASYMMETRIC
 from application.shared.errors import StorageError
-from fastapi.middleware.cors import CORSMiddleware
-
 from entrypoints.container import Container, build_container, close_container
-from entrypoints.http import (account, address, admin, health, keys, mail, metrics, password, security, sessions,
-                              signup, webhooks)
+from entrypoints.http import (
+    account,
+    address,
+    admin,
+    health,
+    keys,
+    mail,
+    metrics,
+    password,
+    security,
+    sessions,
+    signup,
+    webhooks,
+)
 from entrypoints.http.body_limit import BodySizeLimit
 from entrypoints.http.cache_control import NoStoreWhenAuthorized
 from entrypoints.http.client_address import ForwardedFor
@@ -39,17 +50,35 @@ async def _first_signing_key(container: Container, settings: Settings) -> None:
         try:
             await container.key_ring().signing_key()
         except StorageError as error:
-            logging.getLogger("accounts").warning("no signing key yet (the database: %s); trying at the first login",
-                                                  error)
+            logging.getLogger("accounts").warning(
+                "no signing key yet (the database: %s); trying at the first login", error
+            )
 
 
-def create_app(settings: Settings | None = None, container: Container | None = None,
-               extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    container: Container | None = None,
+    extra_routers: Sequence[APIRouter] = (),
+) -> FastAPI:
     """`extra_routers` are mounted beside the service's own (bench/probe.py's yardsticks)."""
     settings = settings or load_settings()
     container = container or build_container(settings)
-    container.wire(modules=[signup, address, sessions, password, account, admin, mail, webhooks, keys, health, metrics,
-                            security])
+    container.wire(
+        modules=[
+            signup,
+            address,
+            sessions,
+            password,
+            account,
+            admin,
+            mail,
+            webhooks,
+            keys,
+            health,
+            metrics,
+            security,
+        ]
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -73,17 +102,28 @@ def create_app(settings: Settings | None = None, container: Container | None = N
             finally:
                 await close_container(container)
 
-    app = FastAPI(title="Bookly Accounts", version=__version__, lifespan=lifespan,
-                  description="Sign up, verify the email address, log in, reset a forgotten password.",
-                  openapi_url="/openapi.json" if settings.docs_enabled else None, docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="Bookly Accounts",
+        version=__version__,
+        lifespan=lifespan,
+        description="Sign up, verify the email address, log in, reset a forgotten password.",
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.container = container
     install_error_handlers(app)
     install_log_masking()
     app.add_middleware(ControlCharactersInPath)
     app.add_middleware(BodySizeLimit, max_bytes=settings.MAX_BODY_BYTES)
     if settings.CORS_ORIGINS:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.CORS_ORIGINS, allow_credentials=True,
-                           allow_methods=["GET", "POST", "PATCH", "DELETE"], allow_headers=["Authorization", "Content-Type"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_credentials=True,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     app.add_middleware(OperatorListener, access=container.operator_access())
     app.add_middleware(MetricsMiddleware, metrics=container.metrics())
     app.add_middleware(RequestIdMiddleware)

@@ -47,6 +47,11 @@ class BodySizeLimit:
                 raise
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(413, f"The request body is larger than {self.max_bytes} bytes.",
-                                  "request_too_large", "Send a smaller request.", {"Connection": "close"})
+        response = error_response(
+            413,
+            f"The request body is larger than {self.max_bytes} bytes.",
+            "request_too_large",
+            "Send a smaller request.",
+            {"Connection": "close"},
+        )
         await response(scope, receive, send)

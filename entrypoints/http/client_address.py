@@ -7,7 +7,6 @@ valid IP address, and keys IPv4 clients of a dual-stack socket (::ffff:a.b.c.d) 
 from __future__ import annotations
 
 import ipaddress
-from typing import Union
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -15,8 +14,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from domain.trail import SessionOrigin
 from entrypoints.http.device import device_label
 
-IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
-Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def ip_or_none(text: str) -> IPAddress | None:
@@ -53,7 +52,9 @@ class ForwardedFor:
             peer = ip_or_none(scope["client"][0])
             # Every line of the header, in order, as one list: a proxy may add a line of its own (HAProxy
             # does) rather than append to the client's, and the client's own line must not be the one read.
-            lines = [value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"]
+            lines = [
+                value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"
+            ]
             if lines and self._trusts(peer):
                 client = self._client(",".join(lines))
                 if client is not None:
@@ -85,4 +86,6 @@ def session_origin(request: Request) -> SessionOrigin:
     """Where a session is opened, for its owner's list: the client's whole address and its device."""
     host = request.client.host if request.client else ""
     address = ip_or_none(host)
-    return SessionOrigin(ip=str(address) if address else "", device=device_label(request.headers.get("user-agent")))
+    return SessionOrigin(
+        ip=str(address) if address else "", device=device_label(request.headers.get("user-agent"))
+    )

@@ -22,11 +22,14 @@ DOCS, REDOC = "/docs", "/redoc"
 # Scripts from here only, and no eval. Swagger UI's React sets style attributes and ReDoc's
 # styled-components writes <style> elements (hence 'unsafe-inline' for styles, never for scripts); both
 # draw icons as data: images; ReDoc runs its search in a worker made from a blob.
-DOCS_HEADERS = {"Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                                           "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-                                           "worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; "
-                                           "form-action 'none'",
-                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+DOCS_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+    "worker-src 'self' blob:; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -58,15 +61,30 @@ def install_docs(app: FastAPI) -> None:
     assert app.openapi_url is not None
     openapi = json.dumps(app.openapi_url)
     title = html.escape(f"{app.title} - API")
-    _page(app, DOCS, PAGE.format(title=title, docs=DOCS,
-                                 head=f'<link rel="stylesheet" href="{DOCS}/swagger-ui.css">',
-                                 body=f'<div id="swagger-ui"></div>\n<script src="{DOCS}/swagger-ui-bundle.js"></script>'
-                                      f'\n<script src="{DOCS}/init.js"></script>'),
-          SWAGGER_INIT.format(openapi=openapi))
-    _page(app, REDOC, PAGE.format(title=title, docs=DOCS, head="",
-                                  body=f'<div id="redoc"></div>\n<script src="{REDOC}/redoc.standalone.js"></script>'
-                                       f'\n<script src="{REDOC}/init.js"></script>'),
-          REDOC_INIT.format(openapi=openapi))
+    _page(
+        app,
+        DOCS,
+        PAGE.format(
+            title=title,
+            docs=DOCS,
+            head=f'<link rel="stylesheet" href="{DOCS}/swagger-ui.css">',
+            body=f'<div id="swagger-ui"></div>\n<script src="{DOCS}/swagger-ui-bundle.js"></script>'
+            f'\n<script src="{DOCS}/init.js"></script>',
+        ),
+        SWAGGER_INIT.format(openapi=openapi),
+    )
+    _page(
+        app,
+        REDOC,
+        PAGE.format(
+            title=title,
+            docs=DOCS,
+            head="",
+            body=f'<div id="redoc"></div>\n<script src="{REDOC}/redoc.standalone.js"></script>'
+            f'\n<script src="{REDOC}/init.js"></script>',
+        ),
+        REDOC_INIT.format(openapi=openapi),
+    )
     # The routes above are matched first: the mounts serve the rest of each folder.
     app.mount(f"{DOCS}/fastapi", StaticFiles(directory=str(SHIPPED / "fastapi")), name="docs-favicon")
     app.mount(DOCS, StaticFiles(directory=str(SHIPPED / "swagger")), name="docs-assets")

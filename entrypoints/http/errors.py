@@ -43,13 +43,17 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.RateLimited: 429,
 }
 
+
 def N_(text: str) -> str:
     """Marks words for the catalogs (scripts/extract_messages.py); they are translated where they are used."""
     return text
 
 
-HTTP_CODES = {400: ("malformed_request", N_("Send the body as UTF-8 JSON.")),
-              404: ("not_found", N_("Check the URL.")), 405: ("method_not_allowed", N_("Check the HTTP method."))}
+HTTP_CODES = {
+    400: ("malformed_request", N_("Send the body as UTF-8 JSON.")),
+    404: ("not_found", N_("Check the URL.")),
+    405: ("method_not_allowed", N_("Check the HTTP method.")),
+}
 # Starlette's own words for these, which the catalogs translate too.
 HTTP_MESSAGES = (N_("Bad Request"), N_("Not Found"), N_("Method Not Allowed"))
 
@@ -80,8 +84,9 @@ class ErrorBody(BaseModel):
     resolution: str
 
 
-def error_response(status: int, message: str, code: str, resolution: str,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int, message: str, code: str, resolution: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
     # A message may quote a field's name as the client sent it, lone surrogates and all: never let it
     # fail the UTF-8 encoding of the answer.
     body = {"message": _encodable(message), "error_code": code, "resolution": resolution}
@@ -109,8 +114,9 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, errors.RateLimited):
         headers = {"Retry-After": str(error.retry_after_seconds)}
     _ = translator(request)
-    return error_response(status, localized(error, _), error.code,
-                          _(error.resolution_template).format(**error.values), headers)
+    return error_response(
+        status, localized(error, _), error.code, _(error.resolution_template).format(**error.values), headers
+    )
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:
@@ -123,8 +129,12 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
     for item in error.errors():
         where = ".".join(str(part) for part in item["loc"] if part != "body") or "body"
         problems.append(f"{where}: {_field_problem(item, _)}")
-    return error_response(422, "; ".join(problems) or _("The request is not valid."), "validation_error",
-                          _("Correct the fields named in the message and send the request again."))
+    return error_response(
+        422,
+        "; ".join(problems) or _("The request is not valid."),
+        "validation_error",
+        _("Correct the fields named in the message and send the request again."),
+    )
 
 
 def _field_problem(item: Mapping[str, Any], _: Callable[[str], str]) -> str:
@@ -142,8 +152,9 @@ async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     _ = translator(request)
     code, resolution = HTTP_CODES.get(error.status_code, ("http_error", N_("Check the request.")))
-    return error_response(error.status_code, _(str(error.detail)), code, _(resolution),
-                          getattr(error, "headers", None))
+    return error_response(
+        error.status_code, _(str(error.detail)), code, _(resolution), getattr(error, "headers", None)
+    )
 
 
 async def _database_unavailable(request: Request, error: Exception) -> JSONResponse:
@@ -152,8 +163,13 @@ async def _database_unavailable(request: Request, error: Exception) -> JSONRespo
     else:
         logger.error("database unavailable: %s", error)
     _ = translator(request)
-    return error_response(503, _("The service cannot reach its database right now."), "service_unavailable",
-                          _("Try again in a little while."), {"Retry-After": "5"})
+    return error_response(
+        503,
+        _("The service cannot reach its database right now."),
+        "service_unavailable",
+        _("Try again in a little while."),
+        {"Retry-After": "5"},
+    )
 
 
 async def _sealed_under_another_secret(request: Request, error: Exception) -> JSONResponse:
@@ -161,8 +177,13 @@ async def _sealed_under_another_secret(request: Request, error: Exception) -> JS
     # secret (a rolling rotation): the deployment's fault, said to the operator, not the client's.
     logger.error("%s", error)
     _ = translator(request)
-    return error_response(503, _("Something went wrong on our side."), "service_unavailable",
-                          _("Try again later; if it persists, contact support."), {"Retry-After": "5"})
+    return error_response(
+        503,
+        _("Something went wrong on our side."),
+        "service_unavailable",
+        _("Try again later; if it persists, contact support."),
+        {"Retry-After": "5"},
+    )
 
 
 def _encodable(text: str) -> str:
@@ -172,8 +193,12 @@ def _encodable(text: str) -> str:
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     logger.exception("unexpected error", exc_info=error)
     _ = translator(request)
-    return error_response(500, _("Something went wrong on our side."), "server_error",
-                          _("Try again later; if it persists, contact support."))
+    return error_response(
+        500,
+        _("Something went wrong on our side."),
+        "server_error",
+        _("Try again later; if it persists, contact support."),
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

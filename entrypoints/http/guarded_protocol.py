@@ -16,7 +16,6 @@ from typing import Any
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-
 LINGER_SECONDS = 1.0
 
 
@@ -29,10 +28,18 @@ class RequestBounds:
 
 
 def _refusal(status: int, reason: bytes, message: str, code: str) -> bytes:
-    body = json.dumps({"message": message, "error_code": code,
-                       "resolution": "Send the whole request promptly, with headers of a usual size."}).encode()
-    return (b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
-            % (status, reason, len(body)) + body)
+    body = json.dumps(
+        {
+            "message": message,
+            "error_code": code,
+            "resolution": "Send the whole request promptly, with headers of a usual size.",
+        }
+    ).encode()
+    return (
+        b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\nconnection: close\r\n\r\n"
+        % (status, reason, len(body))
+        + body
+    )
 
 
 class GuardedRequests:
@@ -64,9 +71,12 @@ class GuardedRequests:
         if not self._awaiting_headers and self._between_requests():
             self._await_headers()
         if self._awaiting_headers and self._headers_too_large(data):
-            self._refuse(431, b"Request Header Fields Too Large",
-                         f"The request headers are larger than {self.bounds.max_header_bytes} bytes.",
-                         "request_header_too_large")
+            self._refuse(
+                431,
+                b"Request Header Fields Too Large",
+                f"The request headers are larger than {self.bounds.max_header_bytes} bytes.",
+                "request_header_too_large",
+            )
             return
         super().data_received(data)  # type: ignore[misc]
         if self.transport.is_closing():
@@ -77,8 +87,10 @@ class GuardedRequests:
             self._body_deadline = self.loop.time() + self.bounds.body_seconds
         if not self._awaiting_headers and self.cycle is not None and self.cycle.more_body:
             # Re-armed at each piece of the body, never past the deadline of the whole body.
-            self._arm(min(self.bounds.body_chunk_seconds, self._body_deadline - self.loop.time()),
-                      "The request body did not arrive in time.")
+            self._arm(
+                min(self.bounds.body_chunk_seconds, self._body_deadline - self.loop.time()),
+                "The request body did not arrive in time.",
+            )
         elif not self._awaiting_headers:
             self._cancel_timer()
 

@@ -21,40 +21,60 @@ router = APIRouter(prefix="/health", tags=["health"])
 
 @router.get("/live", responses={200: {"content": {"application/json": {"example": {"status": "ok"}}}}})
 @inject
-async def live(request: Request,
-               access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access])) -> dict[str, str | int]:
+async def live(
+    request: Request, access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access])
+) -> dict[str, str | int]:
     """An operator also sees the process id, to tell which instance answered, and the version it runs."""
-    # The version only for operators, like the pid: it follows a rolling upgrade; a stranger gets none to aim at.
+    # The version only for operators, like the pid: it follows a rolling upgrade; a stranger gets none to aim
+    # at.
     if access.allows(request):
         return {"status": "ok", "pid": os.getpid(), "version": __version__}
     return {"status": "ok"}
 
 
-@router.get("/ready", responses={
-    200: {"description": "The database answers",
-          "content": {"application/json": {"example": {"status": "ok", "database": "ok"}}}},
-    503: {"description": "The database does not answer: take the instance out of rotation",
-          "content": {"application/json": {"example": {"status": "unavailable", "database": "unavailable"}}}}})
+@router.get(
+    "/ready",
+    responses={
+        200: {
+            "description": "The database answers",
+            "content": {"application/json": {"example": {"status": "ok", "database": "ok"}}},
+        },
+        503: {
+            "description": "The database does not answer: take the instance out of rotation",
+            "content": {
+                "application/json": {"example": {"status": "unavailable", "database": "unavailable"}}
+            },
+        },
+    },
+)
 @inject
-async def ready(request: Request, status: OutboxStatus = Depends(ProvideInLoop[Container.outbox_status]),
-                clock: Clock = Depends(ProvideInLoop[Container.clock]),
-                access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access])) -> JSONResponse:
+async def ready(
+    request: Request,
+    status: OutboxStatus = Depends(ProvideInLoop[Container.outbox_status]),
+    clock: Clock = Depends(ProvideInLoop[Container.clock]),
+    access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access]),
+) -> JSONResponse:
     """Ready when the database answers; an operator also sees the email backlog."""
     operator = access.allows(request)
     try:
         async with asyncio.timeout(2):
             report = await status.execute(count_sent=False)
     except Exception as error:  # any failure to reach the database means not ready
-        body = {"status": "unavailable", "database": "unavailable"}
+        body: dict[str, object] = {"status": "unavailable", "database": "unavailable"}
         if operator:
             body["reason"] = type(error).__name__
         return JSONResponse(body, status_code=503)
-    body: dict[str, object] = {"status": "ok", "database": "ok"}
+    body = {"status": "ok", "database": "ok"}
     if operator:
         # The backlog moves when an email is queued: shown to anyone, it would tell whether a reset
         # request named an address with an account.
         for name, stats in (("outbox", report.emails), ("webhooks", report.webhooks)):
             oldest = stats.oldest_pending_created_at
-            body[name] = {"pending": stats.pending, "dead": stats.dead, "oldest_pending_age_seconds":
-                          round((clock.now() - oldest).total_seconds(), 1) if oldest else None}
+            body[name] = {
+                "pending": stats.pending,
+                "dead": stats.dead,
+                "oldest_pending_age_seconds": round((clock.now() - oldest).total_seconds(), 1)
+                if oldest
+                else None,
+            }
     return JSONResponse(body)

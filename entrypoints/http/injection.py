@@ -8,12 +8,16 @@ same, awaited instead (ets-labs/python-dependency-injector#595).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dependency_injector.wiring import Provide
 
-
-# A subclass, so that `@inject` finds it as the Provide it is.
-class ProvideInLoop(Provide):
-    async def __call__(self) -> Any:
-        return self
+if TYPE_CHECKING:
+    # dependency-injector types its markers as values (`Provide: _Marker`), not classes: to a type checker
+    # this marker is the Provide it subclasses, indexed the same way.
+    ProvideInLoop = Provide
+else:
+    # A subclass, so that `@inject` finds it as the Provide it is.
+    class ProvideInLoop(Provide):
+        async def __call__(self) -> Any:
+            return self

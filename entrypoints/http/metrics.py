@@ -20,10 +20,13 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/metrics")
 @inject
-async def metrics(request: Request, registry: Metrics = Depends(ProvideInLoop[Container.metrics]),
-                  status: OutboxStatus = Depends(ProvideInLoop[Container.outbox_status]),
-                  clock: Clock = Depends(ProvideInLoop[Container.clock]),
-                  access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access])) -> Response:
+async def metrics(
+    request: Request,
+    registry: Metrics = Depends(ProvideInLoop[Container.metrics]),
+    status: OutboxStatus = Depends(ProvideInLoop[Container.outbox_status]),
+    clock: Clock = Depends(ProvideInLoop[Container.clock]),
+    access: OperatorAccess = Depends(ProvideInLoop[Container.operator_access]),
+) -> Response:
     # Email counts move a few seconds after a reset request for an address with an account: for anyone
     # but an operator this endpoint does not exist.
     if not access.allows(request):

@@ -21,25 +21,57 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("accounts_http_requests", "HTTP requests answered",
-                                ["method", "route", "status"], registry=self.registry)
-        self.latency = Histogram("accounts_http_request_seconds", "Time to answer an HTTP request",
-                                 ["method", "route"], registry=self.registry,
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
-        self.emails = Counter("accounts_emails", "Emails handed to the mail system, by outcome", ["outcome"],
-                              registry=self.registry)
-        self.pruned = Counter("accounts_pruned_rows", "Rows housekeeping deleted past their retention, by kind",
-                              ["kind"], registry=self.registry)
+        self.requests = Counter(
+            "accounts_http_requests",
+            "HTTP requests answered",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "accounts_http_request_seconds",
+            "Time to answer an HTTP request",
+            ["method", "route"],
+            registry=self.registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.emails = Counter(
+            "accounts_emails",
+            "Emails handed to the mail system, by outcome",
+            ["outcome"],
+            registry=self.registry,
+        )
+        self.pruned = Counter(
+            "accounts_pruned_rows",
+            "Rows housekeeping deleted past their retention, by kind",
+            ["kind"],
+            registry=self.registry,
+        )
         # Read from the database at each scrape, the same for every process: the latest reading holds.
-        self.outbox_pending = Gauge("accounts_outbox_pending", "Emails waiting to be sent", registry=self.registry,
-                                    multiprocess_mode="mostrecent")
-        self.outbox_dead = Gauge("accounts_outbox_dead", "Emails that will not be sent", registry=self.registry,
-                                 multiprocess_mode="mostrecent")
-        self.outbox_oldest = Gauge("accounts_outbox_oldest_pending_age_seconds",
-                                   "Age of the oldest email waiting (0 when none waits)", registry=self.registry,
-                                   multiprocess_mode="mostrecent")
-        self.webhooks = Gauge("accounts_webhook_deliveries", "Webhook deliveries by state (pending, dead)",
-                              ["state"], registry=self.registry, multiprocess_mode="mostrecent")
+        self.outbox_pending = Gauge(
+            "accounts_outbox_pending",
+            "Emails waiting to be sent",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
+        )
+        self.outbox_dead = Gauge(
+            "accounts_outbox_dead",
+            "Emails that will not be sent",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
+        )
+        self.outbox_oldest = Gauge(
+            "accounts_outbox_oldest_pending_age_seconds",
+            "Age of the oldest email waiting (0 when none waits)",
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
+        )
+        self.webhooks = Gauge(
+            "accounts_webhook_deliveries",
+            "Webhook deliveries by state (pending, dead)",
+            ["state"],
+            registry=self.registry,
+            multiprocess_mode="mostrecent",
+        )
 
     def exposition(self) -> bytes:
         if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:

@@ -23,7 +23,7 @@ class OperatorAccess:
 
     def on_listener(self, scope: Scope) -> bool:
         server = scope.get("server")
-        return self.listener_port is not None and bool(server) and server[1] == self.listener_port
+        return self.listener_port is not None and server is not None and server[1] == self.listener_port
 
     def allows(self, request: Request) -> bool:
         return self.allows_scope(request.scope)
@@ -46,8 +46,9 @@ class OperatorListener:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             if self.access.on_listener(scope) and scope["path"] not in OPERATOR_PATHS:
-                await error_response(404, "Not Found", "not_found", "This listener serves /metrics and "
-                                     "/health only.")(scope, receive, send)
+                await error_response(
+                    404, "Not Found", "not_found", "This listener serves /metrics and /health only."
+                )(scope, receive, send)
                 return
             if scope["path"] == "/metrics" and not self.access.allows_scope(scope):
                 await error_response(404, "Not Found", "not_found", "Check the URL.")(scope, receive, send)

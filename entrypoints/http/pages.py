@@ -38,10 +38,15 @@ NEW_RESET_FORM = f"{AUTH}/password-reset-request-form"
 VERIFY_CODE_FORM = f"{AUTH}/verify-code-form"
 RESET_CODE_FORM = f"{AUTH}/password-reset-code-form"
 # The page holds a token in its URL: it must not leak through a Referer, a cache, or a frame.
-PAGE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY",
-                "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                                           "frame-ancestors 'none'",
-                "X-Content-Type-Options": "nosniff", "Vary": "Accept, Accept-Language"}
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Vary": "Accept, Accept-Language",
+}
 
 
 def prefers_json(request: Request) -> bool:
@@ -54,8 +59,15 @@ def prefers_json(request: Request) -> bool:
 
 
 class Pages:
-    def __init__(self, *, templates_dir: Path | None, product: str, login_url: str | None, csrf_key: bytes,
-                 catalogs: Catalogs) -> None:
+    def __init__(
+        self,
+        *,
+        templates_dir: Path | None,
+        product: str,
+        login_url: str | None,
+        csrf_key: bytes,
+        catalogs: Catalogs,
+    ) -> None:
         folders = [templates_dir, SHIPPED] if templates_dir is not None else [SHIPPED]
         self._loader = ChoiceLoader([FileSystemLoader(f) for f in folders])
         self._environments: dict[str, Environment] = {}
@@ -66,9 +78,14 @@ class Pages:
 
     def render(self, request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
         language = self._catalogs.for_request(request.headers.get("accept-language"))
-        html = self._environment(language).get_template(f"{template}.html").render(
-            product=self._product, login_url=self._login_url, lang=language, **values)
-        return HTMLResponse(html, status_code=status_code, headers={**PAGE_HEADERS, "Content-Language": language})
+        html = (
+            self._environment(language)
+            .get_template(f"{template}.html")
+            .render(product=self._product, login_url=self._login_url, lang=language, **values)
+        )
+        return HTMLResponse(
+            html, status_code=status_code, headers={**PAGE_HEADERS, "Content-Language": language}
+        )
 
     def csrf_token(self, link_token: str) -> str:
         """Tied to the link's token: a form posted from elsewhere cannot know it."""
@@ -80,8 +97,12 @@ class Pages:
 
     def _environment(self, language: str) -> Environment:
         if language not in self._environments:
-            env = Environment(loader=self._loader, autoescape=select_autoescape(default=True), auto_reload=False,
-                              extensions=["jinja2.ext.i18n"])
+            env = Environment(
+                loader=self._loader,
+                autoescape=select_autoescape(default=True),
+                auto_reload=False,
+                extensions=["jinja2.ext.i18n"],
+            )
             env.install_gettext_translations(self._catalogs.translations(language), newstyle=True)  # type: ignore[attr-defined]
             self._environments[language] = env
         return self._environments[language]
@@ -108,26 +129,41 @@ async def fields_or_none(request: Request) -> dict[str, str] | None:
         return None
 
 
-def link_problem(pages: Pages, request: Request, problem: Exception, for_reset: bool, offer_new: bool = True,
-                 **values: object) -> HTMLResponse:
+def link_problem(
+    pages: Pages,
+    request: Request,
+    problem: Exception,
+    for_reset: bool,
+    offer_new: bool = True,
+    **values: object,
+) -> HTMLResponse:
     _ = translator(request)
     if not offer_new:  # an email change is asked for again from the account, not from an address
         offer: dict[str, object] = dict(action=None)
     elif for_reset:
-        offer = dict(offer=_("Ask for a new link to reset your password:"), action=NEW_RESET_FORM,
-                     button=_("Send a new reset link"))
+        offer = dict(
+            offer=_("Ask for a new link to reset your password:"),
+            action=NEW_RESET_FORM,
+            button=_("Send a new reset link"),
+        )
     else:
-        offer = dict(offer=_("Ask for a new verification link:"), action=NEW_VERIFICATION_FORM,
-                     button=_("Send a new verification link"))
-    return pages.render(request, "link_problem", 400, expired=isinstance(problem, TokenExpired), **offer, **values)
+        offer = dict(
+            offer=_("Ask for a new verification link:"),
+            action=NEW_VERIFICATION_FORM,
+            button=_("Send a new verification link"),
+        )
+    return pages.render(
+        request, "link_problem", 400, expired=isinstance(problem, TokenExpired), **offer, **values
+    )
 
 
 def form_expired(pages: Pages, request: Request, status_code: int = 403) -> HTMLResponse:
     return pages.render(request, "form_expired", status_code)
 
 
-async def ask_for_link(request: Request, use_case: RequestReset | ResendVerification, pages: Pages,
-                       for_reset: bool) -> HTMLResponse:
+async def ask_for_link(
+    request: Request, use_case: RequestReset | ResendVerification, pages: Pages, for_reset: bool
+) -> HTMLResponse:
     """Asking for a new link from a page: the same answer for any address."""
     fields = await fields_or_none(request)
     if fields is None:
@@ -136,6 +172,12 @@ async def ask_for_link(request: Request, use_case: RequestReset | ResendVerifica
     try:
         await use_case.execute(LinkRequest(email, client_key(request), session_origin(request)))
     except InvalidEmail as problem:
-        return link_problem(pages, request, problem, for_reset, email=email,
-                            email_error=localized(problem, translator(request)))
+        return link_problem(
+            pages,
+            request,
+            problem,
+            for_reset,
+            email=email,
+            email_error=localized(problem, translator(request)),
+        )
     return pages.render(request, "check_inbox", code_page=RESET_CODE_FORM if for_reset else VERIFY_CODE_FORM)

@@ -40,8 +40,11 @@ class RoleChecker:
         self.allowed = frozenset(allowed)
 
     @inject
-    async def __call__(self, credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-                       authenticate: Authenticate = Depends(ProvideInLoop[Container.authenticate])) -> UserView:
+    async def __call__(
+        self,
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+        authenticate: Authenticate = Depends(ProvideInLoop[Container.authenticate]),
+    ) -> UserView:
         if credentials is None:
             raise NotAuthenticated()
         return (await authenticate.execute(credentials.credentials, roles=self.allowed)).user

@@ -22,22 +22,47 @@ from application.shared.authenticate import Caller
 from application.shared.code_entry import CodeEntry
 from application.shared.record_email_request import LinkRequest
 from entrypoints.container import Container
-from entrypoints.http.answers import (BAD_CREDENTIALS, DISABLED, INVALID, INVALID_CODE, INVALID_TOKEN, JSON_BODY,
-                                      LIMITED, NOT_FOUND, SIGNED_IN, UNAUTHENTICATED, UNAVAILABLE, answers)
+from entrypoints.http.answers import (
+    BAD_CREDENTIALS,
+    DISABLED,
+    INVALID,
+    INVALID_CODE,
+    INVALID_TOKEN,
+    JSON_BODY,
+    LIMITED,
+    NOT_FOUND,
+    SIGNED_IN,
+    UNAUTHENTICATED,
+    UNAVAILABLE,
+    answers,
+)
 from entrypoints.http.cache_control import no_store
 from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import N_, translator
 from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.security import current_caller
-from entrypoints.http.shared import (AUTH, CodeIn, EmailField, EmailIn, MessageOut, PasswordField, SessionItemOut,
-                                     SessionOut, Strict, TokenIn, example)
+from entrypoints.http.shared import (
+    AUTH,
+    CodeIn,
+    EmailField,
+    EmailIn,
+    MessageOut,
+    PasswordField,
+    SessionItemOut,
+    SessionOut,
+    Strict,
+    TokenIn,
+    example,
+)
 
 router = APIRouter(prefix=AUTH, tags=["sessions"])
 # Signing in by an emailed code or link, for people who forgot or never set a password: mounted only with
 # LOGIN_BY_CODE_ENABLED (the default); without it these paths do not exist (404).
 by_email = APIRouter(prefix=AUTH, tags=["sessions"])
 # The same words whether or not the address has an account: the answer must not tell.
-CODE_ON_ITS_WAY = N_("If an account with that address exists, a sign-in code is on its way. Check your inbox.")
+CODE_ON_ITS_WAY = N_(
+    "If an account with that address exists, a sign-in code is on its way. Check your inbox."
+)
 
 
 class LoginIn(Strict):
@@ -58,21 +83,37 @@ class SessionListOut(BaseModel):
     items: list[SessionItemOut]
 
 
-@router.post("/login", response_model=SessionOut, dependencies=[Depends(no_store)],
-             responses=answers(JSON_BODY, BAD_CREDENTIALS, DISABLED, LIMITED, UNAVAILABLE))
+@router.post(
+    "/login",
+    response_model=SessionOut,
+    dependencies=[Depends(no_store)],
+    responses=answers(JSON_BODY, BAD_CREDENTIALS, DISABLED, LIMITED, UNAVAILABLE),
+)
 @inject
-async def login(body: LoginIn, request: Request, use_case: Login = Depends(ProvideInLoop[Container.login])) -> SessionOut:
+async def login(
+    body: LoginIn, request: Request, use_case: Login = Depends(ProvideInLoop[Container.login])
+) -> SessionOut:
     """An access token (ACCESS_TOKEN_TTL_SECONDS) and a refresh token for a new session. A wrong address and a
     wrong password get the same 401; failures per account and per client are limited (429)."""
-    return SessionOut.of(await use_case.execute(Credentials(body.email, body.password, client_key(request),
-                                                                  session_origin(request))))
+    return SessionOut.of(
+        await use_case.execute(
+            Credentials(body.email, body.password, client_key(request), session_origin(request))
+        )
+    )
 
 
-@router.post("/refresh", response_model=SessionOut, dependencies=[Depends(no_store)],
-             responses=answers(JSON_BODY, UNAUTHENTICATED, DISABLED, UNAVAILABLE))
+@router.post(
+    "/refresh",
+    response_model=SessionOut,
+    dependencies=[Depends(no_store)],
+    responses=answers(JSON_BODY, UNAUTHENTICATED, DISABLED, UNAVAILABLE),
+)
 @inject
-async def refresh(body: RefreshIn, request: Request,
-                  use_case: RefreshSession = Depends(ProvideInLoop[Container.refresh_session])) -> SessionOut:
+async def refresh(
+    body: RefreshIn,
+    request: Request,
+    use_case: RefreshSession = Depends(ProvideInLoop[Container.refresh_session]),
+) -> SessionOut:
     """A new pair for the session; the refresh token sent is spent. Sent again within
     REFRESH_REUSE_GRACE_SECONDS (two tabs) it gets the same new refresh token; later, it ends the whole
     session."""
@@ -81,57 +122,85 @@ async def refresh(body: RefreshIn, request: Request,
 
 @router.post("/logout", response_model=MessageOut, responses=answers(JSON_BODY, UNAVAILABLE))
 @inject
-async def logout(body: RefreshIn, request: Request,
-                 use_case: Logout = Depends(ProvideInLoop[Container.logout])) -> MessageOut:
+async def logout(
+    body: RefreshIn, request: Request, use_case: Logout = Depends(ProvideInLoop[Container.logout])
+) -> MessageOut:
     """Ends the refresh token's session; an unknown or spent token is answered the same."""
     await use_case.execute(body.refresh_token)
     _ = translator(request)
     return MessageOut(message=_("Logged out."))
 
 
-@by_email.post("/login-code/request", status_code=status.HTTP_202_ACCEPTED, response_model=MessageOut,
-               responses=answers(JSON_BODY, LIMITED, UNAVAILABLE))
+@by_email.post(
+    "/login-code/request",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=MessageOut,
+    responses=answers(JSON_BODY, LIMITED, UNAVAILABLE),
+)
 @inject
-async def request_login_code(body: EmailIn, request: Request,
-                             use_case: RequestLoginCode = Depends(ProvideInLoop[Container.request_login_code])) -> MessageOut:
+async def request_login_code(
+    body: EmailIn,
+    request: Request,
+    use_case: RequestLoginCode = Depends(ProvideInLoop[Container.request_login_code]),
+) -> MessageOut:
     """A sign-in code (and a link, with LOGIN_LINK_URL_TEMPLATE) by email, if the address has an account; the
     answer is the same either way."""
     await use_case.execute(LinkRequest(body.email, client_key(request), session_origin(request)))
     return MessageOut(message=translator(request)(CODE_ON_ITS_WAY))
 
 
-@by_email.post("/login-code", response_model=SessionOut, dependencies=[Depends(no_store)],
-               responses=answers(JSON_BODY, INVALID_CODE, DISABLED, LIMITED, UNAVAILABLE))
+@by_email.post(
+    "/login-code",
+    response_model=SessionOut,
+    dependencies=[Depends(no_store)],
+    responses=answers(JSON_BODY, INVALID_CODE, DISABLED, LIMITED, UNAVAILABLE),
+)
 @inject
-async def login_by_code(body: CodeIn, request: Request,
-                        use_case: LoginByCode = Depends(ProvideInLoop[Container.login_by_code])) -> SessionOut:
+async def login_by_code(
+    body: CodeIn, request: Request, use_case: LoginByCode = Depends(ProvideInLoop[Container.login_by_code])
+) -> SessionOut:
     """The session /login gives; signing in by code proves the address."""
-    return SessionOut.of(await use_case.execute(CodeEntry(body.email, body.code, client_key(request),
-                                                                  session_origin(request))))
+    return SessionOut.of(
+        await use_case.execute(CodeEntry(body.email, body.code, client_key(request), session_origin(request)))
+    )
 
 
-@by_email.post("/login-link", response_model=SessionOut, dependencies=[Depends(no_store)],
-               responses=answers(JSON_BODY, INVALID_TOKEN, DISABLED, UNAVAILABLE))
+@by_email.post(
+    "/login-link",
+    response_model=SessionOut,
+    dependencies=[Depends(no_store)],
+    responses=answers(JSON_BODY, INVALID_TOKEN, DISABLED, UNAVAILABLE),
+)
 @inject
-async def login_by_link(body: TokenIn, request: Request,
-                        use_case: LoginByLink = Depends(ProvideInLoop[Container.login_by_link])) -> SessionOut:
+async def login_by_link(
+    body: TokenIn, request: Request, use_case: LoginByLink = Depends(ProvideInLoop[Container.login_by_link])
+) -> SessionOut:
     """For a front end's page (LOGIN_LINK_URL_TEMPLATE) that passes on the token of the emailed link."""
     return SessionOut.of(await use_case.execute(body.token, session_origin(request)))
 
 
 @router.get("/sessions", response_model=SessionListOut, responses=answers(SIGNED_IN, UNAVAILABLE))
 @inject
-async def list_sessions(caller: Caller = Depends(current_caller),
-                        use_case: ListSessions = Depends(ProvideInLoop[Container.list_sessions])) -> SessionListOut:
+async def list_sessions(
+    caller: Caller = Depends(current_caller),
+    use_case: ListSessions = Depends(ProvideInLoop[Container.list_sessions]),
+) -> SessionListOut:
     """Each login that can still be refreshed; `current` is the one this access token belongs to."""
     return SessionListOut(items=[SessionItemOut.of(s) for s in await use_case.execute(caller)])
 
 
-@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses=answers(INVALID, SIGNED_IN, NOT_FOUND, UNAVAILABLE))
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=answers(INVALID, SIGNED_IN, NOT_FOUND, UNAVAILABLE),
+)
 @inject
-async def end_session(session_id: uuid.UUID, request: Request, caller: Caller = Depends(current_caller),
-                      use_case: EndSession = Depends(ProvideInLoop[Container.end_session])) -> Response:
+async def end_session(
+    session_id: uuid.UUID,
+    request: Request,
+    caller: Caller = Depends(current_caller),
+    use_case: EndSession = Depends(ProvideInLoop[Container.end_session]),
+) -> Response:
     """Its refresh token stops working at once; its access tokens run out within ACCESS_TOKEN_TTL_SECONDS."""
     await use_case.execute(caller.user.id, session_id, session_origin(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -139,9 +208,11 @@ async def end_session(session_id: uuid.UUID, request: Request, caller: Caller = 
 
 @router.post("/logout-all", response_model=MessageOut, responses=answers(SIGNED_IN, UNAVAILABLE))
 @inject
-async def log_out_everywhere_else(request: Request, caller: Caller = Depends(current_caller),
-                                  use_case: LogOutEverywhereElse = Depends(ProvideInLoop[Container.log_out_everywhere_else])
-                                  ) -> MessageOut:
+async def log_out_everywhere_else(
+    request: Request,
+    caller: Caller = Depends(current_caller),
+    use_case: LogOutEverywhereElse = Depends(ProvideInLoop[Container.log_out_everywhere_else]),
+) -> MessageOut:
     """Every session but this one ends: their refresh tokens at once, their access tokens within their TTL."""
     await use_case.execute(caller, session_origin(request))
     return MessageOut(message=translator(request)(N_("Every other session has ended.")))

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, field_validator
 
 from adapters.i18n.catalogs import locale_tag
 from application.account.account_trail import TrailPage
@@ -32,8 +32,12 @@ _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 def _no_control_characters(value: str | None) -> str | None:
     if value is not None and any(_refused_in_names(ch) for ch in value):
-        raise ValueError(N_("must not contain control, format or invisible characters (line breaks, "
-                            "text-direction marks, zero-width spaces)"))
+        raise ValueError(
+            N_(
+                "must not contain control, format or invisible characters (line breaks, "
+                "text-direction marks, zero-width spaces)"
+            )
+        )
     return value
 
 
@@ -64,7 +68,7 @@ PasswordField = Annotated[str, Field(examples=["correct horse battery"])]
 NameField = Annotated[str | None, Field(default=None, max_length=100), AfterValidator(_no_control_characters)]
 
 
-def example(**body: object) -> ConfigDict:
+def example(**body: JsonValue) -> ConfigDict:
     """A whole request body for the OpenAPI document (the fields' own examples do not make one)."""
     return ConfigDict(json_schema_extra={"examples": [body]})
 
@@ -89,16 +93,21 @@ def _language(value: str | None) -> str | None:
     try:
         return locale_tag(value) if value is not None else None
     except ValueError:  # in the reader's language, without echoing what was sent
-        raise ValueError(N_("is not a language this service knows of (a BCP 47 tag such as fr or de-CH)")) from None
+        raise ValueError(
+            N_("is not a language this service knows of (a BCP 47 tag such as fr or de-CH)")
+        ) from None
 
 
-LocaleField = Annotated[str | None, Field(default=None, max_length=35, examples=["fr", "de-CH"]),
-                        AfterValidator(_language)]
-UsernameField = Annotated[str | None, Field(default=None, max_length=64), AfterValidator(_no_control_characters)]
+LocaleField = Annotated[
+    str | None, Field(default=None, max_length=35, examples=["fr", "de-CH"]), AfterValidator(_language)
+]
+UsernameField = Annotated[
+    str | None, Field(default=None, max_length=64), AfterValidator(_no_control_characters)
+]
 
 
-# The prefix Bookly's clients know for everything about signing up and in (signup, address, sessions, password,
-# account): a feature's router shows it, the rest of the path tells the route.
+# The prefix Bookly's clients know for everything about signing up and in (signup, address, sessions,
+# password, account): a feature's router shows it, the rest of the path tells the route.
 AUTH = "/api/v1/auth"
 
 # No length bound here: a token of any length that is not ours gets 400 invalid_token, like any other.
@@ -160,8 +169,12 @@ class SessionOut(BaseModel):
 
     @classmethod
     def of(cls, tokens: SessionTokens) -> SessionOut:
-        return cls(access_token=tokens.access_token, refresh_token=tokens.refresh_token,
-                   token_type=tokens.token_type, user=UserOut.of(tokens.user))
+        return cls(
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            token_type=tokens.token_type,
+            user=UserOut.of(tokens.user),
+        )
 
 
 # The audit trail, as its owner (account) and an administrator (admin) page through it.
@@ -180,8 +193,15 @@ class SecurityEventOut(BaseModel):
 
     @classmethod
     def of(cls, event: SecurityEvent) -> SecurityEventOut:
-        return cls(id=event.id, type=event.type.value, occurred_at=event.occurred_at, ip=event.ip,
-                   device=event.device, actor_id=event.actor_id, detail=event.detail)
+        return cls(
+            id=event.id,
+            type=event.type.value,
+            occurred_at=event.occurred_at,
+            ip=event.ip,
+            device=event.device,
+            actor_id=event.actor_id,
+            detail=event.detail,
+        )
 
 
 class TrailOut(BaseModel):

@@ -3,7 +3,8 @@ books, an administrator removes them. In memory; configured by the environment:
 
     ACCOUNTS_URL        the accounts service, http://localhost:8000 by default (what `./dev serve` is)
     ACCOUNTS_JWKS_URL   its key set, ACCOUNTS_URL/.well-known/jwks.json by default
-    ACCOUNTS_ISSUER     the tokens' iss, ACCOUNTS_URL by default (the service's JWT_ISSUER, else its public URL)
+    ACCOUNTS_ISSUER     the tokens' iss, ACCOUNTS_URL by default (the service's JWT_ISSUER, else its public
+                        URL)
     ACCOUNTS_AUDIENCE   the tokens' aud, bookly by default (the service's JWT_AUDIENCE)
 
     uvicorn --factory examples.books.main:create_app --port 8001
@@ -40,9 +41,12 @@ class Book(NewBook):
 def verifier_from(env: Mapping[str, str], **options: Any) -> TokenVerifier:
     """`options`: TokenVerifier's own (a test's clock, say)."""
     accounts = env.get("ACCOUNTS_URL", "http://localhost:8000").rstrip("/")
-    return TokenVerifier(env.get("ACCOUNTS_JWKS_URL", f"{accounts}/.well-known/jwks.json"),
-                         issuer=env.get("ACCOUNTS_ISSUER", accounts), audience=env.get("ACCOUNTS_AUDIENCE", "bookly"),
-                         **options)
+    return TokenVerifier(
+        env.get("ACCOUNTS_JWKS_URL", f"{accounts}/.well-known/jwks.json"),
+        issuer=env.get("ACCOUNTS_ISSUER", accounts),
+        audience=env.get("ACCOUNTS_AUDIENCE", "bookly"),
+        **options,
+    )
 
 
 def create_app(verifier: TokenVerifier | None = None) -> FastAPI:
@@ -70,8 +74,14 @@ def create_app(verifier: TokenVerifier | None = None) -> FastAPI:
     @app.delete("/api/v1/books/{book_id}", status_code=204, response_class=Response)
     async def remove_book(book_id: uuid.UUID, _: AccessClaims = Depends(admin_only)) -> Response:
         if shelf.pop(book_id, None) is None:
-            return JSONResponse({"message": "There is no book with this id.", "error_code": "book_not_found",
-                                 "resolution": "List the books to find its id."}, status_code=404)
+            return JSONResponse(
+                {
+                    "message": "There is no book with this id.",
+                    "error_code": "book_not_found",
+                    "resolution": "List the books to find its id.",
+                },
+                status_code=404,
+            )
         return Response(status_code=204)
 
     @app.get("/api/v1/whoami")

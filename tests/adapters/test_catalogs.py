@@ -11,7 +11,7 @@ import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
-from adapters.i18n.catalogs import Catalogs, SHIPPED, locale_tag, preferred_languages
+from adapters.i18n.catalogs import SHIPPED, Catalogs, locale_tag, preferred_languages
 
 ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDERS = re.compile(r"%\(\w+\)s|\{\w+\}")
@@ -78,8 +78,11 @@ SLIPS = {"en": "we will send it a link", "de": "Sie haben einen Code?", "fr": "e
 def test_the_wording_slips_are_gone(language: str) -> None:
     slip = SLIPS[language]
     if language == "en":
-        shown = [path.read_text() for folder in ("adapters/mail/templates", "entrypoints/http/templates")
-                 for path in (ROOT / folder).glob("*.*")]
+        shown = [
+            path.read_text()
+            for folder in ("adapters/mail/templates", "entrypoints/http/templates")
+            for path in (ROOT / folder).glob("*.*")
+        ]
     else:
         shown = [m.string for m in catalog(language) if m.id]
     assert not [text for text in shown if slip in text]

@@ -1,5 +1,5 @@
-"""The client package (bookly_accounts_client) on a fake accounts service: an httpx.MockTransport that serves a
-key set of keys made here, a clock the test moves, and tokens signed here."""
+"""The client package (bookly_accounts_client) on a fake accounts service: an httpx.MockTransport that serves
+a key set of keys made here, a clock the test moves, and tokens signed here."""
 
 from __future__ import annotations
 
@@ -23,8 +23,16 @@ from fastapi import Depends, FastAPI
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 import bookly_accounts_client
-from bookly_accounts_client import (AccessClaims, KeysUnavailable, RoleChecker, TokenExpired, TokenRejected,
-                                    TokenVerifier, current_claims, install)
+from bookly_accounts_client import (
+    AccessClaims,
+    KeysUnavailable,
+    RoleChecker,
+    TokenExpired,
+    TokenRejected,
+    TokenVerifier,
+    current_claims,
+    install,
+)
 
 ISSUER, AUDIENCE = "https://accounts.example.com", "bookly"
 JWKS_URL = f"{ISSUER}/.well-known/jwks.json"
@@ -66,8 +74,9 @@ class Accounts:
     def publish(self, kid: str, algorithm: str = "EdDSA") -> None:
         key = new_key(algorithm)
         self.private[kid] = (algorithm, key)
-        self.published.append({**TO_JWK[algorithm](key.public_key(), as_dict=True), "kid": kid, "use": "sig",
-                               "alg": algorithm})
+        self.published.append(
+            {**TO_JWK[algorithm](key.public_key(), as_dict=True), "kid": kid, "use": "sig", "alg": algorithm}
+        )
 
     async def jwks(self, request: httpx.Request) -> httpx.Response:
         self.fetches += 1
@@ -75,19 +84,33 @@ class Accounts:
             await self.gate.wait()
         if self.down:
             return httpx.Response(503, json={"message": "down"})
-        return httpx.Response(200, json={"keys": self.published}, headers={"Cache-Control": self.cache_control})
+        return httpx.Response(
+            200, json={"keys": self.published}, headers={"Cache-Control": self.cache_control}
+        )
 
     def claims(self, **changes: Any) -> dict[str, Any]:
-        claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": str(uuid.uuid4()), "client_id": "bookly-accounts",
-                  "iat": self.clock.now, "exp": int(self.clock.now) + 900, "jti": uuid.uuid4().hex,
-                  "role": "user", "email_verified": True}
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": str(uuid.uuid4()),
+            "client_id": "bookly-accounts",
+            "iat": self.clock.now,
+            "exp": int(self.clock.now) + 900,
+            "jti": uuid.uuid4().hex,
+            "role": "user",
+            "email_verified": True,
+        }
         claims.update(changes)
         return {name: value for name, value in claims.items() if value is not None}
 
     def token(self, kid: str = "k1", header: dict[str, Any] | None = None, **changes: Any) -> str:
         algorithm, key = self.private[kid]
-        return jwt.encode(self.claims(**changes), key, algorithm=algorithm,
-                          headers={"typ": "at+jwt", "kid": kid, **(header or {})})
+        return jwt.encode(
+            self.claims(**changes),
+            key,
+            algorithm=algorithm,
+            headers={"typ": "at+jwt", "kid": kid, **(header or {})},
+        )
 
 
 @pytest.fixture
@@ -102,32 +125,47 @@ def accounts(clock: Clock) -> Accounts:
 
 @pytest.fixture
 async def verifier(accounts: Accounts, clock: Clock) -> Any:
-    async with TokenVerifier(JWKS_URL, issuer=ISSUER, audience=AUDIENCE, transport=httpx.MockTransport(accounts.jwks),
-                             min_refetch_seconds=5, clock=clock, monotonic=clock) as verifier:
+    async with TokenVerifier(
+        JWKS_URL,
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        transport=httpx.MockTransport(accounts.jwks),
+        min_refetch_seconds=5,
+        clock=clock,
+        monotonic=clock,
+    ) as verifier:
         yield verifier
 
 
 def signed_hs256(secret: bytes, header: dict[str, Any], claims: dict[str, Any]) -> str:
     """By hand, as an attacker would: PyJWT itself refuses a public key as an HMAC secret."""
+
     def b64(data: bytes) -> bytes:
         return base64.urlsafe_b64encode(data).rstrip(b"=")
+
     signing_input = b64(json.dumps(header).encode()) + b"." + b64(json.dumps(claims).encode())
     return (signing_input + b"." + b64(hmac.new(secret, signing_input, hashlib.sha256).digest())).decode()
 
 
 @pytest.mark.parametrize("algorithm", ["EdDSA", "ES256", "RS256"])
-async def test_a_token_verifies_with_the_published_key(accounts: Accounts, verifier: TokenVerifier,
-                                                       algorithm: str) -> None:
+async def test_a_token_verifies_with_the_published_key(
+    accounts: Accounts, verifier: TokenVerifier, algorithm: str
+) -> None:
     accounts.publish("k2", algorithm)
     claims = await verifier.verify(accounts.token("k2", role="admin", email="ada@example.com"))
     assert isinstance(claims, AccessClaims)
-    assert (claims.role, claims.email_verified, claims.client_id, claims.email) == ("admin", True, "bookly-accounts",
-                                                                                    "ada@example.com")
+    assert (claims.role, claims.email_verified, claims.client_id, claims.email) == (
+        "admin",
+        True,
+        "bookly-accounts",
+        "ada@example.com",
+    )
     assert claims.exp == int(accounts.clock.now) + 900
 
 
-async def test_the_key_set_is_kept_as_long_as_its_max_age_says(accounts: Accounts, verifier: TokenVerifier,
-                                                               clock: Clock) -> None:
+async def test_the_key_set_is_kept_as_long_as_its_max_age_says(
+    accounts: Accounts, verifier: TokenVerifier, clock: Clock
+) -> None:
     accounts.cache_control = "public, max-age=60"
     for _ in range(3):
         await verifier.verify(accounts.token())
@@ -140,7 +178,8 @@ async def test_the_key_set_is_kept_as_long_as_its_max_age_says(accounts: Account
 
 
 async def test_an_unknown_kid_fetches_the_key_set_again_at_most_every_few_seconds(
-        accounts: Accounts, verifier: TokenVerifier, clock: Clock) -> None:
+    accounts: Accounts, verifier: TokenVerifier, clock: Clock
+) -> None:
     await verifier.verify(accounts.token())
     clock.advance(5)
     accounts.publish("k2")  # a rotation: the new key is published before it signs
@@ -171,8 +210,9 @@ async def test_concurrent_requests_share_one_fetch(accounts: Accounts, verifier:
     assert accounts.fetches == 1
 
 
-async def test_while_the_service_is_down_the_keys_it_had_still_verify(accounts: Accounts, verifier: TokenVerifier,
-                                                                     clock: Clock) -> None:
+async def test_while_the_service_is_down_the_keys_it_had_still_verify(
+    accounts: Accounts, verifier: TokenVerifier, clock: Clock
+) -> None:
     await verifier.verify(accounts.token())
     accounts.down = True
     clock.advance(301)
@@ -191,8 +231,9 @@ async def test_while_the_service_is_down_the_keys_it_had_still_verify(accounts: 
     assert accounts.fetches == 4  # back on the service's max-age
 
 
-async def test_with_no_key_set_yet_and_the_service_down_keys_are_unavailable(accounts: Accounts,
-                                                                             verifier: TokenVerifier) -> None:
+async def test_with_no_key_set_yet_and_the_service_down_keys_are_unavailable(
+    accounts: Accounts, verifier: TokenVerifier
+) -> None:
     accounts.down = True
     with pytest.raises(KeysUnavailable):
         await verifier.verify(accounts.token())
@@ -208,20 +249,31 @@ async def test_a_token_expires_at_its_exp(accounts: Accounts, verifier: TokenVer
 
 
 FORGERIES = {
-    "alg none": lambda a: jwt.encode(a.claims(), None, algorithm="none", headers={"typ": "at+jwt", "kid": "k1"}),
+    "alg none": lambda a: jwt.encode(
+        a.claims(), None, algorithm="none", headers={"typ": "at+jwt", "kid": "k1"}
+    ),
     "HS256 with the public key": lambda a: signed_hs256(
-        a.private["k1"][1].public_key().public_bytes(serialization.Encoding.PEM,
-                                                     serialization.PublicFormat.SubjectPublicKeyInfo),
-        {"alg": "HS256", "typ": "at+jwt", "kid": "k1"}, a.claims()),
-    "HS256 with the JWK": lambda a: signed_hs256(json.dumps(a.published[0]).encode(),
-                                                 {"alg": "HS256", "typ": "at+jwt", "kid": "k1"}, a.claims()),
-    "a foreign key under our kid": lambda a: jwt.encode(a.claims(), new_key(), algorithm="EdDSA",
-                                                        headers={"typ": "at+jwt", "kid": "k1"}),
-    "a foreign kid": lambda a: jwt.encode(a.claims(), new_key(), algorithm="EdDSA",
-                                          headers={"typ": "at+jwt", "kid": "foreign"}),
-    "no kid": lambda a: jwt.encode(a.claims(), a.private["k1"][1], algorithm="EdDSA", headers={"typ": "at+jwt"}),
-    "another algorithm than its key's": lambda a: jwt.encode(a.claims(), new_key("ES256"), algorithm="ES256",
-                                                             headers={"typ": "at+jwt", "kid": "k1"}),
+        a.private["k1"][1]
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo),
+        {"alg": "HS256", "typ": "at+jwt", "kid": "k1"},
+        a.claims(),
+    ),
+    "HS256 with the JWK": lambda a: signed_hs256(
+        json.dumps(a.published[0]).encode(), {"alg": "HS256", "typ": "at+jwt", "kid": "k1"}, a.claims()
+    ),
+    "a foreign key under our kid": lambda a: jwt.encode(
+        a.claims(), new_key(), algorithm="EdDSA", headers={"typ": "at+jwt", "kid": "k1"}
+    ),
+    "a foreign kid": lambda a: jwt.encode(
+        a.claims(), new_key(), algorithm="EdDSA", headers={"typ": "at+jwt", "kid": "foreign"}
+    ),
+    "no kid": lambda a: jwt.encode(
+        a.claims(), a.private["k1"][1], algorithm="EdDSA", headers={"typ": "at+jwt"}
+    ),
+    "another algorithm than its key's": lambda a: jwt.encode(
+        a.claims(), new_key("ES256"), algorithm="ES256", headers={"typ": "at+jwt", "kid": "k1"}
+    ),
     "another audience": lambda a: a.token(aud="another-service"),
     "another issuer": lambda a: a.token(iss="https://evil.example"),
     "typ JWT": lambda a: a.token(header={"typ": "JWT"}),
@@ -229,8 +281,10 @@ FORGERIES = {
     "email_verified a string": lambda a: a.token(email_verified="yes"),
     "role a number": lambda a: a.token(role=1),
     "not a JWT": lambda a: "not.a.jwt",
-    **{f"no {claim}": (lambda claim: lambda a: a.token(**{claim: None}))(claim)
-       for claim in ("iss", "aud", "sub", "exp", "iat", "jti", "client_id", "role", "email_verified")},
+    **{
+        f"no {claim}": (lambda claim: lambda a: a.token(**{claim: None}))(claim)  # noqa: B023  (bound by the call)
+        for claim in ("iss", "aud", "sub", "exp", "iat", "jti", "client_id", "role", "email_verified")
+    },
 }
 
 
@@ -243,11 +297,19 @@ async def test_the_verifier_refuses(accounts: Accounts, verifier: TokenVerifier,
         await verifier.verify(accounts.token())
 
 
-async def test_a_symmetric_key_in_the_key_set_is_never_used(accounts: Accounts, verifier: TokenVerifier) -> None:
+async def test_a_symmetric_key_in_the_key_set_is_never_used(
+    accounts: Accounts, verifier: TokenVerifier
+) -> None:
     await verifier.verify(accounts.token())
     secret = b"s" * 32
-    accounts.published.append({"kty": "oct", "k": base64.urlsafe_b64encode(secret).rstrip(b"=").decode(),
-                               "kid": "sym", "alg": "HS256"})
+    accounts.published.append(
+        {
+            "kty": "oct",
+            "k": base64.urlsafe_b64encode(secret).rstrip(b"=").decode(),
+            "kid": "sym",
+            "alg": "HS256",
+        }
+    )
     token = jwt.encode(accounts.claims(), secret, algorithm="HS256", headers={"typ": "at+jwt", "kid": "sym"})
     with pytest.raises(TokenRejected):
         await verifier.verify(token)
@@ -281,18 +343,27 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_the_dependencies_answer_in_booklys_error_shape(api: httpx.AsyncClient, accounts: Accounts,
-                                                             clock: Clock) -> None:
+async def test_the_dependencies_answer_in_booklys_error_shape(
+    api: httpx.AsyncClient, accounts: Accounts, clock: Clock
+) -> None:
     token = accounts.token(role="user")
     assert (await api.get("/me", headers=bearer(token))).status_code == 200
     for headers in ({}, bearer("junk"), {"Authorization": f"Basic {token}"}):
         missing = await api.get("/me", headers=headers)
         assert missing.status_code == 401 and missing.headers["www-authenticate"] == "Bearer"
         assert missing.json()["error_code"] == "not_authenticated" and set(missing.json()) == {
-            "message", "error_code", "resolution"}
+            "message",
+            "error_code",
+            "resolution",
+        }
 
-    unverified_admin = await api.get("/admin", headers=bearer(accounts.token(role="admin", email_verified=False)))
-    assert (unverified_admin.status_code, unverified_admin.json()["error_code"]) == (403, "account_not_verified")
+    unverified_admin = await api.get(
+        "/admin", headers=bearer(accounts.token(role="admin", email_verified=False))
+    )
+    assert (unverified_admin.status_code, unverified_admin.json()["error_code"]) == (
+        403,
+        "account_not_verified",
+    )
     user = await api.get("/admin", headers=bearer(token))
     assert (user.status_code, user.json()["error_code"]) == (403, "insufficient_permissions")
     assert (await api.get("/admin", headers=bearer(accounts.token(role="admin")))).status_code == 200
@@ -302,7 +373,9 @@ async def test_the_dependencies_answer_in_booklys_error_shape(api: httpx.AsyncCl
     assert expired.status_code == 401 and expired.json()["message"] == "The access token has expired."
 
 
-async def test_with_no_keys_to_verify_with_the_answer_is_503(api: httpx.AsyncClient, accounts: Accounts) -> None:
+async def test_with_no_keys_to_verify_with_the_answer_is_503(
+    api: httpx.AsyncClient, accounts: Accounts
+) -> None:
     accounts.down = True
     answer = await api.get("/me", headers=bearer(accounts.token()))
     assert (answer.status_code, answer.json()["error_code"]) == (503, "service_unavailable")

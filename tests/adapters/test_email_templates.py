@@ -59,14 +59,20 @@ def test_a_templates_dir_overrides_a_shipped_template_file_by_file(tmp_path: Pat
     assert LINK in content.text_body  # the other parts still come from the shipped templates
 
 
-@pytest.mark.parametrize(("subject", "sender_name"), [
-    ("Hello\r\nBcc: x@y", "Bookly Accounts"),
-    ("Hello", "Bookly\r\nBcc: x@y"),
-    ("Hello\nBcc: x@y", "Bookly Accounts"),
-])
+@pytest.mark.parametrize(
+    ("subject", "sender_name"),
+    [
+        ("Hello\r\nBcc: x@y", "Bookly Accounts"),
+        ("Hello", "Bookly\r\nBcc: x@y"),
+        ("Hello\nBcc: x@y", "Bookly Accounts"),
+    ],
+)
 def test_a_line_break_in_a_header_cannot_add_a_header(subject, sender_name):
-    message = OutboxMessage(recipient="reader@example.com", created_at=datetime.now(UTC),
-                            content=EmailContent(subject=subject, text_body="t", html_body="<p>h</p>"))
+    message = OutboxMessage(
+        recipient="reader@example.com",
+        created_at=datetime.now(UTC),
+        content=EmailContent(subject=subject, text_body="t", html_body="<p>h</p>"),
+    )
 
     with pytest.raises(DeliveryError) as caught:
         build_mime(message, "noreply@bookly.test", sender_name)
@@ -74,11 +80,20 @@ def test_a_line_break_in_a_header_cannot_add_a_header(subject, sender_name):
     assert caught.value.permanent
 
 
-@pytest.mark.parametrize("recipient", ["=?utf-8?q?a=2C_ceo=40victim=2Eexample=2C_b?=@attacker.example",
-                                       "a@x.example, ceo@victim.example", "no-at-sign"])
+@pytest.mark.parametrize(
+    "recipient",
+    [
+        "=?utf-8?q?a=2C_ceo=40victim=2Eexample=2C_b?=@attacker.example",
+        "a@x.example, ceo@victim.example",
+        "no-at-sign",
+    ],
+)
 def test_a_stored_address_cannot_become_other_recipients(recipient):
-    message = OutboxMessage(recipient=recipient, created_at=datetime.now(UTC),
-                            content=EmailContent(subject="Hello", text_body="t", html_body="<p>h</p>"))
+    message = OutboxMessage(
+        recipient=recipient,
+        created_at=datetime.now(UTC),
+        content=EmailContent(subject="Hello", text_body="t", html_body="<p>h</p>"),
+    )
 
     with pytest.raises(DeliveryError) as caught:
         build_mime(message, "noreply@bookly.test", "Bookly Accounts")
@@ -87,27 +102,33 @@ def test_a_stored_address_cannot_become_other_recipients(recipient):
 
 
 def test_the_to_header_names_the_one_recipient():
-    message = OutboxMessage(recipient="ada@example.com", created_at=datetime.now(UTC),
-                            content=EmailContent(subject="Hello", text_body="t", html_body="<p>h</p>"))
+    message = OutboxMessage(
+        recipient="ada@example.com",
+        created_at=datetime.now(UTC),
+        content=EmailContent(subject="Hello", text_body="t", html_body="<p>h</p>"),
+    )
 
     mime = build_mime(message, "noreply@bookly.test", "Bookly, Accounts")
 
     assert [a.addr_spec for a in mime["To"].addresses] == ["ada@example.com"]
-    assert [(a.display_name, a.addr_spec) for a in mime["From"].addresses] == [("Bookly, Accounts",
-                                                                                 "noreply@bookly.test")]
+    assert [(a.display_name, a.addr_spec) for a in mime["From"].addresses] == [
+        ("Bookly, Accounts", "noreply@bookly.test")
+    ]
 
 
-@pytest.mark.parametrize(("seconds", "said"), [(3600, "1 hour"), (5400, "90 minutes"), (86400, "1 day"),
-                                               (45, "45 seconds")])
+@pytest.mark.parametrize(
+    ("seconds", "said"), [(3600, "1 hour"), (5400, "90 minutes"), (86400, "1 day"), (45, "45 seconds")]
+)
 def test_the_reset_email_says_how_long_its_link_lasts(seconds, said):
-    content = JinjaEmailRenderer().render("reset_password", {"name": "", "link": LINK,
-                                                             "valid_for": timedelta(seconds=seconds)})
+    content = JinjaEmailRenderer().render(
+        "reset_password", {"name": "", "link": LINK, "valid_for": timedelta(seconds=seconds)}
+    )
 
     assert f"expire in {said}" in content.text_body and f"expire in {said}" in content.html_body
 
 
-# Issue 22: one line, the same in every code email of a language, that a reader finds with the mailbox's search
-# (and the README quotes): the label, a space, the code.
+# Issue 22: one line, the same in every code email of a language, that a reader finds with the mailbox's
+# search (and the README quotes): the label, a space, the code.
 CODE_LINE = {"en": "Your code: 123456", "fr": "Votre code : 123456", "de": "Ihr Code: 123456"}
 CODE_EMAILS = {
     "verify_email": {"name": "Ada", "link": LINK, "code": "123456"},

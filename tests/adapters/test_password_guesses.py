@@ -48,8 +48,9 @@ async def test_a_stolen_token_gets_no_more_guesses_than_login_gives(world: World
 
 async def test_the_right_current_password_is_no_guess(world: World) -> None:
     for n in range(world.login_failures.limit + 2):
-        await world.change_password().execute(await change(world, f"password {n}" if n else "correct horse",
-                                                     f"password {n + 1}"))
+        await world.change_password().execute(
+            await change(world, f"password {n}" if n else "correct horse", f"password {n + 1}")
+        )
 
 
 async def test_a_new_password_refused_by_the_policy_costs_no_guess(world: World) -> None:

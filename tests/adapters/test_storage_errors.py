@@ -33,10 +33,13 @@ OUTAGES = {
     "ConnectionResetError": lambda: ConnectionResetError("reset by peer"),
     "OSError": lambda: OSError("network is unreachable"),
     "asyncpg ConnectionDoesNotExistError": lambda: asyncpg.exceptions.ConnectionDoesNotExistError(
-        "connection was closed in the middle of operation"),
+        "connection was closed in the middle of operation"
+    ),
     "asyncpg InterfaceError": lambda: asyncpg.exceptions.InterfaceError("another operation is in progress"),
     "asyncpg AdminShutdownError": lambda: asyncpg.exceptions.AdminShutdownError("terminating connection"),
-    "asyncpg CannotConnectNowError": lambda: asyncpg.exceptions.CannotConnectNowError("the database is starting"),
+    "asyncpg CannotConnectNowError": lambda: asyncpg.exceptions.CannotConnectNowError(
+        "the database is starting"
+    ),
     "asyncpg TooManyConnectionsError": lambda: asyncpg.exceptions.TooManyConnectionsError("too many clients"),
     "sqlalchemy pool TimeoutError": lambda: exc.TimeoutError("QueuePool limit reached"),
     "sqlalchemy ResourceClosedError": lambda: exc.ResourceClosedError("This Connection is closed"),
@@ -45,7 +48,9 @@ OUTAGES = {
     "InternalError XX000": lambda: dbapi(exc.InternalError, "XX000"),
     "OperationalError": lambda: dbapi(exc.OperationalError),
     "DBAPIError, connection invalidated": lambda: dbapi(exc.DBAPIError, invalidated=True),
-    "StatementError around a TimeoutError": lambda: exc.StatementError("timed out", "SELECT 1", {}, TimeoutError()),
+    "StatementError around a TimeoutError": lambda: exc.StatementError(
+        "timed out", "SELECT 1", {}, TimeoutError()
+    ),
 }
 
 
@@ -127,13 +132,23 @@ async def test_a_timeout_at_the_first_statement_is_not_sent_again() -> None:
     assert len(engine.connections) == 1
 
 
-@pytest.mark.parametrize("error", [
-    dbapi(exc.IntegrityError, "23505"), dbapi(exc.DataError, "22P02"), dbapi(exc.ProgrammingError, "42601"),
-    dbapi(exc.DBAPIError, "22003"), ValueError("a bug of ours"), exc.ArgumentError("a bug of ours")])
+@pytest.mark.parametrize(
+    "error",
+    [
+        dbapi(exc.IntegrityError, "23505"),
+        dbapi(exc.DataError, "22P02"),
+        dbapi(exc.ProgrammingError, "42601"),
+        dbapi(exc.DBAPIError, "22003"),
+        ValueError("a bug of ours"),
+        exc.ArgumentError("a bug of ours"),
+    ],
+)
 def test_a_statements_own_fault_is_left_to_the_caller(error: Exception) -> None:
     assert storage_error(error) is None
 
 
 def test_a_missing_table_says_migrate() -> None:
-    error = exc.ProgrammingError("SELECT 1", {}, Exception('UndefinedTableError: relation "users" does not exist'))
+    error = exc.ProgrammingError(
+        "SELECT 1", {}, Exception('UndefinedTableError: relation "users" does not exist')
+    )
     assert isinstance(storage_error(error), StorageNotMigrated)

@@ -61,8 +61,11 @@ def test_an_address_that_leads_to_a_public_one_is_public(address: str) -> None:
     assert _public(address)
 
 
-@pytest.mark.parametrize("address", [a for a in INWARD.values() if ":" in a and "%" not in a],
-                         ids=[k for k, a in INWARD.items() if ":" in a and "%" not in a])
+@pytest.mark.parametrize(
+    "address",
+    [a for a in INWARD.values() if ":" in a and "%" not in a],
+    ids=[k for k, a in INWARD.items() if ":" in a and "%" not in a],
+)
 async def test_a_url_naming_such_an_address_is_refused(address: str) -> None:
     with pytest.raises(InvalidWebhook):
         await PublicWebhookTargets().check(f"https://[{address}]/hooks")
@@ -82,5 +85,8 @@ async def test_the_checked_addresses_are_the_ones_pinned() -> None:
         return ["93.184.215.14", "2606:4700::1111"]
 
     pinned = await PublicWebhookTargets(resolve=resolve).pin("https://Bücher.example:8443/hooks")
-    assert (pinned.host, pinned.port, pinned.addresses) == ("xn--bcher-kva.example", 8443,
-                                                            ("93.184.215.14", "2606:4700::1111"))
+    assert (pinned.host, pinned.port, pinned.addresses) == (
+        "xn--bcher-kva.example",
+        8443,
+        ("93.184.215.14", "2606:4700::1111"),
+    )

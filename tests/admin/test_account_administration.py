@@ -10,8 +10,7 @@ from application.admin.create_admin import NewAdmin
 from application.admin.find_users import UserSearch
 from application.sessions.login import Credentials
 from domain.errors import AccountDisabled, InvalidCursor, LastAdmin, NotAuthenticated, WrongPassword
-from domain.user import Role
-from domain.user import UserFilter
+from domain.user import Role, UserFilter
 from tests.world import World
 
 
@@ -26,9 +25,11 @@ async def test_a_disabled_account_loses_its_sessions_and_cannot_log_in_until_ena
 
     changed = await world.administer_account().execute(AccountChange(ada.id, disabled=True))
     assert changed.disabled is True
-    for attempt in (world.authenticate().execute(session.access_token),
-                    world.refresh_session().execute(session.refresh_token),
-                    world.login().execute(Credentials("ada@example.com", "correct horse"))):
+    for attempt in (
+        world.authenticate().execute(session.access_token),
+        world.refresh_session().execute(session.refresh_token),
+        world.login().execute(Credentials("ada@example.com", "correct horse")),
+    ):
         with pytest.raises(AccountDisabled):
             await attempt
     assert event_types(world)[-1] == "user.disabled"
@@ -42,8 +43,11 @@ async def test_a_disabled_account_loses_its_sessions_and_cannot_log_in_until_ena
 async def test_the_last_active_admin_is_kept_however_it_would_go() -> None:
     world = World()
     root = await world.create_admin().execute(NewAdmin("root@example.com", "correct horse"))
-    for change in (AccountChange(root.id, role=Role.USER), AccountChange(root.id, disabled=True),
-                   AccountChange(root.id, is_verified=False)):
+    for change in (
+        AccountChange(root.id, role=Role.USER),
+        AccountChange(root.id, disabled=True),
+        AccountChange(root.id, is_verified=False),
+    ):
         with pytest.raises(LastAdmin):
             await world.administer_account().execute(change)
     with pytest.raises(LastAdmin):
@@ -140,7 +144,9 @@ async def test_an_account_is_found_by_id_or_address_and_described_with_its_last_
     async with world.uow as uow:
         for _ in range(450):
             world.clock.advance(timedelta(seconds=1))
-            await uow.security_events.add(SecurityEvent(SecurityEventType.SESSION_ENDED, ada.id, world.clock.now()))
+            await uow.security_events.add(
+                SecurityEvent(SecurityEventType.SESSION_ENDED, ada.id, world.clock.now())
+            )
         await uow.commit()
     described = await describe.execute(ada.id)
     assert described.sessions == 1 and described.last_sign_in == signed_in_at

@@ -25,10 +25,14 @@ async def test_send_mail_queues_one_message_per_distinct_recipient() -> None:
 
 async def test_send_mail_floods_no_inbox() -> None:
     world = World()
-    outcomes = [await world.send_mail().execute(["victim@example.com", f"other{n}@example.com"]) for n in range(8)]
+    outcomes = [
+        await world.send_mail().execute(["victim@example.com", f"other{n}@example.com"]) for n in range(8)
+    ]
     to_victim = [m for m in world.uow.outbox_messages if m.recipient == "victim@example.com"]
     assert len(to_victim) == world.per_address.limit
-    assert [o.skipped for o in outcomes] == [0] * world.per_address.limit + [1] * (8 - world.per_address.limit)
+    assert [o.skipped for o in outcomes] == [0] * world.per_address.limit + [1] * (
+        8 - world.per_address.limit
+    )
 
 
 async def test_users_are_listed_a_page_at_a_time() -> None:

@@ -24,8 +24,8 @@ from tests.fakes import ShiftedClock
 from tests.settings import service_settings
 from tests.smtp_server import SmtpTestServer
 
-# The tests' client is an API client, as Bookly's are: it asks for JSON by name, so the emailed links answer it
-# as they always did; a test of a browser or a mail scanner sends its own Accept.
+# The tests' client is an API client, as Bookly's are: it asks for JSON by name, so the emailed links answer
+# it as they always did; a test of a browser or a mail scanner sends its own Accept.
 API_CLIENT = {"Accept": "application/json"}
 LINK = re.compile(r"https?://\S+?/api/v1/auth/[\w-]+/[\w.-]+")
 
@@ -63,16 +63,21 @@ class Service:
     async def email(self, count: int) -> EmailMessage:
         return (await self.smtp.wait_for(count))[count - 1]
 
-    async def signup(self, email: str, password: str = "correct horse battery", **extra: str) -> httpx.Response:
-        return await self.client.post("/api/v1/auth/signup", json={"email": email, "password": password, **extra})
+    async def signup(
+        self, email: str, password: str = "correct horse battery", **extra: str
+    ) -> httpx.Response:
+        return await self.client.post(
+            "/api/v1/auth/signup", json={"email": email, "password": password, **extra}
+        )
 
     async def login(self, email: str, password: str = "correct horse battery") -> httpx.Response:
         return await self.client.post("/api/v1/auth/login", json={"email": email, "password": password})
 
 
 @asynccontextmanager
-async def running_service(database_url: str, smtp: SmtpTestServer, tracer_provider: object = None,
-                          **overrides: object) -> AsyncIterator[Service]:
+async def running_service(
+    database_url: str, smtp: SmtpTestServer, tracer_provider: object = None, **overrides: object
+) -> AsyncIterator[Service]:
     """The app in process (httpx's ASGI transport, its lifespan run as a server runs it), with a clock the
     test can move on. Only what needs a socket (a browser) serves it over one: `serving_over_http`.
     `tracer_provider`: traces go there, as to a collector when OTEL_EXPORTER_OTLP_ENDPOINT is set."""
@@ -86,13 +91,16 @@ async def running_service(database_url: str, smtp: SmtpTestServer, tracer_provid
         # The worker finishes the message in hand at shutdown, which may wait for a slow SMTP server.
         async with LifespanManager(app, startup_timeout=30, shutdown_timeout=60) as manager:
             transport = httpx.ASGITransport(app=manager.app, client=("127.0.0.1", 50_000))
-            async with httpx.AsyncClient(transport=transport, base_url=f"http://{settings.DOMAIN}",
-                                         headers=API_CLIENT) as client:
+            async with httpx.AsyncClient(
+                transport=transport, base_url=f"http://{settings.DOMAIN}", headers=API_CLIENT
+            ) as client:
                 yield Service(client, smtp, clock, settings, container, app)
 
 
 @asynccontextmanager
-async def serving_over_http(database_url: str, smtp: SmtpTestServer, **overrides: object) -> AsyncIterator[Service]:
+async def serving_over_http(
+    database_url: str, smtp: SmtpTestServer, **overrides: object
+) -> AsyncIterator[Service]:
     """The app under uvicorn on a free loopback port, for a client that needs a real URL (a browser)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -110,7 +118,9 @@ async def serving_over_http(database_url: str, smtp: SmtpTestServer, **overrides
                 task.result()
             await asyncio.sleep(0.01)
         try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30, headers=API_CLIENT) as client:
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{port}", timeout=30, headers=API_CLIENT
+            ) as client:
                 yield Service(client, smtp, clock, settings)
         finally:
             server.should_exit = True

@@ -34,7 +34,9 @@ async def test_sign_up_verify_by_email_and_log_in(service: Service) -> None:
     assert again.status_code == 200 and "already" in again.json()["message"]
 
     session = (await service.login("ada@example.com")).json()
-    me = await service.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {session['access_token']}"})
+    me = await service.client.get(
+        "/api/v1/auth/me", headers={"Authorization": f"Bearer {session['access_token']}"}
+    )
     assert me.status_code == 200 and me.json()["is_verified"] is True
 
 
@@ -62,8 +64,12 @@ async def test_reset_a_forgotten_password_from_the_emailed_link(service: Service
     await service.signup("cy@example.com")
     old = (await service.login("cy@example.com")).json()
 
-    response = await service.client.post("/api/v1/auth/password-reset-request", json={"email": "cy@example.com"})
-    unknown = await service.client.post("/api/v1/auth/password-reset-request", json={"email": "no@example.com"})
+    response = await service.client.post(
+        "/api/v1/auth/password-reset-request", json={"email": "cy@example.com"}
+    )
+    unknown = await service.client.post(
+        "/api/v1/auth/password-reset-request", json={"email": "no@example.com"}
+    )
     assert response.status_code == unknown.status_code == 200 and response.json() == unknown.json()
 
     link = await service.link_in_email(2)
@@ -86,14 +92,16 @@ async def test_mismatched_passwords_and_a_verification_token_are_refused_by_rese
     await service.client.post("/api/v1/auth/password-reset-request", json={"email": "di@example.com"})
     reset_link = await service.link_in_email(2)
 
-    mismatch = await service.client.post(reset_link, json={"new_password": "a brand new secret",
-                                                           "confirm_new_password": "a different secret"})
+    mismatch = await service.client.post(
+        reset_link, json={"new_password": "a brand new secret", "confirm_new_password": "a different secret"}
+    )
     assert mismatch.status_code == 400 and mismatch.json()["error_code"] == "passwords_mismatch"
 
     token = verify_link.rsplit("/", 1)[1]
-    wrong_purpose = await service.client.post(f"/api/v1/auth/password-reset-confirm/{token}",
-                                              json={"new_password": "a brand new secret",
-                                                    "confirm_new_password": "a brand new secret"})
+    wrong_purpose = await service.client.post(
+        f"/api/v1/auth/password-reset-confirm/{token}",
+        json={"new_password": "a brand new secret", "confirm_new_password": "a brand new secret"},
+    )
     assert wrong_purpose.status_code == 400 and wrong_purpose.json()["error_code"] == "invalid_token"
 
 
@@ -112,8 +120,9 @@ async def test_an_expired_reset_link_is_refused(service: Service) -> None:
     await service.client.post("/api/v1/auth/password-reset-request", json={"email": "eve@example.com"})
     link = await service.link_in_email(2)
     service.clock.advance(timedelta(hours=1, minutes=1))
-    response = await service.client.post(link, json={"new_password": "a brand new secret",
-                                                     "confirm_new_password": "a brand new secret"})
+    response = await service.client.post(
+        link, json={"new_password": "a brand new secret", "confirm_new_password": "a brand new secret"}
+    )
     assert response.status_code == 400 and response.json()["error_code"] == "token_expired"
 
 
@@ -127,7 +136,9 @@ async def test_two_concurrent_signups_with_one_address_give_201_and_409(service:
 async def test_refresh_rotates_and_logout_ends_the_session(service: Service) -> None:
     await service.signup("gil@example.com")
     session = (await service.login("gil@example.com")).json()
-    rotated = await service.client.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
+    rotated = await service.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
+    )
     assert rotated.status_code == 200 and rotated.json()["refresh_token"] != session["refresh_token"]
 
     new = rotated.json()["refresh_token"]
@@ -139,7 +150,9 @@ async def test_refresh_rotates_and_logout_ends_the_session(service: Service) -> 
 async def test_errors_share_one_shape(service: Service) -> None:
     cases = [
         await service.client.post("/api/v1/auth/signup", json={"email": "x"}),
-        await service.client.post("/api/v1/auth/signup", json={"email": "not-an-address", "password": "x" * 12}),
+        await service.client.post(
+            "/api/v1/auth/signup", json={"email": "not-an-address", "password": "x" * 12}
+        ),
         await service.client.post("/api/v1/auth/login", json={"email": "no@example.com", "password": "nope"}),
         await service.client.get("/api/v1/auth/me", headers={"Authorization": "Bearer nonsense"}),
         await service.client.get("/api/v1/auth/verify/garbage"),
@@ -153,8 +166,9 @@ async def test_errors_share_one_shape(service: Service) -> None:
 
 async def test_an_admin_sends_one_message_per_recipient(service: Service) -> None:
     admin = await verified_admin(service)
-    response = await service.client.post("/api/v1/auth/send_mail", headers=admin,
-                                         json={"addresses": ["a@example.com", "b@example.com"]})
+    response = await service.client.post(
+        "/api/v1/auth/send_mail", headers=admin, json={"addresses": ["a@example.com", "b@example.com"]}
+    )
     assert response.status_code == 202
     messages = await service.smtp.wait_for(2)
     assert sorted(m["To"] for m in messages) == ["a@example.com", "b@example.com"]

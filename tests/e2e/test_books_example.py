@@ -1,5 +1,6 @@
 """The books example trusts the accounts service through the client package alone: the service runs on
-PostgreSQL under uvicorn, and the books API (in process) fetches its key set over HTTP, on the service's clock."""
+PostgreSQL under uvicorn, and the books API (in process) fetches its key set over HTTP, on the service's
+clock."""
 
 from __future__ import annotations
 
@@ -36,10 +37,14 @@ async def books(accounts: Service) -> AsyncIterator[httpx.AsyncClient]:
     def now() -> float:
         return accounts.clock.now().timestamp()
 
-    app = create_app(verifier_from({"ACCOUNTS_URL": accounts.settings.public_base_url}, clock=now, monotonic=now))
-    async with LifespanManager(app) as manager:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://books") as client:
-            yield client
+    app = create_app(
+        verifier_from({"ACCOUNTS_URL": accounts.settings.public_base_url}, clock=now, monotonic=now)
+    )
+    async with (
+        LifespanManager(app) as manager,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://books") as client,
+    ):
+        yield client
 
 
 @pytest.fixture
@@ -71,7 +76,8 @@ def kid(token: str) -> str:
 
 
 async def test_a_verified_account_gets_in_and_only_an_administrator_removes_books(
-        accounts: Service, books: httpx.AsyncClient, run_accounts: RunAccounts) -> None:
+    accounts: Service, books: httpx.AsyncClient, run_accounts: RunAccounts
+) -> None:
     nobody = await books.get("/api/v1/books")
     assert (nobody.status_code, nobody.json()["error_code"]) == (401, "not_authenticated")
     assert nobody.headers["www-authenticate"] == "Bearer"
@@ -85,23 +91,30 @@ async def test_a_verified_account_gets_in_and_only_an_administrator_removes_book
 
     assert (await accounts.client.get(await accounts.link_in_email(1))).status_code == 200
     ada = await access_token(accounts, "ada@example.com")
-    added = await books.post("/api/v1/books", json={"title": "Dune", "author": "Frank Herbert"}, headers=bearer(ada))
+    added = await books.post(
+        "/api/v1/books", json={"title": "Dune", "author": "Frank Herbert"}, headers=bearer(ada)
+    )
     assert added.status_code == 201
     assert added.json()["added_by"] == jwt.decode(ada, options={"verify_signature": False})["sub"]
-    assert [book["title"] for book in (await books.get("/api/v1/books", headers=bearer(ada))).json()] == ["Dune"]
+    assert [book["title"] for book in (await books.get("/api/v1/books", headers=bearer(ada))).json()] == [
+        "Dune"
+    ]
     not_admin = await books.delete(f"/api/v1/books/{added.json()['id']}", headers=bearer(ada))
     assert (not_admin.status_code, not_admin.json()["error_code"]) == (403, "insufficient_permissions")
 
     await run_accounts("create-admin", "--email", "root@example.com", "--password", PASSWORD)
     root = await access_token(accounts, "root@example.com")
-    assert (await books.delete(f"/api/v1/books/{added.json()['id']}", headers=bearer(root))).status_code == 204
+    assert (
+        await books.delete(f"/api/v1/books/{added.json()['id']}", headers=bearer(root))
+    ).status_code == 204
     assert (await books.get("/api/v1/books", headers=bearer(root))).json() == []
     gone = await books.delete(f"/api/v1/books/{added.json()['id']}", headers=bearer(root))
     assert (gone.status_code, gone.json()["error_code"]) == (404, "book_not_found")
 
 
 async def test_after_a_key_rotation_new_and_old_tokens_verify_without_a_restart(
-        accounts: Service, books: httpx.AsyncClient, run_accounts: RunAccounts) -> None:
+    accounts: Service, books: httpx.AsyncClient, run_accounts: RunAccounts
+) -> None:
     await run_accounts("create-admin", "--email", "root@example.com", "--password", PASSWORD)
     old = await access_token(accounts, "root@example.com")
     assert (await books.get("/api/v1/books", headers=bearer(old))).status_code == 200  # the key set is cached
@@ -125,24 +138,40 @@ async def test_after_a_key_rotation_new_and_old_tokens_verify_without_a_restart(
     assert (await books.get("/api/v1/books", headers=bearer(new))).status_code == 200
 
 
-async def test_the_books_api_refuses_forged_tokens(accounts: Service, books: httpx.AsyncClient, pg_url: str,
-                                                   smtp_server: SmtpTestServer, run_accounts: RunAccounts) -> None:
+async def test_the_books_api_refuses_forged_tokens(
+    accounts: Service,
+    books: httpx.AsyncClient,
+    pg_url: str,
+    smtp_server: SmtpTestServer,
+    run_accounts: RunAccounts,
+) -> None:
     await run_accounts("create-admin", "--email", "root@example.com", "--password", PASSWORD)
     genuine = await access_token(accounts, "root@example.com")
     claims, ours = jwt.decode(genuine, options={"verify_signature": False}), kid(genuine)
     [published] = (await accounts.client.get("/.well-known/jwks.json")).json()["keys"]
-    public_pem = jwt.PyJWK(published).key.public_bytes(serialization.Encoding.PEM,
-                                                       serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = jwt.PyJWK(published).key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     forged = {
         "alg none": jwt.encode(claims, None, algorithm="none", headers={"typ": "at+jwt", "kid": ours}),
-        "HS256 with the public key": signed_hs256(public_pem, {"alg": "HS256", "typ": "at+jwt", "kid": ours}, claims),
-        "a foreign kid": jwt.encode(claims, ed25519.Ed25519PrivateKey.generate(), algorithm="EdDSA",
-                                    headers={"typ": "at+jwt", "kid": "foreign"}),
+        "HS256 with the public key": signed_hs256(
+            public_pem, {"alg": "HS256", "typ": "at+jwt", "kid": ours}, claims
+        ),
+        "a foreign kid": jwt.encode(
+            claims,
+            ed25519.Ed25519PrivateKey.generate(),
+            algorithm="EdDSA",
+            headers={"typ": "at+jwt", "kid": "foreign"},
+        ),
     }
     # Signed by our own keys (the same database), for another audience or as another issuer.
-    for name, settings in (("another audience", {"JWT_AUDIENCE": "another-service",
-                                                 "JWT_ISSUER": accounts.settings.token_issuer}),
-                           ("another issuer", {"JWT_ISSUER": "https://evil.example"})):
+    for name, settings in (
+        (
+            "another audience",
+            {"JWT_AUDIENCE": "another-service", "JWT_ISSUER": accounts.settings.token_issuer},
+        ),
+        ("another issuer", {"JWT_ISSUER": "https://evil.example"}),
+    ):
         async with running_service(pg_url, smtp_server, **settings) as other:
             forged[name] = await access_token(other, "root@example.com")
             assert kid(forged[name]) == ours

@@ -16,8 +16,15 @@ from tests.e2e.conftest import Service, serving_over_http
 from tests.smtp_server import SmtpTestServer
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -26,7 +33,9 @@ async def browser() -> AsyncIterator[Browser]:
     if chromium is None:
         unavailable("no Chromium: install Debian's chromium package (apt-get install chromium)")
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        browser = await playwright.chromium.launch(
+            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         await browser.close()
 
@@ -64,11 +73,15 @@ async def test_a_person_verifies_and_resets_from_the_inbox(service: Service, pag
     await service.client.post("/api/v1/auth/password-reset-request", json={"email": "ada@example.com"})
     response = await page.goto(await service.link_in_email(2))
     assert response is not None
-    assert response.headers["cache-control"] == "no-store" and response.headers["referrer-policy"] == "no-referrer"
+    assert (
+        response.headers["cache-control"] == "no-store"
+        and response.headers["referrer-policy"] == "no-referrer"
+    )
     # Issue 22: a link is in the buttons' colour, not the browser's default blue.
     colour = "e => getComputedStyle(e).{}"
-    assert await page.locator("main a").first.evaluate(colour.format("color")) == \
-        await page.get_by_role("button", name="Set new password").evaluate(colour.format("backgroundColor"))
+    assert await page.locator("main a").first.evaluate(colour.format("color")) == await page.get_by_role(
+        "button", name="Set new password"
+    ).evaluate(colour.format("backgroundColor"))
     await page.get_by_label("New password", exact=True).fill("a brand new secret")
     await page.get_by_label("New password, again").fill("a different secret")
     await page.get_by_role("button", name="Set new password").click()
@@ -128,13 +141,17 @@ async def test_an_expired_reset_link_offers_a_new_one(service: Service, page: Pa
     assert "/password-reset-confirm/" in await service.link_in_email(3)
 
 
-@pytest.mark.parametrize("language, confirm, done", [
-    ("en-GB", "Confirm my address", "Your email address is verified"),
-    ("fr-FR", "Confirmer mon adresse", None),
-    ("de-DE", "Adresse bestätigen", None),
-])
-async def test_the_pages_speak_the_browsers_language(service: Service, browser: Browser, language: str,
-                                                     confirm: str, done: str | None) -> None:
+@pytest.mark.parametrize(
+    "language, confirm, done",
+    [
+        ("en-GB", "Confirm my address", "Your email address is verified"),
+        ("fr-FR", "Confirmer mon adresse", None),
+        ("de-DE", "Adresse bestätigen", None),
+    ],
+)
+async def test_the_pages_speak_the_browsers_language(
+    service: Service, browser: Browser, language: str, confirm: str, done: str | None
+) -> None:
     context = await browser.new_context(viewport={"width": 390, "height": 844}, locale=language)
     page = await context.new_page()
     try:
@@ -160,8 +177,10 @@ async def test_the_api_reference_renders_offline_under_its_policy(service: Servi
     asked: list[str] = []
     refused: list[str] = []
     page.on("request", lambda request: asked.append(request.url))
-    page.on("console", lambda message: refused.append(message.text)
-            if "Content Security Policy" in message.text else None)
+    page.on(
+        "console",
+        lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     base = str(service.client.base_url).rstrip("/")
     await page.route(lambda url: not url.startswith(base), lambda route: route.abort())  # no other host
     response = await page.goto(f"{base}/docs")
@@ -185,8 +204,13 @@ async def test_the_html_email_fits_a_phone_with_its_link_written_out(page: Page)
     # Issue 22: the link written out is one unbroken word of some 200 characters; it must wrap, not widen the
     # message past the screen. The email as the worker renders it, shown at a phone's width.
     link = "http://localhost:8000/api/v1/auth/verify/" + "eyJzdWIiOiJjM2QzYWI1YS0yNGI3LTQxZGQtYWE2MS0" * 4
-    html = JinjaEmailRenderer().render("verify_email", {"name": "Ada", "link": link, "code": "482913",
-                                                        "valid_for": timedelta(days=1)}).html_body
+    html = (
+        JinjaEmailRenderer()
+        .render(
+            "verify_email", {"name": "Ada", "link": link, "code": "482913", "valid_for": timedelta(days=1)}
+        )
+        .html_body
+    )
     await page.set_content(html)
     await shot(page, "email-verify-phone")
     assert await page.evaluate("document.documentElement.scrollWidth") <= 390

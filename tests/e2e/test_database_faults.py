@@ -16,7 +16,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 
 import asyncpg
-import httpx
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -70,7 +69,9 @@ class Load:
                 response = await client.get("/api/v1/auth/me", headers=bearer)
             code = response.json().get("error_code", "") if response.status_code >= 400 else ""
             self.in_flight -= 1
-            self.answers.append(Answer(endpoint, started, time.monotonic() - started, response.status_code, code))
+            self.answers.append(
+                Answer(endpoint, started, time.monotonic() - started, response.status_code, code)
+            )
             if endpoint == "signup" and response.status_code == 201:
                 self.signed_up.append(address)
 
@@ -96,7 +97,9 @@ class Database:
         return str(make_url(self.url).database)
 
     async def kill_every_backend(self) -> None:
-        await self._admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self.name}'")
+        await self._admin(
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{self.name}'"
+        )
 
     async def go_away(self) -> None:
         await self._admin(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS false')
@@ -118,8 +121,9 @@ def database(postgres_url: str) -> Iterator[Database]:
 @pytest.fixture
 async def service(database: Database, smtp_server: SmtpTestServer) -> AsyncIterator[Service]:
     """DEPLOYMENT.md's shape: the API, and the worker apart with a pool of its own (as `accounts worker`)."""
-    async with running_service(database.url, smtp_server, DATABASE_TIMEOUT_SECONDS=DATABASE_TIMEOUT,
-                               OUTBOX_WORKER_ENABLED=False) as service:
+    async with running_service(
+        database.url, smtp_server, DATABASE_TIMEOUT_SECONDS=DATABASE_TIMEOUT, OUTBOX_WORKER_ENABLED=False
+    ) as service:
         apart = build_container(service.settings.model_copy(update={"OUTBOX_WORKER_ENABLED": True}))
         worker = apart.outbox_worker()
         worker.start()
@@ -156,8 +160,10 @@ async def under_load(service: Service, fault: object) -> tuple[Load, float]:
     session = (await service.login("steady@example.com")).json()
     load = Load(service)
     load.running.set()
-    clients = [asyncio.create_task(load.client(n, {"Authorization": f"Bearer {session['access_token']}"}))
-               for n in range(CLIENTS)]
+    clients = [
+        asyncio.create_task(load.client(n, {"Authorization": f"Bearer {session['access_token']}"}))
+        for n in range(CLIENTS)
+    ]
     # The fault comes once 32 answers are in, however long that takes on this machine:
     # the test states what a user sees, never how many answers a shared machine gives in a set time.
     deadline = time.monotonic() + 60
@@ -172,8 +178,12 @@ async def under_load(service: Service, fault: object) -> tuple[Load, float]:
 
 
 def check_the_answers(load: Load, back: float) -> None:
-    wrong = [a for a in load.answers if a.status != EXPECTED[a.endpoint]
-             and not (a.status == 503 and a.error_code == "service_unavailable")]
+    wrong = [
+        a
+        for a in load.answers
+        if a.status != EXPECTED[a.endpoint]
+        and not (a.status == 503 and a.error_code == "service_unavailable")
+    ]
     assert wrong == [], "only 503 service_unavailable while the database is away, never another error"
     assert max(a.took for a in load.answers) < DATABASE_TIMEOUT + 3, "no request hangs past the timeout"
     late_failures = [a for a in load.answers if a.started > back + 5 and a.status != EXPECTED[a.endpoint]]
@@ -198,8 +208,9 @@ async def check_nothing_accepted_is_lost(service: Service, load: Load) -> None:
     assert twice == set(), "no email is sent twice"
 
 
-async def test_a_database_restart_under_load(service: Service, database: Database,
-                                             worker_lines: list[str]) -> None:
+async def test_a_database_restart_under_load(
+    service: Service, database: Database, worker_lines: list[str]
+) -> None:
     async def restart(load: Load) -> float:
         await database.go_away()
         await asyncio.sleep(3)
@@ -234,7 +245,9 @@ async def test_every_backend_killed_under_load_as_in_a_failover(service: Service
     # connection fails a request at once; one that waited out DATABASE_TIMEOUT met a database slow to answer
     # (16 clients back at once on fresh connections, on a loaded machine) and got the 503 such a wait gets.
     after = [a for a in load.answers if a.started >= quiet_kill]
-    assert after and [a for a in after if a.status != EXPECTED[a.endpoint] and a.took < DATABASE_TIMEOUT] == []
+    assert (
+        after and [a for a in after if a.status != EXPECTED[a.endpoint] and a.took < DATABASE_TIMEOUT] == []
+    )
     await check_nothing_accepted_is_lost(service, load)
 
 
@@ -263,14 +276,22 @@ class FirstStatementFails:
             raise error
 
 
-@pytest.mark.parametrize(("error", "status"), [
-    (TimeoutError(), 503),
-    (asyncpg.exceptions.InterfaceError("cannot perform operation: another operation is in progress"), 503),
-    # A socket found broken before anything was done: the statement goes again on a new connection.
-    (ConnectionResetError("reset by peer"), 200)],
-    ids=["TimeoutError", "asyncpg InterfaceError", "ConnectionResetError"])
-async def test_a_driver_error_at_a_connections_first_statement_answers_503(service: Service, error: Exception,
-                                                                            status: int) -> None:
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (TimeoutError(), 503),
+        (
+            asyncpg.exceptions.InterfaceError("cannot perform operation: another operation is in progress"),
+            503,
+        ),
+        # A socket found broken before anything was done: the statement goes again on a new connection.
+        (ConnectionResetError("reset by peer"), 200),
+    ],
+    ids=["TimeoutError", "asyncpg InterfaceError", "ConnectionResetError"],
+)
+async def test_a_driver_error_at_a_connections_first_statement_answers_503(
+    service: Service, error: Exception, status: int
+) -> None:
     assert service.container is not None
     engine = service.container.engine()
     assert (await service.signup("steady@example.com")).status_code == 201  # the pool is warm

@@ -1,4 +1,5 @@
-"""/docs and /openapi.json: served from the service itself (no CDN), under a strict policy, and off at will."""
+"""/docs and /openapi.json: served from the service itself (no CDN), under a strict policy, and off at
+will."""
 
 from __future__ import annotations
 
@@ -29,10 +30,17 @@ async def test_the_reference_pages_load_only_what_the_service_serves(service: Se
 
 
 async def test_docs_enabled_false_takes_away_the_page_the_assets_and_the_document(
-        database_url: str, smtp_server: SmtpTestServer) -> None:
+    database_url: str, smtp_server: SmtpTestServer
+) -> None:
     async with running_service(database_url, smtp_server, DOCS_ENABLED=False) as service:
-        for path in ("/docs", "/docs/swagger-ui.css", "/docs/init.js", "/redoc", "/redoc/redoc.standalone.js",
-                     "/openapi.json"):
+        for path in (
+            "/docs",
+            "/docs/swagger-ui.css",
+            "/docs/init.js",
+            "/redoc",
+            "/redoc/redoc.standalone.js",
+            "/openapi.json",
+        ):
             assert (await service.client.get(path)).status_code == 404, path
         assert (await service.client.get("/health/live")).status_code == 200
 

@@ -11,9 +11,14 @@ from tests.smtp_server import SmtpTestServer
 
 
 async def sign_up_many(client: httpx.AsyncClient, count: int) -> list[httpx.Response]:
-    return await asyncio.gather(*(
-        client.post("/api/v1/auth/signup", json={"email": f"reader{n}@example.com", "password": "correct horse"})
-        for n in range(count)))
+    return await asyncio.gather(
+        *(
+            client.post(
+                "/api/v1/auth/signup", json={"email": f"reader{n}@example.com", "password": "correct horse"}
+            )
+            for n in range(count)
+        )
+    )
 
 
 async def test_fifty_signups_while_smtp_is_down_all_get_their_email_once_it_is_back(pg_url: str) -> None:
@@ -24,7 +29,9 @@ async def test_fifty_signups_while_smtp_is_down_all_get_their_email_once_it_is_b
 
         # Each sign-up's request becomes its email in the outbox as the worker answers it.
         async with asyncio.timeout(10):
-            while (await service.client.get("/health/ready", headers=OPERATOR)).json()["outbox"]["pending"] < 50:
+            while (await service.client.get("/health/ready", headers=OPERATOR)).json()["outbox"][
+                "pending"
+            ] < 50:
                 await asyncio.sleep(0.1)
         await asyncio.sleep(0.3)
         assert (await service.client.get("/health/ready", headers=OPERATOR)).json()["outbox"]["pending"] == 50
@@ -47,6 +54,7 @@ async def test_a_signup_does_not_wait_for_a_server_that_never_answers(pg_url: st
     async with server, running_service(pg_url, smtp, MAIL_TIMEOUT_SECONDS=6) as service:
         # Had the request waited for SMTP, it would wait the 6 s of MAIL_TIMEOUT_SECONDS and time out here.
         async with asyncio.timeout(3):
-            response = await service.client.post("/api/v1/auth/signup",
-                                                 json={"email": "ada@example.com", "password": "correct horse"})
+            response = await service.client.post(
+                "/api/v1/auth/signup", json={"email": "ada@example.com", "password": "correct horse"}
+            )
         assert response.status_code == 201

@@ -30,8 +30,9 @@ ADMIN, ADMIN_PASSWORD = "root@example.com", "admin password 1"
 
 
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
-def live_api(request: pytest.FixtureRequest,
-             tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+def live_api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
     """The service served by uvicorn on its own thread, with an administrator's bearer token."""
     if request.param == "postgresql":
         database_url = request.getfixturevalue("postgres_url")
@@ -60,19 +61,24 @@ def with_lone_surrogates(_context: object, body: object) -> st.SearchStrategy:
     variants = [body]
     if isinstance(body, dict):
         variants += [{**body, key: value + "\udfff"} for key, value in body.items() if isinstance(value, str)]
-        variants += [{**body, key: [*value, "\ud800"]} for key, value in body.items() if isinstance(value, list)]
+        variants += [
+            {**body, key: [*value, "\ud800"]} for key, value in body.items() if isinstance(value, list)
+        ]
     return st.sampled_from(variants)
 
 
-# schemathesis's own pytest plugin does not work with pytest 9, so each operation runs as a Hypothesis test here.
+# schemathesis's own pytest plugin does not work with pytest 9, so each operation runs as a Hypothesis test
+# here.
 @pytest.mark.parametrize("mode", list(GenerationMode))
-def test_no_request_gets_a_500_or_an_answer_outside_the_schema(live_api: tuple[str, dict[str, str]],
-                                                               mode: GenerationMode) -> None:
+def test_no_request_gets_a_500_or_an_answer_outside_the_schema(
+    live_api: tuple[str, dict[str, str]], mode: GenerationMode
+) -> None:
     base_url, admin = live_api
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
     schema.hook("flatmap_body")(with_lone_surrogates)
     failures = []
     for operation in (result.ok() for result in schema.get_all_operations()):
+
         @given(case=operation.as_strategy(mode, headers=admin))
         @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
         def check(case: schemathesis.Case) -> None:
@@ -84,6 +90,6 @@ def test_no_request_gets_a_500_or_an_answer_outside_the_schema(live_api: tuple[s
             check()
         except Unsatisfiable:
             pass  # nothing to make invalid: the operation takes no input
-        except Exception as failure:  # noqa: BLE001 (collect them all, then report)
+        except Exception as failure:
             failures.append(f"{operation.label}: {failure}")
     assert not failures, "\n\n".join(failures)

@@ -25,35 +25,62 @@ async def test_a_lone_surrogate_in_any_password_field_is_invalid_input(service: 
         ("/api/v1/auth/signup", f'{{"email": "bo@example.com", "password": "ab{LONE}cdefgh"}}', {}),
         ("/api/v1/auth/login", f'{{"email": "ada@example.com", "password": "{LONE}"}}', {}),
         ("/api/v1/auth/login", f'{{"email": "{LONE}@example.com", "password": "x"}}', {}),
-        ("/api/v1/auth/change-password",
-         f'{{"current_password": "{LONE}", "new_password": "new secret words"}}', bearer),
-        ("/api/v1/auth/change-password",
-         f'{{"current_password": "{PASSWORD}", "new_password": "new {LONE} words"}}', bearer),
+        (
+            "/api/v1/auth/change-password",
+            f'{{"current_password": "{LONE}", "new_password": "new secret words"}}',
+            bearer,
+        ),
+        (
+            "/api/v1/auth/change-password",
+            f'{{"current_password": "{PASSWORD}", "new_password": "new {LONE} words"}}',
+            bearer,
+        ),
         ("/api/v1/auth/change-email", f'{{"new_email": "new@example.com", "password": "{LONE}"}}', bearer),
-        ("/api/v1/auth/password-reset-confirm/some.token",
-         f'{{"new_password": "{LONE}xxxxxxxx", "confirm_new_password": "{LONE}xxxxxxxx"}}', {}),
-        ("/api/v1/auth/signup", f'{{"email": "cy@example.com", "password": "{PASSWORD}", "first_name": "{LONE}"}}',
-         {}),
+        (
+            "/api/v1/auth/password-reset-confirm/some.token",
+            f'{{"new_password": "{LONE}xxxxxxxx", "confirm_new_password": "{LONE}xxxxxxxx"}}',
+            {},
+        ),
+        (
+            "/api/v1/auth/signup",
+            f'{{"email": "cy@example.com", "password": "{PASSWORD}", "first_name": "{LONE}"}}',
+            {},
+        ),
         ("/api/v1/auth/signup", f'{{"email": "cy@example.com", "password": "{PASSWORD}", "{LONE}": 1}}', {}),
     ]
     for path, body, headers in cases:
         request = raw_json(body)
-        response = await service.client.post(path, content=request["content"],
-                                             headers={**request["headers"], **headers})
+        response = await service.client.post(
+            path, content=request["content"], headers={**request["headers"], **headers}
+        )
         assert response.status_code == 422, (path, body, response.text)
         assert response.json()["error_code"] == "validation_error"
     assert (await service.login("ada@example.com")).status_code == 200
 
 
-@pytest.mark.parametrize("name", ["Ada\u202eevil", "Ada\u2028Bcc", "Ada\u2066x\u2069", "Ada\u0085", "Ada\x1b[31m",
-                                  "Ada\u200f", "Ada\u200bx", "\ufeffAda", "Ada\U000e0041", "\u3164"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ada\u202eevil",
+        "Ada\u2028Bcc",
+        "Ada\u2066x\u2069",
+        "Ada\u0085",
+        "Ada\x1b[31m",
+        "Ada\u200f",
+        "Ada\u200bx",
+        "\ufeffAda",
+        "Ada\U000e0041",
+        "\u3164",
+    ],
+)
 async def test_a_name_that_reverses_or_breaks_the_text_is_refused(service: Service, name: str) -> None:
     response = await service.signup("ada@example.com", first_name=name)
     assert response.status_code == 422 and response.json()["error_code"] == "validation_error"
 
 
-@pytest.mark.parametrize("address", ["=?utf-8?q?a=2C_ceo=40victim=2Eexample=2C_b?=@attacker.example",
-                                     "ada@ex\u2024ample.com"])
+@pytest.mark.parametrize(
+    "address", ["=?utf-8?q?a=2C_ceo=40victim=2Eexample=2C_b?=@attacker.example", "ada@ex\u2024ample.com"]
+)
 async def test_an_address_that_would_reach_someone_else_is_refused(service: Service, address: str) -> None:
     response = await service.signup(address)
     assert response.status_code == 422 and response.json()["error_code"] == "validation_error"
@@ -61,7 +88,8 @@ async def test_an_address_that_would_reach_someone_else_is_refused(service: Serv
 
 
 async def test_an_email_to_an_unproven_address_greets_no_one_by_the_name_the_requester_chose(
-        service: Service) -> None:
+    service: Service,
+) -> None:
     lure = "URGENT log in at https://evil.example"
     await service.signup("ada@example.com", first_name=lure)
     verification = (await service.smtp.wait_for(1))[0]
@@ -81,17 +109,28 @@ async def test_an_email_to_an_unproven_address_greets_no_one_by_the_name_the_req
 async def test_a_forwarded_for_that_is_no_address_counts_the_peer(pg_url: str, smtp_server) -> None:  # type: ignore[no-untyped-def]
     from tests.e2e.conftest import running_service
 
-    async with running_service(pg_url, smtp_server, FORWARDED_ALLOW_IPS="127.0.0.1",
-                               RATE_LIMIT_PER_IP_PER_MINUTE=3) as service:
+    async with running_service(
+        pg_url, smtp_server, FORWARDED_ALLOW_IPS="127.0.0.1", RATE_LIMIT_PER_IP_PER_MINUTE=3
+    ) as service:
         statuses = []
         for n, junk in enumerate(["x" * 500, "<script>", "198.51.100.1, garbage", "1.2.3.4.5" * 100]):
             headers = {"X-Forwarded-For": junk}
-            statuses.append((await service.client.post("/api/v1/auth/password-reset-request", headers=headers,
-                                                       json={"email": f"u{n}@example.com"})).status_code)
+            statuses.append(
+                (
+                    await service.client.post(
+                        "/api/v1/auth/password-reset-request",
+                        headers=headers,
+                        json={"email": f"u{n}@example.com"},
+                    )
+                ).status_code
+            )
         # None of them is an address: all four are the peer's, which has three a minute.
         assert statuses == [200, 200, 200, 429]
-        named = await service.client.post("/api/v1/auth/signup", headers={"X-Forwarded-For": "198.51.100.1"},
-                                          json={"email": "ada@example.com", "password": PASSWORD})
+        named = await service.client.post(
+            "/api/v1/auth/signup",
+            headers={"X-Forwarded-For": "198.51.100.1"},
+            json={"email": "ada@example.com", "password": PASSWORD},
+        )
         assert named.status_code == 201
 
 
@@ -101,8 +140,9 @@ async def test_a_name_may_join_letters_as_its_script_needs(service: Service) -> 
     assert response.status_code == 201 and response.json()["user"]["first_name"] == persian
 
 
-@pytest.mark.parametrize("path", ["/api/v1/auth/me%0A", "/api/v1/users/%0A", "/api/v1/users%0A",
-                                  "/health/live%0A"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/auth/me%0A", "/api/v1/users/%0A", "/api/v1/users%0A", "/health/live%0A"]
+)
 async def test_a_path_with_a_trailing_newline_is_no_route(service: Service, path: str) -> None:
     # Starlette's `$` matched before a trailing newline: /api/v1/users/%0A answered the user list (found by
     # the schemathesis fuzz run, at random, as a path parameter of "\n").

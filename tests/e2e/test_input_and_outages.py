@@ -35,11 +35,14 @@ async def test_a_chunked_body_is_stopped_at_the_limit() -> None:
 
 
 async def test_bad_json_and_the_wrong_content_type_say_what_is_wrong(service: Service) -> None:
-    broken = await service.client.post(SIGNUP, content=b'{"email": ', headers={"content-type": "application/json"})
+    broken = await service.client.post(
+        SIGNUP, content=b'{"email": ', headers={"content-type": "application/json"}
+    )
     assert broken.status_code == 400 and broken.json()["message"] == "The body is not valid JSON."
     assert broken.json()["error_code"] == "malformed_request"
-    as_text = await service.client.post(SIGNUP, content=b'{"email": "a@example.com"}',
-                                        headers={"content-type": "text/plain"})
+    as_text = await service.client.post(
+        SIGNUP, content=b'{"email": "a@example.com"}', headers={"content-type": "text/plain"}
+    )
     assert as_text.status_code == 422 and "Content-Type: application/json" in as_text.json()["message"]
 
 
@@ -78,11 +81,14 @@ async def test_a_common_password_is_refused_with_the_rule_named(service: Service
 
 async def test_a_bad_token_of_any_length_is_an_invalid_token(service: Service) -> None:
     for token in ("x", "x" * 5000, "a.b.c" * 1000):
-        for answer in (await service.client.get(f"/api/v1/auth/verify/{token}"),
-                       await service.client.get(f"/api/v1/auth/confirm-email/{token}"),
-                       await service.client.post(f"/api/v1/auth/password-reset-confirm/{token}",
-                                                 json={"new_password": "a brand new secret",
-                                                       "confirm_new_password": "a brand new secret"})):
+        for answer in (
+            await service.client.get(f"/api/v1/auth/verify/{token}"),
+            await service.client.get(f"/api/v1/auth/confirm-email/{token}"),
+            await service.client.post(
+                f"/api/v1/auth/password-reset-confirm/{token}",
+                json={"new_password": "a brand new secret", "confirm_new_password": "a brand new secret"},
+            ),
+        ):
             assert answer.status_code == 400 and answer.json()["error_code"] == "invalid_token", answer.text
     refresh = await service.client.post("/api/v1/auth/refresh", json={"refresh_token": "r" * 5000})
     assert refresh.status_code == 401 and refresh.json()["error_code"] == "not_authenticated"

@@ -15,11 +15,18 @@ METHODS = {"get", "post", "put", "patch", "delete"}
 # The operations whose use case spends a throttle rule (domain/limits.py's Rule): signing up, logging
 # in, asking for an email, typing a code, proving the current password.
 RATE_LIMITED = {
-    ("post", "/api/v1/auth/signup"), ("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/resend-verification"),
-    ("post", "/api/v1/auth/password-reset-request"), ("post", "/api/v1/auth/login-code/request"),
-    ("post", "/api/v1/auth/login-code"), ("post", "/api/v1/auth/verify-code"),
-    ("post", "/api/v1/auth/password-reset-confirm-code"), ("post", "/api/v1/auth/confirm-email-code"),
-    ("post", "/api/v1/auth/change-password"), ("post", "/api/v1/auth/change-email"), ("delete", "/api/v1/auth/me"),
+    ("post", "/api/v1/auth/signup"),
+    ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/resend-verification"),
+    ("post", "/api/v1/auth/password-reset-request"),
+    ("post", "/api/v1/auth/login-code/request"),
+    ("post", "/api/v1/auth/login-code"),
+    ("post", "/api/v1/auth/verify-code"),
+    ("post", "/api/v1/auth/password-reset-confirm-code"),
+    ("post", "/api/v1/auth/confirm-email-code"),
+    ("post", "/api/v1/auth/change-password"),
+    ("post", "/api/v1/auth/change-email"),
+    ("delete", "/api/v1/auth/me"),
 }
 NO_STORAGE = {("get", "/health/live")}
 # RFC 7662: a body that names no token of ours, readable or not, is answered {"active": false}, never 422.
@@ -29,20 +36,30 @@ NEVER_INVALID = {("post", "/api/v1/auth/introspect")}
 @pytest.fixture(scope="module")
 def document() -> dict[str, Any]:
     # Every optional router mounted: introspection and bounce reports are documented too.
-    settings = service_settings("sqlite+aiosqlite:///:memory:", 25, INTROSPECTION_SECRET="i" * 20,
-                                BOUNCE_WEBHOOK_SECRET="whsec_" + "A" * 40)
+    settings = service_settings(
+        "sqlite+aiosqlite:///:memory:",
+        25,
+        INTROSPECTION_SECRET="i" * 20,
+        BOUNCE_WEBHOOK_SECRET="whsec_" + "A" * 40,
+    )
     return create_app(settings).openapi()
 
 
 def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(method, path, op) for path, item in document["paths"].items()
-            for method, op in item.items() if method in METHODS]
+    return [
+        (method, path, op)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if method in METHODS
+    ]
 
 
 def takes_input(op: dict[str, Any]) -> bool:
     """A body, or a parameter that a request can get wrong (a plain text path segment cannot be)."""
-    return "requestBody" in op or any(p["in"] != "path" or set(p["schema"]) - {"type", "title"}
-                                      or p["schema"]["type"] != "string" for p in op.get("parameters", []))
+    return "requestBody" in op or any(
+        p["in"] != "path" or set(p["schema"]) - {"type", "title"} or p["schema"]["type"] != "string"
+        for p in op.get("parameters", [])
+    )
 
 
 def test_the_document_covers_introspection_bounces_and_bookly_paging(document: dict[str, Any]) -> None:
@@ -72,7 +89,8 @@ def test_every_operation_is_described_and_declares_its_errors(document: dict[str
 
 
 def test_each_error_answer_has_the_bookly_shape_its_codes_and_retry_after_where_it_applies(
-        document: dict[str, Any]) -> None:
+    document: dict[str, Any],
+) -> None:
     for method, path, op in operations(document):
         for status, answer in op["responses"].items():
             if not status.startswith(("4", "5")) or path.startswith("/health"):
@@ -85,9 +103,14 @@ def test_each_error_answer_has_the_bookly_shape_its_codes_and_retry_after_where_
             if status in ("429", "503"):
                 assert "Retry-After" in answer["headers"], (method, path, status)
     signup = document["paths"]["/api/v1/auth/signup"]["post"]["responses"]
-    assert set(signup["422"]["content"]["application/json"]["examples"]) == {"validation_error", "weak_password"}
+    assert set(signup["422"]["content"]["application/json"]["examples"]) == {
+        "validation_error",
+        "weak_password",
+    }
     assert "user_exists" in signup["409"]["content"]["application/json"]["examples"]
-    admin = document["paths"]["/api/v1/users"]["get"]["responses"]["403"]["content"]["application/json"]["examples"]
+    admin = document["paths"]["/api/v1/users"]["get"]["responses"]["403"]["content"]["application/json"][
+        "examples"
+    ]
     assert set(admin) == {"account_disabled", "account_not_verified", "insufficient_permissions"}
 
 

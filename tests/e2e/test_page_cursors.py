@@ -20,11 +20,15 @@ FORGED = [
     _b64(f"9999-12-31T23:59:59-14:00|{ID}"),  # year 10000 in UTC
     _b64(f"2026-01-01T00:00:00+00:00|{ID}"),  # well formed, in range, but never issued
     _b64(f"0001-01-01T00:00:00+01:00|{ID}") + ".AAAAAAAAAAAAAAAAAAAAAA",  # a made-up signature
-    "not-a-cursor", "....", "%00",
+    "not-a-cursor",
+    "....",
+    "%00",
 ]
 
 
-async def test_only_an_issued_cursor_is_read_on_every_paged_endpoint(pg_url: str, smtp_server: SmtpTestServer) -> None:
+async def test_only_an_issued_cursor_is_read_on_every_paged_endpoint(
+    pg_url: str, smtp_server: SmtpTestServer
+) -> None:
     async with running_service(pg_url, smtp_server) as service:
         await _every_paged_endpoint_refuses_forged_cursors(service)
 
@@ -37,14 +41,27 @@ async def _every_paged_endpoint_refuses_forged_cursors(service: Service) -> None
     await service.login("reader0@example.com")
     owner = {"Authorization": f"Bearer {session['access_token']}"}
     reader = session["user"]["id"]
-    pages = [("/api/v1/auth/me/security-events", owner), ("/api/v1/users", admin),
-             (f"/api/v1/users/{reader}/events", admin)]
+    pages = [
+        ("/api/v1/auth/me/security-events", owner),
+        ("/api/v1/users", admin),
+        (f"/api/v1/users/{reader}/events", admin),
+    ]
     for path, headers in pages:
-        first = (await service.client.get(path, headers=headers, params={"limit": 1, "role": "user"}
-                                          if path == "/api/v1/users" else {"limit": 1})).json()
+        first = (
+            await service.client.get(
+                path,
+                headers=headers,
+                params={"limit": 1, "role": "user"} if path == "/api/v1/users" else {"limit": 1},
+            )
+        ).json()
         assert first["next_cursor"], path
-        issued = await service.client.get(path, headers=headers, params={"limit": 1, "cursor": first["next_cursor"]})
+        issued = await service.client.get(
+            path, headers=headers, params={"limit": 1, "cursor": first["next_cursor"]}
+        )
         assert issued.status_code == 200 and issued.json()["items"] != first["items"], path
         for forged in FORGED:
             answer = await service.client.get(path, headers=headers, params={"cursor": forged})
-            assert (answer.status_code, answer.json()["error_code"]) == (422, "validation_error"), (path, forged)
+            assert (answer.status_code, answer.json()["error_code"]) == (422, "validation_error"), (
+                path,
+                forged,
+            )

@@ -19,18 +19,25 @@ from tests.database import own_database
 from tests.e2e.conftest import Service, running_service
 from tests.e2e.test_account_flow import verified_admin
 from tests.settings import OPERATOR
-
-INTROSPECTION = "introspection-secret-" + "p" * 20
 from tests.smtp_server import SmtpTestServer
 
-BIG_TABLES = {"users", "refresh_tokens", "outbox_messages", "rate_limits", "email_requests", "security_events"}
+INTROSPECTION = "introspection-secret-" + "p" * 20
+
+BIG_TABLES = {
+    "users",
+    "refresh_tokens",
+    "outbox_messages",
+    "rate_limits",
+    "email_requests",
+    "security_events",
+}
 USERS = 200_000
 
 HISTORY = [
     f"""INSERT INTO users (id, email, password_hash, username, first_name, last_name, role, is_verified, created_at)
         SELECT md5('u' || i)::uuid, 'seed' || i || '@example.org', 'not-a-hash', 'seed' || i, 'Seed' || i,
                'Person' || i, 'user', i % 10 <> 0, now() - interval '1 second' * i
-        FROM generate_series(1, {USERS}) AS i""",
+        FROM generate_series(1, {USERS}) AS i""",  # noqa: E501
     f"""INSERT INTO refresh_tokens (token_hash, user_id, family_id, issued_at, expires_at, used_at,
                                    session_expires_at, started_at)
         SELECT md5('t' || i), md5('u' || (i % {USERS} + 1))::uuid, md5('f' || (i / 3))::uuid,
@@ -94,7 +101,9 @@ async def test_no_hot_path_statement_scans_a_big_table(service_on_history: Servi
     engine = service.container.engine()
     sent: dict[str, Any] = {}
 
-    def record(connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+    def record(
+        connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+    ) -> None:
         if statement.lstrip().split(None, 1)[0].upper() in {"SELECT", "UPDATE", "DELETE", "INSERT", "WITH"}:
             sent.setdefault(statement, parameters[0] if many else parameters)
 
@@ -107,13 +116,21 @@ async def test_no_hot_path_statement_scans_a_big_table(service_on_history: Servi
     scans, bearer_reads = [], {}
     async with engine.connect() as connection:
         for statement, parameters in sent.items():
-            [[plan]] = (await connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters)).all()
+            [[plan]] = (
+                await connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + statement, parameters)
+            ).all()
             plan = json.loads(plan) if isinstance(plan, str) else plan
-            scans += [(node["Relation Name"], statement) for node in _nodes(plan[0]["Plan"])
-                      if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in BIG_TABLES]
+            scans += [
+                (node["Relation Name"], statement)
+                for node in _nodes(plan[0]["Plan"])
+                if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in BIG_TABLES
+            ]
             if "AS session_live" in statement:
-                bearer_reads[statement] = [node for node in _nodes(plan[0]["Plan"])
-                                           if node.get("Relation Name") in ("users", "refresh_tokens")]
+                bearer_reads[statement] = [
+                    node
+                    for node in _nodes(plan[0]["Plan"])
+                    if node.get("Relation Name") in ("users", "refresh_tokens")
+                ]
         await connection.rollback()
     assert len(sent) > 40, sorted(sent)  # the hot paths ran, and were recorded
     assert scans == [], "\n\n".join(f"{table}: {statement}" for table, statement in scans)
@@ -123,7 +140,8 @@ async def test_no_hot_path_statement_scans_a_big_table(service_on_history: Servi
     for statement, nodes in bearer_reads.items():
         assert [(n["Relation Name"], n.get("Index Name"), n.get("Scan Direction")) for n in nodes] == [
             ("users", "pk_users", "Forward"),
-            ("refresh_tokens", "ix_refresh_tokens_session", "Backward")], statement
+            ("refresh_tokens", "ix_refresh_tokens_session", "Backward"),
+        ], statement
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -143,13 +161,22 @@ async def run_the_hot_paths(service: Service) -> None:
     await service.login("ada@example.com", "wrong password")
     session = (await service.login("ada@example.com")).json()
     bearer = {"Authorization": f"Bearer {session['access_token']}"}
-    renewed = (await client.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})).json()
+    renewed = (
+        await client.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
+    ).json()
     bearer = {"Authorization": f"Bearer {renewed['access_token']}"}
-    for path in ("/api/v1/auth/me", "/api/v1/auth/sessions", "/api/v1/auth/me/security-events",
-                 "/api/v1/auth/me/export"):
+    for path in (
+        "/api/v1/auth/me",
+        "/api/v1/auth/sessions",
+        "/api/v1/auth/me/security-events",
+        "/api/v1/auth/me/export",
+    ):
         assert (await client.get(path, headers=bearer)).status_code == 200, path
-    introspected = await client.post("/api/v1/auth/introspect", json={"token": renewed["access_token"]},
-                                     headers={"Authorization": f"Bearer {INTROSPECTION}"})
+    introspected = await client.post(
+        "/api/v1/auth/introspect",
+        json={"token": renewed["access_token"]},
+        headers={"Authorization": f"Bearer {INTROSPECTION}"},
+    )
     assert introspected.json()["active"] is True
     assert (await client.patch("/api/v1/auth/me", headers=bearer, json={"last_name": "L"})).status_code == 200
 
@@ -161,18 +188,22 @@ async def run_the_hot_paths(service: Service) -> None:
     await client.post("/api/v1/auth/login-code/request", json={"email": "ada@example.com"})
     code = await service.code_in_email(4)
     await client.post("/api/v1/auth/verify-code", json={"email": "ada@example.com", "code": "000000"})
-    signed_in = (await client.post("/api/v1/auth/login-code", json={"email": "ada@example.com", "code": code}))
+    signed_in = await client.post("/api/v1/auth/login-code", json={"email": "ada@example.com", "code": code})
     bearer = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
     await client.post("/api/v1/auth/logout-all", headers=bearer)
 
     page = (await client.get("/api/v1/users", headers=admin, params={"q": "seed12", "limit": 20})).json()
-    await client.get("/api/v1/users", headers=admin, params={"q": "seed12", "limit": 20, "cursor": page["next_cursor"]})
+    await client.get(
+        "/api/v1/users", headers=admin, params={"q": "seed12", "limit": 20, "cursor": page["next_cursor"]}
+    )
     page = (await client.get("/api/v1/users", headers=admin, params={"limit": 50, "verified": "true"})).json()
     await client.get("/api/v1/users", headers=admin, params={"limit": 50, "cursor": page["next_cursor"]})
     seeded = page["items"][0]["id"]
     for path in (f"/api/v1/users/{seeded}", f"/api/v1/users/{seeded}/events"):
         assert (await client.get(path, headers=admin)).status_code == 200, path
-    assert (await client.patch(f"/api/v1/users/{seeded}", headers=admin, json={"disabled": True})).status_code == 200
+    assert (
+        await client.patch(f"/api/v1/users/{seeded}", headers=admin, json={"disabled": True})
+    ).status_code == 200
     await client.post(f"/api/v1/users/{seeded}/revoke-sessions", headers=admin)
     await client.get("/health/ready", headers=OPERATOR)
     await client.get("/metrics", headers=OPERATOR)

@@ -1,13 +1,27 @@
 """The administrators' search prefix is written into its statement (so the planner can use the lower(...)
-indexes): quotes, backslashes and LIKE's own characters must reach it as plain text, and nothing answers 500."""
+indexes): quotes, backslashes and LIKE's own characters must reach it as plain text, and nothing answers
+500."""
 
 from __future__ import annotations
 
 from tests.e2e.conftest import Service
 from tests.e2e.test_account_flow import verified_admin
 
-HOSTILE = ["'", "''; DROP TABLE users; --", "\\", "%", "_", "/", "//", "é", "=?utf-8?b?YQ==?=", "\u202e", "a" * 255,
-           "a" * 5000, "\x00"]
+HOSTILE = [
+    "'",
+    "''; DROP TABLE users; --",
+    "\\",
+    "%",
+    "_",
+    "/",
+    "//",
+    "é",
+    "=?utf-8?b?YQ==?=",
+    "\u202e",
+    "a" * 255,
+    "a" * 5000,
+    "\x00",
+]
 
 
 async def test_a_search_prefix_is_plain_text_whatever_it_holds(service: Service) -> None:

@@ -29,11 +29,17 @@ async def test_changing_the_password_ends_every_other_session_and_older_reset_li
     reset_link = await service.link_in_email(2)
     service.clock.advance(timedelta(seconds=1))
 
-    wrong = await service.client.post("/api/v1/auth/change-password", headers=bearer(old),
-                                      json={"current_password": "not it at all", "new_password": "new secret words"})
+    wrong = await service.client.post(
+        "/api/v1/auth/change-password",
+        headers=bearer(old),
+        json={"current_password": "not it at all", "new_password": "new secret words"},
+    )
     assert wrong.status_code == 400 and wrong.json()["error_code"] == "invalid_password"
-    changed = await service.client.post("/api/v1/auth/change-password", headers=bearer(old),
-                                        json={"current_password": PASSWORD, "new_password": "new secret words"})
+    changed = await service.client.post(
+        "/api/v1/auth/change-password",
+        headers=bearer(old),
+        json={"current_password": PASSWORD, "new_password": "new secret words"},
+    )
     assert changed.status_code == 200
 
     assert (await service.client.get("/api/v1/auth/me", headers=bearer(old))).status_code == 401
@@ -64,14 +70,19 @@ async def test_a_newer_reset_email_retires_the_older_link(service: Service) -> N
     assert (await service.client.post(newer, json=body)).status_code == 200
 
 
-async def test_changing_the_email_takes_effect_only_through_the_link_to_the_new_address(service: Service) -> None:
+async def test_changing_the_email_takes_effect_only_through_the_link_to_the_new_address(
+    service: Service,
+) -> None:
     session = await verified_session(service, "di@example.com")
     old_verification = await service.link_in_email(1)
     await service.client.post("/api/v1/auth/password-reset-request", json={"email": "di@example.com"})
     old_reset = await service.link_in_email(2)
 
-    asked = await service.client.post("/api/v1/auth/change-email", headers=bearer(session),
-                                      json={"new_email": "Di.New@Example.com", "password": PASSWORD})
+    asked = await service.client.post(
+        "/api/v1/auth/change-email",
+        headers=bearer(session),
+        json={"new_email": "Di.New@Example.com", "password": PASSWORD},
+    )
     assert asked.status_code == 202
     messages = await service.smtp.wait_for(4)
     by_recipient = {m["To"]: m for m in messages[2:]}
@@ -101,7 +112,8 @@ LIMITED = [
 
 @pytest.mark.parametrize("path, kind, body", LIMITED, ids=[path.rsplit("/", 1)[1] for path, _, _ in LIMITED])
 async def test_too_many_requests_from_one_client_get_429_with_retry_after(
-        pg_url: str, smtp_server: SmtpTestServer, path: str, kind: str, body) -> None:  # type: ignore[no-untyped-def]
+    pg_url: str, smtp_server: SmtpTestServer, path: str, kind: str, body
+) -> None:  # type: ignore[no-untyped-def]
     async with running_service(pg_url, smtp_server, RATE_LIMIT_PER_IP_PER_MINUTE=3) as service:
         answers = [await service.client.post(path, **{kind: body(n)}) for n in range(4)]
         assert [a.status_code < 429 for a in answers] == [True, True, True, False]
@@ -112,8 +124,10 @@ async def test_too_many_requests_from_one_client_get_429_with_retry_after(
 async def test_the_per_address_email_limit_is_silent(pg_url: str, smtp_server: SmtpTestServer) -> None:
     async with running_service(pg_url, smtp_server, EMAILS_PER_ADDRESS_PER_HOUR=2) as service:
         await service.signup("ed@example.com")
-        answers = [await service.client.post("/api/v1/auth/password-reset-request", json={"email": "ed@example.com"})
-                   for _ in range(4)]
+        answers = [
+            await service.client.post("/api/v1/auth/password-reset-request", json={"email": "ed@example.com"})
+            for _ in range(4)
+        ]
         assert {a.status_code for a in answers} == {200} and len({a.text for a in answers}) == 1
         # The signup's verification email counts against no limit; then two resets, and silence.
         await smtp_server.wait_for(3)
@@ -135,7 +149,8 @@ async def test_failed_logins_lock_the_account_for_a_while(pg_url: str, smtp_serv
 
 
 async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one(
-        pg_url: str, smtp_server: SmtpTestServer) -> None:
+    pg_url: str, smtp_server: SmtpTestServer
+) -> None:
     async with running_service(pg_url, smtp_server, SIGNUP_REVEALS_EXISTING_ACCOUNTS=False) as service:
         first = await service.signup("gu@example.com")
         second = await service.signup("gu@example.com", password="other words here")
@@ -149,8 +164,9 @@ async def test_an_enumeration_safe_signup_answers_a_taken_address_like_a_new_one
 
 
 @pytest.mark.parametrize("path", ["/api/v1/auth/password-reset-request", "/api/v1/auth/resend-verification"])
-async def test_known_and_unknown_addresses_take_the_same_time(database_url: str, smtp_server: SmtpTestServer,
-                                                             path: str) -> None:
+async def test_known_and_unknown_addresses_take_the_same_time(
+    database_url: str, smtp_server: SmtpTestServer, path: str
+) -> None:
     # The request's own work is measured: the worker that answers it later runs apart, as in DEPLOYMENT.md
     # (in this one process, on SQLite, its write would hold up the next request now and then).
     async with running_service(database_url, smtp_server, OUTBOX_WORKER_ENABLED=False) as service:
@@ -173,8 +189,11 @@ async def _compare_timings(service: Service, path: str) -> None:
 
 async def test_confirming_a_change_to_an_address_taken_meanwhile_is_a_conflict(service: Service) -> None:
     session = await verified_session(service, "ada@example.com")
-    await service.client.post("/api/v1/auth/change-email", headers=bearer(session),
-                              json={"new_email": "wanted@example.com", "password": PASSWORD})
+    await service.client.post(
+        "/api/v1/auth/change-email",
+        headers=bearer(session),
+        json={"new_email": "wanted@example.com", "password": PASSWORD},
+    )
     messages = await service.smtp.wait_for(3)
     confirm = link_in(next(m for m in messages if m["To"] == "wanted@example.com"))
     assert (await service.signup("wanted@example.com")).status_code == 201  # someone else takes it first
@@ -188,9 +207,14 @@ async def test_confirming_a_change_to_an_address_taken_meanwhile_is_a_conflict(s
 async def test_answers_that_carry_tokens_are_kept_by_no_cache(service: Service) -> None:
     session = await verified_session(service, "ada@example.com")
     login = await service.login("ada@example.com")
-    refreshed = await service.client.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
-    changed = await service.client.post("/api/v1/auth/change-password", headers=bearer(login.json()),
-                                        json={"current_password": PASSWORD, "new_password": "new secret words"})
+    refreshed = await service.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
+    )
+    changed = await service.client.post(
+        "/api/v1/auth/change-password",
+        headers=bearer(login.json()),
+        json={"current_password": PASSWORD, "new_password": "new secret words"},
+    )
     for answer in (login, refreshed, changed):
         assert answer.status_code == 200
         assert (answer.headers["cache-control"], answer.headers["pragma"]) == ("no-store", "no-cache")

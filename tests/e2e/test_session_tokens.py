@@ -34,7 +34,9 @@ async def pg_service(pg_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[
 
 
 async def introspect(service: Service, session: dict) -> dict:
-    answer = await service.client.post("/api/v1/auth/introspect", json={"token": session["access_token"]}, headers=ASK)
+    answer = await service.client.post(
+        "/api/v1/auth/introspect", json={"token": session["access_token"]}, headers=ASK
+    )
     assert answer.status_code == 200
     return answer.json()
 
@@ -53,12 +55,15 @@ async def me(service: Service, session: dict) -> int:
 
 
 async def renewed(service: Service, session: dict) -> dict:
-    answer = await service.client.post("/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]})
+    answer = await service.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 # Introspection
+
 
 async def test_a_disabled_or_deleted_accounts_token_is_inactive(pg_service: Service) -> None:
     service = pg_service
@@ -68,19 +73,27 @@ async def test_a_disabled_or_deleted_accounts_token_is_inactive(pg_service: Serv
     eve, zed = await login(service, "eve@example.com"), await login(service, "zed@example.com")
     assert (await introspect(service, eve))["active"] is True
 
-    disabled = await service.client.patch(f"/api/v1/users/{eve['user']['id']}", headers=admin, json={"disabled": True})
+    disabled = await service.client.patch(
+        f"/api/v1/users/{eve['user']['id']}", headers=admin, json={"disabled": True}
+    )
     assert disabled.status_code == 200
     assert await introspect(service, eve) == {"active": False}
     assert await me(service, eve) == 403  # as this service answers it: the account is disabled
-    enabled = await service.client.patch(f"/api/v1/users/{eve['user']['id']}", headers=admin, json={"disabled": False})
+    enabled = await service.client.patch(
+        f"/api/v1/users/{eve['user']['id']}", headers=admin, json={"disabled": False}
+    )
     assert enabled.status_code == 200
     assert await introspect(service, eve) == {"active": False}  # disabling ended its sessions for good
 
-    assert (await service.client.delete(f"/api/v1/users/{zed['user']['id']}", headers=admin)).status_code == 204
+    assert (
+        await service.client.delete(f"/api/v1/users/{zed['user']['id']}", headers=admin)
+    ).status_code == 204
     assert await introspect(service, zed) == {"active": False}
 
 
-async def test_introspection_answers_the_accounts_role_and_verification_as_they_are_now(pg_service: Service) -> None:
+async def test_introspection_answers_the_accounts_role_and_verification_as_they_are_now(
+    pg_service: Service,
+) -> None:
     service = pg_service
     root = await verified_admin(service)
     await verified(service, "ann@example.com")
@@ -99,19 +112,26 @@ async def test_introspection_answers_the_accounts_role_and_verification_as_they_
     bea = await login(service, "bea@example.com")
     assert (await introspect(service, bea))["email_verified"] is False
     link = link_in(await mailed_to(service, "bea@example.com"))
-    assert (await service.client.post("/api/v1/auth/verify", json={"token": link.rsplit("/", 1)[1]})).status_code == 200
+    assert (
+        await service.client.post("/api/v1/auth/verify", json={"token": link.rsplit("/", 1)[1]})
+    ).status_code == 200
     assert (await introspect(service, bea))["email_verified"] is True  # the token still says false
 
 
 # One successor per refresh token
 
-async def test_a_replay_within_the_grace_shares_the_owners_session_and_a_late_use_ends_it(pg_service: Service) -> None:
+
+async def test_a_replay_within_the_grace_shares_the_owners_session_and_a_late_use_ends_it(
+    pg_service: Service,
+) -> None:
     service = pg_service
     await service.signup("ada@example.com")
     first = await login(service, "ada@example.com")
     owners = await renewed(service, first)
     service.clock.advance(timedelta(seconds=3))
-    replays = [await renewed(service, first) for _ in range(3)]  # a copy of the retired token, within the grace
+    replays = [
+        await renewed(service, first) for _ in range(3)
+    ]  # a copy of the retired token, within the grace
     assert {r["refresh_token"] for r in replays} == {owners["refresh_token"]}  # no pair of its own
     [listed] = (await service.client.get("/api/v1/auth/sessions", headers=bearer(owners))).json()["items"]
     assert listed["current"] is True
@@ -126,7 +146,9 @@ async def test_a_replay_within_the_grace_shares_the_owners_session_and_a_late_us
     assert (await introspect(service, thief)) == {"active": False}
 
     again = await login(service, "ada@example.com")
-    trail = (await service.client.get("/api/v1/auth/me/security-events", headers=bearer(again))).json()["items"]
+    trail = (await service.client.get("/api/v1/auth/me/security-events", headers=bearer(again))).json()[
+        "items"
+    ]
     ended = [e for e in trail if e["type"] == "session_ended"]
     assert [e["detail"] for e in ended] == ["refresh_token_reused"]
 
@@ -141,7 +163,11 @@ async def test_the_copys_token_used_after_the_grace_ends_the_session_for_both(pg
     owners = await renewed(service, owners)  # the owner goes on
     service.clock.advance(GRACE)
     assert await refresh(service, copy) == 401  # the copy's token, retired by the owner past the grace
-    assert [await refresh(service, owners), await me(service, owners), await me(service, copy)] == [401, 401, 401]
+    assert [await refresh(service, owners), await me(service, owners), await me(service, copy)] == [
+        401,
+        401,
+        401,
+    ]
 
 
 @pytest.mark.parametrize("ending", ["logout-all elsewhere", "ending the session", "an administrator"])
@@ -154,14 +180,24 @@ async def test_every_holder_of_a_replayed_session_is_ended_with_it(pg_service: S
     owners = await renewed(service, first)
     copy = await renewed(service, first)  # within the grace
     if ending == "logout-all elsewhere":
-        assert (await service.client.post("/api/v1/auth/logout-all", headers=bearer(phone))).status_code == 200
+        assert (
+            await service.client.post("/api/v1/auth/logout-all", headers=bearer(phone))
+        ).status_code == 200
     elif ending == "ending the session":
-        [session] = [s for s in (await service.client.get("/api/v1/auth/sessions", headers=bearer(phone))).json()[
-            "items"] if not s["current"]]
-        assert (await service.client.delete(f"/api/v1/auth/sessions/{session['id']}",
-                                            headers=bearer(phone))).status_code == 204
+        [session] = [
+            s
+            for s in (await service.client.get("/api/v1/auth/sessions", headers=bearer(phone))).json()[
+                "items"
+            ]
+            if not s["current"]
+        ]
+        assert (
+            await service.client.delete(f"/api/v1/auth/sessions/{session['id']}", headers=bearer(phone))
+        ).status_code == 204
     else:
-        revoked = await service.client.post(f"/api/v1/users/{first['user']['id']}/revoke-sessions", headers=admin)
+        revoked = await service.client.post(
+            f"/api/v1/users/{first['user']['id']}/revoke-sessions", headers=admin
+        )
         assert revoked.status_code == 200
     for held in (owners, copy):
         assert (await refresh(service, held), await me(service, held)) == (401, 401)
@@ -169,6 +205,7 @@ async def test_every_holder_of_a_replayed_session_is_ended_with_it(pg_service: S
 
 
 # Access tokens end with their sessions
+
 
 @pytest.mark.parametrize("ending", ["logout", "DELETE /sessions/{id}", "logout-all", "revoke-sessions"])
 async def test_an_access_token_is_refused_as_soon_as_its_session_ends(service: Service, ending: str) -> None:
@@ -178,17 +215,28 @@ async def test_an_access_token_is_refused_as_soon_as_its_session_ends(service: S
     other = await login(service, "ada@example.com", user_agent=IPHONE)
     assert (await me(service, ada), (await introspect(service, ada))["active"]) == (200, True)
     if ending == "logout":
-        assert (await service.client.post("/api/v1/auth/logout", json={"refresh_token": ada["refresh_token"]})
-                ).status_code == 200
+        assert (
+            await service.client.post("/api/v1/auth/logout", json={"refresh_token": ada["refresh_token"]})
+        ).status_code == 200
     elif ending == "DELETE /sessions/{id}":
-        [session] = [s for s in (await service.client.get("/api/v1/auth/sessions", headers=bearer(other))).json()[
-            "items"] if not s["current"]]
-        assert (await service.client.delete(f"/api/v1/auth/sessions/{session['id']}",
-                                            headers=bearer(other))).status_code == 204
+        [session] = [
+            s
+            for s in (await service.client.get("/api/v1/auth/sessions", headers=bearer(other))).json()[
+                "items"
+            ]
+            if not s["current"]
+        ]
+        assert (
+            await service.client.delete(f"/api/v1/auth/sessions/{session['id']}", headers=bearer(other))
+        ).status_code == 204
     elif ending == "logout-all":
-        assert (await service.client.post("/api/v1/auth/logout-all", headers=bearer(other))).status_code == 200
+        assert (
+            await service.client.post("/api/v1/auth/logout-all", headers=bearer(other))
+        ).status_code == 200
     else:
-        revoked = await service.client.post(f"/api/v1/users/{ada['user']['id']}/revoke-sessions", headers=admin)
+        revoked = await service.client.post(
+            f"/api/v1/users/{ada['user']['id']}/revoke-sessions", headers=admin
+        )
         assert revoked.status_code == 200
     answer = await service.client.get("/api/v1/auth/me", headers=bearer(ada))
     assert answer.status_code == 401 and answer.json()["error_code"] == "not_authenticated"
@@ -196,4 +244,3 @@ async def test_an_access_token_is_refused_as_soon_as_its_session_ends(service: S
     assert await introspect(service, ada) == {"active": False}
     # The other session lives on, but for an administrator's revocation, which ends every one.
     assert await me(service, other) == (401 if ending == "revoke-sessions" else 200)
-

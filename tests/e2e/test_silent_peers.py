@@ -20,6 +20,7 @@ from tests.webhook_receiver import WebhookReceiver
 @asynccontextmanager
 async def silent_port() -> AsyncIterator[int]:
     """A port that accepts connections, reads what comes, and never writes a byte."""
+
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.read()
 
@@ -54,9 +55,13 @@ async def test_a_silent_smtp_server_is_cut_at_its_timeout_and_webhooks_go_on(pg_
 
 
 async def test_a_silent_webhook_receiver_is_cut_at_its_timeout_and_the_rest_go_on(
-        pg_url: str, smtp_server: SmtpTestServer) -> None:
-    async with silent_port() as port, WebhookReceiver() as healthy, \
-            running_service(pg_url, smtp_server, **WEBHOOKS) as service:
+    pg_url: str, smtp_server: SmtpTestServer
+) -> None:
+    async with (
+        silent_port() as port,
+        WebhookReceiver() as healthy,
+        running_service(pg_url, smtp_server, **WEBHOOKS) as service,
+    ):
         silent_url = f"http://127.0.0.1:{port}/hooks"
         assert service.container is not None
         await service.container.add_webhook().execute(silent_url, ["user.created"])
@@ -66,8 +71,12 @@ async def test_a_silent_webhook_receiver_is_cut_at_its_timeout_and_the_rest_go_o
             await service.signup(f"user{n}@example.com")
         await service.email(3)
         await healthy.wait_for(3)
-        assert time.monotonic() - started < 1.5, "neither emails nor the other receiver waited for the silent one"
+        assert time.monotonic() - started < 1.5, (
+            "neither emails nor the other receiver waited for the silent one"
+        )
         deadline = time.monotonic() + 10
-        while "no answer within 2 s" not in {row["last_error"] for row in await delivery_rows(service, silent_url)}:
+        while "no answer within 2 s" not in {
+            row["last_error"] for row in await delivery_rows(service, silent_url)
+        }:
             assert time.monotonic() < deadline, "the silent receiver's delivery was never cut"
             await asyncio.sleep(0.1)

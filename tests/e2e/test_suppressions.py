@@ -24,8 +24,12 @@ SECRET = "whsec_" + base64.b64encode(b"b" * 32).decode()
 async def statuses(service: Service) -> list[str]:
     assert service.container is not None
     async with service.container.engine().connect() as connection:
-        return [r.status for r in await connection.execute(select(outbox_messages.c.status)
-                                                           .order_by(outbox_messages.c.created_at))]
+        return [
+            r.status
+            for r in await connection.execute(
+                select(outbox_messages.c.status).order_by(outbox_messages.c.created_at)
+            )
+        ]
 
 
 async def settled(service: Service, count: int) -> list[str]:
@@ -41,30 +45,43 @@ def signed(body: dict, secret: str = SECRET, ahead: int = 0) -> tuple[bytes, dic
     payload = json.dumps(body).encode()
     message_id, now = f"msg_{uuid.uuid4().hex}", int(time.time()) + ahead
     signature = Webhook(secret).sign(message_id, _at(now), payload.decode())
-    return payload, {"webhook-id": message_id, "webhook-timestamp": str(now), "webhook-signature": signature,
-                     "content-type": "application/json"}
+    return payload, {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(now),
+        "webhook-signature": signature,
+        "content-type": "application/json",
+    }
 
 
 def _at(seconds: int):  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
+
     return datetime.fromtimestamp(seconds, UTC)
 
 
-async def test_a_550_suppresses_the_address_and_lifting_it_sends_again(pg_url: str, smtp_server: SmtpTestServer) -> None:
+async def test_a_550_suppresses_the_address_and_lifting_it_sends_again(
+    pg_url: str, smtp_server: SmtpTestServer
+) -> None:
     async with running_service(pg_url, smtp_server, BOUNCE_WEBHOOK_SECRET=SECRET) as service:
         admin = await verified_admin(service)
         smtp_server.fail_next(1, "550 5.1.1 no such mailbox")
         await service.signup("gone@example.com")
         assert await settled(service, 1) == ["dead"]
 
-        reset = await service.client.post("/api/v1/auth/password-reset-request", json={"email": "gone@example.com"})
-        unknown = await service.client.post("/api/v1/auth/password-reset-request", json={"email": "new@example.com"})
+        reset = await service.client.post(
+            "/api/v1/auth/password-reset-request", json={"email": "gone@example.com"}
+        )
+        unknown = await service.client.post(
+            "/api/v1/auth/password-reset-request", json={"email": "new@example.com"}
+        )
         assert reset.status_code == unknown.status_code == 200 and reset.json() == unknown.json()
         assert await settled(service, 2) == ["dead", "suppressed"]
         assert smtp_server.messages == []  # nothing was sent to it
 
         session = (await service.login("gone@example.com")).json()
-        me = (await service.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {session['access_token']}"}))
+        me = await service.client.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {session['access_token']}"}
+        )
         # Not verified: null, never false (issue 23: false told a stranger the address bounced).
         assert me.json()["email_deliverable"] is None
         listed = (await service.client.get("/api/v1/mail/suppressions", headers=admin)).json()["items"]
@@ -75,48 +92,60 @@ async def test_a_550_suppresses_the_address_and_lifting_it_sends_again(pg_url: s
 
         lifted = await service.client.delete("/api/v1/mail/suppressions/gone@example.com", headers=admin)
         assert lifted.status_code == 204
-        assert (await service.client.delete("/api/v1/mail/suppressions/gone@example.com", headers=admin)
-                ).status_code == 404
+        assert (
+            await service.client.delete("/api/v1/mail/suppressions/gone@example.com", headers=admin)
+        ).status_code == 404
         await service.client.post("/api/v1/auth/password-reset-request", json={"email": "gone@example.com"})
         [delivered] = await smtp_server.wait_for(1)
         assert delivered["To"] == "gone@example.com"
 
 
-async def test_a_signed_bounce_report_suppresses_and_an_unsigned_one_is_refused(pg_url: str,
-                                                                               smtp_server: SmtpTestServer) -> None:
+async def test_a_signed_bounce_report_suppresses_and_an_unsigned_one_is_refused(
+    pg_url: str, smtp_server: SmtpTestServer
+) -> None:
     async with running_service(pg_url, smtp_server, BOUNCE_WEBHOOK_SECRET=SECRET) as service:
         admin = await verified_admin(service)
         report = {"email": "Spam.Hater@Example.com", "type": "complaint", "reason": "marked as spam"}
         payload, headers = signed(report)
-        unsigned = await service.client.post("/api/v1/mail/bounces", content=payload,
-                                             headers={"content-type": "application/json"})
+        unsigned = await service.client.post(
+            "/api/v1/mail/bounces", content=payload, headers={"content-type": "application/json"}
+        )
         assert (unsigned.status_code, unsigned.json()["error_code"]) == (401, "not_authenticated")
-        forged = await service.client.post("/api/v1/mail/bounces", content=payload,
-                                           headers=signed(report, "whsec_" + base64.b64encode(b"x" * 32).decode())[1])
+        forged = await service.client.post(
+            "/api/v1/mail/bounces",
+            content=payload,
+            headers=signed(report, "whsec_" + base64.b64encode(b"x" * 32).decode())[1],
+        )
         assert forged.status_code == 401
         accepted = await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
         assert accepted.status_code == 204
         bad_body, bad_headers = signed({"email": "a@example.com", "type": "soft"})
-        assert (await service.client.post("/api/v1/mail/bounces", content=bad_body, headers=bad_headers)
-                ).status_code == 422
+        assert (
+            await service.client.post("/api/v1/mail/bounces", content=bad_body, headers=bad_headers)
+        ).status_code == 422
         listed = (await service.client.get("/api/v1/mail/suppressions", headers=admin)).json()["items"]
         assert [(s["email"], s["source"]) for s in listed] == [("spam.hater@example.com", "complaint")]
 
 
 async def test_without_a_bounce_secret_the_endpoint_is_off(service: Service) -> None:
     payload, headers = signed({"email": "a@example.com", "type": "hard"})
-    assert (await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)).status_code == 404
+    assert (
+        await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
+    ).status_code == 404
 
 
-async def test_a_replayed_report_does_nothing_and_one_dated_ahead_is_refused(pg_url: str,
-                                                                            smtp_server: SmtpTestServer) -> None:
+async def test_a_replayed_report_does_nothing_and_one_dated_ahead_is_refused(
+    pg_url: str, smtp_server: SmtpTestServer
+) -> None:
     async with running_service(pg_url, smtp_server, BOUNCE_WEBHOOK_SECRET=SECRET) as service:
         admin = await verified_admin(service)
         payload, headers = signed({"email": "ada@example.com", "type": "hard", "reason": "mailbox gone"})
-        assert (await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
-                ).status_code == 204
-        assert (await service.client.delete("/api/v1/mail/suppressions/ada@example.com", headers=admin)
-                ).status_code == 204
+        assert (
+            await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
+        ).status_code == 204
+        assert (
+            await service.client.delete("/api/v1/mail/suppressions/ada@example.com", headers=admin)
+        ).status_code == 204
         # The same signed report again, within its five minutes, from anyone who saw it: 204, nothing done.
         for _ in range(2):
             replayed = await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
@@ -129,8 +158,9 @@ async def test_a_replayed_report_does_nothing_and_one_dated_ahead_is_refused(pg_
         ahead = await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
         assert (ahead.status_code, ahead.json()["error_code"]) == (401, "not_authenticated")
         payload, headers = signed(report, ahead=30)
-        assert (await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
-                ).status_code == 204
+        assert (
+            await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
+        ).status_code == 204
         listed = (await service.client.get("/api/v1/mail/suppressions", headers=admin)).json()["items"]
         assert [s["email"] for s in listed] == ["bo@example.com"]
 
@@ -145,22 +175,35 @@ async def test_a_replayed_report_does_nothing_and_one_dated_ahead_is_refused(pg_
             assert (await connection.execute(select(bounce_receipts))).all() == []
 
 
-async def test_copies_of_one_report_sent_at_once_to_two_instances_act_once(pg_url: str,
-                                                                          smtp_server: SmtpTestServer) -> None:
-    async with running_service(pg_url, smtp_server, BOUNCE_WEBHOOK_SECRET=SECRET) as one, \
-            running_service(pg_url, smtp_server, BOUNCE_WEBHOOK_SECRET=SECRET) as other:
+async def test_copies_of_one_report_sent_at_once_to_two_instances_act_once(
+    pg_url: str, smtp_server: SmtpTestServer
+) -> None:
+    async with (
+        running_service(pg_url, smtp_server, BOUNCE_WEBHOOK_SECRET=SECRET) as one,
+        running_service(pg_url, smtp_server, BOUNCE_WEBHOOK_SECRET=SECRET) as other,
+    ):
         admin = await verified_admin(one)
         payload, headers = signed({"email": "cy@example.com", "type": "hard"})
-        answers = await asyncio.gather(*(service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
-                                         for service in (one, other) for _ in range(5)))
+        answers = await asyncio.gather(
+            *(
+                service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
+                for service in (one, other)
+                for _ in range(5)
+            )
+        )
         assert {a.status_code for a in answers} == {204}
-        assert (await one.client.delete("/api/v1/mail/suppressions/cy@example.com", headers=admin)).status_code == 204
+        assert (
+            await one.client.delete("/api/v1/mail/suppressions/cy@example.com", headers=admin)
+        ).status_code == 204
         await other.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
         assert (await one.client.get("/api/v1/mail/suppressions", headers=admin)).json()["items"] == []
 
 
-async def test_only_a_verified_owner_learns_that_their_address_bounces(pg_url: str, smtp_server: SmtpTestServer) -> None:
+async def test_only_a_verified_owner_learns_that_their_address_bounces(
+    pg_url: str, smtp_server: SmtpTestServer
+) -> None:
     async with running_service(pg_url, smtp_server, BOUNCE_WEBHOOK_SECRET=SECRET) as service:
+
         async def me(email: str) -> dict:
             token = (await service.login(email)).json()["access_token"]
             answer = await service.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
@@ -177,8 +220,9 @@ async def test_only_a_verified_owner_learns_that_their_address_bounces(pg_url: s
         await service.signup("other@example.com")
         for email in ("ada@example.com", "victim@example.com"):
             payload, headers = signed({"email": email, "type": "complaint"})
-            assert (await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
-                    ).status_code == 204
+            assert (
+                await service.client.post("/api/v1/mail/bounces", content=payload, headers=headers)
+            ).status_code == 204
         assert (await me("ada@example.com"))["email_deliverable"] is False  # the verified owner is told
         victim, other = await me("victim@example.com"), await me("other@example.com")
         assert victim["email_deliverable"] is other["email_deliverable"] is None  # the stranger is not

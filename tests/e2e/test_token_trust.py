@@ -20,8 +20,9 @@ async def test_a_token_verifies_with_the_published_keys_and_pyjwt_alone(service:
     keys = jwt.PyJWKSet.from_dict(published.json())
     kid = jwt.get_unverified_header(access)["kid"]
     key = next(k for k in keys.keys if k.key_id == kid)
-    claims = jwt.decode(access, key.key, algorithms=["EdDSA"], audience="bookly",
-                        issuer=f"http://{service.settings.DOMAIN}")
+    claims = jwt.decode(
+        access, key.key, algorithms=["EdDSA"], audience="bookly", issuer=f"http://{service.settings.DOMAIN}"
+    )
     assert claims["email_verified"] is False and claims["role"] == "user" and "email" not in claims
     assert all("d" not in k for k in published.json()["keys"])  # public halves only
 
@@ -42,12 +43,16 @@ async def test_introspection_says_inactive_after_a_reset(pg_url: str, smtp_serve
         assert active.json()["active"] is True and active.json()["role"] == "user"
         as_form = await service.client.post("/api/v1/auth/introspect", data={"token": access}, headers=ask)
         assert as_form.json() == active.json()
-        assert (await service.client.post("/api/v1/auth/introspect", json={"token": access})).status_code == 401
+        assert (
+            await service.client.post("/api/v1/auth/introspect", json={"token": access})
+        ).status_code == 401
 
         await service.client.post("/api/v1/auth/password-reset-request", json={"email": "cy@example.com"})
         service.clock.advance(__import__("datetime").timedelta(seconds=1))
-        await service.client.post(await service.link_in_email(2), json={"new_password": "a brand new secret",
-                                                                        "confirm_new_password": "a brand new secret"})
+        await service.client.post(
+            await service.link_in_email(2),
+            json={"new_password": "a brand new secret", "confirm_new_password": "a brand new secret"},
+        )
         after = await service.client.post("/api/v1/auth/introspect", json={"token": access}, headers=ask)
         assert after.json() == {"active": False}
         for junk in ("", "x" * 5000, access[:-3] + "abc"):
@@ -59,8 +64,10 @@ async def test_without_its_secret_there_is_no_introspection(service: Service) ->
     assert (await service.client.post("/api/v1/auth/introspect", json={"token": "x"})).status_code == 404
 
 
-@pytest.mark.parametrize("forged", [
-    {"alg": "none"}, {"aud": "another-service"}, {"iss": "https://evil.example"}, {"kid": "foreign"}])
+@pytest.mark.parametrize(
+    "forged",
+    [{"alg": "none"}, {"aud": "another-service"}, {"iss": "https://evil.example"}, {"kid": "foreign"}],
+)
 async def test_the_service_refuses_forged_tokens(service: Service, forged: dict) -> None:
     await service.signup("di@example.com")
     access = (await service.login("di@example.com")).json()["access_token"]
@@ -73,7 +80,11 @@ async def test_the_service_refuses_forged_tokens(service: Service, forged: dict)
     if forged.get("alg") == "none":
         token = jwt.encode(claims, None, algorithm="none", headers={"typ": "at+jwt"})
     else:
-        token = jwt.encode(claims, ed25519.Ed25519PrivateKey.generate(), algorithm="EdDSA",
-                           headers={"typ": "at+jwt", "kid": header["kid"]})
+        token = jwt.encode(
+            claims,
+            ed25519.Ed25519PrivateKey.generate(),
+            algorithm="EdDSA",
+            headers={"typ": "at+jwt", "kid": header["kid"]},
+        )
     answer = await service.client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 401

@@ -24,12 +24,16 @@ def in_trace(spans: list[ReadableSpan], trace_id: int) -> list[str]:
     return [span.name for span in spans if span.context.trace_id == trace_id]
 
 
-async def test_a_sign_up_its_email_and_its_webhook_share_one_trace(pg_url: str, smtp_server: SmtpTestServer) -> None:
+async def test_a_sign_up_its_email_and_its_webhook_share_one_trace(
+    pg_url: str, smtp_server: SmtpTestServer
+) -> None:
     exporter = InMemorySpanExporter()
     provider = tracer_provider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    async with WebhookReceiver() as receiver, \
-            running_service(pg_url, smtp_server, tracer_provider=provider, **WEBHOOKS) as service:
+    async with (
+        WebhookReceiver() as receiver,
+        running_service(pg_url, smtp_server, tracer_provider=provider, **WEBHOOKS) as service,
+    ):
         await subscribe(service, receiver, ["user.created"])
         assert (await service.signup("ada@example.com")).status_code == 201
         link = await service.link_in_email(1)
@@ -41,10 +45,17 @@ async def test_a_sign_up_its_email_and_its_webhook_share_one_trace(pg_url: str, 
     trace_id = request.context.trace_id
     names = in_trace(spans, trace_id)
     assert {"answer email request", "deliver email", "deliver webhook"} <= set(names), names
-    assert any(s.context.trace_id == trace_id and s.attributes and s.attributes.get("db.system.name", s.attributes.get(
-        "db.system")) == "postgresql" for s in spans), "the statements are spans of the trace too"
-    [post] = [s for s in spans if s.kind is SpanKind.CLIENT and s.context.trace_id == trace_id
-              and s.name.startswith("POST")]  # the HTTPX instrumentation's, inside the webhook delivery
+    assert any(
+        s.context.trace_id == trace_id
+        and s.attributes
+        and s.attributes.get("db.system.name", s.attributes.get("db.system")) == "postgresql"
+        for s in spans
+    ), "the statements are spans of the trace too"
+    [_post] = [
+        s
+        for s in spans
+        if s.kind is SpanKind.CLIENT and s.context.trace_id == trace_id and s.name.startswith("POST")
+    ]  # the HTTPX instrumentation's, inside the webhook delivery
     # The receiver can continue the trace: it got its traceparent.
     assert delivered.headers["traceparent"].split("-")[1] == format(trace_id, "032x")
     # The emailed link's token is masked in the request's span, as in the logs.

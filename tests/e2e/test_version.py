@@ -20,8 +20,9 @@ from tests.settings import OPERATOR, service_settings
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_accounts_version_prints_it_without_reading_any_setting(capsys: pytest.CaptureFixture[str],
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_accounts_version_prints_it_without_reading_any_setting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("JWT_SECRET", " ")  # a setting that stops every other command
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])

@@ -20,8 +20,14 @@ def test_production_warns_of_http_links_a_local_domain_and_sqlite() -> None:
     risky = settings(ENVIRONMENT="production", JWT_SECRET="s" * 40, MAIL_BACKEND="smtp")
     [scheme, domain, database] = risky.production_warnings()
     assert "PUBLIC_SCHEME is http" in scheme and "DOMAIN is unset" in domain and "SQLite" in database
-    sound = settings(ENVIRONMENT="production", JWT_SECRET="s" * 40, MAIL_BACKEND="smtp", PUBLIC_SCHEME="https",
-                     DOMAIN="accounts.example.com", DATABASE_URL="postgresql://db/accounts")
+    sound = settings(
+        ENVIRONMENT="production",
+        JWT_SECRET="s" * 40,
+        MAIL_BACKEND="smtp",
+        PUBLIC_SCHEME="https",
+        DOMAIN="accounts.example.com",
+        DATABASE_URL="postgresql://db/accounts",
+    )
     assert sound.production_warnings() == []
     assert settings().production_warnings() == []  # development runs on SQLite and http by design
 
@@ -35,9 +41,14 @@ def test_the_api_reference_is_on_by_default_but_off_in_production_unless_asked_f
 
 
 def test_previous_secrets_are_comma_separated_or_a_json_list_from_the_environment_or_env(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for given, meant in ((" old-one , older-one ,", ["old-one", "older-one"]), ("only-one", ["only-one"]),
-                         ('["with,comma", "plain"]', ["with,comma", "plain"]), ("", [])):
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for given, meant in (
+        (" old-one , older-one ,", ["old-one", "older-one"]),
+        ("only-one", ["only-one"]),
+        ('["with,comma", "plain"]', ["with,comma", "plain"]),
+        ("", []),
+    ):
         monkeypatch.setenv("JWT_SECRET_PREVIOUS", given)
         assert settings(JWT_SECRET="s" * 40).previous_secrets == meant, given
     monkeypatch.delenv("JWT_SECRET_PREVIOUS")
@@ -45,13 +56,15 @@ def test_previous_secrets_are_comma_separated_or_a_json_list_from_the_environmen
     assert Settings(_env_file=tmp_path / ".env").previous_secrets == ["old-one", "older-one"]  # type: ignore[call-arg]
     assert settings(JWT_SECRET="s" * 40, JWT_SECRET_PREVIOUS=f"{'s' * 40},old").previous_secrets == ["old"]
     assert "old-one" not in repr(settings(JWT_SECRET_PREVIOUS="old-one"))  # kept as SecretStr, out of logs
-    with pytest.raises(SettingsError, match="JWT_SECRET_PREVIOUS: .*JSON list"):
+    with pytest.raises(SettingsError, match=r"JWT_SECRET_PREVIOUS: .*JSON list"):
         load_settings(_env_file=None, JWT_SECRET_PREVIOUS='["unclosed')
 
 
 def test_a_dead_workers_emails_are_free_within_30_s_unless_a_send_may_take_longer() -> None:
     assert (settings().outbox_lease_seconds, settings().OUTBOX_BATCH_SIZE) == (30.0, 10)
-    assert settings(MAIL_TIMEOUT_SECONDS=25).outbox_lease_seconds == 50  # a send begins with half a lease left
+    assert (
+        settings(MAIL_TIMEOUT_SECONDS=25).outbox_lease_seconds == 50
+    )  # a send begins with half a lease left
     assert settings(OUTBOX_LEASE_SECONDS=120).outbox_lease_seconds == 120  # a value set before still holds
     with pytest.raises(ValidationError, match="OUTBOX_LEASE_SECONDS is under 2 x MAIL_TIMEOUT_SECONDS"):
         settings(OUTBOX_LEASE_SECONDS=15)

@@ -46,7 +46,9 @@ def accounts(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: st
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(cwd)
         typed = stdin is not None and stdin.startswith(TERMINAL)  # TERMINAL + "what the person types"
-        patch.setattr(sys, "stdin", Terminal(stdin.removeprefix(TERMINAL)) if typed else io.StringIO(stdin or ""))
+        patch.setattr(
+            sys, "stdin", Terminal(stdin.removeprefix(TERMINAL)) if typed else io.StringIO(stdin or "")
+        )
         for name, value in (env or {}).items():
             patch.setenv(name, value)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -58,8 +60,14 @@ def accounts(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: st
 
 
 def test_the_installed_command_runs_as_a_process(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "entrypoints.cli", "migrate"], cwd=tmp_path, timeout=60,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "migrate"],
+        cwd=tmp_path,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0 and "database schema is up to date" in result.stdout, result.stderr
 
 
@@ -68,34 +76,49 @@ def test_migrate_then_create_admin_on_the_default_sqlite_file(tmp_path: Path) ->
     assert migrated.returncode == 0, migrated.stderr
     assert (tmp_path / "accounts.db").exists()
 
-    created = accounts("create-admin", "--email", "Root@Example.com", "--password", "admin password 1",
-                       cwd=tmp_path)
+    created = accounts(
+        "create-admin", "--email", "Root@Example.com", "--password", "admin password 1", cwd=tmp_path
+    )
     assert created.returncode == 0, created.stderr
     assert "created administrator root@example.com" in created.stdout
 
-    again = accounts("create-admin", "--email", "root@example.com", "--password", "admin password 1", cwd=tmp_path)
+    again = accounts(
+        "create-admin", "--email", "root@example.com", "--password", "admin password 1", cwd=tmp_path
+    )
     assert again.returncode == 1 and "already exists" in again.stderr
 
 
-@pytest.mark.parametrize("env, named", [
-    ({"MAIL_PORT": "abc"}, "MAIL_PORT"),
-    ({"MAIL_SSL_TLS": "true", "MAIL_STARTTLS": "true"}, "MAIL_SSL_TLS"),
-    ({"MAIL_BACKEND": "pigeon"}, "MAIL_BACKEND"),
-    ({"ENVIRONMENT": "production", "JWT_SECRET": "too-short"}, "JWT_SECRET"),
-    ({"ENVIRONMENT": "production", "MAIL_BACKEND": "smtp"}, "JWT_SECRET is not set"),
-    ({"JWT_SECRET": "development-only-secret-do-not-deploy-0123456789"}, "JWT_SECRET is a value published"),
-    ({"ENVIRONMENT": "test", "JWT_SECRET": "s" * 40, "MAIL_PASSWORD": "s" * 40}, "JWT_SECRET is the same"),
-    ({"ENVIRONMENT": "production", "JWT_SECRET": "s" * 40}, "MAIL_BACKEND is console"),
-    ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS"),
-    ({"DATABASE_URL": "mysql://db/accounts"}, "DATABASE_URL"),
-    ({"MAIL_FROM": "Bookly <noreply@example.com>"}, "MAIL_FROM"),
-    ({"JWT_SECRET": " " * 40}, "JWT_SECRET is blank"),
-    ({"ENVIRONMENT": "production", "JWT_SECRET": "development-only-secret-do-not-deploy-0123456789 "},
-     "JWT_SECRET is a value published"),
-    ({"JWT_ALGORITHM": "none"}, "JWT_ALGORITHM"),
-])
-def test_invalid_settings_stop_start_up_with_one_line_naming_the_setting(tmp_path: Path, env: dict[str, str],
-                                                                        named: str) -> None:
+@pytest.mark.parametrize(
+    "env, named",
+    [
+        ({"MAIL_PORT": "abc"}, "MAIL_PORT"),
+        ({"MAIL_SSL_TLS": "true", "MAIL_STARTTLS": "true"}, "MAIL_SSL_TLS"),
+        ({"MAIL_BACKEND": "pigeon"}, "MAIL_BACKEND"),
+        ({"ENVIRONMENT": "production", "JWT_SECRET": "too-short"}, "JWT_SECRET"),
+        ({"ENVIRONMENT": "production", "MAIL_BACKEND": "smtp"}, "JWT_SECRET is not set"),
+        (
+            {"JWT_SECRET": "development-only-secret-do-not-deploy-0123456789"},
+            "JWT_SECRET is a value published",
+        ),
+        (
+            {"ENVIRONMENT": "test", "JWT_SECRET": "s" * 40, "MAIL_PASSWORD": "s" * 40},
+            "JWT_SECRET is the same",
+        ),
+        ({"ENVIRONMENT": "production", "JWT_SECRET": "s" * 40}, "MAIL_BACKEND is console"),
+        ({"CORS_ORIGINS": "*"}, "CORS_ORIGINS"),
+        ({"DATABASE_URL": "mysql://db/accounts"}, "DATABASE_URL"),
+        ({"MAIL_FROM": "Bookly <noreply@example.com>"}, "MAIL_FROM"),
+        ({"JWT_SECRET": " " * 40}, "JWT_SECRET is blank"),
+        (
+            {"ENVIRONMENT": "production", "JWT_SECRET": "development-only-secret-do-not-deploy-0123456789 "},
+            "JWT_SECRET is a value published",
+        ),
+        ({"JWT_ALGORITHM": "none"}, "JWT_ALGORITHM"),
+    ],
+)
+def test_invalid_settings_stop_start_up_with_one_line_naming_the_setting(
+    tmp_path: Path, env: dict[str, str], named: str
+) -> None:
     result = accounts("serve", cwd=tmp_path, env=env)
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
@@ -129,7 +152,11 @@ def test_a_bookly_env_file_works_unchanged(tmp_path: Path) -> None:
     assert status.returncode == 0 and "pending 0" in status.stdout
 
     settings = Settings(_env_file=tmp_path / ".env")
-    assert (settings.MAIL_SERVER, settings.MAIL_PORT, settings.MAIL_FROM_NAME) == ("smtp.example.com", 587, "Bookly")
+    assert (settings.MAIL_SERVER, settings.MAIL_PORT, settings.MAIL_FROM_NAME) == (
+        "smtp.example.com",
+        587,
+        "Bookly",
+    )
     assert settings.reset_url_template.startswith("http://bookly.example.com/api/v1/auth/")
 
 
@@ -141,10 +168,17 @@ def test_a_bad_value_in_env_stops_start_up(tmp_path: Path) -> None:
 
 def test_create_admin_prompts_for_the_password_when_it_is_not_given(tmp_path: Path) -> None:
     assert accounts("migrate", cwd=tmp_path).returncode == 0
-    created = accounts("create-admin", "--email", "root@example.com", cwd=tmp_path,
-                       stdin="admin password 1\nadmin password 1\n")
+    created = accounts(
+        "create-admin",
+        "--email",
+        "root@example.com",
+        cwd=tmp_path,
+        stdin="admin password 1\nadmin password 1\n",
+    )
     assert created.returncode == 0, created.stderr
-    mismatch = accounts("create-admin", "--email", "two@example.com", cwd=tmp_path, stdin="one password\nother\n")
+    mismatch = accounts(
+        "create-admin", "--email", "two@example.com", cwd=tmp_path, stdin="one password\nother\n"
+    )
     assert mismatch.returncode != 0 and "do not match" in mismatch.stderr
 
 
@@ -163,14 +197,17 @@ def test_a_taken_port_is_reported_as_a_port_problem(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
-        result = accounts("serve", "--port", str(taken.getsockname()[1]), cwd=tmp_path,
-                          env={"JWT_SECRET": "s" * 40})
+        result = accounts(
+            "serve", "--port", str(taken.getsockname()[1]), cwd=tmp_path, env={"JWT_SECRET": "s" * 40}
+        )
     assert result.returncode == 1
     assert "cannot listen on 127.0.0.1:" in result.stderr and "database" not in result.stderr
 
 
 def test_a_database_that_does_not_answer_is_named(tmp_path: Path) -> None:
-    result = accounts("migrate", cwd=tmp_path, env={"DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:9/none"})
+    result = accounts(
+        "migrate", cwd=tmp_path, env={"DATABASE_URL": "postgresql+asyncpg://postgres@127.0.0.1:9/none"}
+    )
     assert result.returncode == 1 and "could not reach the database named by DATABASE_URL" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -180,8 +217,9 @@ def test_serving_a_database_with_no_schema_says_to_migrate_first(tmp_path: Path)
     assert result.returncode == 1 and "run `accounts migrate` first" in result.stderr
 
 
-def test_create_admin_reads_a_piped_password_and_asks_again_at_a_terminal(tmp_path: Path,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_create_admin_reads_a_piped_password_and_asks_again_at_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert accounts("migrate", cwd=tmp_path).returncode == 0
     piped = accounts("create-admin", "--email", "one@example.com", cwd=tmp_path, stdin="admin password 1\n")
     assert piped.returncode == 0 and "created administrator one@example.com" in piped.stdout
@@ -215,8 +253,16 @@ def test_webhooks_are_added_listed_tested_and_removed(tmp_path: Path) -> None:
     receiver = WebhookReceiver()
     assert accounts("migrate", cwd=tmp_path).returncode == 0
     with serving_in_thread(receiver) as base_url:  # type: ignore[arg-type]
-        added = accounts("webhooks", "add", "--url", f"{base_url}/hooks", "--events", "user.created,user.verified",
-                         cwd=tmp_path, env=env)
+        added = accounts(
+            "webhooks",
+            "add",
+            "--url",
+            f"{base_url}/hooks",
+            "--events",
+            "user.created,user.verified",
+            cwd=tmp_path,
+            env=env,
+        )
         assert added.returncode == 0, added.stderr
         webhook_id = added.stdout.split()[2]
         secret = added.stdout.rsplit(" ", 1)[1].strip()
@@ -228,8 +274,9 @@ def test_webhooks_are_added_listed_tested_and_removed(tmp_path: Path) -> None:
         [received] = receiver.received
         assert Webhook(secret).verify(received.body, received.headers)["type"] == "webhook.test"
 
-    refused = accounts("webhooks", "add", "--url", "https://example.com/", "--events", "user.exploded",
-                       cwd=tmp_path, env=env)
+    refused = accounts(
+        "webhooks", "add", "--url", "https://example.com/", "--events", "user.exploded", cwd=tmp_path, env=env
+    )
     assert refused.returncode == 1 and "user.exploded" in refused.stderr
     assert accounts("webhooks", "remove", webhook_id, cwd=tmp_path, env=env).stdout.startswith("removed")
     assert accounts("webhooks", "list", cwd=tmp_path, env=env).stdout.strip() == "no webhooks"
@@ -240,8 +287,12 @@ def test_users_are_listed_shown_disabled_enabled_and_promoted(tmp_path: Path) ->
     env = {"JWT_SECRET": "s" * 40}
     assert accounts("migrate", cwd=tmp_path).returncode == 0
     for email in ("root@example.com", "second@example.com"):
-        assert accounts("create-admin", "--email", email, "--password", "admin password 1",
-                        cwd=tmp_path, env=env).returncode == 0
+        assert (
+            accounts(
+                "create-admin", "--email", email, "--password", "admin password 1", cwd=tmp_path, env=env
+            ).returncode
+            == 0
+        )
     listed = accounts("users", "list", "--limit", "1", cwd=tmp_path, env=env).stdout.splitlines()
     assert "root@example.com" in listed[0] and listed[1].startswith("more: accounts users list --cursor ")
     rest = accounts("users", "list", "--cursor", listed[1].rsplit(" ", 1)[1], cwd=tmp_path, env=env).stdout
@@ -256,7 +307,9 @@ def test_users_are_listed_shown_disabled_enabled_and_promoted(tmp_path: Path) ->
     assert "  user  " in accounts("users", "show", root, cwd=tmp_path, env=env).stdout
     missing = accounts("users", "show", "00000000-0000-0000-0000-000000000000", cwd=tmp_path, env=env)
     assert missing.returncode == 1 and "No account has this id." in missing.stderr
-    assert accounts("users", "delete", root, "--yes", cwd=tmp_path, env=env).stdout.startswith("deleted account")
+    assert accounts("users", "delete", root, "--yes", cwd=tmp_path, env=env).stdout.startswith(
+        "deleted account"
+    )
     assert accounts("suppressions", "list", cwd=tmp_path, env=env).stdout.strip() == "no suppressed addresses"
     lifted = accounts("suppressions", "remove", "gone@example.com", cwd=tmp_path, env=env)
     assert lifted.returncode == 1 and "not suppressed" in lifted.stderr
@@ -265,8 +318,10 @@ def test_users_are_listed_shown_disabled_enabled_and_promoted(tmp_path: Path) ->
     import sqlite3
 
     with sqlite3.connect(tmp_path / "accounts.db") as db:
-        kept = db.execute("SELECT type, client_ip, device FROM security_events WHERE user_id = ? ORDER BY occurred_at",
-                          (uuid.UUID(second).hex,)).fetchall()
+        kept = db.execute(
+            "SELECT type, client_ip, device FROM security_events WHERE user_id = ? ORDER BY occurred_at",
+            (uuid.UUID(second).hex,),
+        ).fetchall()
     assert [row[0] for row in kept] == ["signed_up", "account_disabled", "account_enabled"], kept
     assert {(row[1], row[2]) for row in kept} == {(None, "command line")}
 
@@ -293,8 +348,12 @@ def test_every_option_and_argument_of_every_command_says_what_it_is() -> None:
 def _two_accounts(tmp_path: Path, env: dict[str, str]) -> None:
     assert accounts("migrate", cwd=tmp_path).returncode == 0
     for email in ("root@example.com", "second@example.com"):
-        assert accounts("create-admin", "--email", email, "--password", "admin password 1",
-                        cwd=tmp_path, env=env).returncode == 0
+        assert (
+            accounts(
+                "create-admin", "--email", email, "--password", "admin password 1", cwd=tmp_path, env=env
+            ).returncode
+            == 0
+        )
 
 
 def test_users_commands_take_an_email_address_as_well_as_an_id(tmp_path: Path) -> None:
@@ -302,7 +361,10 @@ def test_users_commands_take_an_email_address_as_well_as_an_id(tmp_path: Path) -
     _two_accounts(tmp_path, env)
     assert "disabled" in accounts("users", "disable", "Second@Example.com", cwd=tmp_path, env=env).stdout
     assert "verified" in accounts("users", "enable", "second@example.com", cwd=tmp_path, env=env).stdout
-    assert "  user  " in accounts("users", "set-role", "second@example.com", "user", cwd=tmp_path, env=env).stdout
+    assert (
+        "  user  "
+        in accounts("users", "set-role", "second@example.com", "user", cwd=tmp_path, env=env).stdout
+    )
     shown = accounts("users", "show", "second@example.com", cwd=tmp_path, env=env)
     assert shown.returncode == 0 and "second@example.com" in shown.stdout
     by_id = accounts("users", "show", shown.stdout.split()[0], cwd=tmp_path, env=env).stdout
@@ -330,8 +392,13 @@ def test_users_show_gives_the_whole_account(tmp_path: Path) -> None:
     async def sign_in_and_bounce() -> None:
         async with cli._container(cli.load_settings()) as container:
             await container.login().execute(Credentials("root@example.com", "admin password 1", "cli-test"))
-            report = BounceReport("root@example.com", SuppressionSource.HARD, "msg_cli_test",
-                                  datetime.now(UTC) + timedelta(minutes=5), "gone")
+            report = BounceReport(
+                "root@example.com",
+                SuppressionSource.HARD,
+                "msg_cli_test",
+                datetime.now(UTC) + timedelta(minutes=5),
+                "gone",
+            )
             await container.record_bounce().execute(report)
 
     with pytest.MonkeyPatch.context() as patch:
@@ -361,34 +428,56 @@ def test_users_list_takes_the_apis_filters(tmp_path: Path) -> None:
     assert listed("--verified", "--role", "user") == ["second@example.com"]
     assert listed("--no-verified") == []
     paged = accounts("users", "list", "--verified", "--limit", "1", cwd=tmp_path, env=env).stdout.splitlines()
-    assert paged[1].startswith("more: accounts users list --verified --cursor ")  # the next page keeps the filter
+    assert paged[1].startswith(
+        "more: accounts users list --verified --cursor "
+    )  # the next page keeps the filter
 
 
 def test_users_delete_asks_for_the_address_unless_yes(tmp_path: Path) -> None:
     env = {"JWT_SECRET": "s" * 40}
     _two_accounts(tmp_path, env)
     piped = accounts("users", "delete", "second@example.com", cwd=tmp_path, env=env)
-    assert piped.returncode == 1 and "standard input is not a terminal" in piped.stderr and "--yes" in piped.stderr
-    wrong = accounts("users", "delete", "second@example.com", cwd=tmp_path, env=env,
-                     stdin=TERMINAL + "root@example.com\n")
+    assert (
+        piped.returncode == 1
+        and "standard input is not a terminal" in piped.stderr
+        and "--yes" in piped.stderr
+    )
+    wrong = accounts(
+        "users", "delete", "second@example.com", cwd=tmp_path, env=env, stdin=TERMINAL + "root@example.com\n"
+    )
     assert wrong.returncode == 1 and "nothing deleted" in wrong.stderr
     assert "Type its address" in wrong.stderr
     assert "second@example.com" in accounts("users", "list", cwd=tmp_path, env=env).stdout
 
-    typed = accounts("users", "delete", "second@example.com", cwd=tmp_path, env=env,
-                     stdin=TERMINAL + "Second@example.com\n")
+    typed = accounts(
+        "users",
+        "delete",
+        "second@example.com",
+        cwd=tmp_path,
+        env=env,
+        stdin=TERMINAL + "Second@example.com\n",
+    )
     assert typed.returncode == 0 and typed.stdout.startswith("deleted account"), typed.stderr
     assert "second@example.com" not in accounts("users", "list", cwd=tmp_path, env=env).stdout
-    assert accounts("users", "delete", "root@example.com", "--yes", cwd=tmp_path, env=env).returncode == 1  # the last admin
+    assert (
+        accounts("users", "delete", "root@example.com", "--yes", cwd=tmp_path, env=env).returncode == 1
+    )  # the last admin
 
 
 def test_a_private_webhook_url_names_the_setting_that_allows_it(tmp_path: Path) -> None:
     env = {"JWT_SECRET": "s" * 40}
     assert accounts("migrate", cwd=tmp_path).returncode == 0
-    for url in ("https://127.0.0.1:9443/hooks", "https://localhost/hooks", "https://10.1.2.3/hooks",
-                "http://127.0.0.1:9000/hooks"):
+    for url in (
+        "https://127.0.0.1:9443/hooks",
+        "https://localhost/hooks",
+        "https://10.1.2.3/hooks",
+        "http://127.0.0.1:9000/hooks",
+    ):
         refused = accounts("webhooks", "add", "--url", url, "--events", "user.created", cwd=tmp_path, env=env)
-        assert refused.returncode == 1 and "WEBHOOK_ALLOW_PRIVATE=true" in refused.stderr, (url, refused.stderr)
+        assert refused.returncode == 1 and "WEBHOOK_ALLOW_PRIVATE=true" in refused.stderr, (
+            url,
+            refused.stderr,
+        )
 
 
 def test_webhooks_test_tells_refused_from_silent_from_a_refusing_receiver(tmp_path: Path) -> None:
@@ -402,7 +491,9 @@ def test_webhooks_test_tells_refused_from_silent_from_a_refusing_receiver(tmp_pa
     with socket.socket() as closed:  # a port that was free a moment ago: nothing answers there
         closed.bind(("127.0.0.1", 0))
         silent_url = f"http://127.0.0.1:{closed.getsockname()[1]}/hooks"
-    silent = accounts("webhooks", "add", "--url", silent_url, "--events", "user.created", cwd=tmp_path, env=allowed)
+    silent = accounts(
+        "webhooks", "add", "--url", silent_url, "--events", "user.created", cwd=tmp_path, env=allowed
+    )
     silent_id = silent.stdout.split()[2]
 
     refused = accounts("webhooks", "test", silent_id, cwd=tmp_path, env={"JWT_SECRET": "s" * 40})
@@ -415,7 +506,15 @@ def test_webhooks_test_tells_refused_from_silent_from_a_refusing_receiver(tmp_pa
 
     receiver = WebhookReceiver(status=500)
     with serving_in_thread(receiver) as base_url:  # type: ignore[arg-type]
-        added = accounts("webhooks", "add", "--url", f"{base_url}/hooks", "--events", "user.created",
-                         cwd=tmp_path, env=allowed)
+        added = accounts(
+            "webhooks",
+            "add",
+            "--url",
+            f"{base_url}/hooks",
+            "--events",
+            "user.created",
+            cwd=tmp_path,
+            env=allowed,
+        )
         rejected = accounts("webhooks", "test", added.stdout.split()[2], cwd=tmp_path, env=allowed)
     assert rejected.returncode == 1 and "not delivered: the receiver answered 500" in rejected.stderr

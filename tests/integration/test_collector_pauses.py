@@ -14,9 +14,14 @@ from entrypoints.http.app import create_app
 from tests.settings import service_settings
 
 
-async def test_what_startup_built_is_out_of_a_full_collections_walk_until_the_app_stops(tmp_path: Path) -> None:
-    app = create_app(service_settings(f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3", smtp_port=25,
-                                      OUTBOX_WORKER_ENABLED=False))
+async def test_what_startup_built_is_out_of_a_full_collections_walk_until_the_app_stops(
+    tmp_path: Path,
+) -> None:
+    app = create_app(
+        service_settings(
+            f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3", smtp_port=25, OUTBOX_WORKER_ENABLED=False
+        )
+    )
     async with LifespanManager(app):
         assert gc.get_freeze_count() > 10_000  # the framework, the container, the routes: all set aside
     assert gc.get_freeze_count() == 0

@@ -85,13 +85,16 @@ async def test_no_session_refreshed_during_a_reset_outlives_it(container) -> Non
 
     rotated, survivors = [], []
     for n in range(4):  # the race is the scheduler's to decide: a few rounds, so some refreshes land first
-        sessions = [await container.login().execute(Credentials("ada@example.com", f"password {n} of ada"))
-                    for _ in range(6)]
+        sessions = [
+            await container.login().execute(Credentials("ada@example.com", f"password {n} of ada"))
+            for _ in range(6)
+        ]
         token = await reset_link_token(container)
         new_password = f"password {n + 1} of ada"
-        *refreshed, _ = await asyncio.gather(*(refresh(s.refresh_token) for s in sessions),
-                                             container.confirm_reset().execute(
-                                                 ResetConfirmation(token, new_password, new_password)))
+        *refreshed, _ = await asyncio.gather(
+            *(refresh(s.refresh_token) for s in sessions),
+            container.confirm_reset().execute(ResetConfirmation(token, new_password, new_password)),
+        )
         rotated += filter(None, refreshed)
         survivors += [t for t in refreshed if t and await refresh(t)]
     assert rotated, "no refresh went through during a reset: the race was not run"
@@ -105,7 +108,8 @@ async def reset_link_token(container) -> str:  # type: ignore[no-untyped-def]
 
 
 async def link_token_in_outbox(container, path: str) -> str:  # type: ignore[no-untyped-def]
-    """The newest link to `path` among the waiting emails (the claim is not committed, so they stay waiting)."""
+    """The newest link to `path` among the waiting emails (the claim is not committed, so they stay
+    waiting)."""
     async with container.uow() as uow:
         messages = await uow.outbox.claim(50, container.clock().now(), timedelta(minutes=1), "test")
     *_, body = [m.content.text_body for m in messages if path in m.content.text_body]
@@ -117,8 +121,10 @@ async def test_concurrent_guesses_cannot_pass_the_failed_login_limit(container) 
 
     async def guess() -> str:
         try:
-            await container.login().execute(Credentials("ada@example.com", "wrong horse", client="203.0.113.9"))
-        except Exception as refusal:  # noqa: BLE001
+            await container.login().execute(
+                Credentials("ada@example.com", "wrong horse", client="203.0.113.9")
+            )
+        except Exception as refusal:
             return type(refusal).__name__
         return "logged in"
 

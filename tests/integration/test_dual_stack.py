@@ -1,4 +1,5 @@
-"""`accounts serve --host ::`: IPv4 clients arrive as ::ffff:a.b.c.d, and each still has a limit of its own."""
+"""`accounts serve --host ::`: IPv4 clients arrive as ::ffff:a.b.c.d, and each still has a limit of its
+own."""
 
 from __future__ import annotations
 
@@ -30,17 +31,27 @@ def dual_stack_available() -> bool:
 @pytest.mark.skipif(not dual_stack_available(), reason="no IPv6 socket on this machine")
 def test_ipv4_clients_of_a_dual_stack_socket_do_not_share_one_limit(pg_url: str, tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT),
-           **service_env(pg_url, 25, MAIL_BACKEND="memory", LOGIN_FAILURES_PER_ACCOUNT=2)}
-    server = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--host", "::", "--port", str(port)],
-                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        **service_env(pg_url, 25, MAIL_BACKEND="memory", LOGIN_FAILURES_PER_ACCOUNT=2),
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli", "serve", "--host", "::", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_serving(f"http://127.0.0.1:{port}")
 
         def login_from(source: str) -> int:
             with httpx.Client(transport=httpx.HTTPTransport(local_address=source)) as client:
-                return client.post(f"http://127.0.0.1:{port}/api/v1/auth/login",
-                                   json={"email": "ada@example.com", "password": "wrong words"}).status_code
+                return client.post(
+                    f"http://127.0.0.1:{port}/api/v1/auth/login",
+                    json={"email": "ada@example.com", "password": "wrong words"},
+                ).status_code
 
         assert [login_from("127.0.0.1") for _ in range(3)] == [401, 401, 429]
         assert login_from("127.0.0.2") == 401  # another host: its own count, not the first one's lock

@@ -37,7 +37,11 @@ def awaited(call: object) -> bool:
 def test_no_endpoint_resolves_a_dependency_in_a_worker_thread(tmp_path: Path) -> None:
     app = create_app(service_settings(f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3", smtp_port=25))
     routes = list(endpoints(app.routes))
-    threaded = {f"{route.path} {sub.call!r}" for route in routes
-                for sub in dependants(route.dependant) if sub.call is not None and not awaited(sub.call)}
+    threaded = {
+        f"{route.path} {sub.call!r}"
+        for route in routes
+        for sub in dependants(route.dependant)
+        if sub.call is not None and not awaited(sub.call)
+    }
     assert not threaded
     assert len(routes) > 40  # it saw them all

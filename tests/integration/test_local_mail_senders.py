@@ -17,8 +17,11 @@ LINK = "http://localhost:8000/api/v1/auth/verify/abc.def"
 
 
 def message() -> OutboxMessage:
-    return OutboxMessage("ada@example.com", EmailContent("Confirm", f"Open {LINK}", f"<a href='{LINK}'>x</a>"),
-                         datetime.now(UTC))
+    return OutboxMessage(
+        "ada@example.com",
+        EmailContent("Confirm", f"Open {LINK}", f"<a href='{LINK}'>x</a>"),
+        datetime.now(UTC),
+    )
 
 
 async def test_the_console_backend_logs_the_email_with_its_link(caplog: pytest.LogCaptureFixture) -> None:
@@ -32,7 +35,9 @@ async def test_the_file_backend_writes_an_eml_a_mail_client_opens(tmp_path: Path
     await FileMailSender(tmp_path / "mail", "noreply@example.com", "Bookly Accounts").send(sent)
     [path] = (tmp_path / "mail").glob("*.eml")
     parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    assert parsed["From"] == "Bookly Accounts <noreply@example.com>" and parsed["Message-ID"] == sent.message_id
+    assert (
+        parsed["From"] == "Bookly Accounts <noreply@example.com>" and parsed["Message-ID"] == sent.message_id
+    )
     assert LINK in parsed.get_body(("plain",)).get_content()
 
 

@@ -1,11 +1,11 @@
 """`accounts serve` as run in production: JSON log lines with request ids, and no secret in any of them."""
 
 import json
-import re
-import time
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -19,17 +19,35 @@ PASSWORD = "a very secret passphrase"
 
 def test_json_lines_carry_the_request_id_and_never_a_password_or_token(tmp_path: Path) -> None:
     port = free_port()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "DATABASE_"))},
-           "PYTHONPATH": str(ROOT), "LOG_FORMAT": "json", "MAIL_BACKEND": "memory",
-           "PASSWORD_HASH_MEMORY_KIB": "1024", "PASSWORD_HASH_TIME_COST": "1"}
-    subprocess.run([sys.executable, "-m", "entrypoints.cli", "migrate"], cwd=tmp_path, env=env, check=True,
-                   capture_output=True)
-    server = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "DATABASE_"))},
+        "PYTHONPATH": str(ROOT),
+        "LOG_FORMAT": "json",
+        "MAIL_BACKEND": "memory",
+        "PASSWORD_HASH_MEMORY_KIB": "1024",
+        "PASSWORD_HASH_TIME_COST": "1",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "migrate"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_serving(base)
-        signup = httpx.post(f"{base}/api/v1/auth/signup", json={"email": "ada@example.com", "password": PASSWORD})
+        signup = httpx.post(
+            f"{base}/api/v1/auth/signup", json={"email": "ada@example.com", "password": PASSWORD}
+        )
         verify = httpx.get(f"{base}/api/v1/auth/verify/{TOKEN}", headers={"X-Request-ID": "req-42"})
         assert signup.status_code == 201 and verify.status_code == 400
         assert verify.headers["x-request-id"] == "req-42" and len(signup.headers["x-request-id"]) == 32
@@ -45,18 +63,35 @@ def test_json_lines_carry_the_request_id_and_never_a_password_or_token(tmp_path:
 
 
 def test_the_console_mail_backend_still_shows_the_link_to_follow(tmp_path: Path) -> None:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "DATABASE_"))},
-           "PYTHONPATH": str(ROOT), "PASSWORD_HASH_MEMORY_KIB": "1024", "PASSWORD_HASH_TIME_COST": "1",
-           "OUTBOX_POLL_SECONDS": "0.1"}
-    subprocess.run([sys.executable, "-m", "entrypoints.cli", "migrate"], cwd=tmp_path, env=env, check=True,
-                   capture_output=True)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MAIL_", "DATABASE_"))},
+        "PYTHONPATH": str(ROOT),
+        "PASSWORD_HASH_MEMORY_KIB": "1024",
+        "PASSWORD_HASH_TIME_COST": "1",
+        "OUTBOX_POLL_SECONDS": "0.1",
+    }
+    subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "migrate"],
+        cwd=tmp_path,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
-                              cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         wait_until_serving(f"http://127.0.0.1:{port}")
-        httpx.post(f"http://127.0.0.1:{port}/api/v1/auth/signup",
-                   json={"email": "ada@example.com", "password": PASSWORD})
+        httpx.post(
+            f"http://127.0.0.1:{port}/api/v1/auth/signup",
+            json={"email": "ada@example.com", "password": PASSWORD},
+        )
         time.sleep(0.6)  # the worker polls every 0.1 s here
     finally:
         server.terminate()

@@ -36,7 +36,11 @@ from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
-OLD, NEW, OTHER = "old-master-secret-" + "o" * 30, "new-master-secret-" + "n" * 30, "unrelated-secret-" + "x" * 30
+OLD, NEW, OTHER = (
+    "old-master-secret-" + "o" * 30,
+    "new-master-secret-" + "n" * 30,
+    "unrelated-secret-" + "x" * 30,
+)
 
 
 @dataclass
@@ -67,10 +71,19 @@ def accounts(*args: str, cwd: Path, **env: str) -> Ran:
 
 def as_a_process(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """The installed command as an operator runs it, where a traceback would show."""
-    clean = {name: value for name, value in os.environ.items()
-             if not name.startswith(("JWT_", "DATABASE_", "MAIL_", "ENVIRONMENT", "WEBHOOK_"))}
-    return subprocess.run([sys.executable, "-m", "entrypoints.cli", *args], cwd=cwd, timeout=60, text=True,
-                          capture_output=True, env={**clean, "PYTHONPATH": str(ROOT), **env})
+    clean = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("JWT_", "DATABASE_", "MAIL_", "ENVIRONMENT", "WEBHOOK_"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", *args],
+        cwd=cwd,
+        timeout=60,
+        text=True,
+        capture_output=True,
+        env={**clean, "PYTHONPATH": str(ROOT), **env},
+    )
 
 
 def keys_of(folder: Path) -> list[tuple[str, str]]:
@@ -83,8 +96,17 @@ def sealed_under_old(tmp_path: Path) -> Path:
     """A SQLite deployment whose signing key and webhook secret were sealed under OLD."""
     assert accounts("migrate", cwd=tmp_path).returncode == 0
     assert accounts("keys", "rotate", cwd=tmp_path, JWT_SECRET=OLD).returncode == 0
-    added = accounts("webhooks", "add", "--url", "http://127.0.0.1:9/hooks", "--events", "user.created",
-                     cwd=tmp_path, JWT_SECRET=OLD, WEBHOOK_ALLOW_PRIVATE="true")
+    added = accounts(
+        "webhooks",
+        "add",
+        "--url",
+        "http://127.0.0.1:9/hooks",
+        "--events",
+        "user.created",
+        cwd=tmp_path,
+        JWT_SECRET=OLD,
+        WEBHOOK_ALLOW_PRIVATE="true",
+    )
     assert added.returncode == 0, added.stderr
     (tmp_path / "webhook-secret").write_text(added.stdout.rsplit(" ", 1)[1].strip())
     return tmp_path
@@ -92,9 +114,14 @@ def sealed_under_old(tmp_path: Path) -> Path:
 
 def one_line_naming_the_fix(stderr: str) -> bool:
     lines = stderr.strip().splitlines()
-    return (len(lines) == 1 and "Traceback" not in stderr and "InvalidTag" not in stderr
-            and "JWT_SECRET cannot open the signing keys (1 of 1) and the webhook secrets (1 of 1)" in lines[0]
-            and "JWT_SECRET_PREVIOUS" in lines[0] and "DEPLOYMENT.md#rotating-the-master-secret" in lines[0])
+    return (
+        len(lines) == 1
+        and "Traceback" not in stderr
+        and "InvalidTag" not in stderr
+        and "JWT_SECRET cannot open the signing keys (1 of 1) and the webhook secrets (1 of 1)" in lines[0]
+        and "JWT_SECRET_PREVIOUS" in lines[0]
+        and "DEPLOYMENT.md#rotating-the-master-secret" in lines[0]
+    )
 
 
 def test_a_new_secret_stops_serve_and_keys_list_in_one_line(sealed_under_old: Path) -> None:
@@ -118,7 +145,8 @@ def test_a_previous_that_is_not_the_old_secret_is_said_to_open_nothing_either(se
 
 @pytest.mark.parametrize("previous", [f"{OTHER},{OLD}", f'["{OTHER}", "{OLD}"]'], ids=["commas", "json"])
 def test_the_old_secret_as_previous_seals_everything_again_and_can_then_go(
-        sealed_under_old: Path, previous: str, caplog: pytest.LogCaptureFixture) -> None:
+    sealed_under_old: Path, previous: str, caplog: pytest.LogCaptureFixture
+) -> None:
     [(kid, sealed)] = keys_of(sealed_under_old)
     with caplog.at_level(logging.INFO, logger="accounts"):
         rotated = accounts("keys", "list", cwd=sealed_under_old, JWT_SECRET=NEW, JWT_SECRET_PREVIOUS=previous)
@@ -133,15 +161,22 @@ def test_the_old_secret_as_previous_seals_everything_again_and_can_then_go(
     with sqlite3.connect(sealed_under_old / "accounts.db") as db:
         [(webhook_id, webhook_secret)] = db.execute("SELECT id, secret FROM webhook_subscriptions").fetchall()
     opened = AesGcmSealer(key=derive_key(NEW, WEBHOOK_SECRETS)).open(
-        sealing_context(uuid.UUID(webhook_id)), webhook_secret)
+        sealing_context(uuid.UUID(webhook_id)), webhook_secret
+    )
     assert opened == (sealed_under_old / "webhook-secret").read_text()
 
     caplog.clear()
-    for command in (("keys", "list"), ("webhooks", "list"), ("keys", "rotate")):  # JWT_SECRET_PREVIOUS removed
+    for command in (
+        ("keys", "list"),
+        ("webhooks", "list"),
+        ("keys", "rotate"),
+    ):  # JWT_SECRET_PREVIOUS removed
         ran = accounts(*command, cwd=sealed_under_old, JWT_SECRET=NEW)
         assert ran.returncode == 0, (command, ran.stderr)
     assert not any("sealed" in r.getMessage() for r in caplog.records)  # nothing left to seal again
-    assert accounts("keys", "list", cwd=sealed_under_old, JWT_SECRET=OLD).returncode == 1  # the old one is done
+    assert (
+        accounts("keys", "list", cwd=sealed_under_old, JWT_SECRET=OLD).returncode == 1
+    )  # the old one is done
 
 
 def test_a_secret_set_after_a_generated_one_in_development_takes_over_its_keys(tmp_path: Path) -> None:
@@ -155,14 +190,22 @@ def test_a_secret_set_after_a_generated_one_in_development_takes_over_its_keys(t
 
 
 def settings(database_url: str, secret: str, **more: object) -> Settings:
-    return Settings(_env_file=None, ENVIRONMENT="test",  # type: ignore[call-arg]
-                    DATABASE_URL=database_url, JWT_SECRET=secret, MAIL_BACKEND="memory",
-                    PASSWORD_HASH_MEMORY_KIB=1024, PASSWORD_HASH_TIME_COST=1, **more)
+    return Settings(
+        _env_file=None,
+        ENVIRONMENT="test",  # type: ignore[call-arg]
+        DATABASE_URL=database_url,
+        JWT_SECRET=secret,
+        MAIL_BACKEND="memory",
+        PASSWORD_HASH_MEMORY_KIB=1024,
+        PASSWORD_HASH_TIME_COST=1,
+        **more,
+    )
 
 
 @pytest.mark.parametrize("algorithm", ["EdDSA", "RS256"])
-async def test_tokens_signed_before_a_rotation_still_verify_after_it(tmp_path: Path, algorithm: str,
-                                                                     caplog: pytest.LogCaptureFixture) -> None:
+async def test_tokens_signed_before_a_rotation_still_verify_after_it(
+    tmp_path: Path, algorithm: str, caplog: pytest.LogCaptureFixture
+) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}"
     await asyncio.to_thread(upgrade, url)
 
@@ -170,8 +213,12 @@ async def test_tokens_signed_before_a_rotation_still_verify_after_it(tmp_path: P
 
     async def me_with(app_settings: Settings, token: str | None = None) -> tuple[int, str]:
         """GET /me with `token`, or with a token of a new login; the answer's status and the token."""
-        async with LifespanManager(create_app(app_settings)) as manager, httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=manager.app), base_url="http://accounts.test") as client:
+        async with (
+            LifespanManager(create_app(app_settings)) as manager,
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=manager.app), base_url="http://accounts.test"
+            ) as client,
+        ):
             if token is None:
                 await client.post("/api/v1/auth/signup", json=ada)
                 token = (await client.post("/api/v1/auth/login", json=ada)).json()["access_token"]
@@ -196,12 +243,23 @@ async def test_two_instances_rotating_at_once_seal_each_secret_once(pg_url: str)
             now = datetime.now(UTC)
             for n in range(5):
                 kid = f"kid-{n}"
-                await connection.execute(insert(signing_keys).values(
-                    kid=kid, algorithm="EdDSA", public_jwk="{}", created_at=now, activates_at=now, retires_at=None,
-                    private_key=old_box.seal(kid, ed25519.Ed25519PrivateKey.generate())))
+                await connection.execute(
+                    insert(signing_keys).values(
+                        kid=kid,
+                        algorithm="EdDSA",
+                        public_jwk="{}",
+                        created_at=now,
+                        activates_at=now,
+                        retires_at=None,
+                        private_key=old_box.seal(kid, ed25519.Ed25519PrivateKey.generate()),
+                    )
+                )
         instances = [Resealer(engine=engine, secret=NEW, previous=[OLD], development=False) for _ in range(2)]
         done = await asyncio.gather(*(instance.reseal() for instance in instances))
-        assert sorted(counts.get("signing keys", 0) for counts in done) == [0, 5]  # one did it, the other waited
+        assert sorted(counts.get("signing keys", 0) for counts in done) == [
+            0,
+            5,
+        ]  # one did it, the other waited
         async with engine.connect() as connection:
             rows = (await connection.execute(select(signing_keys.c.kid, signing_keys.c.private_key))).all()
         new_box = KeyBox(derive_key(NEW, SIGNING_KEYS))
@@ -213,8 +271,9 @@ async def test_two_instances_rotating_at_once_seal_each_secret_once(pg_url: str)
 
 
 def test_keys_reseal_does_it_from_a_shell_whatever_the_algorithm(sealed_under_old: Path) -> None:
-    done = accounts("keys", "reseal", cwd=sealed_under_old, JWT_SECRET=NEW, JWT_SECRET_PREVIOUS=OLD,
-                    JWT_ALGORITHM="HS256")  # no keys to sign with, but webhook secrets to keep
+    done = accounts(
+        "keys", "reseal", cwd=sealed_under_old, JWT_SECRET=NEW, JWT_SECRET_PREVIOUS=OLD, JWT_ALGORITHM="HS256"
+    )  # no keys to sign with, but webhook secrets to keep
     assert done.returncode == 0
     assert done.stdout.strip() == "sealed again under JWT_SECRET: signing keys 1, webhook secrets 1"
     again = accounts("keys", "reseal", cwd=sealed_under_old, JWT_SECRET=NEW)
@@ -227,17 +286,30 @@ async def test_a_key_sealed_since_under_another_secret_answers_503_not_500(tmp_p
     url = f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}"
     await asyncio.to_thread(upgrade, url)
     ada = {"email": "ada@example.com", "password": "correct horse"}
-    async with LifespanManager(create_app(settings(url, NEW, JWKS_CACHE_SECONDS=2))) as manager, httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=manager.app), base_url="http://accounts.test") as client:
+    async with (
+        LifespanManager(create_app(settings(url, NEW, JWKS_CACHE_SECONDS=2))) as manager,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=manager.app), base_url="http://accounts.test"
+        ) as client,
+    ):
         await client.post("/api/v1/auth/signup", json=ada)
         engine = create_engine(url)
         try:
             async with engine.begin() as connection:
                 now = datetime.now(UTC)
-                await connection.execute(insert(signing_keys).values(
-                    kid="foreign", algorithm="EdDSA", public_jwk="{}", created_at=now, activates_at=now,
-                    retires_at=None, private_key=KeyBox(derive_key(OTHER, SIGNING_KEYS)).seal(
-                        "foreign", ed25519.Ed25519PrivateKey.generate())))
+                await connection.execute(
+                    insert(signing_keys).values(
+                        kid="foreign",
+                        algorithm="EdDSA",
+                        public_jwk="{}",
+                        created_at=now,
+                        activates_at=now,
+                        retires_at=None,
+                        private_key=KeyBox(derive_key(OTHER, SIGNING_KEYS)).seal(
+                            "foreign", ed25519.Ed25519PrivateKey.generate()
+                        ),
+                    )
+                )
         finally:
             await engine.dispose()
         await asyncio.sleep(1.1)  # past the key ring's refresh (JWKS_CACHE_SECONDS / 2)

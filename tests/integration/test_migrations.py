@@ -9,23 +9,25 @@ from pathlib import Path
 
 import pytest
 from alembic.config import Config
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
-
-from adapters.sqlalchemy.migrate import alembic_config as service_alembic_config
 from pytest_alembic.plugin.fixtures import alembic_runner  # noqa: F401  (the fixture the tests below take)
 from pytest_alembic.runner import MigrationContext
-from tests.database import own_database
 from pytest_alembic.tests import (  # noqa: F401  (collected here as tests)
     test_model_definitions_match_ddl,
     test_single_head_revision,
     test_up_down_consistency,
     test_upgrade,
 )
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from adapters.sqlalchemy.migrate import alembic_config as service_alembic_config
+from tests.database import own_database
 
 # SQLite cannot reflect the lower(...) indexes of the user search; PostgreSQL compares them.
-pytestmark = [pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index"),
-              pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")]
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index"),
+    pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index"),
+]
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])

@@ -1,4 +1,5 @@
-"""The outbox drained to a real SMTP server from PostgreSQL: retries, dead letters, several workers, a crash."""
+"""The outbox drained to a real SMTP server from PostgreSQL: retries, dead letters, several workers, a
+crash."""
 
 from __future__ import annotations
 
@@ -53,8 +54,9 @@ async def rows(container: Container) -> list[dict]:
         return [dict(r) for r in (await connection.execute(select(outbox_messages))).mappings()]
 
 
-async def test_two_451_replies_then_delivery_on_the_third_attempt(container: Container,
-                                                                  smtp_server: SmtpTestServer) -> None:
+async def test_two_451_replies_then_delivery_on_the_third_attempt(
+    container: Container, smtp_server: SmtpTestServer
+) -> None:
     await queue(container, 1)
     smtp_server.fail_next(2, "451 4.3.0 try again later")
     for _ in range(3):
@@ -66,8 +68,9 @@ async def test_two_451_replies_then_delivery_on_the_third_attempt(container: Con
     assert len(smtp_server.messages) == 1
 
 
-async def test_a_550_reply_is_dead_after_one_attempt_with_the_error_kept(container: Container,
-                                                                        smtp_server: SmtpTestServer) -> None:
+async def test_a_550_reply_is_dead_after_one_attempt_with_the_error_kept(
+    container: Container, smtp_server: SmtpTestServer
+) -> None:
     await queue(container, 1)
     smtp_server.fail_next(1, "550 5.1.1 no such user")
     await container.deliver_outbox().execute()
@@ -80,11 +83,20 @@ async def test_a_550_reply_is_dead_after_one_attempt_with_the_error_kept(contain
 
 
 def start_worker(pg_url: str, smtp_port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, **service_env(pg_url, smtp_port, OUTBOX_LEASE_SECONDS=2, MAIL_TIMEOUT_SECONDS=0.5,
-                                       OUTBOX_BATCH_SIZE=20),
-           "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"], cwd=tmp_path, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        **service_env(
+            pg_url, smtp_port, OUTBOX_LEASE_SECONDS=2, MAIL_TIMEOUT_SECONDS=0.5, OUTBOX_BATCH_SIZE=20
+        ),
+        "PYTHONPATH": str(ROOT),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli", "worker"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 async def wait_until(condition, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
@@ -99,11 +111,13 @@ def delivered(smtp: SmtpTestServer) -> Counter[str]:
     return Counter(message["Message-ID"] for message in smtp.messages)
 
 
-async def test_two_workers_deliver_500_messages_each_exactly_once(container: Container, pg_url: str,
-                                                                 smtp_server: SmtpTestServer,
-                                                                 tmp_path: Path) -> None:
+async def test_two_workers_deliver_500_messages_each_exactly_once(
+    container: Container, pg_url: str, smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
     await queue(container, 500)
-    smtp_server.delay_seconds = 0.005  # long enough a drain that neither worker can finish before the other starts
+    smtp_server.delay_seconds = (
+        0.005  # long enough a drain that neither worker can finish before the other starts
+    )
     workers = [start_worker(pg_url, smtp_server.port, tmp_path) for _ in range(2)]
     try:
         await wait_until(lambda: len(smtp_server.messages) >= 500)
@@ -119,8 +133,9 @@ async def test_two_workers_deliver_500_messages_each_exactly_once(container: Con
     assert {row["status"] for row in await rows(container)} == {"sent"}
 
 
-async def test_a_worker_killed_mid_batch_loses_nothing(container: Container, pg_url: str,
-                                                       smtp_server: SmtpTestServer, tmp_path: Path) -> None:
+async def test_a_worker_killed_mid_batch_loses_nothing(
+    container: Container, pg_url: str, smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
     await queue(container, 100)
     smtp_server.delay_seconds = 0.02
     doomed = start_worker(pg_url, smtp_server.port, tmp_path)
@@ -138,13 +153,16 @@ async def test_a_worker_killed_mid_batch_loses_nothing(container: Container, pg_
 
     counts = delivered(smtp_server)
     assert len(counts) == 100
-    # Only messages whose outcome was not yet recorded can arrive twice (at most 2 * GROUP), with one Message-ID.
+    # Only messages whose outcome was not yet recorded can arrive twice (at most 2 * GROUP), with one
+    # Message-ID.
     assert sum(counts.values()) - 100 <= 2 * OUTCOME_GROUP
 
 
 async def test_a_signup_whose_transaction_fails_stores_neither_user_nor_email(database_url: str) -> None:
     container = build_container(service_settings(database_url, 25))
-    stored = EmailRequest(EmailRequestKind.VERIFY_EMAIL, Email("someone@example.com"), container.clock().now())
+    stored = EmailRequest(
+        EmailRequestKind.VERIFY_EMAIL, Email("someone@example.com"), container.clock().now()
+    )
     async with container.uow() as uow:
         await uow.email_requests.add(stored)
         await uow.commit()
@@ -160,20 +178,28 @@ async def test_a_signup_whose_transaction_fails_stores_neither_user_nor_email(da
             self.email_requests = CollidingRequests(self._connection)
             return self
 
-    colliding = providers.Factory(CollidingUnitOfWork, engine=container.engine, limits=container.limits,
-                                  clock=container.clock)
-    with container.uow.override(colliding), container.hasher.override(FakeHasher()), pytest.raises(IntegrityError):
+    colliding = providers.Factory(
+        CollidingUnitOfWork, engine=container.engine, limits=container.limits, clock=container.clock
+    )
+    with (
+        container.uow.override(colliding),
+        container.hasher.override(FakeHasher()),
+        pytest.raises(IntegrityError),
+    ):
         await container.register_user().execute(Signup("ada@example.com", "correct horse"))
 
     async with container.uow() as check:
         assert await check.users.count() == 0
-        assert [r.id for r in await check.email_requests.claim(10)] == [stored.id]  # only the one stored before
+        assert [r.id for r in await check.email_requests.claim(10)] == [
+            stored.id
+        ]  # only the one stored before
         assert (await check.outbox.stats()).pending == 0
     await close_container(container)
 
 
 async def test_after_a_worker_is_killed_every_signups_email_goes_out_within_a_minute_once(
-        pg_url: str, smtp_server: SmtpTestServer, tmp_path: Path) -> None:
+    pg_url: str, smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
     """40 sign-ups, the worker SIGKILLed just after the first email arrives, a new one started: with the
     default lease and claim size every verification email is delivered within 60 s of the restart. Only
     what the dead worker had delivered and not yet recorded may come again (with its Message-ID); every
@@ -188,8 +214,13 @@ async def test_after_a_worker_is_killed_every_signups_email_goes_out_within_a_mi
 
     def worker() -> subprocess.Popen[bytes]:
         env = {**os.environ, **service_env(pg_url, smtp_server.port), "PYTHONPATH": str(ROOT)}  # the defaults
-        return subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"], cwd=tmp_path, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return subprocess.Popen(
+            [sys.executable, "-m", "entrypoints.cli", "worker"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
     doomed = worker()
     try:
@@ -212,6 +243,7 @@ async def test_after_a_worker_is_killed_every_signups_email_goes_out_within_a_mi
 
     assert took < 60, f"the last email went out {took:.0f} s after the restart"
     counts = delivered(smtp_server)
-    assert {mid: n for mid, n in counts.items() if n > 1 and mid not in before_the_kill} == {}, \
+    assert {mid: n for mid, n in counts.items() if n > 1 and mid not in before_the_kill} == {}, (
         "no email the dead worker had not sent is sent twice"
+    )
     assert len(counts) == 40

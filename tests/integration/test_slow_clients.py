@@ -25,15 +25,35 @@ ROOT = Path(__file__).resolve().parents[2]
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     folder = tmp_path_factory.mktemp("slow")
     url = f"sqlite+aiosqlite:///{folder / 'accounts.db'}"
-    env = {**os.environ, "PYTHONPATH": str(ROOT),
-           **service_env(url, 25, MAIL_BACKEND="memory", SERVER_HTTP=request.param, MAX_REQUEST_HEADER_BYTES=8192,
-                         REQUEST_HEADER_TIMEOUT_SECONDS=1, REQUEST_BODY_TIMEOUT_SECONDS=1.5,
-                         REQUEST_BODY_CHUNK_TIMEOUT_SECONDS=0.6)}
-    subprocess.run([sys.executable, "-m", "entrypoints.cli", "migrate"], cwd=folder, env=env, check=True,
-                   capture_output=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        **service_env(
+            url,
+            25,
+            MAIL_BACKEND="memory",
+            SERVER_HTTP=request.param,
+            MAX_REQUEST_HEADER_BYTES=8192,
+            REQUEST_HEADER_TIMEOUT_SECONDS=1,
+            REQUEST_BODY_TIMEOUT_SECONDS=1.5,
+            REQUEST_BODY_CHUNK_TIMEOUT_SECONDS=0.6,
+        ),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "entrypoints.cli", "migrate"],
+        cwd=folder,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)], cwd=folder,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli", "serve", "--port", str(port)],
+        cwd=folder,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_serving(f"http://127.0.0.1:{port}")
         yield port
@@ -84,18 +104,22 @@ def test_a_request_whose_headers_never_end_is_cut(server: int) -> None:
 
 def test_a_connection_that_sends_nothing_is_cut(server: int) -> None:
     with socket.create_connection(("127.0.0.1", server)) as sock:
-        answer, took = answer_within(sock, 15)
+        _answer, took = answer_within(sock, 15)
     assert took < 3
 
 
 def test_a_body_trickled_a_byte_at_a_time_is_cut(server: int) -> None:
     body = b'{"email": "ada@example.com"}'
     with socket.create_connection(("127.0.0.1", server)) as sock:
-        sock.sendall(b"POST /api/v1/auth/password-reset-request HTTP/1.1\r\nHost: x\r\n"
-                     b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body))
+        sock.sendall(
+            b"POST /api/v1/auth/password-reset-request HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        )
         started = time.monotonic()
         try:
-            for byte in body:  # a byte every 0.4 s: each within the chunk bound, the whole far past the body's
+            for (
+                byte
+            ) in body:  # a byte every 0.4 s: each within the chunk bound, the whole far past the body's
                 sock.sendall(bytes([byte]))
                 time.sleep(0.4)
                 if time.monotonic() - started > 5:
@@ -110,8 +134,10 @@ def test_a_body_trickled_a_byte_at_a_time_is_cut(server: int) -> None:
 
 def test_a_body_that_stops_arriving_is_cut(server: int) -> None:
     with socket.create_connection(("127.0.0.1", server)) as sock:
-        sock.sendall(b"POST /api/v1/auth/password-reset-request HTTP/1.1\r\nHost: x\r\n"
-                     b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"email\"")
+        sock.sendall(
+            b"POST /api/v1/auth/password-reset-request HTTP/1.1\r\nHost: x\r\n"
+            b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email"'
+        )
         answer, took = answer_within(sock, 15)
     assert answer.startswith(b"HTTP/1.1 408") and took < 2
 
@@ -121,4 +147,7 @@ def test_an_ordinary_client_is_served_as_before(server: int) -> None:
         for _ in range(3):  # on one kept-alive connection
             assert client.get("/health/live").status_code == 200
         time.sleep(1.2)  # idle past the header bound: keep-alive, not the guard, decides now
-        assert client.post("/api/v1/auth/password-reset-request", json={"email": "ada@example.com"}).status_code == 200
+        assert (
+            client.post("/api/v1/auth/password-reset-request", json={"email": "ada@example.com"}).status_code
+            == 200
+        )

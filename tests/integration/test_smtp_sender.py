@@ -16,20 +16,39 @@ LINK = "http://localhost:8000/api/v1/auth/verify/abc.def"
 
 
 def config(port: int, **changes: object) -> SmtpConfig:
-    plain = SmtpConfig(host="127.0.0.1", port=port, username="", password="", use_credentials=False,
-                       start_tls=False, ssl_tls=False, validate_certs=True, timeout=5,
-                       sender_address="noreply@bookly.test", sender_name="Bookly Accounts")
+    plain = SmtpConfig(
+        host="127.0.0.1",
+        port=port,
+        username="",
+        password="",
+        use_credentials=False,
+        start_tls=False,
+        ssl_tls=False,
+        validate_certs=True,
+        timeout=5,
+        sender_address="noreply@bookly.test",
+        sender_name="Bookly Accounts",
+    )
     return dataclasses.replace(plain, **changes)
 
 
 def tls_login(port: int, password: str = "secret-pass", validate_certs: bool = False) -> SmtpConfig:
-    return config(port, start_tls=True, validate_certs=validate_certs, use_credentials=True,
-                  username="mailer", password=password)
+    return config(
+        port,
+        start_tls=True,
+        validate_certs=validate_certs,
+        use_credentials=True,
+        username="mailer",
+        password=password,
+    )
 
 
 def message(recipient: str = "reader@example.com") -> OutboxMessage:
-    content = EmailContent(subject="Confirm your email address", text_body=f"Open {LINK}\n",
-                           html_body=f'<p><a href="{LINK}">Confirm</a></p>\n')
+    content = EmailContent(
+        subject="Confirm your email address",
+        text_body=f"Open {LINK}\n",
+        html_body=f'<p><a href="{LINK}">Confirm</a></p>\n',
+    )
     return OutboxMessage(recipient=recipient, content=content, created_at=datetime.now(UTC))
 
 
@@ -103,8 +122,10 @@ async def test_a_closed_port_is_reported_with_the_settings_to_check(senders):
     with pytest.raises(DeliveryError) as caught:
         await senders(config(port)).send(message())
 
-    assert str(caught.value) == (f"could not connect to SMTP server 127.0.0.1:{port}: connection refused; "
-                                 "check MAIL_SERVER and MAIL_PORT")
+    assert str(caught.value) == (
+        f"could not connect to SMTP server 127.0.0.1:{port}: connection refused; "
+        "check MAIL_SERVER and MAIL_PORT"
+    )
     assert not caught.value.permanent
 
 
@@ -122,12 +143,15 @@ async def test_a_server_that_never_answers_times_out(senders):
     assert not caught.value.permanent
 
 
-@pytest.mark.parametrize(("reply", "command", "permanent"), [
-    ("451 4.3.0 try later", "RCPT", False),
-    ("550 5.1.1 no such user", "RCPT", True),
-    ("452 4.3.1 out of storage", "DATA", False),
-    ("554 5.6.0 content rejected", "DATA", True),
-])
+@pytest.mark.parametrize(
+    ("reply", "command", "permanent"),
+    [
+        ("451 4.3.0 try later", "RCPT", False),
+        ("550 5.1.1 no such user", "RCPT", True),
+        ("452 4.3.1 out of storage", "DATA", False),
+        ("554 5.6.0 content rejected", "DATA", True),
+    ],
+)
 async def test_a_refusal_is_permanent_only_for_a_5xx(smtp_server, senders, reply, command, permanent):
     sender = senders(config(smtp_server.port))
     smtp_server.fail_next(1, reply, command)

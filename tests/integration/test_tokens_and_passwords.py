@@ -29,16 +29,29 @@ def test_a_token_loads_for_its_purpose_only(clock: FakeClock) -> None:
         tokens.load(TokenPurpose.RESET_PASSWORD, token, DAY)
 
 
-@pytest.mark.parametrize("spoil", [lambda t: t[:-2], lambda t: t[:10], lambda t: t + "x", lambda t: "é" + t,
-                                   lambda t: t.replace(".", "", 1), lambda t: ""])
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda t: t[:-2],
+        lambda t: t[:10],
+        lambda t: t + "x",
+        lambda t: "é" + t,
+        lambda t: t.replace(".", "", 1),
+        lambda t: "",
+    ],
+)
 def test_a_tampered_or_truncated_token_is_invalid(clock: FakeClock, spoil) -> None:  # type: ignore[no-untyped-def]
     tokens = ItsdangerousTokenService(secret=SECRET, clock=clock)
     with pytest.raises(InvalidToken):
-        tokens.load(TokenPurpose.VERIFY_EMAIL, spoil(tokens.issue(TokenPurpose.VERIFY_EMAIL, {"sub": "1"})), DAY)
+        tokens.load(
+            TokenPurpose.VERIFY_EMAIL, spoil(tokens.issue(TokenPurpose.VERIFY_EMAIL, {"sub": "1"})), DAY
+        )
 
 
 def test_a_token_signed_with_another_secret_is_invalid(clock: FakeClock) -> None:
-    foreign = ItsdangerousTokenService(secret="o" * 40, clock=clock).issue(TokenPurpose.VERIFY_EMAIL, {"sub": "1"})
+    foreign = ItsdangerousTokenService(secret="o" * 40, clock=clock).issue(
+        TokenPurpose.VERIFY_EMAIL, {"sub": "1"}
+    )
     with pytest.raises(InvalidToken):
         ItsdangerousTokenService(secret=SECRET, clock=clock).load(TokenPurpose.VERIFY_EMAIL, foreign, DAY)
 

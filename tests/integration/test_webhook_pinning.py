@@ -37,14 +37,16 @@ class Rebinding:
 
 
 def delivery() -> WebhookDelivery:
-    return WebhookDelivery(uuid.uuid4(), uuid.uuid4(), "user.created", '{"type": "user.created"}',
-                           datetime.now(UTC))
+    return WebhookDelivery(
+        uuid.uuid4(), uuid.uuid4(), "user.created", '{"type": "user.created"}', datetime.now(UTC)
+    )
 
 
 async def test_the_delivery_connects_to_the_address_resolved_once_and_checked() -> None:
     resolver = Rebinding()
-    sender = HttpxWebhookSender(targets=PublicWebhookTargets(allow_private=True, resolve=resolver),
-                                timeout_seconds=5)
+    sender = HttpxWebhookSender(
+        targets=PublicWebhookTargets(allow_private=True, resolve=resolver), timeout_seconds=5
+    )
     try:
         async with WebhookReceiver() as receiver:
             answer = await sender.send(f"http://{NAME}:{receiver.port}/hooks", SECRET, delivery())
@@ -57,8 +59,9 @@ async def test_the_delivery_connects_to_the_address_resolved_once_and_checked() 
             # A new connection for the next delivery (a new pool: none kept alive) goes where that delivery's
             # own single resolution points (127.0.0.2, where nothing listens), never to a cached answer.
             await sender.close()
-            sender = HttpxWebhookSender(targets=PublicWebhookTargets(allow_private=True, resolve=resolver),
-                                        timeout_seconds=5)
+            sender = HttpxWebhookSender(
+                targets=PublicWebhookTargets(allow_private=True, resolve=resolver), timeout_seconds=5
+            )
             with pytest.raises(WebhookUnreachable):
                 await sender.send(f"http://{NAME}:{receiver.port}/hooks", SECRET, delivery())
             assert len(resolver.asked) == 2 and len(receiver.received) == 1
@@ -68,10 +71,12 @@ async def test_the_delivery_connects_to_the_address_resolved_once_and_checked() 
 
 async def test_without_a_checked_address_the_transport_connects_nowhere() -> None:
     # Fail closed: the pool never falls back to resolving a name itself.
-    async with WebhookReceiver() as receiver:
-        async with httpx.AsyncClient(transport=_pinned_transport(httpx.Limits(), None)) as client:
-            with pytest.raises(httpx.ConnectError):
-                await client.post(receiver.url, content=b"{}")
+    async with (
+        WebhookReceiver() as receiver,
+        httpx.AsyncClient(transport=_pinned_transport(httpx.Limits(), None)) as client,
+    ):
+        with pytest.raises(httpx.ConnectError):
+            await client.post(receiver.url, content=b"{}")
     assert receiver.received == []
 
 
@@ -81,18 +86,41 @@ def certificate() -> tuple[str, str]:
     folder = Path(tempfile.mkdtemp(prefix="webhook-test-cert-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={NAME}",
-                    "-addext", f"subjectAltName=DNS:{NAME}", "-keyout", str(key), "-out", str(cert), "-days", "1"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            f"/CN={NAME}",
+            "-addext",
+            f"subjectAltName=DNS:{NAME}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+        ],
+        check=True,
+        capture_output=True,
+    )
     return str(cert), str(key)
 
 
 async def test_over_https_the_name_is_sent_as_sni_and_the_certificate_checked_for_it(
-        certificate: tuple[str, str]) -> None:
+    certificate: tuple[str, str],
+) -> None:
     trusting = ssl.create_default_context(cafile=certificate[0])
     always_loopback = Rebinding(later="127.0.0.1")
-    sender = HttpxWebhookSender(targets=PublicWebhookTargets(allow_private=True, resolve=always_loopback),
-                                timeout_seconds=5, ssl_context=trusting)
+    sender = HttpxWebhookSender(
+        targets=PublicWebhookTargets(allow_private=True, resolve=always_loopback),
+        timeout_seconds=5,
+        ssl_context=trusting,
+    )
     try:
         async with WebhookReceiver(tls=certificate) as receiver:
             answer = await sender.send(f"https://{NAME}:{receiver.port}/hooks", SECRET, delivery())

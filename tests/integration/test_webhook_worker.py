@@ -21,7 +21,9 @@ from tests.smtp_server import SmtpTestServer
 from tests.webhook_receiver import WebhookReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
-WORKER = dict(WEBHOOK_ALLOW_PRIVATE=True, OUTBOX_LEASE_SECONDS=2, MAIL_TIMEOUT_SECONDS=0.5, WEBHOOK_TIMEOUT_SECONDS=0.5)
+WORKER = dict(
+    WEBHOOK_ALLOW_PRIVATE=True, OUTBOX_LEASE_SECONDS=2, MAIL_TIMEOUT_SECONDS=0.5, WEBHOOK_TIMEOUT_SECONDS=0.5
+)
 
 
 @pytest.fixture
@@ -34,12 +36,18 @@ async def container(pg_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[C
 
 def start_worker(pg_url: str, smtp_port: int, tmp_path: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, **service_env(pg_url, smtp_port, **WORKER), "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen([sys.executable, "-m", "entrypoints.cli", "worker"], cwd=tmp_path, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "entrypoints.cli", "worker"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
-async def test_a_worker_killed_mid_delivery_loses_no_event(container: Container, pg_url: str,
-                                                           smtp_server: SmtpTestServer, tmp_path: Path) -> None:
+async def test_a_worker_killed_mid_delivery_loses_no_event(
+    container: Container, pg_url: str, smtp_server: SmtpTestServer, tmp_path: Path
+) -> None:
     async with WebhookReceiver(delay_seconds=0.1) as receiver:
         secret = (await container.add_webhook().execute(receiver.url, ["user.created"])).secret
         for n in range(20):

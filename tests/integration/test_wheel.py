@@ -32,8 +32,9 @@ CATALOGS = Catalogs()  # the checkout's catalogs: what the installed service mus
 
 
 def run(*command: str | Path, cwd: Path, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run([str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        [str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, f"{command} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -55,8 +56,13 @@ def sources(into: Path) -> Path:
 def build(source: Path, dist: Path) -> subprocess.Popen[str]:
     """`python -m build` makes the sdist, then the wheel from the unpacked sdist: a file the sdist lacks is
     missing from the wheel too, so the wheel's run checks both."""
-    return subprocess.Popen([sys.executable, "-m", "build", "--outdir", str(dist), str(source)], cwd=dist.parent,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "build", "--outdir", str(dist), str(source)],
+        cwd=dist.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def finished(process: subprocess.Popen[str]) -> None:
@@ -80,9 +86,17 @@ def test_the_installed_wheels_serve_in_french_and_german_outside_the_checkout(tm
     run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp_path)
     python = venv / "bin" / "python"
     pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-compile"]
-    steps = [subprocess.Popen([*pip, "--require-hashes", "-r", str(ROOT / "requirements.lock")], cwd=tmp_path,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True),
-             build(clone, dist), build(clone / "client", dist)]
+    steps = [
+        subprocess.Popen(
+            [*pip, "--require-hashes", "-r", str(ROOT / "requirements.lock")],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ),
+        build(clone, dist),
+        build(clone / "client", dist),
+    ]
     for step in steps:
         finished(step)
     service_wheel = only(dist, f"bookly_accounts-{__version__}-py3-none-any.whl")
@@ -90,32 +104,54 @@ def test_the_installed_wheels_serve_in_french_and_german_outside_the_checkout(tm
     run(*pip, "--no-deps", service_wheel, client_wheel, cwd=tmp_path)
 
     # Nothing of the test run's environment: no PYTHONPATH to the checkout, no setting of the developer's.
-    env = {"PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}", "HOME": str(tmp_path),
-           "DATABASE_URL": f"sqlite+aiosqlite:///{here / 'accounts.db'}", "MAIL_BACKEND": "file",
-           "MAIL_FILE_DIR": str(here / "mail"), "METRICS_TOKEN": METRICS_TOKEN}
-    imported = json.loads(run(python, "-c", "import json, importlib.metadata as m, adapters.i18n.catalogs, "
-                              "entrypoints.cli, bookly_accounts_client as c; "
-                              "print(json.dumps([adapters.i18n.catalogs.__file__, "
-                              "entrypoints.cli.__file__, c.__file__, c.__version__, m.version('bookly-accounts'), "
-                              "m.version('bookly-accounts-client')]))", cwd=here, env=env))
+    env = {
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(tmp_path),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{here / 'accounts.db'}",
+        "MAIL_BACKEND": "file",
+        "MAIL_FILE_DIR": str(here / "mail"),
+        "METRICS_TOKEN": METRICS_TOKEN,
+    }
+    imported = json.loads(
+        run(
+            python,
+            "-c",
+            "import json, importlib.metadata as m, adapters.i18n.catalogs, "
+            "entrypoints.cli, bookly_accounts_client as c; "
+            "print(json.dumps([adapters.i18n.catalogs.__file__, "
+            "entrypoints.cli.__file__, c.__file__, c.__version__, m.version('bookly-accounts'), "
+            "m.version('bookly-accounts-client')]))",
+            cwd=here,
+            env=env,
+        )
+    )
     assert all(Path(path).is_relative_to(venv) for path in imported[:3]), imported
     assert imported[3:] == [__version__] * 3
 
-    assert run(venv / "bin" / "accounts", "--version", cwd=here, env=env).strip() == \
-        f"accounts (Bookly Accounts) {__version__}"
+    assert (
+        run(venv / "bin" / "accounts", "--version", cwd=here, env=env).strip()
+        == f"accounts (Bookly Accounts) {__version__}"
+    )
     run(venv / "bin" / "accounts", "migrate", cwd=here, env=env)
     port = free_port()
     with (tmp_path / "serve.log").open("w") as log:
-        server = subprocess.Popen([venv / "bin" / "accounts", "serve", "--port", str(port)], cwd=here, env=env,
-                                  stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [venv / "bin" / "accounts", "serve", "--port", str(port)],
+            cwd=here,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(base, seconds=60)
         assert httpx.get(f"{base}/openapi.json").json()["info"]["version"] == __version__
         assert httpx.get(f"{base}/health/live", headers=OPERATOR).json()["version"] == __version__
 
-        signup = httpx.post(f"{base}/api/v1/auth/signup", json={"email": "ada@example.com", "locale": "fr",
-                                                                 "password": "correct horse battery"})
+        signup = httpx.post(
+            f"{base}/api/v1/auth/signup",
+            json={"email": "ada@example.com", "locale": "fr", "password": "correct horse battery"},
+        )
         assert signup.status_code == 201 and signup.json()["user"]["locale"] == "fr"
         sent = wait_for_file(here / "mail", "*.eml", seconds=30, log=tmp_path / "serve.log")
         message = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)
@@ -124,8 +160,9 @@ def test_the_installed_wheels_serve_in_french_and_german_outside_the_checkout(tm
         assert french != subject % {"product": "Bookly Accounts"}  # the catalog translates it
         assert message["Subject"] == french and message["Content-Language"] == "fr"
 
-        page = httpx.get(f"{base}/api/v1/auth/forgot-password",
-                         headers={"Accept": "text/html", "Accept-Language": "de"})
+        page = httpx.get(
+            f"{base}/api/v1/auth/forgot-password", headers={"Accept": "text/html", "Accept-Language": "de"}
+        )
         german = CATALOGS.translations("de").gettext("Forgot your password?")
         assert german != "Forgot your password?"  # the catalog translates it
         assert page.status_code == 200 and '<html lang="de">' in page.text and german in page.text
@@ -140,8 +177,10 @@ def test_the_installed_wheels_serve_in_french_and_german_outside_the_checkout(tm
     assert {"LICENSE", "NOTICE", "adapters/crypto/data/common-passwords.LICENSE"} <= names
     licenses = f"bookly_accounts-{__version__}.dist-info/licenses/"
     assert {licenses + "LICENSE", licenses + "NOTICE"} <= set(zipfile.ZipFile(service_wheel).namelist())
-    assert f"bookly_accounts_client-{__version__}.dist-info/licenses/LICENSE" in \
-        zipfile.ZipFile(client_wheel).namelist()
+    assert (
+        f"bookly_accounts_client-{__version__}.dist-info/licenses/LICENSE"
+        in zipfile.ZipFile(client_wheel).namelist()
+    )
 
 
 def wait_for_file(folder: Path, pattern: str, seconds: float, log: Path) -> Path:

@@ -144,7 +144,9 @@ async def test_a_sender_that_fails_unexpectedly_costs_an_attempt_not_the_worker(
 async def test_a_link_that_expired_in_the_queue_is_not_sent() -> None:
     world = World()
     async with world.uow as uow:
-        await uow.users.add(User(email=Email.parse("ada@example.com"), password_hash="h", created_at=world.clock.now()))
+        await uow.users.add(
+            User(email=Email.parse("ada@example.com"), password_hash="h", created_at=world.clock.now())
+        )
         user = await uow.users.get_by_email(Email.parse("ada@example.com"))
         await world.emails.send_password_reset(uow, user)  # type: ignore[arg-type]
         await uow.commit()
@@ -197,7 +199,9 @@ async def test_a_heartbeat_renews_the_claim_during_a_long_send_and_only_while_it
             await super().send(message)
 
     sender = SlowSender()
-    deliver = DeliverOutbox(uow=world.uow, sender=sender, clock=world.clock, policy=policy, heartbeat_uow=heartbeat)
+    deliver = DeliverOutbox(
+        uow=world.uow, sender=sender, clock=world.clock, policy=policy, heartbeat_uow=heartbeat
+    )
     batch = asyncio.create_task(deliver.execute())
 
     def rows() -> list[dict]:  # type: ignore[type-arg]
@@ -218,4 +222,7 @@ async def test_a_heartbeat_renews_the_claim_during_a_long_send_and_only_while_it
 
     third = rows()[2]
     assert third["claimed_by"] == "other" and third["claimed_until"] == taken_until, "never renewed"
-    assert [m.recipient for m in sender.sent] == ["r0@example.com", "r1@example.com"]  # not the one taken over
+    assert [m.recipient for m in sender.sent] == [
+        "r0@example.com",
+        "r1@example.com",
+    ]  # not the one taken over

@@ -1,4 +1,5 @@
-"""Each retention rule on a fake clock: a row is kept until its time has passed, then goes, a batch at a time."""
+"""Each retention rule on a fake clock: a row is kept until its time has passed, then goes, a batch at a
+time."""
 
 from __future__ import annotations
 
@@ -30,7 +31,12 @@ async def a_year_of_history(world: World) -> None:
 async def test_each_kind_goes_once_its_retention_has_passed_and_not_before() -> None:
     world, pruned = World(), Counter[str]()
     await a_year_of_history(world)
-    assert world.uow.store.counters and world.uow.store.email_requests and world.uow.store.refresh_tokens and world.uow.store.security_events
+    assert (
+        world.uow.store.counters
+        and world.uow.store.email_requests
+        and world.uow.store.refresh_tokens
+        and world.uow.store.security_events
+    )
     statuses = sorted(row["status"] for row in world.uow.store.outbox.values())
     assert statuses == ["dead", "sent"]
 

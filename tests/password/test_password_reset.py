@@ -5,7 +5,6 @@ import pytest
 from application.password.confirm_reset import ResetConfirmation
 from application.sessions.login import Credentials
 from application.shared.record_email_request import LinkRequest
-from application.signup.register_user import Signup
 from domain.codes import TokenPurpose
 from domain.errors import (
     InvalidCredentials,
@@ -49,7 +48,9 @@ async def test_past_its_limit_a_client_is_refused_and_nothing_is_recorded(world:
         with pytest.raises(RateLimited):
             await world.request_reset().execute(LinkRequest("nobody@example.com", CLIENT))
     assert await world.answer_email_requests() == world.per_client.limit
-    await world.request_reset().execute(LinkRequest("nobody@example.com", "198.51.100.1"))  # another client goes on
+    await world.request_reset().execute(
+        LinkRequest("nobody@example.com", "198.51.100.1")
+    )  # another client goes on
     world.clock.advance(timedelta(minutes=1))
     await world.request_reset().execute(LinkRequest("nobody@example.com", CLIENT))
 
@@ -87,7 +88,9 @@ async def test_a_reset_link_works_once(world: World) -> None:
 
 async def test_mismatched_passwords_are_refused(world: World) -> None:
     with pytest.raises(PasswordsMismatch):
-        await world.confirm_reset().execute(reset(await reset_token(world), "battery staple", "battery stapler"))
+        await world.confirm_reset().execute(
+            reset(await reset_token(world), "battery staple", "battery stapler")
+        )
 
 
 async def test_an_expired_reset_link_is_refused(world: World) -> None:

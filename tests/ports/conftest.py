@@ -19,8 +19,11 @@ NOW = datetime(2026, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
 @pytest.fixture(params=["fake", "postgresql", "sqlite"])
 def backend(request: pytest.FixtureRequest) -> str:
     """The fake, or the URL of an emptied database."""
-    return "fake" if request.param == "fake" else request.getfixturevalue(
-        "pg_url" if request.param == "postgresql" else "sqlite_url")
+    return (
+        "fake"
+        if request.param == "fake"
+        else request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
+    )
 
 
 @pytest.fixture

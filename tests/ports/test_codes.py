@@ -19,16 +19,33 @@ def new_user(address: str = "ada@example.com") -> User:
     return User(email=Email.parse(address), password_hash="hash", created_at=NOW, first_name="Ada")
 
 
-def new_code(user: User, purpose: TokenPurpose = TokenPurpose.LOGIN, email: Email | None = None,
-             digest: str = "d" * 64, expires_at: Any = NOW + MINUTES_15) -> OneTimeCode:
-    return OneTimeCode(user_id=user.id, purpose=purpose, email=email or user.email, digest=digest,
-                       created_at=NOW, expires_at=expires_at)
+def new_code(
+    user: User,
+    purpose: TokenPurpose = TokenPurpose.LOGIN,
+    email: Email | None = None,
+    digest: str = "d" * 64,
+    expires_at: Any = NOW + MINUTES_15,
+) -> OneTimeCode:
+    return OneTimeCode(
+        user_id=user.id,
+        purpose=purpose,
+        email=email or user.email,
+        digest=digest,
+        created_at=NOW,
+        expires_at=expires_at,
+    )
 
 
 async def test_a_code_is_held_judged_used_and_kept_until_replaced(uow: Any) -> None:
     user = new_user()
-    code = OneTimeCode(user_id=user.id, purpose=TokenPurpose.LOGIN, email=user.email, digest="d" * 64,
-                       created_at=NOW, expires_at=NOW + timedelta(minutes=15))
+    code = OneTimeCode(
+        user_id=user.id,
+        purpose=TokenPurpose.LOGIN,
+        email=user.email,
+        digest="d" * 64,
+        created_at=NOW,
+        expires_at=NOW + timedelta(minutes=15),
+    )
     async with uow:
         await uow.users.add(user)
         await uow.codes.replace(code)
@@ -47,8 +64,14 @@ async def test_a_code_is_held_judged_used_and_kept_until_replaced(uow: Any) -> N
     async with uow:
         used = await uow.codes.hold(user.email, TokenPurpose.LOGIN, NOW)
         assert used is not None and used.used_at == NOW  # kept, so a late right use is told from a guess
-        newer = OneTimeCode(user_id=user.id, purpose=TokenPurpose.LOGIN, email=user.email, digest="e" * 64,
-                            created_at=NOW, expires_at=NOW + timedelta(minutes=15))
+        newer = OneTimeCode(
+            user_id=user.id,
+            purpose=TokenPurpose.LOGIN,
+            email=user.email,
+            digest="e" * 64,
+            created_at=NOW,
+            expires_at=NOW + timedelta(minutes=15),
+        )
         await uow.codes.replace(newer)
         await uow.commit()
     async with uow:
@@ -60,8 +83,7 @@ async def test_a_code_is_held_judged_used_and_kept_until_replaced(uow: Any) -> N
         assert retired is not None and retired.used_at == NOW
 
 
-async def test_runs_of_wrong_codes_count_clear_and_are_pruned_only_without_an_account(
-        uow: Any) -> None:
+async def test_runs_of_wrong_codes_count_clear_and_are_pruned_only_without_an_account(uow: Any) -> None:
     known, unknown = Email.parse("ada@example.com"), Email.parse("nobody@example.com")
     async with uow:
         await uow.users.add(new_user())
@@ -90,7 +112,9 @@ async def test_a_code_is_one_per_account_and_purpose_and_one_per_address_and_pur
         await uow.commit()
     async with uow:
         assert await uow.codes.hold(ada.email, TokenPurpose.LOGIN, NOW) is None
-        assert (await uow.codes.hold(Email.parse("new@example.com"), TokenPurpose.LOGIN, NOW)).digest == "m" * 64
+        assert (
+            await uow.codes.hold(Email.parse("new@example.com"), TokenPurpose.LOGIN, NOW)
+        ).digest == "m" * 64
         assert (await uow.codes.hold(ada.email, TokenPurpose.RESET_PASSWORD, NOW)).digest == "r" * 64
         # The address passes to another account: its code for the address retires the first account's.
         taken = new_code(grace, email=Email.parse("new@example.com"), digest="g" * 64)
@@ -100,8 +124,9 @@ async def test_a_code_is_one_per_account_and_purpose_and_one_per_address_and_pur
         held = await uow.codes.hold(Email.parse("new@example.com"), TokenPurpose.LOGIN, NOW)
         assert held is not None and (held.id, held.user_id, held.digest) == (taken.id, grace.id, "g" * 64)
         assert await uow.codes.hold(Email.parse("new@example.com"), TokenPurpose.LOGIN, NOW, ada.id) is None
-        assert (await uow.codes.hold(Email.parse("new@example.com"), TokenPurpose.LOGIN, NOW,
-                                     grace.id)).id == taken.id
+        assert (
+            await uow.codes.hold(Email.parse("new@example.com"), TokenPurpose.LOGIN, NOW, grace.id)
+        ).id == taken.id
         assert not await uow.codes.spend(moving.id, NOW, max_attempts=5)  # gone
 
 
@@ -137,7 +162,9 @@ async def test_retire_marks_the_named_purposes_or_all_and_leaves_other_accounts(
         assert (await uow.codes.hold(ada.email, TokenPurpose.LOGIN, NOW)).used_at is None
         assert (await uow.codes.hold(ada.email, TokenPurpose.RESET_PASSWORD, NOW)).used_at == NOW
         await uow.codes.retire(ada.id, NOW + timedelta(minutes=1))
-        assert (await uow.codes.hold(ada.email, TokenPurpose.LOGIN, NOW)).used_at == NOW + timedelta(minutes=1)
+        assert (await uow.codes.hold(ada.email, TokenPurpose.LOGIN, NOW)).used_at == NOW + timedelta(
+            minutes=1
+        )
         # an already used code keeps the time of its use
         assert (await uow.codes.hold(ada.email, TokenPurpose.RESET_PASSWORD, NOW)).used_at == NOW
         assert (await uow.codes.hold(grace.email, TokenPurpose.LOGIN, NOW)).used_at is None

@@ -10,7 +10,7 @@ import pytest
 
 from domain.errors import RateLimited
 from domain.limits import Rule, Spent
-from tests.fakes import FakeClock, LOGIN_FAILURES, PER_ADDRESS
+from tests.fakes import LOGIN_FAILURES, PER_ADDRESS, FakeClock
 from tests.ports.conftest import NOW
 
 WINDOW = NOW.replace(minute=0, second=0, microsecond=0)
@@ -60,8 +60,10 @@ async def test_the_throttle_refuses_past_the_limit_until_the_window_turns(uow: A
 
 async def test_spend_within_counts_past_the_limit_and_a_refund_gives_one_back(uow: Any) -> None:
     async with uow:
-        spent = [await uow.throttle.spend_within(Rule.CODE_FAILURES, "ada@example.com", "10.0.0.1")
-                 for _ in range(LOGIN_FAILURES.limit)]
+        spent = [
+            await uow.throttle.spend_within(Rule.CODE_FAILURES, "ada@example.com", "10.0.0.1")
+            for _ in range(LOGIN_FAILURES.limit)
+        ]
         assert None not in spent and spent[0].key == "code-failures:ada@example.com:10.0.0.1"
         assert await uow.throttle.spend_within(Rule.CODE_FAILURES, "ada@example.com", "10.0.0.1") is None
         await uow.throttle.refund(spent[0])

@@ -15,8 +15,9 @@ from tests.ports.conftest import NOW
 
 
 def request(n: int, **fields: Any) -> EmailRequest:
-    return EmailRequest(EmailRequestKind.SIGN_UP, Email.parse(f"r{n}@example.com"), NOW + timedelta(seconds=n),
-                        **fields)
+    return EmailRequest(
+        EmailRequestKind.SIGN_UP, Email.parse(f"r{n}@example.com"), NOW + timedelta(seconds=n), **fields
+    )
 
 
 async def test_requests_are_claimed_oldest_first_until_processed_then_pruned(uow: Any) -> None:
@@ -41,9 +42,14 @@ async def test_requests_are_claimed_oldest_first_until_processed_then_pruned(uow
 
 
 async def test_a_request_keeps_its_kind_origin_and_trace(uow: Any) -> None:
-    queued = EmailRequest(EmailRequestKind.CHANGE_EMAIL, Email.parse("new@example.com"), NOW,
-                          user_id=uuid.uuid4(), origin=SessionOrigin("203.0.113.9", "Firefox on Linux"),
-                          trace_context="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+    queued = EmailRequest(
+        EmailRequestKind.CHANGE_EMAIL,
+        Email.parse("new@example.com"),
+        NOW,
+        user_id=uuid.uuid4(),
+        origin=SessionOrigin("203.0.113.9", "Firefox on Linux"),
+        trace_context="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+    )
     async with uow:
         await uow.email_requests.add(queued)
         await uow.commit()
@@ -64,7 +70,9 @@ async def test_a_suppression_keeps_its_first_reason_and_lists_newest_first(uow: 
         assert list(await uow.suppressions.list(10)) == [later, first]
         assert list(await uow.suppressions.list(1)) == [later]
         assert await uow.suppressions.among(["a@example.com", "c@example.com", "b@example.com"]) == {
-            "a@example.com", "b@example.com"}
+            "a@example.com",
+            "b@example.com",
+        }
         assert await uow.suppressions.among([]) == set()
         assert await uow.suppressions.remove("a@example.com")
         assert not await uow.suppressions.remove("a@example.com")

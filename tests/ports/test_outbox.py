@@ -18,10 +18,17 @@ from tests.ports.conftest import NOW
 async def outbox_rows(uow: Any) -> dict[uuid.UUID, dict[str, Any]]:
     """What each backend keeps of a message, in the table's terms: the port gives no way to read it back."""
     if isinstance(uow, FakeUnitOfWork):
-        return {i: {"status": r["status"], "claimed_by": r["claimed_by"], "attempts": r["attempts"],
-                    "last_error": r["error"], "text_body": r["message"].content.text_body or None,
-                    "html_body": r["message"].content.html_body or None}
-                for i, r in uow.store.outbox.items()}
+        return {
+            i: {
+                "status": r["status"],
+                "claimed_by": r["claimed_by"],
+                "attempts": r["attempts"],
+                "last_error": r["error"],
+                "text_body": r["message"].content.text_body or None,
+                "html_body": r["message"].content.html_body or None,
+            }
+            for i, r in uow.store.outbox.items()
+        }
     async with uow:
         result = await uow._connection.execute(select(outbox_messages))
         return {row["id"]: dict(row) for row in result.mappings()}
@@ -35,8 +42,11 @@ async def store(uow: Any, *messages: OutboxMessage) -> None:
 
 
 def message(n: int = 0) -> OutboxMessage:
-    return OutboxMessage(recipient=f"r{n}@example.com", created_at=NOW + timedelta(seconds=n),
-                         content=EmailContent("Hello", "text https://x/verify/t", "<p>html</p>"))
+    return OutboxMessage(
+        recipient=f"r{n}@example.com",
+        created_at=NOW + timedelta(seconds=n),
+        content=EmailContent("Hello", "text https://x/verify/t", "<p>html</p>"),
+    )
 
 
 async def test_a_claimed_message_is_not_claimed_again_until_its_lease_lapses(uow: Any) -> None:
@@ -118,12 +128,16 @@ async def test_claims_take_the_earliest_due_first_and_answer_in_creation_order(u
     first, second, third = message(0), message(1), message(2)
     await store(uow, first, second, third)
     async with uow:
-        assert [m.id for m in await uow.outbox.claim(10, NOW, lease, "w1")] == [first.id]  # the others not due
+        assert [m.id for m in await uow.outbox.claim(10, NOW, lease, "w1")] == [
+            first.id
+        ]  # the others not due
         await uow.outbox.mark_failed(first.id, "451 later", NOW + timedelta(hours=1), "w1")
         await uow.commit()
     async with uow:
         assert [m.id for m in await uow.outbox.claim(2, NOW + timedelta(hours=2), lease, "w1")] == [
-            second.id, third.id]
+            second.id,
+            third.id,
+        ]
         assert [m.id for m in await uow.outbox.claim(2, NOW + timedelta(hours=2), lease, "w2")] == [first.id]
 
 
@@ -138,7 +152,10 @@ async def test_a_suppressed_message_loses_its_body_and_is_pruned_with_the_unsent
         await uow.outbox.mark_failed(second.id, "x" * 3000, None, "w1")
         await uow.commit()
     found = await outbox_rows(uow)
-    assert (found[first.id]["status"], found[first.id]["last_error"]) == ("suppressed", "suppressed: hard bounce")
+    assert (found[first.id]["status"], found[first.id]["last_error"]) == (
+        "suppressed",
+        "suppressed: hard bounce",
+    )
     assert found[first.id]["text_body"] is None and found[first.id]["html_body"] is None
     assert (found[second.id]["status"], found[second.id]["last_error"]) == ("dead", "x" * 2000)
     async with uow:
@@ -171,7 +188,11 @@ async def test_cancelling_mail_to_an_address_stops_its_unsent_messages_only(uow:
         await uow.commit()
     found = await outbox_rows(uow)
     assert {i: r["status"] for i, r in found.items()} == {
-        sent.id: "sent", pending.id: "cancelled", dead.id: "cancelled", other.id: "pending"}
+        sent.id: "sent",
+        pending.id: "cancelled",
+        dead.id: "cancelled",
+        other.id: "pending",
+    }
     assert found[pending.id]["text_body"] is None and found[dead.id]["html_body"] is None
     assert found[pending.id]["claimed_by"] is None
 

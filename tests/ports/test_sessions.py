@@ -29,7 +29,9 @@ async def test_a_refresh_token_is_used_once_and_revoked_by_family(uow: Any) -> N
         await uow.commit()
     async with uow:
         spent = await uow.refresh_tokens.spend("a" * 64, NOW)
-        assert spent.outcome is SpendOutcome.SPENT and spent.user is not None and spent.user.email == user.email
+        assert (
+            spent.outcome is SpendOutcome.SPENT and spent.user is not None and spent.user.email == user.email
+        )
         await uow.refresh_tokens.add("b" * 64, user.id, family, NOW, NOW + timedelta(days=1))  # its successor
         assert (await uow.refresh_tokens.spend("a" * 64, NOW)).outcome is SpendOutcome.REUSED
         await uow.refresh_tokens.revoke_family(user.id, family, NOW)
@@ -38,7 +40,9 @@ async def test_a_refresh_token_is_used_once_and_revoked_by_family(uow: Any) -> N
         record = await uow.refresh_tokens.get("b" * 64)
         revoked = await uow.refresh_tokens.spend("b" * 64, NOW)
         assert (await uow.refresh_tokens.spend("c" * 64, NOW)).outcome is SpendOutcome.UNKNOWN
-        assert (await uow.refresh_tokens.spend("b" * 64, NOW + timedelta(days=2))).outcome is SpendOutcome.REVOKED
+        assert (
+            await uow.refresh_tokens.spend("b" * 64, NOW + timedelta(days=2))
+        ).outcome is SpendOutcome.REVOKED
     assert record is not None and record.revoked_at == NOW
     assert revoked.outcome is SpendOutcome.REVOKED and revoked.token == record
 
@@ -50,13 +54,22 @@ async def test_a_spend_within_the_grace_is_raced_with_the_first_spends_salt(uow:
         await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + timedelta(days=1))
         await uow.commit()
     async with uow:
-        assert (await uow.refresh_tokens.spend("a" * 64, NOW, timedelta(seconds=10), "salt-1")).outcome \
-            is SpendOutcome.SPENT
+        assert (
+            await uow.refresh_tokens.spend("a" * 64, NOW, timedelta(seconds=10), "salt-1")
+        ).outcome is SpendOutcome.SPENT
         await uow.commit()
     async with uow:
-        raced = await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(seconds=5), timedelta(seconds=10), "salt-2")
-        late = await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(seconds=10), timedelta(seconds=10), "salt-3")
-    assert raced.outcome is SpendOutcome.RACED and raced.token is not None and raced.token.successor_salt == "salt-1"
+        raced = await uow.refresh_tokens.spend(
+            "a" * 64, NOW + timedelta(seconds=5), timedelta(seconds=10), "salt-2"
+        )
+        late = await uow.refresh_tokens.spend(
+            "a" * 64, NOW + timedelta(seconds=10), timedelta(seconds=10), "salt-3"
+        )
+    assert (
+        raced.outcome is SpendOutcome.RACED
+        and raced.token is not None
+        and raced.token.successor_salt == "salt-1"
+    )
     assert late.outcome is SpendOutcome.REUSED
 
 
@@ -65,14 +78,22 @@ async def test_a_family_with_a_later_live_token_has_forked_and_its_spend_is_a_re
     async with uow:  # two branches, as a grace reuse made them before a token had one successor only
         await uow.users.add(user)
         await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + timedelta(days=1))
-        await uow.refresh_tokens.add("b" * 64, user.id, family, NOW + timedelta(seconds=3), NOW + timedelta(days=1))
+        await uow.refresh_tokens.add(
+            "b" * 64, user.id, family, NOW + timedelta(seconds=3), NOW + timedelta(days=1)
+        )
         await uow.commit()
     async with uow:
-        assert (await uow.refresh_tokens.spend("b" * 64, NOW + timedelta(minutes=1))).outcome is SpendOutcome.SPENT
-        await uow.refresh_tokens.add("c" * 64, user.id, family, NOW + timedelta(minutes=1), NOW + timedelta(days=1))
+        assert (
+            await uow.refresh_tokens.spend("b" * 64, NOW + timedelta(minutes=1))
+        ).outcome is SpendOutcome.SPENT
+        await uow.refresh_tokens.add(
+            "c" * 64, user.id, family, NOW + timedelta(minutes=1), NOW + timedelta(days=1)
+        )
         await uow.commit()
     async with uow:  # the older branch's next use finds the newer one's token: the whole family is a copy's
-        assert (await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(minutes=2))).outcome is SpendOutcome.REUSED
+        assert (
+            await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(minutes=2))
+        ).outcome is SpendOutcome.REUSED
 
 
 async def test_a_bearers_account_comes_with_whether_its_session_is_live(uow: Any) -> None:
@@ -81,12 +102,16 @@ async def test_a_bearers_account_comes_with_whether_its_session_is_live(uow: Any
         await uow.users.add(user)
         await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + timedelta(days=1))
         await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(minutes=1))
-        await uow.refresh_tokens.add("b" * 64, user.id, family, NOW + timedelta(minutes=1), NOW + timedelta(days=1))
+        await uow.refresh_tokens.add(
+            "b" * 64, user.id, family, NOW + timedelta(minutes=1), NOW + timedelta(days=1)
+        )
         await uow.refresh_tokens.add("c" * 64, user.id, other, NOW, NOW + timedelta(hours=1))
         await uow.suppressions.add(Suppression(user.email.value, SuppressionSource.HARD, "bounced", NOW))
         await uow.commit()
     async with uow:
-        live = await uow.users.get_for_bearer(user.id, family, NOW + timedelta(minutes=2), with_suppression=True)
+        live = await uow.users.get_for_bearer(
+            user.id, family, NOW + timedelta(minutes=2), with_suppression=True
+        )
         plain = await uow.users.get_for_bearer(user.id, family, NOW + timedelta(minutes=2))
         expired = await uow.users.get_for_bearer(user.id, other, NOW + timedelta(hours=1))
         unknown = await uow.users.get_for_bearer(user.id, uuid.uuid4(), NOW)
@@ -95,8 +120,13 @@ async def test_a_bearers_account_comes_with_whether_its_session_is_live(uow: Any
         ended = await uow.users.get_for_bearer(user.id, family, NOW + timedelta(minutes=3))
     assert live is not None and live.user.id == user.id and live.session_live and live.suppressed
     assert plain is not None and plain.session_live and not plain.suppressed  # not asked for
-    assert [found.session_live for found in (expired, unknown, ended) if found is not None] == [False, False, False]
+    assert [found.session_live for found in (expired, unknown, ended) if found is not None] == [
+        False,
+        False,
+        False,
+    ]
     assert nobody is None
+
 
 async def test_a_token_records_its_session_and_origin_with_defaults(uow: Any) -> None:
     user, family = new_user(), uuid.uuid4()
@@ -104,18 +134,40 @@ async def test_a_token_records_its_session_and_origin_with_defaults(uow: Any) ->
     async with uow:
         await uow.users.add(user)
         await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + DAY)
-        await uow.refresh_tokens.add("b" * 64, user.id, family, NOW + timedelta(hours=1), NOW + DAY,
-                                     NOW + 30 * DAY, started_at=NOW, origin=origin)
+        await uow.refresh_tokens.add(
+            "b" * 64,
+            user.id,
+            family,
+            NOW + timedelta(hours=1),
+            NOW + DAY,
+            NOW + 30 * DAY,
+            started_at=NOW,
+            origin=origin,
+        )
         await uow.commit()
     async with uow:
         first = await uow.refresh_tokens.get("a" * 64)
         second = await uow.refresh_tokens.get("b" * 64)
         assert await uow.refresh_tokens.get("c" * 64) is None
-    assert (first.user_id, first.family_id, first.issued_at, first.started_at, first.expires_at,
-            first.session_expires_at) == (user.id, family, NOW, NOW, NOW + DAY, NOW + DAY)
-    assert (first.used_at, first.revoked_at, first.successor_salt, first.origin) == (None, None, None, SessionOrigin())
+    assert (
+        first.user_id,
+        first.family_id,
+        first.issued_at,
+        first.started_at,
+        first.expires_at,
+        first.session_expires_at,
+    ) == (user.id, family, NOW, NOW, NOW + DAY, NOW + DAY)
+    assert (first.used_at, first.revoked_at, first.successor_salt, first.origin) == (
+        None,
+        None,
+        None,
+        SessionOrigin(),
+    )
     assert (second.issued_at, second.started_at, second.session_expires_at) == (
-        NOW + timedelta(hours=1), NOW, NOW + 30 * DAY)
+        NOW + timedelta(hours=1),
+        NOW,
+        NOW + 30 * DAY,
+    )
     assert second.origin == SessionOrigin(ip=origin.ip[:45], device="d" * 64)  # cut to the columns' widths
 
 
@@ -142,8 +194,9 @@ async def test_the_live_sessions_are_each_ones_newest_token_newest_session_first
         await uow.users.add(other)
         await uow.refresh_tokens.add("o1" * 32, user.id, older, NOW, NOW + DAY)
         await uow.refresh_tokens.spend("o1" * 32, NOW + timedelta(minutes=5))
-        await uow.refresh_tokens.add("o2" * 32, user.id, older, NOW + timedelta(minutes=5), NOW + DAY,
-                                     started_at=NOW)
+        await uow.refresh_tokens.add(
+            "o2" * 32, user.id, older, NOW + timedelta(minutes=5), NOW + DAY, started_at=NOW
+        )
         await uow.refresh_tokens.add("n1" * 32, user.id, newer, NOW + timedelta(minutes=1), NOW + DAY)
         await uow.refresh_tokens.add("e1" * 32, user.id, ended, NOW, NOW + DAY)
         await uow.refresh_tokens.revoke_family(user.id, ended, NOW)
@@ -205,6 +258,8 @@ async def test_prune_deletes_the_oldest_expired_tokens_up_to_the_limit(uow: Any)
         await uow.commit()
     async with uow:
         assert await uow.refresh_tokens.prune(NOW + 3 * DAY, limit=2) == 2
-        assert await uow.refresh_tokens.get("0" * 64) is None and await uow.refresh_tokens.get("1" * 64) is None
+        assert (
+            await uow.refresh_tokens.get("0" * 64) is None and await uow.refresh_tokens.get("1" * 64) is None
+        )
         assert await uow.refresh_tokens.prune(NOW + 4 * DAY) == 2  # a spent one too, once expired
         assert await uow.refresh_tokens.prune(NOW + 5 * DAY) == 0

@@ -12,7 +12,9 @@ from tests.ports.conftest import NOW
 
 
 def event(user_id: uuid.UUID, seconds: int, **fields: Any) -> SecurityEvent:
-    return SecurityEvent(SecurityEventType.LOGIN_SUCCEEDED, user_id, NOW + timedelta(seconds=seconds), **fields)
+    return SecurityEvent(
+        SecurityEventType.LOGIN_SUCCEEDED, user_id, NOW + timedelta(seconds=seconds), **fields
+    )
 
 
 async def test_an_accounts_trail_pages_newest_first_along_a_cursor(uow: Any) -> None:

@@ -19,8 +19,13 @@ from tests.ports.conftest import NOW
 
 
 def new_user(address: str = "ada@example.com", **fields: Any) -> User:
-    return User(email=Email.parse(address), password_hash="hash", created_at=fields.pop("created_at", NOW),
-                first_name=fields.pop("first_name", "Ada"), **fields)
+    return User(
+        email=Email.parse(address),
+        password_hash="hash",
+        created_at=fields.pop("created_at", NOW),
+        first_name=fields.pop("first_name", "Ada"),
+        **fields,
+    )
 
 
 async def add(uow: Any, *users: User) -> None:
@@ -159,12 +164,18 @@ async def test_search_filters_by_prefix_role_verification_and_state_along_a_curs
     assert await ids(UserFilter(prefix="a%")) == [literal.id]  # and "%" is itself
     assert await ids(UserFilter(role=Role.ADMIN)) == [admin.id]
     assert await ids(UserFilter(verified=True)) == [admin.id, off.id]
-    assert await ids(UserFilter(verified=False, disabled=False)) == [named.id, by_last.id, by_username.id,
-                                                                     literal.id]
+    assert await ids(UserFilter(verified=False, disabled=False)) == [
+        named.id,
+        by_last.id,
+        by_username.id,
+        literal.id,
+    ]
     assert await ids(UserFilter(disabled=True)) == [off.id]
     assert await ids(UserFilter(), limit=2) == [admin.id, named.id]
     assert await ids(UserFilter(prefix="ad"), UserPosition(by_last.created_at, by_last.id)) == [
-        by_username.id, off.id]
+        by_username.id,
+        off.id,
+    ]
 
 
 async def test_the_active_administrators_are_the_verified_enabled_ones(uow: Any) -> None:
@@ -179,8 +190,14 @@ async def test_the_active_administrators_are_the_verified_enabled_ones(uow: Any)
 async def test_a_deleted_account_takes_its_sessions_codes_and_email_requests_with_it(uow: Any) -> None:
     ada, grace = new_user(), new_user("grace@example.com")
     await add(uow, ada, grace)
-    code = OneTimeCode(user_id=ada.id, purpose=TokenPurpose.LOGIN, email=ada.email, digest="d" * 64,
-                       created_at=NOW, expires_at=NOW + timedelta(minutes=15))
+    code = OneTimeCode(
+        user_id=ada.id,
+        purpose=TokenPurpose.LOGIN,
+        email=ada.email,
+        digest="d" * 64,
+        created_at=NOW,
+        expires_at=NOW + timedelta(minutes=15),
+    )
     by_id = EmailRequest(EmailRequestKind.CHANGE_EMAIL, Email.parse("new@example.com"), NOW, user_id=ada.id)
     by_address = EmailRequest(EmailRequestKind.SIGN_UP, ada.email, NOW + timedelta(seconds=1))
     others = EmailRequest(EmailRequestKind.SIGN_UP, grace.email, NOW + timedelta(seconds=2), user_id=grace.id)

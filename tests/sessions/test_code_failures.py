@@ -48,16 +48,22 @@ async def wrong_codes_across_purposes(world: World, count: int, client: str = CL
     await world.request_reset().execute(LinkRequest(ADA, CLIENT))
     await world.answer_email_requests()
     reset = world.last_code()
-    tries = [lambda: world.verify_email_by_code().execute(CodeEntry(ADA, "000000", client)),
-             lambda: world.reset_password_by_code().execute(CodeReset(ADA, wrong(reset), "battery staple",
-                                                                      "battery staple", client))]
+    tries = [
+        lambda: world.verify_email_by_code().execute(CodeEntry(ADA, "000000", client)),
+        lambda: world.reset_password_by_code().execute(
+            CodeReset(ADA, wrong(reset), "battery staple", "battery staple", client)
+        ),
+    ]
     for n in range(count):
         with pytest.raises(InvalidCode):
-            await tries[n % 2]() if n < 8 else await world.login_by_code().execute(CodeEntry(ADA, "000000", client))
+            await tries[n % 2]() if n < 8 else await world.login_by_code().execute(
+                CodeEntry(ADA, "000000", client)
+            )
 
 
 async def test_past_the_limit_even_a_new_right_code_is_refused_from_that_client_until_the_window_ends(
-        world: World) -> None:
+    world: World,
+) -> None:
     await wrong_codes_across_purposes(world, world.login_failures.limit)
     code = await login_code(world)
     assert not await sign_in(world, code)  # refused as a wrong code
@@ -87,13 +93,20 @@ async def test_an_unknown_address_is_counted_as_a_known_one(world: World) -> Non
                 await world.login_by_code().execute(CodeEntry(email, "000000", CLIENT))
     runs = world.uow.store.code_failures
     assert runs[ADA][0] == runs["nobody@example.com"][0] == world.login_failures.limit + 2
-    counts = {key.split(":")[1]: n for (key, _), n in world.uow.store.counters.items()
-              if key.startswith("code-failures:")}
-    assert counts == {ADA: world.login_failures.limit + 2, "nobody@example.com": world.login_failures.limit + 2}
+    counts = {
+        key.split(":")[1]: n
+        for (key, _), n in world.uow.store.counters.items()
+        if key.startswith("code-failures:")
+    }
+    assert counts == {
+        ADA: world.login_failures.limit + 2,
+        "nobody@example.com": world.login_failures.limit + 2,
+    }
 
 
 async def test_a_hundred_wrong_codes_in_a_row_from_many_clients_stop_every_code_until_a_success(
-        world: World) -> None:
+    world: World,
+) -> None:
     await login_code(world)
     clients = [f"192.0.2.{n}" for n in range(10)]
     for client in clients:  # each client within its own limit
@@ -141,7 +154,9 @@ async def test_a_refused_try_past_the_limit_does_not_wear_out_the_owners_code(wo
     code = await login_code(world)
     for _ in range(10):
         assert not await sign_in(world, wrong(code))
-    stored = next(c for c in world.uow.store.codes.values() if c.email == Email(ADA) and c.purpose is TokenPurpose.LOGIN)
+    stored = next(
+        c for c in world.uow.store.codes.values() if c.email == Email(ADA) and c.purpose is TokenPurpose.LOGIN
+    )
     assert stored.attempts == 0
     assert await sign_in(world, code, client=OWNER)
 
@@ -163,5 +178,6 @@ async def test_a_reset_link_ends_the_run(world: World) -> None:
     await world.request_reset().execute(LinkRequest(ADA, CLIENT))
     await world.answer_email_requests()
     await world.confirm_reset().execute(
-        ResetConfirmation(world.tokens.last(TokenPurpose.RESET_PASSWORD), "battery staple", "battery staple"))
+        ResetConfirmation(world.tokens.last(TokenPurpose.RESET_PASSWORD), "battery staple", "battery staple")
+    )
     assert world.uow.store.code_failures == {}

@@ -12,7 +12,6 @@ from application.password.reset_password_by_code import CodeReset
 from application.sessions.login import Credentials
 from application.shared.code_entry import CodeEntry
 from application.shared.record_email_request import LinkRequest
-from application.signup.register_user import Signup
 from domain.codes import TokenPurpose
 from domain.errors import InvalidCode, InvalidCredentials, InvalidToken, NotAuthenticated
 from tests.world import CLIENT, World
@@ -54,7 +53,10 @@ async def test_a_wrong_code_and_an_unknown_address_get_one_answer(world: World) 
         await world.verify_email_by_code().execute(entry(wrong(world.last_code())))
     with pytest.raises(InvalidCode) as unknown:
         await world.verify_email_by_code().execute(entry(world.last_code(), "nobody@example.com"))
-    assert (wrong_code.value.message, wrong_code.value.resolution) == (unknown.value.message, unknown.value.resolution)
+    assert (wrong_code.value.message, wrong_code.value.resolution) == (
+        unknown.value.message,
+        unknown.value.resolution,
+    )
 
 
 async def test_after_five_wrong_codes_even_the_right_one_is_refused(world: World) -> None:
@@ -64,7 +66,9 @@ async def test_after_five_wrong_codes_even_the_right_one_is_refused(world: World
             await world.verify_email_by_code().execute(entry(wrong(code)))
     with pytest.raises(InvalidCode):
         await world.verify_email_by_code().execute(entry(code))
-    await world.resend_verification().execute(LinkRequest(ADA, CLIENT))  # a new email: a new code, five new tries
+    await world.resend_verification().execute(
+        LinkRequest(ADA, CLIENT)
+    )  # a new email: a new code, five new tries
     await world.answer_email_requests()
     assert await world.verify_email_by_code().execute(entry(world.last_code())) is True
 
@@ -73,7 +77,9 @@ async def test_a_newer_email_retires_the_older_code(world: World) -> None:
     older = await reset_code(world)
     newer = await reset_code(world)
     with pytest.raises(InvalidCode):
-        await world.reset_password_by_code().execute(CodeReset(ADA, older, "battery staple", "battery staple"))
+        await world.reset_password_by_code().execute(
+            CodeReset(ADA, older, "battery staple", "battery staple")
+        )
     await world.reset_password_by_code().execute(CodeReset(ADA, newer, "battery staple", "battery staple"))
 
 
@@ -82,7 +88,9 @@ async def test_a_reset_by_code_ends_every_session_kills_the_link_and_tells_the_o
     code = await reset_code(world)
     link = world.tokens.last(TokenPurpose.RESET_PASSWORD)
 
-    await world.reset_password_by_code().execute(CodeReset(ADA, code, "battery staple", "battery staple", CLIENT))
+    await world.reset_password_by_code().execute(
+        CodeReset(ADA, code, "battery staple", "battery staple", CLIENT)
+    )
 
     with pytest.raises(NotAuthenticated):
         await world.refresh_session().execute(session.refresh_token)
@@ -96,7 +104,8 @@ async def test_a_reset_by_code_ends_every_session_kills_the_link_and_tells_the_o
 async def test_a_reset_by_link_kills_the_code(world: World) -> None:
     code = await reset_code(world)
     await world.confirm_reset().execute(
-        ResetConfirmation(world.tokens.last(TokenPurpose.RESET_PASSWORD), "battery staple", "battery staple"))
+        ResetConfirmation(world.tokens.last(TokenPurpose.RESET_PASSWORD), "battery staple", "battery staple")
+    )
     with pytest.raises(InvalidCode):
         await world.reset_password_by_code().execute(CodeReset(ADA, code, "other staple", "other staple"))
 
@@ -118,7 +127,9 @@ async def test_an_email_change_by_code_is_the_asking_accounts_only(world: World)
     with pytest.raises(InvalidCode):
         await world.confirm_email_change_by_code().execute(EmailChangeCode(other.id, "new@example.com", code))
 
-    changed = await world.confirm_email_change_by_code().execute(EmailChangeCode(ada.id, "new@example.com", code))
+    changed = await world.confirm_email_change_by_code().execute(
+        EmailChangeCode(ada.id, "new@example.com", code)
+    )
     assert changed.email == "new@example.com" and changed.is_verified
     with pytest.raises(InvalidToken):  # the link died with the code
         await world.confirm_email_change().execute(link)
@@ -172,7 +183,9 @@ async def test_only_one_of_twenty_concurrent_uses_of_the_right_code_succeeds(wor
     assert sorted(await asyncio.gather(*(use() for _ in range(20)))).count("verified") == 1
 
 
-async def test_an_account_someone_else_signed_up_first_is_theirs_no_more_once_its_owner_signs_in_by_code() -> None:
+async def test_an_account_someone_else_signed_up_first_is_theirs_no_more_once_its_owner_signs_in_by_code() -> (  # noqa: E501
+    None
+):
     world = World()
     await world.sign_up(ADA, "squatters password")  # not Ada: whoever typed her address first
     squatter = await world.login().execute(Credentials(ADA, "squatters password", CLIENT))

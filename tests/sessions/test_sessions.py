@@ -28,10 +28,13 @@ async def test_login_returns_tokens_and_the_user(world: World) -> None:
     assert caller.user.email == "ada@example.com"
 
 
-@pytest.mark.parametrize("email, password", [("ada@example.com", "wrong horse"), ("bob@example.com", "x" * 9),
-                                             ("not an address", "x" * 9)])
-async def test_a_wrong_email_or_password_gets_one_answer_and_costs_a_hash(world: World, email: str,
-                                                                        password: str) -> None:
+@pytest.mark.parametrize(
+    "email, password",
+    [("ada@example.com", "wrong horse"), ("bob@example.com", "x" * 9), ("not an address", "x" * 9)],
+)
+async def test_a_wrong_email_or_password_gets_one_answer_and_costs_a_hash(
+    world: World, email: str, password: str
+) -> None:
     before = world.hasher.verifications
     with pytest.raises(InvalidCredentials):
         await world.login().execute(Credentials(email, password))
@@ -113,7 +116,9 @@ async def test_a_session_ends_at_its_absolute_lifetime_however_often_it_is_refre
         await refresh.execute(session.refresh_token)
 
 
-async def test_a_reuse_within_the_grace_gets_the_same_successor_and_no_branch_of_its_own(world: World) -> None:
+async def test_a_reuse_within_the_grace_gets_the_same_successor_and_no_branch_of_its_own(
+    world: World,
+) -> None:
     first = await world.login().execute(ada())
     refresh = world.refresh_session()
     one = await refresh.execute(first.refresh_token)
@@ -159,16 +164,20 @@ async def test_an_access_token_naming_no_session_is_refused(world: World) -> Non
 
 
 async def test_sessions_list_where_each_login_came_from_and_end_one_at_a_time(world: World) -> None:
-    laptop = await world.login().execute(Credentials("ada@example.com", "correct horse", "",
-                                                     SessionOrigin("192.0.2.1", "Firefox on Linux")))
+    laptop = await world.login().execute(
+        Credentials("ada@example.com", "correct horse", "", SessionOrigin("192.0.2.1", "Firefox on Linux"))
+    )
     world.clock.advance(timedelta(minutes=1))
-    phone = await world.login().execute(Credentials("ada@example.com", "correct horse", "",
-                                                    SessionOrigin("192.0.2.2", "Safari on iPhone")))
+    phone = await world.login().execute(
+        Credentials("ada@example.com", "correct horse", "", SessionOrigin("192.0.2.2", "Safari on iPhone"))
+    )
     caller = await world.authenticate().execute(phone.access_token)
 
     sessions = await world.list_sessions().execute(caller)
-    assert [(s.ip, s.device, s.current) for s in sessions] == [("192.0.2.2", "Safari on iPhone", True),
-                                                               ("192.0.2.1", "Firefox on Linux", False)]
+    assert [(s.ip, s.device, s.current) for s in sessions] == [
+        ("192.0.2.2", "Safari on iPhone", True),
+        ("192.0.2.1", "Firefox on Linux", False),
+    ]
     world.clock.advance(timedelta(minutes=1))
     renewed = await world.refresh_session().execute(laptop.refresh_token)
     [_, again] = await world.list_sessions().execute(caller)

@@ -36,12 +36,19 @@ def test_an_issued_cursor_reads_back_as_the_same_instant(at: datetime, item_id: 
     assert moment == at and moment.tzinfo is UTC and got == item_id
 
 
-@pytest.mark.parametrize("forged", [
-    _b64(f"0001-01-01T00:00:00+01:00|{ID}"),  # once 500 on PostgreSQL: year 0 in UTC
-    _b64(f"9999-12-31T23:59:59-14:00|{ID}"),  # once 500 on PostgreSQL: year 10000 in UTC
-    _b64(f"2026-01-01T00:00:00+00:00|{ID}"),  # the old unsigned form, well formed but not issued
-    "not-a-cursor", "", ".", "bm90IGEgY3Vyc29y", "MjAyNi0wMS0wMVQwMDowMDowMHwA",
-])
+@pytest.mark.parametrize(
+    "forged",
+    [
+        _b64(f"0001-01-01T00:00:00+01:00|{ID}"),  # once 500 on PostgreSQL: year 0 in UTC
+        _b64(f"9999-12-31T23:59:59-14:00|{ID}"),  # once 500 on PostgreSQL: year 10000 in UTC
+        _b64(f"2026-01-01T00:00:00+00:00|{ID}"),  # the old unsigned form, well formed but not issued
+        "not-a-cursor",
+        "",
+        ".",
+        "bm90IGEgY3Vyc29y",
+        "MjAyNi0wMS0wMVQwMDowMDowMHwA",
+    ],
+)
 def test_a_cursor_the_service_did_not_issue_is_refused(forged: str) -> None:
     with pytest.raises(InvalidCursor):
         CURSORS.decode(forged)
@@ -60,8 +67,10 @@ def test_a_cursor_signed_under_another_key_or_altered_is_refused() -> None:
 
 def test_a_signed_date_out_of_range_is_still_refused() -> None:
     # Defence in depth: should a signed cursor ever hold such a date, it is refused, not passed on.
-    for at in (datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),
-               datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14)))):
+    for at in (
+        datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))),
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-14))),
+    ):
         with pytest.raises(InvalidCursor):
             CURSORS.decode(CURSORS.encode(at, ID))
     with pytest.raises(InvalidCursor):  # a time without a zone
@@ -85,7 +94,7 @@ def test_decoding_any_bytes_gives_invalid_cursor(payload: bytes, mac: bytes) -> 
 
 def _signed(payload: bytes) -> str:
     # As if the key had leaked: the form and range checks alone must still hold.
-    mac = CURSORS._mac(payload)  # noqa: SLF001
+    mac = CURSORS._mac(payload)
     return f"{base64.urlsafe_b64encode(payload).decode()}.{base64.urlsafe_b64encode(mac).decode()}"
 
 
@@ -100,7 +109,8 @@ def test_even_a_signed_payload_of_any_bytes_gives_a_position_or_invalid_cursor(p
 
 @given(st.datetimes(), st.integers(-23 * 60 - 59, 23 * 60 + 59), st.uuids())
 def test_even_a_signed_date_at_any_offset_gives_a_position_or_invalid_cursor(
-        at: datetime, minutes: int, item_id: uuid.UUID) -> None:
+    at: datetime, minutes: int, item_id: uuid.UUID
+) -> None:
     stamped = at.replace(tzinfo=timezone(timedelta(minutes=minutes)))
     try:
         moment, _ = CURSORS.decode(_signed(f"{stamped.isoformat()}|{item_id}".encode()))

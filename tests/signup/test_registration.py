@@ -25,13 +25,18 @@ def world() -> World:
 
 
 async def test_signup_creates_an_unverified_user_and_queues_the_verification_link(world: World) -> None:
-    user = await world.register_user().execute(Signup("  Ada@Example.COM ", "correct horse", first_name="Ada"))
+    user = await world.register_user().execute(
+        Signup("  Ada@Example.COM ", "correct horse", first_name="Ada")
+    )
     assert await world.answer_email_requests() == 1  # the worker queues the email, from the request made here
 
     assert (user.email, user.role, user.is_verified) == ("ada@example.com", "user", False)
     [message] = world.uow.outbox_messages
     assert message.recipient == "ada@example.com"
-    assert f"https://accounts.example.com/verify/{world.tokens.last(TokenPurpose.VERIFY_EMAIL)}" in message.content.text_body
+    assert (
+        f"https://accounts.example.com/verify/{world.tokens.last(TokenPurpose.VERIFY_EMAIL)}"
+        in message.content.text_body
+    )
 
 
 async def test_a_second_signup_with_the_same_address_in_other_case_is_refused(world: World) -> None:
@@ -132,7 +137,8 @@ async def test_an_email_change_link_dies_when_the_password_is_reset(world: World
     await world.request_reset().execute(LinkRequest("ada@example.com", CLIENT))
     await world.answer_email_requests()
     await world.confirm_reset().execute(
-        ResetConfirmation(world.tokens.last(TokenPurpose.RESET_PASSWORD), "battery staple", "battery staple"))
+        ResetConfirmation(world.tokens.last(TokenPurpose.RESET_PASSWORD), "battery staple", "battery staple")
+    )
     with pytest.raises(InvalidToken):
         await world.confirm_email_change().execute(pending)
 
@@ -150,9 +156,19 @@ async def test_an_email_change_sends_no_more_than_the_per_address_limit(world: W
 async def test_an_email_message_id_names_the_sender_domain(world: World) -> None:
     await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     user = await world.account("ada@example.com")
-    emails = AccountEmails(tokens=world.tokens, renderer=FakeRenderer(), links=LINKS, clock=world.clock,
-                           lifetimes=world.lifetimes, codes=world.codes, sender_domain="bookly.example")
+    emails = AccountEmails(
+        tokens=world.tokens,
+        renderer=FakeRenderer(),
+        links=LINKS,
+        clock=world.clock,
+        lifetimes=world.lifetimes,
+        codes=world.codes,
+        sender_domain="bookly.example",
+    )
 
-    first, second = emails.custom(str(user.email), "verify_email"), emails.custom(str(user.email), "verify_email")
+    first, second = (
+        emails.custom(str(user.email), "verify_email"),
+        emails.custom(str(user.email), "verify_email"),
+    )
     assert first.message_id.endswith("@bookly.example>") and first.message_id.startswith("<")
     assert first.message_id != second.message_id

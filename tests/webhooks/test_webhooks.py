@@ -55,8 +55,9 @@ class ScriptedReceiver:
 
 
 async def subscribe(world: World, events: list[str], url: str = "https://hooks.example.com/a") -> str:
-    added = await AddWebhook(uow=world.uow, targets=AnyTarget(), sealer=PlainSealer(), clock=world.clock).execute(
-        url, events)
+    added = await AddWebhook(
+        uow=world.uow, targets=AnyTarget(), sealer=PlainSealer(), clock=world.clock
+    ).execute(url, events)
     return added.secret
 
 
@@ -64,8 +65,14 @@ async def deliver_round(world: World, receiver: ScriptedReceiver) -> int:
     await DistributeEvents(uow=world.uow).execute()
     sent = 0
     for batch in await ClaimWebhookDeliveries(uow=world.uow, clock=world.clock, policy=POLICY).execute():
-        sent += await SendToReceiver(uow=world.uow, sender=receiver, sealer=PlainSealer(), clock=world.clock,
-                                     policy=POLICY, jitter=random.Random(7)).execute(batch)
+        sent += await SendToReceiver(
+            uow=world.uow,
+            sender=receiver,
+            sealer=PlainSealer(),
+            clock=world.clock,
+            policy=POLICY,
+            jitter=random.Random(7),
+        ).execute(batch)
     return sent
 
 
@@ -79,9 +86,13 @@ async def test_each_change_records_its_event_in_its_own_transaction() -> None:
     await world.verify_email().execute(world.tokens.last(TokenPurpose.VERIFY_EMAIL))
     await world.request_reset().execute(LinkRequest("ada@example.com", CLIENT))
     await world.answer_email_requests()
-    await world.confirm_reset().execute(ResetConfirmation(world.tokens.last(TokenPurpose.RESET_PASSWORD),
-                                                          "battery staple", "battery staple"))
-    types = [json.loads(e.body)["type"] for e in sorted(world.uow.store.events.values(), key=lambda e: e.occurred_at)]
+    await world.confirm_reset().execute(
+        ResetConfirmation(world.tokens.last(TokenPurpose.RESET_PASSWORD), "battery staple", "battery staple")
+    )
+    types = [
+        json.loads(e.body)["type"]
+        for e in sorted(world.uow.store.events.values(), key=lambda e: e.occurred_at)
+    ]
     assert types[:2] == ["user.created", "user.verified"]
     assert sorted(types[2:]) == ["user.password_changed", "user.sessions_revoked"]
 
@@ -109,7 +120,11 @@ async def test_an_event_goes_to_the_subscriptions_that_want_it_and_only_once() -
     assert await deliver_round(world, receiver) == 1
     assert await deliver_round(world, receiver) == 0
     [(url, secret, delivery)] = receiver.posts
-    assert url == "https://a.example.com/" and secret.startswith("whsec_") and delivery.event_type == "user.created"
+    assert (
+        url == "https://a.example.com/"
+        and secret.startswith("whsec_")
+        and delivery.event_type == "user.created"
+    )
 
 
 @pytest.mark.parametrize("status", [200, 202, 204])
@@ -174,17 +189,40 @@ async def test_a_silent_receiver_costs_its_other_deliveries_no_attempt() -> None
     assert sorted(row["delivery"].attempts for row in rows(world)) == [0, 0, 1]
 
 
-@pytest.mark.parametrize("url", ["http://hooks.example.com/", "https://127.0.0.1/x", "https://localhost/x",
-                                 "https://[::1]/", "https://user:pw@example.com/", "https://exa mple.com/",
-                                 "ftp://example.com/", "https://10.1.2.3/", "https://169.254.169.254/latest"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hooks.example.com/",
+        "https://127.0.0.1/x",
+        "https://localhost/x",
+        "https://[::1]/",
+        "https://user:pw@example.com/",
+        "https://exa mple.com/",
+        "ftp://example.com/",
+        "https://10.1.2.3/",
+        "https://169.254.169.254/latest",
+    ],
+)
 async def test_a_webhook_may_not_point_inward(url: str) -> None:
     with pytest.raises(InvalidWebhook):
         await PublicWebhookTargets().check(url)
 
 
 def test_private_and_mapped_addresses_are_not_public() -> None:
-    for address in ("127.0.0.1", "10.0.0.1", "192.168.1.1", "172.16.0.1", "169.254.169.254", "::1", "fe80::1%eth0",
-                    "::ffff:127.0.0.1", "fc00::1", "100.64.0.1", "0.0.0.0", "224.0.0.1"):
+    for address in (
+        "127.0.0.1",
+        "10.0.0.1",
+        "192.168.1.1",
+        "172.16.0.1",
+        "169.254.169.254",
+        "::1",
+        "fe80::1%eth0",
+        "::ffff:127.0.0.1",
+        "fc00::1",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+    ):
         assert not _public(address), address
     assert _public("93.184.215.14") and _public("2606:4700::1111")
 
@@ -213,8 +251,9 @@ async def test_a_new_subscription_hears_of_what_happens_from_then_on_not_of_even
     assert [json.loads(d.body)["data"]["user"]["email"] for _, _, d in receiver.posts] == ["late@example.com"]
 
 
-@pytest.mark.parametrize("url", ["http://hooks.example.com/", "https://127.0.0.1/x", "https://[::1]/",
-                                 "https://10.1.2.3/"])
+@pytest.mark.parametrize(
+    "url", ["http://hooks.example.com/", "https://127.0.0.1/x", "https://[::1]/", "https://10.1.2.3/"]
+)
 async def test_a_refused_address_names_the_setting_that_allows_it(url: str) -> None:
     with pytest.raises(InvalidWebhook) as refused:
         await PublicWebhookTargets().check(url)
@@ -229,10 +268,18 @@ class RefusingTargets:
         raise InvalidWebhook(why="its host is private")
 
 
-@pytest.mark.parametrize("answer, outcome, delivered", [(204, "delivered", True), (500, "rejected", False),
-                                                        (None, "no_answer", False), ("refused", "refused", False)])
+@pytest.mark.parametrize(
+    "answer, outcome, delivered",
+    [
+        (204, "delivered", True),
+        (500, "rejected", False),
+        (None, "no_answer", False),
+        ("refused", "refused", False),
+    ],
+)
 async def test_the_test_event_says_whether_it_was_refused_unanswered_or_rejected(
-        answer: int | str | None, outcome: str, delivered: bool) -> None:
+    answer: int | str | None, outcome: str, delivered: bool
+) -> None:
     from adapters.webhook_http import HttpxWebhookSender
     from application.webhooks.send_test_event import TestWebhook
 
@@ -243,8 +290,12 @@ async def test_the_test_event_says_whether_it_was_refused_unanswered_or_rejected
         sender: object = HttpxWebhookSender(targets=RefusingTargets(), timeout_seconds=1)  # type: ignore[arg-type]
     else:
         sender = ScriptedReceiver(answer)  # type: ignore[arg-type]
-    tested = await TestWebhook(uow=world.uow, sender=sender, sealer=PlainSealer(),  # type: ignore[arg-type]
-                               clock=world.clock).execute(subscription_id)
+    tested = await TestWebhook(
+        uow=world.uow,
+        sender=sender,
+        sealer=PlainSealer(),  # type: ignore[arg-type]
+        clock=world.clock,
+    ).execute(subscription_id)
     assert (tested.outcome, tested.delivered) == (outcome, delivered)
     if answer == "refused":
         assert tested.detail.endswith("its host is private.") and tested.status is None

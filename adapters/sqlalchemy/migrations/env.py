@@ -13,15 +13,19 @@ config = context.config
 
 def _run(connection: Connection) -> None:
     # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
-    context.configure(connection=connection, target_metadata=metadata,
-                      render_as_batch=connection.dialect.name == "sqlite")
+    context.configure(
+        connection=connection, target_metadata=metadata, render_as_batch=connection.dialect.name == "sqlite"
+    )
     with context.begin_transaction():
         context.run_migrations()
 
 
-async def _run_async(url: str, engine: AsyncEngine | None = None) -> None:
+async def _run_async(url: str | None, engine: AsyncEngine | None = None) -> None:
     own = engine is None
-    engine = engine or create_async_engine(url)
+    if engine is None:
+        if not url:
+            raise RuntimeError("No database to migrate: set DATABASE_URL (or sqlalchemy.url in alembic.ini).")
+        engine = create_async_engine(url)
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)

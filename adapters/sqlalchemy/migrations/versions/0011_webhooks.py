@@ -3,6 +3,7 @@
 Revision ID: 0011
 Revises: 0010
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -52,8 +53,12 @@ def upgrade() -> None:
         sa.Column("last_error", sa.Text()),
         sa.Column("created_at", AT, nullable=False),
         sa.Column("sent_at", AT),
-        sa.ForeignKeyConstraint(["subscription_id"], ["webhook_subscriptions.id"],
-                                name="fk_webhook_deliveries_subscription_id_webhook_subscriptions", ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["webhook_subscriptions.id"],
+            name="fk_webhook_deliveries_subscription_id_webhook_subscriptions",
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name="pk_webhook_deliveries"),
     )
     op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["status", "next_attempt_at"])

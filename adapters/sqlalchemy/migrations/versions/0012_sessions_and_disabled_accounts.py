@@ -4,6 +4,7 @@ and the index a deletion finds the account's pending emails by
 Revision ID: 0012
 Revises: 0011
 """
+
 import sqlalchemy as sa
 from alembic import op
 

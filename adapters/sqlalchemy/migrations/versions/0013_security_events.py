@@ -3,6 +3,7 @@
 Revision ID: 0013
 Revises: 0012
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -27,7 +28,9 @@ def upgrade() -> None:
         sa.Column("detail", sa.String(32)),
         sa.PrimaryKeyConstraint("id", name="pk_security_events"),
     )
-    op.create_index("ix_security_events_user_id_occurred_at", "security_events", ["user_id", "occurred_at", "id"])
+    op.create_index(
+        "ix_security_events_user_id_occurred_at", "security_events", ["user_id", "occurred_at", "id"]
+    )
     op.create_index("ix_security_events_occurred_at", "security_events", ["occurred_at"])
 
 

@@ -1,8 +1,10 @@
-"""indexes for a service with years of history: the admin search by prefix, token and request pruning, an account's email requests
+"""indexes for a service with years of history: the admin search by prefix, token and request pruning, an
+account's email requests
 
 Revision ID: 0016
 Revises: 0015
 """
+
 import sqlalchemy as sa
 from alembic import op
 

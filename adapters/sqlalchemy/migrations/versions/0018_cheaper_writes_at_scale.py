@@ -4,6 +4,7 @@ free room on the pages of users and refresh_tokens so an update of an unindexed 
 Revision ID: 0018
 Revises: 0017
 """
+
 from alembic import op
 
 revision = "0018"

@@ -3,6 +3,7 @@
 Revision ID: 0019
 Revises: 0018
 """
+
 import sqlalchemy as sa
 from alembic import op
 

@@ -4,6 +4,7 @@ user_id), and the salt that makes a spent token's one successor again
 Revision ID: 0021
 Revises: 0020
 """
+
 import sqlalchemy as sa
 from alembic import op
 
