@@ -96,7 +96,7 @@ class FakeWebhookDeliveries:
             row["delivery"] = replace(row["delivery"], attempts=row["delivery"].attempts + 1)
             row.update(claimant=claimant, until=now + lease)
             claimed.append(row["delivery"])
-        return claimed
+        return sorted(claimed, key=lambda d: d.created_at)  # the earliest due, answered in creation order
 
     async def renew(
         self, delivery_ids: Sequence[uuid.UUID], until: datetime, claimant: str
@@ -157,9 +157,11 @@ class FakeWebhookDeliveries:
             for row in self.rows.values()
             if row["status"] is DeliveryStatus.PENDING
         ]
+        # Sent rows are not counted for a frequent caller (a health probe), as the adapter skips them.
+        sent = count(DeliveryStatus.SENT) if count_sent else 0
         return DeliveryStats(
             pending=count(DeliveryStatus.PENDING),
-            sent=count(DeliveryStatus.SENT),
+            sent=sent,
             dead=count(DeliveryStatus.DEAD),
             oldest_pending_created_at=min(pending, default=None),
         )
@@ -171,7 +173,12 @@ class FakeWebhookDeliveries:
         return self._prune(DeliveryStatus.DEAD, "due", before, limit)
 
     def _prune(self, status: DeliveryStatus, by: str, before: datetime, limit: int) -> int:
-        old = [i for i, row in self.rows.items() if row["status"] is status and row[by] < before][:limit]
+        # the earliest due first, as the adapter's bounded delete takes them
+        old = [
+            i
+            for i, row in sorted(self.rows.items(), key=lambda item: item[1]["due"])
+            if row["status"] is status and row["due"] < before and row[by] < before
+        ][:limit]
         for delivery_id in old:
             del self.rows[delivery_id]
         return len(old)

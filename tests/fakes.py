@@ -106,15 +106,19 @@ class FakeEmailRequests:
         self.requests[request.id] = (request, None)
 
     async def claim(self, limit: int) -> Sequence[EmailRequest]:
-        return [r for r, processed in self.requests.values() if processed is None][:limit]
+        unanswered = [r for r, processed in self.requests.values() if processed is None]
+        return sorted(unanswered, key=lambda r: r.created_at)[:limit]  # the oldest first, as the adapter's
 
     async def mark_processed(self, request_ids: Sequence[uuid.UUID], when: datetime) -> None:
         for request_id in request_ids:
             self.requests[request_id] = (self.requests[request_id][0], when)
 
     async def prune(self, processed_before: datetime, limit: int = 1000) -> int:
-        old = [i for i, (_, at) in self.requests.items() if at is not None and at < processed_before][:limit]
-        for request_id in old:
+        # the oldest first, as the adapter's
+        old = sorted(
+            (at, i) for i, (_, at) in self.requests.items() if at is not None and at < processed_before
+        )[:limit]
+        for _, request_id in old:
             del self.requests[request_id]
         return len(old)
 
@@ -186,9 +190,10 @@ class FakeCodeFailures:
 
     async def prune(self, quiet_since: datetime, limit: int = 1000) -> int:
         owned = {user.email.value for user in self._users.values()}
-        old = [email for email, (_, at) in self.runs.items() if at < quiet_since and email not in owned][
-            :limit
-        ]
+        old = sorted(
+            (email for email, (_, at) in self.runs.items() if at < quiet_since and email not in owned),
+            key=lambda email: self.runs[email][1],
+        )[:limit]  # the oldest first, as the adapter's
         for email in old:
             del self.runs[email]
         return len(old)
@@ -205,10 +210,17 @@ class FakeUsers:
         users: dict[uuid.UUID, User],
         suppressed: Collection[str] = (),
         refresh_tokens: dict[str, RefreshTokenRecord] | None = None,
+        codes: dict[uuid.UUID, OneTimeCode] | None = None,
+        email_requests: dict[uuid.UUID, tuple[EmailRequest, datetime | None]] | None = None,
     ) -> None:
         self.users = users
         self.suppressed = suppressed  # the suppression list's addresses
         self.refresh_tokens = refresh_tokens if refresh_tokens is not None else {}
+        self.codes = codes if codes is not None else {}
+        self.email_requests = email_requests if email_requests is not None else {}
+
+    def _taken(self, user: User) -> bool:
+        return any(u.email == user.email and u.id != user.id for u in self.users.values())
 
     async def get(self, user_id: uuid.UUID) -> User | None:
         return copy.deepcopy(self.users.get(user_id))
@@ -243,7 +255,7 @@ class FakeUsers:
         return copy.deepcopy(user) if user is not None and user.verify_email(email) else None
 
     async def add(self, user: User) -> None:
-        if any(u.email == user.email for u in self.users.values()):
+        if self._taken(user) or user.id in self.users:
             raise UserAlreadyExists()
         self.users[user.id] = copy.deepcopy(user)
 
@@ -254,16 +266,28 @@ class FakeUsers:
         return True
 
     async def save(self, user: User) -> None:
+        if self._taken(user):  # the unique index on the address refuses a change onto another's, as a new one
+            raise UserAlreadyExists()
         self.users[user.id] = copy.deepcopy(user)
 
     async def list(self, offset: int, limit: int) -> Sequence[User]:
-        return copy.deepcopy(sorted(self.users.values(), key=lambda u: u.created_at)[offset : offset + limit])
+        ordered = sorted(self.users.values(), key=lambda u: (u.created_at, u.id))
+        return copy.deepcopy(ordered[offset : offset + limit])
 
     async def count(self) -> int:
         return len(self.users)
 
     async def delete(self, user: User) -> None:
+        # As the foreign keys' ON DELETE CASCADE and the adapter's own delete of the requests do.
         self.users.pop(user.id, None)
+        for token_hash in [h for h, r in self.refresh_tokens.items() if r.user_id == user.id]:
+            del self.refresh_tokens[token_hash]
+        for code_id in [i for i, c in self.codes.items() if c.user_id == user.id]:
+            del self.codes[code_id]
+        for request_id in [
+            i for i, (r, _) in self.email_requests.items() if r.user_id == user.id or r.email == user.email
+        ]:
+            del self.email_requests[request_id]
 
     async def search(self, filter: UserFilter, after: UserPosition | None, limit: int) -> Sequence[User]:
         def matches(u: User) -> bool:
@@ -308,7 +332,8 @@ class FakeRefreshTokens:
             session_expires_at=session_expires_at or expires_at,
             issued_at=issued_at,
             started_at=started_at or issued_at,
-            origin=origin,
+            # cut to the columns' widths, as the table keeps them
+            origin=SessionOrigin(origin.ip[:45], origin.device[:64]),
         )
 
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
@@ -356,7 +381,7 @@ class FakeRefreshTokens:
     async def end_session(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> bool:
         if not any(r.family_id == family_id for r in await self.live_sessions(user_id, when)):
             return False
-        self._revoke(lambda r: r.family_id == family_id, when)
+        self._revoke(lambda r: r.user_id == user_id and r.family_id == family_id, when)
         return True
 
     async def revoke_family(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> None:
@@ -399,16 +424,22 @@ class FakeOutbox:
     async def claim(
         self, limit: int, now: datetime, lease: timedelta, claimant: str
     ) -> Sequence[OutboxMessage]:
-        due = [
-            r
-            for r in self.rows.values()
-            if r["status"] == "pending"
-            and r["due"] <= now
-            and (r["claimed_until"] is None or r["claimed_until"] <= now)
-        ][:limit]
+        due = sorted(
+            (
+                r
+                for r in self.rows.values()
+                if r["status"] == "pending"
+                and r["due"] <= now
+                and (r["claimed_until"] is None or r["claimed_until"] <= now)
+            ),
+            key=lambda r: r["due"],
+        )[:limit]
         for row in due:
             row.update(claimed_until=now + lease, claimed_by=claimant, attempts=row["attempts"] + 1)
-        return [replace(r["message"], attempts=r["attempts"]) for r in due]
+        # The earliest due are taken, and answered in the order they were written, as the adapter does.
+        return sorted(
+            (replace(r["message"], attempts=r["attempts"]) for r in due), key=lambda m: m.created_at
+        )
 
     def _held(self, message_ids: Sequence[uuid.UUID], claimant: str) -> list[dict[str, Any]]:
         return [
@@ -419,13 +450,20 @@ class FakeOutbox:
 
     async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime, claimant: str) -> None:
         for row in self._held(message_ids, claimant):
-            row.update(status="sent", claimed_until=None, claimed_by=None, sent_at=when)
+            row.update(
+                status="sent",
+                claimed_until=None,
+                claimed_by=None,
+                sent_at=when,
+                error=None,
+                message=_without_body(row["message"]),
+            )  # a sent message's body is not kept
 
     async def mark_failed(
         self, message_id: uuid.UUID, error: str, retry_at: datetime | None, claimant: str
     ) -> None:
         for row in self._held([message_id], claimant):
-            row.update(error=error, claimed_until=None, claimed_by=None)
+            row.update(error=error[:2000], claimed_until=None, claimed_by=None)
             row.update({"status": "dead"} if retry_at is None else {"due": retry_at})
 
     async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime, claimant: str) -> set[uuid.UUID]:
@@ -446,7 +484,13 @@ class FakeOutbox:
 
     async def mark_suppressed(self, message_id: uuid.UUID, reason: str, claimant: str) -> None:
         for row in self._held([message_id], claimant):
-            row.update(status="suppressed", claimed_until=None, claimed_by=None, error=reason)
+            row.update(
+                status="suppressed",
+                claimed_until=None,
+                claimed_by=None,
+                error=reason,
+                message=_without_body(row["message"]),
+            )
 
     async def cancel_to(self, recipient: str, when: datetime) -> int:
         doomed = [
@@ -460,29 +504,36 @@ class FakeOutbox:
                 claimed_until=None,
                 claimed_by=None,
                 due=when,
-                message=replace(
-                    row["message"], content=replace(row["message"].content, text_body="", html_body="")
-                ),
+                sent_at=None,
+                error="cancelled: the account was deleted",
+                message=_without_body(row["message"]),
             )
         return len(doomed)
 
     async def prune_sent(self, sent_before: datetime, limit: int = 1000) -> int:
-        old = [i for i, r in self.rows.items() if r["status"] == "sent" and r["sent_at"] < sent_before][
-            :limit
-        ]
+        old = self._oldest(
+            lambda r: r["status"] == "sent" and r["due"] < sent_before and r["sent_at"] < sent_before, limit
+        )
         for message_id in old:
             del self.rows[message_id]
         return len(old)
 
     async def prune_unsent(self, before: datetime, limit: int = 1000) -> int:
-        old = [
-            i
-            for i, r in self.rows.items()
-            if r["status"] in ("dead", "suppressed", "cancelled") and r["due"] < before
-        ][:limit]
+        old = self._oldest(
+            lambda r: r["status"] in ("dead", "suppressed", "cancelled") and r["due"] < before, limit
+        )
         for message_id in old:
             del self.rows[message_id]
         return len(old)
+
+    def _oldest(self, match: Any, limit: int) -> list[uuid.UUID]:
+        """The ids of the matching rows earliest due first, as the adapter's bounded deletes take them."""
+        return [
+            i
+            for i, _ in sorted(
+                ((i, r) for i, r in self.rows.items() if match(r)), key=lambda pair: pair[1]["due"]
+            )
+        ][:limit]
 
     async def stats(self, count_sent: bool = True) -> OutboxStats:
         by_status = [r["status"] for r in self.rows.values()]
@@ -498,12 +549,19 @@ class FakeOutbox:
         return [r["message"] for r in self.rows.values() if status is None or r["status"] == status]
 
 
+def _without_body(message: OutboxMessage) -> OutboxMessage:
+    return replace(message, content=replace(message.content, text_body="", html_body=""))
+
+
 class FakeSecurityEvents:
     def __init__(self, events: list[SecurityEvent]) -> None:
         self.events = events
 
     async def add(self, event: SecurityEvent) -> None:
-        self.events.append(event)
+        # cut to the columns' widths, as the table keeps them
+        self.events.append(
+            replace(event, ip=event.ip[:45], device=event.device[:64], detail=event.detail[:32])
+        )
 
     async def of_account(
         self, user_id: uuid.UUID, before: EventPosition | None, limit: int
@@ -592,7 +650,11 @@ class FakeUnitOfWork:
     def _begin(self) -> None:
         self._work = copy.deepcopy(self.store)
         self.users = FakeUsers(
-            self._work.users, suppressed=self._work.suppressions, refresh_tokens=self._work.refresh_tokens
+            self._work.users,
+            suppressed=self._work.suppressions,
+            refresh_tokens=self._work.refresh_tokens,
+            codes=self._work.codes,
+            email_requests=self._work.email_requests,
         )
         self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens, self._work.users)
         self.outbox = FakeOutbox(self._work.outbox)
