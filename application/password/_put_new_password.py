@@ -4,8 +4,19 @@ every emailed code of the account ended, and its owner told."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodeFailures,
+    HasCodes,
+    HasEvents,
+    HasOutbox,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasThrottle,
+    HasUsers,
+    Transaction,
+)
 from application.shared.account_emails import AccountEmails
 from application.shared.record_event import record_event
 from domain.events import EventType
@@ -13,8 +24,22 @@ from domain.trail import SessionOrigin
 from domain.user import User
 
 
+class _Work(
+    Transaction,
+    HasUsers,
+    HasRefreshTokens,
+    HasOutbox,
+    HasThrottle,
+    HasCodes,
+    HasCodeFailures,
+    HasEvents,
+    HasSecurityEvents,
+    Protocol,
+): ...
+
+
 async def put_new_password(
-    uow: UnitOfWork,
+    uow: _Work,
     emails: AccountEmails,
     user: User,
     new_hash: str,
