@@ -5,33 +5,14 @@ from typing import Protocol
 
 from application.admin.administer_account import no_such_account
 from application.ports.clock import Clock
-from application.ports.unit_of_work import (
-    HasCodeFailures,
-    HasCodes,
-    HasEvents,
-    HasOutbox,
-    HasSecurityEvents,
-    HasThrottle,
-    HasUsers,
-    Transaction,
-)
+from application.ports.unit_of_work import HasEvents, HasOutbox, HasSecurityEvents, HasUsers, Transaction
 from application.shared.account_emails import AccountEmails
 from application.shared.account_erasure import erase_account
 from domain.errors import LastAdmin
 from domain.trail import SessionOrigin
 
 
-class _Work(
-    Transaction,
-    HasUsers,
-    HasOutbox,
-    HasThrottle,
-    HasCodes,
-    HasCodeFailures,
-    HasEvents,
-    HasSecurityEvents,
-    Protocol,
-): ...
+class _Work(Transaction, HasUsers, HasOutbox, HasEvents, HasSecurityEvents, Protocol): ...
 
 
 class DeleteAccount:

@@ -5,7 +5,6 @@ from typing import Protocol
 from application.ports.clock import Clock
 from application.ports.tracing import Tracing
 from application.ports.unit_of_work import (
-    HasCodeFailures,
     HasCodes,
     HasEmailRequests,
     HasOutbox,
@@ -22,15 +21,7 @@ from domain.user import User
 
 
 class _Work(
-    Transaction,
-    HasUsers,
-    HasOutbox,
-    HasThrottle,
-    HasEmailRequests,
-    HasCodes,
-    HasCodeFailures,
-    HasSecurityEvents,
-    Protocol,
+    Transaction, HasUsers, HasOutbox, HasThrottle, HasEmailRequests, HasCodes, HasSecurityEvents, Protocol
 ): ...
 
 

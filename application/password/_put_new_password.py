@@ -7,15 +7,12 @@ from datetime import datetime
 from typing import Protocol
 
 from application.ports.unit_of_work import (
-    HasCodeFailures,
     HasCodes,
     HasEvents,
     HasOutbox,
     HasRefreshTokens,
     HasSecurityEvents,
-    HasThrottle,
     HasUsers,
-    Transaction,
 )
 from application.shared.account_emails import AccountEmails
 from application.shared.record_event import record_event
@@ -24,18 +21,7 @@ from domain.trail import SessionOrigin
 from domain.user import User
 
 
-class _Work(
-    Transaction,
-    HasUsers,
-    HasRefreshTokens,
-    HasOutbox,
-    HasThrottle,
-    HasCodes,
-    HasCodeFailures,
-    HasEvents,
-    HasSecurityEvents,
-    Protocol,
-): ...
+class _Work(HasUsers, HasRefreshTokens, HasOutbox, HasCodes, HasEvents, HasSecurityEvents, Protocol): ...
 
 
 async def put_new_password(

@@ -8,13 +8,11 @@ from application.password._put_new_password import put_new_password
 from application.ports.clock import Clock
 from application.ports.crypto import PasswordHasher
 from application.ports.unit_of_work import (
-    HasCodeFailures,
     HasCodes,
     HasEvents,
     HasOutbox,
     HasRefreshTokens,
     HasSecurityEvents,
-    HasThrottle,
     HasUsers,
     Transaction,
 )
@@ -28,16 +26,7 @@ from domain.views import SessionTokens
 
 
 class _Work(
-    Transaction,
-    HasUsers,
-    HasRefreshTokens,
-    HasOutbox,
-    HasThrottle,
-    HasCodes,
-    HasCodeFailures,
-    HasEvents,
-    HasSecurityEvents,
-    Protocol,
+    Transaction, HasUsers, HasRefreshTokens, HasOutbox, HasCodes, HasEvents, HasSecurityEvents, Protocol
 ): ...
 
 

@@ -14,7 +14,6 @@ from application.ports.unit_of_work import (
     HasOutbox,
     HasRefreshTokens,
     HasSecurityEvents,
-    HasThrottle,
     HasUsers,
     Transaction,
 )
@@ -32,7 +31,6 @@ class _Work(
     HasUsers,
     HasRefreshTokens,
     HasOutbox,
-    HasThrottle,
     HasCodes,
     HasCodeFailures,
     HasEvents,

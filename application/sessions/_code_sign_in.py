@@ -14,7 +14,6 @@ from application.ports.unit_of_work import (
     HasEvents,
     HasRefreshTokens,
     HasSecurityEvents,
-    HasThrottle,
     HasUsers,
     Transaction,
 )
@@ -28,15 +27,7 @@ from domain.views import SessionTokens
 
 
 class _Work(
-    Transaction,
-    HasUsers,
-    HasRefreshTokens,
-    HasThrottle,
-    HasCodes,
-    HasCodeFailures,
-    HasEvents,
-    HasSecurityEvents,
-    Protocol,
+    Transaction, HasUsers, HasRefreshTokens, HasCodes, HasCodeFailures, HasEvents, HasSecurityEvents, Protocol
 ): ...
 
 

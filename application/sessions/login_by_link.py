@@ -11,7 +11,6 @@ from application.ports.unit_of_work import (
     HasEvents,
     HasRefreshTokens,
     HasSecurityEvents,
-    HasThrottle,
     HasUsers,
     Transaction,
 )
@@ -26,15 +25,7 @@ from domain.views import SessionTokens
 
 
 class _Work(
-    Transaction,
-    HasUsers,
-    HasRefreshTokens,
-    HasThrottle,
-    HasCodes,
-    HasCodeFailures,
-    HasEvents,
-    HasSecurityEvents,
-    Protocol,
+    Transaction, HasUsers, HasRefreshTokens, HasCodes, HasCodeFailures, HasEvents, HasSecurityEvents, Protocol
 ): ...
 
 

@@ -11,15 +11,7 @@ from typing import Any, Protocol
 from application.ports.clock import Clock
 from application.ports.crypto import TokenService
 from application.ports.mail import EmailRenderer
-from application.ports.unit_of_work import (
-    HasCodeFailures,
-    HasCodes,
-    HasOutbox,
-    HasSecurityEvents,
-    HasThrottle,
-    HasUsers,
-    Transaction,
-)
+from application.ports.unit_of_work import HasCodes, HasOutbox
 from application.shared.code_book import CodeBook
 from application.shared.config import Links, TokenLifetimes
 from domain.codes import TokenPurpose
@@ -28,9 +20,8 @@ from domain.mail import OutboxMessage
 from domain.user import User
 
 
-class _Work(
-    Transaction, HasUsers, HasOutbox, HasThrottle, HasCodes, HasCodeFailures, HasSecurityEvents, Protocol
-): ...
+class _Work(HasOutbox, HasCodes, Protocol):
+    """Where an email is queued, and where the code it carries is stored: the caller's transaction."""
 
 
 def reset_fingerprint(user: User) -> str:
@@ -122,14 +113,14 @@ class AccountEmails:
             self._to_account(user, "login_code", lifetime, code=issued.code, link=self._links.sign_in(token))
         )
 
-    async def send_password_changed(self, uow: _Work, user: User, when: datetime) -> None:
+    async def send_password_changed(self, uow: HasOutbox, user: User, when: datetime) -> None:
         await uow.outbox.add(
             self._to_account(
                 user, "password_changed", changed_at=when, forgot_password=self._links.forgot_password
             )
         )
 
-    async def send_account_deleted(self, uow: _Work, user: User) -> None:
+    async def send_account_deleted(self, uow: HasOutbox, user: User) -> None:
         await uow.outbox.add(self.custom(str(user.email), "account_deleted", user.locale))
 
     def custom(

@@ -6,16 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Protocol
 
-from application.ports.unit_of_work import (
-    HasCodeFailures,
-    HasCodes,
-    HasEvents,
-    HasOutbox,
-    HasSecurityEvents,
-    HasThrottle,
-    HasUsers,
-    Transaction,
-)
+from application.ports.unit_of_work import HasEvents, HasOutbox, HasSecurityEvents, HasUsers
 from application.shared.account_emails import AccountEmails
 from application.shared.record_event import record_event
 from domain.events import EventType
@@ -23,17 +14,7 @@ from domain.trail import SessionOrigin
 from domain.user import User
 
 
-class _Work(
-    Transaction,
-    HasUsers,
-    HasOutbox,
-    HasThrottle,
-    HasCodes,
-    HasCodeFailures,
-    HasEvents,
-    HasSecurityEvents,
-    Protocol,
-): ...
+class _Work(HasUsers, HasOutbox, HasEvents, HasSecurityEvents, Protocol): ...
 
 
 async def erase_account(
