@@ -13,6 +13,9 @@ from domain.trail import EventPosition, SecurityEventType
 from domain.views import UserView
 
 
+class _Locating(Transaction, HasUsers, Protocol): ...
+
+
 class _Work(Transaction, HasUsers, HasRefreshTokens, HasSecurityEvents, Protocol): ...
 
 
@@ -32,7 +35,7 @@ class AccountDetails:
 class LocateAccount:
     """One account by its id or by its address, for an operator who may know either."""
 
-    def __init__(self, *, uow: _Work) -> None:
+    def __init__(self, *, uow: _Locating) -> None:
         self._uow = uow
 
     async def execute(self, id_or_email: str) -> UserView | None:

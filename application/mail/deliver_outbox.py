@@ -22,6 +22,10 @@ from domain.suppressions import Suppression, SuppressionSource
 class _Work(Transaction, HasOutbox, HasSuppressions, Protocol): ...
 
 
+class _Heartbeat(Transaction, HasOutbox, Protocol):
+    """The heartbeat only extends claims on the outbox."""
+
+
 class Suppressed(DeliveryError):
     def __init__(self) -> None:
         super().__init__("not sent: the address is on the suppression list", permanent=True)
@@ -51,7 +55,7 @@ class DeliverOutbox:
         policy: DeliveryPolicy,
         jitter: random.Random | None = None,
         count_suppressed: Callable[[], None] = lambda: None,
-        heartbeat_uow: _Work | None = None,
+        heartbeat_uow: _Heartbeat | None = None,
     ) -> None:
         self._uow = uow
         self._count_suppressed = count_suppressed
