@@ -84,3 +84,62 @@ def test_no_module_imports_itself_through_others() -> None:
         if module not in order:
             visit(module)
     assert cycles == []
+
+
+def _takers_of_a_unit_of_work() -> Iterator[tuple[str, str, object]]:
+    """Every function and method of application/ (ports aside) with a parameter named like `uow`, and the
+    type its hints give it."""
+    import importlib
+    import inspect
+    import typing
+
+    for path in sorted((ROOT / "application").rglob("*.py")):
+        module_name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        if ".ports" in module_name:
+            continue
+        module = importlib.import_module(module_name)
+        functions = [
+            f for f in vars(module).values() if inspect.isfunction(f) and f.__module__ == module_name
+        ]
+        for cls in (c for c in vars(module).values() if inspect.isclass(c) and c.__module__ == module_name):
+            functions += [f for f in vars(cls).values() if inspect.isfunction(f)]
+        for function in functions:
+            for name, hint in typing.get_type_hints(function).items():
+                if name == "uow" or name.endswith("_uow"):
+                    for kind in typing.get_args(hint) or (hint,):
+                        if kind is not type(None):
+                            yield f"{module_name}.{function.__qualname__}", name, kind
+
+
+def _members(protocol: type) -> set[str]:
+    """What a Protocol asks for: its own and its pieces' attributes and methods."""
+    return {
+        name
+        for piece in protocol.__mro__
+        if getattr(piece, "_is_protocol", False)
+        for name in vars(piece)
+        if not name.startswith("_") or name in {"__aenter__", "__aexit__"}
+    }
+
+
+async def test_each_use_case_asks_only_for_the_repositories_it_uses() -> None:
+    # Issue 24: a use case declares the pieces of the unit of work it uses, not all of them; the container
+    # (untyped providers) and the fakes pass the full one, which must have every piece asked for.
+    import inspect
+    import re
+
+    from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+    from application.ports.unit_of_work import UnitOfWork
+    from tests.fakes import FakeUnitOfWork
+
+    takers = list(_takers_of_a_unit_of_work())
+    assert len(takers) > 50
+    assert not [where for where, _, kind in takers if kind is UnitOfWork]
+    async with FakeUnitOfWork() as fake:
+        faked = {name for name in _members(UnitOfWork) if hasattr(fake, name)}
+    adapter_source = inspect.getsource(SqlAlchemyUnitOfWork)
+    adapted = set(re.findall(r"self\.(\w+) = ", adapter_source)) | set(vars(SqlAlchemyUnitOfWork))
+    assert _members(UnitOfWork) <= faked and _members(UnitOfWork) <= adapted
+    for where, name, kind in takers:
+        assert isinstance(kind, type) and getattr(kind, "_is_protocol", False), (where, name)
+        assert _members(kind) <= _members(UnitOfWork), (where, name)

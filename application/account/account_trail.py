@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasSecurityEvents, Transaction
 from application.shared.cursors import PageCursors
 from domain.trail import EventPosition, SecurityEvent
+
+
+class _Work(Transaction, HasSecurityEvents, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +28,7 @@ class TrailPage:
 class AccountTrail:
     """An account's audit trail, newest first, a page at a time: for its owner and for administrators."""
 
-    def __init__(self, *, uow: UnitOfWork, cursors: PageCursors) -> None:
+    def __init__(self, *, uow: _Work, cursors: PageCursors) -> None:
         self._uow = uow
         self._cursors = cursors
 

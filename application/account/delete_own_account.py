@@ -2,9 +2,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodeFailures,
+    HasCodes,
+    HasEvents,
+    HasOutbox,
+    HasSecurityEvents,
+    HasThrottle,
+    HasUsers,
+    Transaction,
+)
 from application.shared.account_emails import AccountEmails
 from application.shared.account_erasure import erase_account
 from application.shared.code_book import CodeBook
@@ -12,6 +22,19 @@ from application.shared.current_password import CurrentPassword
 from domain.codes import TokenPurpose
 from domain.errors import LastAdmin, NotAuthenticated
 from domain.trail import SessionOrigin
+
+
+class _Work(
+    Transaction,
+    HasUsers,
+    HasOutbox,
+    HasThrottle,
+    HasCodes,
+    HasCodeFailures,
+    HasEvents,
+    HasSecurityEvents,
+    Protocol,
+): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +52,7 @@ class DeleteOwnAccount:
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
+        uow: _Work,
         current_password: CurrentPassword,
         codes: CodeBook,
         emails: AccountEmails,

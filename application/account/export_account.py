@@ -1,12 +1,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasSecurityEvents, Transaction
 from application.sessions.list_sessions import ListSessions
 from application.shared.authenticate import Caller
 from domain.trail import SecurityEvent
 from domain.views import SessionView, UserView
+
+
+class _Work(Transaction, HasSecurityEvents, Protocol): ...
+
 
 _ALL = 100_000  # the whole trail: it is pruned after SECURITY_EVENT_RETENTION_DAYS
 
@@ -21,7 +26,7 @@ class AccountExport:
 
 
 class ExportAccount:
-    def __init__(self, *, uow: UnitOfWork, sessions: ListSessions) -> None:
+    def __init__(self, *, uow: _Work, sessions: ListSessions) -> None:
         self._uow = uow
         self._sessions = sessions
 

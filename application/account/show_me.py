@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.sessions import AccessTokenService
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasUsers, Transaction
 from application.shared.authenticate import admitted, session_of
 from domain.views import UserView
+
+
+class _Work(Transaction, HasUsers, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +25,7 @@ class ShowMe:
     """The bearer's own account, and whether email reaches its address: one look-up for both (and for
     whether the token's session is still live)."""
 
-    def __init__(self, *, uow: UnitOfWork, access_tokens: AccessTokenService, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, access_tokens: AccessTokenService, clock: Clock) -> None:
         self._uow = uow
         self._access_tokens = access_tokens
         self._clock = clock

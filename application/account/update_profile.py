@@ -3,13 +3,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasEvents, HasSecurityEvents, HasUsers, Transaction
 from application.shared.record_event import record_event
 from domain.errors import NotAuthenticated
 from domain.events import EventType
 from domain.views import UserView
+
+
+class _Work(Transaction, HasUsers, HasEvents, HasSecurityEvents, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +27,7 @@ class UpdateProfile:
     """The account's owner changes what the account says of them (email and password have flows of their
     own)."""
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

@@ -4,8 +4,9 @@ address stops working."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasCodes, HasEvents, HasSecurityEvents, HasUsers
 from application.shared.record_event import record_event
 from domain.email import Email
 from domain.errors import UserAlreadyExists
@@ -14,8 +15,11 @@ from domain.trail import SessionOrigin
 from domain.user import User
 
 
+class _Work(HasUsers, HasCodes, HasEvents, HasSecurityEvents, Protocol): ...
+
+
 async def move_to_address(
-    uow: UnitOfWork, user: User, new_email: Email, now: datetime, origin: SessionOrigin = SessionOrigin()
+    uow: _Work, user: User, new_email: Email, now: datetime, origin: SessionOrigin = SessionOrigin()
 ) -> None:
     """In `uow`, on an account held for change; the caller commits."""
     user.change_email(new_email)

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasEmailRequests, HasUsers, Transaction
 from application.shared.current_password import CurrentPassword
 from domain.email import Email
 from domain.email_requests import EmailRequest, EmailRequestKind
 from domain.errors import UserAlreadyExists
+
+
+class _Work(Transaction, HasUsers, HasEmailRequests, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +30,7 @@ class ChangeEmail:
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
+        uow: _Work,
         current_password: CurrentPassword,
         clock: Clock,
         reveal_existing_accounts: bool = True,

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.address._link_claims import VerificationLinkClaims
 from application.ports.crypto import TokenService
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasUsers, Transaction
 from application.shared.config import TokenLifetimes
+
+
+class _Work(Transaction, HasUsers, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +22,7 @@ class CheckVerificationLink:
     """What a verification link would do, without doing it: for the page a scanner may open as well as a
     person. Raises InvalidToken or TokenExpired when the link does not work."""
 
-    def __init__(self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes) -> None:
+    def __init__(self, *, uow: _Work, tokens: TokenService, lifetimes: TokenLifetimes) -> None:
         self._uow = uow
         self._tokens = tokens
         self._lifetimes = lifetimes

@@ -1,21 +1,24 @@
 from __future__ import annotations
 
+from typing import Protocol
+
 from application.address._link_claims import EmailChangeLinkClaims
 from application.address._move_to_address import move_to_address
 from application.ports.clock import Clock
 from application.ports.crypto import TokenService
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasCodes, HasEvents, HasSecurityEvents, HasUsers, Transaction
 from application.shared.config import TokenLifetimes
 from domain.trail import SessionOrigin
 from domain.views import UserView
 
 
+class _Work(Transaction, HasUsers, HasCodes, HasEvents, HasSecurityEvents, Protocol): ...
+
+
 class ConfirmEmailChange:
     """Follows the link sent to the new address: the account takes it, and links for the old one die."""
 
-    def __init__(
-        self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes, clock: Clock
-    ) -> None:
+    def __init__(self, *, uow: _Work, tokens: TokenService, lifetimes: TokenLifetimes, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
         self._tokens = tokens

@@ -2,14 +2,28 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.address._move_to_address import move_to_address
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodeFailures,
+    HasCodes,
+    HasEvents,
+    HasSecurityEvents,
+    HasThrottle,
+    HasUsers,
+    Transaction,
+)
 from application.shared.code_book import CodeBook
 from domain.codes import TokenPurpose
 from domain.trail import SessionOrigin
 from domain.views import UserView
+
+
+class _Work(
+    Transaction, HasUsers, HasThrottle, HasCodes, HasCodeFailures, HasEvents, HasSecurityEvents, Protocol
+): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +38,7 @@ class EmailChangeCode:
 class ConfirmEmailChangeByCode:
     """The code sent to the new address, typed in by the account that asked: the account takes the address."""
 
-    def __init__(self, *, uow: UnitOfWork, codes: CodeBook, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, codes: CodeBook, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
         self._codes = codes

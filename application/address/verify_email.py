@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import Protocol
+
 from application.address._link_claims import VerificationLinkClaims
 from application.ports.clock import Clock
 from application.ports.crypto import TokenService
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasCodes, HasEvents, HasSecurityEvents, HasUsers, Transaction
 from application.shared.config import TokenLifetimes
 from application.shared.record_event import record_event
 from domain.codes import TokenPurpose
@@ -11,12 +13,13 @@ from domain.events import EventType
 from domain.trail import SessionOrigin
 
 
+class _Work(Transaction, HasUsers, HasCodes, HasEvents, HasSecurityEvents, Protocol): ...
+
+
 class VerifyEmail:
     """Marks the address verified when the link's token is good; a second use changes nothing."""
 
-    def __init__(
-        self, *, uow: UnitOfWork, tokens: TokenService, lifetimes: TokenLifetimes, clock: Clock
-    ) -> None:
+    def __init__(self, *, uow: _Work, tokens: TokenService, lifetimes: TokenLifetimes, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
         self._tokens = tokens

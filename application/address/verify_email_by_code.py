@@ -1,7 +1,17 @@
 from __future__ import annotations
 
+from typing import Protocol
+
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodeFailures,
+    HasCodes,
+    HasEvents,
+    HasSecurityEvents,
+    HasThrottle,
+    HasUsers,
+    Transaction,
+)
 from application.shared.code_book import CodeBook
 from application.shared.code_entry import CodeEntry
 from application.shared.record_event import record_event
@@ -9,10 +19,15 @@ from domain.codes import TokenPurpose
 from domain.events import EventType
 
 
+class _Work(
+    Transaction, HasUsers, HasThrottle, HasCodes, HasCodeFailures, HasEvents, HasSecurityEvents, Protocol
+): ...
+
+
 class VerifyEmailByCode:
     """The verification email's code, typed in: as its link, it proves the address."""
 
-    def __init__(self, *, uow: UnitOfWork, codes: CodeBook, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, codes: CodeBook, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
         self._codes = codes

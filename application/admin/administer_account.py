@@ -2,15 +2,25 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasEvents,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasUsers,
+    Transaction,
+)
 from application.shared.record_event import record_event
 from domain.errors import LastAdmin, NotFound
 from domain.events import EventType
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.user import Role
 from domain.views import UserView
+
+
+class _Work(Transaction, HasUsers, HasRefreshTokens, HasEvents, HasSecurityEvents, Protocol): ...
 
 
 def no_such_account() -> NotFound:
@@ -33,7 +43,7 @@ class AdministerAccount:
     """An administrator promotes, demotes, disables, enables or marks an account verified. Disabling ends
     every session at once; the last verified administrator cannot be demoted or disabled."""
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.crypto import PasswordHasher
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasEvents, HasSecurityEvents, HasUsers, Transaction
 from application.shared.record_event import record_event
 from domain.email import Email
 from domain.errors import UserAlreadyExists
@@ -13,6 +14,9 @@ from domain.password_policy import check_password
 from domain.trail import SessionOrigin
 from domain.user import Role, User
 from domain.views import UserView
+
+
+class _Work(Transaction, HasUsers, HasEvents, HasSecurityEvents, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +32,7 @@ class CreateAdmin:
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
+        uow: _Work,
         hasher: PasswordHasher,
         clock: Clock,
         common_passwords: frozenset[str] = frozenset(),

@@ -1,20 +1,24 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from application.admin.administer_account import no_such_account
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasEvents, HasOutbox, HasSecurityEvents, HasUsers, Transaction
 from application.shared.account_emails import AccountEmails
 from application.shared.account_erasure import erase_account
 from domain.errors import LastAdmin
 from domain.trail import SessionOrigin
 
 
+class _Work(Transaction, HasUsers, HasOutbox, HasEvents, HasSecurityEvents, Protocol): ...
+
+
 class DeleteAccount:
     """An administrator deletes an account, as its owner would; never the last verified administrator."""
 
-    def __init__(self, *, uow: UnitOfWork, emails: AccountEmails, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, emails: AccountEmails, clock: Clock) -> None:
         self._uow = uow
         self._emails = emails
         self._clock = clock

@@ -3,13 +3,21 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from application.admin.administer_account import no_such_account
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasRefreshTokens, HasSecurityEvents, HasUsers, Transaction
 from domain.email import Email
 from domain.trail import EventPosition, SecurityEventType
 from domain.views import UserView
+
+
+class _Locating(Transaction, HasUsers, Protocol): ...
+
+
+class _Work(Transaction, HasUsers, HasRefreshTokens, HasSecurityEvents, Protocol): ...
+
 
 SIGN_INS = frozenset({SecurityEventType.LOGIN_SUCCEEDED, SecurityEventType.SIGNED_IN_BY_CODE})
 _PAGE = 200  # trail entries read at a time while looking for the last sign-in
@@ -27,7 +35,7 @@ class AccountDetails:
 class LocateAccount:
     """One account by its id or by its address, for an operator who may know either."""
 
-    def __init__(self, *, uow: UnitOfWork) -> None:
+    def __init__(self, *, uow: _Locating) -> None:
         self._uow = uow
 
     async def execute(self, id_or_email: str) -> UserView | None:
@@ -48,7 +56,7 @@ class DescribeAccount:
     """Everything an operator looks at first about one account: the account, its sessions, its second
     factors, whether email reaches it, and when it last signed in."""
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 
@@ -63,7 +71,7 @@ class DescribeAccount:
         return AccountDetails(UserView.of(user), len(sessions), (), not suppressed, last_sign_in)
 
 
-async def _last_sign_in(uow: UnitOfWork, user_id: uuid.UUID) -> datetime | None:
+async def _last_sign_in(uow: _Work, user_id: uuid.UUID) -> datetime | None:
     before = None
     while True:
         page = await uow.security_events.of_account(user_id, before, _PAGE)

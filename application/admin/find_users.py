@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasUsers, Transaction
 from application.shared.cursors import PageCursors
 from domain.user import UserFilter, UserPosition
 from domain.views import UserView
+
+
+class _Work(Transaction, HasUsers, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +30,7 @@ class FindUsers:
     """Accounts by address or name prefix and by role, verification and state, oldest first, a page at a
     time after a cursor: page 10,000 costs what page 1 does."""
 
-    def __init__(self, *, uow: UnitOfWork, cursors: PageCursors) -> None:
+    def __init__(self, *, uow: _Work, cursors: PageCursors) -> None:
         self._uow = uow
         self._cursors = cursors
 

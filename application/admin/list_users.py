@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasUsers, Transaction
 from application.shared.cursors import PageCursors
 from domain.views import UserPage, UserView
+
+
+class _Work(Transaction, HasUsers, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,7 +21,7 @@ class ListUsers:
     """A page of users, oldest first, by offset (Bookly's form); its next_cursor leads on as FindUsers
     does."""
 
-    def __init__(self, *, uow: UnitOfWork, cursors: PageCursors) -> None:
+    def __init__(self, *, uow: _Work, cursors: PageCursors) -> None:
         self._uow = uow
         self._cursors = cursors
 

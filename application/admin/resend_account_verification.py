@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from application.admin.administer_account import no_such_account
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasEmailRequests, HasUsers, Transaction
 from domain.email_requests import EmailRequest, EmailRequestKind
+
+
+class _Work(Transaction, HasUsers, HasEmailRequests, Protocol): ...
 
 
 class ResendAccountVerification:
     """An administrator has the verification email sent again; the worker sends it while the address is
     unverified, under the per-address email limit as every email."""
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

@@ -1,19 +1,29 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from application.admin.administer_account import no_such_account
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasEvents,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasUsers,
+    Transaction,
+)
 from application.shared.record_event import record_event
 from domain.events import EventType
 from domain.trail import SessionOrigin
 
 
+class _Work(Transaction, HasUsers, HasRefreshTokens, HasEvents, HasSecurityEvents, Protocol): ...
+
+
 class RevokeAccountSessions:
     """An administrator ends every session of an account; its refresh tokens stop working at once."""
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

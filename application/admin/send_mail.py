@@ -2,11 +2,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasOutbox, HasThrottle, Transaction
 from application.shared.account_emails import AccountEmails
 from domain.email import Email
 from domain.limits import Rule
+
+
+class _Work(Transaction, HasOutbox, HasThrottle, Protocol): ...
+
 
 MAX_RECIPIENTS = 50
 
@@ -21,7 +26,7 @@ class MailQueued:
 class SendMail:
     """An administrator's message, queued once per recipient so no one sees the others."""
 
-    def __init__(self, *, uow: UnitOfWork, emails: AccountEmails) -> None:
+    def __init__(self, *, uow: _Work, emails: AccountEmails) -> None:
         self._uow = uow
         self._emails = emails
 

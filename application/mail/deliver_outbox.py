@@ -7,15 +7,23 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from application.mail._outcome_recorder import Outcome, OutcomeRecorder
 from application.ports.clock import Clock
 from application.ports.mail import MailSender
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasOutbox, HasSuppressions, Transaction
 from application.shared.config import DeliveryPolicy
 from application.shared.errors import StorageUnavailable
 from domain.mail import DeliveryError, OutboxMessage
 from domain.suppressions import Suppression, SuppressionSource
+
+
+class _Work(Transaction, HasOutbox, HasSuppressions, Protocol): ...
+
+
+class _Heartbeat(Transaction, HasOutbox, Protocol):
+    """The heartbeat only extends claims on the outbox."""
 
 
 class Suppressed(DeliveryError):
@@ -41,13 +49,13 @@ class DeliverOutbox:
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
+        uow: _Work,
         sender: MailSender,
         clock: Clock,
         policy: DeliveryPolicy,
         jitter: random.Random | None = None,
         count_suppressed: Callable[[], None] = lambda: None,
-        heartbeat_uow: UnitOfWork | None = None,
+        heartbeat_uow: _Heartbeat | None = None,
     ) -> None:
         self._uow = uow
         self._count_suppressed = count_suppressed

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
-from application.ports.unit_of_work import UnitOfWork
+from typing import Protocol
+
+from application.ports.unit_of_work import HasSuppressions, Transaction
 from domain.email import Email
 from domain.errors import NotFound
+
+
+class _Work(Transaction, HasSuppressions, Protocol): ...
 
 
 class LiftSuppression:
     """Emails go to the address again (it was fixed, or the report was wrong)."""
 
-    def __init__(self, *, uow: UnitOfWork) -> None:
+    def __init__(self, *, uow: _Work) -> None:
         self._uow = uow
 
     async def execute(self, email: str) -> None:

@@ -1,13 +1,28 @@
 from __future__ import annotations
 
+from typing import Protocol
+
 from application.ports.clock import Clock
 from application.ports.tracing import Tracing
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodes,
+    HasEmailRequests,
+    HasOutbox,
+    HasSecurityEvents,
+    HasThrottle,
+    HasUsers,
+    Transaction,
+)
 from application.shared.account_emails import AccountEmails
 from domain.email_requests import EmailRequest, EmailRequestKind
 from domain.limits import Rule
 from domain.trail import SecurityEvent, SecurityEventType
 from domain.user import User
+
+
+class _Work(
+    Transaction, HasUsers, HasOutbox, HasThrottle, HasEmailRequests, HasCodes, HasSecurityEvents, Protocol
+): ...
 
 
 class ProcessEmailRequests:
@@ -18,7 +33,7 @@ class ProcessEmailRequests:
     """
 
     def __init__(
-        self, *, uow: UnitOfWork, emails: AccountEmails, clock: Clock, tracing: Tracing, batch_size: int = 50
+        self, *, uow: _Work, emails: AccountEmails, clock: Clock, tracing: Tracing, batch_size: int = 50
     ) -> None:
         self._uow = uow
         self._tracing = tracing
@@ -37,7 +52,7 @@ class ProcessEmailRequests:
             await uow.commit()
         return len(requests)
 
-    async def _answer(self, uow: UnitOfWork, request: EmailRequest, holder: User | None) -> None:
+    async def _answer(self, uow: _Work, request: EmailRequest, holder: User | None) -> None:
         """`holder`: the account the address belongs to, if any."""
         if request.kind is EmailRequestKind.SIGN_UP and holder is not None and holder.id == request.user_id:
             await self._emails.send_verification(uow, holder)  # a new account's first email: never held back
@@ -52,10 +67,10 @@ class ProcessEmailRequests:
         elif holder is not None and _calls_for_email(request, holder) and await self._allowed(uow, request):
             await self._send(uow, request, holder)
 
-    async def _allowed(self, uow: UnitOfWork, request: EmailRequest) -> bool:
+    async def _allowed(self, uow: _Work, request: EmailRequest) -> bool:
         return await uow.throttle.allows(Rule.EMAILS_PER_ADDRESS, str(request.email))
 
-    async def _send(self, uow: UnitOfWork, request: EmailRequest, user: User) -> None:
+    async def _send(self, uow: _Work, request: EmailRequest, user: User) -> None:
         if request.kind is EmailRequestKind.RESET_PASSWORD:
             user.start_password_reset()  # the links sent before this one stop working
             await uow.users.save(user)

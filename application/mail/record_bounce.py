@@ -2,11 +2,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasBounceReceipts, HasSuppressions, Transaction
 from domain.email import Email
 from domain.suppressions import Suppression, SuppressionSource
+
+
+class _Work(Transaction, HasSuppressions, HasBounceReceipts, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +26,7 @@ class RecordBounce:
     """A mail provider reports that an address bounced or complained: no more email goes to it. A report
     already acted on (the same id again) does nothing."""
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

@@ -2,11 +2,37 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasBounceReceipts,
+    HasCodeFailures,
+    HasEmailRequests,
+    HasOutbox,
+    HasRateLimits,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasWebhookDeliveries,
+    Transaction,
+)
 
-_Prune = Callable[[UnitOfWork, datetime, int], Awaitable[int]]
+
+class _Work(
+    Transaction,
+    HasRefreshTokens,
+    HasOutbox,
+    HasRateLimits,
+    HasEmailRequests,
+    HasCodeFailures,
+    HasSecurityEvents,
+    HasBounceReceipts,
+    HasWebhookDeliveries,
+    Protocol,
+): ...
+
+
+_Prune = Callable[[_Work, datetime, int], Awaitable[int]]
 
 
 def _nothing_counted(kind: str, count: int) -> None:
@@ -32,7 +58,7 @@ class Housekeeping:
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
+        uow: _Work,
         clock: Clock,
         sent_retention: timedelta | None,
         unsent_retention: timedelta | None = None,

@@ -4,8 +4,16 @@ every emailed code of the account ended, and its owner told."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodes,
+    HasEvents,
+    HasOutbox,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasUsers,
+)
 from application.shared.account_emails import AccountEmails
 from application.shared.record_event import record_event
 from domain.events import EventType
@@ -13,8 +21,11 @@ from domain.trail import SessionOrigin
 from domain.user import User
 
 
+class _Work(HasUsers, HasRefreshTokens, HasOutbox, HasCodes, HasEvents, HasSecurityEvents, Protocol): ...
+
+
 async def put_new_password(
-    uow: UnitOfWork,
+    uow: _Work,
     emails: AccountEmails,
     user: User,
     new_hash: str,

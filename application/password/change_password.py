@@ -2,11 +2,20 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.password._put_new_password import put_new_password
 from application.ports.clock import Clock
 from application.ports.crypto import PasswordHasher
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodes,
+    HasEvents,
+    HasOutbox,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasUsers,
+    Transaction,
+)
 from application.shared.account_emails import AccountEmails
 from application.shared.current_password import CurrentPassword
 from application.shared.session_issuer import SessionIssuer
@@ -14,6 +23,11 @@ from domain.errors import WrongPassword
 from domain.password_policy import check_password
 from domain.trail import SessionOrigin
 from domain.views import SessionTokens
+
+
+class _Work(
+    Transaction, HasUsers, HasRefreshTokens, HasOutbox, HasCodes, HasEvents, HasSecurityEvents, Protocol
+): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +45,7 @@ class ChangePassword:
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
+        uow: _Work,
         current_password: CurrentPassword,
         hasher: PasswordHasher,
         sessions: SessionIssuer,

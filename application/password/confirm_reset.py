@@ -1,12 +1,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.password._put_new_password import put_new_password
 from application.password._reset_link import ResetLink
 from application.ports.clock import Clock
 from application.ports.crypto import PasswordHasher, TokenService
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodeFailures,
+    HasCodes,
+    HasEvents,
+    HasOutbox,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasUsers,
+    Transaction,
+)
 from application.shared.account_emails import AccountEmails
 from application.shared.config import TokenLifetimes
 from application.shared.record_event import record_event
@@ -14,6 +24,19 @@ from domain.errors import PasswordsMismatch
 from domain.events import EventType
 from domain.password_policy import check_password
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
+
+
+class _Work(
+    Transaction,
+    HasUsers,
+    HasRefreshTokens,
+    HasOutbox,
+    HasCodes,
+    HasCodeFailures,
+    HasEvents,
+    HasSecurityEvents,
+    Protocol,
+): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +53,7 @@ class ConfirmReset:
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
+        uow: _Work,
         tokens: TokenService,
         hasher: PasswordHasher,
         emails: AccountEmails,

@@ -1,8 +1,11 @@
-"""One transaction over every repository."""
+"""One transaction over every repository, and the pieces it is made of: each use case declares the pieces
+it uses (a transaction and the repositories it reads or writes), so its signature says what it touches and
+a fake for it needs only those. The repositories are read-only properties so that a class holding them as
+plain attributes (the adapter, the fakes) satisfies every piece."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, Self
 
 from application.ports.codes import CodeFailures, OneTimeCodes
 from application.ports.events import EventOutbox
@@ -16,24 +19,100 @@ from application.ports.users import UserRepository
 from application.ports.webhooks import WebhookDeliveries, WebhookSubscriptions
 
 
-class UnitOfWork(Protocol):
+class Transaction(Protocol):
     """One transaction; leaving the block without `commit()` rolls it back."""
 
-    users: UserRepository
-    refresh_tokens: RefreshTokenRepository
-    outbox: Outbox
-    throttle: Throttle
-    rate_limits: RateLimitCounters
-    email_requests: EmailRequests
-    codes: OneTimeCodes
-    code_failures: CodeFailures
-    events: EventOutbox
-    security_events: SecurityEvents
-    suppressions: Suppressions
-    bounce_receipts: BounceReceipts
-    webhooks: WebhookSubscriptions
-    webhook_deliveries: WebhookDeliveries
-
-    async def __aenter__(self) -> UnitOfWork: ...
+    async def __aenter__(self) -> Self: ...
     async def __aexit__(self, *exc: object) -> None: ...
     async def commit(self) -> None: ...
+
+
+class HasUsers(Protocol):
+    @property
+    def users(self) -> UserRepository: ...
+
+
+class HasRefreshTokens(Protocol):
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository: ...
+
+
+class HasOutbox(Protocol):
+    @property
+    def outbox(self) -> Outbox: ...
+
+
+class HasThrottle(Protocol):
+    @property
+    def throttle(self) -> Throttle: ...
+
+
+class HasRateLimits(Protocol):
+    @property
+    def rate_limits(self) -> RateLimitCounters: ...
+
+
+class HasEmailRequests(Protocol):
+    @property
+    def email_requests(self) -> EmailRequests: ...
+
+
+class HasCodes(Protocol):
+    @property
+    def codes(self) -> OneTimeCodes: ...
+
+
+class HasCodeFailures(Protocol):
+    @property
+    def code_failures(self) -> CodeFailures: ...
+
+
+class HasEvents(Protocol):
+    @property
+    def events(self) -> EventOutbox: ...
+
+
+class HasSecurityEvents(Protocol):
+    @property
+    def security_events(self) -> SecurityEvents: ...
+
+
+class HasSuppressions(Protocol):
+    @property
+    def suppressions(self) -> Suppressions: ...
+
+
+class HasBounceReceipts(Protocol):
+    @property
+    def bounce_receipts(self) -> BounceReceipts: ...
+
+
+class HasWebhooks(Protocol):
+    @property
+    def webhooks(self) -> WebhookSubscriptions: ...
+
+
+class HasWebhookDeliveries(Protocol):
+    @property
+    def webhook_deliveries(self) -> WebhookDeliveries: ...
+
+
+class UnitOfWork(
+    Transaction,
+    HasUsers,
+    HasRefreshTokens,
+    HasOutbox,
+    HasThrottle,
+    HasRateLimits,
+    HasEmailRequests,
+    HasCodes,
+    HasCodeFailures,
+    HasEvents,
+    HasSecurityEvents,
+    HasSuppressions,
+    HasBounceReceipts,
+    HasWebhooks,
+    HasWebhookDeliveries,
+    Protocol,
+):
+    """The whole unit of work the adapters implement: one transaction over every repository."""

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.crypto import PasswordHasher
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodeFailures,
+    HasCodes,
+    HasEvents,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasUsers,
+    Transaction,
+)
 from application.shared.code_book import CodeBook
 from application.shared.record_event import record_event
 from application.shared.session_issuer import SessionIssuer
@@ -17,9 +26,14 @@ from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.views import SessionTokens
 
 
+class _Work(
+    Transaction, HasUsers, HasRefreshTokens, HasCodes, HasCodeFailures, HasEvents, HasSecurityEvents, Protocol
+): ...
+
+
 async def sign_in_with_code(
     *,
-    uow: UnitOfWork,
+    uow: _Work,
     codes: CodeBook,
     sessions: SessionIssuer,
     hasher: PasswordHasher,

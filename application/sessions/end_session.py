@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasRefreshTokens, HasSecurityEvents, Transaction
 from domain.errors import NotFound
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
+
+
+class _Work(Transaction, HasRefreshTokens, HasSecurityEvents, Protocol): ...
 
 
 class EndSession:
     """Signs one of the caller's sessions out (a lost phone): its refresh token stops working at once.
     Another account's session is not found, as an unknown one is."""
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

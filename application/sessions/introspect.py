@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.sessions import AccessTokenService
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasUsers, Transaction
 from application.shared.authenticate import admitted, session_of
 from domain.errors import AccountDisabled, NotAuthenticated
 from domain.sessions import AccessClaims
+
+
+class _Work(Transaction, HasUsers, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +31,7 @@ class Introspect:
     account that exists and is enabled, in a session that has not ended), with the account's role and
     verification as they are now, not as the token wrote them."""
 
-    def __init__(self, *, uow: UnitOfWork, access_tokens: AccessTokenService, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, access_tokens: AccessTokenService, clock: Clock) -> None:
         self._uow = uow
         self._access_tokens = access_tokens
         self._clock = clock

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasRefreshTokens, Transaction
 from application.shared.authenticate import Caller
 from domain.views import SessionView
+
+
+class _Work(Transaction, HasRefreshTokens, Protocol): ...
 
 
 class ListSessions:
     """Where the caller is signed in: each login that can still be refreshed, newest first."""
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

@@ -1,15 +1,20 @@
 from __future__ import annotations
 
+from typing import Protocol
+
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasRefreshTokens, HasSecurityEvents, Transaction
 from application.shared.authenticate import Caller
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
+
+
+class _Work(Transaction, HasRefreshTokens, HasSecurityEvents, Protocol): ...
 
 
 class LogOutEverywhereElse:
     """Ends every session of the caller's but the one its access token belongs to."""
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

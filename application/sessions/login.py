@@ -2,10 +2,18 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.crypto import PasswordHasher
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodeFailures,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasThrottle,
+    HasUsers,
+    Transaction,
+)
 from application.shared.session_issuer import SessionIssuer
 from domain.email import Email
 from domain.errors import InvalidCredentials, InvalidEmail
@@ -13,6 +21,11 @@ from domain.limits import Rule
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.user import User
 from domain.views import SessionTokens
+
+
+class _Work(
+    Transaction, HasUsers, HasRefreshTokens, HasThrottle, HasCodeFailures, HasSecurityEvents, Protocol
+): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +42,7 @@ class Login:
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
+        uow: _Work,
         hasher: PasswordHasher,
         sessions: SessionIssuer,
         clock: Clock,

@@ -1,14 +1,38 @@
 from __future__ import annotations
 
+from typing import Protocol
+
 from application.ports.clock import Clock
 from application.ports.crypto import PasswordHasher
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodeFailures,
+    HasCodes,
+    HasEvents,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasThrottle,
+    HasUsers,
+    Transaction,
+)
 from application.sessions._code_sign_in import sign_in_with_code
 from application.shared.code_book import CodeBook
 from application.shared.code_entry import CodeEntry
 from application.shared.session_issuer import SessionIssuer
 from domain.codes import TokenPurpose
 from domain.views import SessionTokens
+
+
+class _Work(
+    Transaction,
+    HasUsers,
+    HasRefreshTokens,
+    HasThrottle,
+    HasCodes,
+    HasCodeFailures,
+    HasEvents,
+    HasSecurityEvents,
+    Protocol,
+): ...
 
 
 class LoginByCode:
@@ -18,7 +42,7 @@ class LoginByCode:
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
+        uow: _Work,
         codes: CodeBook,
         sessions: SessionIssuer,
         hasher: PasswordHasher,

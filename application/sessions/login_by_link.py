@@ -1,10 +1,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.crypto import PasswordHasher, TokenService
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodeFailures,
+    HasCodes,
+    HasEvents,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasUsers,
+    Transaction,
+)
 from application.sessions._code_sign_in import sign_in_with_code
 from application.shared.code_book import CodeBook
 from application.shared.config import TokenLifetimes
@@ -15,6 +24,11 @@ from domain.trail import SessionOrigin
 from domain.views import SessionTokens
 
 
+class _Work(
+    Transaction, HasUsers, HasRefreshTokens, HasCodes, HasCodeFailures, HasEvents, HasSecurityEvents, Protocol
+): ...
+
+
 class LoginByLink:
     """Signs in with the link of a login email (a front end's page passes its token on), once: the link
     names its code, and the one used up is used up for both."""
@@ -22,7 +36,7 @@ class LoginByLink:
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
+        uow: _Work,
         tokens: TokenService,
         codes: CodeBook,
         sessions: SessionIssuer,

@@ -1,14 +1,19 @@
 from __future__ import annotations
 
+from typing import Protocol
+
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasRefreshTokens, Transaction
 from application.shared.session_issuer import hash_refresh_token
+
+
+class _Work(Transaction, HasRefreshTokens, Protocol): ...
 
 
 class Logout:
     """Revokes the session a refresh token belongs to; an unknown token is already logged out."""
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from typing import Protocol
+
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasRefreshTokens, HasSecurityEvents, Transaction
 from application.shared.config import TokenLifetimes
 from application.shared.session_issuer import (
     OpenedSession,
@@ -14,6 +16,10 @@ from domain.errors import NotAuthenticated
 from domain.sessions import Spend, SpendOutcome
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.views import SessionTokens
+
+
+class _Work(Transaction, HasRefreshTokens, HasSecurityEvents, Protocol): ...
+
 
 REUSE_DETAIL = (
     "refresh_token_reused"  # the trail's word: the session ended because a refresh token was used twice
@@ -30,7 +36,7 @@ class RefreshSession:
     """
 
     def __init__(
-        self, *, uow: UnitOfWork, sessions: SessionIssuer, clock: Clock, lifetimes: TokenLifetimes
+        self, *, uow: _Work, sessions: SessionIssuer, clock: Clock, lifetimes: TokenLifetimes
     ) -> None:
         self._uow = uow
         self._sessions = sessions
@@ -68,7 +74,7 @@ class RefreshSession:
                 raise _refused()
         return await self._sessions.hand_out(opened)
 
-    async def _again(self, uow: UnitOfWork, refresh_token: str, spend: Spend) -> OpenedSession:
+    async def _again(self, uow: _Work, refresh_token: str, spend: Spend) -> OpenedSession:
         """The successor the token's first use got, while it stands; a new access token goes with it."""
         if spend.token is None or spend.user is None or spend.token.successor_salt is None:
             raise _refused()  # spent before successors were made again: nothing to give but a new login

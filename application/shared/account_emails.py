@@ -6,18 +6,22 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from application.ports.clock import Clock
 from application.ports.crypto import TokenService
 from application.ports.mail import EmailRenderer
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasCodes, HasOutbox
 from application.shared.code_book import CodeBook
 from application.shared.config import Links, TokenLifetimes
 from domain.codes import TokenPurpose
 from domain.email import Email
 from domain.mail import OutboxMessage
 from domain.user import User
+
+
+class _Work(HasOutbox, HasCodes, Protocol):
+    """Where an email is queued, and where the code it carries is stored: the caller's transaction."""
 
 
 def reset_fingerprint(user: User) -> str:
@@ -54,7 +58,7 @@ class AccountEmails:
         self._codes = codes
         self._sender_domain = sender_domain  # a Message-ID names a domain its sender answers for
 
-    async def send_verification(self, uow: UnitOfWork, user: User) -> None:
+    async def send_verification(self, uow: _Work, user: User) -> None:
         lifetime = self._lifetimes.verification
         issued = await self._codes.issue(uow, user, TokenPurpose.VERIFY_EMAIL, user.email, lifetime)
         token = self._tokens.issue(TokenPurpose.VERIFY_EMAIL, {"sub": str(user.id), "email": str(user.email)})
@@ -64,14 +68,14 @@ class AccountEmails:
             )
         )
 
-    async def send_password_reset(self, uow: UnitOfWork, user: User) -> None:
+    async def send_password_reset(self, uow: _Work, user: User) -> None:
         await uow.outbox.add(await self._reset(uow, user, "reset_password"))
 
-    async def send_existing_account(self, uow: UnitOfWork, user: User) -> None:
+    async def send_existing_account(self, uow: _Work, user: User) -> None:
         """For a sign-up with an address that has an account already: a note to its owner instead."""
         await uow.outbox.add(await self._reset(uow, user, "existing_account"))
 
-    async def send_email_change(self, uow: UnitOfWork, user: User, new_email: Email) -> None:
+    async def send_email_change(self, uow: _Work, user: User, new_email: Email) -> None:
         """A link and a code to the new address; a notice, with no live token, to the current one."""
         lifetime = self._lifetimes.verification
         issued = await self._codes.issue(uow, user, TokenPurpose.CHANGE_EMAIL, new_email, lifetime)
@@ -100,7 +104,7 @@ class AccountEmails:
             )
         )
 
-    async def send_login_code(self, uow: UnitOfWork, user: User) -> None:
+    async def send_login_code(self, uow: _Work, user: User) -> None:
         lifetime = self._lifetimes.login_code
         issued = await self._codes.issue(uow, user, TokenPurpose.LOGIN, user.email, lifetime)
         # The link signs in once: it names its code, and using either uses both.
@@ -109,14 +113,14 @@ class AccountEmails:
             self._to_account(user, "login_code", lifetime, code=issued.code, link=self._links.sign_in(token))
         )
 
-    async def send_password_changed(self, uow: UnitOfWork, user: User, when: datetime) -> None:
+    async def send_password_changed(self, uow: HasOutbox, user: User, when: datetime) -> None:
         await uow.outbox.add(
             self._to_account(
                 user, "password_changed", changed_at=when, forgot_password=self._links.forgot_password
             )
         )
 
-    async def send_account_deleted(self, uow: UnitOfWork, user: User) -> None:
+    async def send_account_deleted(self, uow: HasOutbox, user: User) -> None:
         await uow.outbox.add(self.custom(str(user.email), "account_deleted", user.locale))
 
     def custom(
@@ -139,7 +143,7 @@ class AccountEmails:
             expires_at=now + link_lifetime if link_lifetime else None,
         )
 
-    async def _reset(self, uow: UnitOfWork, user: User, template: str) -> OutboxMessage:
+    async def _reset(self, uow: _Work, user: User, template: str) -> OutboxMessage:
         lifetime = self._lifetimes.reset
         issued = await self._codes.issue(uow, user, TokenPurpose.RESET_PASSWORD, user.email, lifetime)
         token = self._tokens.issue(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Protocol
 
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasEvents, HasOutbox, HasSecurityEvents, HasUsers
 from application.shared.account_emails import AccountEmails
 from application.shared.record_event import record_event
 from domain.events import EventType
@@ -13,8 +14,11 @@ from domain.trail import SessionOrigin
 from domain.user import User
 
 
+class _Work(HasUsers, HasOutbox, HasEvents, HasSecurityEvents, Protocol): ...
+
+
 async def erase_account(
-    uow: UnitOfWork,
+    uow: _Work,
     emails: AccountEmails,
     user: User,
     now: datetime,

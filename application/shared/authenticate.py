@@ -3,14 +3,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Set
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.sessions import AccessTokenService
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasUsers, Transaction
 from domain.errors import NotAuthenticated
 from domain.sessions import AccessClaims
 from domain.user import BearerAccount, Role, User
 from domain.views import UserView
+
+
+class _Work(Transaction, HasUsers, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +31,7 @@ class Authenticate:
     is looked at.
     """
 
-    def __init__(self, *, uow: UnitOfWork, access_tokens: AccessTokenService, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, access_tokens: AccessTokenService, clock: Clock) -> None:
         self._uow = uow
         self._access_tokens = access_tokens
         self._clock = clock

@@ -8,16 +8,33 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.codes import CodeDigests
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasCodeFailures,
+    HasCodes,
+    HasSecurityEvents,
+    HasThrottle,
+    HasUsers,
+    Transaction,
+)
 from domain.codes import OneTimeCode, TokenPurpose
 from domain.email import Email
 from domain.errors import InvalidCode
 from domain.limits import Rule
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.user import User
+
+
+class _Checking(Transaction, HasThrottle, HasCodes, HasCodeFailures, HasSecurityEvents, Protocol):
+    """What judging a guess touches, in transactions of its own."""
+
+
+class _Redeeming(HasUsers, HasCodes, Protocol):
+    """What redeeming touches, in the caller's transaction."""
+
 
 MAX_ATTEMPTS = 5  # wrong tries at one code, from any client, before it dies
 # Wrong codes in a row at one address, from every client, before every code to it is refused until its owner
@@ -51,7 +68,7 @@ class CodeBook:
         self._max_failures_in_a_row = max_failures_in_a_row
 
     async def issue(
-        self, uow: UnitOfWork, user: User, purpose: TokenPurpose, email: Email, lifetime: timedelta
+        self, uow: HasCodes, user: User, purpose: TokenPurpose, email: Email, lifetime: timedelta
     ) -> IssuedCode:
         """A new code, stored in `uow` (the caller commits), retiring the older one; it lives as the link
         does."""
@@ -69,7 +86,7 @@ class CodeBook:
 
     async def check(
         self,
-        uow: UnitOfWork,
+        uow: _Checking,
         address: str,
         code: str,
         purpose: TokenPurpose,
@@ -139,7 +156,7 @@ class CodeBook:
         raise InvalidCode()
 
     async def redeem(
-        self, uow: UnitOfWork, code_id: uuid.UUID, user_id: uuid.UUID, sent_to: Email | None = None
+        self, uow: _Redeeming, code_id: uuid.UUID, user_id: uuid.UUID, sent_to: Email | None = None
     ) -> User:
         """In `uow`, the code used up and its account held for change; InvalidCode when it was used meanwhile
         (by its link, or another use of the code), died, or its account has left the address it was sent to.

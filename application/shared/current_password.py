@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from application.ports.crypto import PasswordHasher
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasThrottle, HasUsers, Transaction
 from domain.errors import NotAuthenticated, WrongPassword
 from domain.limits import Rule
 from domain.user import User
+
+
+class _Work(Transaction, HasUsers, HasThrottle, Protocol): ...
 
 
 class CurrentPassword:
     """Checks the account's current password, each try counted as login counts a guess (per account and
     client), so a stolen access token buys no extra guesses."""
 
-    def __init__(self, *, uow: UnitOfWork, hasher: PasswordHasher) -> None:
+    def __init__(self, *, uow: _Work, hasher: PasswordHasher) -> None:
         self._uow = uow
         self._hasher = hasher
 

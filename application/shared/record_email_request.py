@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasEmailRequests, HasThrottle, Transaction
 from domain.email import Email
 from domain.email_requests import EmailRequest, EmailRequestKind
 from domain.limits import Rule
 from domain.trail import SessionOrigin
+
+
+class _Work(Transaction, HasThrottle, HasEmailRequests, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +34,7 @@ class RecordEmailRequest:
     kind: EmailRequestKind
     per_client: Rule
 
-    def __init__(self, *, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, clock: Clock) -> None:
         self._uow = uow
         self._clock = clock
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Protocol
 
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasEvents, HasSecurityEvents
 from domain.events import AccountEvent, EventType
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.user import User
 from domain.views import UserView
+
+
+class _Work(HasEvents, HasSecurityEvents, Protocol): ...
+
 
 # What the account's own audit trail says of each event other services are told of.
 _IN_THE_TRAIL = {
@@ -25,7 +30,7 @@ _IN_THE_TRAIL = {
 
 
 async def record_event(
-    uow: UnitOfWork,
+    uow: _Work,
     type: EventType,
     user: User,
     now: datetime,

@@ -13,15 +13,19 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.sessions import AccessTokenService
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasRefreshTokens
 from application.shared.config import TokenLifetimes
 from domain.sessions import RefreshTokenRecord
 from domain.trail import SessionOrigin
 from domain.user import User
 from domain.views import SessionTokens, UserView
+
+
+class _Work(HasRefreshTokens, Protocol): ...
 
 
 def hash_refresh_token(token: str) -> str:
@@ -61,7 +65,7 @@ class SessionIssuer:
 
     async def open(
         self,
-        uow: UnitOfWork,
+        uow: _Work,
         user: User,
         origin: SessionOrigin = SessionOrigin(),
         continuing: RefreshTokenRecord | None = None,

@@ -1,10 +1,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.crypto import PasswordHasher
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import (
+    HasEmailRequests,
+    HasEvents,
+    HasSecurityEvents,
+    HasThrottle,
+    HasUsers,
+    Transaction,
+)
 from application.shared.record_event import record_event
 from domain.email import Email
 from domain.email_requests import EmailRequest, EmailRequestKind
@@ -15,6 +23,9 @@ from domain.password_policy import check_password
 from domain.trail import SessionOrigin
 from domain.user import User
 from domain.views import UserView
+
+
+class _Work(Transaction, HasUsers, HasThrottle, HasEmailRequests, HasEvents, HasSecurityEvents, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +47,7 @@ class RegisterUser:
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
+        uow: _Work,
         hasher: PasswordHasher,
         clock: Clock,
         common_passwords: frozenset[str] = frozenset(),

@@ -4,14 +4,19 @@ import base64
 import secrets
 import uuid
 from collections.abc import Iterable
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.crypto import SecretSealer
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasWebhooks, Transaction
 from application.ports.webhooks import WebhookTargets
 from domain.errors import InvalidWebhook
 from domain.events import EventType
 from domain.webhooks import NewWebhook, WebhookSubscription, WebhookView, sealing_context
+
+
+class _Work(Transaction, HasWebhooks, Protocol): ...
+
 
 SUBSCRIBABLE = frozenset(kind.value for kind in EventType)
 
@@ -20,9 +25,7 @@ class AddWebhook:
     """Subscribes a URL to event types; the signing secret is in the answer this once, and stored only
     sealed."""
 
-    def __init__(
-        self, *, uow: UnitOfWork, targets: WebhookTargets, sealer: SecretSealer, clock: Clock
-    ) -> None:
+    def __init__(self, *, uow: _Work, targets: WebhookTargets, sealer: SecretSealer, clock: Clock) -> None:
         self._uow = uow
         self._targets = targets
         self._sealer = sealer

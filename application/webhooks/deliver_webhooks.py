@@ -8,10 +8,11 @@ import uuid
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.crypto import SecretSealer
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasWebhookDeliveries, HasWebhooks, Transaction
 from application.ports.webhooks import WebhookSender
 from application.shared.config import DeliveryPolicy
 from domain.webhooks import (
@@ -21,6 +22,10 @@ from domain.webhooks import (
     WebhookUnreachable,
     sealing_context,
 )
+
+
+class _Work(Transaction, HasWebhooks, HasWebhookDeliveries, Protocol): ...
+
 
 GONE = 410  # the receiver says it wants no more: the subscription is disabled
 
@@ -33,7 +38,7 @@ class ReceiverBatch:
 
 
 class ClaimWebhookDeliveries:
-    def __init__(self, *, uow: UnitOfWork, clock: Clock, policy: DeliveryPolicy) -> None:
+    def __init__(self, *, uow: _Work, clock: Clock, policy: DeliveryPolicy) -> None:
         self._uow = uow
         self._clock = clock
         self._policy = policy
@@ -74,7 +79,7 @@ class SendToReceiver:
     def __init__(
         self,
         *,
-        uow: UnitOfWork,
+        uow: _Work,
         sender: WebhookSender,
         sealer: SecretSealer,
         clock: Clock,

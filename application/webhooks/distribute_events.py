@@ -1,14 +1,19 @@
 from __future__ import annotations
 
-from application.ports.unit_of_work import UnitOfWork
+from typing import Protocol
+
+from application.ports.unit_of_work import HasEvents, HasWebhookDeliveries, HasWebhooks, Transaction
 from domain.webhooks import WebhookDelivery
+
+
+class _Work(Transaction, HasEvents, HasWebhooks, HasWebhookDeliveries, Protocol): ...
 
 
 class DistributeEvents:
     """Hands a batch of recorded events to the subscriptions that want them: a delivery each, in one
     transaction, so an event is handed on once whatever happens to the worker."""
 
-    def __init__(self, *, uow: UnitOfWork, batch_size: int = 100) -> None:
+    def __init__(self, *, uow: _Work, batch_size: int = 100) -> None:
         self._uow = uow
         self._batch_size = batch_size
 

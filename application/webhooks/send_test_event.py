@@ -3,15 +3,18 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from application.ports.clock import Clock
 from application.ports.crypto import SecretSealer
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import HasWebhooks, Transaction
 from application.ports.webhooks import WebhookSender
 from domain.errors import NotFound
 from domain.events import TEST_EVENT
 from domain.webhooks import WebhookDelivery, WebhookRefused, WebhookUnreachable, sealing_context
+
+
+class _Work(Transaction, HasWebhooks, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +32,7 @@ class TestWebhook:
     """Sends a `webhook.test` event to one subscription at once, signed as every event is, and says what came
     back; nothing is queued or retried."""
 
-    def __init__(self, *, uow: UnitOfWork, sender: WebhookSender, sealer: SecretSealer, clock: Clock) -> None:
+    def __init__(self, *, uow: _Work, sender: WebhookSender, sealer: SecretSealer, clock: Clock) -> None:
         self._uow = uow
         self._sender = sender
         self._sealer = sealer
