@@ -4,12 +4,12 @@ import uuid
 from typing import Protocol
 
 from application.ports.clock import Clock
-from application.ports.unit_of_work import HasRefreshTokens, HasSecurityEvents, Transaction
+from application.ports.unit_of_work import HasRefreshTokens, HasSecurityEvents, HasUsers, Transaction
 from domain.errors import NotFound
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 
 
-class _Work(Transaction, HasRefreshTokens, HasSecurityEvents, Protocol): ...
+class _Work(Transaction, HasUsers, HasRefreshTokens, HasSecurityEvents, Protocol): ...
 
 
 class EndSession:
@@ -24,6 +24,9 @@ class EndSession:
         self, user_id: uuid.UUID, session_id: uuid.UUID, origin: SessionOrigin = SessionOrigin()
     ) -> None:
         async with self._uow as uow:
+            # The account first, as a refresh holds it while it writes the session's next token: without it, a
+            # refresh in flight commits a successor this statement never saw, and the session lives on.
+            await uow.users.get_for_change(user_id)
             now = self._clock.now()
             if not await uow.refresh_tokens.end_session(user_id, session_id, now):
                 raise NotFound("No such session.", "List your sessions for their ids.")

@@ -148,3 +148,46 @@ async def test_concurrent_guesses_cannot_pass_the_failed_login_limit(container) 
 
     outcomes = await asyncio.gather(*(guess() for _ in range(20)))
     assert outcomes.count("InvalidCredentials") == 3 and outcomes.count("RateLimited") == 17
+
+
+@pytest.mark.parametrize("ending", ["logout-all elsewhere", "ending the session", "logout"])
+async def test_ending_a_session_waits_for_a_refresh_in_flight_and_ends_its_successor(  # type: ignore[no-untyped-def]
+    container, ending: str
+) -> None:
+    # Found by a retest of issue 23: on PostgreSQL a refresh committing its successor while logout-all,
+    # DELETE /sessions/{id} or a logout ran left that successor live, and the session with it.
+    from application.shared.authenticate import Caller
+    from application.shared.session_issuer import hash_refresh_token
+
+    user = await container.register_user().execute(Signup("ada@example.com", "correct horse"))
+    owner = await container.login().execute(Credentials("ada@example.com", "correct horse"))
+    thief = await container.login().execute(Credentials("ada@example.com", "correct horse"))
+    async with container.uow() as uow:
+        owners = await uow.refresh_tokens.get(hash_refresh_token(owner.refresh_token))
+        thiefs = await uow.refresh_tokens.get(hash_refresh_token(thief.refresh_token))
+    clock, successor = container.clock(), hash_refresh_token("the refresh in flight's next token")
+    refresh = container.uow()
+    async with refresh:  # a refresh of the thief's token, as RefreshSession does it, not yet committed
+        now = clock.now()
+        await refresh.refresh_tokens.spend(hash_refresh_token(thief.refresh_token), now)
+        await refresh.refresh_tokens.add(
+            successor, user.id, thiefs.family_id, now, thiefs.expires_at, thiefs.session_expires_at
+        )
+
+        async def end() -> None:
+            if ending == "logout-all elsewhere":
+                caller = Caller(user, owners.family_id)  # RegisterUser answers the account's view
+                await container.log_out_everywhere_else().execute(caller)
+            elif ending == "ending the session":
+                await container.end_session().execute(user.id, thiefs.family_id)
+            else:
+                await container.logout().execute(thief.refresh_token)
+
+        ending_task = asyncio.create_task(end())
+        await asyncio.sleep(0.3)
+        assert not ending_task.done(), "the session ended while a refresh held the account"
+        await refresh.commit()
+    await ending_task
+    async with container.uow() as uow:
+        next_token = await uow.refresh_tokens.get(successor)
+    assert next_token is not None and next_token.revoked_at is not None
