@@ -33,10 +33,11 @@ class AccountTrail:
         self._cursors = cursors
 
     async def execute(self, query: TrailQuery) -> TrailPage:
-        before = EventPosition(*self._cursors.decode(query.cursor)) if query.cursor else None
+        trail = f"trail:{query.user_id}"  # another account's cursor is not one of this trail's
+        before = EventPosition(*self._cursors.decode(query.cursor, of=trail)) if query.cursor else None
         async with self._uow as uow:
             found = await uow.security_events.of_account(query.user_id, before, query.limit + 1)
         page = list(found[: query.limit])
         more = len(found) > query.limit
-        cursor = self._cursors.encode(page[-1].occurred_at, page[-1].id) if more else None
+        cursor = self._cursors.encode(page[-1].occurred_at, page[-1].id, of=trail) if more else None
         return TrailPage(items=page, next_cursor=cursor)

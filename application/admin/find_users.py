@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from application.ports.unit_of_work import HasUsers, Transaction
-from application.shared.cursors import PageCursors
+from application.shared.cursors import USERS, PageCursors
 from domain.user import UserFilter, UserPosition
 from domain.views import UserView
 
@@ -35,9 +35,9 @@ class FindUsers:
         self._cursors = cursors
 
     async def execute(self, search: UserSearch) -> UserSearchPage:
-        after = UserPosition(*self._cursors.decode(search.cursor)) if search.cursor else None
+        after = UserPosition(*self._cursors.decode(search.cursor, of=USERS)) if search.cursor else None
         async with self._uow as uow:
             found = await uow.users.search(search.filter, after, search.limit + 1)
         page, more = found[: search.limit], len(found) > search.limit
-        cursor = self._cursors.encode(page[-1].created_at, page[-1].id) if more else None
+        cursor = self._cursors.encode(page[-1].created_at, page[-1].id, of=USERS) if more else None
         return UserSearchPage(items=[UserView.of(u) for u in page], next_cursor=cursor, limit=search.limit)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from application.ports.unit_of_work import HasUsers, Transaction
-from application.shared.cursors import PageCursors
+from application.shared.cursors import USERS, PageCursors
 from domain.views import UserPage, UserView
 
 
@@ -30,7 +30,7 @@ class ListUsers:
             users = await uow.users.list(query.offset, query.limit)
             total = await uow.users.count()
         more = query.offset + len(users) < total and users
-        cursor = self._cursors.encode(users[-1].created_at, users[-1].id) if more else None
+        cursor = self._cursors.encode(users[-1].created_at, users[-1].id, of=USERS) if more else None
         return UserPage(
             items=[UserView.of(u) for u in users],
             total=total,

@@ -65,3 +65,24 @@ async def _every_paged_endpoint_refuses_forged_cursors(service: Service) -> None
                 path,
                 forged,
             )
+    # A cursor this service issued for one list is no cursor of another's: the accounts' cursor on a
+    # trail, a trail's on the accounts, one account's trail cursor on another's (a retest of issue 23).
+    cursors = {}
+    for path, headers in pages:
+        params = {"limit": 1, "role": "user"} if path == "/api/v1/users" else {"limit": 1}
+        cursors[path] = (await service.client.get(path, headers=headers, params=params)).json()["next_cursor"]
+    admins_trail = (
+        await service.client.get(
+            "/api/v1/auth/me/security-events",
+            headers=admin,
+            params={"limit": 1, "cursor": cursors[pages[0][0]]},
+        )
+    ).status_code
+    users_with_trail_cursor = await service.client.get(
+        "/api/v1/users", headers=admin, params={"cursor": cursors[pages[2][0]]}
+    )
+    trail_with_users_cursor = await service.client.get(
+        pages[2][0], headers=admin, params={"cursor": cursors["/api/v1/users"]}
+    )
+    assert admins_trail == 422
+    assert users_with_trail_cursor.status_code == 422 and trail_with_users_cursor.status_code == 422

@@ -117,3 +117,13 @@ def test_even_a_signed_date_at_any_offset_gives_a_position_or_invalid_cursor(
     except InvalidCursor:
         return
     assert moment == stamped and moment.tzinfo is UTC
+
+
+def test_a_cursor_written_for_one_list_is_refused_by_another() -> None:
+    # Found by a retest of issue 23: a trail cursor was read by the accounts' list, and one account's trail
+    # cursor by another's, as a position (nothing leaked, but the service had not issued it for that list).
+    issued = CURSORS.encode(datetime(2026, 1, 1, tzinfo=UTC), ID, of="trail:one")
+    assert CURSORS.decode(issued, of="trail:one")[1] == ID
+    for other in ("trail:two", "users", ""):
+        with pytest.raises(InvalidCursor):
+            CURSORS.decode(issued, of=other)
