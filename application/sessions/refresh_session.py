@@ -82,6 +82,10 @@ class RefreshSession:
         found = await uow.refresh_tokens.get(hash_refresh_token(successor))
         if found is None or found.revoked_at is not None or found.expires_at <= self._clock.now():
             raise _refused()
+        if found.used_at is not None:
+            # The session went on past that successor: a copy of the older token would be handed a spent one,
+            # whose own grace then leads it to the live token. The two tabs the grace is for never lag so.
+            raise _refused()
         return OpenedSession(spend.user, successor, found.family_id)
 
 

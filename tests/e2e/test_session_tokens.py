@@ -244,3 +244,20 @@ async def test_an_access_token_is_refused_as_soon_as_its_session_ends(service: S
     assert await introspect(service, ada) == {"active": False}
     # The other session lives on, but for an administrator's revocation, which ends every one.
     assert await me(service, other) == (401 if ending == "revoke-sessions" else 200)
+
+
+async def test_a_copy_of_a_token_two_rotations_back_gets_nothing_within_the_grace(
+    pg_service: Service,
+) -> None:
+    # Found by a review: the owner refreshed A into B and B into C within seconds; a replay of A inside the
+    # grace got B, and B (inside its own grace) then got C, the live token: the copy caught up.
+    service = pg_service
+    await service.signup("ada@example.com")
+    first = await login(service, "ada@example.com")
+    second = await renewed(service, first)
+    service.clock.advance(timedelta(seconds=2))
+    third = await renewed(service, second)
+    service.clock.advance(timedelta(seconds=2))
+    assert await refresh(service, first) == 401
+    assert await me(service, third) == 200  # the owner's session goes on
+    assert (await renewed(service, third))["refresh_token"]
