@@ -24,9 +24,12 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 @functools.cache
-def self_signed_certificate() -> tuple[Path, Path]:
-    """A certificate and key for 127.0.0.1 and localhost, made once per test session."""
-    folder = Path(tempfile.mkdtemp(prefix="smtp-test-cert-"))
+def self_signed_certificate(
+    name: str = "localhost", alt_names: str = "IP:127.0.0.1,DNS:localhost"
+) -> tuple[Path, Path]:
+    """A certificate and key for `name` and `alt_names` (127.0.0.1 and localhost), made once per test
+    session."""
+    folder = Path(tempfile.mkdtemp(prefix="test-cert-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
@@ -38,9 +41,9 @@ def self_signed_certificate() -> tuple[Path, Path]:
             "rsa:2048",
             "-nodes",
             "-subj",
-            "/CN=localhost",
+            f"/CN={name}",
             "-addext",
-            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            f"subjectAltName={alt_names}",
             "-keyout",
             str(key),
             "-out",

@@ -3,21 +3,17 @@ a real receiver on loopback, a name the tests' resolver maps to 127.0.0.1, over 
 
 from __future__ import annotations
 
-import atexit
-import shutil
 import ssl
-import subprocess
-import tempfile
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
 
 from adapters.webhook_http import HttpxWebhookSender, PublicWebhookTargets, _pinned_transport
 from domain.webhooks import WebhookDelivery, WebhookUnreachable
+from tests.smtp_server import self_signed_certificate
 from tests.webhook_receiver import WebhookReceiver
 
 SECRET = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -83,31 +79,7 @@ async def test_without_a_checked_address_the_transport_connects_nowhere() -> Non
 @pytest.fixture(scope="module")
 def certificate() -> tuple[str, str]:
     """A self-signed certificate for receiver.test alone (not for 127.0.0.1)."""
-    folder = Path(tempfile.mkdtemp(prefix="webhook-test-cert-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl",
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            f"/CN={NAME}",
-            "-addext",
-            f"subjectAltName=DNS:{NAME}",
-            "-keyout",
-            str(key),
-            "-out",
-            str(cert),
-            "-days",
-            "1",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    cert, key = self_signed_certificate(NAME, f"DNS:{NAME}")
     return str(cert), str(key)
 
 
