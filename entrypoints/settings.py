@@ -233,12 +233,12 @@ class Settings(BaseSettings):
             if value.strip().startswith("["):
                 try:
                     value = json.loads(value)
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: "[[[[..." thousands deep
                     raise ValueError("starts with [ but is not a JSON list of strings") from None
                 if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
                     raise ValueError("must be a JSON list of strings") from None
-            else:
-                value = value.split(",")
+                return [item for item in value if item]  # exactly as written: the form for exact values
+            value = value.split(",")
         if isinstance(value, list):
             return [
                 item.strip() if isinstance(item, str) else item

@@ -24,7 +24,8 @@ from entrypoints.http.metrics_registry import Metrics
 
 logger = logging.getLogger("accounts.worker")
 HEAD_BYTES = 16 * 1024
-HEAD_SECONDS = 10.0  # a scraper that sends no request in this long is let go
+HEAD_SECONDS = 3.0  # a scraper that sends no request in this long is let go
+CONNECTIONS = 32  # at once; more are closed unanswered, so idle sockets cannot take the worker's descriptors
 READING_SECONDS = 2.0  # the backlog's reading; past it, the counters go out with the gauges last read
 
 
@@ -41,6 +42,8 @@ class WorkerMetricsListener:
         self._status = status
         self._clock = clock
         self._server: asyncio.Server | None = None
+        self._open = asyncio.Semaphore(CONNECTIONS)
+        self._reading: asyncio.Task[None] | None = None  # one backlog read at a time, shared by the scrapes
 
     async def start(self) -> str:
         """Listens, and returns the address it listens on (the port the system gave for port 0)."""
@@ -59,6 +62,13 @@ class WorkerMetricsListener:
             await self._server.wait_closed()
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._open.locked():
+            writer.close()  # full: the SMTP, webhook and database sockets share the process's descriptors
+            return
+        async with self._open:
+            await self._serve(reader, writer)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             async with asyncio.timeout(HEAD_SECONDS):
                 head = await reader.readuntil(b"\r\n\r\n")
@@ -82,19 +92,23 @@ class WorkerMetricsListener:
         if method not in (b"GET", b"HEAD"):
             return _error(405, "Method Not Allowed", "method_not_allowed", "Use GET.")
         if path == b"/metrics":
-            try:
-                async with asyncio.timeout(READING_SECONDS):
-                    self._metrics.record_backlog(
-                        await self._status().execute(count_sent=False), self._clock.now()
-                    )
-            except (StorageError, TimeoutError) as error:
-                logger.warning(
-                    "worker metrics: the backlog could not be read (%s); counters served alone", error
-                )
+            # Scrapes at once share one read, so no caller can tie up the delivery loop's database.
+            if self._reading is None or self._reading.done():
+                self._reading = asyncio.create_task(self._read_backlog())
+            await asyncio.shield(self._reading)
             return 200, CONTENT_TYPE_LATEST, self._metrics.exposition()
         if path == b"/health/live":
             return 200, "application/json", json.dumps({"status": "ok", "pid": os.getpid()}).encode()
         return _error(404, "Not Found", "not_found", "This listener serves /metrics and /health/live only.")
+
+    async def _read_backlog(self) -> None:
+        try:
+            async with asyncio.timeout(READING_SECONDS):
+                self._metrics.record_backlog(
+                    await self._status().execute(count_sent=False), self._clock.now()
+                )
+        except (StorageError, TimeoutError) as error:
+            logger.warning("worker metrics: the backlog could not be read (%r); counters served alone", error)
 
 
 _REASONS = {200: b"OK", 404: b"Not Found", 405: b"Method Not Allowed"}

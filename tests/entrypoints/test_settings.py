@@ -75,3 +75,11 @@ def test_the_workers_metrics_listener_is_off_unless_given_as_host_and_port() -> 
     assert settings(WORKER_METRICS_LISTEN="127.0.0.1:9101").worker_metrics_listener == ("127.0.0.1", 9101)
     with pytest.raises(ValidationError, match="host:port"):
         settings(WORKER_METRICS_LISTEN="9101")
+
+
+def test_previous_secrets_in_json_are_kept_exactly_and_a_deep_nesting_is_a_clear_error() -> None:
+    # Found by a review: "[" * 5000 raised a RecursionError past the settings' error, a raw traceback;
+    # and the JSON form, there to carry exact values, had its items' spaces cut.
+    assert settings(JWT_SECRET_PREVIOUS='[" spaced old one "]').previous_secrets == [" spaced old one "]
+    with pytest.raises(SettingsError, match=r"JWT_SECRET_PREVIOUS: .*JSON list"):
+        load_settings(_env_file=None, JWT_SECRET_PREVIOUS="[" * 5000)
