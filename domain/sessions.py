@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.factors import Proof
 from domain.trail import SessionOrigin
 from domain.user import User
 
@@ -25,6 +26,7 @@ class RefreshTokenRecord:
     started_at: datetime | None = None  # the login's
     origin: SessionOrigin = SessionOrigin()
     successor_salt: str | None = None  # set when spent: with the token, it makes its one successor again
+    proof: Proof | None = None  # how the session's sign-in was proved (None: a session from before amr)
 
 
 class SpendOutcome(enum.Enum):
@@ -51,3 +53,4 @@ class AccessClaims:
     role: str
     email_verified: bool
     session_id: uuid.UUID | None = None  # the sid claim: the refresh-token family it was issued for
+    proof: Proof | None = None  # the amr and auth_time claims (None: a token from before they were)

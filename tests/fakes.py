@@ -21,6 +21,7 @@ from domain.errors import (
     UserAlreadyExists,
 )
 from domain.events import AccountEvent
+from domain.factors import Proof
 from domain.limits import Limits, RateLimit, Rule
 from domain.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
 from domain.sessions import AccessClaims, RefreshTokenRecord, Spend, SpendOutcome
@@ -323,6 +324,7 @@ class FakeRefreshTokens:
         *,
         started_at=None,
         origin=SessionOrigin(),
+        proof=None,
     ) -> None:
         self.tokens[token_hash] = RefreshTokenRecord(
             token_hash,
@@ -334,6 +336,7 @@ class FakeRefreshTokens:
             started_at=started_at or issued_at,
             # cut to the columns' widths, as the table keeps them
             origin=SessionOrigin(origin.ip[:45], origin.device[:64]),
+            proof=proof,
         )
 
     async def get(self, token_hash: str) -> RefreshTokenRecord | None:
@@ -731,13 +734,22 @@ class FakeTokens:
 
 class FakeAccessTokens:
     async def issue(
-        self, user: User, issued_at: datetime, ttl: timedelta, session_id: uuid.UUID | None = None
+        self,
+        user: User,
+        issued_at: datetime,
+        ttl: timedelta,
+        session_id: uuid.UUID | None = None,
+        proof: Proof | None = None,
     ) -> str:
-        return f"access|{user.id}|{issued_at.isoformat()}|{user.role.value}|{session_id or ''}"
+        amr = ",".join(proof.words()) if proof else ""
+        auth_time = proof.auth_time.isoformat() if proof else ""
+        # The session last: a test cuts it off to make a token that names none.
+        parts = (str(user.id), issued_at.isoformat(), user.role.value, amr, auth_time, str(session_id or ""))
+        return "access|" + "|".join(parts)
 
     async def decode(self, token: str) -> AccessClaims:
         try:
-            _, user_id, issued, role, session = token.split("|")
+            _, user_id, issued, role, amr, auth_time, session = token.split("|")
             at = datetime.fromisoformat(issued)
             return AccessClaims(
                 uuid.UUID(user_id),
@@ -746,6 +758,7 @@ class FakeAccessTokens:
                 role,
                 True,
                 uuid.UUID(session) if session else None,
+                Proof.from_words(amr.split(","), datetime.fromisoformat(auth_time)) if auth_time else None,
             )
         except ValueError:
             raise NotAuthenticated() from None

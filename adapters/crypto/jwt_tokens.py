@@ -15,6 +15,7 @@ import jwt
 from adapters.crypto.signing_keys import KeyRing
 from application.ports.clock import Clock
 from domain.errors import NotAuthenticated
+from domain.factors import Proof
 from domain.sessions import AccessClaims
 from domain.user import User
 
@@ -44,7 +45,12 @@ class JwtAccessTokenService:
         self._client_id = client_id
 
     async def issue(
-        self, user: User, issued_at: datetime, ttl: timedelta, session_id: uuid.UUID | None = None
+        self,
+        user: User,
+        issued_at: datetime,
+        ttl: timedelta,
+        session_id: uuid.UUID | None = None,
+        proof: Proof | None = None,
     ) -> str:
         # iat keeps sub-second precision so a token issued just after a password change stays valid.
         claims: dict[str, Any] = {
@@ -60,6 +66,9 @@ class JwtAccessTokenService:
         }
         if session_id is not None:
             claims["sid"] = str(session_id)
+        if proof is not None:
+            claims["auth_time"] = int(proof.auth_time.timestamp())
+            claims["amr"] = proof.words()
         if self._include_email:
             claims["email"] = str(user.email)
         if self._keys is None:
@@ -93,6 +102,7 @@ class JwtAccessTokenService:
                 expires_at=datetime.fromtimestamp(float(claims["exp"]), UTC),
                 email_verified=bool(claims.get("email_verified")),
                 session_id=uuid.UUID(str(claims["sid"])) if "sid" in claims else None,
+                proof=_proof(claims),
             )
         except (jwt.PyJWTError, ValueError, TypeError, OverflowError, KeyError):
             raise NotAuthenticated("The access token is invalid.", "Log in again.") from None
@@ -109,3 +119,12 @@ class JwtAccessTokenService:
         if key is None or key.algorithm != self._algorithm:
             raise jwt.InvalidTokenError("no published key has that kid")
         return key.private_key.public_key()
+
+
+def _proof(claims: dict[str, Any]) -> Proof | None:
+    if "auth_time" not in claims:
+        return None
+    amr = claims.get("amr", [])
+    if not isinstance(amr, list) or not all(isinstance(word, str) for word in amr):
+        raise ValueError("amr is not a list of words")
+    return Proof.from_words(amr, datetime.fromtimestamp(int(claims["auth_time"]), UTC))

@@ -11,6 +11,7 @@ from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import refresh_tokens, users
 from adapters.sqlalchemy.users import user_from_row
+from domain.factors import Proof
 from domain.sessions import RefreshTokenRecord, Spend, SpendOutcome
 from domain.trail import SessionOrigin
 
@@ -78,6 +79,7 @@ class SqlAlchemyRefreshTokenRepository:
         *,
         started_at: datetime | None = None,
         origin: SessionOrigin = SessionOrigin(),
+        proof: Proof | None = None,
     ) -> None:
         await self._connection.execute(
             _INSERT,
@@ -91,6 +93,8 @@ class SqlAlchemyRefreshTokenRepository:
                 started_at=started_at or issued_at,
                 client_ip=origin.ip[:45],
                 device=origin.device[:64],
+                auth_time=proof.auth_time if proof else None,
+                amr=" ".join(proof.words()) if proof else None,
             ),
         )
 
@@ -211,4 +215,5 @@ def _to_record(row: Any) -> RefreshTokenRecord:
         started_at=row["started_at"] or row["issued_at"],
         origin=SessionOrigin(ip=row["client_ip"] or "", device=row["device"] or ""),
         successor_salt=row["successor_salt"],
+        proof=Proof.from_words(row["amr"] or "", row["auth_time"]) if row["auth_time"] else None,
     )

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -99,6 +101,10 @@ refresh_tokens = Table(
     # Set when the token is spent: with the token itself it makes its one successor again, for a race of
     # the owner's own within the reuse grace (refresh_session.py); alone it makes nothing.
     Column("successor_salt", String(64)),
+    # How the session's person proved who they are, and when (domain/factors.py Proof): its access tokens
+    # carry them as `amr` and `auth_time`, and every refresh keeps them.
+    Column("auth_time", UtcDateTime),
+    Column("amr", String(32)),
     Index("ix_refresh_tokens_expires_at", "expires_at"),  # what housekeeping prunes
     # An account's tokens (its sessions, every revocation, the cascade of a deletion) and, within them, a
     # session's newest token, which every bearer request reads (users.py): one index in place of the one on
@@ -301,4 +307,71 @@ webhook_deliveries = Table(
     Column("trace_context", String(55)),  # the traceparent of the request that queued it
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     Index("ix_webhook_deliveries_subscription_id", "subscription_id"),
+)
+
+# Second factors (domain/factors.py). An authenticator app per account, pending until a code confirms it;
+# its secret sealed as the signing keys are, so a dump of the database alone cannot make codes.
+totp_factors = Table(
+    "totp_factors",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("sealed_secret", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("confirmed_at", UtcDateTime),
+    Column("last_step", BigInteger),  # the last time step a code was accepted for; advanced atomically
+)
+
+# Recovery codes: their digests only, each usable once.
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Index("ix_recovery_codes_user_id_digest", "user_id", "digest"),
+)
+
+# Passkeys (WebAuthn credentials), found by their credential id when one signs in.
+passkeys = Table(
+    "passkeys",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("credential_id", LargeBinary(1023), nullable=False, unique=True),
+    Column("public_key", LargeBinary, nullable=False),
+    Column("sign_count", BigInteger, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("aaguid", String(36), nullable=False),
+    Column("backed_up", Boolean, nullable=False),
+    Column("transports", String(100), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Index("ix_passkeys_user_id", "user_id"),
+)
+
+# Sign-ins that proved a first factor and wait for the second: the mfa_token's hash, single use.
+pending_sign_ins = Table(
+    "pending_sign_ins",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("amr", String(32), nullable=False),
+    Column("auth_time", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Index("ix_pending_sign_ins_expires_at", "expires_at"),  # what housekeeping prunes
+    Index("ix_pending_sign_ins_user_id", "user_id"),
+)
+
+# WebAuthn challenges handed out and not yet answered: each taken once, within its few minutes.
+webauthn_challenges = Table(
+    "webauthn_challenges",
+    metadata,
+    Column("challenge", String(128), primary_key=True),  # base64url, as the client data carries it
+    Column("purpose", String(16), nullable=False),  # registration or authentication
+    Column("user_id", Uuid, ForeignKey("users.id", ondelete="CASCADE")),  # a registration's account
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index("ix_webauthn_challenges_expires_at", "expires_at"),
 )

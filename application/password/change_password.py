@@ -20,6 +20,7 @@ from application.shared.account_emails import AccountEmails
 from application.shared.current_password import CurrentPassword
 from application.shared.session_issuer import SessionIssuer
 from domain.errors import WrongPassword
+from domain.factors import Amr, Proof
 from domain.password_policy import check_password
 from domain.trail import SessionOrigin
 from domain.views import SessionTokens
@@ -37,6 +38,7 @@ class PasswordChange:
     new_password: str
     client: str = ""
     origin: SessionOrigin = SessionOrigin()
+    proof: Proof | None = None  # the caller's access token's: the renewed session keeps its factors
 
 
 class ChangePassword:
@@ -72,6 +74,8 @@ class ChangePassword:
             if user is None or user.password_hash != confirmed.password_hash:
                 raise WrongPassword()  # changed meanwhile: the password checked above is no longer current
             await put_new_password(uow, self._emails, user, new_hash, self._clock.now(), change.origin)
-            session = await self._sessions.open(uow, user, change.origin)
+            now = self._clock.now()
+            proof = Proof((change.proof.amr if change.proof else frozenset()) | {Amr.PASSWORD}, now)
+            session = await self._sessions.open(uow, user, proof, change.origin)
             await uow.commit()
         return await self._sessions.hand_out(session)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from domain.factors import Proof
 from domain.sessions import AccessClaims, RefreshTokenRecord, Spend
 from domain.trail import SessionOrigin
 from domain.user import User
@@ -26,8 +27,10 @@ class RefreshTokenRepository(Protocol):
         *,
         started_at: datetime | None = None,
         origin: SessionOrigin = SessionOrigin(),
+        proof: Proof | None = None,
     ) -> None:
-        """`session_expires_at` defaults to `expires_at`, `started_at` to `issued_at`."""
+        """`session_expires_at` defaults to `expires_at`, `started_at` to `issued_at`; `proof` is kept for
+        the session's every token."""
         ...
 
     async def get(self, token_hash: str) -> RefreshTokenRecord | None: ...
@@ -72,8 +75,16 @@ class AccessTokenService(Protocol):
     """Short-lived bearer tokens for API calls (JWT, RFC 9068), which other services can verify too."""
 
     async def issue(
-        self, user: User, issued_at: datetime, ttl: timedelta, session_id: uuid.UUID | None = None
-    ) -> str: ...
+        self,
+        user: User,
+        issued_at: datetime,
+        ttl: timedelta,
+        session_id: uuid.UUID | None = None,
+        proof: Proof | None = None,
+    ) -> str:
+        """With `proof`, the token carries `amr` and `auth_time`."""
+        ...
+
     async def decode(self, token: str) -> AccessClaims:
         """What a good token says; raises NotAuthenticated for a bad or expired one."""
         ...

@@ -22,6 +22,7 @@ from application.shared.record_event import record_event
 from application.shared.session_issuer import SessionIssuer
 from domain.email import Email
 from domain.events import EventType
+from domain.factors import Amr, Proof
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.views import SessionTokens
 
@@ -58,7 +59,7 @@ async def sign_in_with_code(
             await record_event(uow, EventType.USER_VERIFIED, user, now, origin=origin)
             await record_event(uow, EventType.USER_SESSIONS_REVOKED, user, now, origin=origin)
         await uow.users.save(user)
-        session = await sessions.open(uow, user, origin)
+        session = await sessions.open(uow, user, Proof.of(now, Amr.OTP), origin)
         await uow.security_events.add(
             SecurityEvent.at(origin, SecurityEventType.SIGNED_IN_BY_CODE, user.id, now)
         )

@@ -17,6 +17,7 @@ from application.ports.unit_of_work import (
 from application.shared.session_issuer import SessionIssuer
 from domain.email import Email
 from domain.errors import InvalidCredentials, InvalidEmail
+from domain.factors import Amr, Proof
 from domain.limits import Rule
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.user import User
@@ -87,7 +88,9 @@ class Login:
                 user.rehash_password(upgraded)
                 await uow.users.save(user)
             await uow.throttle.refund(guess)  # a right password is no guess
-            session = await self._sessions.open(uow, user, credentials.origin)
+            session = await self._sessions.open(
+                uow, user, Proof.of(self._clock.now(), Amr.PASSWORD), credentials.origin
+            )
             await uow.security_events.add(
                 SecurityEvent.at(
                     credentials.origin, SecurityEventType.LOGIN_SUCCEEDED, user.id, self._clock.now()

@@ -66,6 +66,7 @@ class RefreshSession:
                 opened = await self._sessions.open(
                     uow,
                     spend.user,
+                    None,  # the session's own, kept
                     continuing=spend.token,
                     refresh_token=successor_token(refresh_token, salt),
                 )
@@ -86,7 +87,7 @@ class RefreshSession:
             # The session went on past that successor: a copy of the older token would be handed a spent one,
             # whose own grace then leads it to the live token. The two tabs the grace is for never lag so.
             raise _refused()
-        return OpenedSession(spend.user, successor, found.family_id)
+        return OpenedSession(spend.user, successor, found.family_id, found.proof)
 
 
 def _refused() -> NotAuthenticated:

@@ -9,6 +9,7 @@ from application.ports.clock import Clock
 from application.ports.sessions import AccessTokenService
 from application.ports.unit_of_work import HasUsers, Transaction
 from domain.errors import NotAuthenticated
+from domain.factors import Proof
 from domain.sessions import AccessClaims
 from domain.user import BearerAccount, Role, User
 from domain.views import UserView
@@ -21,6 +22,7 @@ class _Work(Transaction, HasUsers, Protocol): ...
 class Caller:
     user: UserView
     session_id: uuid.UUID  # the session the access token was issued for
+    proof: Proof | None = None  # the token's amr and auth_time
 
 
 class Authenticate:
@@ -41,7 +43,7 @@ class Authenticate:
         session_id = session_of(claims)
         async with self._uow as uow:
             found = await uow.users.get_for_bearer(claims.user_id, session_id, self._clock.now())
-        return Caller(UserView.of(admitted(found, claims, roles)), session_id)
+        return Caller(UserView.of(admitted(found, claims, roles)), session_id, claims.proof)
 
 
 def session_of(claims: AccessClaims) -> uuid.UUID:

@@ -19,6 +19,7 @@ from application.ports.clock import Clock
 from application.ports.sessions import AccessTokenService
 from application.ports.unit_of_work import HasRefreshTokens
 from application.shared.config import TokenLifetimes
+from domain.factors import Proof
 from domain.sessions import RefreshTokenRecord
 from domain.trail import SessionOrigin
 from domain.user import User
@@ -55,6 +56,7 @@ class OpenedSession:
     user: User
     refresh_token: str
     session_id: uuid.UUID
+    proof: Proof | None = None
 
 
 class SessionIssuer:
@@ -67,6 +69,7 @@ class SessionIssuer:
         self,
         uow: _Work,
         user: User,
+        proof: Proof | None,
         origin: SessionOrigin = SessionOrigin(),
         continuing: RefreshTokenRecord | None = None,
         refresh_token: str | None = None,
@@ -74,15 +77,15 @@ class SessionIssuer:
         """Stores a new refresh token in `uow` (the caller commits, then calls `hand_out`): `refresh_token`,
         or a random one.
 
-        A new session ends `lifetimes.session` from now; a rotation (`continuing` the token it replaces)
-        keeps its session's id, start, end and origin.
+        A new session ends `lifetimes.session` from now and carries `proof`, how its sign-in was proved; a
+        rotation (`continuing` the token it replaces) keeps its session's id, start, end, origin and proof.
         """
         now = self._clock.now()
         refresh_token = refresh_token or secrets.token_urlsafe(32)
         if continuing is None:
             family, started, ends = uuid.uuid4(), now, now + self._lifetimes.session
         else:
-            family, origin = continuing.family_id, continuing.origin
+            family, origin, proof = continuing.family_id, continuing.origin, continuing.proof
             started = continuing.started_at or now
             ends = continuing.session_expires_at or now + self._lifetimes.session
         await uow.refresh_tokens.add(
@@ -94,13 +97,18 @@ class SessionIssuer:
             ends,
             started_at=started,
             origin=origin,
+            proof=proof,
         )
-        return OpenedSession(user, refresh_token, family)
+        return OpenedSession(user, refresh_token, family, proof)
 
     async def hand_out(self, opened: OpenedSession) -> SessionTokens:
         """Both tokens of a session whose refresh token is committed."""
         access_token = await self._access_tokens.issue(
-            opened.user, self._clock.now(), self._lifetimes.access, session_id=opened.session_id
+            opened.user,
+            self._clock.now(),
+            self._lifetimes.access,
+            session_id=opened.session_id,
+            proof=opened.proof,
         )
         return SessionTokens(
             access_token=access_token, refresh_token=opened.refresh_token, user=UserView.of(opened.user)

@@ -1,0 +1,1 @@
+"""Second factors over HTTP: enrolment, recovery codes, and signing in with a second factor."""

@@ -1,0 +1,1 @@
+"""Passkeys over HTTP: registration, the list, and signing in with one."""
