@@ -21,7 +21,7 @@ from domain.errors import (
     UserAlreadyExists,
 )
 from domain.events import AccountEvent
-from domain.factors import Proof
+from domain.factors import FactorSummary, Passkey, PendingSignIn, Proof, TotpFactor
 from domain.limits import Limits, RateLimit, Rule
 from domain.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
 from domain.sessions import AccessClaims, RefreshTokenRecord, Spend, SpendOutcome
@@ -82,6 +82,12 @@ class Store:
         self.bounce_receipts: dict[str, datetime] = {}
         self.webhooks: dict[uuid.UUID, WebhookSubscription] = {}
         self.webhook_deliveries: dict[uuid.UUID, dict[str, Any]] = {}
+        # Second factors, by account (domain/factors.py): what the tables of migration 0022 hold.
+        self.totp_factors: dict[uuid.UUID, TotpFactor] = {}
+        self.recovery_codes: dict[uuid.UUID, dict[str, datetime | None]] = {}  # digest: when it was used
+        self.passkeys: dict[uuid.UUID, Passkey] = {}  # by the passkey's id
+        self.pending_sign_ins: dict[str, PendingSignIn] = {}
+        self.webauthn_challenges: dict[str, tuple[str, uuid.UUID | None, datetime]] = {}
 
 
 class FakeRateLimitCounters:
@@ -629,6 +635,21 @@ class FakeBounceReceipts:
         return len(gone)
 
 
+class FakeFactors:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def summary(self, user_id: uuid.UUID) -> FactorSummary:
+        totp = self._store.totp_factors.get(user_id)
+        return FactorSummary(
+            totp=totp is not None and totp.confirmed,
+            passkeys=sum(1 for key in self._store.passkeys.values() if key.user_id == user_id),
+            recovery_codes_left=sum(
+                used is None for used in self._store.recovery_codes.get(user_id, {}).values()
+            ),
+        )
+
+
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy back, leaving without it drops it."""
 
@@ -672,6 +693,7 @@ class FakeUnitOfWork:
         self.bounce_receipts = FakeBounceReceipts(self._work.bounce_receipts)
         self.webhooks = FakeWebhookSubscriptions(self._work.webhooks, self._work.webhook_deliveries)
         self.webhook_deliveries = FakeWebhookDeliveries(self._work.webhook_deliveries)
+        self.factors = FakeFactors(self._work)
 
     async def __aexit__(self, *exc: object) -> None:
         del self._work

@@ -4,6 +4,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.sqlalchemy.code_failures import SqlAlchemyCodeFailures
 from adapters.sqlalchemy.email_requests import SqlAlchemyEmailRequests
+from adapters.sqlalchemy.factors import SqlAlchemyFactorRepository
 from adapters.sqlalchemy.one_time_codes import SqlAlchemyOneTimeCodes
 from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
@@ -51,6 +52,7 @@ class SqlAlchemyUnitOfWork:
         self.bounce_receipts = SqlAlchemyBounceReceipts(self._connection)
         self.webhooks = SqlAlchemyWebhookSubscriptions(self._connection)
         self.webhook_deliveries = SqlAlchemyWebhookDeliveries(self._connection)
+        self.factors = SqlAlchemyFactorRepository(self._connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -9,6 +9,7 @@ from typing import Protocol, Self
 
 from application.ports.codes import CodeFailures, OneTimeCodes
 from application.ports.events import EventOutbox
+from application.ports.factors import FactorRepository
 from application.ports.limits import RateLimitCounters, Throttle
 from application.ports.mail import Outbox
 from application.ports.requests import EmailRequests
@@ -97,6 +98,11 @@ class HasWebhookDeliveries(Protocol):
     def webhook_deliveries(self) -> WebhookDeliveries: ...
 
 
+class HasFactors(Protocol):
+    @property
+    def factors(self) -> FactorRepository: ...
+
+
 class UnitOfWork(
     Transaction,
     HasUsers,
@@ -113,6 +119,7 @@ class UnitOfWork(
     HasBounceReceipts,
     HasWebhooks,
     HasWebhookDeliveries,
+    HasFactors,
     Protocol,
 ):
     """The whole unit of work the adapters implement: one transaction over every repository."""
