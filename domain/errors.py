@@ -63,6 +63,16 @@ class NotAuthenticated(DomainError):
     resolution = "Log in and send the access token as 'Authorization: Bearer <token>'."
 
 
+class ReauthenticationRequired(DomainError):
+    code = "reauthentication_required"
+    message = "This needs a recent sign-in."
+    resolution = "Confirm it is you with POST /api/v1/auth/reauthenticate, then try again."
+
+
+class SecondFactorReauthenticationRequired(ReauthenticationRequired):
+    message = "This needs a recent sign-in with your second factor."
+
+
 class AccountNotVerified(DomainError):
     code = "account_not_verified"
     message = "This account is not verified yet."

@@ -85,6 +85,7 @@ from application.shared.code_book import CodeBook
 from application.shared.config import DeliveryPolicy, Links, TokenLifetimes
 from application.shared.current_password import CurrentPassword
 from application.shared.cursors import PageCursors
+from application.shared.fresh_sign_in import FreshSignIn
 from application.shared.session_issuer import SessionIssuer
 from application.signup.register_user import RegisterUser
 from application.webhooks.add_webhook import AddWebhook
@@ -116,6 +117,7 @@ def _lifetimes(s: Settings) -> TokenLifetimes:
         refresh=timedelta(seconds=s.REFRESH_TOKEN_TTL_SECONDS),
         session=timedelta(seconds=s.SESSION_MAX_SECONDS),
         refresh_reuse_grace=timedelta(seconds=s.REFRESH_REUSE_GRACE_SECONDS),
+        reauthentication=timedelta(seconds=s.REAUTH_MAX_AGE_SECONDS),
         login_code=timedelta(seconds=s.LOGIN_CODE_TTL_SECONDS),
     )
 
@@ -384,6 +386,7 @@ class Container(containers.DeclarativeContainer):
     end_session = providers.Factory(EndSession, uow=uow, clock=clock)
     log_out_everywhere_else = providers.Factory(LogOutEverywhereElse, uow=uow, clock=clock)
     authenticate = providers.Factory(Authenticate, uow=one_read_uow, access_tokens=access_tokens, clock=clock)
+    fresh_sign_in = providers.Factory(FreshSignIn, uow=one_read_uow, clock=clock, lifetimes=lifetimes)
     introspect = providers.Factory(Introspect, uow=one_read_uow, access_tokens=access_tokens, clock=clock)
     request_reset = providers.Factory(RequestReset, uow=uow, clock=clock)
     check_reset_link = providers.Factory(CheckResetLink, uow=uow, tokens=tokens, lifetimes=lifetimes)

@@ -17,6 +17,7 @@ class TokenLifetimes:
     session: timedelta = timedelta(days=30)
     # A refresh token shown again this soon after its use is a race of the owner's own (two tabs, a retry).
     refresh_reuse_grace: timedelta = timedelta(seconds=10)
+    reauthentication: timedelta = timedelta(minutes=15)  # how recent a sign-in sensitive actions need
     login_code: timedelta = timedelta(minutes=15)
 
 

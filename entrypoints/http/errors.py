@@ -28,6 +28,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.UserAlreadyExists: 409,  # Bookly said 403; a conflict is what it is
     errors.InvalidCredentials: 401,
     errors.NotAuthenticated: 401,
+    errors.ReauthenticationRequired: 401,
+    errors.SecondFactorReauthenticationRequired: 401,
     errors.InvalidToken: 400,
     errors.InvalidCode: 400,
     errors.TokenExpired: 400,

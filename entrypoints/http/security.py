@@ -9,6 +9,7 @@ from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from application.shared.authenticate import Authenticate, Caller
+from application.shared.fresh_sign_in import FreshSignIn
 from domain.errors import NotAuthenticated
 from domain.user import Role
 from domain.views import UserView
@@ -27,6 +28,16 @@ async def current_caller(
     if credentials is None:
         raise NotAuthenticated()
     return await authenticate.execute(credentials.credentials)
+
+
+@inject
+async def fresh_caller(
+    caller: Caller = Depends(current_caller),
+    fresh: FreshSignIn = Depends(ProvideInLoop[Container.fresh_sign_in]),
+) -> Caller:
+    """A caller whose sign-in is recent enough for a sensitive action, and with the second factor where the
+    account has one (401 reauthentication_required otherwise)."""
+    return await fresh.require(caller)
 
 
 async def current_user(caller: Caller = Depends(current_caller)) -> UserView:
