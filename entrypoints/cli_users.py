@@ -86,7 +86,6 @@ def _details(found: AccountDetails) -> str:
         ("username", user.username or "-"),
         ("language", user.locale or "-"),
         ("sessions", str(found.sessions)),
-        # Second factors do not exist yet; the row is here so scripts find it when they do.
         ("second factors", ", ".join(found.factors) or "none"),
         (
             "email",

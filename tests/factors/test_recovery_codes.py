@@ -64,3 +64,29 @@ async def test_turning_the_app_off_takes_the_codes_along_when_nothing_is_left(wo
     assert not summary.enabled and summary.recovery_codes_left == 0
     assert world.uow.outbox_messages[-1].content.subject == "totp_disabled"
     assert [e.type for e in world.uow.store.events.values()][-1].endswith("mfa_disabled")
+
+
+async def test_an_administrators_reset_removes_every_factor_and_is_recorded(world: World) -> None:
+    from datetime import UTC, datetime
+
+    from domain.factors import Passkey
+
+    _, _, session = await enrol(world)
+    caller = await caller_of(world, session)
+    world.uow.store.passkeys[caller.user.id] = Passkey(
+        caller.user.id, b"id", b"key", 0, "phone", datetime.now(UTC)
+    )
+    admin_id = caller.user.id  # any actor: the entry names whoever it was
+    await world.reset_factors().execute(caller.user.id, actor_id=admin_id)
+    summary = await world.show_factors().execute(caller.user.id)
+    assert summary == type(summary)()
+    entry = world.uow.store.security_events[-1]
+    assert entry.type.value == "mfa_reset" and entry.actor_id == admin_id
+    assert world.uow.outbox_messages[-1].content.subject == "mfa_reset"
+
+
+async def test_deleting_the_account_deletes_its_factors(world: World) -> None:
+    _, _, session = await enrol(world)
+    caller = await caller_of(world, session)
+    await world.delete_account().execute(caller.user.id)
+    assert world.uow.store.totp_factors == {} and world.uow.store.recovery_codes == {}

@@ -177,3 +177,13 @@ async def test_wrong_codes_count_in_the_accounts_failure_limit(enrolled: World) 
                 )
     with pytest.raises(RateLimited):  # the right password too, now
         await enrolled.login().execute(Credentials(ADA, PASSWORD, CLIENT))
+
+
+async def test_housekeeping_prunes_expired_pending_sign_ins(enrolled: World) -> None:
+    await password_step(enrolled)
+    assert len(enrolled.uow.store.pending_sign_ins) == 1
+    await enrolled.housekeeping().execute()
+    assert len(enrolled.uow.store.pending_sign_ins) == 1
+    enrolled.clock.advance(timedelta(minutes=6))
+    await enrolled.housekeeping().execute()
+    assert enrolled.uow.store.pending_sign_ins == {}
