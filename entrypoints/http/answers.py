@@ -159,3 +159,17 @@ INVALID_CODE = Answer.of(400, errors.InvalidCode(), "The code is wrong, spent or
 MISMATCH = Answer.of(400, errors.PasswordsMismatch(), "The two new passwords differ")
 WRONG_PASSWORD = Answer.of(400, errors.WrongPassword(), "The current password is wrong")
 NOT_FOUND = Answer.of(404, errors.NotFound(), "Nothing has this id")
+REAUTHENTICATE = Answer.of(
+    401,
+    errors.ReauthenticationRequired(),
+    "The sign-in is not recent enough, or lacks the account's second factor",
+)
+FRESH = (*SIGNED_IN, REAUTHENTICATE)  # fresh_caller
+WRONG_SECOND_FACTOR = Answer.of(400, errors.WrongSecondFactor(), "The code is wrong or was used already")
+SIGN_IN_ENDED = Answer.of(
+    400, errors.SecondFactorSignInEnded(), "The mfa_token is unknown, expired, completed or ended"
+)
+NO_PASSKEY_YET = Answer.of(400, errors.MethodNotAvailable(), "A passkey was sent: not accepted here yet")
+TOTP_ON = Answer.of(409, errors.TotpAlreadyEnabled(), "An authenticator app is already turned on")
+TOTP_NOT_STARTED = Answer.of(409, errors.TotpNotStarted(), "No enrolment is waiting to be confirmed")
+NO_FACTOR = Answer.of(409, errors.NoSecondFactor(), "The account has no second factor")
