@@ -140,6 +140,13 @@ NOT_ADMIN = Answer.of(403, errors.InsufficientPermissions(), "The caller is not 
 SIGNED_IN = (UNAUTHENTICATED, DISABLED)  # current_caller
 VERIFIED = (*SIGNED_IN, NOT_VERIFIED)  # require_verified
 ADMIN = (*VERIFIED, NOT_ADMIN)  # require_admin
+NOT_FRESH = Answer.of(
+    401,
+    errors.ReauthenticationRequired(),
+    "The sign-in is older than REAUTH_MAX_AGE_SECONDS, or lacks the account's second factor",
+)
+FRESH = (*SIGNED_IN, NOT_FRESH)  # fresh_caller
+FRESH_VERIFIED = (*VERIFIED, NOT_FRESH)  # require_fresh_verified
 
 # What a use case refuses.
 BAD_CREDENTIALS = Answer.of(401, errors.InvalidCredentials(), "The address or the password is wrong")

@@ -45,21 +45,26 @@ async def current_user(caller: Caller = Depends(current_caller)) -> UserView:
 
 
 class RoleChecker:
-    """Refuses an unverified account (403 account_not_verified) before it looks at the role."""
+    """Refuses an unverified account (403 account_not_verified) before it looks at the role; with `fresh`,
+    then a sign-in that is not fresh (401 reauthentication_required), as fresh_caller does."""
 
-    def __init__(self, allowed: Iterable[Role]) -> None:
+    def __init__(self, allowed: Iterable[Role], *, fresh: bool = False) -> None:
         self.allowed = frozenset(allowed)
+        self.fresh = fresh
 
     @inject
     async def __call__(
         self,
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
         authenticate: Authenticate = Depends(ProvideInLoop[Container.authenticate]),
+        fresh: FreshSignIn = Depends(ProvideInLoop[Container.fresh_sign_in]),
     ) -> UserView:
         if credentials is None:
             raise NotAuthenticated()
-        return (await authenticate.execute(credentials.credentials, roles=self.allowed)).user
+        caller = await authenticate.execute(credentials.credentials, roles=self.allowed)
+        return (await fresh.require(caller)).user if self.fresh else caller.user
 
 
 require_admin = RoleChecker([Role.ADMIN])
 require_verified = RoleChecker(Role)
+require_fresh_verified = RoleChecker(Role, fresh=True)
