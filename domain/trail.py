@@ -29,6 +29,8 @@ class SecurityEventType(str, enum.Enum):
     ACCOUNT_ENABLED = "account_enabled"
     ROLE_CHANGED = "role_changed"
     ACCOUNT_DELETED = "account_deleted"
+    REAUTHENTICATED = "reauthenticated"  # a session's sign-in confirmed again; the detail says how
+    REAUTHENTICATION_FAILED = "reauthentication_failed"  # the detail says what was wrong
 
 
 @dataclass(frozen=True, slots=True)

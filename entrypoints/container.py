@@ -77,6 +77,7 @@ from application.sessions.login import Login
 from application.sessions.login_by_code import LoginByCode
 from application.sessions.login_by_link import LoginByLink
 from application.sessions.logout import Logout
+from application.sessions.reauthenticate import Reauthenticate
 from application.sessions.refresh_session import RefreshSession
 from application.sessions.request_login_code import RequestLoginCode
 from application.shared.account_emails import AccountEmails
@@ -360,6 +361,14 @@ class Container(containers.DeclarativeContainer):
         RefreshSession, uow=uow, sessions=sessions, clock=clock, lifetimes=lifetimes
     )
     logout = providers.Factory(Logout, uow=uow, clock=clock)
+    reauthenticate = providers.Factory(
+        Reauthenticate,
+        uow=uow,
+        current_password=current_password,
+        access_tokens=access_tokens,
+        clock=clock,
+        lifetimes=lifetimes,
+    )
     list_sessions = providers.Factory(ListSessions, uow=uow, clock=clock)
     # Signed, so only a cursor this service issued is read back (see application/shared/cursors.py).
     page_cursors = providers.Singleton(

@@ -166,3 +166,6 @@ INVALID_CODE = Answer.of(400, errors.InvalidCode(), "The code is wrong, spent or
 MISMATCH = Answer.of(400, errors.PasswordsMismatch(), "The two new passwords differ")
 WRONG_PASSWORD = Answer.of(400, errors.WrongPassword(), "The current password is wrong")
 NOT_FOUND = Answer.of(404, errors.NotFound(), "Nothing has this id")
+METHOD_UNAVAILABLE = Answer.of(
+    400, errors.MethodUnavailable(), "The account cannot confirm it is the caller this way"
+)

@@ -4,10 +4,11 @@ and the list of where the caller is signed in, to end one or all others."""
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request, Response, status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, JsonValue, model_validator
 
 from application.sessions.end_session import EndSession
 from application.sessions.list_sessions import ListSessions
@@ -16,6 +17,7 @@ from application.sessions.login import Credentials, Login
 from application.sessions.login_by_code import LoginByCode
 from application.sessions.login_by_link import LoginByLink
 from application.sessions.logout import Logout
+from application.sessions.reauthenticate import Reauthenticate, Reauthentication
 from application.sessions.refresh_session import RefreshSession
 from application.sessions.request_login_code import RequestLoginCode
 from application.shared.authenticate import Caller
@@ -30,10 +32,12 @@ from entrypoints.http.answers import (
     INVALID_TOKEN,
     JSON_BODY,
     LIMITED,
+    METHOD_UNAVAILABLE,
     NOT_FOUND,
     SIGNED_IN,
     UNAUTHENTICATED,
     UNAVAILABLE,
+    WRONG_PASSWORD,
     answers,
 )
 from entrypoints.http.cache_control import no_store
@@ -77,6 +81,31 @@ class RefreshIn(Strict):
 
     # No length bound: a refresh token of any length that is not ours gets 401, like any other.
     refresh_token: str
+
+
+class ReauthenticateIn(Strict):
+    """Exactly one of the three: the password, a code of the authenticator app, or a passkey's assertion
+    (its challenge from POST /api/v1/auth/passkeys/authentication/options)."""
+
+    model_config = example(password="correct horse battery")
+
+    password: PasswordField | None = None
+    totp_code: Annotated[str | None, Field(default=None, max_length=12, examples=["123456"])]
+    passkey: dict[str, JsonValue] | None = Field(
+        default=None, description="The AuthenticationResponseJSON of navigator.credentials.get()"
+    )
+
+    @model_validator(mode="after")
+    def one_proof(self) -> ReauthenticateIn:
+        if sum(given is not None for given in (self.password, self.totp_code, self.passkey)) != 1:
+            raise ValueError(N_("Give exactly one of password, totp_code and passkey."))
+        return self
+
+
+class AccessTokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="Seconds the access token is good for")
 
 
 class SessionListOut(BaseModel):
@@ -129,6 +158,36 @@ async def logout(
     await use_case.execute(body.refresh_token)
     _ = translator(request)
     return MessageOut(message=_("Logged out."))
+
+
+@router.post(
+    "/reauthenticate",
+    response_model=AccessTokenOut,
+    dependencies=[Depends(no_store)],
+    responses=answers(JSON_BODY, SIGNED_IN, WRONG_PASSWORD, METHOD_UNAVAILABLE, LIMITED, UNAVAILABLE),
+)
+@inject
+async def reauthenticate(
+    body: ReauthenticateIn,
+    request: Request,
+    caller: Caller = Depends(current_caller),
+    use_case: Reauthenticate = Depends(ProvideInLoop[Container.reauthenticate]),
+) -> AccessTokenOut:
+    """Confirms it is you, for what needs a fresh sign-in (401 `reauthentication_required`): a new access
+    token for this same session, with a fresh `auth_time`, and `mfa` in `amr` once the session holds a
+    password and a second factor. The refresh token stays the same; the session's next refreshes keep the
+    new proof. A wrong password counts as a wrong login does."""
+    done = await use_case.execute(
+        Reauthentication(
+            caller,
+            password=body.password,
+            totp_code=body.totp_code,
+            passkey=body.passkey,
+            client=client_key(request),
+            origin=session_origin(request),
+        )
+    )
+    return AccessTokenOut(access_token=done.access_token, expires_in=int(done.expires_in.total_seconds()))
 
 
 @by_email.post(
