@@ -394,7 +394,13 @@ class Container(containers.DeclarativeContainer):
     resend_account_verification = providers.Factory(ResendAccountVerification, uow=uow, clock=clock)
     end_session = providers.Factory(EndSession, uow=uow, clock=clock)
     log_out_everywhere_else = providers.Factory(LogOutEverywhereElse, uow=uow, clock=clock)
-    authenticate = providers.Factory(Authenticate, uow=one_read_uow, access_tokens=access_tokens, clock=clock)
+    authenticate = providers.Factory(
+        Authenticate,
+        uow=one_read_uow,
+        access_tokens=access_tokens,
+        clock=clock,
+        mfa_roles=providers.Callable(lambda s: frozenset(s.MFA_REQUIRED_ROLES), settings),
+    )
     fresh_sign_in = providers.Factory(FreshSignIn, uow=one_read_uow, clock=clock, lifetimes=lifetimes)
     introspect = providers.Factory(Introspect, uow=one_read_uow, access_tokens=access_tokens, clock=clock)
     request_reset = providers.Factory(RequestReset, uow=uow, clock=clock)

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.sqlalchemy.engine import backend_of, password_of
+from domain.user import Role
 
 ASYNC_DRIVERS = {
     "postgresql": "postgresql+asyncpg",
@@ -122,6 +123,8 @@ class Settings(BaseSettings):
     REFRESH_REUSE_GRACE_SECONDS: float = Field(10.0, ge=0, le=60)
     # Sensitive actions (export, factors, passkeys, email change, deletion) need a sign-in this recent.
     REAUTH_MAX_AGE_SECONDS: int = Field(900, gt=0, le=24 * 3600)
+    # Roles (comma-separated, e.g. admin) whose accounts must have a second factor and sign in with it.
+    MFA_REQUIRED_ROLES: Annotated[list[Role], NoDecode] = []
     VERIFICATION_TOKEN_TTL_SECONDS: int = Field(24 * 3600, gt=0)
     RESET_TOKEN_TTL_SECONDS: int = Field(3600, gt=0)
 
@@ -205,6 +208,13 @@ class Settings(BaseSettings):
     def _origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("MFA_REQUIRED_ROLES", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [role.strip().lower() for role in value.split(",") if role.strip()]
         return value
 
     @field_validator("FORWARDED_ALLOW_IPS")

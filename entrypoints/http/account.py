@@ -21,6 +21,7 @@ from domain.views import UserView
 from entrypoints.container import Container
 from entrypoints.http.answers import (
     BAD_CURSOR,
+    ENROLLING,
     FRESH,
     INVALID,
     INVALID_CODE,
@@ -93,7 +94,8 @@ class ExportOut(BaseModel):
     security_events: list[SecurityEventOut]
 
 
-@router.get("", response_model=MeOut, responses=answers(SIGNED_IN, UNAVAILABLE))
+# Open to an account whose role needs a second factor it has not set up yet (ShowMe applies no such rule).
+@router.get("", response_model=MeOut, responses=answers(ENROLLING, UNAVAILABLE))
 @inject
 async def me(
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),

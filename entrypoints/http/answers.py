@@ -137,7 +137,18 @@ UNAUTHENTICATED = Answer.of(
 DISABLED = Answer.of(403, errors.AccountDisabled(), "The account is disabled")
 NOT_VERIFIED = Answer.of(403, errors.AccountNotVerified(), "The account has not verified its address")
 NOT_ADMIN = Answer.of(403, errors.InsufficientPermissions(), "The caller is not an administrator")
-SIGNED_IN = (UNAUTHENTICATED, DISABLED)  # current_caller
+NOT_ENROLLED = Answer.of(
+    403,
+    errors.MfaEnrollmentRequired(),
+    "The account's role (MFA_REQUIRED_ROLES) needs a second factor it lacks",
+)
+WITHOUT_FACTOR = Answer.of(
+    401,
+    errors.SecondFactorReauthenticationRequired(),
+    "The account's role (MFA_REQUIRED_ROLES) needs the second factor in the sign-in",
+)
+ENROLLING = (UNAUTHENTICATED, DISABLED)  # enrolling_caller
+SIGNED_IN = (*ENROLLING, WITHOUT_FACTOR, NOT_ENROLLED)  # current_caller
 VERIFIED = (*SIGNED_IN, NOT_VERIFIED)  # require_verified
 ADMIN = (*VERIFIED, NOT_ADMIN)  # require_admin
 NOT_FRESH = Answer.of(
@@ -145,8 +156,10 @@ NOT_FRESH = Answer.of(
     errors.ReauthenticationRequired(),
     "The sign-in is older than REAUTH_MAX_AGE_SECONDS, or lacks the account's second factor",
 )
-FRESH = (*SIGNED_IN, NOT_FRESH)  # fresh_caller
-FRESH_VERIFIED = (*VERIFIED, NOT_FRESH)  # require_fresh_verified
+# NOT_FRESH before the role's rule, whose error_code it shares: its example is the one a client meets.
+FRESH = (*ENROLLING, NOT_FRESH, *SIGNED_IN)  # fresh_caller
+FRESH_ENROLLING = (*ENROLLING, NOT_FRESH)  # fresh_enrolling_caller
+FRESH_VERIFIED = (*ENROLLING, NOT_FRESH, *VERIFIED)  # require_fresh_verified
 
 # What a use case refuses.
 BAD_CREDENTIALS = Answer.of(401, errors.InvalidCredentials(), "The address or the password is wrong")

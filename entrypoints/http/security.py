@@ -24,10 +24,26 @@ async def current_caller(
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
     authenticate: Authenticate = Depends(ProvideInLoop[Container.authenticate]),
 ) -> Caller:
-    """The account and the session the access token was issued for."""
+    """The account and the session the access token was issued for; an account whose role needs a second
+    factor (MFA_REQUIRED_ROLES) without one gets 403 mfa_enrollment_required, and with one, a sign-in
+    without it gets 401 reauthentication_required."""
+    return await authenticate.execute(_token(credentials))
+
+
+@inject
+async def enrolling_caller(
+    credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    authenticate: Authenticate = Depends(ProvideInLoop[Container.authenticate]),
+) -> Caller:
+    """As current_caller, and open to an account whose role needs a second factor it has not set up (or not
+    used in this sign-in): for the routes that set one up, logout and reauthentication."""
+    return await authenticate.execute(_token(credentials), enrolling=True)
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None:
         raise NotAuthenticated()
-    return await authenticate.execute(credentials.credentials)
+    return credentials.credentials
 
 
 @inject
@@ -37,6 +53,15 @@ async def fresh_caller(
 ) -> Caller:
     """A caller whose sign-in is recent enough for a sensitive action, and with the second factor where the
     account has one (401 reauthentication_required otherwise)."""
+    return await fresh.require(caller)
+
+
+@inject
+async def fresh_enrolling_caller(
+    caller: Caller = Depends(enrolling_caller),
+    fresh: FreshSignIn = Depends(ProvideInLoop[Container.fresh_sign_in]),
+) -> Caller:
+    """As fresh_caller, for the routes that set a second factor up (see enrolling_caller)."""
     return await fresh.require(caller)
 
 
@@ -59,9 +84,7 @@ class RoleChecker:
         authenticate: Authenticate = Depends(ProvideInLoop[Container.authenticate]),
         fresh: FreshSignIn = Depends(ProvideInLoop[Container.fresh_sign_in]),
     ) -> UserView:
-        if credentials is None:
-            raise NotAuthenticated()
-        caller = await authenticate.execute(credentials.credentials, roles=self.allowed)
+        caller = await authenticate.execute(_token(credentials), roles=self.allowed)
         return (await fresh.require(caller)).user if self.fresh else caller.user
 
 

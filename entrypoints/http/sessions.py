@@ -27,6 +27,7 @@ from entrypoints.container import Container
 from entrypoints.http.answers import (
     BAD_CREDENTIALS,
     DISABLED,
+    ENROLLING,
     INVALID,
     INVALID_CODE,
     INVALID_TOKEN,
@@ -44,7 +45,7 @@ from entrypoints.http.cache_control import no_store
 from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import N_, translator
 from entrypoints.http.injection import ProvideInLoop
-from entrypoints.http.security import current_caller
+from entrypoints.http.security import current_caller, enrolling_caller
 from entrypoints.http.shared import (
     AUTH,
     CodeIn,
@@ -164,13 +165,13 @@ async def logout(
     "/reauthenticate",
     response_model=AccessTokenOut,
     dependencies=[Depends(no_store)],
-    responses=answers(JSON_BODY, SIGNED_IN, WRONG_PASSWORD, METHOD_UNAVAILABLE, LIMITED, UNAVAILABLE),
+    responses=answers(JSON_BODY, ENROLLING, WRONG_PASSWORD, METHOD_UNAVAILABLE, LIMITED, UNAVAILABLE),
 )
 @inject
 async def reauthenticate(
     body: ReauthenticateIn,
     request: Request,
-    caller: Caller = Depends(current_caller),
+    caller: Caller = Depends(enrolling_caller),  # how a token gets the mfa its role needs
     use_case: Reauthenticate = Depends(ProvideInLoop[Container.reauthenticate]),
 ) -> AccessTokenOut:
     """Confirms it is you, for what needs a fresh sign-in (401 `reauthentication_required`): a new access
@@ -265,11 +266,11 @@ async def end_session(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/logout-all", response_model=MessageOut, responses=answers(SIGNED_IN, UNAVAILABLE))
+@router.post("/logout-all", response_model=MessageOut, responses=answers(ENROLLING, UNAVAILABLE))
 @inject
 async def log_out_everywhere_else(
     request: Request,
-    caller: Caller = Depends(current_caller),
+    caller: Caller = Depends(enrolling_caller),  # ending sessions never needs the factor a role asks for
     use_case: LogOutEverywhereElse = Depends(ProvideInLoop[Container.log_out_everywhere_else]),
 ) -> MessageOut:
     """Every session but this one ends: their refresh tokens at once, their access tokens within their TTL."""
