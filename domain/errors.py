@@ -73,6 +73,21 @@ class SecondFactorReauthenticationRequired(ReauthenticationRequired):
     message = "This needs a recent sign-in with your second factor."
 
 
+class MfaEnrollmentRequired(DomainError):
+    code = "mfa_enrollment_required"
+    message = "Your role requires a second factor, and this account has none yet."
+    resolution = (
+        "Set one up with POST /api/v1/auth/mfa/totp or POST /api/v1/auth/passkeys/registration/options, "
+        "then sign in again."
+    )
+
+
+class MethodUnavailable(DomainError):
+    code = "method_unavailable"
+    message = "This way of confirming it is you is not available."
+    resolution = "Confirm it is you with your password."
+
+
 class AccountNotVerified(DomainError):
     code = "account_not_verified"
     message = "This account is not verified yet."

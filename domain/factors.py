@@ -46,6 +46,15 @@ class Proof:
         """This proof completed by a second factor just now: both methods, and `mfa`."""
         return Proof(self.amr | {method, Amr.MFA}, when)
 
+    def renewed(self, method: Amr, when: datetime, *, user_verified: bool = False) -> Proof:
+        """This session's proof, confirmed again just now by `method` (reauthentication): its methods and this
+        one, and `mfa` once they hold something known (pwd, kba) and something held (otp, hwk), or when
+        `method` is a passkey verified with user verification."""
+        amr = self.amr | {method}
+        if (amr & _KNOWN and amr & _HELD) or (method is Amr.HARDWARE_KEY and user_verified):
+            amr |= {Amr.MFA}
+        return Proof(amr, when)
+
     def words(self) -> list[str]:
         """The `amr` claim: its values in a stable order."""
         return sorted(a.value for a in self.amr)
@@ -56,6 +65,10 @@ class Proof:
         items = words.split() if isinstance(words, str) else words
         known = {a.value: a for a in Amr}
         return cls(frozenset(known[w] for w in items if w in known), when)
+
+
+_KNOWN = frozenset({Amr.PASSWORD, Amr.RECOVERY})  # something the person knows or kept
+_HELD = frozenset({Amr.OTP, Amr.HARDWARE_KEY})  # something the person has
 
 
 @dataclass(frozen=True, slots=True)

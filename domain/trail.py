@@ -35,6 +35,8 @@ class SecurityEventType(str, enum.Enum):
     RECOVERY_CODE_USED = "recovery_code_used"
     SECOND_FACTOR_FAILED = "second_factor_failed"  # a wrong answer to a sign-in's second step; detail: how
     MFA_RESET = "mfa_reset"  # every factor removed by an administrator (actor_id) or the command line
+    REAUTHENTICATED = "reauthenticated"  # a session's sign-in confirmed again; the detail says how
+    REAUTHENTICATION_FAILED = "reauthentication_failed"  # the detail says what was wrong
 
 
 @dataclass(frozen=True, slots=True)

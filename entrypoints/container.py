@@ -85,6 +85,7 @@ from application.sessions.login import Login
 from application.sessions.login_by_code import LoginByCode
 from application.sessions.login_by_link import LoginByLink
 from application.sessions.logout import Logout
+from application.sessions.reauthenticate import Reauthenticate
 from application.sessions.refresh_session import RefreshSession
 from application.sessions.request_login_code import RequestLoginCode
 from application.shared.account_emails import AccountEmails
@@ -395,7 +396,13 @@ class Container(containers.DeclarativeContainer):
     resend_account_verification = providers.Factory(ResendAccountVerification, uow=uow, clock=clock)
     end_session = providers.Factory(EndSession, uow=uow, clock=clock)
     log_out_everywhere_else = providers.Factory(LogOutEverywhereElse, uow=uow, clock=clock)
-    authenticate = providers.Factory(Authenticate, uow=one_read_uow, access_tokens=access_tokens, clock=clock)
+    authenticate = providers.Factory(
+        Authenticate,
+        uow=one_read_uow,
+        access_tokens=access_tokens,
+        clock=clock,
+        mfa_roles=providers.Callable(lambda s: frozenset(s.MFA_REQUIRED_ROLES), settings),
+    )
     fresh_sign_in = providers.Factory(FreshSignIn, uow=one_read_uow, clock=clock, lifetimes=lifetimes)
     introspect = providers.Factory(Introspect, uow=one_read_uow, access_tokens=access_tokens, clock=clock)
     request_reset = providers.Factory(RequestReset, uow=uow, clock=clock)
@@ -529,6 +536,15 @@ class Container(containers.DeclarativeContainer):
     )
     complete_second_factor = providers.Factory(
         CompleteSecondFactor, uow=uow, sessions=sessions, check=totp_check, emails=emails, clock=clock
+    )
+    reauthenticate = providers.Factory(
+        Reauthenticate,
+        uow=uow,
+        current_password=current_password,
+        totp=totp_check,
+        access_tokens=access_tokens,
+        clock=clock,
+        lifetimes=lifetimes,
     )
     reset_factors = providers.Factory(ResetFactors, uow=uow, emails=emails, clock=clock)
     resealer = providers.Factory(

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from adapters.sqlalchemy.engine import backend_of, password_of
+from domain.user import Role
 
 ASYNC_DRIVERS = {
     "postgresql": "postgresql+asyncpg",
@@ -124,6 +125,8 @@ class Settings(BaseSettings):
     REAUTH_MAX_AGE_SECONDS: int = Field(900, gt=0, le=24 * 3600)
     # How long a sign-in that proved its first factor waits for the second (the mfa_token's life).
     MFA_TOKEN_TTL_SECONDS: int = Field(300, gt=0, le=3600)
+    # Roles (comma-separated, e.g. admin) whose accounts must have a second factor and sign in with it.
+    MFA_REQUIRED_ROLES: Annotated[list[Role], NoDecode] = []
     VERIFICATION_TOKEN_TTL_SECONDS: int = Field(24 * 3600, gt=0)
     RESET_TOKEN_TTL_SECONDS: int = Field(3600, gt=0)
 
@@ -207,6 +210,13 @@ class Settings(BaseSettings):
     def _origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("MFA_REQUIRED_ROLES", mode="before")
+    @classmethod
+    def _roles(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [role.strip().lower() for role in value.split(",") if role.strip()]
         return value
 
     @field_validator("FORWARDED_ALLOW_IPS")

@@ -393,6 +393,22 @@ class FakeRefreshTokens:
                 newest[record.family_id] = record
         return sorted(newest.values(), key=lambda r: r.started_at, reverse=True)
 
+    async def renew_proof(
+        self, user_id: uuid.UUID, family_id: uuid.UUID, proof: Proof, now: datetime
+    ) -> bool:
+        live = [
+            key
+            for key, r in self.tokens.items()
+            if r.user_id == user_id
+            and r.family_id == family_id
+            and r.used_at is None
+            and r.revoked_at is None
+            and r.expires_at > now
+        ]
+        for key in live:
+            self.tokens[key] = replace(self.tokens[key], proof=proof)
+        return bool(live)
+
     async def end_session(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> bool:
         if not any(r.family_id == family_id for r in await self.live_sessions(user_id, when)):
             return False

@@ -63,6 +63,18 @@ _LIVE = (
     .order_by(refresh_tokens.c.issued_at.desc())
 )
 
+_RENEW_PROOF = (
+    update(refresh_tokens)
+    .where(
+        refresh_tokens.c.user_id == bindparam("owner"),
+        refresh_tokens.c.family_id == bindparam("family"),
+        refresh_tokens.c.used_at.is_(None),
+        refresh_tokens.c.revoked_at.is_(None),
+        refresh_tokens.c.expires_at > bindparam("now"),
+    )
+    .values(auth_time=bindparam("proved_at"), amr=bindparam("methods"))
+)
+
 
 class SqlAlchemyRefreshTokenRepository:
     def __init__(self, connection: StorageConnection) -> None:
@@ -149,6 +161,21 @@ class SqlAlchemyRefreshTokenRepository:
         for row in (await self._connection.execute(_LIVE, {"user_id": user_id, "now": now})).mappings():
             newest.setdefault(row["family_id"], _to_record(row))  # a fork from before one successor only
         return sorted(newest.values(), key=lambda token: token.started_at or token.expires_at, reverse=True)
+
+    async def renew_proof(
+        self, user_id: uuid.UUID, family_id: uuid.UUID, proof: Proof, now: datetime
+    ) -> bool:
+        result = await self._connection.execute(
+            _RENEW_PROOF,
+            dict(
+                owner=user_id,
+                family=family_id,
+                now=now,
+                proved_at=proof.auth_time,
+                methods=" ".join(proof.words()),
+            ),
+        )
+        return result.rowcount > 0
 
     async def end_session(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> bool:
         result = await self._connection.execute(

@@ -54,6 +54,13 @@ class RefreshTokenRepository(Protocol):
         first."""
         ...
 
+    async def renew_proof(
+        self, user_id: uuid.UUID, family_id: uuid.UUID, proof: Proof, now: datetime
+    ) -> bool:
+        """Sets `proof` on the live token of the account's session `family_id`, so its next refreshes carry
+        it; False when the session has none (ended, spent to the last, or past its end)."""
+        ...
+
     async def end_session(self, user_id: uuid.UUID, family_id: uuid.UUID, when: datetime) -> bool:
         """Revokes the account's session; False when it has none of that id still live."""
         ...

@@ -7,15 +7,15 @@ from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.sessions import AccessTokenService
-from application.ports.unit_of_work import HasUsers, Transaction
-from domain.errors import NotAuthenticated
+from application.ports.unit_of_work import HasFactors, HasUsers, Transaction
+from domain.errors import MfaEnrollmentRequired, NotAuthenticated, SecondFactorReauthenticationRequired
 from domain.factors import Proof
 from domain.sessions import AccessClaims
 from domain.user import BearerAccount, Role, User
 from domain.views import UserView
 
 
-class _Work(Transaction, HasUsers, Protocol): ...
+class _Work(Transaction, HasUsers, HasFactors, Protocol): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,19 +31,46 @@ class Authenticate:
 
     With `roles`, the account must hold one of them, and an unverified account is refused before its role
     is looked at.
+
+    An account whose role is in `mfa_roles` (MFA_REQUIRED_ROLES) must sign in with its second factor: without
+    a factor it is refused (403 mfa_enrollment_required), with one a token without `mfa` is (401
+    reauthentication_required), unless `enrolling`: the routes that set a factor up, GET /me, logout and
+    reauthentication stay open to it.
     """
 
-    def __init__(self, *, uow: _Work, access_tokens: AccessTokenService, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        uow: _Work,
+        access_tokens: AccessTokenService,
+        clock: Clock,
+        mfa_roles: Set[Role] = frozenset(),
+    ) -> None:
         self._uow = uow
         self._access_tokens = access_tokens
         self._clock = clock
+        self._mfa_roles = frozenset(mfa_roles)
 
-    async def execute(self, access_token: str, roles: Set[Role] | None = None) -> Caller:
+    async def execute(
+        self, access_token: str, roles: Set[Role] | None = None, *, enrolling: bool = False
+    ) -> Caller:
         claims = await self._access_tokens.decode(access_token)
         session_id = session_of(claims)
         async with self._uow as uow:
             found = await uow.users.get_for_bearer(claims.user_id, session_id, self._clock.now())
-        return Caller(UserView.of(admitted(found, claims, roles)), session_id, claims.proof)
+        user = admitted(found, claims, roles)
+        multi_factor = claims.proof is not None and claims.proof.multi_factor
+        if user.role in self._mfa_roles and not multi_factor and not enrolling:
+            await self._refuse_without_factor(user)
+        return Caller(UserView.of(user), session_id, claims.proof)
+
+    async def _refuse_without_factor(self, user: User) -> None:
+        # Read only here: a token with mfa, or an account in no such role, costs nothing more.
+        async with self._uow as uow:
+            summary = await uow.factors.summary(user.id)
+        if summary.enabled:
+            raise SecondFactorReauthenticationRequired()
+        raise MfaEnrollmentRequired()
 
 
 def session_of(claims: AccessClaims) -> uuid.UUID:

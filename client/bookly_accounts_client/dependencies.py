@@ -31,9 +31,7 @@ async def current_claims(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> AccessClaims:
     """The caller's claims, verified or not; 401 not_authenticated without a valid, unexpired token."""
-    verifier: TokenVerifier | None = getattr(request.app.state, "bookly_token_verifier", None)
-    if verifier is None:
-        raise RuntimeError("call bookly_accounts_client.install(app, verifier) when you build the app")
+    verifier = _verifier(request)
     if credentials is None:
         raise Refused(
             401,
@@ -62,12 +60,26 @@ async def current_claims(
 
 
 class RoleChecker:
-    """Refuses an unverified account (403 account_not_verified) before it looks at the role."""
+    """Refuses an unverified account (403 account_not_verified) before it looks at the role.
 
-    def __init__(self, allowed_roles: Iterable[str]) -> None:
+    With `require_mfa`, a token whose sign-in used no second factor (no `mfa` in `amr`) gets 403
+    mfa_required; with `max_auth_age` (seconds), one whose `auth_time` is older, or absent, gets 401
+    reauthentication_required. Both from the token's claims alone: the person confirms it is them at the
+    accounts service (POST /api/v1/auth/reauthenticate) and sends the new access token.
+    """
+
+    def __init__(
+        self, allowed_roles: Iterable[str], *, require_mfa: bool = False, max_auth_age: float | None = None
+    ) -> None:
+        if max_auth_age is not None and max_auth_age <= 0:
+            raise ValueError("max_auth_age is a number of seconds greater than 0")
         self.allowed_roles = frozenset(allowed_roles)
+        self.require_mfa = require_mfa
+        self.max_auth_age = max_auth_age
 
-    async def __call__(self, claims: AccessClaims = Depends(current_claims)) -> AccessClaims:
+    async def __call__(
+        self, request: Request, claims: AccessClaims = Depends(current_claims)
+    ) -> AccessClaims:
         if not claims.email_verified:
             raise Refused(
                 403,
@@ -82,7 +94,30 @@ class RoleChecker:
                 "You do not have permission to do this.",
                 "Ask an administrator for access.",
             )
+        if self.require_mfa and "mfa" not in claims.amr:
+            raise Refused(
+                403,
+                "mfa_required",
+                "This needs a sign-in with a second factor.",
+                "Confirm it is you with your second factor at the accounts service, then try again.",
+            )
+        if self.max_auth_age is not None and (
+            claims.auth_time is None or _verifier(request).now() - claims.auth_time > self.max_auth_age
+        ):
+            raise Refused(
+                401,
+                "reauthentication_required",
+                "This needs a recent sign-in.",
+                "Confirm it is you with POST /api/v1/auth/reauthenticate, then try again.",
+            )
         return claims
+
+
+def _verifier(request: Request) -> TokenVerifier:
+    verifier: TokenVerifier | None = getattr(request.app.state, "bookly_token_verifier", None)
+    if verifier is None:
+        raise RuntimeError("call bookly_accounts_client.install(app, verifier) when you build the app")
+    return verifier
 
 
 async def _answer(_: Request, refused: Refused) -> JSONResponse:

@@ -34,6 +34,10 @@ class AccessClaims:
     jti: str
     client_id: str
     email: str | None = None  # only when the service sets JWT_INCLUDE_EMAIL
+    # How and when the person last proved who they are (RFC 8176 values: pwd, otp, hwk, kba, mfa), and the
+    # time of it in epoch seconds; empty and None in a token from before the service issued them.
+    amr: tuple[str, ...] = ()
+    auth_time: int | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
@@ -122,6 +126,8 @@ class TokenVerifier:
                 jti=_of(claims, "jti", str),
                 client_id=_of(claims, "client_id", str),
                 email=claims.get("email") if isinstance(claims.get("email"), str) else None,
+                amr=_amr(claims),
+                auth_time=int(_of(claims, "auth_time", (int, float))) if "auth_time" in claims else None,
                 raw=claims,
             )
             not_before = float(claims.get("nbf", 0))
@@ -133,6 +139,10 @@ class TokenVerifier:
             raise TokenRejected("the token is not valid yet (nbf)")
         return access
 
+    def now(self) -> float:
+        """The verifier's time in epoch seconds, which `exp` (and RoleChecker's `auth_time`) is held to."""
+        return self._clock()
+
     async def aclose(self) -> None:
         await self.keys.aclose()
 
@@ -141,6 +151,15 @@ class TokenVerifier:
 
     async def __aexit__(self, *_: object) -> None:
         await self.aclose()
+
+
+def _amr(claims: dict[str, Any]) -> tuple[str, ...]:
+    if "amr" not in claims:
+        return ()
+    values = _of(claims, "amr", list)
+    if not all(isinstance(value, str) for value in values):
+        raise TypeError("claim 'amr' has the wrong type")
+    return tuple(values)
 
 
 def _of(claims: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:

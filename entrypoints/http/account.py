@@ -23,6 +23,8 @@ from domain.views import UserView
 from entrypoints.container import Container
 from entrypoints.http.answers import (
     BAD_CURSOR,
+    ENROLLING,
+    FRESH,
     INVALID,
     INVALID_CODE,
     JSON_BODY,
@@ -36,7 +38,7 @@ from entrypoints.http.answers import (
 from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import N_
 from entrypoints.http.injection import ProvideInLoop
-from entrypoints.http.security import bearer, current_caller, current_user
+from entrypoints.http.security import bearer, current_caller, current_user, fresh_caller
 from entrypoints.http.shared import (
     AUTH,
     Cursor,
@@ -111,7 +113,8 @@ class ExportOut(BaseModel):
     factors: list[FactorOut] = Field(description="the second factors: what and when, never a secret")
 
 
-@router.get("", response_model=MeOut, responses=answers(SIGNED_IN, UNAVAILABLE))
+# Open to an account whose role needs a second factor it has not set up yet (ShowMe applies no such rule).
+@router.get("", response_model=MeOut, responses=answers(ENROLLING, UNAVAILABLE))
 @inject
 async def me(
     credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
@@ -143,19 +146,21 @@ async def update_me(
 @router.delete(
     "",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=answers(JSON_BODY, SIGNED_IN, WRONG_PASSWORD, INVALID_CODE, LAST_ADMIN, LIMITED, UNAVAILABLE),
+    responses=answers(JSON_BODY, FRESH, WRONG_PASSWORD, INVALID_CODE, LAST_ADMIN, LIMITED, UNAVAILABLE),
 )
 @inject
 async def delete_me(
     body: DeleteMeIn,
     request: Request,
-    user: UserView = Depends(current_user),
+    caller: Caller = Depends(fresh_caller),
     use_case: DeleteOwnAccount = Depends(ProvideInLoop[Container.delete_own_account]),
 ) -> Response:
     """Every session and token ends, pending emails are cancelled, the account's data is erased and a last
-    email says so; the address can sign up again. 400 `invalid_password` / `invalid_code`."""
+    email says so; the address can sign up again. 400 `invalid_password` / `invalid_code`; a sign-in older
+    than REAUTH_MAX_AGE_SECONDS (or without the account's second factor) gets 401
+    `reauthentication_required`."""
     await use_case.execute(
-        OwnDeletion(user.id, body.password, body.code, client_key(request), session_origin(request))
+        OwnDeletion(caller.user.id, body.password, body.code, client_key(request), session_origin(request))
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -177,10 +182,10 @@ async def my_security_events(
     return TrailOut.of(await trail.execute(TrailQuery(caller.user.id, limit, cursor)))
 
 
-@router.get("/export", response_model=ExportOut, responses=answers(SIGNED_IN, UNAVAILABLE))
+@router.get("/export", response_model=ExportOut, responses=answers(FRESH, UNAVAILABLE))
 @inject
 async def export(
-    caller: Caller = Depends(current_caller),
+    caller: Caller = Depends(fresh_caller),
     use_case: ExportAccount = Depends(ProvideInLoop[Container.export_account]),
 ) -> ExportOut:
     """Everything held about the account: the profile, the sessions, the audit trail and the second factors

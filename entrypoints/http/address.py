@@ -31,6 +31,7 @@ from domain.views import UserView
 from entrypoints.container import Container
 from entrypoints.http.answers import (
     EXPIRED,
+    FRESH_VERIFIED,
     INVALID,
     INVALID_CODE,
     INVALID_TOKEN,
@@ -40,7 +41,6 @@ from entrypoints.http.answers import (
     SIGNED_IN,
     TAKEN,
     UNAVAILABLE,
-    VERIFIED,
     WRONG_PASSWORD,
     answers,
     html_too,
@@ -56,7 +56,7 @@ from entrypoints.http.pages import (
     link_problem,
     prefers_json,
 )
-from entrypoints.http.security import current_user, require_verified
+from entrypoints.http.security import current_user, require_fresh_verified
 from entrypoints.http.shared import (
     AUTH,
     CodeIn,
@@ -234,17 +234,17 @@ async def verify_code_post(
     "/change-email",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=MessageOut,
-    responses=answers(JSON_BODY, VERIFIED, WRONG_PASSWORD, NOT_AN_ADDRESS, TAKEN, LIMITED, UNAVAILABLE),
+    responses=answers(JSON_BODY, FRESH_VERIFIED, WRONG_PASSWORD, NOT_AN_ADDRESS, TAKEN, LIMITED, UNAVAILABLE),
 )
 @inject
 async def change_email(
     body: ChangeEmailIn,
     request: Request,
-    user: UserView = Depends(require_verified),
+    user: UserView = Depends(require_fresh_verified),
     use_case: ChangeEmail = Depends(ProvideInLoop[Container.change_email]),
 ) -> MessageOut:
     """Sends a confirmation link and code to the new address; the account keeps its address until one is
-    used."""
+    used. Needs a fresh sign-in (401 `reauthentication_required` otherwise)."""
     await use_case.execute(EmailChange(user.id, body.new_email, body.password, client_key(request)))
     _ = translator(request)
     return MessageOut(

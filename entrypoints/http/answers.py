@@ -137,9 +137,29 @@ UNAUTHENTICATED = Answer.of(
 DISABLED = Answer.of(403, errors.AccountDisabled(), "The account is disabled")
 NOT_VERIFIED = Answer.of(403, errors.AccountNotVerified(), "The account has not verified its address")
 NOT_ADMIN = Answer.of(403, errors.InsufficientPermissions(), "The caller is not an administrator")
-SIGNED_IN = (UNAUTHENTICATED, DISABLED)  # current_caller
+NOT_ENROLLED = Answer.of(
+    403,
+    errors.MfaEnrollmentRequired(),
+    "The account's role (MFA_REQUIRED_ROLES) needs a second factor it lacks",
+)
+WITHOUT_FACTOR = Answer.of(
+    401,
+    errors.SecondFactorReauthenticationRequired(),
+    "The account's role (MFA_REQUIRED_ROLES) needs the second factor in the sign-in",
+)
+ENROLLING = (UNAUTHENTICATED, DISABLED)  # enrolling_caller
+SIGNED_IN = (*ENROLLING, WITHOUT_FACTOR, NOT_ENROLLED)  # current_caller
 VERIFIED = (*SIGNED_IN, NOT_VERIFIED)  # require_verified
 ADMIN = (*VERIFIED, NOT_ADMIN)  # require_admin
+NOT_FRESH = Answer.of(
+    401,
+    errors.ReauthenticationRequired(),
+    "The sign-in is older than REAUTH_MAX_AGE_SECONDS, or lacks the account's second factor",
+)
+# NOT_FRESH before the role's rule, whose error_code it shares: its example is the one a client meets.
+FRESH = (*ENROLLING, NOT_FRESH, *SIGNED_IN)  # fresh_caller
+FRESH_ENROLLING = (*ENROLLING, NOT_FRESH)  # fresh_enrolling_caller
+FRESH_VERIFIED = (*ENROLLING, NOT_FRESH, *VERIFIED)  # require_fresh_verified
 
 # What a use case refuses.
 BAD_CREDENTIALS = Answer.of(401, errors.InvalidCredentials(), "The address or the password is wrong")
@@ -159,12 +179,6 @@ INVALID_CODE = Answer.of(400, errors.InvalidCode(), "The code is wrong, spent or
 MISMATCH = Answer.of(400, errors.PasswordsMismatch(), "The two new passwords differ")
 WRONG_PASSWORD = Answer.of(400, errors.WrongPassword(), "The current password is wrong")
 NOT_FOUND = Answer.of(404, errors.NotFound(), "Nothing has this id")
-REAUTHENTICATE = Answer.of(
-    401,
-    errors.ReauthenticationRequired(),
-    "The sign-in is not recent enough, or lacks the account's second factor",
-)
-FRESH = (*SIGNED_IN, REAUTHENTICATE)  # fresh_caller
 WRONG_SECOND_FACTOR = Answer.of(400, errors.WrongSecondFactor(), "The code is wrong or was used already")
 SIGN_IN_ENDED = Answer.of(
     400, errors.SecondFactorSignInEnded(), "The mfa_token is unknown, expired, completed or ended"
@@ -173,3 +187,6 @@ NO_PASSKEY_YET = Answer.of(400, errors.MethodNotAvailable(), "A passkey was sent
 TOTP_ON = Answer.of(409, errors.TotpAlreadyEnabled(), "An authenticator app is already turned on")
 TOTP_NOT_STARTED = Answer.of(409, errors.TotpNotStarted(), "No enrolment is waiting to be confirmed")
 NO_FACTOR = Answer.of(409, errors.NoSecondFactor(), "The account has no second factor")
+METHOD_UNAVAILABLE = Answer.of(
+    400, errors.MethodUnavailable(), "The account cannot confirm it is the caller this way"
+)

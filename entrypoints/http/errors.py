@@ -34,6 +34,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.InvalidCode: 400,
     errors.TokenExpired: 400,
     errors.PasswordsMismatch: 400,
+    errors.MfaEnrollmentRequired: 403,
+    errors.MethodUnavailable: 400,
     errors.AccountNotVerified: 403,
     errors.InsufficientPermissions: 403,  # Bookly said 401; the caller is known, just not allowed
     errors.WrongPassword: 400,

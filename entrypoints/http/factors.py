@@ -18,11 +18,12 @@ from application.shared.authenticate import Caller
 from domain.factors import FactorSummary, TotpEnrolment
 from entrypoints.container import Container
 from entrypoints.http.answers import (
+    ENROLLING,
     FRESH,
+    FRESH_ENROLLING,
     JSON_BODY,
     NO_FACTOR,
     NOT_FOUND,
-    SIGNED_IN,
     TOTP_NOT_STARTED,
     TOTP_ON,
     UNAVAILABLE,
@@ -32,7 +33,7 @@ from entrypoints.http.answers import (
 from entrypoints.http.cache_control import no_store
 from entrypoints.http.client_address import session_origin
 from entrypoints.http.injection import ProvideInLoop
-from entrypoints.http.security import current_caller, fresh_caller
+from entrypoints.http.security import enrolling_caller, fresh_caller, fresh_enrolling_caller
 from entrypoints.http.shared import AUTH, Strict, example
 
 router = APIRouter(prefix=f"{AUTH}/mfa", tags=["second factors"])
@@ -86,10 +87,11 @@ class RecoveryCodesOut(BaseModel):
     recovery_codes: list[str] = Field(description="ten codes, each usable once, shown only now")
 
 
-@router.get("", response_model=FactorsOut, responses=answers(SIGNED_IN, UNAVAILABLE))
+# Enrolment stays open to an account whose role needs a factor it has not set up yet (MFA_REQUIRED_ROLES).
+@router.get("", response_model=FactorsOut, responses=answers(ENROLLING, UNAVAILABLE))
 @inject
 async def show_factors(
-    caller: Caller = Depends(current_caller),
+    caller: Caller = Depends(enrolling_caller),
     use_case: ShowFactors = Depends(ProvideInLoop[Container.show_factors]),
 ) -> FactorsOut:
     """Whether an authenticator app is turned on, how many passkeys, and how many recovery codes are unused;
@@ -102,11 +104,11 @@ async def show_factors(
     status_code=status.HTTP_201_CREATED,
     response_model=TotpEnrolmentOut,
     dependencies=[Depends(no_store)],
-    responses=answers(FRESH, TOTP_ON, UNAVAILABLE),
+    responses=answers(FRESH_ENROLLING, TOTP_ON, UNAVAILABLE),
 )
 @inject
 async def start_totp_enrolment(
-    caller: Caller = Depends(fresh_caller),
+    caller: Caller = Depends(fresh_enrolling_caller),
     use_case: StartTotpEnrolment = Depends(ProvideInLoop[Container.start_totp_enrolment]),
 ) -> TotpEnrolmentOut:
     """Starts setting up an authenticator app (SHA-1, 6 digits, 30 s; issuer MAIL_FROM_NAME, account the
@@ -119,13 +121,13 @@ async def start_totp_enrolment(
     "/totp/confirm",
     response_model=RecoveryCodesOut,
     dependencies=[Depends(no_store)],
-    responses=answers(JSON_BODY, SIGNED_IN, WRONG_SECOND_FACTOR, TOTP_ON, TOTP_NOT_STARTED, UNAVAILABLE),
+    responses=answers(JSON_BODY, ENROLLING, WRONG_SECOND_FACTOR, TOTP_ON, TOTP_NOT_STARTED, UNAVAILABLE),
 )
 @inject
 async def confirm_totp(
     body: TotpCodeIn,
     request: Request,
-    caller: Caller = Depends(current_caller),
+    caller: Caller = Depends(enrolling_caller),
     use_case: ConfirmTotp = Depends(ProvideInLoop[Container.confirm_totp]),
 ) -> RecoveryCodesOut:
     """A code of the app turns it on and answers ten recovery codes, shown this once. Every other session

@@ -18,6 +18,7 @@ from application.sessions.login import Credentials, Login
 from application.sessions.login_by_code import LoginByCode
 from application.sessions.login_by_link import LoginByLink
 from application.sessions.logout import Logout
+from application.sessions.reauthenticate import Reauthenticate, Reauthentication
 from application.sessions.refresh_session import RefreshSession
 from application.sessions.request_login_code import RequestLoginCode
 from application.shared.authenticate import Caller
@@ -27,17 +28,20 @@ from entrypoints.container import Container
 from entrypoints.http.answers import (
     BAD_CREDENTIALS,
     DISABLED,
+    ENROLLING,
     INVALID,
     INVALID_CODE,
     INVALID_TOKEN,
     JSON_BODY,
     LIMITED,
+    METHOD_UNAVAILABLE,
     NO_PASSKEY_YET,
     NOT_FOUND,
     SIGN_IN_ENDED,
     SIGNED_IN,
     UNAUTHENTICATED,
     UNAVAILABLE,
+    WRONG_PASSWORD,
     WRONG_SECOND_FACTOR,
     answers,
 )
@@ -45,7 +49,7 @@ from entrypoints.http.cache_control import no_store
 from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.errors import N_, translator
 from entrypoints.http.injection import ProvideInLoop
-from entrypoints.http.security import current_caller
+from entrypoints.http.security import current_caller, enrolling_caller
 from entrypoints.http.shared import (
     AUTH,
     CodeIn,
@@ -105,6 +109,31 @@ class SecondFactorIn(Strict):
         if len(given) != 1:
             raise ValueError(N_("give exactly one of totp_code, recovery_code and passkey"))
         return self
+
+
+class ReauthenticateIn(Strict):
+    """Exactly one of the three: the password, a code of the authenticator app, or a passkey's assertion
+    (its challenge from POST /api/v1/auth/passkeys/authentication/options)."""
+
+    model_config = example(password="correct horse battery")
+
+    password: PasswordField | None = None
+    totp_code: Annotated[str | None, Field(default=None, max_length=12, examples=["123456"])]
+    passkey: dict[str, JsonValue] | None = Field(
+        default=None, description="The AuthenticationResponseJSON of navigator.credentials.get()"
+    )
+
+    @model_validator(mode="after")
+    def one_proof(self) -> ReauthenticateIn:
+        if sum(given is not None for given in (self.password, self.totp_code, self.passkey)) != 1:
+            raise ValueError(N_("Give exactly one of password, totp_code and passkey."))
+        return self
+
+
+class AccessTokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int = Field(description="Seconds the access token is good for")
 
 
 class SessionListOut(BaseModel):
@@ -192,6 +221,36 @@ async def logout(
     return MessageOut(message=_("Logged out."))
 
 
+@router.post(
+    "/reauthenticate",
+    response_model=AccessTokenOut,
+    dependencies=[Depends(no_store)],
+    responses=answers(JSON_BODY, ENROLLING, WRONG_PASSWORD, METHOD_UNAVAILABLE, LIMITED, UNAVAILABLE),
+)
+@inject
+async def reauthenticate(
+    body: ReauthenticateIn,
+    request: Request,
+    caller: Caller = Depends(enrolling_caller),  # how a token gets the mfa its role needs
+    use_case: Reauthenticate = Depends(ProvideInLoop[Container.reauthenticate]),
+) -> AccessTokenOut:
+    """Confirms it is you, for what needs a fresh sign-in (401 `reauthentication_required`): a new access
+    token for this same session, with a fresh `auth_time`, and `mfa` in `amr` once the session holds a
+    password and a second factor. The refresh token stays the same; the session's next refreshes keep the
+    new proof. A wrong password counts as a wrong login does."""
+    done = await use_case.execute(
+        Reauthentication(
+            caller,
+            password=body.password,
+            totp_code=body.totp_code,
+            passkey=body.passkey,
+            client=client_key(request),
+            origin=session_origin(request),
+        )
+    )
+    return AccessTokenOut(access_token=done.access_token, expires_in=int(done.expires_in.total_seconds()))
+
+
 @by_email.post(
     "/login-code/request",
     status_code=status.HTTP_202_ACCEPTED,
@@ -269,11 +328,11 @@ async def end_session(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/logout-all", response_model=MessageOut, responses=answers(SIGNED_IN, UNAVAILABLE))
+@router.post("/logout-all", response_model=MessageOut, responses=answers(ENROLLING, UNAVAILABLE))
 @inject
 async def log_out_everywhere_else(
     request: Request,
-    caller: Caller = Depends(current_caller),
+    caller: Caller = Depends(enrolling_caller),  # ending sessions never needs the factor a role asks for
     use_case: LogOutEverywhereElse = Depends(ProvideInLoop[Container.log_out_everywhere_else]),
 ) -> MessageOut:
     """Every session but this one ends: their refresh tokens at once, their access tokens within their TTL."""

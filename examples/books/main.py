@@ -1,5 +1,6 @@
 """A tiny Bookly books API that trusts Bookly Accounts' access tokens: any verified account lists and adds
-books, an administrator removes them. In memory; configured by the environment:
+books, an administrator who signed in with a second factor in the last ten minutes removes them. In memory;
+configured by the environment:
 
     ACCOUNTS_URL        the accounts service, http://localhost:8000 by default (what `./dev serve` is)
     ACCOUNTS_JWKS_URL   its key set, ACCOUNTS_URL/.well-known/jwks.json by default
@@ -25,7 +26,9 @@ from pydantic import BaseModel, Field
 from bookly_accounts_client import AccessClaims, RoleChecker, TokenVerifier, current_claims, install
 
 any_verified = RoleChecker(["admin", "user"])
-admin_only = RoleChecker(["admin"])
+# Removing is for an administrator whose sign-in used a second factor (403 mfa_required) and is recent
+# (401 reauthentication_required: POST /api/v1/auth/reauthenticate at the accounts service lifts it).
+admin_with_mfa = RoleChecker(["admin"], require_mfa=True, max_auth_age=600)
 
 
 class NewBook(BaseModel):
@@ -72,7 +75,7 @@ def create_app(verifier: TokenVerifier | None = None) -> FastAPI:
         return book
 
     @app.delete("/api/v1/books/{book_id}", status_code=204, response_class=Response)
-    async def remove_book(book_id: uuid.UUID, _: AccessClaims = Depends(admin_only)) -> Response:
+    async def remove_book(book_id: uuid.UUID, _: AccessClaims = Depends(admin_with_mfa)) -> Response:
         if shelf.pop(book_id, None) is None:
             return JSONResponse(
                 {

@@ -335,6 +335,12 @@ async def api(verifier: TokenVerifier) -> Any:
     async def admin(_: AccessClaims = Depends(RoleChecker(["admin"]))) -> dict[str, str]:
         return {"ok": "yes"}
 
+    @app.delete("/admin")
+    async def sensitive(
+        _: AccessClaims = Depends(RoleChecker(["admin"], require_mfa=True, max_auth_age=600)),
+    ) -> dict[str, str]:
+        return {"ok": "yes"}
+
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://books") as client:
         yield client
 
@@ -371,6 +377,44 @@ async def test_the_dependencies_answer_in_booklys_error_shape(
     clock.advance(900)
     expired = await api.get("/me", headers=bearer(token))
     assert expired.status_code == 401 and expired.json()["message"] == "The access token has expired."
+
+
+async def test_role_checker_asks_for_mfa_and_a_recent_sign_in_from_the_claims_alone(
+    api: httpx.AsyncClient, accounts: Accounts, clock: Clock
+) -> None:
+    now = int(clock.now)
+
+    async def delete(**claims: Any) -> httpx.Response:
+        return await api.delete("/admin", headers=bearer(accounts.token(**{"role": "admin", **claims})))
+
+    assert (await delete(amr=["mfa", "otp", "pwd"], auth_time=now)).status_code == 200
+    for claims, status, code in (
+        ({"amr": ["pwd"], "auth_time": now}, 403, "mfa_required"),
+        ({}, 403, "mfa_required"),  # a token from before amr
+        ({"amr": ["mfa", "otp", "pwd"], "auth_time": now - 601}, 401, "reauthentication_required"),
+        ({"amr": ["hwk", "mfa"]}, 401, "reauthentication_required"),  # no auth_time: never recent
+        ({"amr": "mfa", "auth_time": now}, 401, "not_authenticated"),  # not a list: not our token
+        ({"amr": ["mfa"], "auth_time": "now"}, 401, "not_authenticated"),
+        ({"amr": ["mfa"], "auth_time": True}, 401, "not_authenticated"),
+    ):
+        answer = await delete(**claims)
+        assert (answer.status_code, answer.json()["error_code"]) == (status, code), claims
+        assert set(answer.json()) == {"message", "error_code", "resolution"}
+    assert (await delete(role="user", amr=["mfa"], auth_time=now)).json()["error_code"] == (
+        "insufficient_permissions"
+    )
+    # The plain checker asks for neither.
+    plain = await api.get("/admin", headers=bearer(accounts.token(role="admin")))
+    assert plain.status_code == 200
+    with pytest.raises(ValueError):
+        RoleChecker(["admin"], max_auth_age=0)
+
+
+async def test_the_claims_carry_amr_and_auth_time(accounts: Accounts, verifier: TokenVerifier) -> None:
+    claims = await verifier.verify(accounts.token(amr=["otp", "pwd", "mfa"], auth_time=1_799_999_000))
+    assert (claims.amr, claims.auth_time) == (("otp", "pwd", "mfa"), 1_799_999_000)
+    old = await verifier.verify(accounts.token())
+    assert (old.amr, old.auth_time) == ((), None)
 
 
 async def test_with_no_keys_to_verify_with_the_answer_is_503(

@@ -121,7 +121,7 @@ async def serving_over_http(
             async with httpx.AsyncClient(
                 base_url=f"http://127.0.0.1:{port}", timeout=30, headers=API_CLIENT
             ) as client:
-                yield Service(client, smtp, clock, settings)
+                yield Service(client, smtp, clock, settings, container)
         finally:
             server.should_exit = True
             await task

@@ -111,7 +111,12 @@ def test_each_error_answer_has_the_bookly_shape_its_codes_and_retry_after_where_
     admin = document["paths"]["/api/v1/users"]["get"]["responses"]["403"]["content"]["application/json"][
         "examples"
     ]
-    assert set(admin) == {"account_disabled", "account_not_verified", "insufficient_permissions"}
+    assert set(admin) == {
+        "account_disabled",
+        "account_not_verified",
+        "insufficient_permissions",
+        "mfa_enrollment_required",
+    }
 
 
 def test_every_request_body_has_an_example_its_schema_accepts(document: dict[str, Any]) -> None:

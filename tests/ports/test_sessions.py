@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from domain.email import Email
+from domain.factors import Amr, Proof
 from domain.sessions import SpendOutcome
 from domain.suppressions import Suppression, SuppressionSource
 from domain.trail import SessionOrigin
@@ -263,3 +264,30 @@ async def test_prune_deletes_the_oldest_expired_tokens_up_to_the_limit(uow: Any)
         )
         assert await uow.refresh_tokens.prune(NOW + 4 * DAY) == 2  # a spent one too, once expired
         assert await uow.refresh_tokens.prune(NOW + 5 * DAY) == 0
+
+
+async def test_a_sessions_proof_is_renewed_on_its_live_token_only(uow: Any) -> None:
+    user, family, other = new_user(), uuid.uuid4(), uuid.uuid4()
+    first = Proof.of(NOW, Amr.PASSWORD)
+    renewed = Proof.of(NOW + timedelta(hours=1), Amr.PASSWORD, Amr.OTP, Amr.MFA)
+    async with uow:
+        await uow.users.add(user)
+        await uow.refresh_tokens.add("a" * 64, user.id, family, NOW, NOW + DAY, proof=first)
+        await uow.refresh_tokens.spend("a" * 64, NOW + timedelta(minutes=1))
+        await uow.refresh_tokens.add("b" * 64, user.id, family, NOW, NOW + DAY, proof=first)
+        await uow.refresh_tokens.add("c" * 64, user.id, other, NOW, NOW + DAY, proof=first)
+        await uow.commit()
+    async with uow:
+        assert await uow.refresh_tokens.renew_proof(user.id, family, renewed, NOW + timedelta(hours=1))
+        await uow.commit()
+    async with uow:
+        live, spent = await uow.refresh_tokens.get("b" * 64), await uow.refresh_tokens.get("a" * 64)
+        untouched = await uow.refresh_tokens.get("c" * 64)
+        # Another account's id, or a session ended, renews nothing.
+        assert not await uow.refresh_tokens.renew_proof(uuid.uuid4(), family, renewed, NOW)
+        await uow.refresh_tokens.revoke_family(user.id, other, NOW)
+        assert not await uow.refresh_tokens.renew_proof(user.id, other, renewed, NOW)
+        assert not await uow.refresh_tokens.renew_proof(user.id, family, renewed, NOW + 2 * DAY)
+    assert live is not None and live.proof == renewed
+    assert spent is not None and spent.proof == first
+    assert untouched is not None and untouched.proof == first
