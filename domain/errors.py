@@ -142,3 +142,15 @@ class InvalidCursor(DomainError):
     code = "validation_error"
     message = "The cursor is not one this service gave."
     resolution = "Pass the next_cursor of the previous page, or none for the first page."
+
+
+class InvalidPasskey(DomainError):
+    code = "invalid_passkey"
+    message = "This passkey could not be verified."
+    resolution = "Ask for new options and try again with a passkey registered on this account."
+
+
+class PasskeyAlreadyRegistered(DomainError):
+    code = "passkey_exists"
+    message = "This passkey is registered already."
+    resolution = "Use it to sign in, or register another authenticator."

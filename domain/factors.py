@@ -116,6 +116,12 @@ class Passkey:
     last_used_at: datetime | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
 
+    def accepts_counter(self, reported: int) -> bool:
+        """The signature counter rule: an authenticator that always reports 0 (synced passkeys do) is always
+        accepted; once either side is non-zero, the count must move past the stored one, or a copy of the key
+        is signing too."""
+        return (reported == 0 and self.sign_count == 0) or reported > self.sign_count
+
 
 @dataclass(frozen=True, slots=True)
 class PendingSignIn:

@@ -29,6 +29,11 @@ class SecurityEventType(str, enum.Enum):
     ACCOUNT_ENABLED = "account_enabled"
     ROLE_CHANGED = "role_changed"
     ACCOUNT_DELETED = "account_deleted"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_USED = "passkey_used"  # a verified assertion: a sign-in, a second factor or a reauthentication
+    # A validly signed assertion whose counter did not move past the stored one: a copy of the key may exist.
+    PASSKEY_CLONE_DETECTED = "passkey_clone_detected"
 
 
 @dataclass(frozen=True, slots=True)

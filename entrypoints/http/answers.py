@@ -138,6 +138,10 @@ DISABLED = Answer.of(403, errors.AccountDisabled(), "The account is disabled")
 NOT_VERIFIED = Answer.of(403, errors.AccountNotVerified(), "The account has not verified its address")
 NOT_ADMIN = Answer.of(403, errors.InsufficientPermissions(), "The caller is not an administrator")
 SIGNED_IN = (UNAUTHENTICATED, DISABLED)  # current_caller
+REAUTHENTICATE = Answer.of(
+    401, errors.ReauthenticationRequired(), "The sign-in is not recent enough, or lacks the second factor"
+)
+FRESH = (*SIGNED_IN, REAUTHENTICATE)  # fresh_caller
 VERIFIED = (*SIGNED_IN, NOT_VERIFIED)  # require_verified
 ADMIN = (*VERIFIED, NOT_ADMIN)  # require_admin
 
@@ -159,3 +163,10 @@ INVALID_CODE = Answer.of(400, errors.InvalidCode(), "The code is wrong, spent or
 MISMATCH = Answer.of(400, errors.PasswordsMismatch(), "The two new passwords differ")
 WRONG_PASSWORD = Answer.of(400, errors.WrongPassword(), "The current password is wrong")
 NOT_FOUND = Answer.of(404, errors.NotFound(), "Nothing has this id")
+INVALID_PASSKEY = Answer.of(
+    400,
+    errors.InvalidPasskey(),
+    "The passkey response is malformed, unknown, for another origin or RP id, signed wrongly, or its "
+    "challenge is spent or expired",
+)
+PASSKEY_EXISTS = Answer.of(409, errors.PasskeyAlreadyRegistered(), "This credential is registered already")

@@ -21,6 +21,7 @@ from entrypoints.http import (
     keys,
     mail,
     metrics,
+    passkeys,
     password,
     security,
     sessions,
@@ -76,6 +77,7 @@ def create_app(
             keys,
             health,
             metrics,
+            passkeys,
             security,
         ]
     )
@@ -137,6 +139,7 @@ def create_app(
     app.include_router(sessions.router)
     if settings.LOGIN_BY_CODE_ENABLED:
         app.include_router(sessions.by_email)
+    app.include_router(passkeys.router)
     app.include_router(password.router)
     app.include_router(password.browser)
     app.include_router(account.router)

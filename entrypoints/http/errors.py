@@ -43,6 +43,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.LastAdmin: 409,
     errors.InvalidCursor: 422,
     errors.RateLimited: 429,
+    errors.InvalidPasskey: 400,
+    errors.PasskeyAlreadyRegistered: 409,
 }
 
 
