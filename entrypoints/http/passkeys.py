@@ -52,7 +52,7 @@ def _not_blank(value: str | None) -> str | None:
     return name
 
 
-PasskeyName = Annotated[str, LabelField, AfterValidator(_not_blank)]
+PasskeyName = Annotated[LabelField, AfterValidator(_not_blank)]
 
 
 class _WebauthnJson(Strict):
