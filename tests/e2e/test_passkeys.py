@@ -253,3 +253,18 @@ async def test_hostile_bodies_are_refused_with_4xx(service: Service) -> None:
         json={"credential": {**valid, "response": {"clientDataJSON": "e30", "attestationObject": "////"}}},
     )
     assert garbage.status_code == 400 and garbage.json()["error_code"] == "invalid_passkey"
+
+
+async def test_sign_in_options_are_limited_per_client(pg_url: str, smtp_server: SmtpTestServer) -> None:
+    async with running_service(
+        pg_url,
+        smtp_server,
+        WEBAUTHN_RP_ID="localhost",
+        WEBAUTHN_ORIGINS=ORIGIN,
+        RATE_LIMIT_PER_IP_PER_MINUTE=3,
+    ) as service:
+        answers = [
+            (await service.client.post(f"{PASSKEYS}/authentication/options", json={})).status_code
+            for _ in range(7)  # 429 even if a minute's window ends among them
+        ]
+        assert answers[:3] == [200, 200, 200] and 429 in answers
