@@ -354,8 +354,10 @@ class Settings(BaseSettings):
                 "a worker's claim and let another worker send the same message"
             )
         # Checked when either is named: the defaults, both from DOMAIN, agree by construction.
-        named = self.WEBAUTHN_RP_ID or self.WEBAUTHN_ORIGINS
-        if named and (problem := _webauthn_problem(self.webauthn_rp_id, self.webauthn_origins)) is not None:
+        origins = self.WEBAUTHN_ORIGINS or self.webauthn_origins  # as given, before they are normalised
+        if (self.WEBAUTHN_RP_ID or self.WEBAUTHN_ORIGINS) and (
+            problem := _webauthn_problem(self.webauthn_rp_id, origins)
+        ) is not None:
             raise ValueError(problem)
         if "*" in self.CORS_ORIGINS:
             raise ValueError(
@@ -460,7 +462,7 @@ class Settings(BaseSettings):
     def webauthn_origins(self) -> list[str]:
         """The origins passkey ceremonies may come from: the links' own (PUBLIC_SCHEME://DOMAIN) unless
         named."""
-        return self.WEBAUTHN_ORIGINS or [self.public_base_url]
+        return [_as_browsers_write(o) for o in self.WEBAUTHN_ORIGINS] or [self.public_base_url]
 
     @property
     def verify_url_template(self) -> str:
@@ -483,6 +485,22 @@ class Settings(BaseSettings):
         return (
             self.RESET_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/password-reset-confirm/{{token}}"
         )
+
+
+def _as_browsers_write(origin: str) -> str:
+    """An origin as a browser puts it in a ceremony's client data, which is compared as a string: the scheme
+    and host in lower case, no default port (HTTPS://Example.com:443 is https://example.com)."""
+    try:
+        parts = urlsplit(origin)
+        port = parts.port
+    except ValueError:
+        return origin  # refused with its reason by _webauthn_problem
+    if not parts.hostname or parts.scheme.lower() not in ("http", "https"):
+        return origin
+    scheme = parts.scheme.lower()
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != default else "")
 
 
 def _webauthn_problem(rp_id: str, origins: list[str]) -> str | None:

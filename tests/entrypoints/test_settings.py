@@ -95,10 +95,15 @@ def test_passkeys_default_to_the_links_domain_and_origin() -> None:
     assert public.webauthn_rp_name == "Bookly"
     named = settings(
         WEBAUTHN_RP_ID="example.com",
-        WEBAUTHN_ORIGINS="https://example.com, https://app.example.com/",
+        WEBAUTHN_ORIGINS="https://example.com, https://app.example.com/, HTTPS://Shop.Example.com:443",
         WEBAUTHN_RP_NAME="Books",
     )
-    assert named.webauthn_origins == ["https://example.com", "https://app.example.com"]
+    # as a browser writes them in the client data, which is compared as a string
+    assert named.webauthn_origins == [
+        "https://example.com",
+        "https://app.example.com",
+        "https://shop.example.com",
+    ]
     assert (named.webauthn_rp_id, named.webauthn_rp_name) == ("example.com", "Books")
 
 

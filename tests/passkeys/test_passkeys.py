@@ -267,3 +267,18 @@ async def test_housekeeping_prunes_expired_challenges_only(world: World) -> None
     await world.housekeeping().execute()
     [(purpose, _, _)] = world.uow.store.webauthn_challenges.values()
     assert purpose == "authentication"
+
+
+async def test_a_forged_assertion_with_a_low_counter_is_refused_but_is_no_clone(world: World) -> None:
+    # py_webauthn judges the counter before the signature: the rule is applied after it, so a response
+    # anyone could make from a credential id (a bad signature, a low count) is no sign of a copied key.
+    ada = await account(world)
+    authenticator = SoftAuthenticator()
+    await register(world, ada, authenticator)
+    await sign_in(world, authenticator, sign_count=9)
+    options = await world.start_passkey_sign_in().execute("")
+    forged = authenticator.assertion(options, origin=ORIGIN, sign_count=1)
+    forged["response"]["signature"] = forged["response"]["signature"][::-1]
+    with pytest.raises(InvalidPasskey):
+        await world.sign_in_with_passkey().execute(PasskeySignIn(forged))
+    assert SecurityEventType.PASSKEY_CLONE_DETECTED not in trail(world)
