@@ -1,9 +1,10 @@
-"""Passkeys end to end on PostgreSQL, with a software authenticator making real WebAuthn responses:
+"""Passkeys end to end on PostgreSQL (and SQLite), with a software authenticator making real WebAuthn responses:
 registering, the list, renaming and removing, signing in without a password, and what is refused (another
 origin or RP id, a replayed challenge, a counter that goes backwards, hostile bodies)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import AsyncIterator
@@ -21,9 +22,9 @@ ONE_PASSWORD = "bada5566-a7aa-401f-bd96-45619a55120d"
 
 
 @pytest.fixture
-async def service(pg_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[Service]:
+async def service(database_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[Service]:
     async with running_service(
-        pg_url, smtp_server, WEBAUTHN_RP_ID="localhost", WEBAUTHN_ORIGINS=ORIGIN
+        database_url, smtp_server, WEBAUTHN_RP_ID="localhost", WEBAUTHN_ORIGINS=ORIGIN
     ) as service:
         yield service
 
@@ -181,6 +182,20 @@ async def test_a_replayed_assertion_is_refused(service: Service) -> None:
     assert first.status_code == 200
     again = await service.client.post(f"{PASSKEYS}/authentication", json={"credential": credential})
     assert again.status_code == 400 and again.json()["error_code"] == "invalid_passkey"
+
+
+async def test_ten_submissions_of_one_assertion_at_once_sign_in_once(service: Service) -> None:
+    password = await signed_up(service)
+    authenticator = SoftAuthenticator(always_zero=True)  # nothing but the challenge stops a replay
+    await register(service, password, authenticator)
+    credential = await assertion(service, authenticator)
+    answers = await asyncio.gather(
+        *(
+            service.client.post(f"{PASSKEYS}/authentication", json={"credential": credential})
+            for _ in range(10)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [200] + [400] * 9
 
 
 async def test_a_counter_going_backwards_is_refused_and_in_the_trail(service: Service) -> None:
