@@ -16,7 +16,7 @@ from application.ports.unit_of_work import (
     Transaction,
 )
 from application.shared.account_emails import AccountEmails
-from domain.errors import InvalidPasskey, NotAuthenticated, PasskeyAlreadyRegistered
+from domain.errors import AccountNotVerified, InvalidPasskey, NotAuthenticated, PasskeyAlreadyRegistered
 from domain.factors import Passkey
 from domain.passkeys import ChallengePurpose, PasskeyView, name_for
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
@@ -77,6 +77,8 @@ class RegisterPasskey:
             user = await uow.users.get(request.user_id)
             if user is None:
                 raise NotAuthenticated()
+            if not user.is_verified:  # as for the options: an unproven account adds no passkey
+                raise AccountNotVerified()
             if not await uow.passkeys.add(passkey):
                 raise PasskeyAlreadyRegistered()
             await uow.security_events.add(

@@ -6,7 +6,7 @@ from typing import Any, Protocol
 from application.ports.clock import Clock
 from application.ports.passkeys import PasskeyCeremony
 from application.ports.unit_of_work import HasPasskeys, HasUsers, HasWebauthnChallenges, Transaction
-from domain.errors import NotAuthenticated
+from domain.errors import AccountNotVerified, NotAuthenticated
 from domain.passkeys import ChallengePurpose, WebauthnChallenge
 
 
@@ -28,6 +28,10 @@ class StartPasskeyRegistration:
             user = await uow.users.get(user_id)
             if user is None:
                 raise NotAuthenticated()
+            if not user.is_verified:
+                # Whoever signed up first with someone else's address must not leave a passkey behind for
+                # when its owner proves the address (an account pre-hijack): only a proven owner adds one.
+                raise AccountNotVerified()
             existing = await uow.passkeys.of_account(user_id)
             await uow.webauthn_challenges.add(
                 WebauthnChallenge.issue(challenge, ChallengePurpose.REGISTRATION, self._clock.now(), user_id)

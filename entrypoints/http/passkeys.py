@@ -29,6 +29,7 @@ from entrypoints.http.answers import (
     JSON_BODY,
     LIMITED,
     NOT_FOUND,
+    NOT_VERIFIED,
     PASSKEY_EXISTS,
     SIGNED_IN,
     UNAVAILABLE,
@@ -160,7 +161,7 @@ Options = dict[str, JsonValue]
     "/registration/options",
     response_model=Options,
     dependencies=[Depends(no_store)],
-    responses=answers(FRESH, UNAVAILABLE),
+    responses=answers(FRESH, NOT_VERIFIED, UNAVAILABLE),
 )
 @inject
 async def registration_options(
@@ -169,7 +170,8 @@ async def registration_options(
 ) -> dict[str, Any]:
     """The creation options for a new passkey of the account (PublicKeyCredentialCreationOptionsJSON; a
     body, if any, is not read): a challenge good for one registration within 5 minutes, the account's
-    passkeys in excludeCredentials. Needs a fresh sign-in (REAUTH_MAX_AGE_SECONDS)."""
+    passkeys in excludeCredentials. Needs a fresh sign-in (REAUTH_MAX_AGE_SECONDS) and a verified address
+    (403 account_not_verified)."""
     return await use_case.execute(caller.user.id)
 
 
@@ -177,7 +179,7 @@ async def registration_options(
     "/registration",
     status_code=status.HTTP_201_CREATED,
     response_model=PasskeyOut,
-    responses=answers(JSON_BODY, FRESH, INVALID_PASSKEY, PASSKEY_EXISTS, UNAVAILABLE),
+    responses=answers(JSON_BODY, FRESH, NOT_VERIFIED, INVALID_PASSKEY, PASSKEY_EXISTS, UNAVAILABLE),
 )
 @inject
 async def register(

@@ -11,7 +11,13 @@ import pytest
 
 from application.passkeys.register_passkey import PasskeyRegistration
 from application.passkeys.sign_in_with_passkey import PasskeySignIn
-from domain.errors import AccountDisabled, InvalidPasskey, NotFound, PasskeyAlreadyRegistered
+from domain.errors import (
+    AccountDisabled,
+    AccountNotVerified,
+    InvalidPasskey,
+    NotFound,
+    PasskeyAlreadyRegistered,
+)
 from domain.factors import Amr
 from domain.passkeys import PasskeyView
 from domain.trail import SecurityEventType
@@ -28,8 +34,13 @@ async def world() -> World:
     return World()
 
 
-async def account(world: World, email: str = "ada@example.com") -> uuid.UUID:
-    return (await world.sign_up(email)).id
+async def account(world: World, email: str = "ada@example.com", verified: bool = True) -> uuid.UUID:
+    user_id = (await world.sign_up(email)).id
+    if verified:
+        user = await world.account(email)
+        user.verify_email(user.email)
+        await world.save(user)
+    return user_id
 
 
 async def register(
@@ -282,3 +293,19 @@ async def test_a_forged_assertion_with_a_low_counter_is_refused_but_is_no_clone(
     with pytest.raises(InvalidPasskey):
         await world.sign_in_with_passkey().execute(PasskeySignIn(forged))
     assert SecurityEventType.PASSKEY_CLONE_DETECTED not in trail(world)
+
+
+async def test_an_unverified_account_adds_no_passkey(world: World) -> None:
+    # Someone who signed up with another's address must leave no way in for when its owner proves it.
+    eve = await account(world, "ada@example.com", verified=False)
+    with pytest.raises(AccountNotVerified):
+        await world.start_passkey_registration().execute(eve)
+    user = await world.account("ada@example.com")
+    user.verify_email(user.email)
+    await world.save(user)
+    options = await world.start_passkey_registration().execute(eve)
+    credential = SoftAuthenticator().register(options, origin=ORIGIN)
+    user.is_verified = False
+    await world.save(user)
+    with pytest.raises(AccountNotVerified):
+        await world.register_passkey().execute(PasskeyRegistration(eve, credential))
