@@ -192,5 +192,17 @@ class NoSecondFactor(DomainError):
 
 class MethodNotAvailable(DomainError):
     code = "method_not_available"
-    message = "This way of completing a sign-in is not available yet."
-    resolution = "Use a code of your authenticator app or a recovery code."
+    message = "This sign-in cannot be completed this way."
+    resolution = "Use one of the methods the sign-in answered in `methods`."
+
+
+class InvalidPasskey(DomainError):
+    code = "invalid_passkey"
+    message = "This passkey could not be verified."
+    resolution = "Ask for new options and try again with a passkey registered on this account."
+
+
+class PasskeyAlreadyRegistered(DomainError):
+    code = "passkey_exists"
+    message = "This passkey is registered already."
+    resolution = "Use it to sign in, or register another authenticator."

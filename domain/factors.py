@@ -96,6 +96,17 @@ class FactorSummary:
         """A confirmed factor: every sign-in of the account needs it."""
         return self.totp or self.passkeys > 0
 
+    def still_needed(self, proof: Proof | None) -> list[Method]:
+        """The methods a sign-in with `proof` must still complete with before it gets tokens; none when it
+        may have them. The rule every sign-in goes through: an account with a confirmed factor needs `mfa`.
+        A passkey without user verification is itself the factor of an account with passkeys only; with an
+        authenticator app too, the app (or a recovery code) completes it."""
+        if not self.enabled or (proof is not None and proof.multi_factor):
+            return []
+        if proof is not None and Amr.HARDWARE_KEY in proof.amr:
+            return [m for m in self.methods if m is not Method.PASSKEY] if self.totp else []
+        return self.methods
+
 
 @dataclass(slots=True)
 class TotpFactor:
@@ -132,6 +143,12 @@ class Passkey:
     transports: tuple[str, ...] = ()
     last_used_at: datetime | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
+
+    def accepts_counter(self, reported: int) -> bool:
+        """The signature counter rule: an authenticator that always reports 0 (synced passkeys do) is always
+        accepted; once either side is non-zero, the count must move past the stored one, or a copy of the key
+        is signing too."""
+        return (reported == 0 and self.sign_count == 0) or reported > self.sign_count
 
 
 @dataclass(frozen=True, slots=True)

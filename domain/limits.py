@@ -26,6 +26,7 @@ class Rule(str, enum.Enum):
     # 429, and a code and a password are different secrets, each guessed at its own budget.
     CODE_FAILURES = "code-failures"
     LOGIN_CODE_REQUESTS_PER_CLIENT = "login-code-request"
+    PASSKEY_CHALLENGES_PER_CLIENT = "passkey-challenges"  # sign-in options: each stores a challenge
 
 
 @dataclass(frozen=True, slots=True)

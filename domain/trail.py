@@ -37,6 +37,11 @@ class SecurityEventType(str, enum.Enum):
     MFA_RESET = "mfa_reset"  # every factor removed by an administrator (actor_id) or the command line
     REAUTHENTICATED = "reauthenticated"  # a session's sign-in confirmed again; the detail says how
     REAUTHENTICATION_FAILED = "reauthentication_failed"  # the detail says what was wrong
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
+    PASSKEY_USED = "passkey_used"  # a verified assertion: a sign-in, a second factor or a reauthentication
+    # A validly signed assertion whose counter did not move past the stored one: a copy of the key may exist.
+    PASSKEY_CLONE_DETECTED = "passkey_clone_detected"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from adapters.crypto.sealed_secrets import AesGcmSealer
 from adapters.crypto.signing_keys import KeyBox, KeyRing
 from adapters.crypto.tokens import ItsdangerousTokenService
 from adapters.crypto.totp import PyotpAuthenticator
+from adapters.crypto.webauthn import PyWebauthnCeremony
 from adapters.i18n.catalogs import Catalogs
 from adapters.mail.console import ConsoleMailSender
 from adapters.mail.file import FileMailSender
@@ -71,6 +72,13 @@ from application.mail.process_email_requests import ProcessEmailRequests
 from application.mail.record_bounce import RecordBounce
 from application.mail.revive_dead_messages import ReviveDeadMessages
 from application.operations.housekeeping import Housekeeping
+from application.passkeys.list_passkeys import ListPasskeys
+from application.passkeys.register_passkey import RegisterPasskey
+from application.passkeys.remove_passkey import RemovePasskey
+from application.passkeys.rename_passkey import RenamePasskey
+from application.passkeys.sign_in_with_passkey import SignInWithPasskey
+from application.passkeys.start_passkey_sign_in import StartPasskeySignIn
+from application.passkeys.start_registration import StartPasskeyRegistration
 from application.password.change_password import ChangePassword
 from application.password.check_reset_link import CheckResetLink
 from application.password.confirm_reset import ConfirmReset
@@ -95,6 +103,7 @@ from application.shared.config import DeliveryPolicy, Links, TokenLifetimes
 from application.shared.current_password import CurrentPassword
 from application.shared.cursors import PageCursors
 from application.shared.fresh_sign_in import FreshSignIn
+from application.shared.passkey_assertion import PasskeyAssertion
 from application.shared.session_issuer import SessionIssuer
 from application.shared.totp_check import TotpCheck
 from application.signup.register_user import RegisterUser
@@ -144,6 +153,7 @@ def _limits(s: Settings) -> Limits:
         Rule.ACCOUNT_CHANGES_PER_CLIENT: per_client,
         Rule.CODE_GUESSES_PER_CLIENT: per_client,
         Rule.LOGIN_CODE_REQUESTS_PER_CLIENT: per_client,
+        Rule.PASSKEY_CHALLENGES_PER_CLIENT: per_client,
         Rule.PASSWORD_GUESSES: RateLimit(
             s.LOGIN_FAILURES_PER_ACCOUNT, timedelta(seconds=s.LOGIN_FAILURE_WINDOW_SECONDS)
         ),
@@ -471,6 +481,29 @@ class Container(containers.DeclarativeContainer):
     confirm_email_change = providers.Factory(
         ConfirmEmailChange, uow=uow, tokens=tokens, lifetimes=lifetimes, clock=clock
     )
+    # Passkeys: py_webauthn for this service's relying party (WEBAUTHN_RP_ID, _RP_NAME, _ORIGINS).
+    passkey_ceremony = providers.Singleton(
+        PyWebauthnCeremony,
+        rp_id=settings.provided.webauthn_rp_id,
+        rp_name=settings.provided.webauthn_rp_name,
+        origins=settings.provided.webauthn_origins,
+    )
+    passkey_assertion = providers.Factory(PasskeyAssertion, uow=uow, ceremony=passkey_ceremony, clock=clock)
+    start_passkey_registration = providers.Factory(
+        StartPasskeyRegistration, uow=uow, ceremony=passkey_ceremony, clock=clock
+    )
+    register_passkey = providers.Factory(
+        RegisterPasskey, uow=uow, ceremony=passkey_ceremony, emails=emails, clock=clock
+    )
+    list_passkeys = providers.Factory(ListPasskeys, uow=uow)
+    rename_passkey = providers.Factory(RenamePasskey, uow=uow)
+    remove_passkey = providers.Factory(RemovePasskey, uow=uow, emails=emails, clock=clock)
+    start_passkey_sign_in = providers.Factory(
+        StartPasskeySignIn, uow=uow, ceremony=passkey_ceremony, clock=clock
+    )
+    sign_in_with_passkey = providers.Factory(
+        SignInWithPasskey, uow=uow, assertion=passkey_assertion, sessions=sessions, clock=clock
+    )
     list_users = providers.Factory(ListUsers, uow=uow, cursors=page_cursors)
     send_mail = providers.Factory(SendMail, uow=uow, emails=emails)
     create_admin = providers.Factory(
@@ -535,13 +568,20 @@ class Container(containers.DeclarativeContainer):
         RegenerateRecoveryCodes, uow=uow, emails=emails, clock=clock
     )
     complete_second_factor = providers.Factory(
-        CompleteSecondFactor, uow=uow, sessions=sessions, check=totp_check, emails=emails, clock=clock
+        CompleteSecondFactor,
+        uow=uow,
+        sessions=sessions,
+        check=totp_check,
+        assertion=passkey_assertion,
+        emails=emails,
+        clock=clock,
     )
     reauthenticate = providers.Factory(
         Reauthenticate,
         uow=uow,
         current_password=current_password,
         totp=totp_check,
+        assertion=passkey_assertion,
         access_tokens=access_tokens,
         clock=clock,
         lifetimes=lifetimes,

@@ -8,6 +8,7 @@ import json
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -140,6 +141,11 @@ class Settings(BaseSettings):
     LOGIN_BY_CODE_ENABLED: bool = True
     LOGIN_LINK_URL_TEMPLATE: str | None = None
     LOGIN_CODE_TTL_SECONDS: int = Field(900, gt=0)
+    # Passkeys (WebAuthn). The relying party's id: the host of DOMAIN (or a parent domain of every origin);
+    # its name, shown by authenticators; the origins (scheme://host[:port]) a ceremony may come from.
+    WEBAUTHN_RP_ID: str | None = None
+    WEBAUTHN_RP_NAME: str | None = None
+    WEBAUTHN_ORIGINS: Annotated[list[str], NoDecode] = []
 
     RATE_LIMIT_PER_IP_PER_MINUTE: int = Field(30, ge=1)
     EMAILS_PER_ADDRESS_PER_HOUR: int = Field(5, ge=1)
@@ -205,7 +211,7 @@ class Settings(BaseSettings):
     PASSWORD_HASH_PARALLELISM: int = Field(1, ge=1)
     PASSWORD_HASH_THREADS: int | None = Field(None, ge=1)
 
-    @field_validator("CORS_ORIGINS", mode="before")
+    @field_validator("CORS_ORIGINS", "WEBAUTHN_ORIGINS", mode="before")
     @classmethod
     def _origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -359,6 +365,12 @@ class Settings(BaseSettings):
                 "OUTBOX_LEASE_SECONDS is under 2 x MAIL_TIMEOUT_SECONDS: one slow send could outlast "
                 "a worker's claim and let another worker send the same message"
             )
+        # Checked when either is named: the defaults, both from DOMAIN, agree by construction.
+        origins = self.WEBAUTHN_ORIGINS or self.webauthn_origins  # as given, before they are normalised
+        if (self.WEBAUTHN_RP_ID or self.WEBAUTHN_ORIGINS) and (
+            problem := _webauthn_problem(self.webauthn_rp_id, origins)
+        ) is not None:
+            raise ValueError(problem)
         if "*" in self.CORS_ORIGINS:
             raise ValueError(
                 "CORS_ORIGINS is '*': name the origins of your front ends; any origin together "
@@ -449,6 +461,22 @@ class Settings(BaseSettings):
         return f"{self.PUBLIC_SCHEME}://{self.DOMAIN or 'localhost:8000'}"
 
     @property
+    def webauthn_rp_id(self) -> str:
+        if self.WEBAUTHN_RP_ID:
+            return self.WEBAUTHN_RP_ID
+        return (urlsplit(f"//{self.DOMAIN}").hostname if self.DOMAIN else None) or "localhost"
+
+    @property
+    def webauthn_rp_name(self) -> str:
+        return self.WEBAUTHN_RP_NAME or self.MAIL_FROM_NAME
+
+    @property
+    def webauthn_origins(self) -> list[str]:
+        """The origins passkey ceremonies may come from: the links' own (PUBLIC_SCHEME://DOMAIN) unless
+        named."""
+        return [_as_browsers_write(o) for o in self.WEBAUTHN_ORIGINS] or [self.public_base_url]
+
+    @property
     def verify_url_template(self) -> str:
         return self.VERIFY_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/verify/{{token}}"
 
@@ -469,6 +497,60 @@ class Settings(BaseSettings):
         return (
             self.RESET_URL_TEMPLATE or f"{self.public_base_url}/api/v1/auth/password-reset-confirm/{{token}}"
         )
+
+
+def _as_browsers_write(origin: str) -> str:
+    """An origin as a browser puts it in a ceremony's client data, which is compared as a string: the scheme
+    and host in lower case, no default port (HTTPS://Example.com:443 is https://example.com)."""
+    try:
+        parts = urlsplit(origin)
+        port = parts.port
+    except ValueError:
+        return origin  # refused with its reason by _webauthn_problem
+    if not parts.hostname or parts.scheme.lower() not in ("http", "https"):
+        return origin
+    scheme = parts.scheme.lower()
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    default = {"http": 80, "https": 443}[scheme]
+    return f"{scheme}://{host}" + (f":{port}" if port is not None and port != default else "")
+
+
+def _webauthn_problem(rp_id: str, origins: list[str]) -> str | None:
+    """Why passkeys could not work with these settings, or None: browsers hold a ceremony only on an origin
+    whose host is the RP id or below it."""
+    if rp_id != rp_id.strip().lower() or not rp_id or any(c in rp_id for c in ":/@[] "):
+        return (
+            f"WEBAUTHN_RP_ID {rp_id!r} is not a domain name: give a host such as example.com, "
+            "no scheme or port"
+        )
+    if "." not in rp_id and rp_id != "localhost":
+        return f"WEBAUTHN_RP_ID {rp_id!r} is a top-level domain: give the site's domain, such as example.com"
+    for origin in origins:
+        try:
+            parts = urlsplit(origin)
+            parts.port  # noqa: B018  (raises on a port that is no number)
+        except ValueError:
+            parts = None
+        if (
+            parts is None
+            or parts.scheme not in ("https", "http")
+            or not parts.hostname
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+        ):
+            return (
+                f"WEBAUTHN_ORIGINS names {origin!r}, which is not an origin: "
+                "write scheme://host[:port], such as https://accounts.example.com"
+            )
+        host = parts.hostname
+        if host != rp_id and not host.endswith("." + rp_id):
+            return (
+                f"WEBAUTHN_RP_ID {rp_id!r} is not the host of the origin {origin!r} nor a parent domain of "
+                "it, so no browser would use a passkey there: set WEBAUTHN_RP_ID to that host (or its domain)"
+            )
+    return None
 
 
 def _host_and_port(spec: str | None) -> tuple[str, int] | None:

@@ -24,6 +24,7 @@ from domain.events import AccountEvent
 from domain.factors import FactorListing, FactorSummary, Method, Passkey, PendingSignIn, Proof, TotpFactor
 from domain.limits import Limits, RateLimit, Rule
 from domain.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
+from domain.passkeys import ChallengePurpose, WebauthnChallenge
 from domain.sessions import AccessClaims, RefreshTokenRecord, Spend, SpendOutcome
 from domain.suppressions import Suppression
 from domain.trail import EventPosition, SecurityEvent, SessionOrigin
@@ -760,6 +761,75 @@ class FakePendingSignIns:
         return len(gone)
 
 
+class FakePasskeys:
+    def __init__(self, passkeys: dict[uuid.UUID, Passkey]) -> None:
+        self.passkeys = passkeys
+
+    async def add(self, passkey: Passkey) -> bool:
+        if any(p.credential_id == passkey.credential_id for p in self.passkeys.values()):
+            return False
+        self.passkeys[passkey.id] = passkey
+        return True
+
+    async def of_account(self, user_id: uuid.UUID) -> Sequence[Passkey]:
+        mine = (p for p in self.passkeys.values() if p.user_id == user_id)
+        return sorted(mine, key=lambda p: (p.created_at, p.id))
+
+    async def get(self, user_id: uuid.UUID, passkey_id: uuid.UUID) -> Passkey | None:
+        found = self.passkeys.get(passkey_id)
+        return found if found is not None and found.user_id == user_id else None
+
+    async def by_credential_id(self, credential_id: bytes) -> Passkey | None:
+        return next((p for p in self.passkeys.values() if p.credential_id == credential_id), None)
+
+    async def rename(self, user_id: uuid.UUID, passkey_id: uuid.UUID, name: str) -> Passkey | None:
+        if await self.get(user_id, passkey_id) is None:
+            return None
+        self.passkeys[passkey_id] = replace(self.passkeys[passkey_id], name=name)
+        return self.passkeys[passkey_id]
+
+    async def remove(self, user_id: uuid.UUID, passkey_id: uuid.UUID) -> Passkey | None:
+        if await self.get(user_id, passkey_id) is None:
+            return None
+        return self.passkeys.pop(passkey_id)
+
+    async def record_use(
+        self, passkey_id: uuid.UUID, *, seen_count: int, sign_count: int, backed_up: bool, when: datetime
+    ) -> bool:
+        found = self.passkeys.get(passkey_id)
+        if found is None or found.sign_count != seen_count:
+            return False
+        self.passkeys[passkey_id] = replace(
+            found, sign_count=sign_count, backed_up=backed_up, last_used_at=when
+        )
+        return True
+
+
+class FakeWebauthnChallenges:
+    def __init__(self, challenges: dict[str, tuple[str, uuid.UUID | None, datetime]]) -> None:
+        self.challenges = challenges
+
+    async def add(self, challenge: WebauthnChallenge) -> None:
+        self.challenges[challenge.challenge] = (
+            challenge.purpose.value,
+            challenge.user_id,
+            challenge.expires_at,
+        )
+
+    async def take(self, challenge: str) -> WebauthnChallenge | None:
+        found = self.challenges.pop(challenge, None)
+        if found is None:
+            return None
+        purpose, user_id, expires_at = found
+        return WebauthnChallenge(challenge, ChallengePurpose(purpose), user_id, expires_at)
+
+    async def prune(self, before: datetime, limit: int = 1000) -> int:
+        old = sorted((at, c) for c, (_, _, at) in self.challenges.items() if at < before)[:limit]
+        for _, challenge in old:
+            del self.challenges[challenge]
+        return len(old)
+
+
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy back, leaving without it drops it."""
 
@@ -806,6 +876,8 @@ class FakeUnitOfWork:
         self.webhook_deliveries = FakeWebhookDeliveries(self._work.webhook_deliveries)
         self.factors = FakeFactors(self._work)
         self.pending_sign_ins = FakePendingSignIns(self._work.pending_sign_ins)
+        self.passkeys = FakePasskeys(self._work.passkeys)
+        self.webauthn_challenges = FakeWebauthnChallenges(self._work.webauthn_challenges)
 
     async def __aexit__(self, *exc: object) -> None:
         del self._work

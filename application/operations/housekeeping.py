@@ -14,6 +14,7 @@ from application.ports.unit_of_work import (
     HasRateLimits,
     HasRefreshTokens,
     HasSecurityEvents,
+    HasWebauthnChallenges,
     HasWebhookDeliveries,
     Transaction,
 )
@@ -30,6 +31,7 @@ class _Work(
     HasBounceReceipts,
     HasWebhookDeliveries,
     HasPendingSignIns,
+    HasWebauthnChallenges,
     Protocol,
 ): ...
 
@@ -46,8 +48,8 @@ class Housekeeping:
     transaction of its own, so no run holds a table long or keeps mail waiting: rate-limit windows past
     their time, quiet runs of wrong codes at addresses with no account, answered email requests, refresh
     tokens past their expiry, audit-trail entries, sent, dead, suppressed and cancelled messages and
-    deliveries past their retention, and the ids of bounce reports no longer replayable. Pending ones never
-    go.
+    deliveries past their retention, the ids of bounce reports no longer replayable, and expired passkey
+    challenges. Pending ones never go.
 
     A run deletes one batch of each; the worker runs it again while it finds any."""
 
@@ -112,6 +114,12 @@ class Housekeeping:
                 "pending_sign_ins",
                 timedelta(0),
                 lambda uow, before, n: uow.pending_sign_ins.prune(before, n),
+            ),
+            # Passkey challenges never answered: dead once expired (an answered one is gone already).
+            (
+                "webauthn_challenges",
+                timedelta(0),
+                lambda uow, before, n: uow.webauthn_challenges.prune(before, n),
             ),
         ]
 

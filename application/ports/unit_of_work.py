@@ -12,6 +12,7 @@ from application.ports.events import EventOutbox
 from application.ports.factors import FactorRepository, PendingSignIns
 from application.ports.limits import RateLimitCounters, Throttle
 from application.ports.mail import Outbox
+from application.ports.passkeys import PasskeyRepository, WebauthnChallenges
 from application.ports.requests import EmailRequests
 from application.ports.sessions import RefreshTokenRepository
 from application.ports.suppressions import BounceReceipts, Suppressions
@@ -108,6 +109,16 @@ class HasPendingSignIns(Protocol):
     def pending_sign_ins(self) -> PendingSignIns: ...
 
 
+class HasPasskeys(Protocol):
+    @property
+    def passkeys(self) -> PasskeyRepository: ...
+
+
+class HasWebauthnChallenges(Protocol):
+    @property
+    def webauthn_challenges(self) -> WebauthnChallenges: ...
+
+
 class UnitOfWork(
     Transaction,
     HasUsers,
@@ -126,6 +137,8 @@ class UnitOfWork(
     HasWebhookDeliveries,
     HasFactors,
     HasPendingSignIns,
+    HasPasskeys,
+    HasWebauthnChallenges,
     Protocol,
 ):
     """The whole unit of work the adapters implement: one transaction over every repository."""

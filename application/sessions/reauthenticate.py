@@ -18,8 +18,16 @@ from application.ports.unit_of_work import (
 from application.shared.authenticate import Caller
 from application.shared.config import TokenLifetimes
 from application.shared.current_password import CurrentPassword
+from application.shared.passkey_assertion import PasskeyAssertion
 from application.shared.totp_check import TotpCheck
-from domain.errors import InvalidCode, MethodUnavailable, NotAuthenticated, WrongPassword, WrongSecondFactor
+from domain.errors import (
+    InvalidCode,
+    InvalidPasskey,
+    MethodUnavailable,
+    NotAuthenticated,
+    WrongPassword,
+    WrongSecondFactor,
+)
 from domain.factors import Amr, Proof
 from domain.limits import Rule
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
@@ -66,6 +74,7 @@ class Reauthenticate:
         uow: _Work,
         current_password: CurrentPassword,
         totp: TotpCheck,
+        assertion: PasskeyAssertion,
         access_tokens: AccessTokenService,
         clock: Clock,
         lifetimes: TokenLifetimes,
@@ -73,6 +82,7 @@ class Reauthenticate:
         self._uow = uow
         self._current_password = current_password
         self._totp = totp
+        self._assertion = assertion
         self._access_tokens = access_tokens
         self._clock = clock
         self._ttl = lifetimes.access
@@ -81,7 +91,7 @@ class Reauthenticate:
         caller = asked.caller
         try:
             proved = await self._proved(asked)
-        except (WrongPassword, InvalidCode) as failure:
+        except (WrongPassword, InvalidCode, InvalidPasskey) as failure:
             await self._record_failure(asked, failure)
             raise
         now = self._clock.now()
@@ -119,9 +129,10 @@ class Reauthenticate:
         if asked.totp_code is not None:
             await self._confirm_totp(asked, asked.totp_code)
             return _Proved(Amr.OTP, "totp")
-        # Wired when application/shared/passkey_assertion.py lands: the assertion verified against its
-        # challenge, as the caller's own passkey -> _Proved(Amr.HARDWARE_KEY, "passkey", user_verified=...).
-        raise MethodUnavailable()
+        verified = await self._assertion.verify(
+            asked.passkey or {}, origin=asked.origin, expected_user=asked.caller.user.id
+        )
+        return _Proved(Amr.HARDWARE_KEY, "passkey", user_verified=verified.user_verified)
 
     async def _confirm_totp(self, asked: Reauthentication, code: str) -> None:
         """A code of the caller's app, its time step spent; each try counted as a password guess is (per
@@ -148,7 +159,13 @@ class Reauthenticate:
                     SecurityEventType.REAUTHENTICATION_FAILED,
                     asked.caller.user.id,
                     self._clock.now(),
-                    detail="wrong_password" if isinstance(failure, WrongPassword) else "wrong_code",
+                    detail=_failure_word(failure),
                 )
             )
             await uow.commit()
+
+
+def _failure_word(failure: Exception) -> str:
+    if isinstance(failure, WrongPassword):
+        return "wrong_password"
+    return "wrong_passkey" if isinstance(failure, InvalidPasskey) else "wrong_code"

@@ -127,6 +127,16 @@ class AccountEmails:
             self._to_account(user, template, changed_at=when, forgot_password=self._links.forgot_password)
         )
 
+    async def send_passkey_changed(
+        self, uow: HasOutbox, user: User, template: str, passkey: str, when: datetime
+    ) -> None:
+        """`passkey_added` or `passkey_removed`: a notice to the owner, with no live token."""
+        await uow.outbox.add(
+            self._to_account(
+                user, template, passkey=passkey, changed_at=when, forgot_password=self._links.forgot_password
+            )
+        )
+
     async def send_account_deleted(self, uow: HasOutbox, user: User) -> None:
         await uow.outbox.add(self.custom(str(user.email), "account_deleted", user.locale))
 

@@ -92,8 +92,8 @@ class SessionIssuer:
         """
         now = self._clock.now()
         if continuing is None and (proof is None or not proof.multi_factor):
-            summary = await uow.factors.summary(user.id)
-            if summary.enabled:
+            needed = (await uow.factors.summary(user.id)).still_needed(proof)
+            if needed:
                 mfa_token = secrets.token_urlsafe(32)
                 await uow.pending_sign_ins.add(
                     PendingSignIn(
@@ -104,7 +104,7 @@ class SessionIssuer:
                     )
                 )
                 return OpenedSession(
-                    user, "", uuid.uuid4(), proof, pending=SecondFactorRequired(mfa_token, summary.methods)
+                    user, "", uuid.uuid4(), proof, pending=SecondFactorRequired(mfa_token, needed)
                 )
         refresh_token = refresh_token or secrets.token_urlsafe(32)
         if continuing is None:

@@ -183,10 +183,19 @@ WRONG_SECOND_FACTOR = Answer.of(400, errors.WrongSecondFactor(), "The code is wr
 SIGN_IN_ENDED = Answer.of(
     400, errors.SecondFactorSignInEnded(), "The mfa_token is unknown, expired, completed or ended"
 )
-NO_PASSKEY_YET = Answer.of(400, errors.MethodNotAvailable(), "A passkey was sent: not accepted here yet")
+NOT_A_METHOD = Answer.of(
+    400, errors.MethodNotAvailable(), "Not among the methods the sign-in answered (`methods`)"
+)
 TOTP_ON = Answer.of(409, errors.TotpAlreadyEnabled(), "An authenticator app is already turned on")
 TOTP_NOT_STARTED = Answer.of(409, errors.TotpNotStarted(), "No enrolment is waiting to be confirmed")
 NO_FACTOR = Answer.of(409, errors.NoSecondFactor(), "The account has no second factor")
 METHOD_UNAVAILABLE = Answer.of(
     400, errors.MethodUnavailable(), "The account cannot confirm it is the caller this way"
 )
+INVALID_PASSKEY = Answer.of(
+    400,
+    errors.InvalidPasskey(),
+    "The passkey response is malformed, unknown, for another origin or RP id, signed wrongly, or its "
+    "challenge is spent or expired",
+)
+PASSKEY_EXISTS = Answer.of(409, errors.PasskeyAlreadyRegistered(), "This credential is registered already")

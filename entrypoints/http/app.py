@@ -22,6 +22,7 @@ from entrypoints.http import (
     keys,
     mail,
     metrics,
+    passkeys,
     password,
     security,
     sessions,
@@ -78,6 +79,7 @@ def create_app(
             keys,
             health,
             metrics,
+            passkeys,
             security,
         ]
     )
@@ -139,6 +141,7 @@ def create_app(
     app.include_router(sessions.router)
     if settings.LOGIN_BY_CODE_ENABLED:
         app.include_router(sessions.by_email)
+    app.include_router(passkeys.router)
     app.include_router(password.router)
     app.include_router(password.browser)
     app.include_router(account.router)

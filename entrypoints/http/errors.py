@@ -51,6 +51,8 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.TotpNotStarted: 409,
     errors.NoSecondFactor: 409,
     errors.MethodNotAvailable: 400,
+    errors.InvalidPasskey: 400,
+    errors.PasskeyAlreadyRegistered: 409,
 }
 
 

@@ -31,11 +31,12 @@ from entrypoints.http.answers import (
     ENROLLING,
     INVALID,
     INVALID_CODE,
+    INVALID_PASSKEY,
     INVALID_TOKEN,
     JSON_BODY,
     LIMITED,
     METHOD_UNAVAILABLE,
-    NO_PASSKEY_YET,
+    NOT_A_METHOD,
     NOT_FOUND,
     SIGN_IN_ENDED,
     SIGNED_IN,
@@ -166,7 +167,14 @@ async def login(
     response_model=SessionOut,
     dependencies=[Depends(no_store)],
     responses=answers(
-        JSON_BODY, WRONG_SECOND_FACTOR, SIGN_IN_ENDED, NO_PASSKEY_YET, DISABLED, LIMITED, UNAVAILABLE
+        JSON_BODY,
+        WRONG_SECOND_FACTOR,
+        INVALID_PASSKEY,
+        SIGN_IN_ENDED,
+        NOT_A_METHOD,
+        DISABLED,
+        LIMITED,
+        UNAVAILABLE,
     ),
 )
 @inject
@@ -176,7 +184,9 @@ async def login_second_factor(
     use_case: CompleteSecondFactor = Depends(ProvideInLoop[Container.complete_second_factor]),
 ) -> SessionOut:
     """Completes a sign-in that answered `mfa_required`: its `mfa_token` with a code of the authenticator
-    app (`totp_code`) or a recovery code (`recovery_code`), each accepted once. Answers what /login answers
+    app (`totp_code`), a passkey (`passkey`: an AuthenticationResponseJSON for a challenge of
+    /passkeys/authentication/options) or a recovery code (`recovery_code`), each accepted once and only
+    among the `methods` the sign-in answered. Answers what /login answers
     for an account without a second factor. A wrong code is 400 invalid_code and counts in the account's
     failure limit (429); the fifth ends the mfa_token (400 invalid_token: sign in again)."""
     tokens = await use_case.execute(
@@ -225,7 +235,16 @@ async def logout(
     "/reauthenticate",
     response_model=AccessTokenOut,
     dependencies=[Depends(no_store)],
-    responses=answers(JSON_BODY, ENROLLING, WRONG_PASSWORD, METHOD_UNAVAILABLE, LIMITED, UNAVAILABLE),
+    responses=answers(
+        JSON_BODY,
+        ENROLLING,
+        WRONG_PASSWORD,
+        WRONG_SECOND_FACTOR,
+        INVALID_PASSKEY,
+        METHOD_UNAVAILABLE,
+        LIMITED,
+        UNAVAILABLE,
+    ),
 )
 @inject
 async def reauthenticate(

@@ -67,6 +67,10 @@ EmailField = Annotated[str, Field(max_length=320, examples=["ada@example.com"])]
 # No length bound here: the request body limit bounds it, and the policy says which rule a password fails.
 PasswordField = Annotated[str, Field(examples=["correct horse battery"])]
 NameField = Annotated[str | None, Field(default=None, max_length=100), AfterValidator(_no_control_characters)]
+# A name a person gives a thing of theirs (a passkey): no control, format or invisible characters.
+LabelField = Annotated[
+    str, Field(min_length=1, max_length=100, examples=["Work laptop"]), AfterValidator(_no_control_characters)
+]
 
 
 def example(**body: JsonValue) -> ConfigDict:

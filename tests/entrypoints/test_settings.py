@@ -83,3 +83,47 @@ def test_previous_secrets_in_json_are_kept_exactly_and_a_deep_nesting_is_a_clear
     assert settings(JWT_SECRET_PREVIOUS='[" spaced old one "]').previous_secrets == [" spaced old one "]
     with pytest.raises(SettingsError, match=r"JWT_SECRET_PREVIOUS: .*JSON list"):
         load_settings(_env_file=None, JWT_SECRET_PREVIOUS="[" * 5000)
+
+
+def test_passkeys_default_to_the_links_domain_and_origin() -> None:
+    local = settings()
+    assert (local.webauthn_rp_id, local.webauthn_origins) == ("localhost", ["http://localhost:8000"])
+    assert local.webauthn_rp_name == "Bookly Accounts"
+    public = settings(DOMAIN="accounts.example.com:8443", PUBLIC_SCHEME="https", MAIL_FROM_NAME="Bookly")
+    assert public.webauthn_rp_id == "accounts.example.com"
+    assert public.webauthn_origins == ["https://accounts.example.com:8443"]
+    assert public.webauthn_rp_name == "Bookly"
+    named = settings(
+        WEBAUTHN_RP_ID="example.com",
+        WEBAUTHN_ORIGINS="https://example.com, https://app.example.com/, HTTPS://Shop.Example.com:443",
+        WEBAUTHN_RP_NAME="Books",
+    )
+    # as a browser writes them in the client data, which is compared as a string
+    assert named.webauthn_origins == [
+        "https://example.com",
+        "https://app.example.com",
+        "https://shop.example.com",
+    ]
+    assert (named.webauthn_rp_id, named.webauthn_rp_name) == ("example.com", "Books")
+
+
+@pytest.mark.parametrize(
+    "values, words",
+    [
+        ({"WEBAUTHN_ORIGINS": "https://app.example.com/login"}, "is not an origin"),
+        ({"WEBAUTHN_ORIGINS": "app.example.com"}, "is not an origin"),
+        ({"WEBAUTHN_ORIGINS": "ftp://app.example.com"}, "is not an origin"),
+        ({"WEBAUTHN_ORIGINS": "https://app.example.com:port"}, "is not an origin"),
+        ({"WEBAUTHN_RP_ID": "example.com", "WEBAUTHN_ORIGINS": "https://example.org"}, "nor a parent domain"),
+        ({"WEBAUTHN_RP_ID": "ample.com", "WEBAUTHN_ORIGINS": "https://example.com"}, "nor a parent domain"),
+        ({"WEBAUTHN_RP_ID": "https://example.com"}, "is not a domain name"),
+        ({"WEBAUTHN_RP_ID": "com", "WEBAUTHN_ORIGINS": "https://example.com"}, "top-level domain"),
+        ({"DOMAIN": "accounts.example.com", "WEBAUTHN_RP_ID": "localhost"}, "nor a parent domain"),
+    ],
+)
+def test_passkey_settings_no_browser_could_use_stop_the_start_in_one_line(
+    values: dict[str, str], words: str
+) -> None:
+    with pytest.raises(SettingsError, match=words) as refused:
+        load_settings(_env_file=None, **values)
+    assert "\n" not in str(refused.value) and "WEBAUTHN_" in str(refused.value)

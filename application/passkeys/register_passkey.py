@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from application.ports.clock import Clock
+from application.ports.passkeys import PasskeyCeremony
+from application.ports.unit_of_work import (
+    HasOutbox,
+    HasPasskeys,
+    HasSecurityEvents,
+    HasUsers,
+    HasWebauthnChallenges,
+    Transaction,
+)
+from application.shared.account_emails import AccountEmails
+from domain.errors import AccountNotVerified, InvalidPasskey, NotAuthenticated, PasskeyAlreadyRegistered
+from domain.factors import Passkey
+from domain.passkeys import ChallengePurpose, PasskeyView, name_for
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
+
+
+class _Work(
+    Transaction,
+    HasUsers,
+    HasPasskeys,
+    HasWebauthnChallenges,
+    HasSecurityEvents,
+    HasOutbox,
+    Protocol,
+): ...
+
+
+@dataclass(frozen=True, slots=True)
+class PasskeyRegistration:
+    user_id: uuid.UUID
+    credential: Mapping[str, Any]  # RegistrationResponseJSON
+    name: str | None = None
+    origin: SessionOrigin = SessionOrigin()
+
+
+class RegisterPasskey:
+    """Verifies a registration response against the account's own registration challenge (taken once,
+    whatever the outcome) and stores the passkey; its owner is told by email, and the trail records it."""
+
+    def __init__(self, *, uow: _Work, ceremony: PasskeyCeremony, emails: AccountEmails, clock: Clock) -> None:
+        self._uow = uow
+        self._ceremony = ceremony
+        self._emails = emails
+        self._clock = clock
+
+    async def execute(self, request: PasskeyRegistration) -> PasskeyView:
+        claims = self._ceremony.claims(request.credential)
+        async with self._uow as uow:
+            challenge = await uow.webauthn_challenges.take(claims.challenge)
+            await uow.commit()
+        if challenge is None or not challenge.serves(
+            ChallengePurpose.REGISTRATION, self._clock.now(), request.user_id
+        ):
+            raise InvalidPasskey()
+        new = self._ceremony.verify_registration(request.credential, challenge=challenge.challenge)
+        now = self._clock.now()
+        passkey = Passkey(
+            user_id=request.user_id,
+            credential_id=new.credential_id,
+            public_key=new.public_key,
+            sign_count=new.sign_count,
+            name=request.name or name_for(new.aaguid),
+            created_at=now,
+            aaguid=new.aaguid,
+            backed_up=new.backed_up,
+            transports=new.transports,
+        )
+        async with self._uow as uow:
+            user = await uow.users.get(request.user_id)
+            if user is None:
+                raise NotAuthenticated()
+            if not user.is_verified:  # as for the options: an unproven account adds no passkey
+                raise AccountNotVerified()
+            if not await uow.passkeys.add(passkey):
+                raise PasskeyAlreadyRegistered()
+            await uow.security_events.add(
+                SecurityEvent.at(request.origin, SecurityEventType.PASSKEY_ADDED, user.id, now)
+            )
+            await self._emails.send_passkey_changed(uow, user, "passkey_added", passkey.name, now)
+            await uow.commit()
+        return PasskeyView.of(passkey)

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import uuid
+from typing import Protocol
+
+from application.ports.clock import Clock
+from application.ports.unit_of_work import (
+    HasOutbox,
+    HasPasskeys,
+    HasSecurityEvents,
+    HasUsers,
+    Transaction,
+)
+from application.shared.account_emails import AccountEmails
+from domain.errors import NotFound
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
+
+
+class _Work(Transaction, HasUsers, HasPasskeys, HasSecurityEvents, HasOutbox, Protocol): ...
+
+
+class RemovePasskey:
+    """Deletes one of the account's passkeys; its owner is told by email, and the trail records it. Another
+    account's is not found, as an unknown one is."""
+
+    def __init__(self, *, uow: _Work, emails: AccountEmails, clock: Clock) -> None:
+        self._uow = uow
+        self._emails = emails
+        self._clock = clock
+
+    async def execute(
+        self, user_id: uuid.UUID, passkey_id: uuid.UUID, origin: SessionOrigin = SessionOrigin()
+    ) -> None:
+        async with self._uow as uow:
+            user = await uow.users.get(user_id)
+            removed = await uow.passkeys.remove(user_id, passkey_id)
+            if user is None or removed is None:
+                raise NotFound("No such passkey.", "List your passkeys for their ids.")
+            now = self._clock.now()
+            await uow.security_events.add(
+                SecurityEvent.at(origin, SecurityEventType.PASSKEY_REMOVED, user_id, now)
+            )
+            await self._emails.send_passkey_changed(uow, user, "passkey_removed", removed.name, now)
+            await uow.commit()
