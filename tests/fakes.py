@@ -220,8 +220,12 @@ class FakeUsers:
         refresh_tokens: dict[str, RefreshTokenRecord] | None = None,
         codes: dict[uuid.UUID, OneTimeCode] | None = None,
         email_requests: dict[uuid.UUID, tuple[EmailRequest, datetime | None]] | None = None,
+        passkeys: dict[uuid.UUID, Passkey] | None = None,
+        webauthn_challenges: dict[str, tuple[str, uuid.UUID | None, datetime]] | None = None,
     ) -> None:
         self.users = users
+        self.passkeys = passkeys if passkeys is not None else {}
+        self.webauthn_challenges = webauthn_challenges if webauthn_challenges is not None else {}
         self.suppressed = suppressed  # the suppression list's addresses
         self.refresh_tokens = refresh_tokens if refresh_tokens is not None else {}
         self.codes = codes if codes is not None else {}
@@ -296,6 +300,10 @@ class FakeUsers:
             i for i, (r, _) in self.email_requests.items() if r.user_id == user.id or r.email == user.email
         ]:
             del self.email_requests[request_id]
+        for passkey_id in [i for i, p in self.passkeys.items() if p.user_id == user.id]:
+            del self.passkeys[passkey_id]
+        for challenge in [c for c, (_, owner, _) in self.webauthn_challenges.items() if owner == user.id]:
+            del self.webauthn_challenges[challenge]
 
     async def search(self, filter: UserFilter, after: UserPosition | None, limit: int) -> Sequence[User]:
         def matches(u: User) -> bool:
@@ -749,6 +757,8 @@ class FakeUnitOfWork:
             refresh_tokens=self._work.refresh_tokens,
             codes=self._work.codes,
             email_requests=self._work.email_requests,
+            passkeys=self._work.passkeys,
+            webauthn_challenges=self._work.webauthn_challenges,
         )
         self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens, self._work.users)
         self.outbox = FakeOutbox(self._work.outbox)
