@@ -302,6 +302,9 @@ class FakeUsers:
             remove_factors(self._store, user.id)
             for token_hash in [h for h, p in self._store.pending_sign_ins.items() if p.user_id == user.id]:
                 del self._store.pending_sign_ins[token_hash]
+            challenges = self._store.webauthn_challenges
+            for challenge in [c for c, (_, owner, _) in challenges.items() if owner == user.id]:
+                del challenges[challenge]
 
     async def search(self, filter: UserFilter, after: UserPosition | None, limit: int) -> Sequence[User]:
         def matches(u: User) -> bool:

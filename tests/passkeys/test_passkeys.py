@@ -309,3 +309,19 @@ async def test_an_unverified_account_adds_no_passkey(world: World) -> None:
     await world.save(user)
     with pytest.raises(AccountNotVerified):
         await world.register_passkey().execute(PasskeyRegistration(eve, credential))
+
+
+async def test_the_shared_check_serves_a_second_factor_for_its_own_account_only(world: World) -> None:
+    # What /login/second-factor and /reauthenticate will ask: this account's passkey, handle or not.
+    ada, bob = await account(world), await account(world, "bob@example.com")
+    authenticator = SoftAuthenticator(user_verification=False)
+    passkey = await register(world, ada, authenticator)
+    check = world.passkey_assertion()
+    options = await world.start_passkey_sign_in().execute("")
+    with pytest.raises(InvalidPasskey):
+        await check.verify(authenticator.assertion(options, origin=ORIGIN), expected_user=bob)
+    options = await world.start_passkey_sign_in().execute("")
+    verified = await check.verify(
+        authenticator.assertion(options, origin=ORIGIN, user_handle=False), expected_user=ada
+    )
+    assert (verified.user_id, verified.passkey_id, verified.user_verified) == (ada, passkey.id, False)

@@ -139,3 +139,25 @@ async def test_expired_challenges_are_pruned_oldest_first_and_live_ones_kept(uow
         assert await uow.webauthn_challenges.take("c0") is None
         assert await uow.webauthn_challenges.take("c1") is None
         assert (await uow.webauthn_challenges.take("c10")) is not None
+
+
+async def test_deleting_an_account_deletes_its_passkeys_and_challenges(uow: Any) -> None:
+    ada, bob = await new_user(uow), await new_user(uow, "bob@example.com")
+    async with uow:
+        await uow.passkeys.add(passkey(ada))
+        await uow.passkeys.add(passkey(bob, b"\x02" * 16))
+        await uow.webauthn_challenges.add(
+            WebauthnChallenge.issue("ada", ChallengePurpose.REGISTRATION, NOW, ada.id)
+        )
+        await uow.webauthn_challenges.add(
+            WebauthnChallenge.issue("anyone", ChallengePurpose.AUTHENTICATION, NOW)
+        )
+        await uow.commit()
+    async with uow:
+        await uow.users.delete(ada)
+        await uow.commit()
+    async with uow:
+        assert await uow.passkeys.of_account(ada.id) == []
+        assert len(await uow.passkeys.of_account(bob.id)) == 1
+        assert await uow.webauthn_challenges.take("ada") is None
+        assert await uow.webauthn_challenges.take("anyone") is not None
