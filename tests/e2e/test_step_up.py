@@ -3,6 +3,7 @@ need a sign-in within REAUTH_MAX_AGE_SECONDS; POST /reauthenticate makes the ses
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -183,3 +184,37 @@ async def test_mfa_required_roles_blocks_an_admin_without_a_factor_but_where_it_
     assert (await service.client.get("/api/v1/auth/me", headers=admin)).status_code == 200
     with_mfa = await open_session(service, "root@example.com", Amr.PASSWORD, Amr.OTP, Amr.MFA)
     assert (await service.client.get("/api/v1/users", headers=bearer(with_mfa))).status_code == 200
+
+
+async def test_reauthenticate_answers_hostile_input_with_4xx(service: Service) -> None:
+    token = (await verified(service))["access_token"]
+    for body in (
+        {},
+        {"password": PASSWORD, "totp_code": "123456"},
+        {"password": 12345},
+        {"password": None},
+        {"totp_code": "1" * 5000},
+        {"passkey": "not an object"},
+        {"passkey": {"id": "\ud800"}},
+        {"passkey": {"\udfff": 1}},
+        {"password": "\ud800x"},
+        {"password": "x" * 5000},
+        {"password": PASSWORD, "extra": 1},
+        [PASSWORD],
+    ):
+        # As JSON escapes, so a lone surrogate reaches the service as a client can send it.
+        answer = await service.client.post(
+            REAUTH,
+            headers={**bearer(token), "Content-Type": "application/json"},
+            content=json.dumps(body),
+        )
+        assert 400 <= answer.status_code < 500, (body, answer.text)
+        assert set(answer.json()) == {"message", "error_code", "resolution"}
+        assert PASSWORD not in answer.text
+        if "\ud800" in str(body) or "\udfff" in str(body):  # never passed on, to a hasher or a passkey check
+            assert answer.json()["error_code"] == "validation_error", body
+    for body in ({"totp_code": "123456"}, {"passkey": {"id": "x"}}):
+        waiting = await service.client.post(REAUTH, headers=bearer(token), json=body)
+        assert (waiting.status_code, waiting.json()["error_code"]) == (400, "method_unavailable")
+    nobody = await service.client.post(REAUTH, json={"password": PASSWORD})
+    assert (nobody.status_code, nobody.json()["error_code"]) == (401, "not_authenticated")
