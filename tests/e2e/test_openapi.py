@@ -27,6 +27,7 @@ RATE_LIMITED = {
     ("post", "/api/v1/auth/change-password"),
     ("post", "/api/v1/auth/change-email"),
     ("delete", "/api/v1/auth/me"),
+    ("post", "/api/v1/auth/reauthenticate"),
 }
 NO_STORAGE = {("get", "/health/live")}
 # RFC 7662: a body that names no token of ours, readable or not, is answered {"active": false}, never 422.
