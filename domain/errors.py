@@ -83,9 +83,9 @@ class MfaEnrollmentRequired(DomainError):
 
 
 class MethodUnavailable(DomainError):
-    code = "method_unavailable"
+    code = "method_not_available"
     message = "This way of confirming it is you is not available."
-    resolution = "Confirm it is you with your password."
+    resolution = "Confirm it is you with your password or a code of your authenticator app."
 
 
 class AccountNotVerified(DomainError):
@@ -157,3 +157,40 @@ class InvalidCursor(DomainError):
     code = "validation_error"
     message = "The cursor is not one this service gave."
     resolution = "Pass the next_cursor of the previous page, or none for the first page."
+
+
+class WrongSecondFactor(InvalidCode):
+    message = "This code is not right, or was used already."
+    resolution = (
+        "Type the current code of your authenticator app, or an unused recovery code; after five wrong "
+        "tries, sign in again."
+    )
+
+
+class SecondFactorSignInEnded(InvalidToken):
+    message = "This sign-in has expired or was already completed."
+    resolution = "Sign in again: the mfa_token lasts a few minutes and works once."
+
+
+class TotpAlreadyEnabled(DomainError):
+    code = "totp_already_enabled"
+    message = "An authenticator app is already turned on for this account."
+    resolution = "Turn it off first (DELETE /api/v1/auth/mfa/totp) to set up another."
+
+
+class TotpNotStarted(DomainError):
+    code = "totp_not_started"
+    message = "No authenticator app is waiting to be confirmed."
+    resolution = "Start with POST /api/v1/auth/mfa/totp, then send a code it shows."
+
+
+class NoSecondFactor(DomainError):
+    code = "no_second_factor"
+    message = "This account has no second factor."
+    resolution = "Turn on an authenticator app or add a passkey first."
+
+
+class MethodNotAvailable(DomainError):
+    code = "method_not_available"
+    message = "This way of completing a sign-in is not available yet."
+    resolution = "Use a code of your authenticator app or a recovery code."

@@ -22,6 +22,8 @@ class EventType(str, enum.Enum):
     USER_UPDATED = "user.updated"
     USER_DISABLED = "user.disabled"
     USER_DELETED = "user.deleted"
+    USER_MFA_ENABLED = "user.mfa_enabled"  # the account now has a second factor
+    USER_MFA_DISABLED = "user.mfa_disabled"  # the account has no second factor any more
 
 
 TEST_EVENT = "webhook.test"  # sent to one subscription on demand, never subscribed to

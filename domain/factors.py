@@ -112,6 +112,10 @@ class TotpFactor:
     def confirmed(self) -> bool:
         return self.confirmed_at is not None
 
+    def accepts(self, step: int) -> bool:
+        """Each step once: a code of this step or an earlier one than the last accepted is spent."""
+        return self.last_step is None or step > self.last_step
+
 
 @dataclass(frozen=True, slots=True)
 class Passkey:
@@ -147,3 +151,45 @@ class SecondFactorRequired:
 
     mfa_token: str
     methods: list[Method]
+
+
+# RFC 6238 as every authenticator app reads it: SHA-1, six digits, a new code every 30 seconds.
+TOTP_PERIOD_SECONDS = 30
+TOTP_DIGITS = 6
+RECOVERY_CODE_COUNT = 10
+MAX_SECOND_FACTOR_FAILURES = 5  # wrong answers before an mfa_token ends
+
+
+def time_step(when: datetime) -> int:
+    """The TOTP time step `when` falls in (Unix time // 30)."""
+    return int(when.timestamp()) // TOTP_PERIOD_SECONDS
+
+
+def steps_around(when: datetime) -> tuple[int, int, int]:
+    """The steps a code is accepted for: the current one and one either side, for clocks that drift."""
+    step = time_step(when)
+    return step - 1, step, step + 1
+
+
+def totp_sealing_context(user_id: uuid.UUID) -> str:
+    # Bound into the sealed secret: a sealed secret copied to another account's row does not open.
+    return f"totp:{user_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class TotpEnrolment:
+    """What an enrolment hands the person once, to put in an authenticator app."""
+
+    secret: str  # base32
+    otpauth_uri: str
+    qr_svg: str
+
+
+@dataclass(frozen=True, slots=True)
+class FactorListing:
+    """One factor as the account's export lists it: what and when, never a secret."""
+
+    type: Method
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None = None

@@ -58,6 +58,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
         ("disable", "refuse the account's sign-ins and end its sessions"),
         ("enable", "let a disabled account sign in again"),
         ("delete", "erase the account as its owner's deletion does, and tell the address"),
+        ("reset-mfa", "remove every second factor (app, recovery codes, passkeys), and tell the owner"),
     ):
         action = actions.add_parser(name, help=what)
         action.add_argument("account", metavar=ACCOUNT, help=ACCOUNT_HELP)
@@ -85,7 +86,6 @@ def _details(found: AccountDetails) -> str:
         ("username", user.username or "-"),
         ("language", user.locale or "-"),
         ("sessions", str(found.sessions)),
-        # Second factors do not exist yet; the row is here so scripts find it when they do.
         ("second factors", ", ".join(found.factors) or "none"),
         (
             "email",
@@ -160,6 +160,9 @@ async def run(
                 _confirm_deletion(user)
             await container.delete_account().execute(user.id, origin=COMMAND_LINE)
             return f"deleted account {user.id} ({user.email})"
+        if args.users_command == "reset-mfa":
+            await container.reset_factors().execute(user.id, origin=COMMAND_LINE)
+            return f"removed every second factor of account {user.id} ({user.email})"
         change = {
             "disable": AccountChange(user.id, disabled=True, origin=COMMAND_LINE),
             "enable": AccountChange(user.id, disabled=False, origin=COMMAND_LINE),

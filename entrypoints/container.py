@@ -16,11 +16,12 @@ from adapters.clock import SystemClock
 from adapters.crypto.code_digests import HmacCodeDigests
 from adapters.crypto.common_passwords import common_passwords
 from adapters.crypto.jwt_tokens import JwtAccessTokenService
-from adapters.crypto.key_derivation import SIGNING_KEYS, WEBHOOK_SECRETS, derive_key
+from adapters.crypto.key_derivation import SIGNING_KEYS, TOTP_SECRETS, WEBHOOK_SECRETS, derive_key
 from adapters.crypto.passwords import Argon2PasswordHasher
 from adapters.crypto.sealed_secrets import AesGcmSealer
 from adapters.crypto.signing_keys import KeyBox, KeyRing
 from adapters.crypto.tokens import ItsdangerousTokenService
+from adapters.crypto.totp import PyotpAuthenticator
 from adapters.i18n.catalogs import Catalogs
 from adapters.mail.console import ConsoleMailSender
 from adapters.mail.file import FileMailSender
@@ -54,8 +55,14 @@ from application.admin.find_users import FindUsers
 from application.admin.get_account import GetAccount
 from application.admin.list_users import ListUsers
 from application.admin.resend_account_verification import ResendAccountVerification
+from application.admin.reset_factors import ResetFactors
 from application.admin.revoke_account_sessions import RevokeAccountSessions
 from application.admin.send_mail import SendMail
+from application.factors.confirm_totp import ConfirmTotp
+from application.factors.disable_totp import DisableTotp
+from application.factors.regenerate_recovery_codes import RegenerateRecoveryCodes
+from application.factors.show_factors import ShowFactors
+from application.factors.start_totp_enrolment import StartTotpEnrolment
 from application.mail.deliver_outbox import DeliverOutbox
 from application.mail.lift_suppression import LiftSuppression
 from application.mail.list_suppressions import ListSuppressions
@@ -69,6 +76,7 @@ from application.password.check_reset_link import CheckResetLink
 from application.password.confirm_reset import ConfirmReset
 from application.password.request_reset import RequestReset
 from application.password.reset_password_by_code import ResetPasswordByCode
+from application.sessions.complete_second_factor import CompleteSecondFactor
 from application.sessions.end_session import EndSession
 from application.sessions.introspect import Introspect
 from application.sessions.list_sessions import ListSessions
@@ -88,6 +96,7 @@ from application.shared.current_password import CurrentPassword
 from application.shared.cursors import PageCursors
 from application.shared.fresh_sign_in import FreshSignIn
 from application.shared.session_issuer import SessionIssuer
+from application.shared.totp_check import TotpCheck
 from application.signup.register_user import RegisterUser
 from application.webhooks.add_webhook import AddWebhook
 from application.webhooks.deliver_webhooks import ClaimWebhookDeliveries, SendToReceiver
@@ -120,6 +129,7 @@ def _lifetimes(s: Settings) -> TokenLifetimes:
         refresh_reuse_grace=timedelta(seconds=s.REFRESH_REUSE_GRACE_SECONDS),
         reauthentication=timedelta(seconds=s.REAUTH_MAX_AGE_SECONDS),
         login_code=timedelta(seconds=s.LOGIN_CODE_TTL_SECONDS),
+        mfa_token=timedelta(seconds=s.MFA_TOKEN_TTL_SECONDS),
     )
 
 
@@ -361,14 +371,6 @@ class Container(containers.DeclarativeContainer):
         RefreshSession, uow=uow, sessions=sessions, clock=clock, lifetimes=lifetimes
     )
     logout = providers.Factory(Logout, uow=uow, clock=clock)
-    reauthenticate = providers.Factory(
-        Reauthenticate,
-        uow=uow,
-        current_password=current_password,
-        access_tokens=access_tokens,
-        clock=clock,
-        lifetimes=lifetimes,
-    )
     list_sessions = providers.Factory(ListSessions, uow=uow, clock=clock)
     # Signed, so only a cursor this service issued is read back (see application/shared/cursors.py).
     page_cursors = providers.Singleton(
@@ -510,6 +512,41 @@ class Container(containers.DeclarativeContainer):
         key=providers.Singleton(derive_key, secret=secret, purpose=WEBHOOK_SECRETS),
         previous=providers.Singleton(_previous_keys, previous_secrets, WEBHOOK_SECRETS),
     )
+    # Second factors: the authenticator app's secret sealed as the signing keys are, under a key of its own.
+    totp_sealer = providers.Singleton(
+        AesGcmSealer,
+        key=providers.Singleton(derive_key, secret=secret, purpose=TOTP_SECRETS),
+        previous=providers.Singleton(_previous_keys, previous_secrets, TOTP_SECRETS),
+    )
+    authenticator = providers.Singleton(PyotpAuthenticator)
+    totp_check = providers.Factory(TotpCheck, authenticator=authenticator, sealer=totp_sealer, clock=clock)
+    reauthenticate = providers.Factory(
+        Reauthenticate,
+        uow=uow,
+        current_password=current_password,
+        totp_check=totp_check,
+        access_tokens=access_tokens,
+        clock=clock,
+        lifetimes=lifetimes,
+    )
+    show_factors = providers.Factory(ShowFactors, uow=one_read_uow)
+    start_totp_enrolment = providers.Factory(
+        StartTotpEnrolment,
+        uow=uow,
+        authenticator=authenticator,
+        sealer=totp_sealer,
+        clock=clock,
+        issuer=settings.provided.MAIL_FROM_NAME,
+    )
+    confirm_totp = providers.Factory(ConfirmTotp, uow=uow, check=totp_check, emails=emails, clock=clock)
+    disable_totp = providers.Factory(DisableTotp, uow=uow, emails=emails, clock=clock)
+    regenerate_recovery_codes = providers.Factory(
+        RegenerateRecoveryCodes, uow=uow, emails=emails, clock=clock
+    )
+    complete_second_factor = providers.Factory(
+        CompleteSecondFactor, uow=uow, sessions=sessions, check=totp_check, emails=emails, clock=clock
+    )
+    reset_factors = providers.Factory(ResetFactors, uow=uow, emails=emails, clock=clock)
     resealer = providers.Factory(
         Resealer, engine=engine, secret=secret, previous=previous_secrets, development=is_development
     )

@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     REAUTH_MAX_AGE_SECONDS: int = Field(900, gt=0, le=24 * 3600)
     # Roles (comma-separated, e.g. admin) whose accounts must have a second factor and sign in with it.
     MFA_REQUIRED_ROLES: Annotated[list[Role], NoDecode] = []
+    # How long a sign-in that proved its first factor waits for the second (the mfa_token's life).
+    MFA_TOKEN_TTL_SECONDS: int = Field(300, gt=0, le=3600)
     VERIFICATION_TOKEN_TTL_SECONDS: int = Field(24 * 3600, gt=0)
     RESET_TOKEN_TTL_SECONDS: int = Field(3600, gt=0)
 

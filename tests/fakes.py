@@ -21,7 +21,7 @@ from domain.errors import (
     UserAlreadyExists,
 )
 from domain.events import AccountEvent
-from domain.factors import FactorSummary, Passkey, PendingSignIn, Proof, TotpFactor
+from domain.factors import FactorListing, FactorSummary, Method, Passkey, PendingSignIn, Proof, TotpFactor
 from domain.limits import Limits, RateLimit, Rule
 from domain.mail import DeliveryError, EmailContent, OutboxMessage, OutboxStats
 from domain.sessions import AccessClaims, RefreshTokenRecord, Spend, SpendOutcome
@@ -219,8 +219,10 @@ class FakeUsers:
         refresh_tokens: dict[str, RefreshTokenRecord] | None = None,
         codes: dict[uuid.UUID, OneTimeCode] | None = None,
         email_requests: dict[uuid.UUID, tuple[EmailRequest, datetime | None]] | None = None,
+        store: Store | None = None,
     ) -> None:
         self.users = users
+        self._store = store  # for the factor tables, whose rows go with the account
         self.suppressed = suppressed  # the suppression list's addresses
         self.refresh_tokens = refresh_tokens if refresh_tokens is not None else {}
         self.codes = codes if codes is not None else {}
@@ -295,6 +297,10 @@ class FakeUsers:
             i for i, (r, _) in self.email_requests.items() if r.user_id == user.id or r.email == user.email
         ]:
             del self.email_requests[request_id]
+        if self._store is not None:
+            remove_factors(self._store, user.id)
+            for token_hash in [h for h, p in self._store.pending_sign_ins.items() if p.user_id == user.id]:
+                del self._store.pending_sign_ins[token_hash]
 
     async def search(self, filter: UserFilter, after: UserPosition | None, limit: int) -> Sequence[User]:
         def matches(u: User) -> bool:
@@ -665,6 +671,94 @@ class FakeFactors:
             ),
         )
 
+    async def listing(self, user_id: uuid.UUID) -> Sequence[FactorListing]:
+        totp = self._store.totp_factors.get(user_id)
+        found = [FactorListing(Method.TOTP, "", totp.confirmed_at)] if totp and totp.confirmed_at else []
+        found += [
+            FactorListing(Method.PASSKEY, key.name, key.created_at, key.last_used_at)
+            for key in sorted(self._store.passkeys.values(), key=lambda k: (k.created_at, k.id))
+            if key.user_id == user_id
+        ]
+        return sorted(found, key=lambda f: f.created_at)
+
+    async def get_totp(self, user_id: uuid.UUID) -> TotpFactor | None:
+        return copy.deepcopy(self._store.totp_factors.get(user_id))
+
+    async def put_totp(self, factor: TotpFactor) -> None:
+        current = self._store.totp_factors.get(factor.user_id)
+        if current is None or not current.confirmed:  # as the upsert's WHERE
+            self._store.totp_factors[factor.user_id] = replace(factor, confirmed_at=None, last_step=None)
+
+    async def confirm_totp(self, user_id: uuid.UUID, when: datetime, step: int) -> bool:
+        current = self._store.totp_factors.get(user_id)
+        if current is None or current.confirmed:
+            return False
+        current.confirmed_at, current.last_step = when, step
+        return True
+
+    async def use_totp_step(self, user_id: uuid.UUID, step: int) -> bool:
+        current = self._store.totp_factors.get(user_id)
+        if current is None or not current.confirmed or not current.accepts(step):
+            return False
+        current.last_step = step
+        return True
+
+    async def remove_totp(self, user_id: uuid.UUID) -> bool:
+        return self._store.totp_factors.pop(user_id, None) is not None
+
+    async def replace_recovery_codes(
+        self, user_id: uuid.UUID, digests: Sequence[str], when: datetime
+    ) -> None:
+        self._store.recovery_codes[user_id] = dict.fromkeys(digests)
+
+    async def use_recovery_code(self, user_id: uuid.UUID, digest: str, when: datetime) -> bool:
+        codes = self._store.recovery_codes.get(user_id, {})
+        if digest not in codes or codes[digest] is not None:
+            return False
+        codes[digest] = when
+        return True
+
+    async def remove_all(self, user_id: uuid.UUID) -> None:
+        remove_factors(self._store, user_id)
+
+
+def remove_factors(store: Store, user_id: uuid.UUID) -> None:
+    """What the factor tables' ON DELETE CASCADE does when an account goes, and an administrator's reset."""
+    store.totp_factors.pop(user_id, None)
+    store.recovery_codes.pop(user_id, None)
+    for key_id in [i for i, k in store.passkeys.items() if k.user_id == user_id]:
+        del store.passkeys[key_id]
+
+
+class FakePendingSignIns:
+    def __init__(self, rows: dict[str, PendingSignIn]) -> None:
+        self.rows = rows
+
+    async def add(self, pending: PendingSignIn) -> None:
+        self.rows[pending.token_hash] = pending
+
+    async def hold(self, token_hash: str, now: datetime) -> PendingSignIn | None:
+        found = self.rows.get(token_hash)
+        return found if found is not None and found.expires_at > now else None
+
+    async def record_failure(self, token_hash: str) -> int:
+        found = self.rows.get(token_hash)
+        if found is None:
+            return 0
+        self.rows[token_hash] = replace(found, failures=found.failures + 1)
+        return found.failures + 1
+
+    async def remove(self, token_hash: str) -> None:
+        self.rows.pop(token_hash, None)
+
+    async def prune(self, expired_before: datetime, limit: int = 1000) -> int:
+        gone = sorted((p.expires_at, h) for h, p in self.rows.items() if p.expires_at < expired_before)[
+            :limit
+        ]
+        for _, token_hash in gone:
+            del self.rows[token_hash]
+        return len(gone)
+
 
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() writes the copy back, leaving without it drops it."""
@@ -695,6 +789,7 @@ class FakeUnitOfWork:
             refresh_tokens=self._work.refresh_tokens,
             codes=self._work.codes,
             email_requests=self._work.email_requests,
+            store=self._work,
         )
         self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens, self._work.users)
         self.outbox = FakeOutbox(self._work.outbox)
@@ -710,6 +805,7 @@ class FakeUnitOfWork:
         self.webhooks = FakeWebhookSubscriptions(self._work.webhooks, self._work.webhook_deliveries)
         self.webhook_deliveries = FakeWebhookDeliveries(self._work.webhook_deliveries)
         self.factors = FakeFactors(self._work)
+        self.pending_sign_ins = FakePendingSignIns(self._work.pending_sign_ins)
 
     async def __aexit__(self, *exc: object) -> None:
         del self._work

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 # (adapters/sqlalchemy/resealing.py). The other purposes' keys sign or digest what lives a short while.
 SIGNING_KEYS = "signing-keys"
 WEBHOOK_SECRETS = "webhook-secrets"
+TOTP_SECRETS = "totp-secrets"
 
 
 def derive_key(secret: str, purpose: str, length: int = 32) -> bytes:

@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.crypto.key_derivation import SIGNING_KEYS, WEBHOOK_SECRETS, derive_key
+from adapters.crypto.key_derivation import SIGNING_KEYS, TOTP_SECRETS, WEBHOOK_SECRETS, derive_key
 from adapters.crypto.sealed_secrets import AesGcmSealer, SealedUnderAnotherSecret
 from adapters.sqlalchemy.storage_errors import StorageConnection, connect
-from adapters.sqlalchemy.tables import generated_secrets, signing_keys, webhook_subscriptions
+from adapters.sqlalchemy.tables import generated_secrets, signing_keys, totp_factors, webhook_subscriptions
+from domain.factors import totp_sealing_context
 from domain.webhooks import sealing_context
 
 ROTATION_DOCS = "DEPLOYMENT.md#rotating-the-master-secret"
@@ -34,6 +35,14 @@ class _Sealed:
 SEALED = (
     _Sealed("signing keys", signing_keys, "kid", "private_key", SIGNING_KEYS, str),
     _Sealed("webhook secrets", webhook_subscriptions, "id", "secret", WEBHOOK_SECRETS, sealing_context),
+    _Sealed(
+        "authenticator-app secrets",
+        totp_factors,
+        "user_id",
+        "sealed_secret",
+        TOTP_SECRETS,
+        totp_sealing_context,
+    ),
 )
 
 

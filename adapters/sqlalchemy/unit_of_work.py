@@ -7,6 +7,7 @@ from adapters.sqlalchemy.email_requests import SqlAlchemyEmailRequests
 from adapters.sqlalchemy.factors import SqlAlchemyFactorRepository
 from adapters.sqlalchemy.one_time_codes import SqlAlchemyOneTimeCodes
 from adapters.sqlalchemy.outbox import SqlAlchemyOutbox
+from adapters.sqlalchemy.pending_sign_ins import SqlAlchemyPendingSignIns
 from adapters.sqlalchemy.rate_limits import SqlAlchemyRateLimitCounters
 from adapters.sqlalchemy.refresh_tokens import SqlAlchemyRefreshTokenRepository
 from adapters.sqlalchemy.security_events import SqlAlchemySecurityEvents
@@ -53,6 +54,7 @@ class SqlAlchemyUnitOfWork:
         self.webhooks = SqlAlchemyWebhookSubscriptions(self._connection)
         self.webhook_deliveries = SqlAlchemyWebhookDeliveries(self._connection)
         self.factors = SqlAlchemyFactorRepository(self._connection)
+        self.pending_sign_ins = SqlAlchemyPendingSignIns(self._connection)
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -3,14 +3,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from application.ports.unit_of_work import HasSecurityEvents, Transaction
+from application.ports.unit_of_work import HasFactors, HasSecurityEvents, Transaction
 from application.sessions.list_sessions import ListSessions
 from application.shared.authenticate import Caller
+from domain.factors import FactorListing
 from domain.trail import SecurityEvent
 from domain.views import SessionView, UserView
 
 
-class _Work(Transaction, HasSecurityEvents, Protocol): ...
+class _Work(Transaction, HasSecurityEvents, HasFactors, Protocol): ...
 
 
 _ALL = 100_000  # the whole trail: it is pruned after SECURITY_EVENT_RETENTION_DAYS
@@ -23,6 +24,7 @@ class AccountExport:
     profile: UserView
     sessions: list[SessionView]
     security_events: list[SecurityEvent]
+    factors: list[FactorListing]  # what and when; never a secret
 
 
 class ExportAccount:
@@ -34,4 +36,7 @@ class ExportAccount:
         sessions = await self._sessions.execute(caller)
         async with self._uow as uow:
             events = await uow.security_events.of_account(caller.user.id, None, _ALL)
-        return AccountExport(profile=caller.user, sessions=list(sessions), security_events=list(events))
+            factors = await uow.factors.listing(caller.user.id)
+        return AccountExport(
+            profile=caller.user, sessions=list(sessions), security_events=list(events), factors=list(factors)
+        )

@@ -7,7 +7,13 @@ from typing import Protocol
 
 from application.admin.administer_account import no_such_account
 from application.ports.clock import Clock
-from application.ports.unit_of_work import HasRefreshTokens, HasSecurityEvents, HasUsers, Transaction
+from application.ports.unit_of_work import (
+    HasFactors,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasUsers,
+    Transaction,
+)
 from domain.email import Email
 from domain.trail import EventPosition, SecurityEventType
 from domain.views import UserView
@@ -16,7 +22,7 @@ from domain.views import UserView
 class _Locating(Transaction, HasUsers, Protocol): ...
 
 
-class _Work(Transaction, HasUsers, HasRefreshTokens, HasSecurityEvents, Protocol): ...
+class _Work(Transaction, HasUsers, HasRefreshTokens, HasSecurityEvents, HasFactors, Protocol): ...
 
 
 SIGN_INS = frozenset({SecurityEventType.LOGIN_SUCCEEDED, SecurityEventType.SIGNED_IN_BY_CODE})
@@ -27,7 +33,7 @@ _PAGE = 200  # trail entries read at a time while looking for the last sign-in
 class AccountDetails:
     user: UserView
     sessions: int  # logins that can still be refreshed
-    factors: tuple[str, ...]  # second factors: none exist yet, so always empty
+    factors: tuple[str, ...]  # the second factors a sign-in can be completed with (totp, passkey, ...)
     email_deliverable: bool  # false while the address is on the suppression list
     last_sign_in: datetime | None  # by password or by code, as far back as the trail is kept
 
@@ -68,7 +74,8 @@ class DescribeAccount:
             user, suppressed = found
             sessions = await uow.refresh_tokens.live_sessions(user_id, self._clock.now())
             last_sign_in = await _last_sign_in(uow, user_id)
-        return AccountDetails(UserView.of(user), len(sessions), (), not suppressed, last_sign_in)
+            factors = tuple(method.value for method in (await uow.factors.summary(user_id)).methods)
+        return AccountDetails(UserView.of(user), len(sessions), factors, not suppressed, last_sign_in)
 
 
 async def _last_sign_in(uow: _Work, user_id: uuid.UUID) -> datetime | None:

@@ -10,6 +10,7 @@ from application.ports.unit_of_work import (
     HasCodeFailures,
     HasEmailRequests,
     HasOutbox,
+    HasPendingSignIns,
     HasRateLimits,
     HasRefreshTokens,
     HasSecurityEvents,
@@ -28,6 +29,7 @@ class _Work(
     HasSecurityEvents,
     HasBounceReceipts,
     HasWebhookDeliveries,
+    HasPendingSignIns,
     Protocol,
 ): ...
 
@@ -105,6 +107,12 @@ class Housekeeping:
             ),
             # Kept until no copy of the report could pass the signature check: past that, nothing to hold.
             ("bounce_receipts", timedelta(0), lambda uow, before, n: uow.bounce_receipts.prune(before, n)),
+            # A sign-in waiting for its second factor past its few minutes can no longer be completed.
+            (
+                "pending_sign_ins",
+                timedelta(0),
+                lambda uow, before, n: uow.pending_sign_ins.prune(before, n),
+            ),
         ]
 
     async def execute(self) -> int:

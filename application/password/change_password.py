@@ -10,7 +10,9 @@ from application.ports.crypto import PasswordHasher
 from application.ports.unit_of_work import (
     HasCodes,
     HasEvents,
+    HasFactors,
     HasOutbox,
+    HasPendingSignIns,
     HasRefreshTokens,
     HasSecurityEvents,
     HasUsers,
@@ -20,14 +22,23 @@ from application.shared.account_emails import AccountEmails
 from application.shared.current_password import CurrentPassword
 from application.shared.session_issuer import SessionIssuer
 from domain.errors import WrongPassword
-from domain.factors import Amr, Proof
+from domain.factors import Amr, Proof, SecondFactorRequired
 from domain.password_policy import check_password
 from domain.trail import SessionOrigin
 from domain.views import SessionTokens
 
 
 class _Work(
-    Transaction, HasUsers, HasRefreshTokens, HasOutbox, HasCodes, HasEvents, HasSecurityEvents, Protocol
+    Transaction,
+    HasUsers,
+    HasRefreshTokens,
+    HasOutbox,
+    HasCodes,
+    HasEvents,
+    HasSecurityEvents,
+    HasFactors,
+    HasPendingSignIns,
+    Protocol,
 ): ...
 
 
@@ -63,7 +74,7 @@ class ChangePassword:
         self._clock = clock
         self._common_passwords = common_passwords
 
-    async def execute(self, change: PasswordChange) -> SessionTokens:
+    async def execute(self, change: PasswordChange) -> SessionTokens | SecondFactorRequired:
         check_password(change.new_password, self._common_passwords)
         confirmed = await self._current_password.confirm(
             change.user_id, change.current_password, change.client

@@ -9,7 +9,7 @@ from typing import Protocol, Self
 
 from application.ports.codes import CodeFailures, OneTimeCodes
 from application.ports.events import EventOutbox
-from application.ports.factors import FactorRepository
+from application.ports.factors import FactorRepository, PendingSignIns
 from application.ports.limits import RateLimitCounters, Throttle
 from application.ports.mail import Outbox
 from application.ports.requests import EmailRequests
@@ -103,6 +103,11 @@ class HasFactors(Protocol):
     def factors(self) -> FactorRepository: ...
 
 
+class HasPendingSignIns(Protocol):
+    @property
+    def pending_sign_ins(self) -> PendingSignIns: ...
+
+
 class UnitOfWork(
     Transaction,
     HasUsers,
@@ -120,6 +125,7 @@ class UnitOfWork(
     HasWebhooks,
     HasWebhookDeliveries,
     HasFactors,
+    HasPendingSignIns,
     Protocol,
 ):
     """The whole unit of work the adapters implement: one transaction over every repository."""

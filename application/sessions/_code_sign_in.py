@@ -12,6 +12,8 @@ from application.ports.unit_of_work import (
     HasCodeFailures,
     HasCodes,
     HasEvents,
+    HasFactors,
+    HasPendingSignIns,
     HasRefreshTokens,
     HasSecurityEvents,
     HasUsers,
@@ -22,13 +24,22 @@ from application.shared.record_event import record_event
 from application.shared.session_issuer import SessionIssuer
 from domain.email import Email
 from domain.events import EventType
-from domain.factors import Amr, Proof
+from domain.factors import Amr, Proof, SecondFactorRequired
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.views import SessionTokens
 
 
 class _Work(
-    Transaction, HasUsers, HasRefreshTokens, HasCodes, HasCodeFailures, HasEvents, HasSecurityEvents, Protocol
+    Transaction,
+    HasUsers,
+    HasRefreshTokens,
+    HasCodes,
+    HasCodeFailures,
+    HasEvents,
+    HasSecurityEvents,
+    HasFactors,
+    HasPendingSignIns,
+    Protocol,
 ): ...
 
 
@@ -43,7 +54,7 @@ async def sign_in_with_code(
     user_id: uuid.UUID,
     sent_to: Email | None = None,
     origin: SessionOrigin = SessionOrigin(),
-) -> SessionTokens:
+) -> SessionTokens | SecondFactorRequired:
     async with uow:
         unproven = (user := await uow.users.get(user_id)) is not None and not user.is_verified
     # Hashed before the transaction, only when it will be needed: see User.prove_address_by_sign_in.

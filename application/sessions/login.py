@@ -8,6 +8,8 @@ from application.ports.clock import Clock
 from application.ports.crypto import PasswordHasher
 from application.ports.unit_of_work import (
     HasCodeFailures,
+    HasFactors,
+    HasPendingSignIns,
     HasRefreshTokens,
     HasSecurityEvents,
     HasThrottle,
@@ -17,7 +19,7 @@ from application.ports.unit_of_work import (
 from application.shared.session_issuer import SessionIssuer
 from domain.email import Email
 from domain.errors import InvalidCredentials, InvalidEmail
-from domain.factors import Amr, Proof
+from domain.factors import Amr, Proof, SecondFactorRequired
 from domain.limits import Rule
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.user import User
@@ -25,7 +27,15 @@ from domain.views import SessionTokens
 
 
 class _Work(
-    Transaction, HasUsers, HasRefreshTokens, HasThrottle, HasCodeFailures, HasSecurityEvents, Protocol
+    Transaction,
+    HasUsers,
+    HasRefreshTokens,
+    HasThrottle,
+    HasCodeFailures,
+    HasSecurityEvents,
+    HasFactors,
+    HasPendingSignIns,
+    Protocol,
 ): ...
 
 
@@ -56,7 +66,7 @@ class Login:
         # False where sign-up hides taken addresses: an unverified account's login would tell one exists.
         self._reveal_existing_accounts = reveal_existing_accounts
 
-    async def execute(self, credentials: Credentials) -> SessionTokens:
+    async def execute(self, credentials: Credentials) -> SessionTokens | SecondFactorRequired:
         email = _address_or_none(credentials.email)
         # Guesses count per address and client, known address or not, so the lock tells nothing, and one
         # attacker cannot lock the person out from the person's own address.

@@ -8,6 +8,8 @@ from application.ports.unit_of_work import (
     HasCodeFailures,
     HasCodes,
     HasEvents,
+    HasFactors,
+    HasPendingSignIns,
     HasRefreshTokens,
     HasSecurityEvents,
     HasThrottle,
@@ -19,6 +21,7 @@ from application.shared.code_book import CodeBook
 from application.shared.code_entry import CodeEntry
 from application.shared.session_issuer import SessionIssuer
 from domain.codes import TokenPurpose
+from domain.factors import SecondFactorRequired
 from domain.views import SessionTokens
 
 
@@ -31,6 +34,8 @@ class _Work(
     HasCodeFailures,
     HasEvents,
     HasSecurityEvents,
+    HasFactors,
+    HasPendingSignIns,
     Protocol,
 ): ...
 
@@ -54,7 +59,7 @@ class LoginByCode:
         self._hasher = hasher
         self._clock = clock
 
-    async def execute(self, entry: CodeEntry) -> SessionTokens:
+    async def execute(self, entry: CodeEntry) -> SessionTokens | SecondFactorRequired:
         code = await self._codes.check(
             self._uow, entry.email, entry.code, TokenPurpose.LOGIN, entry.client, origin=entry.origin
         )

@@ -9,6 +9,8 @@ from application.ports.unit_of_work import (
     HasCodeFailures,
     HasCodes,
     HasEvents,
+    HasFactors,
+    HasPendingSignIns,
     HasRefreshTokens,
     HasSecurityEvents,
     HasUsers,
@@ -20,12 +22,22 @@ from application.shared.config import TokenLifetimes
 from application.shared.session_issuer import SessionIssuer
 from domain.codes import TokenPurpose
 from domain.errors import InvalidCode, InvalidToken
+from domain.factors import SecondFactorRequired
 from domain.trail import SessionOrigin
 from domain.views import SessionTokens
 
 
 class _Work(
-    Transaction, HasUsers, HasRefreshTokens, HasCodes, HasCodeFailures, HasEvents, HasSecurityEvents, Protocol
+    Transaction,
+    HasUsers,
+    HasRefreshTokens,
+    HasCodes,
+    HasCodeFailures,
+    HasEvents,
+    HasSecurityEvents,
+    HasFactors,
+    HasPendingSignIns,
+    Protocol,
 ): ...
 
 
@@ -52,7 +64,9 @@ class LoginByLink:
         self._clock = clock
         self._lifetimes = lifetimes
 
-    async def execute(self, token: str, origin: SessionOrigin = SessionOrigin()) -> SessionTokens:
+    async def execute(
+        self, token: str, origin: SessionOrigin = SessionOrigin()
+    ) -> SessionTokens | SecondFactorRequired:
         claims = self._tokens.load(TokenPurpose.LOGIN, token, self._lifetimes.login_code)
         try:
             user_id, code_id = uuid.UUID(claims["sub"]), uuid.UUID(claims["code"])

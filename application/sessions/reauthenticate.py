@@ -7,16 +7,27 @@ from typing import Any, Protocol
 
 from application.ports.clock import Clock
 from application.ports.sessions import AccessTokenService
-from application.ports.unit_of_work import HasRefreshTokens, HasSecurityEvents, HasUsers, Transaction
+from application.ports.unit_of_work import (
+    HasFactors,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasThrottle,
+    HasUsers,
+    Transaction,
+)
 from application.shared.authenticate import Caller
 from application.shared.config import TokenLifetimes
 from application.shared.current_password import CurrentPassword
-from domain.errors import InvalidCode, MethodUnavailable, NotAuthenticated, WrongPassword
+from application.shared.totp_check import TotpCheck
+from domain.errors import InvalidCode, MethodUnavailable, NotAuthenticated, WrongPassword, WrongSecondFactor
 from domain.factors import Amr, Proof
+from domain.limits import Rule
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 
 
-class _Work(Transaction, HasUsers, HasRefreshTokens, HasSecurityEvents, Protocol): ...
+class _Work(
+    Transaction, HasUsers, HasRefreshTokens, HasSecurityEvents, HasThrottle, HasFactors, Protocol
+): ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +65,14 @@ class Reauthenticate:
         *,
         uow: _Work,
         current_password: CurrentPassword,
+        totp_check: TotpCheck,
         access_tokens: AccessTokenService,
         clock: Clock,
         lifetimes: TokenLifetimes,
     ) -> None:
         self._uow = uow
         self._current_password = current_password
+        self._totp_check = totp_check
         self._access_tokens = access_tokens
         self._clock = clock
         self._ttl = lifetimes.access
@@ -104,12 +117,23 @@ class Reauthenticate:
             await self._current_password.confirm(asked.caller.user.id, asked.password, asked.client)
             return _Proved(Amr.PASSWORD, "password")
         if asked.totp_code is not None:
-            # Wired when application/shared/totp_check.py lands: the code checked (and its time step spent)
-            # for the caller's account -> _Proved(Amr.OTP, "totp"); a wrong one raises InvalidCode.
-            raise MethodUnavailable()
+            return await self._totp(asked, asked.totp_code)
         # Wired when application/shared/passkey_assertion.py lands: the assertion verified against its
         # challenge, as the caller's own passkey -> _Proved(Amr.HARDWARE_KEY, "passkey", user_verified=...).
         raise MethodUnavailable()
+
+    async def _totp(self, asked: Reauthentication, code: str) -> _Proved:
+        """A code of the account's confirmed app, its time step spent; each try counted as a wrong password
+        is, per account and client."""
+        async with self._uow as uow:
+            guess = await uow.throttle.spend(Rule.PASSWORD_GUESSES, asked.caller.user.email, asked.client)
+            right = await self._totp_check.verify(uow, asked.caller.user.id, code)
+            if right:
+                await uow.throttle.refund(guess)
+            await uow.commit()
+        if not right:
+            raise WrongSecondFactor()
+        return _Proved(Amr.OTP, "totp")
 
     async def _record_failure(self, asked: Reauthentication, failure: Exception) -> None:
         async with self._uow as uow:

@@ -3,7 +3,13 @@ from __future__ import annotations
 from typing import Protocol
 
 from application.ports.clock import Clock
-from application.ports.unit_of_work import HasRefreshTokens, HasSecurityEvents, Transaction
+from application.ports.unit_of_work import (
+    HasFactors,
+    HasPendingSignIns,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    Transaction,
+)
 from application.shared.config import TokenLifetimes
 from application.shared.session_issuer import (
     OpenedSession,
@@ -18,7 +24,7 @@ from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 from domain.views import SessionTokens
 
 
-class _Work(Transaction, HasRefreshTokens, HasSecurityEvents, Protocol): ...
+class _Work(Transaction, HasRefreshTokens, HasSecurityEvents, HasFactors, HasPendingSignIns, Protocol): ...
 
 
 REUSE_DETAIL = (
@@ -73,7 +79,7 @@ class RefreshSession:
                 await uow.commit()
             else:
                 raise _refused()
-        return await self._sessions.hand_out(opened)
+        return await self._sessions.hand_out_session(opened)
 
     async def _again(self, uow: _Work, refresh_token: str, spend: Spend) -> OpenedSession:
         """The successor the token's first use got, while it stands; a new access token goes with it."""

@@ -120,6 +120,13 @@ class AccountEmails:
             )
         )
 
+    async def send_factor_notice(self, uow: HasOutbox, user: User, template: str, when: datetime) -> None:
+        """A second factor turned on or off, or recovery codes issued or used: told to the owner, with what to
+        do if it was not them, and no live token."""
+        await uow.outbox.add(
+            self._to_account(user, template, changed_at=when, forgot_password=self._links.forgot_password)
+        )
+
     async def send_account_deleted(self, uow: HasOutbox, user: User) -> None:
         await uow.outbox.add(self.custom(str(user.email), "account_deleted", user.locale))
 

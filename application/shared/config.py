@@ -19,6 +19,7 @@ class TokenLifetimes:
     refresh_reuse_grace: timedelta = timedelta(seconds=10)
     reauthentication: timedelta = timedelta(minutes=15)  # how recent a sign-in sensitive actions need
     login_code: timedelta = timedelta(minutes=15)
+    mfa_token: timedelta = timedelta(minutes=5)  # a sign-in that proved its first factor waits this long
 
 
 @dataclass(frozen=True, slots=True)

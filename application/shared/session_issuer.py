@@ -1,4 +1,5 @@
-"""Issuing a session: a stored, rotating refresh token, and a short-lived access token.
+"""Issuing a session: a stored, rotating refresh token, and a short-lived access token; or, for an account
+with a second factor and a sign-in that did not prove one, no session but a pending sign-in (the gate).
 
 In two steps: the refresh token is stored in the caller's unit of work, and the access token is signed once
 that has committed, so that nothing is signed for a session that was not stored, and no signing key is read
@@ -17,21 +18,24 @@ from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.sessions import AccessTokenService
-from application.ports.unit_of_work import HasRefreshTokens
+from application.ports.unit_of_work import HasFactors, HasPendingSignIns, HasRefreshTokens
 from application.shared.config import TokenLifetimes
-from domain.factors import Proof
+from domain.factors import PendingSignIn, Proof, SecondFactorRequired
 from domain.sessions import RefreshTokenRecord
 from domain.trail import SessionOrigin
 from domain.user import User
 from domain.views import SessionTokens, UserView
 
 
-class _Work(HasRefreshTokens, Protocol): ...
+class _Work(HasRefreshTokens, HasFactors, HasPendingSignIns, Protocol): ...
 
 
-def hash_refresh_token(token: str) -> str:
-    # Only the hash is stored: a leaked table does not hand out sessions.
+def hash_token(token: str) -> str:
+    # Only the hash is stored: a leaked table does not hand out sessions (nor mfa_tokens).
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+hash_refresh_token = hash_token
 
 
 def new_successor_salt() -> str:
@@ -57,6 +61,8 @@ class OpenedSession:
     refresh_token: str
     session_id: uuid.UUID
     proof: Proof | None = None
+    # Set instead of a session when the account's second factor is still to be proved.
+    pending: SecondFactorRequired | None = None
 
 
 class SessionIssuer:
@@ -79,8 +85,27 @@ class SessionIssuer:
 
         A new session ends `lifetimes.session` from now and carries `proof`, how its sign-in was proved; a
         rotation (`continuing` the token it replaces) keeps its session's id, start, end, origin and proof.
+
+        The one rule no sign-in can skip: a new session of an account with a confirmed second factor needs a
+        proof with `mfa`; without one, a pending sign-in is stored instead and `hand_out` answers
+        SecondFactorRequired. A rotation continues a session that passed this rule and is not asked again.
         """
         now = self._clock.now()
+        if continuing is None and (proof is None or not proof.multi_factor):
+            summary = await uow.factors.summary(user.id)
+            if summary.enabled:
+                mfa_token = secrets.token_urlsafe(32)
+                await uow.pending_sign_ins.add(
+                    PendingSignIn(
+                        hash_token(mfa_token),
+                        user.id,
+                        proof or Proof.of(now),
+                        now + self._lifetimes.mfa_token,
+                    )
+                )
+                return OpenedSession(
+                    user, "", uuid.uuid4(), proof, pending=SecondFactorRequired(mfa_token, summary.methods)
+                )
         refresh_token = refresh_token or secrets.token_urlsafe(32)
         if continuing is None:
             family, started, ends = uuid.uuid4(), now, now + self._lifetimes.session
@@ -101,8 +126,15 @@ class SessionIssuer:
         )
         return OpenedSession(user, refresh_token, family, proof)
 
-    async def hand_out(self, opened: OpenedSession) -> SessionTokens:
-        """Both tokens of a session whose refresh token is committed."""
+    async def hand_out(self, opened: OpenedSession) -> SessionTokens | SecondFactorRequired:
+        """Both tokens of a session whose refresh token is committed, or the second factor it waits for."""
+        if opened.pending is not None:
+            return opened.pending
+        return await self.hand_out_session(opened)
+
+    async def hand_out_session(self, opened: OpenedSession) -> SessionTokens:
+        """Both tokens of a session the gate cannot have stopped: a rotation, or a proof with `mfa`."""
+        assert opened.pending is None, "this session waits for a second factor: hand_out answers that"
         access_token = await self._access_tokens.issue(
             opened.user,
             self._clock.now(),

@@ -3,6 +3,7 @@ everything held about it at once as an export."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from dependency_injector.wiring import inject
@@ -17,6 +18,7 @@ from application.account.show_me import ShowMe
 from application.account.update_profile import ProfileUpdate, UpdateProfile
 from application.shared.authenticate import Caller
 from domain.errors import NotAuthenticated
+from domain.factors import FactorListing
 from domain.views import UserView
 from entrypoints.container import Container
 from entrypoints.http.answers import (
@@ -88,10 +90,27 @@ class DeleteMeIn(Strict):
         return self
 
 
+class FactorOut(BaseModel):
+    type: str = Field(description="totp or passkey")
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, factor: FactorListing) -> FactorOut:
+        return cls(
+            type=factor.type.value,
+            name=factor.name,
+            created_at=factor.created_at,
+            last_used_at=factor.last_used_at,
+        )
+
+
 class ExportOut(BaseModel):
     profile: UserOut
     sessions: list[SessionItemOut]
     security_events: list[SecurityEventOut]
+    factors: list[FactorOut] = Field(description="the second factors: what and when, never a secret")
 
 
 # Open to an account whose role needs a second factor it has not set up yet (ShowMe applies no such rule).
@@ -169,11 +188,13 @@ async def export(
     caller: Caller = Depends(fresh_caller),
     use_case: ExportAccount = Depends(ProvideInLoop[Container.export_account]),
 ) -> ExportOut:
-    """Everything held about the account: the profile, the sessions and the audit trail; no hash, token or
-    code. Needs a fresh sign-in (401 `reauthentication_required` otherwise)."""
+    """Everything held about the account: the profile, the sessions, the audit trail and the second factors
+    (type, name, dates); no hash, token, code or secret. Needs a fresh sign-in (401
+    `reauthentication_required` otherwise)."""
     held = await use_case.execute(caller)
     return ExportOut(
         profile=UserOut.of(held.profile),
         sessions=[SessionItemOut.of(s) for s in held.sessions],
         security_events=[SecurityEventOut.of(e) for e in held.security_events],
+        factors=[FactorOut.of(f) for f in held.factors],
     )

@@ -17,13 +17,16 @@ from application.admin.find_users import FindUsers, UserSearch, UserSearchPage
 from application.admin.get_account import GetAccount
 from application.admin.list_users import ListUsers, UserQuery
 from application.admin.resend_account_verification import ResendAccountVerification
+from application.admin.reset_factors import ResetFactors
 from application.admin.revoke_account_sessions import RevokeAccountSessions
+from application.shared.authenticate import Caller
 from domain.user import Role, UserFilter
 from domain.views import UserPage, UserView
 from entrypoints.container import Container
 from entrypoints.http.answers import (
     ADMIN,
     BAD_CURSOR,
+    FRESH,
     INVALID,
     JSON_BODY,
     LAST_ADMIN,
@@ -34,7 +37,7 @@ from entrypoints.http.answers import (
 from entrypoints.http.client_address import session_origin
 from entrypoints.http.errors import N_, translator
 from entrypoints.http.injection import ProvideInLoop
-from entrypoints.http.security import require_admin
+from entrypoints.http.security import fresh_caller, require_admin
 from entrypoints.http.shared import Cursor, Limit, MessageOut, Strict, TrailOut, UserOut, example, plain_text
 
 router = APIRouter(prefix="/api/v1/users", tags=["admin"], dependencies=[Depends(require_admin)])
@@ -151,6 +154,24 @@ async def delete_user(
 ) -> Response:
     """As the owner's own deletion; never the last verified administrator (409 last_admin)."""
     await use_case.execute(user_id, actor_id=admin.id, origin=session_origin(request))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.delete(
+    "/{user_id}/mfa", status_code=status.HTTP_204_NO_CONTENT, responses=answers(ONE_ACCOUNT, FRESH)
+)
+@inject
+async def reset_mfa(
+    user_id: uuid.UUID,
+    request: Request,
+    admin: UserView = Depends(require_admin),
+    caller: Caller = Depends(fresh_caller),
+    use_case: ResetFactors = Depends(ProvideInLoop[Container.reset_factors]),
+) -> Response:
+    """Removes every second factor of the account (its authenticator app, recovery codes and passkeys), for
+    someone who lost them; needs the administrator's recent sign-in (401 reauthentication_required), is
+    recorded in the account's trail with the administrator, and the owner is emailed."""
+    await use_case.execute(user_id, actor_id=caller.user.id, origin=session_origin(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -17,6 +17,7 @@ from entrypoints.http import (
     account,
     address,
     admin,
+    factors,
     health,
     keys,
     mail,
@@ -70,6 +71,7 @@ def create_app(
             sessions,
             password,
             account,
+            factors,
             admin,
             mail,
             webhooks,
@@ -140,6 +142,7 @@ def create_app(
     app.include_router(password.router)
     app.include_router(password.browser)
     app.include_router(account.router)
+    app.include_router(factors.router)
     app.include_router(admin.router)
     app.include_router(mail.sending)
     app.include_router(mail.suppressions)

@@ -45,6 +45,12 @@ STATUS: dict[type[errors.DomainError], int] = {
     errors.LastAdmin: 409,
     errors.InvalidCursor: 422,
     errors.RateLimited: 429,
+    errors.WrongSecondFactor: 400,
+    errors.SecondFactorSignInEnded: 400,
+    errors.TotpAlreadyEnabled: 409,
+    errors.TotpNotStarted: 409,
+    errors.NoSecondFactor: 409,
+    errors.MethodNotAvailable: 400,
 }
 
 

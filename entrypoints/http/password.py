@@ -12,6 +12,7 @@ from application.password.check_reset_link import CheckResetLink
 from application.password.confirm_reset import ConfirmReset, ResetConfirmation
 from application.password.request_reset import RequestReset
 from application.password.reset_password_by_code import CodeReset, ResetPasswordByCode
+from application.shared.authenticate import Caller
 from application.shared.record_email_request import LinkRequest
 from domain.errors import (
     InvalidCode,
@@ -51,17 +52,19 @@ from entrypoints.http.pages import (
     form_expired,
     link_problem,
 )
-from entrypoints.http.security import require_verified
+from entrypoints.http.security import current_caller, require_verified
 from entrypoints.http.shared import (
     AUTH,
     CodeIn,
     EmailIn,
     MessageOut,
     PasswordField,
+    SecondFactorOut,
     SessionOut,
     Strict,
     Token,
     example,
+    signed_in,
 )
 
 router = APIRouter(prefix=AUTH, tags=["password"])
@@ -306,7 +309,7 @@ async def reset_code_post(
 
 @router.post(
     "/change-password",
-    response_model=SessionOut,
+    response_model=SessionOut | SecondFactorOut,
     dependencies=[Depends(no_store)],
     responses=answers(JSON_BODY, VERIFIED, WRONG_PASSWORD, WEAK, LIMITED, UNAVAILABLE),
 )
@@ -315,10 +318,17 @@ async def change_password(
     body: ChangePasswordIn,
     request: Request,
     user: UserView = Depends(require_verified),
+    caller: Caller = Depends(current_caller),
     use_case: ChangePassword = Depends(ProvideInLoop[Container.change_password]),
-) -> SessionOut:
-    """Every other session ends; the answer carries new tokens for this one."""
+) -> SessionOut | SecondFactorOut:
+    """Every other session ends; the answer carries new tokens for this one, which keeps how its sign-in
+    was proved. A session that has not proved the account's second factor gets `mfa_required` instead."""
     change = PasswordChange(
-        user.id, body.current_password, body.new_password, client_key(request), session_origin(request)
+        user.id,
+        body.current_password,
+        body.new_password,
+        client_key(request),
+        session_origin(request),
+        proof=caller.proof,
     )
-    return SessionOut.of(await use_case.execute(change))
+    return signed_in(await use_case.execute(change))

@@ -10,6 +10,7 @@ from dependency_injector.wiring import inject
 from fastapi import APIRouter, Depends, Request, Response, status
 from pydantic import BaseModel, Field, JsonValue, model_validator
 
+from application.sessions.complete_second_factor import CompleteSecondFactor, SecondFactorAnswer
 from application.sessions.end_session import EndSession
 from application.sessions.list_sessions import ListSessions
 from application.sessions.log_out_everywhere_else import LogOutEverywhereElse
@@ -34,11 +35,14 @@ from entrypoints.http.answers import (
     JSON_BODY,
     LIMITED,
     METHOD_UNAVAILABLE,
+    NO_PASSKEY_YET,
     NOT_FOUND,
+    SIGN_IN_ENDED,
     SIGNED_IN,
     UNAUTHENTICATED,
     UNAVAILABLE,
     WRONG_PASSWORD,
+    WRONG_SECOND_FACTOR,
     answers,
 )
 from entrypoints.http.cache_control import no_store
@@ -53,11 +57,13 @@ from entrypoints.http.shared import (
     EmailIn,
     MessageOut,
     PasswordField,
+    SecondFactorOut,
     SessionItemOut,
     SessionOut,
     Strict,
     TokenIn,
     example,
+    signed_in,
 )
 
 router = APIRouter(prefix=AUTH, tags=["sessions"])
@@ -109,27 +115,81 @@ class AccessTokenOut(BaseModel):
     expires_in: int = Field(description="Seconds the access token is good for")
 
 
+class SecondFactorIn(Strict):
+    """The mfa_token a sign-in answered, and exactly one second factor."""
+
+    model_config = example(mfa_token="Zr1yq0dQ8vB3nT6hW2kX9pL4sM7cF5gJ0aE1uR8iY3o", totp_code="123456")
+
+    mfa_token: Annotated[str, Field(max_length=200)]
+    totp_code: Annotated[str | None, Field(default=None, max_length=12, examples=["123456"])]
+    recovery_code: Annotated[str | None, Field(default=None, max_length=40, examples=["7KQM-XR4T-9HZD-LCPW"])]
+    passkey: dict[str, JsonValue] | None = Field(
+        default=None,
+        description="an AuthenticationResponseJSON for a challenge of passkeys/authentication/options",
+    )
+
+    @model_validator(mode="after")
+    def _one_factor(self) -> SecondFactorIn:
+        given = [v for v in (self.totp_code, self.recovery_code, self.passkey) if v is not None]
+        if len(given) != 1:
+            raise ValueError(N_("give exactly one of totp_code, recovery_code and passkey"))
+        return self
+
+
 class SessionListOut(BaseModel):
     items: list[SessionItemOut]
 
 
 @router.post(
     "/login",
-    response_model=SessionOut,
+    response_model=SessionOut | SecondFactorOut,
     dependencies=[Depends(no_store)],
     responses=answers(JSON_BODY, BAD_CREDENTIALS, DISABLED, LIMITED, UNAVAILABLE),
 )
 @inject
 async def login(
     body: LoginIn, request: Request, use_case: Login = Depends(ProvideInLoop[Container.login])
-) -> SessionOut:
+) -> SessionOut | SecondFactorOut:
     """An access token (ACCESS_TOKEN_TTL_SECONDS) and a refresh token for a new session. A wrong address and a
-    wrong password get the same 401; failures per account and per client are limited (429)."""
-    return SessionOut.of(
+    wrong password get the same 401; failures per account and per client are limited (429). For an account
+    with a second factor the answer is `{"mfa_required": true, "mfa_token", "methods"}` and no tokens:
+    complete the sign-in with POST /api/v1/auth/login/second-factor."""
+    return signed_in(
         await use_case.execute(
             Credentials(body.email, body.password, client_key(request), session_origin(request))
         )
     )
+
+
+@router.post(
+    "/login/second-factor",
+    response_model=SessionOut,
+    dependencies=[Depends(no_store)],
+    responses=answers(
+        JSON_BODY, WRONG_SECOND_FACTOR, SIGN_IN_ENDED, NO_PASSKEY_YET, DISABLED, LIMITED, UNAVAILABLE
+    ),
+)
+@inject
+async def login_second_factor(
+    body: SecondFactorIn,
+    request: Request,
+    use_case: CompleteSecondFactor = Depends(ProvideInLoop[Container.complete_second_factor]),
+) -> SessionOut:
+    """Completes a sign-in that answered `mfa_required`: its `mfa_token` with a code of the authenticator
+    app (`totp_code`) or a recovery code (`recovery_code`), each accepted once. Answers what /login answers
+    for an account without a second factor. A wrong code is 400 invalid_code and counts in the account's
+    failure limit (429); the fifth ends the mfa_token (400 invalid_token: sign in again)."""
+    tokens = await use_case.execute(
+        SecondFactorAnswer(
+            body.mfa_token,
+            totp_code=body.totp_code,
+            recovery_code=body.recovery_code,
+            passkey=body.passkey,
+            client=client_key(request),
+            origin=session_origin(request),
+        )
+    )
+    return SessionOut.of(tokens)
 
 
 @router.post(
@@ -165,7 +225,9 @@ async def logout(
     "/reauthenticate",
     response_model=AccessTokenOut,
     dependencies=[Depends(no_store)],
-    responses=answers(JSON_BODY, ENROLLING, WRONG_PASSWORD, METHOD_UNAVAILABLE, LIMITED, UNAVAILABLE),
+    responses=answers(
+        JSON_BODY, ENROLLING, WRONG_PASSWORD, WRONG_SECOND_FACTOR, METHOD_UNAVAILABLE, LIMITED, UNAVAILABLE
+    ),
 )
 @inject
 async def reauthenticate(
@@ -211,32 +273,34 @@ async def request_login_code(
 
 @by_email.post(
     "/login-code",
-    response_model=SessionOut,
+    response_model=SessionOut | SecondFactorOut,
     dependencies=[Depends(no_store)],
     responses=answers(JSON_BODY, INVALID_CODE, DISABLED, LIMITED, UNAVAILABLE),
 )
 @inject
 async def login_by_code(
     body: CodeIn, request: Request, use_case: LoginByCode = Depends(ProvideInLoop[Container.login_by_code])
-) -> SessionOut:
-    """The session /login gives; signing in by code proves the address."""
-    return SessionOut.of(
+) -> SessionOut | SecondFactorOut:
+    """The session /login gives; signing in by code proves the address. For an account with a second factor,
+    `mfa_required` as /login answers."""
+    return signed_in(
         await use_case.execute(CodeEntry(body.email, body.code, client_key(request), session_origin(request)))
     )
 
 
 @by_email.post(
     "/login-link",
-    response_model=SessionOut,
+    response_model=SessionOut | SecondFactorOut,
     dependencies=[Depends(no_store)],
     responses=answers(JSON_BODY, INVALID_TOKEN, DISABLED, UNAVAILABLE),
 )
 @inject
 async def login_by_link(
     body: TokenIn, request: Request, use_case: LoginByLink = Depends(ProvideInLoop[Container.login_by_link])
-) -> SessionOut:
-    """For a front end's page (LOGIN_LINK_URL_TEMPLATE) that passes on the token of the emailed link."""
-    return SessionOut.of(await use_case.execute(body.token, session_origin(request)))
+) -> SessionOut | SecondFactorOut:
+    """For a front end's page (LOGIN_LINK_URL_TEMPLATE) that passes on the token of the emailed link. For an
+    account with a second factor, `mfa_required` as /login answers."""
+    return signed_in(await use_case.execute(body.token, session_origin(request)))
 
 
 @router.get("/sessions", response_model=SessionListOut, responses=answers(SIGNED_IN, UNAVAILABLE))

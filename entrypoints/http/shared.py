@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, fi
 
 from adapters.i18n.catalogs import locale_tag
 from application.account.account_trail import TrailPage
+from domain.factors import SecondFactorRequired
 from domain.trail import SecurityEvent
 from domain.views import SessionTokens, SessionView, UserView
 from entrypoints.http.errors import N_
@@ -177,6 +178,36 @@ class SessionOut(BaseModel):
             token_type=tokens.token_type,
             user=UserOut.of(tokens.user),
         )
+
+
+class SecondFactorOut(BaseModel):
+    """A right first factor for an account with a second one: no tokens yet, but a sign-in to complete
+    with POST /api/v1/auth/login/second-factor."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "mfa_required": True,
+                "mfa_token": "Zr1yq0dQ8vB3nT6hW2kX9pL4sM7cF5gJ0aE1uR8iY3o",
+                "methods": ["totp", "recovery_code"],
+            }
+        }
+    )
+
+    mfa_required: bool = True
+    mfa_token: str
+    methods: list[str]
+
+    @classmethod
+    def of(cls, pending: SecondFactorRequired) -> SecondFactorOut:
+        return cls(mfa_token=pending.mfa_token, methods=[m.value for m in pending.methods])
+
+
+def signed_in(result: SessionTokens | SecondFactorRequired) -> SessionOut | SecondFactorOut:
+    """What every sign-in answers: a session, or the second factor it still needs."""
+    if isinstance(result, SecondFactorRequired):
+        return SecondFactorOut.of(result)
+    return SessionOut.of(result)
 
 
 # The audit trail, as its owner (account) and an administrator (admin) page through it.

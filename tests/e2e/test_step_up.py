@@ -18,6 +18,7 @@ from domain.email import Email
 from domain.factors import Amr, Proof
 from tests.e2e.conftest import Service, running_service
 from tests.e2e.test_account_flow import verified_admin
+from tests.e2e.test_second_factors import code, enrol
 from tests.smtp_server import SmtpTestServer
 
 PASSWORD = "correct horse battery"
@@ -145,7 +146,10 @@ async def open_session(service: Service, email: str, *amr: Amr) -> str:
 
 @pytest.fixture
 async def strict(database_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[Service]:
-    async with running_service(database_url, smtp_server, MFA_REQUIRED_ROLES="admin") as service:
+    # A sign-in goes stale (300 s) before its access token expires (900 s): one token shows both.
+    async with running_service(
+        database_url, smtp_server, MFA_REQUIRED_ROLES="admin", REAUTH_MAX_AGE_SECONDS=300
+    ) as service:
         yield service
 
 
@@ -213,8 +217,42 @@ async def test_reauthenticate_answers_hostile_input_with_4xx(service: Service) -
         assert PASSWORD not in answer.text
         if "\ud800" in str(body) or "\udfff" in str(body):  # never passed on, to a hasher or a passkey check
             assert answer.json()["error_code"] == "validation_error", body
-    for body in ({"totp_code": "123456"}, {"passkey": {"id": "x"}}):
-        waiting = await service.client.post(REAUTH, headers=bearer(token), json=body)
-        assert (waiting.status_code, waiting.json()["error_code"]) == (400, "method_unavailable")
+    no_app = await service.client.post(REAUTH, headers=bearer(token), json={"totp_code": "123456"})
+    assert (no_app.status_code, no_app.json()["error_code"]) == (400, "invalid_code")
+    waiting = await service.client.post(REAUTH, headers=bearer(token), json={"passkey": {"id": "x"}})
+    assert (waiting.status_code, waiting.json()["error_code"]) == (400, "method_not_available")
     nobody = await service.client.post(REAUTH, json={"password": PASSWORD})
     assert (nobody.status_code, nobody.json()["error_code"]) == (401, "not_authenticated")
+
+
+async def test_an_admin_enrols_and_steps_up_with_the_authenticator_app(strict: Service) -> None:
+    """MFA_REQUIRED_ROLES=admin through the real flows: blocked, enrols, then the app's code lifts it."""
+    service = strict
+    admin = await verified_admin(service)
+    session = {"access_token": admin["Authorization"].removeprefix("Bearer ")}
+    blocked = await service.client.get("/api/v1/users", headers=admin)
+    assert (blocked.status_code, blocked.json()["error_code"]) == (403, "mfa_enrollment_required")
+    assert (await service.client.get("/api/v1/auth/mfa", headers=admin)).status_code == 200
+    secret, _ = await enrol(service, session)
+
+    # The enrolling token is not promoted: its role now wants mfa in it.
+    without = await service.client.get("/api/v1/users", headers=admin)
+    assert (without.status_code, without.json()["error_code"]) == (401, "reauthentication_required")
+    wrong = await service.client.post(REAUTH, headers=admin, json={"totp_code": "000000"})
+    assert (wrong.status_code, wrong.json()["error_code"]) == (400, "invalid_code")
+    stepped = await service.client.post(REAUTH, headers=admin, json={"totp_code": code(service, secret)})
+    assert stepped.status_code == 200, stepped.text
+    token = stepped.json()["access_token"]
+    assert claims(token)["amr"] == ["mfa", "otp", "pwd"]
+    assert (await service.client.get("/api/v1/users", headers=bearer(token))).status_code == 200
+    assert (await service.client.get("/api/v1/auth/me/export", headers=bearer(token))).status_code == 200
+
+    # Later the sign-in is too old for the export; the password alone renews it, keeping the session's mfa.
+    service.clock.advance(timedelta(seconds=service.settings.REAUTH_MAX_AGE_SECONDS + 1))
+    stale = await service.client.get("/api/v1/auth/me/export", headers=bearer(token))
+    assert (stale.status_code, stale.json()["error_code"]) == (401, "reauthentication_required")
+    again = await service.client.post(REAUTH, headers=bearer(token), json={"password": "admin password 1"})
+    assert again.status_code == 200, again.text
+    renewed = again.json()["access_token"]
+    assert claims(renewed)["amr"] == ["mfa", "otp", "pwd"]
+    assert (await service.client.get("/api/v1/auth/me/export", headers=bearer(renewed))).status_code == 200

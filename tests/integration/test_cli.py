@@ -411,6 +411,37 @@ def test_users_show_gives_the_whole_account(tmp_path: Path) -> None:
     assert "  last sign-in:   never" not in shown and " UTC" in shown.split("last sign-in:")[1]
 
 
+def test_users_reset_mfa_removes_every_factor(tmp_path: Path) -> None:
+    env = {"JWT_SECRET": "s" * 40}
+    _two_accounts(tmp_path, env)
+
+    import asyncio
+    from datetime import UTC, datetime
+
+    from domain.email import Email
+    from domain.factors import TotpFactor
+
+    async def enrol() -> None:
+        async with cli._container(cli.load_settings()) as container, container.uow() as uow:
+            user = await uow.users.get_by_email(Email.parse("root@example.com"))
+            await uow.factors.put_totp(TotpFactor(user.id, "sealed", datetime.now(UTC)))
+            await uow.factors.confirm_totp(user.id, datetime.now(UTC), 1)
+            await uow.factors.replace_recovery_codes(user.id, ["a" * 64], datetime.now(UTC))
+            await uow.commit()
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        for name, value in env.items():
+            patch.setenv(name, value)
+        asyncio.run(enrol())
+    shown = accounts("users", "show", "root@example.com", cwd=tmp_path, env=env).stdout
+    assert "  second factors: totp, recovery_code\n" in shown
+    done = accounts("users", "reset-mfa", "root@example.com", cwd=tmp_path, env=env)
+    assert done.returncode == 0 and "removed every second factor" in done.stdout
+    shown = accounts("users", "show", "root@example.com", cwd=tmp_path, env=env).stdout
+    assert "  second factors: none\n" in shown
+
+
 def test_users_list_takes_the_apis_filters(tmp_path: Path) -> None:
     env = {"JWT_SECRET": "s" * 40}
     _two_accounts(tmp_path, env)

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from application.ports.clock import Clock
+from application.ports.unit_of_work import (
+    HasCodes,
+    HasFactors,
+    HasOutbox,
+    HasPendingSignIns,
+    HasRefreshTokens,
+    HasSecurityEvents,
+    HasThrottle,
+    HasUsers,
+    Transaction,
+)
+from application.shared.account_emails import AccountEmails
+from application.shared.recovery_codes import recovery_digest
+from application.shared.session_issuer import SessionIssuer, hash_token
+from application.shared.totp_check import TotpCheck
+from domain.errors import MethodNotAvailable, SecondFactorSignInEnded, WrongSecondFactor
+from domain.factors import MAX_SECOND_FACTOR_FAILURES, Amr, Method
+from domain.limits import Rule
+from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
+from domain.views import SessionTokens
+
+
+class _Work(
+    Transaction,
+    HasUsers,
+    HasRefreshTokens,
+    HasThrottle,
+    HasFactors,
+    HasPendingSignIns,
+    HasOutbox,
+    HasCodes,
+    HasSecurityEvents,
+    Protocol,
+): ...
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactorAnswer:
+    """The mfa_token of a sign-in that proved its first factor, and exactly one second factor."""
+
+    mfa_token: str
+    totp_code: str | None = None
+    recovery_code: str | None = None
+    passkey: object | None = None  # an assertion: checked once passkeys land here
+    client: str = ""
+    origin: SessionOrigin = SessionOrigin()
+
+
+class CompleteSecondFactor:
+    """Completes a pending sign-in with an authenticator-app code or a recovery code: each accepted once.
+    A wrong answer counts in the account's failure limit, as a wrong password does; the fifth ends the
+    mfa_token."""
+
+    def __init__(
+        self,
+        *,
+        uow: _Work,
+        sessions: SessionIssuer,
+        check: TotpCheck,
+        emails: AccountEmails,
+        clock: Clock,
+    ) -> None:
+        self._uow = uow
+        self._sessions = sessions
+        self._check = check
+        self._emails = emails
+        self._clock = clock
+
+    async def execute(self, answer: SecondFactorAnswer) -> SessionTokens:
+        if answer.passkey is not None:
+            raise MethodNotAvailable()
+        token_hash = hash_token(answer.mfa_token)
+        async with self._uow as uow:
+            pending = await uow.pending_sign_ins.hold(token_hash, self._clock.now())
+            user = await uow.users.get(pending.user_id) if pending is not None else None
+        if user is None:
+            raise SecondFactorSignInEnded()
+        async with self._uow as uow:
+            # Counted as a password guess is, before any row is held (as Login takes counters first).
+            guess = await uow.throttle.spend(Rule.PASSWORD_GUESSES, str(user.email), answer.client)
+            pending = await uow.pending_sign_ins.hold(token_hash, self._clock.now())
+            if pending is None:
+                raise SecondFactorSignInEnded()  # completed, or ended, by another request meanwhile
+            user.require_enabled()
+            now = self._clock.now()
+            if answer.totp_code is not None:
+                method, right = Amr.OTP, await self._check.verify(uow, user.id, answer.totp_code)
+            else:
+                digest = recovery_digest(user.id, answer.recovery_code or "")
+                method, right = Amr.RECOVERY, await uow.factors.use_recovery_code(user.id, digest, now)
+            if not right:
+                if await uow.pending_sign_ins.record_failure(token_hash) >= MAX_SECOND_FACTOR_FAILURES:
+                    await uow.pending_sign_ins.remove(token_hash)
+                await uow.security_events.add(
+                    SecurityEvent.at(
+                        answer.origin,
+                        SecurityEventType.SECOND_FACTOR_FAILED,
+                        user.id,
+                        now,
+                        detail=(Method.TOTP if method is Amr.OTP else Method.RECOVERY_CODE).value,
+                    )
+                )
+                await uow.commit()
+                raise WrongSecondFactor()
+            await uow.pending_sign_ins.remove(token_hash)
+            await uow.throttle.refund(guess)
+            if method is Amr.RECOVERY:
+                await uow.security_events.add(
+                    SecurityEvent.at(answer.origin, SecurityEventType.RECOVERY_CODE_USED, user.id, now)
+                )
+                await self._emails.send_factor_notice(uow, user, "recovery_code_used", now)
+            await uow.security_events.add(
+                SecurityEvent.at(
+                    answer.origin, SecurityEventType.LOGIN_SUCCEEDED, user.id, now, detail="second_factor"
+                )
+            )
+            session = await self._sessions.open(
+                uow, user, pending.proof.with_second(method, now), answer.origin
+            )
+            await uow.commit()
+        return await self._sessions.hand_out_session(session)  # its proof has mfa: never gated
