@@ -29,14 +29,14 @@ class SecurityEventType(str, enum.Enum):
     ACCOUNT_ENABLED = "account_enabled"
     ROLE_CHANGED = "role_changed"
     ACCOUNT_DELETED = "account_deleted"
-    REAUTHENTICATED = "reauthenticated"  # a session's sign-in confirmed again; the detail says how
-    REAUTHENTICATION_FAILED = "reauthentication_failed"  # the detail says what was wrong
     TOTP_ENABLED = "totp_enabled"  # an authenticator app confirmed
     TOTP_DISABLED = "totp_disabled"
     RECOVERY_CODES_ISSUED = "recovery_codes_issued"
     RECOVERY_CODE_USED = "recovery_code_used"
     SECOND_FACTOR_FAILED = "second_factor_failed"  # a wrong answer to a sign-in's second step; detail: how
     MFA_RESET = "mfa_reset"  # every factor removed by an administrator (actor_id) or the command line
+    REAUTHENTICATED = "reauthenticated"  # a session's sign-in confirmed again; the detail says how
+    REAUTHENTICATION_FAILED = "reauthentication_failed"  # the detail says what was wrong
 
 
 @dataclass(frozen=True, slots=True)

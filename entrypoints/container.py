@@ -520,15 +520,6 @@ class Container(containers.DeclarativeContainer):
     )
     authenticator = providers.Singleton(PyotpAuthenticator)
     totp_check = providers.Factory(TotpCheck, authenticator=authenticator, sealer=totp_sealer, clock=clock)
-    reauthenticate = providers.Factory(
-        Reauthenticate,
-        uow=uow,
-        current_password=current_password,
-        totp_check=totp_check,
-        access_tokens=access_tokens,
-        clock=clock,
-        lifetimes=lifetimes,
-    )
     show_factors = providers.Factory(ShowFactors, uow=one_read_uow)
     start_totp_enrolment = providers.Factory(
         StartTotpEnrolment,
@@ -545,6 +536,15 @@ class Container(containers.DeclarativeContainer):
     )
     complete_second_factor = providers.Factory(
         CompleteSecondFactor, uow=uow, sessions=sessions, check=totp_check, emails=emails, clock=clock
+    )
+    reauthenticate = providers.Factory(
+        Reauthenticate,
+        uow=uow,
+        current_password=current_password,
+        totp=totp_check,
+        access_tokens=access_tokens,
+        clock=clock,
+        lifetimes=lifetimes,
     )
     reset_factors = providers.Factory(ResetFactors, uow=uow, emails=emails, clock=clock)
     resealer = providers.Factory(

@@ -123,10 +123,10 @@ class Settings(BaseSettings):
     REFRESH_REUSE_GRACE_SECONDS: float = Field(10.0, ge=0, le=60)
     # Sensitive actions (export, factors, passkeys, email change, deletion) need a sign-in this recent.
     REAUTH_MAX_AGE_SECONDS: int = Field(900, gt=0, le=24 * 3600)
-    # Roles (comma-separated, e.g. admin) whose accounts must have a second factor and sign in with it.
-    MFA_REQUIRED_ROLES: Annotated[list[Role], NoDecode] = []
     # How long a sign-in that proved its first factor waits for the second (the mfa_token's life).
     MFA_TOKEN_TTL_SECONDS: int = Field(300, gt=0, le=3600)
+    # Roles (comma-separated, e.g. admin) whose accounts must have a second factor and sign in with it.
+    MFA_REQUIRED_ROLES: Annotated[list[Role], NoDecode] = []
     VERIFICATION_TOKEN_TTL_SECONDS: int = Field(24 * 3600, gt=0)
     RESET_TOKEN_TTL_SECONDS: int = Field(3600, gt=0)
 

@@ -26,7 +26,7 @@ from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 
 
 class _Work(
-    Transaction, HasUsers, HasRefreshTokens, HasSecurityEvents, HasThrottle, HasFactors, Protocol
+    Transaction, HasUsers, HasRefreshTokens, HasSecurityEvents, HasFactors, HasThrottle, Protocol
 ): ...
 
 
@@ -65,14 +65,14 @@ class Reauthenticate:
         *,
         uow: _Work,
         current_password: CurrentPassword,
-        totp_check: TotpCheck,
+        totp: TotpCheck,
         access_tokens: AccessTokenService,
         clock: Clock,
         lifetimes: TokenLifetimes,
     ) -> None:
         self._uow = uow
         self._current_password = current_password
-        self._totp_check = totp_check
+        self._totp = totp
         self._access_tokens = access_tokens
         self._clock = clock
         self._ttl = lifetimes.access
@@ -117,23 +117,28 @@ class Reauthenticate:
             await self._current_password.confirm(asked.caller.user.id, asked.password, asked.client)
             return _Proved(Amr.PASSWORD, "password")
         if asked.totp_code is not None:
-            return await self._totp(asked, asked.totp_code)
+            await self._confirm_totp(asked, asked.totp_code)
+            return _Proved(Amr.OTP, "totp")
         # Wired when application/shared/passkey_assertion.py lands: the assertion verified against its
         # challenge, as the caller's own passkey -> _Proved(Amr.HARDWARE_KEY, "passkey", user_verified=...).
         raise MethodUnavailable()
 
-    async def _totp(self, asked: Reauthentication, code: str) -> _Proved:
-        """A code of the account's confirmed app, its time step spent; each try counted as a wrong password
-        is, per account and client."""
+    async def _confirm_totp(self, asked: Reauthentication, code: str) -> None:
+        """A code of the caller's app, its time step spent; each try counted as a password guess is (per
+        account and client), so a stolen access token buys no run at the codes."""
         async with self._uow as uow:
+            await uow.throttle.spend(Rule.ACCOUNT_CHANGES_PER_CLIENT, asked.client)
             guess = await uow.throttle.spend(Rule.PASSWORD_GUESSES, asked.caller.user.email, asked.client)
-            right = await self._totp_check.verify(uow, asked.caller.user.id, code)
-            if right:
-                await uow.throttle.refund(guess)
             await uow.commit()
-        if not right:
-            raise WrongSecondFactor()
-        return _Proved(Amr.OTP, "totp")
+        async with self._uow as uow:
+            if not (await uow.factors.summary(asked.caller.user.id)).totp:
+                raise MethodUnavailable(
+                    "This account has no authenticator app.", "Confirm it is you with your password."
+                )
+            if not await self._totp.verify(uow, asked.caller.user.id, code):
+                raise WrongSecondFactor()
+            await uow.throttle.refund(guess)
+            await uow.commit()
 
     async def _record_failure(self, asked: Reauthentication, failure: Exception) -> None:
         async with self._uow as uow:

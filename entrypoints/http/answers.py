@@ -179,9 +179,6 @@ INVALID_CODE = Answer.of(400, errors.InvalidCode(), "The code is wrong, spent or
 MISMATCH = Answer.of(400, errors.PasswordsMismatch(), "The two new passwords differ")
 WRONG_PASSWORD = Answer.of(400, errors.WrongPassword(), "The current password is wrong")
 NOT_FOUND = Answer.of(404, errors.NotFound(), "Nothing has this id")
-METHOD_UNAVAILABLE = Answer.of(
-    400, errors.MethodUnavailable(), "The account cannot confirm it is the caller this way"
-)
 WRONG_SECOND_FACTOR = Answer.of(400, errors.WrongSecondFactor(), "The code is wrong or was used already")
 SIGN_IN_ENDED = Answer.of(
     400, errors.SecondFactorSignInEnded(), "The mfa_token is unknown, expired, completed or ended"
@@ -190,3 +187,6 @@ NO_PASSKEY_YET = Answer.of(400, errors.MethodNotAvailable(), "A passkey was sent
 TOTP_ON = Answer.of(409, errors.TotpAlreadyEnabled(), "An authenticator app is already turned on")
 TOTP_NOT_STARTED = Answer.of(409, errors.TotpNotStarted(), "No enrolment is waiting to be confirmed")
 NO_FACTOR = Answer.of(409, errors.NoSecondFactor(), "The account has no second factor")
+METHOD_UNAVAILABLE = Answer.of(
+    400, errors.MethodUnavailable(), "The account cannot confirm it is the caller this way"
+)

@@ -87,8 +87,7 @@ class RecoveryCodesOut(BaseModel):
     recovery_codes: list[str] = Field(description="ten codes, each usable once, shown only now")
 
 
-# Enrolment (GET, start, confirm) stays open to an account whose role needs a factor it has not set up yet
-# (MFA_REQUIRED_ROLES): it is how it gets one.
+# Enrolment stays open to an account whose role needs a factor it has not set up yet (MFA_REQUIRED_ROLES).
 @router.get("", response_model=FactorsOut, responses=answers(ENROLLING, UNAVAILABLE))
 @inject
 async def show_factors(

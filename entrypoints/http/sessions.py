@@ -90,6 +90,27 @@ class RefreshIn(Strict):
     refresh_token: str
 
 
+class SecondFactorIn(Strict):
+    """The mfa_token a sign-in answered, and exactly one second factor."""
+
+    model_config = example(mfa_token="Zr1yq0dQ8vB3nT6hW2kX9pL4sM7cF5gJ0aE1uR8iY3o", totp_code="123456")
+
+    mfa_token: Annotated[str, Field(max_length=200)]
+    totp_code: Annotated[str | None, Field(default=None, max_length=12, examples=["123456"])]
+    recovery_code: Annotated[str | None, Field(default=None, max_length=40, examples=["7KQM-XR4T-9HZD-LCPW"])]
+    passkey: dict[str, JsonValue] | None = Field(
+        default=None,
+        description="an AuthenticationResponseJSON for a challenge of passkeys/authentication/options",
+    )
+
+    @model_validator(mode="after")
+    def _one_factor(self) -> SecondFactorIn:
+        given = [v for v in (self.totp_code, self.recovery_code, self.passkey) if v is not None]
+        if len(given) != 1:
+            raise ValueError(N_("give exactly one of totp_code, recovery_code and passkey"))
+        return self
+
+
 class ReauthenticateIn(Strict):
     """Exactly one of the three: the password, a code of the authenticator app, or a passkey's assertion
     (its challenge from POST /api/v1/auth/passkeys/authentication/options)."""
@@ -113,27 +134,6 @@ class AccessTokenOut(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int = Field(description="Seconds the access token is good for")
-
-
-class SecondFactorIn(Strict):
-    """The mfa_token a sign-in answered, and exactly one second factor."""
-
-    model_config = example(mfa_token="Zr1yq0dQ8vB3nT6hW2kX9pL4sM7cF5gJ0aE1uR8iY3o", totp_code="123456")
-
-    mfa_token: Annotated[str, Field(max_length=200)]
-    totp_code: Annotated[str | None, Field(default=None, max_length=12, examples=["123456"])]
-    recovery_code: Annotated[str | None, Field(default=None, max_length=40, examples=["7KQM-XR4T-9HZD-LCPW"])]
-    passkey: dict[str, JsonValue] | None = Field(
-        default=None,
-        description="an AuthenticationResponseJSON for a challenge of passkeys/authentication/options",
-    )
-
-    @model_validator(mode="after")
-    def _one_factor(self) -> SecondFactorIn:
-        given = [v for v in (self.totp_code, self.recovery_code, self.passkey) if v is not None]
-        if len(given) != 1:
-            raise ValueError(N_("give exactly one of totp_code, recovery_code and passkey"))
-        return self
 
 
 class SessionListOut(BaseModel):

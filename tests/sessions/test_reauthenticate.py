@@ -10,11 +10,18 @@ import pytest
 from application.sessions.login import Credentials
 from application.sessions.reauthenticate import Reauthentication
 from application.signup.register_user import Signup
-from domain.errors import MethodUnavailable, NotAuthenticated, RateLimited, WrongPassword, WrongSecondFactor
+from domain.errors import (
+    MethodUnavailable,
+    NotAuthenticated,
+    RateLimited,
+    WrongPassword,
+    WrongSecondFactor,
+)
 from domain.factors import Amr, Proof
 from domain.trail import SecurityEventType
+from domain.views import SessionTokens
 from tests.factors.conftest import ADA, PASSWORD, caller_of, code_at, enrol
-from tests.world import CLIENT, World
+from tests.world import World
 
 THEN = datetime(2026, 1, 1, 12, tzinfo=UTC)
 
@@ -93,37 +100,34 @@ async def test_a_session_ended_meanwhile_gets_no_token(world: World) -> None:
 @pytest.mark.parametrize(
     "given",
     [
+        {"totp_code": "123456"},  # an account with no authenticator app
         {"passkey": {"id": "x"}},
         {},
         {"password": "correct horse", "totp_code": "123456"},
     ],
 )
-async def test_one_method_is_needed_and_passkeys_wait_for_their_check(world: World, given: dict) -> None:
+async def test_one_method_is_needed_and_the_second_factors_wait_for_their_checks(
+    world: World, given: dict
+) -> None:
     access, _ = await signed_in(world)
     caller = await world.authenticate().execute(access)
     with pytest.raises(MethodUnavailable):
         await world.reauthenticate().execute(Reauthentication(caller, **given))
 
 
-async def test_an_authenticator_code_adds_otp_and_mfa_to_a_password_session_once() -> None:
+async def test_a_code_of_the_app_gives_mfa_and_is_spent() -> None:
     world = World()
     await world.sign_up(ADA, PASSWORD)
-    secret, _, session = await enrol(world)  # the enrolling session keeps its password-only proof
+    user = await world.account(ADA)
+    user.is_verified = True
+    await world.save(user)
+    secret, _, session = await enrol(world)
+    world.clock.advance(timedelta(minutes=1))  # past the step the confirmation spent
     caller = await caller_of(world, session)
-    assert caller.proof is not None and not caller.proof.multi_factor
-    world.clock.advance(timedelta(seconds=30))  # the confirmation spent the step before
+    assert caller.proof is not None and not caller.proof.multi_factor  # the enrolling token is not promoted
     code = code_at(secret, world.clock.now())
-    done = await world.reauthenticate().execute(Reauthentication(caller, totp_code=code, client=CLIENT))
-    fresh = await world.authenticate().execute(done.access_token)
-    assert fresh.proof == Proof.of(world.clock.now(), Amr.PASSWORD, Amr.OTP, Amr.MFA)
-    with pytest.raises(WrongSecondFactor):  # the same code twice: its step is spent
-        await world.reauthenticate().execute(Reauthentication(caller, totp_code=code, client=CLIENT))
-    details = [
-        (e.type, e.detail)
-        for e in world.uow.store.security_events
-        if e.type in (SecurityEventType.REAUTHENTICATED, SecurityEventType.REAUTHENTICATION_FAILED)
-    ]
-    assert details == [
-        (SecurityEventType.REAUTHENTICATED, "totp"),
-        (SecurityEventType.REAUTHENTICATION_FAILED, "wrong_code"),
-    ]
+    done = await world.reauthenticate().execute(Reauthentication(caller, totp_code=code))
+    fresh = await caller_of(world, SessionTokens(done.access_token, session.refresh_token, session.user))
+    assert fresh.proof is not None and fresh.proof.amr == {Amr.PASSWORD, Amr.OTP, Amr.MFA}
+    with pytest.raises(WrongSecondFactor):  # the same code again
+        await world.reauthenticate().execute(Reauthentication(caller, totp_code=code))
