@@ -83,9 +83,9 @@ class MfaEnrollmentRequired(DomainError):
 
 
 class MethodUnavailable(DomainError):
-    code = "method_unavailable"
+    code = "method_not_available"
     message = "This way of confirming it is you is not available."
-    resolution = "Confirm it is you with your password."
+    resolution = "Confirm it is you with your password or a code of your authenticator app."
 
 
 class AccountNotVerified(DomainError):

@@ -48,10 +48,13 @@ class Proof:
 
     def renewed(self, method: Amr, when: datetime, *, user_verified: bool = False) -> Proof:
         """This session's proof, confirmed again just now by `method` (reauthentication): its methods and this
-        one, and `mfa` once they hold something known (pwd, kba) and something held (otp, hwk), or when
-        `method` is a passkey verified with user verification."""
-        amr = self.amr | {method}
-        if (amr & _KNOWN and amr & _HELD) or (method is Amr.HARDWARE_KEY and user_verified):
+        one. `mfa` is earned afresh, never carried over: when `method` is something held (an app's code, a
+        passkey) and the session's sign-in proved another factor, or `method` is a passkey verified with
+        user verification. So whoever holds a session and learns its password gets no `mfa` from the
+        password alone: the second factor itself must be shown again."""
+        earlier = self.amr - {Amr.MFA}
+        amr = earlier | {method}
+        if (method in _HELD and earlier - {method}) or (method is Amr.HARDWARE_KEY and user_verified):
             amr |= {Amr.MFA}
         return Proof(amr, when)
 
@@ -67,7 +70,6 @@ class Proof:
         return cls(frozenset(known[w] for w in items if w in known), when)
 
 
-_KNOWN = frozenset({Amr.PASSWORD, Amr.RECOVERY})  # something the person knows or kept
 _HELD = frozenset({Amr.OTP, Amr.HARDWARE_KEY})  # something the person has
 
 

@@ -189,7 +189,8 @@ async def export(
     use_case: ExportAccount = Depends(ProvideInLoop[Container.export_account]),
 ) -> ExportOut:
     """Everything held about the account: the profile, the sessions, the audit trail and the second factors
-    (type, name, dates); no hash, token, code or secret."""
+    (type, name, dates); no hash, token, code or secret. Needs a fresh sign-in (401
+    `reauthentication_required` otherwise)."""
     held = await use_case.execute(caller)
     return ExportOut(
         profile=UserOut.of(held.profile),

@@ -254,9 +254,9 @@ async def reauthenticate(
     use_case: Reauthenticate = Depends(ProvideInLoop[Container.reauthenticate]),
 ) -> AccessTokenOut:
     """Confirms it is you, for what needs a fresh sign-in (401 `reauthentication_required`): a new access
-    token for this same session, with a fresh `auth_time`, and `mfa` in `amr` once the session holds a
-    password and a second factor. The refresh token stays the same; the session's next refreshes keep the
-    new proof. A wrong password counts as a wrong login does."""
+    token for this same session, with a fresh `auth_time`. `mfa` in `amr` comes afresh, with a code of the
+    app or a passkey (a password alone drops it). The refresh token stays the same; the session's next
+    refreshes keep the new proof. A wrong password or code counts as a wrong login does."""
     done = await use_case.execute(
         Reauthentication(
             caller,

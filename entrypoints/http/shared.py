@@ -53,6 +53,8 @@ def _has_lone_surrogate(value: object) -> bool:
         return any("\ud800" <= ch <= "\udfff" for ch in value)
     if isinstance(value, list):
         return any(_has_lone_surrogate(item) for item in value)
+    if isinstance(value, dict):  # a JSON object passed on whole (a WebAuthn response)
+        return any(_has_lone_surrogate(key) or _has_lone_surrogate(item) for key, item in value.items())
     return False
 
 

@@ -29,6 +29,7 @@ RATE_LIMITED = {
     ("delete", "/api/v1/auth/me"),
     ("post", "/api/v1/auth/passkeys/authentication/options"),
     ("post", "/api/v1/auth/passkeys/authentication"),
+    ("post", "/api/v1/auth/reauthenticate"),
 }
 NO_STORAGE = {("get", "/health/live")}
 # RFC 7662: a body that names no token of ours, readable or not, is answered {"active": false}, never 422.

@@ -3,6 +3,7 @@ need a sign-in within REAUTH_MAX_AGE_SECONDS; POST /reauthenticate makes the ses
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -17,6 +18,7 @@ from domain.email import Email
 from domain.factors import Amr, Proof
 from tests.e2e.conftest import Service, running_service
 from tests.e2e.test_account_flow import verified_admin
+from tests.e2e.test_second_factors import code, enrol
 from tests.smtp_server import SmtpTestServer
 
 PASSWORD = "correct horse battery"
@@ -144,7 +146,10 @@ async def open_session(service: Service, email: str, *amr: Amr) -> str:
 
 @pytest.fixture
 async def strict(database_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[Service]:
-    async with running_service(database_url, smtp_server, MFA_REQUIRED_ROLES="admin") as service:
+    # A sign-in goes stale (300 s) before its access token expires (900 s): one token shows both.
+    async with running_service(
+        database_url, smtp_server, MFA_REQUIRED_ROLES="admin", REAUTH_MAX_AGE_SECONDS=300
+    ) as service:
         yield service
 
 
@@ -183,3 +188,82 @@ async def test_mfa_required_roles_blocks_an_admin_without_a_factor_but_where_it_
     assert (await service.client.get("/api/v1/auth/me", headers=admin)).status_code == 200
     with_mfa = await open_session(service, "root@example.com", Amr.PASSWORD, Amr.OTP, Amr.MFA)
     assert (await service.client.get("/api/v1/users", headers=bearer(with_mfa))).status_code == 200
+
+
+async def test_reauthenticate_answers_hostile_input_with_4xx(service: Service) -> None:
+    token = (await verified(service))["access_token"]
+    for body in (
+        {},
+        {"password": PASSWORD, "totp_code": "123456"},
+        {"password": 12345},
+        {"password": None},
+        {"totp_code": "1" * 5000},
+        {"passkey": "not an object"},
+        {"passkey": {"id": "\ud800"}},
+        {"passkey": {"\udfff": 1}},
+        {"password": "\ud800x"},
+        {"password": "x" * 5000},
+        {"password": PASSWORD, "extra": 1},
+        [PASSWORD],
+    ):
+        # As JSON escapes, so a lone surrogate reaches the service as a client can send it.
+        answer = await service.client.post(
+            REAUTH,
+            headers={**bearer(token), "Content-Type": "application/json"},
+            content=json.dumps(body),
+        )
+        assert 400 <= answer.status_code < 500, (body, answer.text)
+        assert set(answer.json()) == {"message", "error_code", "resolution"}
+        assert PASSWORD not in answer.text
+        if "\ud800" in str(body) or "\udfff" in str(body):  # never passed on, to a hasher or a passkey check
+            assert answer.json()["error_code"] == "validation_error", body
+    no_app = await service.client.post(REAUTH, headers=bearer(token), json={"totp_code": "123456"})
+    assert (no_app.status_code, no_app.json()["error_code"]) == (400, "method_not_available")
+    forged = await service.client.post(REAUTH, headers=bearer(token), json={"passkey": {"id": "x"}})
+    assert (forged.status_code, forged.json()["error_code"]) == (400, "invalid_passkey")
+    nobody = await service.client.post(REAUTH, json={"password": PASSWORD})
+    assert (nobody.status_code, nobody.json()["error_code"]) == (401, "not_authenticated")
+
+
+async def test_an_admin_enrols_and_steps_up_with_the_authenticator_app(strict: Service) -> None:
+    """MFA_REQUIRED_ROLES=admin through the real flows: blocked, enrols, then the app's code lifts it."""
+    service = strict
+    admin = await verified_admin(service)
+    session = {"access_token": admin["Authorization"].removeprefix("Bearer ")}
+    blocked = await service.client.get("/api/v1/users", headers=admin)
+    assert (blocked.status_code, blocked.json()["error_code"]) == (403, "mfa_enrollment_required")
+    assert (await service.client.get("/api/v1/auth/mfa", headers=admin)).status_code == 200
+    secret, _ = await enrol(service, session)
+
+    # The enrolling token is not promoted: its role now wants mfa in it.
+    without = await service.client.get("/api/v1/users", headers=admin)
+    assert (without.status_code, without.json()["error_code"]) == (401, "reauthentication_required")
+    wrong = await service.client.post(REAUTH, headers=admin, json={"totp_code": "000000"})
+    assert (wrong.status_code, wrong.json()["error_code"]) == (400, "invalid_code")
+    stepped = await service.client.post(REAUTH, headers=admin, json={"totp_code": code(service, secret)})
+    assert stepped.status_code == 200, stepped.text
+    token = stepped.json()["access_token"]
+    assert claims(token)["amr"] == ["mfa", "otp", "pwd"]
+    assert (await service.client.get("/api/v1/users", headers=bearer(token))).status_code == 200
+    assert (await service.client.get("/api/v1/auth/me/export", headers=bearer(token))).status_code == 200
+
+    # Later the sign-in is too old for the export. The password alone renews it but drops mfa (whoever holds
+    # the session and learns the password must still show the app); the app's code brings it back.
+    service.clock.advance(timedelta(seconds=service.settings.REAUTH_MAX_AGE_SECONDS + 1))
+    stale = await service.client.get("/api/v1/auth/me/export", headers=bearer(token))
+    assert (stale.status_code, stale.json()["error_code"]) == (401, "reauthentication_required")
+    again = await service.client.post(REAUTH, headers=bearer(token), json={"password": "admin password 1"})
+    assert again.status_code == 200, again.text
+    renewed = again.json()["access_token"]
+    assert claims(renewed)["amr"] == ["otp", "pwd"]
+    refused = await service.client.get("/api/v1/auth/me/export", headers=bearer(renewed))
+    assert refused.status_code == 401 and "second factor" in refused.json()["message"]
+    service.clock.advance(timedelta(seconds=30))  # past the step the first code spent
+    by_app = await service.client.post(
+        REAUTH, headers=bearer(renewed), json={"totp_code": code(service, secret)}
+    )
+    assert claims(by_app.json()["access_token"])["amr"] == ["mfa", "otp", "pwd"]
+    exported = await service.client.get(
+        "/api/v1/auth/me/export", headers=bearer(by_app.json()["access_token"])
+    )
+    assert exported.status_code == 200

@@ -38,13 +38,17 @@ async def world() -> World:
     "session, method, verified, expected",
     [
         ({Amr.PASSWORD}, Amr.PASSWORD, False, {Amr.PASSWORD}),
-        ({Amr.OTP}, Amr.PASSWORD, False, {Amr.OTP, Amr.PASSWORD, Amr.MFA}),
+        ({Amr.OTP}, Amr.PASSWORD, False, {Amr.OTP, Amr.PASSWORD}),  # mfa comes from a thing held
         ({Amr.PASSWORD}, Amr.OTP, False, {Amr.PASSWORD, Amr.OTP, Amr.MFA}),
         ({Amr.RECOVERY}, Amr.HARDWARE_KEY, False, {Amr.RECOVERY, Amr.HARDWARE_KEY, Amr.MFA}),
-        ({Amr.OTP}, Amr.HARDWARE_KEY, False, {Amr.OTP, Amr.HARDWARE_KEY}),
+        ({Amr.OTP}, Amr.HARDWARE_KEY, False, {Amr.OTP, Amr.HARDWARE_KEY, Amr.MFA}),
+        ({Amr.HARDWARE_KEY}, Amr.HARDWARE_KEY, False, {Amr.HARDWARE_KEY}),  # one passkey twice is one factor
         (set(), Amr.HARDWARE_KEY, True, {Amr.HARDWARE_KEY, Amr.MFA}),
         (set(), Amr.HARDWARE_KEY, False, {Amr.HARDWARE_KEY}),
-        ({Amr.PASSWORD, Amr.OTP, Amr.MFA}, Amr.PASSWORD, False, {Amr.PASSWORD, Amr.OTP, Amr.MFA}),
+        # A session's mfa is not carried over by the password: whoever holds the session and learns the
+        # password must still show the second factor.
+        ({Amr.PASSWORD, Amr.OTP, Amr.MFA}, Amr.PASSWORD, False, {Amr.PASSWORD, Amr.OTP}),
+        ({Amr.PASSWORD, Amr.OTP, Amr.MFA}, Amr.OTP, False, {Amr.PASSWORD, Amr.OTP, Amr.MFA}),
     ],
 )
 def test_the_renewed_proof_holds_mfa_once_it_holds_a_thing_known_and_a_thing_held(
