@@ -14,6 +14,7 @@ from application.ports.unit_of_work import (
     HasUsers,
     Transaction,
 )
+from application.shared.session_issuer import AWAITING_SECOND_FACTOR
 from domain.email import Email
 from domain.trail import EventPosition, SecurityEventType
 from domain.views import UserView
@@ -83,7 +84,7 @@ async def _last_sign_in(uow: _Work, user_id: uuid.UUID) -> datetime | None:
     while True:
         page = await uow.security_events.of_account(user_id, before, _PAGE)
         for event in page:
-            if event.type in SIGN_INS:
+            if event.type in SIGN_INS and event.detail != AWAITING_SECOND_FACTOR:  # no session came of that
                 return event.occurred_at
         if len(page) < _PAGE:
             return None

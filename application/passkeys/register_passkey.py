@@ -8,6 +8,8 @@ from typing import Any, Protocol
 from application.ports.clock import Clock
 from application.ports.passkeys import PasskeyCeremony
 from application.ports.unit_of_work import (
+    HasEvents,
+    HasFactors,
     HasOutbox,
     HasPasskeys,
     HasSecurityEvents,
@@ -17,9 +19,11 @@ from application.ports.unit_of_work import (
 )
 from application.shared.account_emails import AccountEmails
 from domain.errors import AccountNotVerified, InvalidPasskey, NotAuthenticated, PasskeyAlreadyRegistered
+from domain.events import AccountEvent, EventType
 from domain.factors import Passkey
 from domain.passkeys import ChallengePurpose, PasskeyView, name_for
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
+from domain.views import UserView
 
 
 class _Work(
@@ -29,6 +33,8 @@ class _Work(
     HasWebauthnChallenges,
     HasSecurityEvents,
     HasOutbox,
+    HasFactors,
+    HasEvents,
     Protocol,
 ): ...
 
@@ -74,13 +80,17 @@ class RegisterPasskey:
             transports=new.transports,
         )
         async with self._uow as uow:
-            user = await uow.users.get(request.user_id)
+            # Held, as every change of an account's factors holds it: of two at once, one sees the other's.
+            user = await uow.users.get_for_change(request.user_id)
             if user is None:
                 raise NotAuthenticated()
             if not user.is_verified:  # as for the options: an unproven account adds no passkey
                 raise AccountNotVerified()
+            had_factor = (await uow.factors.summary(user.id)).enabled
             if not await uow.passkeys.add(passkey):
                 raise PasskeyAlreadyRegistered()
+            if not had_factor:  # its first factor: every sign-in of the account now needs one
+                await uow.events.add(AccountEvent.about(EventType.USER_MFA_ENABLED, UserView.of(user), now))
             await uow.security_events.add(
                 SecurityEvent.at(request.origin, SecurityEventType.PASSKEY_ADDED, user.id, now)
             )

@@ -5,6 +5,8 @@ from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.unit_of_work import (
+    HasEvents,
+    HasFactors,
     HasOutbox,
     HasPasskeys,
     HasSecurityEvents,
@@ -13,10 +15,14 @@ from application.ports.unit_of_work import (
 )
 from application.shared.account_emails import AccountEmails
 from domain.errors import NotFound
+from domain.events import AccountEvent, EventType
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
+from domain.views import UserView
 
 
-class _Work(Transaction, HasUsers, HasPasskeys, HasSecurityEvents, HasOutbox, Protocol): ...
+class _Work(
+    Transaction, HasUsers, HasPasskeys, HasFactors, HasSecurityEvents, HasOutbox, HasEvents, Protocol
+): ...
 
 
 class RemovePasskey:
@@ -32,11 +38,15 @@ class RemovePasskey:
         self, user_id: uuid.UUID, passkey_id: uuid.UUID, origin: SessionOrigin = SessionOrigin()
     ) -> None:
         async with self._uow as uow:
-            user = await uow.users.get(user_id)
-            removed = await uow.passkeys.remove(user_id, passkey_id)
+            user = await uow.users.get_for_change(user_id)
+            removed = await uow.passkeys.remove(user_id, passkey_id) if user is not None else None
             if user is None or removed is None:
                 raise NotFound("No such passkey.", "List your passkeys for their ids.")
             now = self._clock.now()
+            if not (await uow.factors.summary(user_id)).enabled:
+                # Its last factor: recovery codes complete a sign-in only where there is one (as DisableTotp).
+                await uow.factors.replace_recovery_codes(user_id, [], now)
+                await uow.events.add(AccountEvent.about(EventType.USER_MFA_DISABLED, UserView.of(user), now))
             await uow.security_events.add(
                 SecurityEvent.at(origin, SecurityEventType.PASSKEY_REMOVED, user_id, now)
             )

@@ -21,7 +21,7 @@ from application.ports.unit_of_work import (
 )
 from application.shared.code_book import CodeBook
 from application.shared.record_event import record_event
-from application.shared.session_issuer import SessionIssuer
+from application.shared.session_issuer import AWAITING_SECOND_FACTOR, SessionIssuer
 from domain.email import Email
 from domain.events import EventType
 from domain.factors import Amr, Proof, SecondFactorRequired
@@ -72,7 +72,13 @@ async def sign_in_with_code(
         await uow.users.save(user)
         session = await sessions.open(uow, user, Proof.of(now, Amr.OTP), origin)
         await uow.security_events.add(
-            SecurityEvent.at(origin, SecurityEventType.SIGNED_IN_BY_CODE, user.id, now)
+            SecurityEvent.at(
+                origin,
+                SecurityEventType.SIGNED_IN_BY_CODE,
+                user.id,
+                now,
+                detail=AWAITING_SECOND_FACTOR if session.pending else "",
+            )
         )
         await uow.commit()
     return await sessions.hand_out(session)

@@ -91,8 +91,11 @@ class CompleteSecondFactor:
             # Counted as a password guess is, before any row is held (as Login takes counters first).
             guess = await uow.throttle.spend(Rule.PASSWORD_GUESSES, str(user.email), answer.client)
             pending = await uow.pending_sign_ins.hold(token_hash, self._clock.now())
-            if pending is None:
-                raise SecondFactorSignInEnded()  # completed, or ended, by another request meanwhile
+            user = await uow.users.get(pending.user_id) if pending is not None else None
+            # Completed or ended by another request meanwhile, or its first factor outdated: a password
+            # changed or reset since then ends the sign-ins the old one began, as it ends sessions.
+            if pending is None or user is None or user.issued_before_password_change(pending.proof.auth_time):
+                raise SecondFactorSignInEnded()
             user.require_enabled()
             now = self._clock.now()
             method = _method_of(answer)

@@ -16,7 +16,7 @@ from application.ports.unit_of_work import (
     HasUsers,
     Transaction,
 )
-from application.shared.session_issuer import SessionIssuer
+from application.shared.session_issuer import AWAITING_SECOND_FACTOR, SessionIssuer
 from domain.email import Email
 from domain.errors import InvalidCredentials, InvalidEmail
 from domain.factors import Amr, Proof, SecondFactorRequired
@@ -103,7 +103,11 @@ class Login:
             )
             await uow.security_events.add(
                 SecurityEvent.at(
-                    credentials.origin, SecurityEventType.LOGIN_SUCCEEDED, user.id, self._clock.now()
+                    credentials.origin,
+                    SecurityEventType.LOGIN_SUCCEEDED,
+                    user.id,
+                    self._clock.now(),
+                    detail=AWAITING_SECOND_FACTOR if session.pending else "",
                 )
             )
             await uow.commit()

@@ -30,6 +30,10 @@ from domain.views import SessionTokens, UserView
 class _Work(HasRefreshTokens, HasFactors, HasPendingSignIns, Protocol): ...
 
 
+# The trail's word for a first factor proved and a second one still asked for: no session yet.
+AWAITING_SECOND_FACTOR = "second_factor_required"
+
+
 def hash_token(token: str) -> str:
     # Only the hash is stored: a leaked table does not hand out sessions (nor mfa_tokens).
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -22,6 +23,12 @@ SECOND_FACTOR = "/api/v1/auth/login/second-factor"
 
 def bearer(session: dict) -> dict[str, str]:
     return {"Authorization": f"Bearer {session['access_token']}"}
+
+
+def amr(session: dict) -> list[str]:
+    """The access token's amr claim, read without checking the signature (the service checks it)."""
+    payload = session["access_token"].split(".")[1]
+    return list(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["amr"])
 
 
 def code(service: Service, secret: str, steps: int = 0) -> str:
@@ -92,6 +99,7 @@ async def test_enrol_confirm_and_sign_in_with_each_method(service: Service) -> N
     assert right.status_code == 200, right.text
     signed_in = right.json()
     assert signed_in["access_token"] and signed_in["refresh_token"]
+    assert amr(signed_in) == ["mfa", "otp", "pwd"] and amr(session) == ["pwd"]
     again = await service.client.post("/api/v1/auth/mfa/totp", headers=bearer(signed_in))
     assert again.status_code == 409 and again.json()["error_code"] == "totp_already_enabled"
     spent = await service.client.post(
@@ -110,6 +118,7 @@ async def test_enrol_confirm_and_sign_in_with_each_method(service: Service) -> N
         SECOND_FACTOR, json={"mfa_token": await mfa_token(service), "recovery_code": codes[0]}
     )
     assert first.status_code == 200, first.text
+    assert amr(first.json()) == ["kba", "mfa", "pwd"]
     twice = await service.client.post(
         SECOND_FACTOR, json={"mfa_token": await mfa_token(service), "recovery_code": codes[0]}
     )
@@ -246,3 +255,23 @@ async def test_ten_concurrent_submissions_of_one_code_give_one_success(pg_servic
 
     answers = await asyncio.gather(*(submit(t) for t in tokens))
     assert sorted(a.status_code for a in answers) == [200] + [400] * 9, [a.text for a in answers]
+
+
+@pytest.mark.postgres
+async def test_a_login_link_stops_at_the_factor(pg_url: str, smtp_server: SmtpTestServer) -> None:
+    async with running_service(
+        pg_url, smtp_server, LOGIN_LINK_URL_TEMPLATE="https://app.example.com/sign-in?t={token}"
+    ) as service:
+        session = await verified(service)
+        secret, _ = await enrol(service, session)
+        await service.client.post("/api/v1/auth/login-code/request", json={"email": ADA})
+        text = (await emailed(service, "sign-in code")).get_body(("plain",)).get_content()
+        token = text.split("https://app.example.com/sign-in?t=")[1].split()[0]
+        by_link = await service.client.post("/api/v1/auth/login-link", json={"token": token})
+        body = by_link.json()
+        assert by_link.status_code == 200 and body["mfa_required"] is True and "access_token" not in body
+        done = await service.client.post(
+            SECOND_FACTOR, json={"mfa_token": body["mfa_token"], "totp_code": code(service, secret)}
+        )
+        assert done.status_code == 200, done.text
+        assert amr(done.json()) == ["mfa", "otp"]

@@ -187,3 +187,31 @@ async def test_housekeeping_prunes_expired_pending_sign_ins(enrolled: World) -> 
     enrolled.clock.advance(timedelta(minutes=6))
     await enrolled.housekeeping().execute()
     assert enrolled.uow.store.pending_sign_ins == {}
+
+
+async def test_the_trail_tells_a_first_factor_from_a_sign_in(enrolled: World) -> None:
+    secret, _, _ = enrolled.enrolled  # type: ignore[attr-defined]
+    pending = await password_step(enrolled)
+    assert enrolled.uow.store.security_events[-1].detail == "second_factor_required"
+    enrolled.clock.advance(timedelta(seconds=30))
+    tokens = await enrolled.complete_second_factor().execute(
+        SecondFactorAnswer(pending.mfa_token, totp_code=code_at(secret, enrolled.clock.now()))
+    )
+    assert enrolled.uow.store.security_events[-1].detail == "second_factor"
+    details = await enrolled.describe_account().execute(tokens.user.id)
+    assert details.last_sign_in == enrolled.clock.now() and details.factors == ("totp", "recovery_code")
+
+
+async def test_a_password_reset_ends_the_sign_ins_the_old_password_began(enrolled: World) -> None:
+    secret, _, _ = enrolled.enrolled  # type: ignore[attr-defined]
+    pending = await password_step(enrolled)
+    enrolled.clock.advance(timedelta(seconds=1))
+    await enrolled.request_reset().execute(LinkRequest(ADA, CLIENT))
+    await enrolled.answer_email_requests()
+    code = enrolled.last_code()
+    await enrolled.reset_password_by_code().execute(CodeReset(ADA, code, "new staple 3", "new staple 3"))
+    enrolled.clock.advance(timedelta(seconds=30))
+    with pytest.raises(SecondFactorSignInEnded):
+        await enrolled.complete_second_factor().execute(
+            SecondFactorAnswer(pending.mfa_token, totp_code=code_at(secret, enrolled.clock.now()))
+        )

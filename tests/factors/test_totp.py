@@ -110,3 +110,11 @@ async def test_the_secret_is_kept_sealed(world: World) -> None:
     secret, _, _ = await enrol(world)
     stored = next(iter(world.uow.store.totp_factors.values()))
     assert secret not in stored.sealed_secret
+
+
+async def test_turning_the_first_factor_on_tells_webhooks_and_the_trail(world: World) -> None:
+    await enrol(world)
+    events = [e.type for e in world.uow.store.events.values()]
+    assert events.count("user.mfa_enabled") == 1
+    trail = [e.type.value for e in world.uow.store.security_events]
+    assert {"totp_enabled", "recovery_codes_issued"} <= set(trail)

@@ -315,3 +315,42 @@ async def test_a_key_sealed_since_under_another_secret_answers_503_not_500(tmp_p
         await asyncio.sleep(1.1)  # past the key ring's refresh (JWKS_CACHE_SECONDS / 2)
         answer = await client.post("/api/v1/auth/login", json=ada)
     assert answer.status_code == 503 and answer.json()["error_code"] == "service_unavailable"
+
+
+def test_an_authenticator_apps_secret_is_sealed_again_as_the_keys_are(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'accounts.db'}"
+    assert accounts("migrate", cwd=tmp_path).returncode == 0
+    asyncio.run(_reseal_a_totp_secret(url))
+
+
+async def _reseal_a_totp_secret(url: str) -> None:
+    from adapters.crypto.key_derivation import TOTP_SECRETS
+    from adapters.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+    from domain.email import Email
+    from domain.factors import TotpFactor, totp_sealing_context
+    from domain.user import User
+    from tests.fakes import LIMITS, FakeClock
+
+    engine = create_engine(url)
+    try:
+        user = User(email=Email.parse("ada@example.com"), password_hash="hash", created_at=datetime.now(UTC))
+        sealed = AesGcmSealer(key=derive_key(OLD, TOTP_SECRETS)).seal(
+            totp_sealing_context(user.id), "JBSWY3DP"
+        )
+        async with SqlAlchemyUnitOfWork(engine=engine, limits=LIMITS, clock=FakeClock()) as uow:
+            await uow.users.add(user)
+            await uow.factors.put_totp(TotpFactor(user.id, sealed, datetime.now(UTC)))
+            await uow.commit()
+        with pytest.raises(MasterSecretMismatch, match="authenticator-app secrets"):
+            await Resealer(engine=engine, secret=NEW, previous=[], development=False).reseal()
+        done = await Resealer(engine=engine, secret=NEW, previous=[OLD], development=False).reseal()
+        assert done == {"authenticator-app secrets": 1}
+        async with SqlAlchemyUnitOfWork(engine=engine, limits=LIMITS, clock=FakeClock()) as uow:
+            factor = await uow.factors.get_totp(user.id)
+        assert factor is not None
+        opened = AesGcmSealer(key=derive_key(NEW, TOTP_SECRETS)).open(
+            totp_sealing_context(user.id), factor.sealed_secret
+        )
+        assert opened == "JBSWY3DP"
+    finally:
+        await engine.dispose()

@@ -325,3 +325,17 @@ async def test_the_shared_check_serves_a_second_factor_for_its_own_account_only(
         authenticator.assertion(options, origin=ORIGIN, user_handle=False), expected_user=ada
     )
     assert (verified.user_id, verified.passkey_id, verified.user_verified) == (ada, passkey.id, False)
+
+
+async def test_the_first_passkey_turns_the_second_factor_on_and_the_last_turns_it_off(world: World) -> None:
+    def webhooks() -> list[str]:
+        return [e.type for e in world.uow.store.events.values() if e.type.startswith("user.mfa")]
+
+    ada = await account(world)
+    first = await register(world, ada, SoftAuthenticator())
+    second = await register(world, ada, SoftAuthenticator())
+    assert webhooks() == ["user.mfa_enabled"]  # the account's first factor only
+    await world.remove_passkey().execute(ada, first.id)
+    assert webhooks() == ["user.mfa_enabled"]  # one is left
+    await world.remove_passkey().execute(ada, second.id)
+    assert webhooks() == ["user.mfa_enabled", "user.mfa_disabled"]

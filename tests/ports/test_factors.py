@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from domain.email import Email
-from domain.factors import FactorListing, FactorSummary, Method, TotpFactor
+from domain.factors import FactorListing, FactorSummary, Method, Passkey, TotpFactor
 from domain.user import User
 from tests.ports.conftest import NOW
 
@@ -125,3 +125,29 @@ async def test_deleting_the_account_deletes_its_factors(uow: Any) -> None:
     async with uow:
         assert await uow.factors.get_totp(user.id) is None
         assert (await uow.factors.summary(user.id)) == FactorSummary()
+
+
+async def _add_passkey(uow: Any, user_id: Any, name: str, created_at: Any) -> None:
+    assert await uow.passkeys.add(Passkey(user_id, name.encode(), b"cose", 0, name, created_at))
+
+
+async def test_the_listing_has_the_app_and_the_passkeys_and_remove_all_takes_them(uow: Any) -> None:
+    user = await _enrolled(uow)
+    async with uow:
+        await _add_passkey(uow, user.id, "phone", NOW + timedelta(days=1))
+        await _add_passkey(uow, user.id, "laptop", NOW - timedelta(days=1))
+        await uow.commit()
+    async with uow:
+        listed = await uow.factors.listing(user.id)
+        summary = await uow.factors.summary(user.id)
+    assert [(f.type, f.name) for f in listed] == [
+        (Method.PASSKEY, "laptop"),
+        (Method.TOTP, ""),
+        (Method.PASSKEY, "phone"),
+    ]
+    assert summary.passkeys == 2
+    async with uow:
+        await uow.factors.remove_all(user.id)
+        await uow.commit()
+    async with uow:
+        assert await uow.factors.listing(user.id) == []
