@@ -10,6 +10,7 @@ maps and populates a fresh region for every hash, and the kernel's share of that
 the wall time per hash. With two threads on two cores the wall time per hash halves only if the binding
 releases the GIL while it hashes.
 
+PyNaCl was tried and not adopted (bench/RESULTS.md, issue 25): install it by hand to compare.
 --alternate N runs each implementation N times, A B A B, each run in a fresh interpreter, and prints
 every run and the ratio of their CPU per hash (median, min-max of the pairs). Run it beside other builds
 too (argon2-cffi-bindings built from source with ARGON2_CFFI_USE_SSE2=1 in a scratch virtualenv);
@@ -54,8 +55,13 @@ def hasher(implementation: str) -> tuple[Callable[[str], str], Callable[[str, st
                 return False
 
         return argon2.hash, verify_cffi
-    import nacl.exceptions
-    import nacl.pwhash.argon2id
+    try:
+        import nacl.exceptions
+        import nacl.pwhash.argon2id
+    except ImportError:
+        sys.exit(
+            "pynacl is not a dependency of the service: `.venv/bin/pip install pynacl==1.6.2` to compare"
+        )
 
     assert PARAMETERS["parallelism"] == 1  # libsodium's argon2id has one lane
 
