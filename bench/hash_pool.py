@@ -1,12 +1,14 @@
 """The hash pool's size and priority against GET /me's p99 during a sign-in flood (issue 25).
 
     .venv/bin/python bench/hash_pool.py [--rounds 2] [--logins 120] [--configs 2:10,2:0,1:10,4:10,4:0]
+    .venv/bin/python bench/hash_pool.py --configs 2:10:argon2-cffi,2:10:pynacl   # with pynacl installed
 
-Each configuration is THREADS:NICENESS (PASSWORD_HASH_THREADS per API process, and the nice value added to
-the hash threads, 10 today). For each, in alternating rounds, `accounts serve --workers 2` starts on one
-seeded database; GET /me is timed one at a time unloaded, then one at a time while --logins sign-ins flood it
-16 at a time. Printed per configuration (medians of the rounds): sign-ins/s, GET /me's p99 during the flood
-and that over its p99 unloaded (the target is under 5).
+Each configuration is THREADS:NICENESS[:IMPLEMENTATION] (PASSWORD_HASH_THREADS per API process, the nice
+value added to the hash threads, 10 today, and argon2-cffi, the service's hash, or pynacl, libsodium's).
+For each, in alternating rounds, `accounts serve --workers 2` starts on one seeded database; GET /me is
+timed one at a time unloaded, then one at a time while --logins sign-ins flood it 16 at a time. Printed
+per configuration (medians of the rounds): sign-ins/s, GET /me's p99 during the flood and that over its
+p99 unloaded (the target is under 5).
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ async def me_until(client: LeanClient, token: str, done: asyncio.Task) -> list[f
     return latencies
 
 
-async def one(url: str, data: dict, threads: int, nice: int, logins: int) -> tuple[float, float, float]:
+async def one(
+    url: str, data: dict, threads: int, nice: int, implementation: str, logins: int
+) -> tuple[float, float, float]:
     port = free_port()
     env = {
         **TOKEN_SETTINGS,
@@ -50,6 +54,7 @@ async def one(url: str, data: dict, threads: int, nice: int, logins: int) -> tup
         "DATABASE_POOL_SIZE": "10",
         "PASSWORD_HASH_THREADS": str(threads),
         "BENCH_HASH_NICENESS": str(nice),
+        "BENCH_HASH_IMPLEMENTATION": implementation,
     }
     server = start("serve-pool", ["-m", "bench.probe", "serve", "--port", str(port), "--workers", "2"], env)
     try:
@@ -101,17 +106,24 @@ async def main() -> None:
     parser.add_argument("--logins", type=int, default=120)
     parser.add_argument("--configs", default="2:10,2:0,1:10,4:10,4:0")
     args = parser.parse_args()
-    configs = [tuple(int(x) for x in config.split(":")) for config in args.configs.split(",")]
+    configs = [
+        (int(threads), int(nice), implementation[0] if implementation else "argon2-cffi")
+        for threads, nice, *implementation in (config.split(":") for config in args.configs.split(","))
+    ]
     url = await fresh_database("bench_pool")
     data = await seed(url, 2000, unverified=0, sessions=1)
-    figures: dict[tuple[int, ...], list[tuple[float, float, float]]] = {config: [] for config in configs}
+    figures: dict[tuple[int, int, str], list[tuple[float, float, float]]] = {c: [] for c in configs}
     for round_ in range(args.rounds):
         for config in configs[round_ % len(configs) :] + configs[: round_ % len(configs)]:
             figures[config].append(await one(url, data, *config, args.logins))
-    print("threads per process : niceness   sign-ins/s   GET /me p99 during the flood   / p99 unloaded")
-    for (threads, nice), runs in figures.items():
+    print(
+        "threads per process : niceness : hash   sign-ins/s   GET /me p99 during the flood   / p99 unloaded"
+    )
+    for (threads, nice, implementation), runs in figures.items():
         rate, p99, ratio = (statistics.median(run[i] for run in runs) for i in range(3))
-        print(f"  {threads}:{nice:<2}  {rate:19.1f}   {p99 * 1000:21.1f} ms   {ratio:18.2f}")
+        print(
+            f"  {threads}:{nice:<2}:{implementation:12} {rate:12.1f}   {p99 * 1000:21.1f} ms   {ratio:18.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ import os
 import sys
 import uuid
 from datetime import UTC, datetime
+from typing import Literal
 
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import select
@@ -27,6 +28,30 @@ router = APIRouter(include_in_schema=False)
 # bench/hash_pool.py's other priorities for the hash threads; at the top, as `serve --workers N` spawns
 # processes that import this module again.
 passwords.HASH_THREAD_NICENESS = int(os.environ.get("BENCH_HASH_NICENESS", passwords.HASH_THREAD_NICENESS))
+if os.environ.get("BENCH_HASH_IMPLEMENTATION") == "pynacl":
+    # Issue 25's trial of libsodium's argon2id (bench/RESULTS.md): the adapter's argon2-cffi hasher swapped
+    # for one that hashes and checks through PyNaCl (`pip install pynacl==1.6.2`; not a dependency).
+    import nacl.exceptions
+    import nacl.pwhash.argon2id
+    from argon2 import PasswordHasher
+    from argon2.exceptions import VerifyMismatchError
+
+    class _SodiumArgon2(PasswordHasher):
+        def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+            secret = password.encode() if isinstance(password, str) else password
+            memlimit = self.memory_cost * 1024
+            return nacl.pwhash.argon2id.str(secret, opslimit=self.time_cost, memlimit=memlimit).decode()
+
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+            stored = hash.encode() if isinstance(hash, str) else hash
+            secret = password.encode() if isinstance(password, str) else password
+            try:
+                nacl.pwhash.argon2id.verify(stored, secret)
+            except nacl.exceptions.InvalidkeyError:
+                raise VerifyMismatchError from None
+            return True
+
+    passwords.Argon2 = _SodiumArgon2
 
 
 @router.get("/bench/pk/{user_id}")
