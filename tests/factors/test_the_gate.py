@@ -20,6 +20,9 @@ from domain.errors import RateLimited, SecondFactorSignInEnded, WrongSecondFacto
 from domain.factors import Amr, Method, SecondFactorRequired
 from domain.views import SessionTokens
 from tests.factors.conftest import ADA, PASSWORD, caller_of, code_at, enrol, password_step
+from tests.passkeys.test_passkeys import register as register_passkey
+from tests.passkeys.test_passkeys import sign_in as passkey_sign_in
+from tests.webauthn_authenticator import SoftAuthenticator
 from tests.world import CLIENT, World
 
 SignIn = Callable[[World], Awaitable[object]]
@@ -50,7 +53,20 @@ async def by_changing_the_password(world: World) -> object:
     )
 
 
-EVERY_SIGN_IN: list[SignIn] = [by_password, by_code, by_link, by_changing_the_password]
+async def by_passkey_without_user_verification(world: World) -> object:
+    # One factor: the authenticator did not verify its user (with it, a passkey is two, and passes).
+    key = SoftAuthenticator(user_verification=False)
+    await register_passkey(world, (await world.account(ADA)).id, key)
+    return await passkey_sign_in(world, key)
+
+
+EVERY_SIGN_IN: list[SignIn] = [
+    by_password,
+    by_code,
+    by_link,
+    by_changing_the_password,
+    by_passkey_without_user_verification,
+]
 
 
 @pytest.fixture
