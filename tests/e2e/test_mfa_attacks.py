@@ -3,14 +3,18 @@ skipped or abused, kept so it stays closed."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import httpx
 import jwt
 import pytest
 
 from tests.e2e.conftest import Service, running_service
 from tests.e2e.test_second_factors import (
+    ADA,
     PASSWORD,
     SECOND_FACTOR,
     bearer,
@@ -81,3 +85,129 @@ async def test_changing_the_password_of_an_old_session_does_not_make_it_fresh(se
             assert off.json()["error_code"] == "reauthentication_required"
     else:
         assert body["mfa_required"] is True
+
+
+@pytest.mark.postgres
+async def test_twenty_concurrent_answers_on_one_mfa_token_give_one_session(pg_service: Service) -> None:
+    service = pg_service
+    secret, _ = await enrol(service, await verified(service))
+    token, right = await mfa_token(service), code(service, secret)
+
+    async def submit() -> httpx.Response:
+        return await service.client.post(SECOND_FACTOR, json={"mfa_token": token, "totp_code": right})
+
+    answers = await asyncio.gather(*(submit() for _ in range(20)))
+    assert sorted(a.status_code for a in answers) == [200] + [400] * 19, [a.text for a in answers]
+    # Spent: the mfa_token is not a second way in, with this code or the next.
+    service.clock.advance(timedelta(seconds=30))
+    replay = await service.client.post(
+        SECOND_FACTOR, json={"mfa_token": token, "totp_code": code(service, secret)}
+    )
+    assert replay.status_code == 400 and "access_token" not in replay.json()
+
+
+@pytest.mark.postgres
+async def test_one_recovery_code_used_ten_times_at_once_signs_in_once(pg_service: Service) -> None:
+    service = pg_service
+    _, codes = await enrol(service, await verified(service))
+    tokens = [await mfa_token(service) for _ in range(10)]
+
+    async def submit(token: str) -> httpx.Response:
+        return await service.client.post(SECOND_FACTOR, json={"mfa_token": token, "recovery_code": codes[0]})
+
+    answers = await asyncio.gather(*(submit(t) for t in tokens))
+    assert sorted(a.status_code for a in answers) == [200] + [400] * 9, [a.text for a in answers]
+    # Lower case and without dashes it is the same spent code.
+    again = await service.client.post(
+        SECOND_FACTOR,
+        json={"mfa_token": await mfa_token(service), "recovery_code": codes[0].replace("-", "").lower()},
+    )
+    assert again.status_code == 400
+
+
+async def test_an_mfa_token_is_no_way_into_another_account(service: Service) -> None:
+    ada_secret, _ = await enrol(service, await verified(service))
+    bob = await verified(service, "bob@example.com")
+    bob_secret, bob_codes = await enrol(service, bob)
+    ada_token = await mfa_token(service)
+    for answer in ({"totp_code": code(service, bob_secret)}, {"recovery_code": bob_codes[0]}):
+        refused = await service.client.post(SECOND_FACTOR, json={"mfa_token": ada_token, **answer})
+        assert refused.status_code == 400 and "access_token" not in refused.json(), refused.text
+    # Bob's code was not spent by the attempt on Ada's sign-in, nor Ada's by anything.
+    bob_login = await service.login("bob@example.com")
+    done = await service.client.post(
+        SECOND_FACTOR, json={"mfa_token": bob_login.json()["mfa_token"], "recovery_code": bob_codes[0]}
+    )
+    assert done.status_code == 200
+    assert done.json()["user"]["email"] == "bob@example.com"
+    ok = await service.client.post(
+        SECOND_FACTOR, json={"mfa_token": ada_token, "totp_code": code(service, ada_secret)}
+    )
+    assert ok.status_code == 200 and ok.json()["user"]["email"] == ADA
+
+
+async def test_five_wrong_answers_end_the_mfa_token(service: Service) -> None:
+    secret, _ = await enrol(service, await verified(service))
+    token = await mfa_token(service)
+    right = code(service, secret)
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(5):
+        answer = await service.client.post(SECOND_FACTOR, json={"mfa_token": token, "totp_code": wrong})
+        assert answer.status_code == 400
+    late = await service.client.post(SECOND_FACTOR, json={"mfa_token": token, "totp_code": right})
+    assert late.status_code == 400 and "access_token" not in late.json()
+
+
+async def test_a_wrong_password_answers_the_same_with_a_factor_and_without(service: Service) -> None:
+    await enrol(service, await verified(service))
+    await verified(service, "bob@example.com")
+    answers = [
+        await service.client.post("/api/v1/auth/login", json={"email": who, "password": "not the password"})
+        for who in (ADA, "bob@example.com")
+    ]
+    assert answers[0].status_code == answers[1].status_code == 401
+    assert answers[0].json() == answers[1].json()
+    assert set(answers[0].headers) - {"date", "x-request-id", "content-length"} == set(answers[1].headers) - {
+        "date",
+        "x-request-id",
+        "content-length",
+    }
+
+
+HOSTILE = [
+    {"mfa_token": "\ud800", "totp_code": "123456"},
+    {"mfa_token": "x" * 5000, "totp_code": "123456"},
+    {"mfa_token": "x", "totp_code": "\ud800\ud800\ud800"},
+    {"mfa_token": "x", "recovery_code": "\udfff" * 10},
+    {"mfa_token": "x", "recovery_code": "A" * 5000},
+    {"mfa_token": 7, "totp_code": 123456},
+    {"mfa_token": ["x"], "totp_code": {"a": 1}},
+    {"mfa_token": "x", "passkey": "not an object"},
+    {"mfa_token": "x", "passkey": {"id": "\ud800", "rawId": "\ud800", "type": "public-key", "response": {}}},
+    {"mfa_token": "x", "passkey": {"id": 1, "rawId": [], "response": {"clientDataJSON": {"a": [1]}}}},
+    {"mfa_token": "x", "totp_code": "123456", "recovery_code": "AAAA"},
+    {"mfa_token": "x"},
+    {},
+]
+
+
+async def test_hostile_second_factor_bodies_answer_4xx(service: Service) -> None:
+    secret, _ = await enrol(service, await verified(service))
+    real = await mfa_token(service)
+    for body in HOSTILE:
+        for token in ("x", real):
+            sent = {**body, "mfa_token": token} if body.get("mfa_token") == "x" else body
+            answer = await service.client.post(
+                SECOND_FACTOR, content=json.dumps(sent), headers={"Content-Type": "application/json"}
+            )
+            assert 400 <= answer.status_code < 500, (sent if len(str(sent)) < 300 else "long", answer.text)
+    nested = '{"a":' * 3000 + "{}" + "}" * 3000
+    for raw in (
+        f'{{"mfa_token": "{real}", "passkey": {{"id": "x", "response": {nested}}}}}',
+        f'{{"credential": {{"id": "x", "response": {nested}}}}}',
+    ):
+        for path in (SECOND_FACTOR, "/api/v1/auth/passkeys/authentication"):
+            answer = await service.client.post(
+                path, content=raw, headers={"Content-Type": "application/json"}
+            )
+            assert 400 <= answer.status_code < 500, (path, answer.status_code, answer.text[:200])
