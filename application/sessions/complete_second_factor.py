@@ -93,6 +93,13 @@ class CompleteSecondFactor:
             pending = await uow.pending_sign_ins.hold(token_hash, self._clock.now())
             if pending is None:
                 raise SecondFactorSignInEnded()  # completed, or ended, by another request meanwhile
+            user = await uow.users.get(pending.user_id) or user
+            if user.issued_before_password_change(pending.proof.auth_time):
+                # What the first step proved is no longer the account's password: a reset or change
+                # since ends the sign-ins that still wait for their second factor.
+                await uow.pending_sign_ins.remove(token_hash)
+                await uow.commit()
+                raise SecondFactorSignInEnded()
             user.require_enabled()
             now = self._clock.now()
             method = _method_of(answer)

@@ -192,7 +192,7 @@ HOSTILE = [
 
 
 async def test_hostile_second_factor_bodies_answer_4xx(service: Service) -> None:
-    secret, _ = await enrol(service, await verified(service))
+    await enrol(service, await verified(service))
     real = await mfa_token(service)
     for body in HOSTILE:
         for token in ("x", real):
@@ -211,3 +211,18 @@ async def test_hostile_second_factor_bodies_answer_4xx(service: Service) -> None
                 path, content=raw, headers={"Content-Type": "application/json"}
             )
             assert 400 <= answer.status_code < 500, (path, answer.status_code, answer.text[:200])
+
+
+async def test_a_password_change_ends_the_sign_ins_waiting_for_their_factor(service: Service) -> None:
+    # Someone signed in with the old password and waits at the second step, a stolen recovery code in hand;
+    # the owner changes the password: what the old one proved no longer opens anything.
+    owner, _, codes = await signed_in_with_totp(service)
+    waiting = await mfa_token(service)
+    changed = await service.client.post(
+        "/api/v1/auth/change-password",
+        headers=bearer(owner),
+        json={"current_password": PASSWORD, "new_password": NEW_PASSWORD},
+    )
+    assert changed.status_code == 200 and "access_token" in changed.json(), changed.text
+    late = await service.client.post(SECOND_FACTOR, json={"mfa_token": waiting, "recovery_code": codes[1]})
+    assert late.status_code == 400 and "access_token" not in late.json(), late.text
