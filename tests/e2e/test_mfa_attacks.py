@@ -13,6 +13,7 @@ import jwt
 import pytest
 
 from tests.e2e.conftest import Service, running_service
+from tests.e2e.test_passkeys import ORIGIN, PASSKEYS, register, signed_up
 from tests.e2e.test_second_factors import (
     ADA,
     PASSWORD,
@@ -24,6 +25,7 @@ from tests.e2e.test_second_factors import (
     verified,
 )
 from tests.smtp_server import SmtpTestServer
+from tests.webauthn_authenticator import SoftAuthenticator
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -226,3 +228,37 @@ async def test_a_password_change_ends_the_sign_ins_waiting_for_their_factor(serv
     assert changed.status_code == 200 and "access_token" in changed.json(), changed.text
     late = await service.client.post(SECOND_FACTOR, json={"mfa_token": waiting, "recovery_code": codes[1]})
     assert late.status_code == 400 and "access_token" not in late.json(), late.text
+
+
+@pytest.fixture
+async def keyed(database_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[Service]:
+    async with running_service(
+        database_url, smtp_server, WEBAUTHN_RP_ID="localhost", WEBAUTHN_ORIGINS=ORIGIN
+    ) as service:
+        yield service
+
+
+async def test_a_challenge_serves_only_its_own_ceremony_and_account(keyed: Service) -> None:
+    service = keyed
+    ada, bob = await signed_up(service), await signed_up(service, "bob@example.com")
+    carol = await signed_up(service, "carol@example.com")
+    key = SoftAuthenticator()
+    assert (await register(service, ada, key)).status_code == 201
+
+    # A registration challenge (Bob's, still open) does not sign anyone in.
+    created = (await service.client.post(f"{PASSKEYS}/registration/options", headers=bob)).json()
+    forged = key.assertion({"challenge": created["challenge"], "rpId": "localhost"}, origin=ORIGIN)
+    refused = await service.client.post(f"{PASSKEYS}/authentication", json={"credential": forged})
+    assert refused.status_code == 400 and "access_token" not in refused.json(), refused.text
+
+    # A sign-in challenge registers nothing, nor does another account's registration challenge.
+    requested = (await service.client.post(f"{PASSKEYS}/authentication/options", json={})).json()
+    carols = (await service.client.post(f"{PASSKEYS}/registration/options", headers=carol)).json()
+    for challenge in (requested["challenge"], carols["challenge"]):
+        options = {**created, "challenge": challenge}
+        credential = SoftAuthenticator().register(options, origin=ORIGIN)
+        added = await service.client.post(
+            f"{PASSKEYS}/registration", headers=bob, json={"credential": credential}
+        )
+        assert added.status_code == 400, added.text
+    assert (await service.client.get(PASSKEYS, headers=bob)).json()["items"] == []
