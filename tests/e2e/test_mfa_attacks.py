@@ -262,3 +262,24 @@ async def test_a_challenge_serves_only_its_own_ceremony_and_account(keyed: Servi
         )
         assert added.status_code == 400, added.text
     assert (await service.client.get(PASSKEYS, headers=bob)).json()["items"] == []
+
+
+async def test_the_enrolment_code_cannot_be_guessed_from_another_session(service: Service) -> None:
+    # The owner starts an app to shut out someone who has the password; that someone's session must not
+    # confirm it by trying codes, which would hand them the recovery codes and end the owner's sessions.
+    owner = await verified(service)
+    intruder = (await service.login(ADA)).json()
+    started = await service.client.post("/api/v1/auth/mfa/totp", headers=bearer(owner))
+    assert started.status_code == 201
+    right = code(service, started.json()["secret"])
+    answers = []
+    for guess in range(service.settings.LOGIN_FAILURES_PER_ACCOUNT + 2):
+        tried = f"{guess:06d}" if f"{guess:06d}" != right else "999999"
+        answers.append(
+            (
+                await service.client.post(
+                    "/api/v1/auth/mfa/totp/confirm", headers=bearer(intruder), json={"code": tried}
+                )
+            ).status_code
+        )
+    assert 429 in answers and 200 not in answers, answers
