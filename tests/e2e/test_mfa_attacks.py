@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -283,3 +284,35 @@ async def test_the_enrolment_code_cannot_be_guessed_from_another_session(service
             ).status_code
         )
     assert 429 in answers and 200 not in answers, answers
+
+
+async def test_no_secret_of_a_factor_is_in_an_answer_a_log_or_an_email(
+    service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    session, secret, codes = await signed_in_with_totp(service)
+    used = await service.client.post(
+        SECOND_FACTOR, json={"mfa_token": await mfa_token(service), "recovery_code": codes[0]}
+    )
+    assert used.status_code == 200
+    wrong = await service.client.post(
+        SECOND_FACTOR, json={"mfa_token": await mfa_token(service), "recovery_code": codes[0]}
+    )
+    assert wrong.status_code == 400
+    seen = [
+        await service.client.get("/api/v1/auth/mfa", headers=bearer(session)),
+        await service.client.get("/api/v1/auth/me/export", headers=bearer(session)),
+        await service.client.get("/api/v1/auth/me/security-events", headers=bearer(session)),
+        await service.client.get("/api/v1/auth/me", headers=bearer(session)),
+    ]
+    assert all(a.status_code == 200 for a in seen), [a.text for a in seen]
+    assert seen[0].json() == {"totp": True, "passkeys": 0, "recovery_codes_left": 9}
+    await asyncio.sleep(0.3)  # the emails about the app and the used code
+    assert caplog.records and service.smtp.messages  # something was logged and emailed, and looked at
+    everything = "\n".join(
+        [a.text for a in seen]
+        + [r.getMessage() + str(r.__dict__) for r in caplog.records]
+        + [m.as_string() for m in service.smtp.messages]
+    )
+    for secret_text in [secret, *codes, *(c.replace("-", "") for c in codes)]:
+        assert secret_text not in everything, secret_text
