@@ -8,8 +8,10 @@ from typing import Any, Protocol
 from application.ports.clock import Clock
 from application.ports.passkeys import PasskeyCeremony
 from application.ports.unit_of_work import (
+    HasFactors,
     HasOutbox,
     HasPasskeys,
+    HasRefreshTokens,
     HasSecurityEvents,
     HasUsers,
     HasWebauthnChallenges,
@@ -29,6 +31,8 @@ class _Work(
     HasWebauthnChallenges,
     HasSecurityEvents,
     HasOutbox,
+    HasFactors,
+    HasRefreshTokens,
     Protocol,
 ): ...
 
@@ -39,11 +43,13 @@ class PasskeyRegistration:
     credential: Mapping[str, Any]  # RegistrationResponseJSON
     name: str | None = None
     origin: SessionOrigin = SessionOrigin()
+    session_id: uuid.UUID | None = None  # the registering session: kept when the others end
 
 
 class RegisterPasskey:
     """Verifies a registration response against the account's own registration challenge (taken once,
-    whatever the outcome) and stores the passkey; its owner is told by email, and the trail records it."""
+    whatever the outcome) and stores the passkey; its owner is told by email, and the trail records it.
+    The account's first factor ends every other session of the account, as an app's confirmation does."""
 
     def __init__(self, *, uow: _Work, ceremony: PasskeyCeremony, emails: AccountEmails, clock: Clock) -> None:
         self._uow = uow
@@ -79,8 +85,18 @@ class RegisterPasskey:
                 raise NotAuthenticated()
             if not user.is_verified:  # as for the options: an unproven account adds no passkey
                 raise AccountNotVerified()
+            first_factor = not (await uow.factors.summary(user.id)).enabled
             if not await uow.passkeys.add(passkey):
                 raise PasskeyAlreadyRegistered()
+            if first_factor:
+                # As when an app is turned on: the sessions signed in without a factor end, so one that
+                # is not the owner's does not live on, refreshing, past the factor added to shut it out.
+                await uow.refresh_tokens.revoke_all_for_user(user.id, now, keep_family=request.session_id)
+                await uow.security_events.add(
+                    SecurityEvent.at(
+                        request.origin, SecurityEventType.SESSION_ENDED, user.id, now, detail="all_others"
+                    )
+                )
             await uow.security_events.add(
                 SecurityEvent.at(request.origin, SecurityEventType.PASSKEY_ADDED, user.id, now)
             )

@@ -316,3 +316,18 @@ async def test_no_secret_of_a_factor_is_in_an_answer_a_log_or_an_email(
     )
     for secret_text in [secret, *codes, *(c.replace("-", "") for c in codes)]:
         assert secret_text not in everything, secret_text
+
+
+async def test_a_first_passkey_ends_the_other_sessions_as_a_first_app_does(keyed: Service) -> None:
+    # The owner adds a passkey to shut out someone who has the password and a session: that session must
+    # not live on, refreshing, without ever showing the factor (as it does not after an app is turned on).
+    service = keyed
+    owner = await signed_up(service)
+    intruder = (await service.login(ADA)).json()
+    assert (await register(service, owner, SoftAuthenticator())).status_code == 201
+    refreshed = await service.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": intruder["refresh_token"]}
+    )
+    assert refreshed.status_code == 401, refreshed.text
+    assert (await service.client.get("/api/v1/auth/me", headers=bearer(intruder))).status_code == 401
+    assert (await service.client.get("/api/v1/auth/me", headers=owner)).status_code == 200
