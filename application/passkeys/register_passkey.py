@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from application.ports.clock import Clock
 from application.ports.passkeys import PasskeyCeremony
 from application.ports.unit_of_work import (
+    HasEvents,
     HasFactors,
     HasOutbox,
     HasPasskeys,
@@ -19,9 +20,11 @@ from application.ports.unit_of_work import (
 )
 from application.shared.account_emails import AccountEmails
 from domain.errors import AccountNotVerified, InvalidPasskey, NotAuthenticated, PasskeyAlreadyRegistered
+from domain.events import AccountEvent, EventType
 from domain.factors import Passkey
 from domain.passkeys import ChallengePurpose, PasskeyView, name_for
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
+from domain.views import UserView
 
 
 class _Work(
@@ -33,6 +36,7 @@ class _Work(
     HasOutbox,
     HasFactors,
     HasRefreshTokens,
+    HasEvents,
     Protocol,
 ): ...
 
@@ -97,6 +101,7 @@ class RegisterPasskey:
                         request.origin, SecurityEventType.SESSION_ENDED, user.id, now, detail="all_others"
                     )
                 )
+                await uow.events.add(AccountEvent.about(EventType.USER_MFA_ENABLED, UserView.of(user), now))
             await uow.security_events.add(
                 SecurityEvent.at(request.origin, SecurityEventType.PASSKEY_ADDED, user.id, now)
             )

@@ -5,6 +5,8 @@ from typing import Protocol
 
 from application.ports.clock import Clock
 from application.ports.unit_of_work import (
+    HasEvents,
+    HasFactors,
     HasOutbox,
     HasPasskeys,
     HasSecurityEvents,
@@ -13,15 +15,20 @@ from application.ports.unit_of_work import (
 )
 from application.shared.account_emails import AccountEmails
 from domain.errors import NotFound
+from domain.events import AccountEvent, EventType
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
+from domain.views import UserView
 
 
-class _Work(Transaction, HasUsers, HasPasskeys, HasSecurityEvents, HasOutbox, Protocol): ...
+class _Work(
+    Transaction, HasUsers, HasPasskeys, HasSecurityEvents, HasOutbox, HasFactors, HasEvents, Protocol
+): ...
 
 
 class RemovePasskey:
     """Deletes one of the account's passkeys; its owner is told by email, and the trail records it. Another
-    account's is not found, as an unknown one is."""
+    account's is not found, as an unknown one is. The account's last factor gone, webhooks get
+    user.mfa_disabled."""
 
     def __init__(self, *, uow: _Work, emails: AccountEmails, clock: Clock) -> None:
         self._uow = uow
@@ -41,4 +48,7 @@ class RemovePasskey:
                 SecurityEvent.at(origin, SecurityEventType.PASSKEY_REMOVED, user_id, now)
             )
             await self._emails.send_passkey_changed(uow, user, "passkey_removed", removed.name, now)
+            if not (await uow.factors.summary(user_id)).enabled:
+                # The account's last factor, whichever kind: webhooks hear of it as of an app turned off.
+                await uow.events.add(AccountEvent.about(EventType.USER_MFA_DISABLED, UserView.of(user), now))
             await uow.commit()
