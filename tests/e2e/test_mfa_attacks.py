@@ -331,3 +331,52 @@ async def test_a_first_passkey_ends_the_other_sessions_as_a_first_app_does(keyed
     assert refreshed.status_code == 401, refreshed.text
     assert (await service.client.get("/api/v1/auth/me", headers=bearer(intruder))).status_code == 401
     assert (await service.client.get("/api/v1/auth/me", headers=owner)).status_code == 200
+
+
+def raw(body: object) -> dict:
+    """Keyword arguments that send `body` as JSON as it is written, lone surrogates escaped."""
+    return {"content": json.dumps(body), "headers": {"Content-Type": "application/json"}}
+
+
+async def test_hostile_bodies_on_the_factor_and_passkey_routes_answer_4xx(keyed: Service) -> None:
+    service = keyed
+    auth = await signed_up(service)
+    assert (await service.client.post("/api/v1/auth/mfa/totp", headers=auth)).status_code == 201
+    nested = '{"a":' * 3000 + "{}" + "}" * 3000
+    bad_strings = ["\ud800", "\udfff" * 20, "7" * 5000, "１２３４５６", ""]
+    sent: list[tuple[str, str, dict]] = []
+    for text in bad_strings:
+        sent += [
+            ("POST", "/api/v1/auth/mfa/totp/confirm", raw({"code": text})),
+            (
+                "POST",
+                f"{PASSKEYS}/registration",
+                raw({"credential": {"id": text, "rawId": text}, "name": text}),
+            ),
+            ("PATCH", f"{PASSKEYS}/not-an-id", raw({"name": text})),
+            ("POST", "/api/v1/auth/reauthenticate", raw({"totp_code": text})),
+        ]
+    for wrong in (1, [], None, True, {"a": 1}):
+        sent += [
+            ("POST", "/api/v1/auth/mfa/totp/confirm", raw({"code": wrong})),
+            ("POST", f"{PASSKEYS}/registration", raw({"credential": wrong})),
+            ("POST", f"{PASSKEYS}/authentication/options", raw(wrong)),
+            ("POST", "/api/v1/auth/mfa/recovery-codes", raw(wrong)),
+        ]
+    sent += [
+        ("POST", f"{PASSKEYS}/registration", {"content": '{"credential": {"response": ' + nested + "}}"}),
+        ("POST", "/api/v1/auth/reauthenticate", {"content": '{"passkey": {"response": ' + nested + "}}"}),
+    ]
+    for method, path, kwargs in sent:
+        kwargs.setdefault("headers", {"Content-Type": "application/json"})
+        answer = await service.client.request(
+            method, path, headers={**auth, **kwargs.pop("headers")}, **kwargs
+        )
+        lowest = 200 if path.endswith("/options") else 400  # the options take no body: it is not read
+        assert lowest <= answer.status_code < 500, (method, path, answer.status_code, answer.text[:300])
+    # Another account's passkey id, or none at all, is not found, whatever the method.
+    for method in ("PATCH", "DELETE"):
+        answer = await service.client.request(
+            method, f"{PASSKEYS}/00000000-0000-0000-0000-000000000000", headers=auth, json={"name": "x"}
+        )
+        assert answer.status_code == 404, answer.text
