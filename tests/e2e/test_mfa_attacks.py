@@ -380,3 +380,29 @@ async def test_hostile_bodies_on_the_factor_and_passkey_routes_answer_4xx(keyed:
             method, f"{PASSKEYS}/00000000-0000-0000-0000-000000000000", headers=auth, json={"name": "x"}
         )
         assert answer.status_code == 404, answer.text
+
+
+async def verified_admin(service: Service) -> dict:
+    from application.admin.create_admin import NewAdmin
+    from entrypoints.container import build_container, close_container
+
+    made = build_container(service.settings)
+    try:
+        await made.create_admin().execute(NewAdmin("root@example.com", "admin password 1"))
+    finally:
+        await close_container(made)
+    return dict((await service.login("root@example.com", "admin password 1")).json())
+
+
+async def test_an_administrator_removes_factors_only_with_a_fresh_sign_in(service: Service) -> None:
+    session = await verified(service)
+    await enrol(service, session)
+    admin = await verified_admin(service)
+    service.clock.advance(timedelta(seconds=service.settings.REAUTH_MAX_AGE_SECONDS + 1))
+    refreshed = await service.client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": admin["refresh_token"]}
+    )
+    stale = refreshed.json()
+    reset = await service.client.delete(f"/api/v1/users/{session['user']['id']}/mfa", headers=bearer(stale))
+    assert (reset.status_code, reset.json()["error_code"]) == (401, "reauthentication_required")
+    assert (await service.login(ADA)).json()["mfa_required"] is True
