@@ -84,7 +84,9 @@ class RegisterPasskey:
             transports=new.transports,
         )
         async with self._uow as uow:
-            user = await uow.users.get(request.user_id)
+            # Held, as a login holds it while it reads the account's factors and stores its session: so a
+            # login that saw no factor has committed its session before the others are ended, and ends too.
+            user = await uow.users.get_for_change(request.user_id)
             if user is None:
                 raise NotAuthenticated()
             if not user.is_verified:  # as for the options: an unproven account adds no passkey

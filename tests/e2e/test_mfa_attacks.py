@@ -406,3 +406,41 @@ async def test_an_administrator_removes_factors_only_with_a_fresh_sign_in(servic
     reset = await service.client.delete(f"/api/v1/users/{session['user']['id']}/mfa", headers=bearer(stale))
     assert (reset.status_code, reset.json()["error_code"]) == (401, "reauthentication_required")
     assert (await service.login(ADA)).json()["mfa_required"] is True
+
+
+@pytest.fixture
+async def pg_keyed(pg_url: str, smtp_server: SmtpTestServer) -> AsyncIterator[Service]:
+    async with running_service(
+        pg_url,
+        smtp_server,
+        WEBAUTHN_RP_ID="localhost",
+        WEBAUTHN_ORIGINS=ORIGIN,
+        LOGIN_FAILURES_PER_ACCOUNT=1000,
+        RATE_LIMIT_PER_IP_PER_MINUTE=1000,
+    ) as service:
+        yield service
+
+
+@pytest.mark.postgres
+async def test_no_sign_in_without_the_factor_outlives_a_first_passkey_added_meanwhile(
+    pg_keyed: Service,
+) -> None:
+    service = pg_keyed
+    owner = await signed_up(service)
+    key = SoftAuthenticator()
+    options = await service.client.post(f"{PASSKEYS}/registration/options", headers=owner)
+    credential = key.register(options.json(), origin=ORIGIN)
+
+    async def add() -> httpx.Response:
+        return await service.client.post(
+            f"{PASSKEYS}/registration", headers=owner, json={"credential": credential}
+        )
+
+    answers = await asyncio.gather(add(), *(service.login(ADA) for _ in range(30)))
+    assert answers[0].status_code == 201, answers[0].text
+    sessions = [a.json() for a in answers[1:] if "refresh_token" in a.json()]
+    for session in sessions:
+        refreshed = await service.client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
+        )
+        assert refreshed.status_code == 401, (len(sessions), refreshed.text[:100])
