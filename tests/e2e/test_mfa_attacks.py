@@ -14,7 +14,7 @@ import jwt
 import pytest
 
 from tests.e2e.conftest import Service, running_service
-from tests.e2e.test_passkeys import ORIGIN, PASSKEYS, register, signed_up
+from tests.e2e.test_passkeys import ORIGIN, PASSKEYS, assertion, register, signed_up
 from tests.e2e.test_second_factors import (
     ADA,
     PASSWORD,
@@ -444,3 +444,44 @@ async def test_no_sign_in_without_the_factor_outlives_a_first_passkey_added_mean
             "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
         )
         assert refreshed.status_code == 401, (len(sessions), refreshed.text[:100])
+
+
+@pytest.mark.postgres
+async def test_no_one_factor_passkey_sign_in_outlives_an_app_confirmed_meanwhile(pg_keyed: Service) -> None:
+    service = pg_keyed
+    owner = await signed_up(service)
+    key = SoftAuthenticator(user_verification=False, always_zero=True)
+    assert (await register(service, owner, key)).status_code == 201
+    # A passkey without user verification signs in as one factor, while the account has no app.
+    fresh = (
+        await service.client.post(
+            f"{PASSKEYS}/authentication", json={"credential": await assertion(service, key)}
+        )
+    ).json()
+    auth = bearer(fresh)
+    up = await service.client.post("/api/v1/auth/reauthenticate", headers=auth, json={"password": PASSWORD})
+    up = await service.client.post(
+        "/api/v1/auth/reauthenticate",
+        headers={"Authorization": f"Bearer {up.json()['access_token']}"},
+        json={"passkey": await assertion(service, key)},
+    )
+    assert "mfa" in claims(up.json()["access_token"])["amr"], up.text
+    auth = {"Authorization": f"Bearer {up.json()['access_token']}"}
+    started = (await service.client.post("/api/v1/auth/mfa/totp", headers=auth)).json()
+    credentials = [await assertion(service, key) for _ in range(30)]
+
+    async def sign_in(credential: dict) -> httpx.Response:
+        return await service.client.post(f"{PASSKEYS}/authentication", json={"credential": credential})
+
+    async def confirm() -> httpx.Response:
+        return await service.client.post(
+            "/api/v1/auth/mfa/totp/confirm", headers=auth, json={"code": code(service, started["secret"])}
+        )
+
+    answers = await asyncio.gather(confirm(), *(sign_in(c) for c in credentials))
+    assert answers[0].status_code == 200, answers[0].text
+    for session in [a.json() for a in answers[1:] if "refresh_token" in a.json()]:
+        refreshed = await service.client.post(
+            "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
+        )
+        assert refreshed.status_code == 401, refreshed.text[:100]
