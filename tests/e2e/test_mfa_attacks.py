@@ -485,3 +485,43 @@ async def test_no_one_factor_passkey_sign_in_outlives_an_app_confirmed_meanwhile
             "/api/v1/auth/refresh", json={"refresh_token": session["refresh_token"]}
         )
         assert refreshed.status_code == 401, refreshed.text[:100]
+
+
+INTROSPECTION = "i" * 40
+
+
+async def test_introspection_is_no_way_around_the_roles_that_need_a_second_factor(
+    database_url: str, smtp_server: SmtpTestServer
+) -> None:
+    # A resource server that trusts introspection's `active` and `role` must not be told an administrator's
+    # token stands when this service itself refuses it for want of the second factor (MFA_REQUIRED_ROLES).
+    async with running_service(
+        database_url, smtp_server, MFA_REQUIRED_ROLES="admin", INTROSPECTION_SECRET=INTROSPECTION
+    ) as service:
+        admin = await verified_admin(service)
+        token = admin["access_token"]
+        refused = await service.client.get("/api/v1/users", headers=bearer(admin))
+        assert (refused.status_code, refused.json()["error_code"]) == (403, "mfa_enrollment_required")
+
+        async def introspected(token: str) -> dict:
+            answer = await service.client.post(
+                "/api/v1/auth/introspect",
+                headers={"Authorization": f"Bearer {INTROSPECTION}"},
+                json={"token": token},
+            )
+            assert answer.status_code == 200, answer.text
+            return dict(answer.json())
+
+        assert await introspected(token) == {"active": False}
+        # Once the administrator signs in with the factor, the token stands, and says how it was proved.
+        secret, _ = await enrol(service, admin)
+        first = (await service.login("root@example.com", "admin password 1")).json()
+        done = await service.client.post(
+            SECOND_FACTOR, json={"mfa_token": first["mfa_token"], "totp_code": code(service, secret)}
+        )
+        assert (await service.client.get("/api/v1/users", headers=bearer(done.json()))).status_code == 200
+        status = await introspected(done.json()["access_token"])
+        assert status["active"] is True and status["role"] == "admin"
+        assert (
+            "mfa" in status["amr"] and status["auth_time"] == claims(done.json()["access_token"])["auth_time"]
+        )
