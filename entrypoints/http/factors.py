@@ -25,6 +25,7 @@ from entrypoints.http.answers import (
     LIMITED,
     NO_FACTOR,
     NOT_FOUND,
+    NOT_VERIFIED,
     TOTP_NOT_STARTED,
     TOTP_ON,
     UNAVAILABLE,
@@ -105,7 +106,7 @@ async def show_factors(
     status_code=status.HTTP_201_CREATED,
     response_model=TotpEnrolmentOut,
     dependencies=[Depends(no_store)],
-    responses=answers(FRESH_ENROLLING, TOTP_ON, UNAVAILABLE),
+    responses=answers(FRESH_ENROLLING, NOT_VERIFIED, TOTP_ON, UNAVAILABLE),
 )
 @inject
 async def start_totp_enrolment(

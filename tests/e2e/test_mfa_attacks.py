@@ -130,7 +130,7 @@ async def test_one_recovery_code_used_ten_times_at_once_signs_in_once(pg_service
 
 async def test_an_mfa_token_is_no_way_into_another_account(service: Service) -> None:
     ada_secret, _ = await enrol(service, await verified(service))
-    bob = await verified(service, "bob@example.com")
+    bob = {"access_token": (await signed_up(service, "bob@example.com"))["Authorization"].split()[1]}
     bob_secret, bob_codes = await enrol(service, bob)
     ada_token = await mfa_token(service)
     for answer in ({"totp_code": code(service, bob_secret)}, {"recovery_code": bob_codes[0]}):
@@ -163,7 +163,7 @@ async def test_five_wrong_answers_end_the_mfa_token(service: Service) -> None:
 
 async def test_a_wrong_password_answers_the_same_with_a_factor_and_without(service: Service) -> None:
     await enrol(service, await verified(service))
-    await verified(service, "bob@example.com")
+    await signed_up(service, "bob@example.com")
     answers = [
         await service.client.post("/api/v1/auth/login", json={"email": who, "password": "not the password"})
         for who in (ADA, "bob@example.com")
@@ -525,3 +525,14 @@ async def test_introspection_is_no_way_around_the_roles_that_need_a_second_facto
         assert (
             "mfa" in status["amr"] and status["auth_time"] == claims(done.json()["access_token"])["auth_time"]
         )
+
+
+async def test_an_unverified_account_turns_no_app_on(service: Service) -> None:
+    # Pre-hijacking: someone signs up with another person's address, never proves it, and turns an app on;
+    # the person, who later proves the address by an emailed code or a reset, is stopped at a factor
+    # someone else holds. A passkey is refused to an unverified account; so is an app.
+    assert (await service.signup(ADA)).status_code == 201
+    login = await service.login(ADA)
+    assert login.status_code == 200 and "access_token" in login.json(), login.text
+    started = await service.client.post("/api/v1/auth/mfa/totp", headers=bearer(login.json()))
+    assert (started.status_code, started.json()["error_code"]) == (403, "account_not_verified")
