@@ -414,7 +414,13 @@ class Container(containers.DeclarativeContainer):
         mfa_roles=providers.Callable(lambda s: frozenset(s.MFA_REQUIRED_ROLES), settings),
     )
     fresh_sign_in = providers.Factory(FreshSignIn, uow=one_read_uow, clock=clock, lifetimes=lifetimes)
-    introspect = providers.Factory(Introspect, uow=one_read_uow, access_tokens=access_tokens, clock=clock)
+    introspect = providers.Factory(
+        Introspect,
+        uow=one_read_uow,
+        access_tokens=access_tokens,
+        clock=clock,
+        mfa_roles=providers.Callable(lambda s: frozenset(s.MFA_REQUIRED_ROLES), settings),
+    )
     request_reset = providers.Factory(RequestReset, uow=uow, clock=clock)
     check_reset_link = providers.Factory(CheckResetLink, uow=uow, tokens=tokens, lifetimes=lifetimes)
     check_verification_link = providers.Factory(

@@ -12,6 +12,7 @@ from application.ports.unit_of_work import (
     HasOutbox,
     HasRefreshTokens,
     HasSecurityEvents,
+    HasThrottle,
     HasUsers,
     Transaction,
 )
@@ -21,6 +22,7 @@ from application.shared.recovery_codes import new_recovery_codes, recovery_diges
 from application.shared.totp_check import TotpCheck
 from domain.errors import NotAuthenticated, TotpAlreadyEnabled, TotpNotStarted, WrongSecondFactor
 from domain.events import EventType
+from domain.limits import Rule
 from domain.trail import SecurityEvent, SecurityEventType, SessionOrigin
 
 
@@ -33,6 +35,7 @@ class _Work(
     HasCodes,
     HasEvents,
     HasSecurityEvents,
+    HasThrottle,
     Protocol,
 ): ...
 
@@ -42,6 +45,7 @@ class TotpConfirmation:
     caller: Caller
     code: str
     origin: SessionOrigin = SessionOrigin()
+    client: str = ""
 
 
 class ConfirmTotp:
@@ -58,6 +62,14 @@ class ConfirmTotp:
         user_id = confirmation.caller.user.id
         codes = new_recovery_codes()
         async with self._uow as uow:
+            # Each try counted as a password guess is: any session of the account may confirm, and one that
+            # is not the owner's must not find the pending app's code by trying them all (it would get the
+            # recovery codes, and end every other session, the owner's).
+            guess = await uow.throttle.spend(
+                Rule.PASSWORD_GUESSES, confirmation.caller.user.email, confirmation.client
+            )
+            await uow.commit()
+        async with self._uow as uow:
             user = await uow.users.get_for_change(user_id)
             if user is None:
                 raise NotAuthenticated()
@@ -70,6 +82,7 @@ class ConfirmTotp:
             now = self._clock.now()
             if step is None or not await uow.factors.confirm_totp(user_id, now, step):
                 raise WrongSecondFactor()
+            await uow.throttle.refund(guess)
             had_factor = (await uow.factors.summary(user_id)).passkeys > 0
             await uow.factors.replace_recovery_codes(
                 user_id, [recovery_digest(user_id, c) for c in codes], now

@@ -7,7 +7,7 @@ from application.ports.clock import Clock
 from application.ports.crypto import SecretSealer
 from application.ports.factors import Authenticator
 from application.ports.unit_of_work import HasFactors, HasUsers, Transaction
-from domain.errors import NotAuthenticated, TotpAlreadyEnabled
+from domain.errors import AccountNotVerified, NotAuthenticated, TotpAlreadyEnabled
 from domain.factors import TotpEnrolment, TotpFactor, totp_sealing_context
 
 
@@ -34,6 +34,10 @@ class StartTotpEnrolment:
             user = await uow.users.get_for_change(user_id)
             if user is None:
                 raise NotAuthenticated()
+            if not user.is_verified:
+                # As for a passkey: a factor on an address never proved would stop its owner, once they
+                # prove it, at a factor whoever signed up with it holds.
+                raise AccountNotVerified()
             current = await uow.factors.get_totp(user_id)
             if current is not None and current.confirmed:
                 raise TotpAlreadyEnabled()

@@ -12,6 +12,7 @@ from application.ports.unit_of_work import (
     HasFactors,
     HasOutbox,
     HasPasskeys,
+    HasRefreshTokens,
     HasSecurityEvents,
     HasUsers,
     HasWebauthnChallenges,
@@ -34,6 +35,7 @@ class _Work(
     HasSecurityEvents,
     HasOutbox,
     HasFactors,
+    HasRefreshTokens,
     HasEvents,
     Protocol,
 ): ...
@@ -45,11 +47,13 @@ class PasskeyRegistration:
     credential: Mapping[str, Any]  # RegistrationResponseJSON
     name: str | None = None
     origin: SessionOrigin = SessionOrigin()
+    session_id: uuid.UUID | None = None  # the registering session: kept when the others end
 
 
 class RegisterPasskey:
     """Verifies a registration response against the account's own registration challenge (taken once,
-    whatever the outcome) and stores the passkey; its owner is told by email, and the trail records it."""
+    whatever the outcome) and stores the passkey; its owner is told by email, and the trail records it.
+    The account's first factor ends every other session of the account, as an app's confirmation does."""
 
     def __init__(self, *, uow: _Work, ceremony: PasskeyCeremony, emails: AccountEmails, clock: Clock) -> None:
         self._uow = uow
@@ -80,16 +84,25 @@ class RegisterPasskey:
             transports=new.transports,
         )
         async with self._uow as uow:
-            # Held, as every change of an account's factors holds it: of two at once, one sees the other's.
+            # Held, as a login holds it while it reads the account's factors and stores its session: so a
+            # login that saw no factor has committed its session before the others are ended, and ends too.
             user = await uow.users.get_for_change(request.user_id)
             if user is None:
                 raise NotAuthenticated()
             if not user.is_verified:  # as for the options: an unproven account adds no passkey
                 raise AccountNotVerified()
-            had_factor = (await uow.factors.summary(user.id)).enabled
+            first_factor = not (await uow.factors.summary(user.id)).enabled
             if not await uow.passkeys.add(passkey):
                 raise PasskeyAlreadyRegistered()
-            if not had_factor:  # its first factor: every sign-in of the account now needs one
+            if first_factor:
+                # As when an app is turned on: the sessions signed in without a factor end, so one that
+                # is not the owner's does not live on, refreshing, past the factor added to shut it out.
+                await uow.refresh_tokens.revoke_all_for_user(user.id, now, keep_family=request.session_id)
+                await uow.security_events.add(
+                    SecurityEvent.at(
+                        request.origin, SecurityEventType.SESSION_ENDED, user.id, now, detail="all_others"
+                    )
+                )
                 await uow.events.add(AccountEvent.about(EventType.USER_MFA_ENABLED, UserView.of(user), now))
             await uow.security_events.add(
                 SecurityEvent.at(request.origin, SecurityEventType.PASSKEY_ADDED, user.id, now)

@@ -27,7 +27,8 @@ class _Work(
 
 class RemovePasskey:
     """Deletes one of the account's passkeys; its owner is told by email, and the trail records it. Another
-    account's is not found, as an unknown one is."""
+    account's is not found, as an unknown one is. The account's last factor gone, webhooks get
+    user.mfa_disabled."""
 
     def __init__(self, *, uow: _Work, emails: AccountEmails, clock: Clock) -> None:
         self._uow = uow

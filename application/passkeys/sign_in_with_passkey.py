@@ -62,7 +62,9 @@ class SignInWithPasskey:
         now = self._clock.now()
         proof = Proof.of(now, Amr.HARDWARE_KEY, *([Amr.MFA] if verified.user_verified else []))
         async with self._uow as uow:
-            user = await uow.users.get(verified.user_id)
+            # Held, as every sign-in holds it while the gate reads its factors: an app confirmed meanwhile
+            # has ended the other sessions before this one is stored, or is seen by the gate.
+            user = await uow.users.get_for_change(verified.user_id)
             if user is None:
                 raise InvalidPasskey()  # deleted since the assertion was checked
             user.require_enabled()  # told only to whoever holds the passkey

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from application.password._put_new_password import put_new_password
@@ -86,7 +87,16 @@ class ChangePassword:
                 raise WrongPassword()  # changed meanwhile: the password checked above is no longer current
             await put_new_password(uow, self._emails, user, new_hash, self._clock.now(), change.origin)
             now = self._clock.now()
-            proof = Proof((change.proof.amr if change.proof else frozenset()) | {Amr.PASSWORD}, now)
+            proof = _renewed(change.proof, now)
             session = await self._sessions.open(uow, user, proof, change.origin)
             await uow.commit()
         return await self._sessions.hand_out(session)
+
+
+def _renewed(earlier: Proof | None, now: datetime) -> Proof:
+    """The renewed session's proof. The password just shown makes a one-factor sign-in fresh; it proves no
+    second factor, so a session with `mfa` keeps it only with its sign-in's own `auth_time`: whoever holds
+    a session and learns its password gets no fresh `mfa` (and no sensitive action) by changing it."""
+    if earlier is not None and earlier.multi_factor:
+        return Proof(earlier.amr | {Amr.PASSWORD}, earlier.auth_time)
+    return Proof((earlier.amr if earlier else frozenset()) | {Amr.PASSWORD}, now)

@@ -91,10 +91,14 @@ class CompleteSecondFactor:
             # Counted as a password guess is, before any row is held (as Login takes counters first).
             guess = await uow.throttle.spend(Rule.PASSWORD_GUESSES, str(user.email), answer.client)
             pending = await uow.pending_sign_ins.hold(token_hash, self._clock.now())
-            user = await uow.users.get(pending.user_id) if pending is not None else None
-            # Completed or ended by another request meanwhile, or its first factor outdated: a password
-            # changed or reset since then ends the sign-ins the old one began, as it ends sessions.
-            if pending is None or user is None or user.issued_before_password_change(pending.proof.auth_time):
+            if pending is None:
+                raise SecondFactorSignInEnded()  # completed, or ended, by another request meanwhile
+            user = await uow.users.get(pending.user_id) or user
+            if user.issued_before_password_change(pending.proof.auth_time):
+                # What the first step proved is no longer the account's password: a reset or change
+                # since ends the sign-ins that still wait for their second factor.
+                await uow.pending_sign_ins.remove(token_hash)
+                await uow.commit()
                 raise SecondFactorSignInEnded()
             user.require_enabled()
             now = self._clock.now()

@@ -22,8 +22,10 @@ from entrypoints.http.answers import (
     FRESH,
     FRESH_ENROLLING,
     JSON_BODY,
+    LIMITED,
     NO_FACTOR,
     NOT_FOUND,
+    NOT_VERIFIED,
     TOTP_NOT_STARTED,
     TOTP_ON,
     UNAVAILABLE,
@@ -31,7 +33,7 @@ from entrypoints.http.answers import (
     answers,
 )
 from entrypoints.http.cache_control import no_store
-from entrypoints.http.client_address import session_origin
+from entrypoints.http.client_address import client_key, session_origin
 from entrypoints.http.injection import ProvideInLoop
 from entrypoints.http.security import enrolling_caller, fresh_caller, fresh_enrolling_caller
 from entrypoints.http.shared import AUTH, Strict, example
@@ -104,7 +106,7 @@ async def show_factors(
     status_code=status.HTTP_201_CREATED,
     response_model=TotpEnrolmentOut,
     dependencies=[Depends(no_store)],
-    responses=answers(FRESH_ENROLLING, TOTP_ON, UNAVAILABLE),
+    responses=answers(FRESH_ENROLLING, NOT_VERIFIED, TOTP_ON, UNAVAILABLE),
 )
 @inject
 async def start_totp_enrolment(
@@ -121,7 +123,9 @@ async def start_totp_enrolment(
     "/totp/confirm",
     response_model=RecoveryCodesOut,
     dependencies=[Depends(no_store)],
-    responses=answers(JSON_BODY, ENROLLING, WRONG_SECOND_FACTOR, TOTP_ON, TOTP_NOT_STARTED, UNAVAILABLE),
+    responses=answers(
+        JSON_BODY, ENROLLING, WRONG_SECOND_FACTOR, TOTP_ON, TOTP_NOT_STARTED, LIMITED, UNAVAILABLE
+    ),
 )
 @inject
 async def confirm_totp(
@@ -133,7 +137,9 @@ async def confirm_totp(
     """A code of the app turns it on and answers ten recovery codes, shown this once. Every other session
     of the account ends; this one keeps its sign-in as it was (a sensitive action then asks for the code,
     POST /api/v1/auth/reauthenticate). The owner is emailed."""
-    codes = await use_case.execute(TotpConfirmation(caller, body.code, session_origin(request)))
+    codes = await use_case.execute(
+        TotpConfirmation(caller, body.code, session_origin(request), client_key(request))
+    )
     return RecoveryCodesOut(recovery_codes=codes)
 
 

@@ -73,6 +73,8 @@ INTROSPECTION_ANSWER: dict[int | str, dict[str, Any]] = {
                             "token_type": "Bearer",
                             "exp": 1796640000,
                             "iat": 1796639100,
+                            "amr": ["mfa", "otp", "pwd"],
+                            "auth_time": 1796639100,
                         }
                     },
                     "inactive": {"value": {"active": False}},
@@ -130,6 +132,12 @@ async def introspect(
             "token_type": "Bearer",
             "exp": int(claims.expires_at.timestamp()),
             "iat": int(claims.issued_at.timestamp()),
+            # How the sign-in was proved, and when: what a resource server needs for its own step-up.
+            **(
+                {"amr": claims.proof.words(), "auth_time": int(claims.proof.auth_time.timestamp())}
+                if claims.proof is not None
+                else {}
+            ),
         },
         headers={"Cache-Control": "no-store"},
     )

@@ -202,9 +202,10 @@ async def register(
 ) -> PasskeyOut:
     """Registers the authenticator's answer to the options (RegistrationResponseJSON). Without a name, the
     passkey is named after its authenticator where it is a known one (iCloud Keychain, Google Password
-    Manager, 1Password...), else "Passkey". The owner is emailed. Needs a fresh sign-in."""
+    Manager, 1Password...), else "Passkey". The owner is emailed. Needs a fresh sign-in. The account's
+    first factor ends its other sessions."""
     registration = PasskeyRegistration(
-        caller.user.id, body.credential.as_json(), body.name, session_origin(request)
+        caller.user.id, body.credential.as_json(), body.name, session_origin(request), caller.session_id
     )
     return PasskeyOut.of(await use_case.execute(registration))
 

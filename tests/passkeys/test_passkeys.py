@@ -327,15 +327,18 @@ async def test_the_shared_check_serves_a_second_factor_for_its_own_account_only(
     assert (verified.user_id, verified.passkey_id, verified.user_verified) == (ada, passkey.id, False)
 
 
-async def test_the_first_passkey_turns_the_second_factor_on_and_the_last_turns_it_off(world: World) -> None:
+async def test_webhooks_hear_of_a_first_passkey_and_of_the_last_one_removed(world: World) -> None:
+    # Passkeys are second factors as an app is: user.mfa_enabled when one is the account's first factor,
+    # user.mfa_disabled when the last factor goes, and not in between.
+    ada = await account(world)
+
     def webhooks() -> list[str]:
         return [e.type for e in world.uow.store.events.values() if e.type.startswith("user.mfa")]
 
-    ada = await account(world)
     first = await register(world, ada, SoftAuthenticator())
     second = await register(world, ada, SoftAuthenticator())
-    assert webhooks() == ["user.mfa_enabled"]  # the account's first factor only
+    assert webhooks() == ["user.mfa_enabled"]
     await world.remove_passkey().execute(ada, first.id)
-    assert webhooks() == ["user.mfa_enabled"]  # one is left
+    assert webhooks() == ["user.mfa_enabled"]
     await world.remove_passkey().execute(ada, second.id)
     assert webhooks() == ["user.mfa_enabled", "user.mfa_disabled"]
