@@ -83,8 +83,16 @@ class CompleteSecondFactor:
         async with self._uow as uow:
             pending = await uow.pending_sign_ins.hold(token_hash, self._clock.now())
             user = await uow.users.get(pending.user_id) if pending is not None else None
+            needed = (
+                (await uow.factors.summary(user.id)).still_needed(pending.proof) if pending and user else []
+            )
         if user is None:
             raise SecondFactorSignInEnded()
+        method = _method_of(answer)
+        if method not in needed:
+            # Not a factor of the account, or the one the first step used (a passkey twice is one); refused
+            # before a passkey's answer is checked, so no challenge is spent and no use is in the trail.
+            raise MethodNotAvailable()
         # A passkey's assertion is checked (its challenge spent) in its own transactions, as the account's.
         passkey_proved = answer.passkey is not None and await self._passkey_is_right(answer, user.id)
         async with self._uow as uow:
@@ -102,10 +110,7 @@ class CompleteSecondFactor:
                 raise SecondFactorSignInEnded()
             user.require_enabled()
             now = self._clock.now()
-            method = _method_of(answer)
-            if method not in (await uow.factors.summary(user.id)).still_needed(pending.proof):
-                # Not a factor of the account, or the one the first step used (a passkey twice is one).
-                raise MethodNotAvailable()
+            # A factor removed since the check above fails its own check below: its rows are gone with it.
             if answer.passkey is not None:
                 amr, right = Amr.HARDWARE_KEY, passkey_proved
             elif answer.totp_code is not None:

@@ -16,10 +16,12 @@ from application.sessions.login import Credentials
 from application.shared.code_entry import CodeEntry
 from application.shared.record_email_request import LinkRequest
 from domain.codes import TokenPurpose
-from domain.errors import RateLimited, SecondFactorSignInEnded, WrongSecondFactor
+from domain.errors import MethodNotAvailable, RateLimited, SecondFactorSignInEnded, WrongSecondFactor
 from domain.factors import Amr, Method, SecondFactorRequired
+from domain.trail import SecurityEventType
 from domain.views import SessionTokens
 from tests.factors.conftest import ADA, PASSWORD, caller_of, code_at, enrol, password_step
+from tests.passkeys.test_passkeys import ORIGIN
 from tests.passkeys.test_passkeys import register as register_passkey
 from tests.passkeys.test_passkeys import sign_in as passkey_sign_in
 from tests.webauthn_authenticator import SoftAuthenticator
@@ -231,3 +233,22 @@ async def test_a_password_reset_ends_the_sign_ins_the_old_password_began(enrolle
         await enrolled.complete_second_factor().execute(
             SecondFactorAnswer(pending.mfa_token, totp_code=code_at(secret, enrolled.clock.now()))
         )
+
+
+async def test_the_passkey_of_the_first_step_is_refused_as_second_before_it_is_checked(
+    enrolled: World,
+) -> None:
+    key = SoftAuthenticator(user_verification=False)
+    await register_passkey(enrolled, (await enrolled.account(ADA)).id, key)
+    pending = await passkey_sign_in(enrolled, key)
+    assert isinstance(pending, SecondFactorRequired) and Method.PASSKEY not in pending.methods
+    uses = [e for e in enrolled.uow.store.security_events if e.type is SecurityEventType.PASSKEY_USED]
+    options = await enrolled.start_passkey_sign_in().execute(CLIENT)
+    again = key.assertion(options, origin=ORIGIN)
+    with pytest.raises(MethodNotAvailable):
+        await enrolled.complete_second_factor().execute(
+            SecondFactorAnswer(pending.mfa_token, passkey=again, client=CLIENT)
+        )
+    # Refused before the answer was looked at: no use recorded, and its challenge not spent.
+    after = [e for e in enrolled.uow.store.security_events if e.type is SecurityEventType.PASSKEY_USED]
+    assert after == uses and options["challenge"] in enrolled.uow.store.webauthn_challenges
