@@ -142,11 +142,12 @@ class Reauthenticate:
             guess = await uow.throttle.spend(Rule.PASSWORD_GUESSES, asked.caller.user.email, asked.client)
             await uow.commit()
         async with self._uow as uow:
-            if not (await uow.factors.summary(asked.caller.user.id)).totp:
+            factor = await uow.factors.get_totp(asked.caller.user.id)
+            if factor is None or not factor.confirmed:
                 raise MethodUnavailable(
                     "This account has no authenticator app.", "Confirm it is you with your password."
                 )
-            if not await self._totp.verify(uow, asked.caller.user.id, code):
+            if not await self._totp.spend(uow, factor, code):
                 raise WrongSecondFactor()
             await uow.throttle.refund(guess)
             await uow.commit()

@@ -38,7 +38,9 @@ class TotpCheck:
         """Whether `code` is a right, unspent code of the account's confirmed app; spends its step when so,
         atomically (of two concurrent uses of one code, one is true)."""
         factor = await uow.factors.get_totp(user_id)
-        if factor is None or not factor.confirmed:
-            return False
+        return factor is not None and factor.confirmed and await self.spend(uow, factor, code)
+
+    async def spend(self, uow: HasFactors, factor: TotpFactor, code: str) -> bool:
+        """`verify` for a confirmed app already read."""
         step = self.matching_step(factor, code)
-        return step is not None and await uow.factors.use_totp_step(user_id, step)
+        return step is not None and await uow.factors.use_totp_step(factor.user_id, step)
