@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+from adapters.crypto.passwords import HashBuildUnfit, check_the_hash_runs_here
 from adapters.crypto.sealed_secrets import SealedUnderAnotherSecret
 from application.admin.create_admin import NewAdmin
 from application.shared.errors import StorageError, StorageNotMigrated
@@ -42,7 +43,11 @@ def main(argv: list[str] | None = None, app_factory: Callable[[Settings], Any] |
         return 2
     configure_logging(json_lines=settings.LOG_FORMAT == "json")
     try:
+        check_the_hash_runs_here()
         return _run(args, settings, app_factory)
+    except HashBuildUnfit as error:
+        print(f"accounts: {error}", file=sys.stderr)
+        return 1
     except SettingsError as error:
         print(f"accounts: {error}", file=sys.stderr)
         return 2

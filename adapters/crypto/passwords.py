@@ -7,7 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import platform
+import signal
+import subprocess
 import sys
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import bcrypt
@@ -16,6 +20,52 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 BCRYPT_PREFIXES = ("$2a$", "$2b$", "$2y$")
 HASH_THREAD_NICENESS = 10  # added to the process's own, so relative to the event loop
+
+
+# One small hash in a child process: what an argon2 build this CPU cannot run dies of, not the service.
+_PROBE = (
+    "from argon2.low_level import Type, hash_secret; "
+    "hash_secret(b'probe', b'sixteen byte salt', 1, 64, 1, 32, Type.ID)"
+)
+
+
+class HashBuildUnfit(Exception):
+    """The installed argon2 library was built for instructions this CPU lacks."""
+
+
+def _cpu_flags() -> set[str] | None:
+    """The CPU's feature flags where Linux lists them on x86-64, else None (no AVX2 build is made there)."""
+    if sys.platform != "linux" or platform.machine() not in ("x86_64", "AMD64"):
+        return None
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return set(line.partition(":")[2].split())
+    except OSError:
+        pass
+    return set()
+
+
+def check_the_hash_runs_here(
+    cpu_flags: Callable[[], set[str] | None] = _cpu_flags, probe: Sequence[str] | None = None
+) -> None:
+    """`./dev` builds argon2-cffi-bindings for AVX2 where the CPU has it (half the CPU a hash); that
+    build dies of SIGILL on a CPU without AVX2, as a virtualenv or an image carried to an older machine
+    would. Where this CPU lacks AVX2, one hash in a child process finds it before any request does."""
+    flags = cpu_flags()
+    if flags is None or "avx2" in flags:
+        return
+    done = subprocess.run(  # noqa: S603 (our own interpreter, a fixed program)
+        probe or [sys.executable, "-c", _PROBE], capture_output=True, timeout=60, check=False
+    )
+    if done.returncode < 0:
+        raise HashBuildUnfit(
+            f"the argon2 library here was built for instructions this CPU lacks (a hash died of "
+            f"{signal.Signals(-done.returncode).name}): reinstall it portable, with "
+            "`ARGON2_BUILD=portable ./dev serve` or `pip install --force-reinstall --no-deps "
+            "argon2-cffi-bindings`"
+        )
 
 
 def _yield_to_the_event_loop() -> None:
