@@ -43,6 +43,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote
 
@@ -492,6 +493,15 @@ def our_side(port: int, processes: list, data: dict, n: int, h: int) -> Side:
 
 # --- fastapi-users ----------------------------------------------------------------------------------------
 
+
+def argon2_build() -> str:
+    """Which build of argon2-cffi-bindings the service runs here: ./dev makes an AVX2 one where it can."""
+    made = Path(sys.prefix) / ".argon2-build"
+    kind = made.read_text().strip() if made.exists() else "portable"
+    where = "built here for AVX2 by ./dev" if kind == "avx2" else "the portable wheel"
+    return f"{version('argon2-cffi-bindings')} ({where})"
+
+
 PEER = Path(__file__).resolve().parent / "peer"
 
 
@@ -922,6 +932,7 @@ async def main() -> None:
             f"{len(data['ids'])} users on each side; {c} concurrent connections; {os.cpu_count()} cores; "
             f"{args.rounds} rounds of {n} requests per endpoint ({h} with a hash)"
         )
+        print(f"ours hashes with argon2-cffi-bindings {argon2_build()}")
         async with LeanClient("127.0.0.1", port, c + 2) as ours_client:
             clients = {ours.name: ours_client}
             for side in sides[1:]:
