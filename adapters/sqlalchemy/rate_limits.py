@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam
+from sqlalchemy import BindParameter, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.bounded_delete import delete_batch
@@ -39,6 +39,16 @@ class SqlAlchemyRateLimitCounters:
             statement, {"key": key, "window_start": window_start, "amount": amount}
         )
         return found.scalar_one()
+
+    async def take_back(self, key: str, window_start: datetime) -> None:
+        # An update, not the upsert: deferred, it may go in one statement with other writes, where an
+        # upsert's ON CONFLICT could meet a row another part of that statement wrote. The window's row is
+        # there: it counted the event in.
+        await self._connection.defer(
+            update(rate_limits)
+            .where(rate_limits.c.key == key, rate_limits.c.window_start == window_start)
+            .values(count=rate_limits.c.count - 1)
+        )
 
     async def prune(self, before: datetime, limit: int = 1000) -> int:
         return await delete_batch(

@@ -108,7 +108,8 @@ class StorageConnection:
         raised there, and spoils the transaction as it would have at once."""
         # The parts of one WITH run on one snapshot, in no set order, and do not see each other's rows: only
         # new rows are batched with writes to the same table; an update or a delete goes with no other
-        # write to its table.
+        # write to its table. So an insert deferred adds rows (no ON CONFLICT: that could meet another
+        # part's row).
         if any(_touch_the_same_rows(statement, earlier) for earlier in self._deferred):
             await self._flush()
         self._deferred.append(statement)

@@ -15,6 +15,10 @@ class RateLimitCounters(Protocol):
         """Adds `amount` (one event, or -1 to take one back); the window's count after it."""
         ...
 
+    async def take_back(self, key: str, window_start: datetime) -> None:
+        """Takes back one event counted in the window, answering no count: a refund nobody reads."""
+        ...
+
     async def prune(self, before: datetime, limit: int = 1000) -> int:
         """Deletes at most `limit` of the windows that started before `before`; how many went."""
         ...

@@ -35,7 +35,7 @@ class CountingThrottle:
         return spent if count <= self._limits[rule].limit else None
 
     async def refund(self, spent: Spent) -> None:
-        await self._counters.hit(spent.key, spent.window_start, -1)
+        await self._counters.take_back(spent.key, spent.window_start)
 
     async def _count(self, rule: Rule, subject: tuple[str, ...], now: datetime) -> tuple[Spent, int]:
         spent = Spent(":".join((rule.value, *subject)), self._limits[rule].window_start(now))

@@ -30,6 +30,19 @@ async def test_a_counter_counts_per_key_and_window_and_takes_one_back(uow: Any) 
         assert await uow.rate_limits.hit("k", WINDOW) == 8
 
 
+async def test_taking_one_back_lowers_the_windows_count_and_leaves_the_others(uow: Any) -> None:
+    async with uow:
+        await uow.rate_limits.hit("k", WINDOW, 3)
+        await uow.rate_limits.hit("other", WINDOW)
+        await uow.rate_limits.take_back("k", WINDOW)
+        await uow.rate_limits.take_back("k", WINDOW)
+        await uow.commit()
+    async with uow:
+        assert await uow.rate_limits.hit("k", WINDOW) == 2
+        assert await uow.rate_limits.hit("other", WINDOW) == 2
+        assert await uow.rate_limits.hit("k", WINDOW + timedelta(minutes=1)) == 1
+
+
 async def test_prune_deletes_the_oldest_windows_up_to_the_limit(uow: Any) -> None:
     async with uow:
         for n in (2, 0, 1):
