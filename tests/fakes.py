@@ -264,12 +264,6 @@ class FakeUsers:
     async def get_for_change(self, user_id: uuid.UUID) -> User | None:
         return await self.get(user_id)  # one unit of work at a time here: nothing to wait for
 
-    async def get_for_sign_in(self, user_id: uuid.UUID) -> tuple[User, FactorSummary] | None:
-        user = await self.get(user_id)
-        if user is None:
-            return None
-        return user, await FakeFactors(self._store).summary(user_id) if self._store else FactorSummary()
-
     async def get_by_email(self, email: Email) -> User | None:
         return copy.deepcopy(next((u for u in self.users.values() if u.email == email), None))
 

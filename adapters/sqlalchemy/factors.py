@@ -5,18 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    bindparam,
-    delete,
-    exists,
-    func,
-    insert,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import BindParameter, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.storage_errors import StorageConnection
@@ -24,31 +13,15 @@ from adapters.sqlalchemy.tables import passkeys, recovery_codes, totp_factors
 from domain.factors import FactorListing, FactorSummary, Method, TotpFactor
 
 _USER: BindParameter[uuid.UUID] = bindparam("uid")
-
-
-def summary_columns(user_id: ColumnElement[uuid.UUID]) -> tuple[ColumnElement[Any], ...]:
-    """The account's factor summary as three columns of one statement (summary_of reads them back): alone
-    here, or beside the account's own row where a sign-in reads that anyway."""
-    return (
-        exists()
-        .where(totp_factors.c.user_id == user_id, totp_factors.c.confirmed_at.is_not(None))
-        .label("totp"),
-        select(func.count()).where(passkeys.c.user_id == user_id).scalar_subquery().label("passkeys"),
-        select(func.count())
-        .where(recovery_codes.c.user_id == user_id, recovery_codes.c.used_at.is_(None))
-        .scalar_subquery()
-        .label("recovery_codes_left"),
-    )
-
-
-def summary_of(row: Any) -> FactorSummary:
-    return FactorSummary(
-        totp=bool(row.totp), passkeys=int(row.passkeys), recovery_codes_left=int(row.recovery_codes_left)
-    )
-
-
-# One round trip for all three.
-_SUMMARY = select(*summary_columns(_USER))
+# One round trip for all three: every sign-in of an account asks.
+_SUMMARY = select(
+    exists().where(totp_factors.c.user_id == _USER, totp_factors.c.confirmed_at.is_not(None)).label("totp"),
+    select(func.count()).where(passkeys.c.user_id == _USER).scalar_subquery().label("passkeys"),
+    select(func.count())
+    .where(recovery_codes.c.user_id == _USER, recovery_codes.c.used_at.is_(None))
+    .scalar_subquery()
+    .label("recovery_codes_left"),
+)
 _GET_TOTP = select(totp_factors).where(totp_factors.c.user_id == _USER)
 _TOTP_LISTING = select(totp_factors.c.created_at, totp_factors.c.confirmed_at).where(
     totp_factors.c.user_id == _USER, totp_factors.c.confirmed_at.is_not(None)
@@ -111,7 +84,10 @@ class SqlAlchemyFactorRepository:
         self._connection = connection
 
     async def summary(self, user_id: uuid.UUID) -> FactorSummary:
-        return summary_of((await self._connection.execute(_SUMMARY, {"uid": user_id})).one())
+        row = (await self._connection.execute(_SUMMARY, {"uid": user_id})).one()
+        return FactorSummary(
+            totp=bool(row.totp), passkeys=int(row.passkeys), recovery_codes_left=int(row.recovery_codes_left)
+        )
 
     async def listing(self, user_id: uuid.UUID) -> Sequence[FactorListing]:
         found = [

@@ -23,12 +23,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from adapters.sqlalchemy.bounded_delete import delete_batch
-from adapters.sqlalchemy.factors import summary_columns, summary_of
 from adapters.sqlalchemy.storage_errors import StorageConnection
 from adapters.sqlalchemy.tables import SEARCHED_NAMES, email_requests, refresh_tokens, suppressions, users
 from domain.email import Email
 from domain.errors import UserAlreadyExists
-from domain.factors import FactorSummary
 from domain.user import BearerAccount, Role, User, UserFilter, UserPosition
 
 # Statements are built once, in every repository, the values coming as parameters: a statement built per
@@ -76,13 +74,6 @@ _FOR_BEARER_WITH_SUPPRESSION = select(users, _SESSION_LIVE, _SUPPRESSED).where(
 # Row locks, taken in one order everywhere: the account's row before any of its tokens' rows, so a change
 # of the account (a reset, a refresh) and another never wait for each other in a circle.
 _BY_ID_FOR_CHANGE = _BY_ID.with_for_update()
-# A sign-in's held read, and the second-factor gate's question in the same statement (FOR UPDATE holds the
-# account's row only: the subqueries read the factor tables as the summary alone would).
-_FOR_SIGN_IN = (
-    select(users, *summary_columns(users.c.id))
-    .where(users.c.id == bindparam("user_id"))
-    .with_for_update(of=users)
-)
 _BY_EMAIL = select(users).where(users.c.email == bindparam("email"))
 _ACTIVE_ADMINS = (
     select(users.c.id)
@@ -139,10 +130,6 @@ class SqlAlchemyUserRepository:
     async def get_for_change(self, user_id: uuid.UUID) -> User | None:
         # SQLite has no row locks: there every unit of work holds the write lock from its start (engine.py).
         return await self._one(_BY_ID_FOR_CHANGE, {"user_id": user_id})
-
-    async def get_for_sign_in(self, user_id: uuid.UUID) -> tuple[User, FactorSummary] | None:
-        row = (await self._connection.execute(_FOR_SIGN_IN, {"user_id": user_id})).first()
-        return (user_from_row(row._mapping), summary_of(row)) if row else None
 
     async def get_by_email(self, email: Email) -> User | None:
         return await self._one(_BY_EMAIL, {"email": email.value})

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Protocol
 
 from domain.email import Email
-from domain.factors import FactorSummary
 from domain.user import BearerAccount, User, UserFilter, UserPosition
 
 
@@ -32,11 +31,6 @@ class UserRepository(Protocol):
     async def get_for_change(self, user_id: uuid.UUID) -> User | None:
         """The account, held until the unit of work ends: a concurrent change of it waits, then sees this
         one."""
-        ...
-
-    async def get_for_sign_in(self, user_id: uuid.UUID) -> tuple[User, FactorSummary] | None:
-        """The account, held as get_for_change holds it, and its factor summary (what the second-factor
-        gate asks): one look-up, as every sign-in makes it."""
         ...
 
     async def get_by_email(self, email: Email) -> User | None: ...

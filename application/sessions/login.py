@@ -93,17 +93,15 @@ class Login:
             # rows.
             await uow.code_failures.clear(user.email)
             # Held and read again: a password reset that landed since the check must win, not this login.
-            # The account's factors come with it, for the second-factor gate.
-            found = await uow.users.get_for_sign_in(user.id)
-            if found is None or found[0].password_hash != checked_hash:
+            user = await uow.users.get_for_change(user.id)
+            if user is None or user.password_hash != checked_hash:
                 raise InvalidCredentials()
-            user, factors = found
             if upgraded is not None:
                 user.rehash_password(upgraded)
                 await uow.users.save(user)
             await uow.throttle.refund(guess)  # a right password is no guess
             session = await self._sessions.open(
-                uow, user, Proof.of(self._clock.now(), Amr.PASSWORD), credentials.origin, factors=factors
+                uow, user, Proof.of(self._clock.now(), Amr.PASSWORD), credentials.origin
             )
             await uow.security_events.add(
                 SecurityEvent.at(

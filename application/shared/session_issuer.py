@@ -20,7 +20,7 @@ from application.ports.clock import Clock
 from application.ports.sessions import AccessTokenService
 from application.ports.unit_of_work import HasFactors, HasPendingSignIns, HasRefreshTokens
 from application.shared.config import TokenLifetimes
-from domain.factors import FactorSummary, PendingSignIn, Proof, SecondFactorRequired
+from domain.factors import PendingSignIn, Proof, SecondFactorRequired
 from domain.sessions import RefreshTokenRecord
 from domain.trail import SessionOrigin
 from domain.user import User
@@ -83,7 +83,6 @@ class SessionIssuer:
         origin: SessionOrigin = SessionOrigin(),
         continuing: RefreshTokenRecord | None = None,
         refresh_token: str | None = None,
-        factors: FactorSummary | None = None,
     ) -> OpenedSession:
         """Stores a new refresh token in `uow` (the caller commits, then calls `hand_out`): `refresh_token`,
         or a random one.
@@ -94,13 +93,10 @@ class SessionIssuer:
         The one rule no sign-in can skip: a new session of an account with a confirmed second factor needs a
         proof with `mfa`; without one, a pending sign-in is stored instead and `hand_out` answers
         SecondFactorRequired. A rotation continues a session that passed this rule and is not asked again.
-        The rule reads the account's factors in `uow`, unless the caller read them there with the account
-        (`factors`, as Login does).
         """
         now = self._clock.now()
         if continuing is None and (proof is None or not proof.multi_factor):
-            factors = factors if factors is not None else await uow.factors.summary(user.id)
-            needed = factors.still_needed(proof)
+            needed = (await uow.factors.summary(user.id)).still_needed(proof)
             if needed:
                 mfa_token = secrets.token_urlsafe(32)
                 await uow.pending_sign_ins.add(

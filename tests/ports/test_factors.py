@@ -151,21 +151,3 @@ async def test_the_listing_has_the_app_and_the_passkeys_and_remove_all_takes_the
         await uow.commit()
     async with uow:
         assert await uow.factors.listing(user.id) == []
-
-
-async def test_a_sign_in_reads_the_account_with_its_factor_summary(uow: Any) -> None:
-    bare = new_user("grace@example.com")
-    user = await _enrolled(uow)
-    async with uow:
-        await uow.users.add(bare)
-        await uow.factors.replace_recovery_codes(user.id, ["a" * 64, "b" * 64], NOW)
-        await _add_passkey(uow, user.id, "phone", NOW)
-        await uow.commit()
-    async with uow:
-        found = await uow.users.get_for_sign_in(user.id)
-        alone = await uow.factors.summary(user.id)
-        plain = await uow.users.get_for_sign_in(bare.id)
-        assert await uow.users.get_for_sign_in(new_user("nobody@example.com").id) is None
-    assert found is not None and found[0].id == user.id and found[0].first_name == "Ada"
-    assert found[1] == alone == FactorSummary(totp=True, passkeys=1, recovery_codes_left=2)
-    assert plain is not None and plain[0].id == bare.id and plain[1] == FactorSummary()
