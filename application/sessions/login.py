@@ -99,10 +99,12 @@ class Login:
             if upgraded is not None:
                 user.rehash_password(upgraded)
                 await uow.users.save(user)
-            await uow.throttle.refund(guess)  # a right password is no guess
             session = await self._sessions.open(
                 uow, user, Proof.of(self._clock.now(), Amr.PASSWORD), credentials.origin
             )
+            # A right password is no guess. After the gate's read, so that it goes with the session's
+            # writes: the refund is a deferred write, and a read sends those waiting before it.
+            await uow.throttle.refund(guess)
             await uow.security_events.add(
                 SecurityEvent.at(
                     credentials.origin,
