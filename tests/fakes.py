@@ -99,6 +99,13 @@ class FakeRateLimitCounters:
         self.counters[key, window_start] = self.counters.get((key, window_start), 0) + amount
         return self.counters[key, window_start]
 
+    async def hit_each(self, windows: Sequence[tuple[str, datetime]]) -> list[int]:
+        return [await self.hit(key, start) for key, start in windows]
+
+    async def take_back(self, key: str, window_start: datetime) -> None:
+        if (key, window_start) in self.counters:
+            self.counters[key, window_start] -= 1
+
     async def prune(self, before: datetime, limit: int = 1000) -> int:
         old = sorted((k for k in self.counters if k[1] < before), key=lambda k: k[1])[:limit]
         for key in old:

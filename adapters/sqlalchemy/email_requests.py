@@ -22,9 +22,8 @@ class SqlAlchemyEmailRequests:
         self._connection = connection
 
     async def add(self, request: EmailRequest) -> None:
-        await self._connection.execute(
-            _INSERT,
-            dict(
+        await self._connection.defer(
+            _INSERT.values(
                 id=request.id,
                 kind=request.kind.value,
                 email=request.email.value,

@@ -101,7 +101,7 @@ class SqlAlchemyOneTimeCodes:
         )
         if purposes:
             statement = statement.where(codes.c.purpose.in_([purpose.value for purpose in purposes]))
-        await self._connection.execute(statement)
+        await self._connection.defer(statement)
 
 
 def _to_code(row: Any) -> OneTimeCode:

@@ -11,6 +11,7 @@ from adapters.sqlalchemy.tables import pending_sign_ins
 from domain.factors import PendingSignIn, Proof
 
 _HASH: BindParameter[str] = bindparam("hash")
+_INSERT = insert(pending_sign_ins)
 _HOLD = (
     select(pending_sign_ins)
     .where(pending_sign_ins.c.token_hash == _HASH, pending_sign_ins.c.expires_at > bindparam("now"))
@@ -30,16 +31,15 @@ class SqlAlchemyPendingSignIns:
         self._connection = connection
 
     async def add(self, pending: PendingSignIn) -> None:
-        await self._connection.execute(
-            insert(pending_sign_ins),
-            {
-                "token_hash": pending.token_hash,
-                "user_id": pending.user_id,
-                "amr": " ".join(pending.proof.words()),
-                "auth_time": pending.proof.auth_time,
-                "expires_at": pending.expires_at,
-                "failures": pending.failures,
-            },
+        await self._connection.defer(
+            _INSERT.values(
+                token_hash=pending.token_hash,
+                user_id=pending.user_id,
+                amr=" ".join(pending.proof.words()),
+                auth_time=pending.proof.auth_time,
+                expires_at=pending.expires_at,
+                failures=pending.failures,
+            )
         )
 
     async def hold(self, token_hash: str, now: datetime) -> PendingSignIn | None:

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam
+from sqlalchemy import BindParameter, bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sqlalchemy.bounded_delete import delete_batch
@@ -26,7 +27,17 @@ def _hit(dialect: Any) -> Any:
     )
 
 
+def _hit_each(dialect: Any) -> Any:
+    # The same, for several windows in one statement, each added what its row of VALUES carries.
+    statement = dialect.insert(rate_limits)
+    return statement.on_conflict_do_update(
+        index_elements=[rate_limits.c.key, rate_limits.c.window_start],
+        set_={"count": rate_limits.c.count + statement.excluded.count},
+    ).returning(rate_limits.c.key, rate_limits.c.count)
+
+
 _HIT = {"postgresql": _hit(postgresql), "sqlite": _hit(sqlite)}
+_HIT_EACH = {"postgresql": _hit_each(postgresql), "sqlite": _hit_each(sqlite)}
 
 
 class SqlAlchemyRateLimitCounters:
@@ -39,6 +50,22 @@ class SqlAlchemyRateLimitCounters:
             statement, {"key": key, "window_start": window_start, "amount": amount}
         )
         return found.scalar_one()
+
+    async def hit_each(self, windows: Sequence[tuple[str, datetime]]) -> list[int]:
+        rows = [{"key": key, "window_start": start, "count": 1} for key, start in windows]
+        found = await self._connection.execute(_HIT_EACH[self._connection.dialect.name].values(rows))
+        counts = {key: count for key, count in found}  # by key: RETURNING promises no order
+        return [counts[key] for key, _ in windows]
+
+    async def take_back(self, key: str, window_start: datetime) -> None:
+        # An update, not the upsert: deferred, it may go in one statement with other writes, where an
+        # upsert's ON CONFLICT could meet a row another part of that statement wrote. The window's row is
+        # there: it counted the event in.
+        await self._connection.defer(
+            update(rate_limits)
+            .where(rate_limits.c.key == key, rate_limits.c.window_start == window_start)
+            .values(count=rate_limits.c.count - 1)
+        )
 
     async def prune(self, before: datetime, limit: int = 1000) -> int:
         return await delete_batch(

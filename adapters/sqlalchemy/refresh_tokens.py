@@ -93,9 +93,8 @@ class SqlAlchemyRefreshTokenRepository:
         origin: SessionOrigin = SessionOrigin(),
         proof: Proof | None = None,
     ) -> None:
-        await self._connection.execute(
-            _INSERT,
-            dict(
+        await self._connection.defer(
+            _INSERT.values(
                 token_hash=token_hash,
                 user_id=user_id,
                 family_id=family_id,

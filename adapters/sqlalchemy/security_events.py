@@ -20,9 +20,8 @@ class SqlAlchemySecurityEvents:
         self._connection = connection
 
     async def add(self, event: SecurityEvent) -> None:
-        await self._connection.execute(
-            _INSERT,
-            dict(
+        await self._connection.defer(
+            _INSERT.values(
                 id=event.id,
                 user_id=event.user_id,
                 type=event.type.value,

@@ -1,10 +1,11 @@
-"""Driver errors become the application's StorageError here, once, for every repository and caller."""
+"""Driver errors become the application's StorageError here, once, for every repository and caller; and the
+writes a repository defers are sent together."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import exc
+from sqlalchemy import Delete, Insert, Update, exc, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from application.shared.errors import StorageError, StorageNotMigrated, StorageUnavailable
@@ -88,15 +89,45 @@ class StorageConnection:
 
     A pooled connection the database dropped (a restart, a failover, an idle timeout) is found dead at its
     next statement. At a transaction's first statement nothing has been done yet, so it is replaced and the
-    statement sent again: a request never fails on a connection that died while it sat in the pool."""
+    statement sent again: a request never fails on a connection that died while it sat in the pool.
+
+    A write whose result nobody reads (an event, a trail entry, a token stored) may be deferred: it is sent
+    just before the next statement, or before commit, so every statement still runs in the order it was
+    written and sees the ones before it. Deferred writes in a row go together: on PostgreSQL as one
+    statement (a data-modifying WITH), one round trip where each took one."""
 
     def __init__(self, connection: AsyncConnection, engine: AsyncEngine | None = None) -> None:
         self._connection = connection
         self._engine = engine
         self._fresh = engine is not None  # no statement sent yet
+        self._deferred: list[Insert | Update | Delete] = []
         self.dialect = connection.dialect
 
+    async def defer(self, statement: Insert | Update | Delete) -> None:
+        """Sends `statement`, its values bound, with the next statement or the commit; a failure of it is
+        raised there, and spoils the transaction as it would have at once."""
+        # The parts of one WITH run on one snapshot, in no set order, and do not see each other's rows: only
+        # new rows are batched with writes to the same table; an update or a delete goes with no other
+        # write to its table. So an insert deferred adds rows (no ON CONFLICT: that could meet another
+        # part's row).
+        if any(_touch_the_same_rows(statement, earlier) for earlier in self._deferred):
+            await self._flush()
+        self._deferred.append(statement)
+
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        await self._flush()
+        return await self._send(statement, parameters)
+
+    async def _flush(self) -> None:
+        batch, self._deferred = self._deferred, []
+        if len(batch) > 1 and self.dialect.name == "postgresql":
+            ctes = [write.cte(f"deferred_{index}") for index, write in enumerate(batch)]
+            await self._send(select(literal_column("1")).add_cte(*ctes))
+            return
+        for write in batch:  # SQLite is embedded: a statement costs no round trip there
+            await self._send(write)
+
+    async def _send(self, statement: Any, parameters: Any = None) -> Any:
         if self._fresh:
             self._fresh = False
             try:
@@ -110,12 +141,15 @@ class StorageConnection:
         return await self._guard(self._connection.execute(statement, parameters))
 
     async def commit(self) -> None:
+        await self._flush()
         await self._guard(self._connection.commit())
 
     async def rollback(self) -> None:
+        self._deferred.clear()
         await self._guard(self._connection.rollback())
 
     async def close(self) -> None:
+        self._deferred.clear()
         await self._guard(self._connection.close())
 
     async def _guard(self, work: Any) -> Any:
@@ -148,6 +182,10 @@ class StorageConnection:
             await self._connection.close()  # back to the pool, which discards it: it is invalidated
         except Exception:  # noqa: S110  (it is dead; closing it has nothing left to tell)
             pass
+
+
+def _touch_the_same_rows(write: Insert | Update | Delete, earlier: Insert | Update | Delete) -> bool:
+    return write.table is earlier.table and not (isinstance(write, Insert) and isinstance(earlier, Insert))
 
 
 def _invalidated(error: BaseException) -> bool:

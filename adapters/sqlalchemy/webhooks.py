@@ -24,6 +24,7 @@ from domain.webhooks import (
 )
 
 PENDING, SENT, DEAD = DeliveryStatus.PENDING.value, DeliveryStatus.SENT.value, DeliveryStatus.DEAD.value
+_INSERT_EVENT = insert(account_events)
 
 
 class SqlAlchemyEventOutbox:
@@ -31,9 +32,8 @@ class SqlAlchemyEventOutbox:
         self._connection = connection
 
     async def add(self, event: AccountEvent) -> None:
-        await self._connection.execute(
-            insert(account_events),
-            dict(
+        await self._connection.defer(
+            _INSERT_EVENT.values(
                 id=event.id,
                 type=event.type,
                 body=event.body,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -15,6 +16,15 @@ class RateLimitCounters(Protocol):
         """Adds `amount` (one event, or -1 to take one back); the window's count after it."""
         ...
 
+    async def hit_each(self, windows: Sequence[tuple[str, datetime]]) -> list[int]:
+        """Adds one event to each window (key and start; the keys distinct) at once; their counts after it,
+        in order."""
+        ...
+
+    async def take_back(self, key: str, window_start: datetime) -> None:
+        """Takes back one event counted in the window, answering no count: a refund nobody reads."""
+        ...
+
     async def prune(self, before: datetime, limit: int = 1000) -> int:
         """Deletes at most `limit` of the windows that started before `before`; how many went."""
         ...
@@ -25,6 +35,11 @@ class Throttle(Protocol):
 
     async def spend(self, rule: Rule, *subject: str) -> Spent:
         """Counts one request; past the rule's limit raises RateLimited."""
+        ...
+
+    async def spend_each(self, *asks: tuple[Rule, tuple[str, ...]]) -> list[Spent]:
+        """Counts one request under each rule (of distinct rules), at once; past a rule's limit raises
+        RateLimited, the first such rule's."""
         ...
 
     async def allows(self, rule: Rule, *subject: str) -> bool:

@@ -72,8 +72,10 @@ class Login:
         # attacker cannot lock the person out from the person's own address.
         account = str(email) if email else _digest(credentials.email)
         async with self._uow as uow:
-            await uow.throttle.spend(Rule.LOGIN_PER_CLIENT, credentials.client)
-            guess = await uow.throttle.spend(Rule.PASSWORD_GUESSES, account, credentials.client)
+            _, guess = await uow.throttle.spend_each(
+                (Rule.LOGIN_PER_CLIENT, (credentials.client,)),
+                (Rule.PASSWORD_GUESSES, (account, credentials.client)),
+            )
             user = await uow.users.get_by_email(email) if email else None
             await uow.commit()
         # With no user the hasher still spends a hash, so timing does not tell which part was wrong.
@@ -97,10 +99,12 @@ class Login:
             if upgraded is not None:
                 user.rehash_password(upgraded)
                 await uow.users.save(user)
-            await uow.throttle.refund(guess)  # a right password is no guess
             session = await self._sessions.open(
                 uow, user, Proof.of(self._clock.now(), Amr.PASSWORD), credentials.origin
             )
+            # A right password is no guess. After the gate's read, so that it goes with the session's
+            # writes: the refund is a deferred write, and a read sends those waiting before it.
+            await uow.throttle.refund(guess)
             await uow.security_events.add(
                 SecurityEvent.at(
                     credentials.origin,

@@ -25,6 +25,15 @@ class CountingThrottle:
             raise RateLimited(self._limits[rule].retry_after(now))
         return spent
 
+    async def spend_each(self, *asks: tuple[Rule, tuple[str, ...]]) -> list[Spent]:
+        now = self._clock.now()
+        spent = [self._spent(rule, subject, now) for rule, subject in asks]
+        counts = await self._counters.hit_each([(s.key, s.window_start) for s in spent])
+        for (rule, _), count in zip(asks, counts, strict=True):
+            if count > self._limits[rule].limit:
+                raise RateLimited(self._limits[rule].retry_after(now))
+        return spent
+
     async def allows(self, rule: Rule, *subject: str) -> bool:
         _, count = await self._count(rule, subject, self._clock.now())
         return count <= self._limits[rule].limit
@@ -35,8 +44,11 @@ class CountingThrottle:
         return spent if count <= self._limits[rule].limit else None
 
     async def refund(self, spent: Spent) -> None:
-        await self._counters.hit(spent.key, spent.window_start, -1)
+        await self._counters.take_back(spent.key, spent.window_start)
 
     async def _count(self, rule: Rule, subject: tuple[str, ...], now: datetime) -> tuple[Spent, int]:
-        spent = Spent(":".join((rule.value, *subject)), self._limits[rule].window_start(now))
+        spent = self._spent(rule, subject, now)
         return spent, await self._counters.hit(spent.key, spent.window_start)
+
+    def _spent(self, rule: Rule, subject: tuple[str, ...], now: datetime) -> Spent:
+        return Spent(":".join((rule.value, *subject)), self._limits[rule].window_start(now))

@@ -1,7 +1,7 @@
 """Read-modify-write on an account is serialised, on PostgreSQL (row locks) and SQLite (BEGIN IMMEDIATE)."""
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from application.shared.record_email_request import LinkRequest
 from application.signup.register_user import Signup
 from domain.email import Email
 from domain.errors import InvalidToken, NotAuthenticated
+from domain.factors import SecondFactorRequired, TotpFactor
 from entrypoints.container import build_container, close_container
 from tests.settings import service_settings
 
@@ -40,6 +41,26 @@ async def test_a_locked_account_waits_for_the_holder_and_then_sees_its_change(co
         await holder.users.save(held)
         await holder.commit()
     assert await waiting is True
+
+
+async def test_a_sign_in_that_waited_for_an_app_being_confirmed_is_asked_for_it(container) -> None:  # type: ignore[no-untyped-def]
+    # The gate reads the factors in a statement after the one that held the account: one statement that did
+    # both would read them in the snapshot it took before it waited (PostgreSQL), and miss the app.
+    user = await container.register_user().execute(Signup("ada@example.com", "correct horse"))
+    holder = container.uow()
+    async with holder:
+        held = await holder.users.get_for_change(user.id)
+        held.verify_email(held.email)
+        await holder.users.save(held)
+        await holder.factors.put_totp(TotpFactor(user.id, "sealed", datetime.now(UTC)))
+        assert await holder.factors.confirm_totp(user.id, datetime.now(UTC), 1)
+        signing_in = asyncio.create_task(
+            container.login().execute(Credentials("ada@example.com", "correct horse"))
+        )
+        await asyncio.sleep(1)
+        assert not signing_in.done(), "a sign-in went through while the account was held"
+        await holder.commit()
+    assert isinstance(await signing_in, SecondFactorRequired)
 
 
 async def test_mark_verified_holds_the_account_as_a_read_for_change_does(container) -> None:  # type: ignore[no-untyped-def]

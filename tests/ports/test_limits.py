@@ -30,6 +30,19 @@ async def test_a_counter_counts_per_key_and_window_and_takes_one_back(uow: Any) 
         assert await uow.rate_limits.hit("k", WINDOW) == 8
 
 
+async def test_taking_one_back_lowers_the_windows_count_and_leaves_the_others(uow: Any) -> None:
+    async with uow:
+        await uow.rate_limits.hit("k", WINDOW, 3)
+        await uow.rate_limits.hit("other", WINDOW)
+        await uow.rate_limits.take_back("k", WINDOW)
+        await uow.rate_limits.take_back("k", WINDOW)
+        await uow.commit()
+    async with uow:
+        assert await uow.rate_limits.hit("k", WINDOW) == 2
+        assert await uow.rate_limits.hit("other", WINDOW) == 2
+        assert await uow.rate_limits.hit("k", WINDOW + timedelta(minutes=1)) == 1
+
+
 async def test_prune_deletes_the_oldest_windows_up_to_the_limit(uow: Any) -> None:
     async with uow:
         for n in (2, 0, 1):
@@ -41,6 +54,30 @@ async def test_prune_deletes_the_oldest_windows_up_to_the_limit(uow: Any) -> Non
         assert await uow.rate_limits.hit("k", WINDOW + timedelta(minutes=1)) == 2
         assert await uow.rate_limits.prune(WINDOW + timedelta(minutes=2)) == 2
         assert await uow.rate_limits.hit("k", WINDOW + timedelta(minutes=2)) == 2  # not before: kept
+
+
+async def test_several_windows_are_counted_at_once_each_in_its_place(uow: Any) -> None:
+    later = WINDOW + timedelta(minutes=1)
+    async with uow:
+        await uow.rate_limits.hit("b", later, 4)
+        assert await uow.rate_limits.hit_each([("a", WINDOW), ("b", later), ("c", later)]) == [1, 5, 1]
+        assert await uow.rate_limits.hit_each([("c", later), ("a", WINDOW)]) == [2, 2]
+        await uow.commit()
+    async with uow:
+        assert await uow.rate_limits.hit("b", later, 0) == 5
+        assert await uow.rate_limits.hit("b", WINDOW, 0) == 0
+
+
+async def test_the_throttle_spends_several_rules_at_once_refusing_past_either(uow: Any) -> None:
+    asks = (Rule.LOGIN_PER_CLIENT, ("10.0.0.1",)), (Rule.PASSWORD_GUESSES, ("ada@example.com", "10.0.0.1"))
+    async with uow:
+        for _ in range(LOGIN_FAILURES.limit):
+            per_client, guess = await uow.throttle.spend_each(*asks)
+        assert guess == Spent("login-guesses:ada@example.com:10.0.0.1", LOGIN_FAILURES.window_start(NOW))
+        assert per_client.key == "login:10.0.0.1"
+        with pytest.raises(RateLimited):
+            await uow.throttle.spend_each(*asks)
+        await uow.throttle.spend_each(asks[0], (Rule.PASSWORD_GUESSES, ("grace@example.com", "10.0.0.1")))
 
 
 async def test_the_throttle_refuses_past_the_limit_until_the_window_turns(uow: Any, clock: FakeClock) -> None:
