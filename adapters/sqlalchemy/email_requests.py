@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
@@ -15,6 +15,19 @@ from domain.email_requests import EmailRequest, EmailRequestKind
 from domain.trail import SessionOrigin
 
 _INSERT = insert(email_requests)
+# The worker's statements, built once: building and keying one costs more CPU than PostgreSQL spends on it.
+_CLAIM = (
+    select(email_requests)
+    .where(email_requests.c.processed_at.is_(None))
+    .order_by(email_requests.c.created_at)
+    .limit(bindparam("limit"))
+    .with_for_update(skip_locked=True)
+)
+_MARK_PROCESSED = (
+    update(email_requests)
+    .where(email_requests.c.id.in_(bindparam("ids", expanding=True)))
+    .values(processed_at=bindparam("when"), client_ip=None, device=None)
+)
 
 
 class SqlAlchemyEmailRequests:
@@ -37,13 +50,7 @@ class SqlAlchemyEmailRequests:
         )
 
     async def claim(self, limit: int) -> Sequence[EmailRequest]:
-        rows = await self._connection.execute(
-            select(email_requests)
-            .where(email_requests.c.processed_at.is_(None))
-            .order_by(email_requests.c.created_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        rows = await self._connection.execute(_CLAIM, {"limit": limit})
         return [
             EmailRequest(
                 kind=EmailRequestKind(row["kind"]),
@@ -58,11 +65,7 @@ class SqlAlchemyEmailRequests:
         ]
 
     async def mark_processed(self, request_ids: Sequence[uuid.UUID], when: datetime) -> None:
-        await self._connection.execute(
-            update(email_requests)
-            .where(email_requests.c.id.in_(request_ids))
-            .values(processed_at=when, client_ip=None, device=None)
-        )
+        await self._connection.execute(_MARK_PROCESSED, {"ids": list(request_ids), "when": when})
 
     async def prune(self, processed_before: datetime, limit: int = 1000) -> int:
         return await delete_batch(

@@ -45,6 +45,8 @@ class ProcessEmailRequests:
         """How many requests were answered; 0 when none waited."""
         async with self._uow as uow:
             requests = await uow.email_requests.claim(self._batch_size)
+            if not requests:
+                return 0  # nothing to mark or commit: the unit of work ends the read
             for request in requests:
                 with self._tracing.within(request.trace_context, "answer email request"):
                     await self._answer(uow, request, await uow.users.get_by_email(request.email))
