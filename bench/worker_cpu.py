@@ -85,10 +85,11 @@ async def measure(
                     await uow.email_requests.add(request)
             await uow.commit()
 
+        worker = container.outbox_worker()
+
         async def round_() -> int:
-            # OutboxWorker._send_emails, through the providers it uses.
-            handled = await container.process_email_requests().execute()
-            return handled + await container.deliver_outbox().execute()
+            # The worker's own round, and its own answer to "again at once?" (private: a bench reads inside).
+            return await worker._send_emails()
 
         async def queue(request: EmailRequest) -> None:
             async with container.uow() as uow:
