@@ -3,11 +3,12 @@
     DATABASE_URL=postgresql+asyncpg://... .venv/bin/python bench/worker_cpu.py [--emails 1000]
         [--kind sign-up|reset-password] [--trickle] [--backend memory|smtp] [--profile out.prof]
 
-Seeds --emails accounts and as many email requests of --kind (not measured), then runs the worker's round
-(answer the requests, deliver the outbox) until nothing is left, and prints the process's CPU (utime+stime)
-per email. With --trickle one request is queued before each round, as a steady trickle of sign-ups reaches
-a worker that keeps up (what bench/load.py's worker sees); without, the requests wait as a backlog and are
-taken a full batch at a time. --backend smtp sends to bench/smtp_sink.py in a process of its own.
+The database must be one of its own (migrated here; every table is truncated first). Seeds --emails accounts
+and as many email requests of --kind (not measured), then runs the worker's round (answer the requests,
+deliver the outbox) until nothing is left, and prints the process's CPU (utime+stime) per email. With
+--trickle one request is queued before each round, as a steady trickle of sign-ups reaches a worker that
+keeps up (what bench/load.py's worker sees); without, the requests wait as a backlog and are taken a full
+batch at a time. --backend smtp sends to bench/smtp_sink.py in a process of its own.
 
 --compare DIR runs the same measurement from another checkout (e.g. `git archive` of the commit before) in
 alternate rounds beside this one and prints the ratio, so both share the machine's drift alike.
