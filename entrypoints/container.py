@@ -642,6 +642,7 @@ class Container(containers.DeclarativeContainer):
         OutboxWorker,
         deliver=deliver_outbox.provider,
         poll_seconds=settings.provided.OUTBOX_POLL_SECONDS,
+        batch_size=settings.provided.OUTBOX_BATCH_SIZE,
         requests=process_email_requests.provider,
         housekeeping=housekeeping.provider,
         webhooks=webhook_pump,

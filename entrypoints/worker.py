@@ -23,6 +23,7 @@ class OutboxWorker:
         *,
         deliver: Callable[[], DeliverOutbox],
         poll_seconds: float,
+        batch_size: int,
         requests: Callable[[], ProcessEmailRequests],
         housekeeping: Callable[[], Housekeeping],
         webhooks: WebhookPump,
@@ -32,6 +33,7 @@ class OutboxWorker:
         self._requests = requests
         self._housekeeping = housekeeping
         self._poll_seconds = poll_seconds
+        self._batch_size = batch_size
         self._stopping = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -54,8 +56,8 @@ class OutboxWorker:
     async def run(self) -> None:
         outage = Outage("the email worker", self._poll_seconds, logger)
         while not self._stopping.is_set():
-            handled = await self._round(outage, self._send_emails)
-            if not handled:
+            more = await self._round(outage, self._send_emails)
+            if not more:
                 await self._pause(outage.backoff_seconds if outage.ongoing else self._poll_seconds)
 
     async def keep_house(self) -> None:
@@ -73,8 +75,12 @@ class OutboxWorker:
             )
 
     async def _send_emails(self) -> int:
-        handled = await self._requests().execute()
-        return handled + await self._deliver().execute(should_stop=self._stopping.is_set)
+        """1 when more may be waiting: a part took a full batch. A round that took less found its queues
+        drained, and the next waits for the poll; going again at once would only find them empty (two
+        transactions for nothing, after every email of a steady trickle)."""
+        answered = await self._requests().execute()
+        sent = await self._deliver().execute(should_stop=self._stopping.is_set)
+        return int(answered >= self._batch_size or sent >= self._batch_size)
 
     async def _round(self, outage: Outage, work: Callable[[], Awaitable[int]]) -> int:
         try:

@@ -128,6 +128,11 @@ class FakeEmailRequests:
         for request_id in request_ids:
             self.requests[request_id] = (self.requests[request_id][0], when)
 
+    async def take(self, limit: int, when: datetime) -> Sequence[EmailRequest]:
+        taken = await self.claim(limit)
+        await self.mark_processed([r.id for r in taken], when)
+        return taken
+
     async def prune(self, processed_before: datetime, limit: int = 1000) -> int:
         # the oldest first, as the adapter's
         old = sorted(

@@ -40,6 +40,12 @@ _SPEND = (
     .values(used_at=bindparam("when"))
     .returning(codes.c.id)
 )
+# The address's older code of this purpose may be another account's (an address changing hands).
+_RETIRE_OTHERS = delete(codes).where(
+    codes.c.purpose == bindparam("purpose"),
+    codes.c.email == bindparam("email"),
+    codes.c.user_id != bindparam("user_id"),
+)
 _COUNT_WRONG = (
     update(codes)
     .where(codes.c.id == bindparam("code_id"))
@@ -53,11 +59,8 @@ class SqlAlchemyOneTimeCodes:
 
     async def replace(self, code: OneTimeCode) -> None:
         purpose = code.purpose.value
-        # The address's older code of this purpose may be another account's (an address changing hands).
         await self._connection.execute(
-            delete(codes).where(
-                codes.c.purpose == purpose, codes.c.email == code.email.value, codes.c.user_id != code.user_id
-            )
+            _RETIRE_OTHERS, {"purpose": purpose, "email": code.email.value, "user_id": code.user_id}
         )
         await self._connection.execute(
             _UPSERT[self._connection.dialect.name],

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import bindparam, func, insert, or_, select, update
 
 from adapters.sqlalchemy.bounded_delete import delete_batch
 from adapters.sqlalchemy.storage_errors import StorageConnection
@@ -16,6 +16,48 @@ from domain.mail import EmailContent, OutboxMessage, OutboxStats
 PENDING, SENT, DEAD, CANCELLED, SUPPRESSED = "pending", "sent", "dead", "cancelled", "suppressed"
 
 _INSERT = insert(outbox)
+# The worker's statements, built once: building and keying one costs more CPU than PostgreSQL spends on it.
+_DUE = (
+    select(outbox.c.id)
+    .where(
+        outbox.c.status == PENDING,
+        outbox.c.next_attempt_at <= bindparam("now"),
+        or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= bindparam("now")),
+    )
+    .order_by(outbox.c.next_attempt_at)
+    .limit(bindparam("limit"))
+    # Several workers on PostgreSQL each take rows no other holds; SQLite ignores this and runs one.
+    .with_for_update(skip_locked=True)
+)
+_CLAIM = (
+    update(outbox)
+    .where(outbox.c.id.in_(_DUE.scalar_subquery()))
+    .values(
+        claimed_until=bindparam("until"), claimed_by=bindparam("claimant"), attempts=outbox.c.attempts + 1
+    )
+    .returning(*outbox.c)
+)
+# Only the worker holding the claim may settle a message: one whose claim lapsed and passed to another
+# worker is that worker's now.
+_HELD = (
+    outbox.c.id.in_(bindparam("ids", expanding=True)),
+    outbox.c.claimed_by == bindparam("claimant"),
+    outbox.c.status == PENDING,
+)
+_MARK_SENT = (
+    update(outbox)
+    .where(*_HELD)
+    .values(
+        status=SENT,
+        sent_at=bindparam("when"),
+        claimed_until=None,
+        claimed_by=None,
+        last_error=None,
+        text_body=None,
+        html_body=None,
+    )
+)
+_RENEW = update(outbox).where(*_HELD).values(claimed_until=bindparam("until")).returning(outbox.c.id)
 
 
 class SqlAlchemyOutbox:
@@ -46,39 +88,14 @@ class SqlAlchemyOutbox:
     async def claim(
         self, limit: int, now: datetime, lease: timedelta, claimant: str
     ) -> Sequence[OutboxMessage]:
-        due = (
-            select(outbox.c.id)
-            .where(
-                outbox.c.status == PENDING,
-                outbox.c.next_attempt_at <= now,
-                or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now),
-            )
-            .order_by(outbox.c.next_attempt_at)
-            .limit(limit)
-            # Several workers on PostgreSQL each take rows no other holds; SQLite ignores this and runs one.
-            .with_for_update(skip_locked=True)
-        )
         claimed = await self._connection.execute(
-            update(outbox)
-            .where(outbox.c.id.in_(due.scalar_subquery()))
-            .values(claimed_until=now + lease, claimed_by=claimant, attempts=outbox.c.attempts + 1)
-            .returning(*outbox.c)
+            _CLAIM, {"now": now, "limit": limit, "until": now + lease, "claimant": claimant}
         )
         return sorted((_to_message(row) for row in claimed.mappings()), key=lambda m: m.created_at)
 
     async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime, claimant: str) -> None:
         await self._connection.execute(
-            update(outbox)
-            .where(*_held(message_ids, claimant))
-            .values(
-                status=SENT,
-                sent_at=when,
-                claimed_until=None,
-                claimed_by=None,
-                last_error=None,
-                text_body=None,
-                html_body=None,
-            )
+            _MARK_SENT, {"ids": list(message_ids), "when": when, "claimant": claimant}
         )
 
     async def mark_failed(
@@ -90,10 +107,7 @@ class SqlAlchemyOutbox:
 
     async def renew(self, message_ids: Sequence[uuid.UUID], until: datetime, claimant: str) -> set[uuid.UUID]:
         renewed = await self._connection.execute(
-            update(outbox)
-            .where(*_held(message_ids, claimant))
-            .values(claimed_until=until)
-            .returning(outbox.c.id)
+            _RENEW, {"ids": list(message_ids), "until": until, "claimant": claimant}
         )
         return set(renewed.scalars())
 
@@ -193,8 +207,7 @@ class SqlAlchemyOutbox:
 
 
 def _held(message_ids: Sequence[uuid.UUID], claimant: str) -> tuple[Any, ...]:
-    # Only the worker holding the claim may settle a message: one whose claim lapsed and passed to another
-    # worker is that worker's now.
+    # As _HELD, for the rarer statements built where they are used.
     return outbox.c.id.in_(message_ids), outbox.c.claimed_by == claimant, outbox.c.status == PENDING
 
 

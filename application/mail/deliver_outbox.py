@@ -77,7 +77,9 @@ class DeliverOutbox:
             batch = await uow.outbox.claim(
                 self._policy.batch_size, self._clock.now(), self._policy.lease, claimant
             )
-            suppressed = await uow.suppressions.among({m.recipient for m in batch}) if batch else set()
+            if not batch:
+                return 0  # nothing claimed, nothing to commit
+            suppressed = await uow.suppressions.among({m.recipient for m in batch})
             await uow.commit()
         claim = _Claim({message.id for message in batch}, self._clock.now() + self._policy.lease)
         outcomes = OutcomeRecorder(lambda done: self._record_while_held(done, claimant, lambda: claim.until))

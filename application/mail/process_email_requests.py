@@ -44,11 +44,14 @@ class ProcessEmailRequests:
     async def execute(self) -> int:
         """How many requests were answered; 0 when none waited."""
         async with self._uow as uow:
-            requests = await uow.email_requests.claim(self._batch_size)
+            # Marked answered as they are taken, in this transaction: a fault before the commit leaves them
+            # waiting.
+            requests = await uow.email_requests.take(self._batch_size, self._clock.now())
+            if not requests:
+                return 0  # nothing to commit: the unit of work ends the read
             for request in requests:
                 with self._tracing.within(request.trace_context, "answer email request"):
                     await self._answer(uow, request, await uow.users.get_by_email(request.email))
-            await uow.email_requests.mark_processed([r.id for r in requests], self._clock.now())
             await uow.commit()
         return len(requests)
 

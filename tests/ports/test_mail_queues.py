@@ -58,6 +58,30 @@ async def test_a_request_keeps_its_kind_origin_and_trace(uow: Any) -> None:
     assert claimed == queued
 
 
+async def test_taken_requests_are_answered_with_the_commit_or_wait_again(uow: Any) -> None:
+    origin = SessionOrigin("203.0.113.9", "Firefox on Linux")
+    first, second, third = request(0, origin=origin), request(1, user_id=uuid.uuid4()), request(2)
+    async with uow:
+        for queued in (third, first, second):
+            await uow.email_requests.add(queued)
+        await uow.commit()
+    async with uow:  # rolled back: they wait again
+        assert [r.id for r in await uow.email_requests.take(2, NOW + timedelta(minutes=1))] == [
+            first.id,
+            second.id,
+        ]
+    async with uow:
+        taken = await uow.email_requests.take(2, NOW + timedelta(minutes=1))
+        assert taken == [first, second]  # the origin as it was, though the mark clears it
+        await uow.commit()
+    async with uow:
+        assert [r.id for r in await uow.email_requests.claim(10)] == [third.id]
+        assert await uow.email_requests.prune(NOW + timedelta(minutes=1)) == 0  # not before it
+        assert await uow.email_requests.prune(NOW + timedelta(minutes=2)) == 2
+        assert [r.id for r in await uow.email_requests.take(10, NOW)] == [third.id]
+        assert await uow.email_requests.take(10, NOW) == []
+
+
 async def test_a_suppression_keeps_its_first_reason_and_lists_newest_first(uow: Any) -> None:
     first = Suppression("a@example.com", SuppressionSource.SMTP, "550 no such user", NOW)
     again = Suppression("a@example.com", SuppressionSource.COMPLAINT, "spam", NOW + timedelta(hours=2))
