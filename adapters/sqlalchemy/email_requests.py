@@ -52,7 +52,8 @@ class SqlAlchemyEmailRequests:
 
     async def add(self, request: EmailRequest) -> None:
         await self._connection.defer(
-            _INSERT.values(
+            _INSERT,
+            dict(
                 id=request.id,
                 kind=request.kind.value,
                 email=request.email.value,

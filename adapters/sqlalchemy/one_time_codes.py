@@ -46,6 +46,12 @@ _RETIRE_OTHERS = delete(codes).where(
     codes.c.email == bindparam("email"),
     codes.c.user_id != bindparam("user_id"),
 )
+_RETIRE_ALL = (
+    update(codes)
+    .where(codes.c.user_id == bindparam("user_id"), codes.c.used_at.is_(None))
+    .values(used_at=bindparam("when"))
+)
+_RETIRE_OF = _RETIRE_ALL.where(codes.c.purpose.in_(bindparam("purposes", expanding=True)))
 _COUNT_WRONG = (
     update(codes)
     .where(codes.c.id == bindparam("code_id"))
@@ -99,12 +105,12 @@ class SqlAlchemyOneTimeCodes:
     async def retire(self, user_id: uuid.UUID, when: datetime, *purposes: TokenPurpose) -> None:
         # Marked as used, not deleted: a right use that came as the code's own use retired it (a reset by code
         # retires every code) must be told from a wrong guess as well.
-        statement = (
-            update(codes).where(codes.c.user_id == user_id, codes.c.used_at.is_(None)).values(used_at=when)
-        )
         if purposes:
-            statement = statement.where(codes.c.purpose.in_([purpose.value for purpose in purposes]))
-        await self._connection.defer(statement)
+            await self._connection.defer(
+                _RETIRE_OF, {"user_id": user_id, "when": when, "purposes": [p.value for p in purposes]}
+            )
+        else:
+            await self._connection.defer(_RETIRE_ALL, {"user_id": user_id, "when": when})
 
 
 def _to_code(row: Any) -> OneTimeCode:

@@ -32,14 +32,15 @@ class SqlAlchemyPendingSignIns:
 
     async def add(self, pending: PendingSignIn) -> None:
         await self._connection.defer(
-            _INSERT.values(
+            _INSERT,
+            dict(
                 token_hash=pending.token_hash,
                 user_id=pending.user_id,
                 amr=" ".join(pending.proof.words()),
                 auth_time=pending.proof.auth_time,
                 expires_at=pending.expires_at,
                 failures=pending.failures,
-            )
+            ),
         )
 
     async def hold(self, token_hash: str, now: datetime) -> PendingSignIn | None:

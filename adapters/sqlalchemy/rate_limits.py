@@ -36,8 +36,30 @@ def _hit_each(dialect: Any) -> Any:
     ).returning(rate_limits.c.key, rate_limits.c.count)
 
 
+def _hit_rows(dialect_name: str, rows: int) -> Any:
+    # Built once for each number of windows: the values are parameters, as building costs more than sending.
+    if (dialect_name, rows) not in _HIT_EACH:
+        _HIT_EACH[dialect_name, rows] = _HIT_ANY[dialect_name].values(
+            [
+                {
+                    "key": bindparam(f"key{n}", type_=rate_limits.c.key.type),
+                    "window_start": bindparam(f"window{n}", type_=rate_limits.c.window_start.type),
+                    "count": 1,
+                }
+                for n in range(rows)
+            ]
+        )
+    return _HIT_EACH[dialect_name, rows]
+
+
 _HIT = {"postgresql": _hit(postgresql), "sqlite": _hit(sqlite)}
-_HIT_EACH = {"postgresql": _hit_each(postgresql), "sqlite": _hit_each(sqlite)}
+_HIT_ANY = {"postgresql": _hit_each(postgresql), "sqlite": _hit_each(sqlite)}
+_HIT_EACH: dict[tuple[str, int], Any] = {}
+_TAKE_BACK = (
+    update(rate_limits)
+    .where(rate_limits.c.key == bindparam("the_key"), rate_limits.c.window_start == bindparam("the_window"))
+    .values(count=rate_limits.c.count - 1)
+)
 
 
 class SqlAlchemyRateLimitCounters:
@@ -52,8 +74,12 @@ class SqlAlchemyRateLimitCounters:
         return found.scalar_one()
 
     async def hit_each(self, windows: Sequence[tuple[str, datetime]]) -> list[int]:
-        rows = [{"key": key, "window_start": start, "count": 1} for key, start in windows]
-        found = await self._connection.execute(_HIT_EACH[self._connection.dialect.name].values(rows))
+        parameters: dict[str, Any] = {}
+        for n, (key, start) in enumerate(windows):
+            parameters[f"key{n}"], parameters[f"window{n}"] = key, start
+        found = await self._connection.execute(
+            _hit_rows(self._connection.dialect.name, len(windows)), parameters
+        )
         counts = {key: count for key, count in found}  # by key: RETURNING promises no order
         return [counts[key] for key, _ in windows]
 
@@ -61,11 +87,7 @@ class SqlAlchemyRateLimitCounters:
         # An update, not the upsert: deferred, it may go in one statement with other writes, where an
         # upsert's ON CONFLICT could meet a row another part of that statement wrote. The window's row is
         # there: it counted the event in.
-        await self._connection.defer(
-            update(rate_limits)
-            .where(rate_limits.c.key == key, rate_limits.c.window_start == window_start)
-            .values(count=rate_limits.c.count - 1)
-        )
+        await self._connection.defer(_TAKE_BACK, {"the_key": key, "the_window": window_start})
 
     async def prune(self, before: datetime, limit: int = 1000) -> int:
         return await delete_batch(

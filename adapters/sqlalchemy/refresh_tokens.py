@@ -94,7 +94,8 @@ class SqlAlchemyRefreshTokenRepository:
         proof: Proof | None = None,
     ) -> None:
         await self._connection.defer(
-            _INSERT.values(
+            _INSERT,
+            dict(
                 token_hash=token_hash,
                 user_id=user_id,
                 family_id=family_id,

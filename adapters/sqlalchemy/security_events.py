@@ -21,7 +21,8 @@ class SqlAlchemySecurityEvents:
 
     async def add(self, event: SecurityEvent) -> None:
         await self._connection.defer(
-            _INSERT.values(
+            _INSERT,
+            dict(
                 id=event.id,
                 user_id=event.user_id,
                 type=event.type.value,

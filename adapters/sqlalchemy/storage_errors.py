@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Delete, Insert, Update, exc, literal_column, select
+from sqlalchemy import BindParameter, Delete, Insert, Update, bindparam, exc, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import visitors
 
 from application.shared.errors import StorageError, StorageNotMigrated, StorageUnavailable
 
@@ -94,25 +95,28 @@ class StorageConnection:
     A write whose result nobody reads (an event, a trail entry, a token stored) may be deferred: it is sent
     just before the next statement, or before commit, so every statement still runs in the order it was
     written and sees the ones before it. Deferred writes in a row go together: on PostgreSQL as one
-    statement (a data-modifying WITH), one round trip where each took one."""
+    statement (a data-modifying WITH), one round trip where each took one. Each write is a statement built
+    once and its parameters, so a deferred write costs no more CPU to build than one sent at once."""
 
     def __init__(self, connection: AsyncConnection, engine: AsyncEngine | None = None) -> None:
         self._connection = connection
         self._engine = engine
         self._fresh = engine is not None  # no statement sent yet
-        self._deferred: list[Insert | Update | Delete] = []
+        self._deferred: list[tuple[Insert | Update | Delete, dict[str, Any]]] = []
         self.dialect = connection.dialect
 
-    async def defer(self, statement: Insert | Update | Delete) -> None:
-        """Sends `statement`, its values bound, with the next statement or the commit; a failure of it is
-        raised there, and spoils the transaction as it would have at once."""
+    async def defer(self, statement: Insert | Update | Delete, parameters: dict[str, Any]) -> None:
+        """Sends `statement` with `parameters` with the next statement or the commit; a failure of it is
+        raised there, and spoils the transaction as it would have at once. `statement` is built once (a
+        module's constant): a bare `insert(table)`, its values the parameters by column name, or an update
+        or a delete whose values are `bindparam`s named as the parameters."""
         # The parts of one WITH run on one snapshot, in no set order, and do not see each other's rows: only
         # new rows are batched with writes to the same table; an update or a delete goes with no other
         # write to its table. So an insert deferred adds rows (no ON CONFLICT: that could meet another
         # part's row).
-        if any(_touch_the_same_rows(statement, earlier) for earlier in self._deferred):
+        if any(_touch_the_same_rows(statement, earlier) for earlier, _ in self._deferred):
             await self._flush()
-        self._deferred.append(statement)
+        self._deferred.append((statement, parameters))
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         await self._flush()
@@ -120,12 +124,19 @@ class StorageConnection:
 
     async def _flush(self) -> None:
         batch, self._deferred = self._deferred, []
-        if len(batch) > 1 and self.dialect.name == "postgresql":
-            ctes = [write.cte(f"deferred_{index}") for index, write in enumerate(batch)]
-            await self._send(select(literal_column("1")).add_cte(*ctes))
+        if not batch:
             return
-        for write in batch:  # SQLite is embedded: a statement costs no round trip there
-            await self._send(write)
+        if len(batch) > 1 and self.dialect.name == "postgresql":
+            shape = tuple((write, tuple(parameters)) for write, parameters in batch)
+            together = {
+                f"d{index}_{name}": value
+                for index, (_, parameters) in enumerate(batch)
+                for name, value in parameters.items()
+            }
+            await self._send(_as_one(shape), together)
+            return
+        for write, parameters in batch:  # SQLite is embedded: a statement costs no round trip there
+            await self._send(_bound(write, tuple(parameters), 0), _named(parameters, 0))
 
     async def _send(self, statement: Any, parameters: Any = None) -> Any:
         if self._fresh:
@@ -182,6 +193,47 @@ class StorageConnection:
             await self._connection.close()  # back to the pool, which discards it: it is invalidated
         except Exception:  # noqa: S110  (it is dead; closing it has nothing left to tell)
             pass
+
+
+# What deferred writes are sent as, built once for each shape (statements, their parameters' names): the
+# shapes are the few module constants the repositories defer, so this stays small.
+_BUILT: dict[Any, Any] = {}
+
+
+def _named(parameters: dict[str, Any], index: int) -> dict[str, Any]:
+    return {f"d{index}_{name}": value for name, value in parameters.items()}
+
+
+def _bound(write: Insert | Update | Delete, names: tuple[str, ...], index: int) -> Any:
+    """`write` with its parameters named `d<index>_<name>`, as many writes can share one statement."""
+    key = (write, names, index)
+    if key not in _BUILT:
+        if isinstance(write, Insert):  # a bare insert(table)
+            columns = write.table.c  # type: ignore[attr-defined]
+            _BUILT[key] = write.values(
+                {name: bindparam(f"d{index}_{name}", type_=columns[name].type) for name in names}
+            )
+        else:
+
+            def renamed(element: Any) -> Any:
+                if isinstance(element, BindParameter) and element.key in names:
+                    return bindparam(
+                        f"d{index}_{element.key}", type_=element.type, expanding=element.expanding
+                    )
+                return None
+
+            no_options: dict[str, Any] = {}
+            _BUILT[key] = visitors.replacement_traverse(write, no_options, renamed)  # type: ignore[call-overload]
+    return _BUILT[key]
+
+
+def _as_one(shape: tuple[tuple[Insert | Update | Delete, tuple[str, ...]], ...]) -> Any:
+    if shape not in _BUILT:
+        parts = [
+            _bound(write, names, index).cte(f"deferred_{index}") for index, (write, names) in enumerate(shape)
+        ]
+        _BUILT[shape] = select(literal_column("1")).add_cte(*parts)
+    return _BUILT[shape]
 
 
 def _touch_the_same_rows(write: Insert | Update | Delete, earlier: Insert | Update | Delete) -> bool:

@@ -33,7 +33,8 @@ class SqlAlchemyEventOutbox:
 
     async def add(self, event: AccountEvent) -> None:
         await self._connection.defer(
-            _INSERT_EVENT.values(
+            _INSERT_EVENT,
+            dict(
                 id=event.id,
                 type=event.type,
                 body=event.body,
