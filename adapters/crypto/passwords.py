@@ -56,15 +56,19 @@ def check_the_hash_runs_here(
     flags = cpu_flags()
     if flags is None or "avx2" in flags:
         return
-    done = subprocess.run(  # noqa: S603 (our own interpreter, a fixed program)
-        probe or [sys.executable, "-c", _PROBE], capture_output=True, timeout=60, check=False
-    )
-    if done.returncode < 0:
+    try:
+        # -I: the child imports argon2 from the installed packages only, never from the current directory.
+        done = subprocess.run(  # noqa: S603 (our own interpreter, a fixed program)
+            probe or [sys.executable, "-I", "-c", _PROBE], capture_output=True, timeout=60, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return  # a machine too busy to say; the build is not what this finds out
+    if done.returncode == -signal.SIGILL:
         raise HashBuildUnfit(
-            f"the argon2 library here was built for instructions this CPU lacks (a hash died of "
-            f"{signal.Signals(-done.returncode).name}): reinstall it portable, with "
-            "`ARGON2_BUILD=portable ./dev serve` or `pip install --force-reinstall --no-deps "
-            "argon2-cffi-bindings`"
+            "the argon2 library here was built for instructions this CPU lacks (a hash died of SIGILL): "
+            "reinstall it portable, with `ARGON2_BUILD=portable ./dev serve`, or in another virtualenv "
+            "`pip install --force-reinstall --no-deps --require-hashes -r` a file holding the lock's "
+            "argon2-cffi-bindings line and its hashes"
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +56,23 @@ def test_a_build_this_cpu_cannot_run_is_refused_with_its_fix() -> None:
         check_the_hash_runs_here(cpu_flags=lambda: {"sse2"}, probe=DIES_OF_SIGILL)
     assert "SIGILL" in str(refused.value)
     assert "ARGON2_BUILD=portable" in str(refused.value)
+
+
+def test_another_signal_is_not_taken_for_the_build(tmp_path: Path) -> None:
+    killed = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
+    check_the_hash_runs_here(cpu_flags=lambda: {"sse2"}, probe=killed)
+
+
+def test_the_probe_imports_argon2_from_the_installation_not_the_current_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A directory anyone can write to: its argon2/ must not run, nor pass for a build that works.
+    (tmp_path / "argon2").mkdir()
+    (tmp_path / "argon2" / "__init__.py").write_text(
+        "import os, signal; os.kill(os.getpid(), signal.SIGILL)\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    check_the_hash_runs_here(cpu_flags=lambda: {"sse2"})
 
 
 def test_accounts_stops_with_one_line_before_it_serves(
