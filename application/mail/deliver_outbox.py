@@ -74,12 +74,11 @@ class DeliverOutbox:
         """
         claimant = uuid.uuid4().hex
         async with self._uow as uow:
-            batch = await uow.outbox.claim(
+            batch, suppressed = await uow.outbox.claim_noting_suppressed(
                 self._policy.batch_size, self._clock.now(), self._policy.lease, claimant
             )
             if not batch:
                 return 0  # nothing claimed, nothing to commit
-            suppressed = await uow.suppressions.among({m.recipient for m in batch})
             await uow.commit()
         claim = _Claim({message.id for message in batch}, self._clock.now() + self._policy.lease)
         outcomes = OutcomeRecorder(lambda done: self._record_while_held(done, claimant, lambda: claim.until))

@@ -176,7 +176,7 @@ class LiveOutbox:
         self.renewals = 0
 
     async def __aenter__(self) -> LiveOutbox:
-        self.outbox = FakeOutbox(self._main.store.outbox)
+        self.outbox = FakeOutbox(self._main.store.outbox, self._main.store.suppressions)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
