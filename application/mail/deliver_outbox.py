@@ -31,6 +31,15 @@ class Suppressed(DeliveryError):
         super().__init__("not sent: the address is on the suppression list", permanent=True)
 
 
+@dataclass(frozen=True)
+class ClaimedBatch:
+    """Messages claimed under `claimant`, with those of their recipients on the suppression list."""
+
+    claimant: str
+    messages: Sequence[OutboxMessage]
+    suppressed: set[str]
+
+
 @dataclass
 class _Claim:
     """The messages this worker still holds, and until when; the heartbeat moves both."""
@@ -67,19 +76,33 @@ class DeliverOutbox:
         # renewed between two sends instead.
         self._heartbeat_uow = heartbeat_uow
 
-    async def execute(self, should_stop: Callable[[], bool] = lambda: False) -> int:
+    async def claim_within(self, uow: HasOutbox) -> ClaimedBatch:
+        """Claims a batch of due messages in the caller's transaction; the claim holds once it commits, and
+        only then may the batch be given to `execute`. The worker claims so in the transaction that queued
+        the emails it answers: one transaction fewer, and the messages are in the outbox before either."""
+        claimant = uuid.uuid4().hex
+        batch, suppressed = await uow.outbox.claim_noting_suppressed(
+            self._policy.batch_size, self._clock.now(), self._policy.lease, claimant
+        )
+        return ClaimedBatch(claimant, batch, suppressed)
+
+    async def execute(
+        self, should_stop: Callable[[], bool] = lambda: False, claimed: ClaimedBatch | None = None
+    ) -> int:
         """How many messages this batch handled; 0 when nothing was due.
 
+        The batch is claimed here, unless `claimed` is one claimed (and committed) already.
         When `should_stop` turns true, the message in hand is finished and the rest are handed back.
         """
-        claimant = uuid.uuid4().hex
-        async with self._uow as uow:
-            batch, suppressed = await uow.outbox.claim_noting_suppressed(
-                self._policy.batch_size, self._clock.now(), self._policy.lease, claimant
-            )
-            if not batch:
-                return 0  # nothing claimed, nothing to commit
-            await uow.commit()
+        if claimed is None:
+            async with self._uow as uow:
+                claimed = await self.claim_within(uow)
+                if not claimed.messages:
+                    return 0  # nothing claimed, nothing to commit
+                await uow.commit()
+        claimant, batch, suppressed = claimed.claimant, claimed.messages, claimed.suppressed
+        if not batch:
+            return 0
         claim = _Claim({message.id for message in batch}, self._clock.now() + self._policy.lease)
         outcomes = OutcomeRecorder(lambda done: self._record_while_held(done, claimant, lambda: claim.until))
         heartbeat = (

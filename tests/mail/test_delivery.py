@@ -5,8 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from application.mail.deliver_outbox import DeliverOutbox
+from application.mail.deliver_outbox import ClaimedBatch, DeliverOutbox
+from application.ports.unit_of_work import HasOutbox
 from application.shared.config import DeliveryPolicy
+from application.signup.register_user import Signup
 from domain.email import Email
 from domain.mail import DeliveryError
 from domain.user import User
@@ -226,3 +228,44 @@ async def test_a_heartbeat_renews_the_claim_during_a_long_send_and_only_while_it
         "r0@example.com",
         "r1@example.com",
     ]  # not the one taken over
+
+
+async def test_emails_a_worker_queues_are_claimed_in_that_transaction_and_sent_without_another() -> None:
+    world = World()
+    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    delivery = deliver(world)
+    claimed: list[ClaimedBatch] = []
+
+    async def claim(uow: HasOutbox) -> None:
+        claimed.append(await delivery.claim_within(uow))
+
+    commits = world.uow.commits
+    assert await world.process_email_requests().execute(then=claim) == 1
+    assert world.uow.commits == commits + 1  # the answer, its email and the claim: one transaction
+    [batch] = claimed
+    [row] = world.uow.store.outbox.values()
+    assert [m.recipient for m in batch.messages] == ["ada@example.com"] and batch.suppressed == set()
+    assert (row["status"], row["claimed_by"], row["attempts"]) == ("pending", batch.claimant, 1)
+
+    assert await delivery.execute(claimed=batch) == 1
+    assert [m.recipient for m in world.mail.sent] == ["ada@example.com"] and status(world) == "sent"
+    assert await deliver(world).execute() == 0  # sent once
+
+
+async def test_a_claim_in_a_transaction_that_fails_to_commit_leaves_nothing_to_send() -> None:
+    world = World()
+    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    delivery = deliver(world)
+    claimed: list[ClaimedBatch] = []
+
+    async def claim(uow: HasOutbox) -> None:
+        claimed.append(await delivery.claim_within(uow))
+
+    world.uow.fail_commit = True
+    with pytest.raises(ConnectionError):
+        await world.process_email_requests().execute(then=claim)
+    world.uow.fail_commit = False
+    assert world.uow.store.outbox == {} and world.mail.sent == []
+    # The request waits still: answered again, its email is queued and sent as any other.
+    assert await world.answer_email_requests() == 1
+    assert await deliver(world).execute() == 1 and len(world.mail.sent) == 1
