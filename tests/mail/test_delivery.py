@@ -269,3 +269,37 @@ async def test_a_claim_in_a_transaction_that_fails_to_commit_leaves_nothing_to_s
     # The request waits still: answered again, its email is queued and sent as any other.
     assert await world.answer_email_requests() == 1
     assert await deliver(world).execute() == 1 and len(world.mail.sent) == 1
+
+
+class CountedUnitOfWork:
+    """The world's unit of work, counting the transactions begun through it."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+        self.begun = 0
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        self.begun += 1
+        return await self._uow.__aenter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._uow.__aexit__(*exc)
+
+
+async def test_only_a_group_of_outcomes_all_sent_is_written_as_one_statement_alone() -> None:
+    world = await world_with_queued(2)
+    single = CountedUnitOfWork(world.uow)
+    delivery = DeliverOutbox(
+        uow=world.uow,
+        sender=world.mail,
+        clock=world.clock,
+        policy=DeliveryPolicy(first_retry=timedelta(seconds=10)),
+        single_statement_uow=single,  # type: ignore[arg-type]
+    )
+    world.mail.fail_next(DeliveryError("451 try later"))
+    assert await delivery.execute() == 2
+    assert single.begun == 0  # a failure and a send: written together, in one transaction
+    world.clock.advance(timedelta(seconds=10))
+    assert await delivery.execute() == 1
+    assert single.begun == 1 and len(world.mail.sent) == 2
+    assert [row["status"] for row in world.uow.store.outbox.values()] == ["sent", "sent"]
