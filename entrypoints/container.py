@@ -261,7 +261,8 @@ class Container(containers.DeclarativeContainer):
         ),
     )
     uow = providers.Factory(SqlAlchemyUnitOfWork, engine=engine, limits=limits, clock=clock)
-    # For the use cases whose unit of work is a single read (GET /me, a bearer's account, introspection).
+    # For the use cases whose unit of work is a single read (GET /me, a bearer's account, introspection),
+    # and the email worker's writes that are one statement (a group of messages marked sent).
     one_read_engine = providers.Singleton(one_statement_at_a_time, engine=engine)
     one_read_uow = providers.Factory(SqlAlchemyUnitOfWork, engine=one_read_engine, limits=limits, clock=clock)
     hasher = providers.Singleton(
@@ -532,6 +533,7 @@ class Container(containers.DeclarativeContainer):
         policy=delivery_policy,
         count_suppressed=count_suppressed,
         heartbeat_uow=uow,
+        single_statement_uow=one_read_uow,
     )
     outbox_status = providers.Factory(OutboxStatus, uow=uow)
     revive_dead_messages = providers.Factory(ReviveDeadMessages, uow=uow, clock=clock)

@@ -6,9 +6,10 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from application.mail.deliver_outbox import DeliverOutbox
+from application.mail.deliver_outbox import ClaimedBatch, DeliverOutbox
 from application.mail.process_email_requests import ProcessEmailRequests
 from application.operations.housekeeping import Housekeeping
+from application.ports.unit_of_work import HasOutbox
 from entrypoints.outage import Outage
 from entrypoints.webhook_pump import WebhookPump
 
@@ -78,8 +79,19 @@ class OutboxWorker:
         """1 when more may be waiting: a part took a full batch. A round that took less found its queues
         drained, and the next waits for the poll; going again at once would only find them empty (two
         transactions for nothing, after every email of a steady trickle)."""
-        answered = await self._requests().execute()
-        sent = await self._deliver().execute(should_stop=self._stopping.is_set)
+        deliver = self._deliver()
+        claimed: list[ClaimedBatch] = []
+
+        async def claim(uow: HasOutbox) -> None:
+            claimed.append(await deliver.claim_within(uow))
+
+        # The emails the requests queue are claimed in the same transaction: a batch is given to `deliver`
+        # only once that transaction committed (an exception here ends the round), so each message is in the
+        # outbox, claimed by this worker, before it is sent. With no request answered, `deliver` claims alone.
+        answered = await self._requests().execute(then=claim)
+        sent = await deliver.execute(
+            should_stop=self._stopping.is_set, claimed=claimed[0] if claimed else None
+        )
         return int(answered >= self._batch_size or sent >= self._batch_size)
 
     async def _round(self, outage: Outage, work: Callable[[], Awaitable[int]]) -> int:

@@ -454,8 +454,11 @@ class FakeRefreshTokens:
 
 
 class FakeOutbox:
-    def __init__(self, rows: dict[uuid.UUID, dict[str, Any]]) -> None:
+    def __init__(
+        self, rows: dict[uuid.UUID, dict[str, Any]], suppressions: Mapping[str, Suppression] | None = None
+    ) -> None:
         self.rows = rows
+        self.suppressions = suppressions if suppressions is not None else {}
 
     async def add(self, message: OutboxMessage) -> None:
         self.rows[message.id] = {
@@ -487,6 +490,12 @@ class FakeOutbox:
         return sorted(
             (replace(r["message"], attempts=r["attempts"]) for r in due), key=lambda m: m.created_at
         )
+
+    async def claim_noting_suppressed(
+        self, limit: int, now: datetime, lease: timedelta, claimant: str
+    ) -> tuple[Sequence[OutboxMessage], set[str]]:
+        claimed = await self.claim(limit, now, lease, claimant)
+        return claimed, {m.recipient for m in claimed if m.recipient in self.suppressions}
 
     def _held(self, message_ids: Sequence[uuid.UUID], claimant: str) -> list[dict[str, Any]]:
         return [
@@ -877,7 +886,7 @@ class FakeUnitOfWork:
             store=self._work,
         )
         self.refresh_tokens = FakeRefreshTokens(self._work.refresh_tokens, self._work.users)
-        self.outbox = FakeOutbox(self._work.outbox)
+        self.outbox = FakeOutbox(self._work.outbox, self._work.suppressions)
         self.rate_limits = FakeRateLimitCounters(self._work.counters)
         self.throttle = CountingThrottle(counters=self.rate_limits, limits=self._limits, clock=self._clock)
         self.email_requests = FakeEmailRequests(self._work.email_requests)

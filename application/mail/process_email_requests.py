@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from application.ports.clock import Clock
@@ -41,8 +42,11 @@ class ProcessEmailRequests:
         self._clock = clock
         self._batch_size = batch_size
 
-    async def execute(self) -> int:
-        """How many requests were answered; 0 when none waited."""
+    async def execute(self, then: Callable[[HasOutbox], Awaitable[None]] | None = None) -> int:
+        """How many requests were answered; 0 when none waited.
+
+        `then`, when requests were answered, runs in their transaction before it commits (the worker claims
+        the emails just queued, to send them without a transaction of their own)."""
         async with self._uow as uow:
             # Marked answered as they are taken, in this transaction: a fault before the commit leaves them
             # waiting.
@@ -52,6 +56,8 @@ class ProcessEmailRequests:
             for request in requests:
                 with self._tracing.within(request.trace_context, "answer email request"):
                     await self._answer(uow, request, await uow.users.get_by_email(request.email))
+            if then is not None:
+                await then(uow)
             await uow.commit()
         return len(requests)
 

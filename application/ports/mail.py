@@ -25,6 +25,13 @@ class Outbox(Protocol):
         `lease`."""
         ...
 
+    async def claim_noting_suppressed(
+        self, limit: int, now: datetime, lease: timedelta, claimant: str
+    ) -> tuple[Sequence[OutboxMessage], set[str]]:
+        """As `claim`; with the recipients among them on the suppression list, read in the same statement
+        (the worker's claim and check are then one round trip, not two)."""
+        ...
+
     async def mark_sent(self, message_ids: Sequence[uuid.UUID], when: datetime, claimant: str) -> None: ...
     async def mark_failed(
         self, message_id: uuid.UUID, error: str, retry_at: datetime | None, claimant: str

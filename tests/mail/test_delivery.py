@@ -5,8 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from application.mail.deliver_outbox import DeliverOutbox
+from application.mail.deliver_outbox import ClaimedBatch, DeliverOutbox
+from application.ports.unit_of_work import HasOutbox
 from application.shared.config import DeliveryPolicy
+from application.signup.register_user import Signup
 from domain.email import Email
 from domain.mail import DeliveryError
 from domain.user import User
@@ -176,7 +178,7 @@ class LiveOutbox:
         self.renewals = 0
 
     async def __aenter__(self) -> LiveOutbox:
-        self.outbox = FakeOutbox(self._main.store.outbox)
+        self.outbox = FakeOutbox(self._main.store.outbox, self._main.store.suppressions)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -226,3 +228,78 @@ async def test_a_heartbeat_renews_the_claim_during_a_long_send_and_only_while_it
         "r0@example.com",
         "r1@example.com",
     ]  # not the one taken over
+
+
+async def test_emails_a_worker_queues_are_claimed_in_that_transaction_and_sent_without_another() -> None:
+    world = World()
+    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    delivery = deliver(world)
+    claimed: list[ClaimedBatch] = []
+
+    async def claim(uow: HasOutbox) -> None:
+        claimed.append(await delivery.claim_within(uow))
+
+    commits = world.uow.commits
+    assert await world.process_email_requests().execute(then=claim) == 1
+    assert world.uow.commits == commits + 1  # the answer, its email and the claim: one transaction
+    [batch] = claimed
+    [row] = world.uow.store.outbox.values()
+    assert [m.recipient for m in batch.messages] == ["ada@example.com"] and batch.suppressed == set()
+    assert (row["status"], row["claimed_by"], row["attempts"]) == ("pending", batch.claimant, 1)
+
+    assert await delivery.execute(claimed=batch) == 1
+    assert [m.recipient for m in world.mail.sent] == ["ada@example.com"] and status(world) == "sent"
+    assert await deliver(world).execute() == 0  # sent once
+
+
+async def test_a_claim_in_a_transaction_that_fails_to_commit_leaves_nothing_to_send() -> None:
+    world = World()
+    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
+    delivery = deliver(world)
+    claimed: list[ClaimedBatch] = []
+
+    async def claim(uow: HasOutbox) -> None:
+        claimed.append(await delivery.claim_within(uow))
+
+    world.uow.fail_commit = True
+    with pytest.raises(ConnectionError):
+        await world.process_email_requests().execute(then=claim)
+    world.uow.fail_commit = False
+    assert world.uow.store.outbox == {} and world.mail.sent == []
+    # The request waits still: answered again, its email is queued and sent as any other.
+    assert await world.answer_email_requests() == 1
+    assert await deliver(world).execute() == 1 and len(world.mail.sent) == 1
+
+
+class CountedUnitOfWork:
+    """The world's unit of work, counting the transactions begun through it."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+        self.begun = 0
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        self.begun += 1
+        return await self._uow.__aenter__()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._uow.__aexit__(*exc)
+
+
+async def test_only_a_group_of_outcomes_all_sent_is_written_as_one_statement_alone() -> None:
+    world = await world_with_queued(2)
+    single = CountedUnitOfWork(world.uow)
+    delivery = DeliverOutbox(
+        uow=world.uow,
+        sender=world.mail,
+        clock=world.clock,
+        policy=DeliveryPolicy(first_retry=timedelta(seconds=10)),
+        single_statement_uow=single,  # type: ignore[arg-type]
+    )
+    world.mail.fail_next(DeliveryError("451 try later"))
+    assert await delivery.execute() == 2
+    assert single.begun == 0  # a failure and a send: written together, in one transaction
+    world.clock.advance(timedelta(seconds=10))
+    assert await delivery.execute() == 1
+    assert single.begun == 1 and len(world.mail.sent) == 2
+    assert [row["status"] for row in world.uow.store.outbox.values()] == ["sent", "sent"]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from adapters.sqlalchemy.tables import outbox_messages
 from domain.mail import EmailContent, OutboxMessage
+from domain.suppressions import Suppression, SuppressionSource
 from tests.fakes import FakeUnitOfWork
 from tests.ports.conftest import NOW
 
@@ -139,6 +140,33 @@ async def test_claims_take_the_earliest_due_first_and_answer_in_creation_order(u
             third.id,
         ]
         assert [m.id for m in await uow.outbox.claim(2, NOW + timedelta(hours=2), lease, "w2")] == [first.id]
+
+
+async def test_a_claim_can_name_the_recipients_on_the_suppression_list(uow: Any) -> None:
+    lease = timedelta(minutes=2)
+    first, second, third = message(0), message(1), message(2)
+    await store(uow, first, second, third)
+    async with uow:
+        await uow.suppressions.add(Suppression(second.recipient, SuppressionSource.HARD, "bounced", NOW))
+        await uow.commit()
+    async with uow:
+        assert await uow.outbox.claim_noting_suppressed(10, NOW - timedelta(seconds=1), lease, "w1") == (
+            [],
+            set(),
+        )  # none due yet
+        claimed, suppressed = await uow.outbox.claim_noting_suppressed(
+            10, NOW + timedelta(seconds=5), lease, "w1"
+        )
+        await uow.commit()
+    assert [m.id for m in claimed] == [first.id, second.id, third.id]
+    assert [m.attempts for m in claimed] == [1, 1, 1]
+    assert suppressed == {second.recipient}
+    async with uow:  # claimed as `claim` claims: held until the lease lapses
+        assert await uow.outbox.claim_noting_suppressed(10, NOW + timedelta(minutes=1), lease, "w2") == (
+            [],
+            set(),
+        )
+    assert {row["claimed_by"] for row in (await outbox_rows(uow)).values()} == {"w1"}
 
 
 async def test_a_suppressed_message_loses_its_body_and_is_pruned_with_the_unsent(uow: Any) -> None:
