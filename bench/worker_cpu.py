@@ -1,9 +1,10 @@
 """Issue 25's worker profile: the CPU `accounts worker` spends per email, on PostgreSQL, in one process.
 
-    DATABASE_URL=postgresql+asyncpg://... .venv/bin/python bench/worker_cpu.py [--emails 1000]
+    .venv/bin/python bench/worker_cpu.py [--emails 1000]
         [--kind sign-up|reset-password] [--trickle] [--backend memory|smtp] [--profile out.prof]
 
-The database must be one of its own (migrated here; every table is truncated first). Seeds --emails accounts
+On a database of its own, `bench_worker_cpu`, made afresh on the benchmark's PostgreSQL (bench/common.py;
+never DATABASE_URL's, whose tables it would empty). Seeds --emails accounts
 and as many email requests of --kind (not measured), then runs the worker's round (answer the requests,
 deliver the outbox) until nothing is left, and prints the process's CPU (utime+stime) per email. With
 --trickle one request is queued before each round, as a steady trickle of sign-ups reaches a worker that
@@ -100,19 +101,9 @@ async def measure(
         for _ in range(3):  # warm: the templates, the statements, the pool
             await round_()
         profiler = cProfile.Profile(time.process_time) if profile else None
-        cpu = 0.0
-        if trickle:
-            for request in requests:
-                await queue(request)  # the API's part, not counted
-                started = time.process_time()
-                if profiler:
-                    profiler.enable()
-                while await round_():
-                    pass
-                if profiler:
-                    profiler.disable()
-                cpu += time.process_time() - started
-        else:
+
+        async def drained() -> float:
+            """The worker's rounds until nothing is left, and the CPU they took (profiled, if asked)."""
             started = time.process_time()
             if profiler:
                 profiler.enable()
@@ -120,7 +111,15 @@ async def measure(
                 pass
             if profiler:
                 profiler.disable()
-            cpu = time.process_time() - started
+            return time.process_time() - started
+
+        cpu = 0.0
+        if trickle:
+            for request in requests:
+                await queue(request)  # the API's part, not counted
+                cpu += await drained()
+        else:
+            cpu = await drained()
         if profiler and profile:
             profiler.dump_stats(profile)
         stats = (await container.outbox_status().execute()).emails
@@ -156,7 +155,14 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--no-compare", action="store_true")
     args = parser.parse_args()
-    database_url = os.environ["DATABASE_URL"]
+    if args.no_compare:  # a round of --compare's, in a process of its own: the parent made the database
+        database_url = os.environ["BENCH_WORKER_CPU_DATABASE"]
+    else:
+        from bench.common import fresh_database
+
+        database_url = asyncio.run(fresh_database("bench_worker_cpu"))
+        # For the rounds of --compare, an older checkout's among them (which read DATABASE_URL).
+        os.environ["BENCH_WORKER_CPU_DATABASE"] = os.environ["DATABASE_URL"] = database_url
 
     if args.compare and not args.no_compare:
         here = str(Path(__file__).resolve().parents[1])

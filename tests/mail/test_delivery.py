@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -230,7 +231,11 @@ async def test_a_heartbeat_renews_the_claim_during_a_long_send_and_only_while_it
     ]  # not the one taken over
 
 
-async def test_emails_a_worker_queues_are_claimed_in_that_transaction_and_sent_without_another() -> None:
+async def signed_up_with_a_claim_at_hand() -> tuple[
+    World, DeliverOutbox, list[ClaimedBatch], Callable[[HasOutbox], Awaitable[None]]
+]:
+    """Ada signed up (her email request waiting), and what claims the outbox inside the transaction
+    that answers it, keeping the batch."""
     world = World()
     await world.register_user().execute(Signup("ada@example.com", "correct horse"))
     delivery = deliver(world)
@@ -239,6 +244,11 @@ async def test_emails_a_worker_queues_are_claimed_in_that_transaction_and_sent_w
     async def claim(uow: HasOutbox) -> None:
         claimed.append(await delivery.claim_within(uow))
 
+    return world, delivery, claimed, claim
+
+
+async def test_emails_a_worker_queues_are_claimed_in_that_transaction_and_sent_without_another() -> None:
+    world, delivery, claimed, claim = await signed_up_with_a_claim_at_hand()
     commits = world.uow.commits
     assert await world.process_email_requests().execute(then=claim) == 1
     assert world.uow.commits == commits + 1  # the answer, its email and the claim: one transaction
@@ -253,14 +263,7 @@ async def test_emails_a_worker_queues_are_claimed_in_that_transaction_and_sent_w
 
 
 async def test_a_claim_in_a_transaction_that_fails_to_commit_leaves_nothing_to_send() -> None:
-    world = World()
-    await world.register_user().execute(Signup("ada@example.com", "correct horse"))
-    delivery = deliver(world)
-    claimed: list[ClaimedBatch] = []
-
-    async def claim(uow: HasOutbox) -> None:
-        claimed.append(await delivery.claim_within(uow))
-
+    world, _, _, claim = await signed_up_with_a_claim_at_hand()
     world.uow.fail_commit = True
     with pytest.raises(ConnectionError):
         await world.process_email_requests().execute(then=claim)
