@@ -58,7 +58,7 @@ def test_a_build_this_cpu_cannot_run_is_refused_with_its_fix() -> None:
     assert "ARGON2_BUILD=portable" in str(refused.value)
 
 
-def test_another_signal_is_not_taken_for_the_build(tmp_path: Path) -> None:
+def test_another_signal_is_not_taken_for_the_build() -> None:
     killed = [sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"]
     check_the_hash_runs_here(cpu_flags=lambda: {"sse2"}, probe=killed)
 
